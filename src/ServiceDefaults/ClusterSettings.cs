@@ -1,0 +1,34 @@
+using System.Data.Common;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using Orleans.Configuration;
+
+namespace OpsCentre.ServiceDefaults;
+
+/// <summary>Where the cluster's PostgreSQL is and which cluster this process belongs to.</summary>
+public static class ClusterSettings
+{
+    /// <summary>ADO.NET invariant name the Orleans providers use for PostgreSQL.</summary>
+    public const string Invariant = "Npgsql";
+
+    /// <summary>Name of the application's connection string (<c>ConnectionStrings__OpsCentre</c>).</summary>
+    public const string ConnectionStringName = "OpsCentre";
+
+    /// <summary>The application-role connection string; start-up fails with a clear message when it is missing.</summary>
+    public static string ConnectionString(IConfiguration configuration)
+    {
+        // The Orleans ADO.NET providers look the factory up by invariant name.
+        DbProviderFactories.RegisterFactory(Invariant, NpgsqlFactory.Instance);
+        return configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                $"ConnectionStrings:{ConnectionStringName} is not configured (environment variable ConnectionStrings__{ConnectionStringName}).");
+    }
+
+    /// <summary>Cluster and service ids from <c>Orleans:ClusterId</c> / <c>Orleans:ServiceId</c> (default <c>opscentre</c>).</summary>
+    public static void Apply(ClusterOptions options, IConfiguration configuration)
+    {
+        options.ClusterId = configuration["Orleans:ClusterId"] ?? "opscentre";
+        options.ServiceId = configuration["Orleans:ServiceId"] ?? "opscentre";
+    }
+}

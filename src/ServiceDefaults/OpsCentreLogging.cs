@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+using Serilog.Events;
+
+namespace OpsCentre.ServiceDefaults;
+
+/// <summary>Serilog, configured the same way in every OpsCentre process (two-stage bootstrap).</summary>
+public static class OpsCentreLogging
+{
+    private const string ConsoleTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
+
+    /// <summary>The first stage: a console logger for everything that happens before the host is built.</summary>
+    public static void CreateBootstrapLogger() =>
+        Log.Logger = new LoggerConfiguration()
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .WriteTo.Console(outputTemplate: ConsoleTemplate)
+            .CreateBootstrapLogger();
+
+    /// <summary>
+    /// The second stage: levels and sinks from the <c>Serilog</c> configuration section, a console sink
+    /// and a daily rolling file <c>{Logging:Directory}/{process}-yyyyMMdd.log</c>.
+    /// </summary>
+    /// <remarks>
+    /// ASP.NET Core's own request-start lines print the full URL, query string included; a SignalR
+    /// client sends its access token there, so those categories stay at Warning. Request logging is
+    /// Serilog's, which logs the path only.
+    /// </remarks>
+    public static IHostApplicationBuilder AddOpsCentreLogging(this IHostApplicationBuilder builder, string process)
+    {
+        var directory = builder.Configuration["Logging:Directory"] ?? "logs";
+        builder.Services.AddSerilog((services, logger) => logger
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.AspNetCore.Http.Connections", LogEventLevel.Warning)
+            .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
+            .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Services(services)
+            .Enrich.FromLogContext()
+            .Enrich.WithProperty("Process", process)
+            .WriteTo.Console(outputTemplate: ConsoleTemplate)
+            .WriteTo.File(
+                Path.Combine(directory, process + "-.log"),
+                rollingInterval: RollingInterval.Day,
+                retainedFileCountLimit: 14,
+                outputTemplate: "{Timestamp:O} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
+        return builder;
+    }
+}

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpsCentre.ServiceDefaults;
+using OpsCentre.Silo;
+using Serilog;
+
+OpsCentreLogging.CreateBootstrapLogger();
+try
+{
+    var builder = Host.CreateApplicationBuilder(args);
+    builder.AddOpsCentreLogging("silo");
+    builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+    // Registered before UseOrleans so it runs first: a schema that is behind fails here, clearly.
+    builder.AddProviderQueriesCheck();
+    builder.UseOrleans(silo => silo
+        .AddOpsCentreEndpoints(builder.Configuration)
+        .AddOpsCentreStorage(builder.Configuration));
+
+    await builder.Build().RunAsync();
+    return 0;
+}
+catch (Exception ex) when (ex is not OperationCanceledException)
+{
+    Log.Fatal(ex, "Silo terminated unexpectedly");
+    return 1;
+}
+finally
+{
+    await Log.CloseAndFlushAsync();
+}

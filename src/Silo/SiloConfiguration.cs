@@ -1,0 +1,67 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpsCentre.Database;
+using OpsCentre.ServiceDefaults;
+using OpsCentre.Silo.Storage;
+using Orleans.Configuration;
+
+namespace OpsCentre.Silo;
+
+/// <summary>How an OpsCentre silo is put together; shared by the silo process and the test clusters.</summary>
+public static class SiloConfiguration
+{
+    /// <summary>
+    /// PostgreSQL for membership, grain state (JSON, see <see cref="JsonGrainStateSerializer"/>) and
+    /// reminders, and membership timings from <c>Orleans:Membership</c> (tests shorten them).
+    /// </summary>
+    public static ISiloBuilder AddOpsCentreStorage(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var connectionString = ClusterSettings.ConnectionString(configuration);
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = ClusterSettings.Invariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.AddAdoNetGrainStorageAsDefault(o =>
+        {
+            o.Invariant = ClusterSettings.Invariant;
+            o.ConnectionString = connectionString;
+            o.GrainStorageSerializer = new JsonGrainStateSerializer();
+        });
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = ClusterSettings.Invariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Orleans:Membership");
+        silo.Services.AddOptions<ReminderOptions>().BindConfiguration("Orleans:Reminders");
+        silo.Services.AddSingleton(new ProviderQueriesCheck(connectionString, OrleansQueryCatalog.Silo));
+        return silo;
+    }
+
+    /// <summary>
+    /// Cluster identity and this silo's endpoints: <c>Orleans:SiloPort</c> (default 11111),
+    /// <c>Orleans:GatewayPort</c> (default 30000), <c>Orleans:AdvertisedIP</c> (default 127.0.0.1).
+    /// Several silos on one machine need distinct ports.
+    /// </summary>
+    public static ISiloBuilder AddOpsCentreEndpoints(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        silo.Configure<ClusterOptions>(o => ClusterSettings.Apply(o, configuration));
+        var address = IPAddress.Parse(configuration["Orleans:AdvertisedIP"] ?? "127.0.0.1");
+        silo.ConfigureEndpoints(
+            address,
+            configuration.GetValue("Orleans:SiloPort", 11111),
+            configuration.GetValue("Orleans:GatewayPort", 30000),
+            listenOnAnyHostAddress: false);
+        return silo;
+    }
+
+    /// <summary>Checks the database before Orleans starts, so a missing migration is one clear error.</summary>
+    public static IHostApplicationBuilder AddProviderQueriesCheck(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHostedService<ProviderQueriesCheckService>();
+        return builder;
+    }
+}

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using OpsCentre.Database;
+using OpsCentre.Silo;
+using OpsCentre.Testing;
+using Orleans.Runtime;
+using Orleans.TestingHost;
+
+namespace OpsCentre.Grains.Tests;
+
+/// <summary>
+/// One real PostgreSQL database and one two-silo cluster for the whole assembly. The silos are
+/// configured by the same <see cref="SiloConfiguration.AddOpsCentreStorage"/> as production; only the
+/// grain clock is a <see cref="FakeTimeProvider"/>, registered under Orleans' grain time key so
+/// membership and messaging keep real time. Membership here is the test cluster's own table (Orleans
+/// 10.4.2 keeps the switch internal); PostgreSQL membership is proven by the process-level tests.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public PrivatePostgres Postgres { get; private set; } = null!;
+
+    public ProvisionedDatabase Database { get; private set; } = null!;
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public FakeTimeProvider GrainClock { get; } = new(new DateTimeOffset(2026, 11, 29, 1, 0, 0, TimeSpan.Zero));
+
+    public IClusterClient Client => Cluster.Client;
+
+    public async Task InitializeAsync()
+    {
+        Postgres = await PrivatePostgres.StartAsync();
+        Database = await Postgres.CreateDatabaseAsync("grains_tests");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:OpsCentre"] = Database.AppConnectionString,
+            ["Orleans:Reminders:MinimumReminderPeriod"] = "00:00:01",
+        }).Build();
+
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddOpsCentreStorage(configuration);
+            silo.Services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Grains, GrainClock);
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Cluster is not null)
+        {
+            await Cluster.StopAllSilosAsync();
+            await Cluster.DisposeAsync();
+        }
+
+        await Postgres.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(nameof(ClusterCollection))]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>;
