@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Brings the whole system up locally: PostgreSQL (private, in .data/), the schema, one silo and one
+# gateway. Ctrl+C stops everything it started.
+#
+# Settings (environment):
+#   ConnectionStrings__OpsCentre       use this database (application role); nothing local is started
+#   ConnectionStrings__OpsCentreOwner  with the above: migrate as this owner role first (OPSCENTRE_APP_ROLE names the app role)
+#   OPSCENTRE_HTTP_URL                 where the gateway listens (default http://127.0.0.1:5080)
+#   OPSCENTRE_PG_PORT                  port of the local PostgreSQL (default 5433)
+#   OPSCENTRE_PG_DIR                   folder of the local PostgreSQL (default .data/postgres)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+. scripts/common.sh
+require_dotnet
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+http_url=${OPSCENTRE_HTTP_URL:-http://127.0.0.1:5080}
+data="$root/.data"
+mkdir -p "$data/logs"
+
+echo "== build"
+dotnet build OpsCentre.sln -c Release -nologo -v quiet -clp:ErrorsOnly
+bin() { echo "$root/$1/bin/Release/net10.0/$2.dll"; }
+
+pg_dir=""
+if [ -z "${ConnectionStrings__OpsCentre:-}" ]; then
+  pg_dir=${OPSCENTRE_PG_DIR:-$data/postgres}
+  if [ "$(id -u)" -eq 0 ] && [ -z "${OPSCENTRE_PG_DIR:-}" ] && ! others_can_reach "$data"; then
+    # The server runs as an unprivileged user, who cannot enter this checkout; keep its files where it can.
+    pg_dir="/var/tmp/opscentre-$(echo "$root" | md5sum | cut -c1-8)/postgres"
+  fi
+  echo "== PostgreSQL ($pg_dir)"
+  scripts/postgres.sh start "$pg_dir" "${OPSCENTRE_PG_PORT:-5433}"
+  [ -f "$data/secrets.env" ] || { umask 077; printf 'OWNER_PASSWORD=%s\nAPP_PASSWORD=%s\n' "$(new_secret)" "$(new_secret)" >"$data/secrets.env"; }
+  . "$data/secrets.env"
+  echo "== schema"
+  OPSCENTRE_ADMIN_CONNECTION=$(scripts/postgres.sh url "$pg_dir") \
+  OPSCENTRE_OWNER_PASSWORD=$OWNER_PASSWORD OPSCENTRE_APP_PASSWORD=$APP_PASSWORD \
+    dotnet "$(bin tools/Migrator OpsCentre.Migrator)" provision opscentre
+  export ConnectionStrings__OpsCentre="Host=127.0.0.1;Port=$(cat "$pg_dir/port");Database=opscentre;Username=opscentre_app;Password=$APP_PASSWORD"
+elif [ -n "${ConnectionStrings__OpsCentreOwner:-}" ]; then
+  echo "== schema"
+  dotnet "$(bin tools/Migrator OpsCentre.Migrator)" migrate
+fi
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  echo; echo "== stopping"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ -n "$pg_dir" ] && scripts/postgres.sh stop "$pg_dir"
+  exit 0
+}
+trap stop_all INT TERM EXIT
+
+export Logging__Directory="$data/logs"
+echo "== silo (log: $data/logs/silo-*.log)"
+dotnet "$(bin src/Silo OpsCentre.Silo)" >"$data/logs/silo.out" 2>&1 & pids+=($!)
+echo "== gateway on $http_url"
+dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$http_url" >"$data/logs/gateway.out" 2>&1 & pids+=($!)
+
+for _ in $(seq 1 120); do
+  if curl -fs "$http_url/health/ready" >/dev/null 2>&1; then break; fi
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { echo "a process exited during start-up; see $data/logs/*.out" >&2; tail -n 20 "$data"/logs/*.out >&2; exit 1; }; done
+  sleep 1
+done
+curl -fs "$http_url/health/ready" >/dev/null || { echo "the system did not become ready; see $data/logs" >&2; exit 1; }
+
+cat <<MSG
+
+OpsCentre is up.
+  Browser / wall screen : $http_url/
+  API description       : $http_url/openapi/v1.json
+  Readiness             : $http_url/health/ready
+  Logs                  : $data/logs
+Press Ctrl+C to stop.
+MSG
+wait -n "${pids[@]}" || true
+echo "a process exited; stopping the rest" >&2

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs every test: builds once (Release), starts one private PostgreSQL for the whole run, runs the
+# test assemblies one after another (each starts its own cluster or processes against its own
+# database), and ends with one line: "N passed, N failed[, N skipped]".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/common.sh
+require_dotnet
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+echo "== build"
+dotnet build OpsCentre.sln -c Release -nologo -v quiet -clp:ErrorsOnly
+
+pg_dir=$(mktemp -d /tmp/opscentre-test-pg.XXXXXX)
+results=$(mktemp -d /tmp/opscentre-test-results.XXXXXX)
+cleanup() { scripts/postgres.sh stop "$pg_dir" >/dev/null 2>&1 || true; rm -rf "$pg_dir" "$results"; }
+trap cleanup EXIT
+
+echo "== PostgreSQL"
+OPSCENTRE_PG_FAST=1 scripts/postgres.sh start "$pg_dir" "$(free_port)"
+export OPSCENTRE_TEST_ADMIN_CONNECTION
+OPSCENTRE_TEST_ADMIN_CONNECTION=$(scripts/postgres.sh url "$pg_dir")
+
+passed=0; failed=0; skipped=0
+for project in tests/*.Tests/*.csproj; do
+  name=$(basename "$project" .csproj)
+  echo "== $name"
+  dotnet test "$project" -c Release --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
+    --results-directory "$results" </dev/null || true
+  trx="$results/$name.trx"
+  counters=$(grep -o '<Counters [^>]*>' "$trx" 2>/dev/null || true)
+  if [ -z "$counters" ]; then
+    echo "!! $name produced no results (the test host crashed or did not start)"
+    failed=$((failed + 1))
+    continue
+  fi
+  attr() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  total=$(attr total); p=$(attr passed); f=$(( $(attr failed) + $(attr error) + $(attr timeout) + $(attr aborted) ))
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + total - p - f))
+done
+
+summary="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
+echo "$summary"
+[ "$failed" -eq 0 ]

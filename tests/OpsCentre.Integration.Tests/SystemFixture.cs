@@ -1,0 +1,106 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using OpsCentre.Database;
+using OpsCentre.Testing;
+
+namespace OpsCentre.Integration.Tests;
+
+/// <summary>
+/// The whole system as separate processes: one PostgreSQL database, one silo and one gateway,
+/// started from the built assemblies with membership timings shortened so failures are detected
+/// in seconds. Tests may start more silos or gateways against the same database.
+/// </summary>
+public sealed class SystemFixture : IAsyncLifetime
+{
+    private readonly List<ChildProcess> _processes = [];
+
+    public PrivatePostgres Postgres { get; private set; } = null!;
+
+    public ProvisionedDatabase Database { get; private set; } = null!;
+
+    public ChildProcess FirstSilo { get; private set; } = null!;
+
+    public ChildProcess Gateway { get; private set; } = null!;
+
+    public Uri GatewayUrl { get; private set; } = null!;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Postgres = await PrivatePostgres.StartAsync();
+        Database = await Postgres.CreateDatabaseAsync("integration_tests");
+        FirstSilo = StartSilo("silo-a");
+        (Gateway, GatewayUrl) = StartGateway("gateway-a");
+        Http = new HttpClient { BaseAddress = GatewayUrl, Timeout = TimeSpan.FromSeconds(30) };
+        await WaitForActiveSilosAsync(Http, 1);
+    }
+
+    /// <summary>Environment shared by every process of this system.</summary>
+    public Dictionary<string, string> CommonEnvironment() => new()
+    {
+        ["ConnectionStrings__OpsCentre"] = Database.AppConnectionString,
+        ["Orleans__ClusterId"] = "integration",
+        ["Orleans__ServiceId"] = "integration",
+        ["Orleans__Membership__ProbeTimeout"] = "00:00:01",
+        ["Orleans__Membership__NumMissedProbesLimit"] = "2",
+        ["Orleans__Membership__NumVotesForDeathDeclaration"] = "1",
+        ["Orleans__Membership__TableRefreshTimeout"] = "00:00:02",
+        ["Orleans__Membership__IAmAliveTablePublishTimeout"] = "00:00:05",
+        ["Orleans__GatewayListRefreshSeconds"] = "1",
+    };
+
+    public ChildProcess StartSilo(string name)
+    {
+        var environment = CommonEnvironment();
+        environment["Orleans__SiloPort"] = FreePort.Next().ToString();
+        environment["Orleans__GatewayPort"] = FreePort.Next().ToString();
+        return Track(ChildProcess.Start(name, RepositoryPaths.Output("src/Silo", "OpsCentre.Silo"), environment));
+    }
+
+    public (ChildProcess Process, Uri Url) StartGateway(string name)
+    {
+        var url = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        var process = ChildProcess.Start(name, RepositoryPaths.Output("src/Gateway", "OpsCentre.Gateway"), CommonEnvironment(), "--urls", url.ToString());
+        return (Track(process), url);
+    }
+
+    /// <summary>Waits until <c>/health/ready</c> answers 200 with exactly <paramref name="count"/> active silos.</summary>
+    public static Task<JsonElement> WaitForActiveSilosAsync(HttpClient http, int count, int timeoutSeconds = 60) =>
+        Eventually.HoldsAsync(
+            async () =>
+            {
+                using var response = await http.GetAsync("/health/ready");
+                var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+                return response.IsSuccessStatusCode ? body : default;
+            },
+            body => body.ValueKind == JsonValueKind.Object
+                && body.GetProperty("checks").GetProperty("cluster").GetProperty("data").GetProperty("activeSilos").GetInt32() == count,
+            TimeSpan.FromSeconds(timeoutSeconds),
+            $"/health/ready reporting {count} active silo(s)");
+
+    public async Task DisposeAsync()
+    {
+        Http?.Dispose();
+        foreach (var process in _processes)
+        {
+            await process.StopAsync(TimeSpan.FromSeconds(10));
+            await process.DisposeAsync();
+        }
+
+        await Postgres.DisposeAsync();
+    }
+
+    private ChildProcess Track(ChildProcess process)
+    {
+        lock (_processes)
+        {
+            _processes.Add(process);
+        }
+
+        return process;
+    }
+}
+
+[CollectionDefinition(nameof(SystemCollection))]
+public sealed class SystemCollection : ICollectionFixture<SystemFixture>;
