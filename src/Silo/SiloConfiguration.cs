@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpsCentre.Database;
+using OpsCentre.Grains;
 using OpsCentre.ServiceDefaults;
 using OpsCentre.Silo.Storage;
 using Orleans.Configuration;
@@ -38,6 +39,7 @@ public static class SiloConfiguration
         silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Orleans:Membership");
         silo.Services.AddOptions<ReminderOptions>().BindConfiguration("Orleans:Reminders");
         silo.Services.AddSingleton(new ProviderQueriesCheck(connectionString, OrleansQueryCatalog.Silo));
+        silo.Services.AddOpsCentreGrainServices(connectionString);
         return silo;
     }
 

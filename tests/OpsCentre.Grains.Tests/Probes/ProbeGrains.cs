@@ -106,3 +106,23 @@ public sealed class ClockProbeGrain([FromKeyedServices(TimeProviderNames.Grains)
 
     public Task<DateTimeOffset?> TimerFiredAt() => Task.FromResult(_firedAt);
 }
+
+public interface IAppenderProbeGrain : IGrainWithStringKey
+{
+    /// <summary>Appends <paramref name="count"/> operations concurrently to the district's log, one event each.</summary>
+    Task<IReadOnlyList<long>> AppendMany(string district, int count);
+}
+
+/// <summary>A grain that appends to a district log the way domain grains will: as itself, with its own op ids.</summary>
+public sealed class AppenderProbeGrain : Grain, IAppenderProbeGrain
+{
+    public async Task<IReadOnlyList<long>> AppendMany(string district, int count)
+    {
+        var me = this.GetPrimaryKeyString();
+        var log = GrainFactory.GetGrain<OpsCentre.Grains.EventLog.IDistrictEventLogGrain>(district);
+        var results = await Task.WhenAll(Enumerable.Range(0, count).Select(i => log.Append(
+            me, $"op-{i}",
+            [new OpsCentre.Grains.EventLog.EventDraft(district + "001", "probe.appended", me, DateTimeOffset.UtcNow, $$"""{"id":"{{me}}-{{i}}"}""")])));
+        return [.. results.Select(r => r[0].Seq)];
+    }
+}

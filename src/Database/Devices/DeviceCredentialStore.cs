@@ -1,0 +1,64 @@
+using System.Security.Cryptography;
+using System.Text;
+using Npgsql;
+
+namespace OpsCentre.Database.Devices;
+
+/// <summary>What a valid device key identifies.</summary>
+public sealed record DeviceIdentity(string DeviceId, string Kind, string BoundTo);
+
+/// <summary>
+/// Per-device keys. A key is <c>&lt;deviceId&gt;.&lt;secret&gt;</c>: the id finds the row, and the
+/// secret's SHA-256 is compared with the stored one in constant time. The secret has 256 random
+/// bits, so a fast hash is enough. Revocation takes effect on the next request: nothing is cached.
+/// </summary>
+public sealed class DeviceCredentialStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>Creates a device with a new key; the key is returned once and never stored.</summary>
+    public async Task<string> IssueAsync(string deviceId, string kind, string boundTo, CancellationToken cancellationToken = default)
+    {
+        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        await using var command = dataSource.CreateCommand(
+            "INSERT INTO device_credential (device_id, secret_hash, kind, bound_to) VALUES (@id, @h, @k, @b)");
+        command.Parameters.AddWithValue("id", deviceId);
+        command.Parameters.AddWithValue("h", SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+        command.Parameters.AddWithValue("k", kind);
+        command.Parameters.AddWithValue("b", boundTo);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return deviceId + "." + secret;
+    }
+
+    /// <summary>The device a key belongs to, or null for a malformed, unknown, wrong or revoked key.</summary>
+    public async Task<DeviceIdentity?> AuthenticateAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var dot = key.LastIndexOf('.');
+        if (dot <= 0 || dot == key.Length - 1 || key.Length > 200)
+        {
+            return null;
+        }
+
+        await using var command = dataSource.CreateCommand(
+            "SELECT secret_hash, kind, bound_to FROM device_credential WHERE device_id = @id AND revoked_at IS NULL");
+        command.Parameters.AddWithValue("id", key[..dot]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(key[(dot + 1)..]));
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var stored = (byte[])reader[0];
+        return CryptographicOperations.FixedTimeEquals(stored, presented)
+            ? new DeviceIdentity(key[..dot], reader.GetString(1), reader.GetString(2))
+            : null;
+    }
+
+    /// <summary>Revokes the device's key at once. False when the device is unknown or already revoked.</summary>
+    public async Task<bool> RevokeAsync(string deviceId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE device_credential SET revoked_at = now() WHERE device_id = @id AND revoked_at IS NULL");
+        command.Parameters.AddWithValue("id", deviceId);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+}

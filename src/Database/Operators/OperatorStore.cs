@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Identity;
+using Npgsql;
+
+namespace OpsCentre.Database.Operators;
+
+/// <summary>Operator accounts in PostgreSQL, with passwords hashed by ASP.NET Core's password hasher.</summary>
+public sealed class OperatorStore(NpgsqlDataSource dataSource)
+{
+    private static readonly PasswordHasher<string> Hasher = new();
+
+    /// <summary>Creates the account, or updates its name, role, unit and password when it exists.</summary>
+    public async Task UpsertAsync(OperatorAccount account, string password, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            INSERT INTO operator_account (username, display_name, password_hash, role, unit_code, disabled)
+            VALUES (@u, @n, @h, @r, @c, @d)
+            ON CONFLICT (username) DO UPDATE
+            SET display_name = excluded.display_name, password_hash = excluded.password_hash,
+                role = excluded.role, unit_code = excluded.unit_code, disabled = excluded.disabled
+            """);
+        command.Parameters.AddWithValue("u", account.Username);
+        command.Parameters.AddWithValue("n", account.DisplayName);
+        command.Parameters.AddWithValue("h", Hasher.HashPassword(account.Username, password));
+        command.Parameters.AddWithValue("r", account.Role);
+        command.Parameters.AddWithValue("c", account.UnitCode);
+        command.Parameters.AddWithValue("d", account.Disabled);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The enabled account whose password matches, or null. Rehashes an outdated hash.</summary>
+    public async Task<OperatorAccount?> VerifyAsync(string username, string password, CancellationToken cancellationToken = default)
+    {
+        var found = await FindWithHashAsync(username, cancellationToken);
+        if (found is not { Account.Disabled: false } || password.Length == 0)
+        {
+            // Hash anyway, so an unknown user costs as much time as a wrong password.
+            Hasher.VerifyHashedPassword(username, DummyHash, password);
+            return null;
+        }
+
+        var result = Hasher.VerifyHashedPassword(username, found.Value.Hash, password);
+        if (result == PasswordVerificationResult.Failed)
+        {
+            return null;
+        }
+
+        if (result == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            await UpsertAsync(found.Value.Account, password, cancellationToken);
+        }
+
+        return found.Value.Account;
+    }
+
+    /// <summary>The account by name (enabled or not), or null.</summary>
+    public async Task<OperatorAccount?> FindAsync(string username, CancellationToken cancellationToken = default) =>
+        (await FindWithHashAsync(username, cancellationToken))?.Account;
+
+    private static readonly string DummyHash = Hasher.HashPassword("", Guid.NewGuid().ToString());
+
+    private async Task<(OperatorAccount Account, string Hash)?> FindWithHashAsync(string username, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT username, display_name, role, unit_code, disabled, password_hash FROM operator_account WHERE username = @u");
+        command.Parameters.AddWithValue("u", username);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return (new OperatorAccount(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4)), reader.GetString(5));
+    }
+}

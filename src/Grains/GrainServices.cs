@@ -1,0 +1,16 @@
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using OpsCentre.Grains.EventLog;
+
+namespace OpsCentre.Grains;
+
+/// <summary>What the grains need from their host: PostgreSQL access for the tables the domain owns.</summary>
+public static class GrainServices
+{
+    public static IServiceCollection AddOpsCentreGrainServices(this IServiceCollection services, string connectionString)
+    {
+        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton<EventLogStore>();
+        return services;
+    }
+}
