@@ -1,5 +1,10 @@
+using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Devices;
+using OpsCentre.Gateway.EventLog;
 using OpsCentre.Gateway.Health;
 using OpsCentre.Gateway.Hosting;
+using OpsCentre.Gateway.Screens;
+using OpsCentre.Gateway.Units;
 using OpsCentre.ServiceDefaults;
 using Serilog;
 
@@ -11,9 +16,10 @@ try
     builder.AddOpsCentreClusterClient();
     builder.AddOpsCentreDatabase();
     builder.AddOpsCentreHttpDefaults();
+    builder.AddOpsCentreAuth();
+    builder.AddOpsCentreScreens();
     builder.Services.AddOpenApi();
     builder.Services.AddOpsCentreHealthChecks();
-    builder.Services.AddAuthorization();
 
     var app = builder.Build();
     app.UseSerilogRequestLogging();
@@ -21,10 +27,16 @@ try
     app.UseStatusCodePages();
     app.UseDefaultFiles();
     app.UseStaticFiles();
+    app.UseAuthentication();
     app.UseAuthorization();
 
     app.MapOpenApi().AllowAnonymous();
     app.MapHealthApi();
+    app.MapAuthApi();
+    app.MapUnitsApi();
+    app.MapDeviceApi();
+    app.MapEventsAdminApi();
+    app.MapOpsCentreScreens();
 
     await app.RunAsync();
     return 0;

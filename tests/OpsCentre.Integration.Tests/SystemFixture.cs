@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using OpsCentre.Database;
+using OpsCentre.Database.Operators;
 using OpsCentre.Testing;
 
 namespace OpsCentre.Integration.Tests;
@@ -30,11 +31,39 @@ public sealed class SystemFixture : IAsyncLifetime
     {
         Postgres = await PrivatePostgres.StartAsync();
         Database = await Postgres.CreateDatabaseAsync("integration_tests");
+        await using (var dataSource = Npgsql.NpgsqlDataSource.Create(Database.AppConnectionString))
+        {
+            var operators = new OperatorStore(dataSource);
+            foreach (var account in Operators)
+            {
+                await operators.UpsertAsync(account, Password);
+            }
+        }
+
         FirstSilo = StartSilo("silo-a");
         (Gateway, GatewayUrl) = StartGateway("gateway-a");
         Http = new HttpClient { BaseAddress = GatewayUrl, Timeout = TimeSpan.FromSeconds(30) };
         await WaitForActiveSilosAsync(Http, 1);
     }
+
+    public const string Password = "test-password";
+
+    /// <summary>Operators of the test city (same shape as the demo's).</summary>
+    public static IReadOnlyList<OperatorAccount> Operators { get; } =
+    [
+        new("city.admin", "市管理员", "admin", "5101", Disabled: false),
+        new("jinjiang.operator", "锦江区监管中心", "operator", "510104", Disabled: false),
+        new("jinjiang.street.operator", "锦江区街道中心", "operator", "510104001", Disabled: false),
+        new("qingyang.operator", "青羊区监管中心", "operator", "510105", Disabled: false),
+        new("city.auditor", "审计", "auditor", "5101", Disabled: false),
+        new("disabled.operator", "停用", "operator", "510104", Disabled: true),
+    ];
+
+    /// <summary>The HMAC key the gateways sign access tokens with; tests use it to forge expired ones.</summary>
+    public string SigningKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>Folder where every process of this fixture writes its logs.</summary>
+    public static string LogDirectory => Path.Combine(AppContext.BaseDirectory, "process-logs");
 
     /// <summary>Environment shared by every process of this system.</summary>
     public Dictionary<string, string> CommonEnvironment() => new()
@@ -48,6 +77,9 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Orleans__Membership__TableRefreshTimeout"] = "00:00:02",
         ["Orleans__Membership__IAmAliveTablePublishTimeout"] = "00:00:05",
         ["Orleans__GatewayListRefreshSeconds"] = "1",
+        ["Auth__SigningKey"] = SigningKey,
+        ["Screens__WatermarkSeconds"] = "1",
+        ["Screens__RenewSeconds"] = "2",
     };
 
     public ChildProcess StartSilo(string name)
@@ -58,9 +90,9 @@ public sealed class SystemFixture : IAsyncLifetime
         return Track(ChildProcess.Start(name, RepositoryPaths.Output("src/Silo", "OpsCentre.Silo"), environment));
     }
 
-    public (ChildProcess Process, Uri Url) StartGateway(string name)
+    public (ChildProcess Process, Uri Url) StartGateway(string name, Uri? url = null)
     {
-        var url = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        url ??= new Uri($"http://127.0.0.1:{FreePort.Next()}");
         var process = ChildProcess.Start(name, RepositoryPaths.Output("src/Gateway", "OpsCentre.Gateway"), CommonEnvironment(), "--urls", url.ToString());
         return (Track(process), url);
     }

@@ -36,9 +36,14 @@ public sealed class ClusterProcessTests(SystemFixture system)
     }
 
     [Fact]
-    public async Task UnknownPathsAnswerWithProblemDetails()
+    public async Task UnknownPathsAnswerWithProblemDetailsAndOnlyAfterAuthentication()
     {
-        using var response = await system.Http.GetAsync("/api/v1/no-such-thing");
+        using var anonymous = await system.Http.GetAsync("/api/v1/no-such-thing");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
+
+        var tokens = await Api.SignInAsync(system.Http, "jinjiang.operator");
+        using var response = await system.Http.SendAsync(Api.Authorized(HttpMethod.Get, "/api/v1/no-such-thing", tokens.AccessToken));
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }

@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace OpsCentre.Gateway.Auth;
+
+/// <summary>Operator sign-in: <c>/api/v1/auth/token</c>, <c>/refresh</c>, <c>/revoke</c>.</summary>
+public static class AuthApi
+{
+    public sealed record TokenRequest(string? Username, string? Password);
+
+    public sealed record RefreshRequest(string? RefreshToken);
+
+    public static RouteGroupBuilder MapAuthApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/auth").WithTags("Auth").AllowAnonymous();
+
+        group.MapPost("/token", async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> (TokenRequest request, TokenService tokens, CancellationToken ct) =>
+        {
+            if (string.IsNullOrEmpty(request.Username) || string.IsNullOrEmpty(request.Password))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "username and password are required");
+            }
+
+            return await tokens.SignInAsync(request.Username, request.Password, ct) is { } issued
+                ? TypedResults.Ok(issued)
+                : TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unknown user or wrong password");
+        })
+        .WithSummary("Sign in with username and password; returns an access token and a refresh token.");
+
+        group.MapPost("/refresh", async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> (RefreshRequest request, TokenService tokens, CancellationToken ct) =>
+        {
+            if (string.IsNullOrEmpty(request.RefreshToken))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "refreshToken is required");
+            }
+
+            return await tokens.RefreshAsync(request.RefreshToken, ct) is { } issued
+                ? TypedResults.Ok(issued)
+                : TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The refresh token is not valid");
+        })
+        .WithSummary("Exchange a refresh token for a new pair. Each refresh token works once; reusing one revokes its whole chain.");
+
+        group.MapPost("/revoke", async Task<Results<NoContent, ProblemHttpResult>> (RefreshRequest request, TokenService tokens, CancellationToken ct) =>
+        {
+            if (string.IsNullOrEmpty(request.RefreshToken))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "refreshToken is required");
+            }
+
+            await tokens.RevokeAsync(request.RefreshToken, ct);
+            return TypedResults.NoContent();
+        })
+        .WithSummary("Revoke a refresh token and every token rotated from it (sign out).");
+
+        return group;
+    }
+}

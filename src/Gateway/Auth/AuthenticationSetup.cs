@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using OpsCentre.Database.Devices;
+using OpsCentre.Database.Operators;
+using OpsCentre.Gateway.Devices;
+
+namespace OpsCentre.Gateway.Auth;
+
+public static class AuthenticationSetup
+{
+    /// <summary>The SignalR hub path; only there may an access token arrive in the query string.</summary>
+    public const string HubPath = "/hubs/ops";
+
+    /// <summary>
+    /// JWT bearer for operators (header, or <c>access_token</c> query on the hub path only), device
+    /// keys for devices, and a fallback policy: every endpoint needs an authenticated operator unless it says otherwise.
+    /// </summary>
+    public static IHostApplicationBuilder AddOpsCentreAuth(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AuthOptions>()
+            .BindConfiguration(AuthOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(AuthOptions.HasUsableKey, "Auth:SigningKey must be base64 of at least 32 random bytes")
+            .ValidateOnStart();
+
+        var options = builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<OperatorStore>();
+        builder.Services.AddSingleton<RefreshTokenStore>();
+        builder.Services.AddSingleton<DeviceCredentialStore>();
+        builder.Services.AddSingleton<TokenService>();
+
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+            .AddJwtBearer(jwt =>
+            {
+                jwt.MapInboundClaims = false;
+                if (AuthOptions.HasUsableKey(options))
+                {
+                    jwt.TokenValidationParameters = TokenService.ValidationParameters(options);
+                }
+
+                jwt.Events = new JwtBearerEvents
+                {
+                    OnMessageReceived = context =>
+                    {
+                        // Browsers cannot set headers on WebSocket requests, so the hub accepts the query
+                        // string; nowhere else does, and request logging never records it.
+                        if (context.HttpContext.Request.Path.StartsWithSegments(HubPath)
+                            && context.Request.Query["access_token"] is [{ Length: > 0 } token])
+                        {
+                            context.Token = token;
+                        }
+
+                        return Task.CompletedTask;
+                    },
+                };
+            })
+            .AddScheme<AuthenticationSchemeOptions, DeviceKeyAuthenticationHandler>(DeviceKeyAuthenticationHandler.SchemeName, null);
+
+        builder.Services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser().Build())
+            .AddPolicy(DeviceApi.Policy, p => p.AddAuthenticationSchemes(DeviceKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+        return builder;
+    }
+}

@@ -1,0 +1,23 @@
+using System.Security.Claims;
+
+namespace OpsCentre.Gateway.Auth;
+
+/// <summary>Claim names in OpsCentre access tokens.</summary>
+public static class OpsClaims
+{
+    public const string Subject = "sub";
+    public const string Name = "name";
+    public const string Role = "role";
+
+    /// <summary>The caller's unit code; the caller may see that unit and everything below it. Not named <c>scope</c>, which OAuth uses.</summary>
+    public const string UnitCode = "unit_code";
+
+    /// <summary>Set on device principals (X-Device-Key).</summary>
+    public const string DeviceId = "device_id";
+
+    public static string Username(this ClaimsPrincipal user) => user.FindFirst(Subject)?.Value ?? "";
+
+    public static string UnitCodeOf(this ClaimsPrincipal user) => user.FindFirst(UnitCode)?.Value ?? "\0";
+
+    public static string? RoleOf(this ClaimsPrincipal user) => user.FindFirst(Role)?.Value;
+}

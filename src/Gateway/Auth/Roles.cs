@@ -1,0 +1,36 @@
+namespace OpsCentre.Gateway.Auth;
+
+/// <summary>What a role may do. Scope (which units) is separate: it comes from the unit-code claim.</summary>
+public enum Permission
+{
+    /// <summary>Read units, their counters and maps; watch wall screens.</summary>
+    ViewUnits,
+
+    /// <summary>Provision and revoke devices.</summary>
+    ManageDevices,
+
+    /// <summary>Append events to the log by hand (administration and acceptance checks).</summary>
+    AppendEvents,
+}
+
+/// <summary>The roles of the contract and the functions each has.</summary>
+public static class Roles
+{
+    public const string Admin = "admin";
+    public const string Operator = "operator";
+    public const string Staff = "staff";
+    public const string Worker = "worker";
+    public const string Corrections = "corrections";
+    public const string Auditor = "auditor";
+
+    public static IReadOnlyList<string> All { get; } = [Admin, Operator, Staff, Worker, Corrections, Auditor];
+
+    private static readonly Dictionary<Permission, string[]> Grants = new()
+    {
+        [Permission.ViewUnits] = [Admin, Operator, Staff, Worker, Corrections, Auditor],
+        [Permission.ManageDevices] = [Admin, Operator],
+        [Permission.AppendEvents] = [Admin],
+    };
+
+    public static bool Allows(string? role, Permission permission) => role is not null && Grants[permission].Contains(role);
+}

@@ -1,0 +1,26 @@
+using System.Text.Json;
+
+namespace OpsCentre.Gateway.Screens;
+
+/// <summary>What the hub calls on a wall screen.</summary>
+public interface IOpsClient
+{
+    /// <summary>A durable event, in per-district sequence order, none missing, none twice.</summary>
+    Task Event(EventEnvelope envelope);
+
+    /// <summary>The district's sequence has reached <c>seq</c>: sent to screens that see only part of a district.</summary>
+    Task Watermark(WatermarkMessage watermark);
+
+    /// <summary>Conflated live state (positions, counters), latest wins.</summary>
+    Task Live(LiveBatch batch);
+}
+
+/// <summary>A durable event as a screen receives it; <c>data.id</c> names its object.</summary>
+public sealed record EventEnvelope(long Seq, string DistrictCode, string UnitCode, string Type, DateTimeOffset At, JsonElement Data);
+
+public sealed record WatermarkMessage(string DistrictCode, long Seq);
+
+public sealed record LiveBatch(IReadOnlyList<JsonElement> Items);
+
+/// <summary>The answer of <c>Subscribe</c>: the unit's snapshot and where this subscription starts in each district it spans.</summary>
+public sealed record SubscribeResult(Units.UnitView Unit, IReadOnlyDictionary<string, long> Cursor);

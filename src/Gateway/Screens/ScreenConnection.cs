@@ -1,0 +1,219 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR;
+using OpsCentre.Grains.EventLog;
+using OpsCentre.Grains.Units;
+
+namespace OpsCentre.Gateway.Screens;
+
+/// <summary>
+/// One wall-screen connection: its subscriptions, a cursor per subscribed district, and a bounded
+/// queue of work drained by a single loop. Replay, live events, gap fills and watermarks all pass
+/// through that one queue, so a subscriber gets every event in order exactly once without racing
+/// between "join" and "replay": live events that arrive before a subscription has caught up are
+/// skipped by sequence number, because its replay reads them from the log.
+/// </summary>
+public sealed partial class ScreenConnection
+{
+    private readonly Channel<Work> _work;
+    private readonly Dictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
+    private readonly IOpsClient _client;
+    private readonly HubCallerContext _context;
+    private readonly EventLogStore _log;
+    private readonly ScreenOptions _options;
+    private readonly ILogger _logger;
+
+    public ScreenConnection(HubCallerContext context, IOpsClient client, EventLogStore log, ScreenOptions options, ILogger logger)
+    {
+        _context = context;
+        _client = client;
+        _log = log;
+        _options = options;
+        _logger = logger;
+        _work = Channel.CreateBounded<Work>(new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        Pump = Task.Run(PumpAsync);
+    }
+
+    public string ConnectionId => _context.ConnectionId;
+
+    /// <summary>The loop; completes when the connection ends.</summary>
+    public Task Pump { get; }
+
+    /// <summary>Districts this connection currently watches (read by the feed; changed only through the queue).</summary>
+    public IReadOnlySet<string> Districts { get; private set; } = new HashSet<string>();
+
+    public void Start(string unitCode, IReadOnlyDictionary<string, long> cursor) => Enqueue(new StartWork(unitCode, cursor));
+
+    public void Stop(string unitCode) => Enqueue(new StopWork(unitCode));
+
+    public void OnEvents(string district, IReadOnlyList<LoggedEvent> events) => Enqueue(new LiveWork(district, events));
+
+    public void OnHead(string district, long head) => Enqueue(new HeadWork(district, head));
+
+    public void OnTick() => Enqueue(new TickWork());
+
+    public void Complete() => _work.Writer.TryComplete();
+
+    private void Enqueue(Work work)
+    {
+        if (!_work.Writer.TryWrite(work))
+        {
+            // Too slow to keep up (or already closing): close it; the screen reconnects with its cursor.
+            if (_work.Writer.TryComplete())
+            {
+                LogTooSlow(ConnectionId);
+                _context.Abort();
+            }
+        }
+    }
+
+    private async Task PumpAsync()
+    {
+        await foreach (var work in _work.Reader.ReadAllAsync())
+        {
+            try
+            {
+                await (work switch
+                {
+                    StartWork s => StartAsync(s),
+                    StopWork s => StopAsync(s),
+                    LiveWork l => LiveAsync(l),
+                    HeadWork h => CatchUpAsync(h.District, h.Head),
+                    TickWork => WatermarksAsync(),
+                    _ => Task.CompletedTask,
+                });
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A failed replay must not silently leave a hole: close, and let the screen resume.
+                LogDeliveryFailed(ex, ConnectionId);
+                _work.Writer.TryComplete();
+                _context.Abort();
+                return;
+            }
+        }
+    }
+
+    private async Task StartAsync(StartWork start)
+    {
+        var subscription = new Subscription(start.UnitCode, start.Cursor);
+        _subscriptions[start.UnitCode] = subscription;
+        Districts = _subscriptions.Values.SelectMany(s => s.Last.Keys).ToHashSet();
+        foreach (var district in subscription.Last.Keys)
+        {
+            await CatchUpAsync(subscription, district, long.MaxValue);
+        }
+    }
+
+    private Task StopAsync(StopWork stop)
+    {
+        _subscriptions.Remove(stop.UnitCode);
+        Districts = _subscriptions.Values.SelectMany(s => s.Last.Keys).ToHashSet();
+        return Task.CompletedTask;
+    }
+
+    private async Task LiveAsync(LiveWork live)
+    {
+        foreach (var subscription in Covering(live.District))
+        {
+            foreach (var e in live.Events)
+            {
+                var last = subscription.Last[live.District];
+                if (e.Seq <= last)
+                {
+                    continue;
+                }
+
+                if (e.Seq > last + 1)
+                {
+                    // A notification was lost or reordered: fill the gap from the log first.
+                    await CatchUpAsync(subscription, live.District, e.Seq - 1);
+                }
+
+                await DeliverAsync(subscription, e);
+            }
+        }
+    }
+
+    private async Task CatchUpAsync(string district, long head)
+    {
+        foreach (var subscription in Covering(district))
+        {
+            await CatchUpAsync(subscription, district, head);
+        }
+    }
+
+    private async Task CatchUpAsync(Subscription subscription, string district, long upTo)
+    {
+        while (subscription.Last[district] < upTo)
+        {
+            var page = await _log.ReadAfterAsync(district, subscription.Last[district], _options.ReplayPageSize);
+            foreach (var e in page)
+            {
+                if (e.Seq > upTo)
+                {
+                    return;
+                }
+
+                await DeliverAsync(subscription, e);
+            }
+
+            if (page.Count < _options.ReplayPageSize)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task DeliverAsync(Subscription subscription, LoggedEvent e)
+    {
+        subscription.Last[e.DistrictCode] = e.Seq;
+        if (UnitCode.IsWithin(e.UnitCode, subscription.UnitCode))
+        {
+            using var data = JsonDocument.Parse(e.PayloadJson);
+            await _client.Event(new EventEnvelope(e.Seq, e.DistrictCode, e.UnitCode, e.Type, e.OccurredAt, data.RootElement.Clone()));
+        }
+    }
+
+    private async Task WatermarksAsync()
+    {
+        foreach (var subscription in _subscriptions.Values.Where(s => s.IsPartialDistrict))
+        {
+            foreach (var (district, seq) in subscription.Last)
+            {
+                await _client.Watermark(new WatermarkMessage(district, seq));
+            }
+        }
+    }
+
+    private IEnumerable<Subscription> Covering(string district) => _subscriptions.Values.Where(s => s.Last.ContainsKey(district)).ToList();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Screen connection {ConnectionId} cannot keep up; closing it (it resumes from its cursor)")]
+    private partial void LogTooSlow(string connectionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery to screen connection {ConnectionId} failed; closing it")]
+    private partial void LogDeliveryFailed(Exception exception, string connectionId);
+
+    private sealed class Subscription(string unitCode, IReadOnlyDictionary<string, long> cursor)
+    {
+        public string UnitCode { get; } = unitCode;
+
+        /// <summary>Last sequence number handled (delivered or filtered) per district.</summary>
+        public Dictionary<string, long> Last { get; } = new(cursor);
+
+        /// <summary>A street, community or grid sees only part of its district and needs watermarks.</summary>
+        public bool IsPartialDistrict => UnitCode.Length > 6;
+    }
+
+    private abstract record Work;
+
+    private sealed record StartWork(string UnitCode, IReadOnlyDictionary<string, long> Cursor) : Work;
+
+    private sealed record StopWork(string UnitCode) : Work;
+
+    private sealed record LiveWork(string District, IReadOnlyList<LoggedEvent> Events) : Work;
+
+    private sealed record HeadWork(string District, long Head) : Work;
+
+    private sealed record TickWork : Work;
+}

@@ -1,0 +1,27 @@
+using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Units;
+using OpsCentre.Grains.EventLog;
+
+namespace OpsCentre.Gateway.Screens;
+
+public static class ScreensSetup
+{
+    public static IHostApplicationBuilder AddOpsCentreScreens(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ScreenOptions>().BindConfiguration(ScreenOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSignalR();
+        builder.Services.AddSingleton<UnitDirectory>();
+        builder.Services.AddSingleton<EventLogStore>();
+        builder.Services.AddSingleton<ScreenFeed>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ScreenFeed>());
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapOpsCentreScreens(this IEndpointRouteBuilder app)
+    {
+        // A connection ends when its access token expires; the screen reconnects with a refreshed
+        // token and its cursor, and misses nothing in between.
+        app.MapHub<OpsHub>(AuthenticationSetup.HubPath, o => o.CloseOnAuthenticationExpiration = true);
+        return app;
+    }
+}

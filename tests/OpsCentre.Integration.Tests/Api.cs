@@ -1,0 +1,40 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace OpsCentre.Integration.Tests;
+
+/// <summary>Small helpers that speak the public HTTP contract, as a console or a device would.</summary>
+public static class Api
+{
+    public sealed record Tokens(string AccessToken, string RefreshToken, int ExpiresIn, string Role, string UnitCode);
+
+    public static async Task<Tokens> SignInAsync(HttpClient http, string username, string password = SystemFixture.Password)
+    {
+        using var response = await http.PostAsJsonAsync("/api/v1/auth/token", new { username, password });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<Tokens>())!;
+    }
+
+    public static HttpRequestMessage Authorized(HttpMethod method, string path, string accessToken, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        return request;
+    }
+
+    /// <summary>Appends an event through the admin endpoint; returns its sequence number.</summary>
+    public static async Task<long> AppendAsync(HttpClient http, string adminToken, string unitCode, string type, string id, string? opId = null)
+    {
+        using var request = Authorized(HttpMethod.Post, "/api/v1/admin/events", adminToken,
+            new { opId = opId ?? Guid.NewGuid().ToString(), unitCode, type, data = new { id } });
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("seq").GetInt64();
+    }
+}
