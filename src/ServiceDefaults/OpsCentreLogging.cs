@@ -46,6 +46,8 @@ public static class OpsCentreLogging
                 Path.Combine(directory, process + "-.log"),
                 rollingInterval: RollingInterval.Day,
                 retainedFileCountLimit: 14,
+                // Several silos or gateways on one machine may share the folder and the file.
+                shared: true,
                 outputTemplate: "{Timestamp:O} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
         return builder;
     }

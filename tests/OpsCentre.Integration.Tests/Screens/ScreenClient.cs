@@ -1,0 +1,93 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace OpsCentre.Integration.Tests.Screens;
+
+/// <summary>A wall screen as the official .NET SignalR client sees the hub.</summary>
+public sealed class ScreenClient : IAsyncDisposable
+{
+    public sealed record Envelope(long Seq, string DistrictCode, string UnitCode, string Type, DateTimeOffset At, JsonElement Data);
+
+    public sealed record Watermark(string DistrictCode, long Seq);
+
+    private readonly HubConnection _connection;
+    private readonly Channel<Envelope> _events = Channel.CreateUnbounded<Envelope>();
+    private readonly Channel<Watermark> _watermarks = Channel.CreateUnbounded<Watermark>();
+
+    private ScreenClient(HubConnection connection)
+    {
+        _connection = connection;
+        _connection.On<Envelope>("Event", e => _events.Writer.TryWrite(e));
+        _connection.On<Watermark>("Watermark", w => _watermarks.Writer.TryWrite(w));
+    }
+
+    /// <summary>Connects over WebSockets with the token in the query string, as a browser does.</summary>
+    public static async Task<ScreenClient> ConnectAsync(Uri gateway, string accessToken)
+    {
+        var url = new Uri(gateway, "/hubs/ops?access_token=" + Uri.EscapeDataString(accessToken));
+        var connection = new HubConnectionBuilder()
+            .WithUrl(url, o =>
+            {
+                o.Transports = HttpTransportType.WebSockets;
+                o.SkipNegotiation = true;
+            })
+            .Build();
+        var client = new ScreenClient(connection);
+        await connection.StartAsync();
+        return client;
+    }
+
+    /// <summary>Calls <c>Subscribe</c>; returns the cursor the server starts from.</summary>
+    public async Task<Dictionary<string, long>> SubscribeAsync(string unitCode, Dictionary<string, long>? cursor = null)
+    {
+        var result = await _connection.InvokeAsync<JsonElement>("Subscribe", unitCode, cursor);
+        return result.GetProperty("cursor").Deserialize<Dictionary<string, long>>()!;
+    }
+
+    public Task UnsubscribeAsync(string unitCode) => _connection.InvokeAsync("Unsubscribe", unitCode);
+
+    /// <summary>The next <paramref name="count"/> events, failing if they do not all arrive in time.</summary>
+    public async Task<List<Envelope>> ReceiveAsync(int count, int timeoutSeconds = 15)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        var received = new List<Envelope>();
+        try
+        {
+            while (received.Count < count)
+            {
+                received.Add(await _events.Reader.ReadAsync(timeout.Token));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"expected {count} event(s), got {received.Count}: {string.Join(", ", received.Select(e => e.Seq))}");
+        }
+
+        return received;
+    }
+
+    /// <summary>Fails if any event arrives within <paramref name="quietPeriod"/>.</summary>
+    public async Task AssertNoMoreEventsAsync(TimeSpan quietPeriod)
+    {
+        await Task.Delay(quietPeriod);
+        Assert.False(_events.Reader.TryRead(out var extra), $"unexpected event seq {extra?.Seq} {extra?.UnitCode}");
+    }
+
+    /// <summary>Waits for a watermark of <paramref name="district"/> at or beyond <paramref name="seq"/>.</summary>
+    public async Task<Watermark> WatermarkReachingAsync(string district, long seq, int timeoutSeconds = 15)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        while (true)
+        {
+            var watermark = await _watermarks.Reader.ReadAsync(timeout.Token);
+            if (watermark.DistrictCode == district && watermark.Seq >= seq)
+            {
+                return watermark;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await _connection.DisposeAsync();
+}

@@ -1,0 +1,163 @@
+using Microsoft.AspNetCore.SignalR;
+
+namespace OpsCentre.Integration.Tests.Screens;
+
+[Collection(nameof(SystemCollection))]
+public sealed class ScreenDeliveryTests(SystemFixture system)
+{
+    private const string Jinjiang = "510104";
+
+    [Fact]
+    public async Task AScreenGetsLiveEventsAndAfterReconnectingWithItsCursorExactlyTheOnesItMissed()
+    {
+        var admin = await Api.SignInAsync(system.Http, "city.admin");
+        var operatorToken = (await Api.SignInAsync(system.Http, "jinjiang.operator")).AccessToken;
+
+        Dictionary<string, long> cursor;
+        await using (var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, operatorToken))
+        {
+            cursor = await screen.SubscribeAsync(Jinjiang);
+            Assert.Equal([Jinjiang], cursor.Keys);
+            var live = new List<long>();
+            for (var i = 0; i < 3; i++)
+            {
+                live.Add(await Api.AppendAsync(system.Http, admin.AccessToken, "510104001001", "alert.raised", $"live-{i}"));
+            }
+
+            var received = await screen.ReceiveAsync(3);
+            Assert.Equal(live, received.Select(e => e.Seq));
+            Assert.Equal(["live-0", "live-1", "live-2"], received.Select(e => e.Data.GetProperty("id").GetString()));
+            Assert.All(received, e => Assert.Equal(Jinjiang, e.DistrictCode));
+            cursor[Jinjiang] = received[^1].Seq;
+        }
+
+        var missed = new List<long>();
+        for (var i = 0; i < 4; i++)
+        {
+            missed.Add(await Api.AppendAsync(system.Http, admin.AccessToken, "510104002", "incident.reported", $"missed-{i}"));
+        }
+
+        await using var resumed = await ScreenClient.ConnectAsync(system.GatewayUrl, operatorToken);
+        await resumed.SubscribeAsync(Jinjiang, cursor);
+        Assert.Equal(missed, (await resumed.ReceiveAsync(4)).Select(e => e.Seq));
+
+        var after = await Api.AppendAsync(system.Http, admin.AccessToken, Jinjiang, "alert.resolved", "after");
+        Assert.Equal(after, (await resumed.ReceiveAsync(1)).Single().Seq);
+        await resumed.AssertNoMoreEventsAsync(TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task AScreenMissesNothingAcrossARestartOfItsGatewayProcess()
+    {
+        var admin = await Api.SignInAsync(system.Http, "city.admin");
+        var operatorToken = (await Api.SignInAsync(system.Http, "jinjiang.operator")).AccessToken;
+        var url = new Uri($"http://127.0.0.1:{Testing.FreePort.Next()}");
+        var (gateway, _) = system.StartGateway("gateway-restart", url);
+        using var viaRestarted = new HttpClient { BaseAddress = url };
+        await SystemFixture.WaitForActiveSilosAsync(viaRestarted, 1);
+
+        Dictionary<string, long> cursor;
+        await using (var screen = await ScreenClient.ConnectAsync(url, operatorToken))
+        {
+            cursor = await screen.SubscribeAsync(Jinjiang);
+            var seq = await Api.AppendAsync(system.Http, admin.AccessToken, "510104003", "alert.raised", "before-restart");
+            cursor[Jinjiang] = (await screen.ReceiveAsync(1)).Single().Seq;
+            Assert.Equal(seq, cursor[Jinjiang]);
+            await gateway.KillAsync();
+        }
+
+        var missed = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            missed.Add(await Api.AppendAsync(system.Http, admin.AccessToken, "510104003", "alert.raised", $"during-restart-{i}"));
+        }
+
+        system.StartGateway("gateway-restart", url);
+        await SystemFixture.WaitForActiveSilosAsync(viaRestarted, 1);
+        await using var resumed = await ScreenClient.ConnectAsync(url, operatorToken);
+        await resumed.SubscribeAsync(Jinjiang, cursor);
+        Assert.Equal(missed, (await resumed.ReceiveAsync(3)).Select(e => e.Seq));
+        await resumed.AssertNoMoreEventsAsync(TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task AStreetScreenSeesOnlyItsStreetsEventsAndWatermarksForTheRest()
+    {
+        var admin = await Api.SignInAsync(system.Http, "city.admin");
+        var street = await Api.SignInAsync(system.Http, "jinjiang.street.operator");
+        await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, street.AccessToken);
+        await screen.SubscribeAsync("510104001");
+
+        var mine = await Api.AppendAsync(system.Http, admin.AccessToken, "510104001003", "alert.raised", "in-street");
+        var otherStreet = await Api.AppendAsync(system.Http, admin.AccessToken, "510104002", "alert.raised", "other-street");
+        var districtLevel = await Api.AppendAsync(system.Http, admin.AccessToken, Jinjiang, "alert.raised", "district-level");
+
+        var received = await screen.ReceiveAsync(1);
+        Assert.Equal(mine, received.Single().Seq);
+        Assert.Equal("in-street", received.Single().Data.GetProperty("id").GetString());
+
+        // Nothing else arrives, but the watermark tells the screen the district moved on.
+        var watermark = await screen.WatermarkReachingAsync(Jinjiang, Math.Max(otherStreet, districtLevel));
+        Assert.Equal(Jinjiang, watermark.DistrictCode);
+        await screen.AssertNoMoreEventsAsync(TimeSpan.FromMilliseconds(500));
+    }
+
+    [Theory]
+    [InlineData("jinjiang.operator", "510105")]
+    [InlineData("jinjiang.operator", "5101")]
+    [InlineData("jinjiang.street.operator", "510104")]
+    public async Task SubscribingOutsideTheCallersScopeIsRefused(string username, string unit)
+    {
+        var token = await Api.SignInAsync(system.Http, username);
+        await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, token.AccessToken);
+        var error = await Assert.ThrowsAsync<HubException>(() => screen.SubscribeAsync(unit));
+        Assert.Contains("not found", error.Message);
+    }
+
+    [Fact]
+    public async Task ACitySubscriptionSpansEveryDistrict()
+    {
+        var admin = await Api.SignInAsync(system.Http, "city.admin");
+        await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, admin.AccessToken);
+        var cursor = await screen.SubscribeAsync("5101");
+        Assert.Equal(["510104", "510105", "510106", "510107", "510108"], cursor.Keys.Order());
+
+        var qingyang = await Api.AppendAsync(system.Http, admin.AccessToken, "510105001", "alert.raised", "qy");
+        var received = await screen.ReceiveAsync(1);
+        Assert.Equal(("510105", qingyang), (received[0].DistrictCode, received[0].Seq));
+    }
+
+    [Fact]
+    public async Task NoLogLineOfAnyProcessContainsAnAccessToken()
+    {
+        var tokens = await Api.SignInAsync(system.Http, "jinjiang.operator");
+        await using (var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, tokens.AccessToken))
+        {
+            await screen.SubscribeAsync(Jinjiang);
+        }
+
+        // A refused hub connection and ordinary API calls log too; none of them may print the token.
+        var refused = tokens.AccessToken[..^4] + "AAAA";
+        await Assert.ThrowsAnyAsync<Exception>(async () => await ScreenClient.ConnectAsync(system.GatewayUrl, refused));
+        using var call = await system.Http.SendAsync(Api.Authorized(HttpMethod.Get, "/api/v1/units/510104", tokens.AccessToken));
+        await Task.Delay(1000);
+
+        var files = Directory.GetFiles(SystemFixture.LogDirectory);
+        Assert.NotEmpty(files);
+        Assert.Contains(files, f => File.ReadAllText(f).Contains("/hubs/ops", StringComparison.Ordinal));
+        foreach (var file in files)
+        {
+            var text = await ReadSharedAsync(file);
+            Assert.DoesNotContain(tokens.AccessToken, text);
+            Assert.DoesNotContain(refused, text);
+            Assert.DoesNotContain(tokens.RefreshToken, text);
+        }
+    }
+
+    private static async Task<string> ReadSharedAsync(string path)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync();
+    }
+}
