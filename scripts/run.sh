@@ -44,6 +44,15 @@ elif [ -n "${ConnectionStrings__OpsCentreOwner:-}" ]; then
   dotnet "$(bin tools/Migrator OpsCentre.Migrator)" migrate
 fi
 
+# The access-token signing key: from the environment, else generated once into the data folder.
+if [ -z "${Auth__SigningKey:-}" ]; then
+  [ -f "$data/signing.key" ] || { umask 077; head -c 32 /dev/urandom | base64 >"$data/signing.key"; }
+  export Auth__SigningKey; Auth__SigningKey=$(cat "$data/signing.key")
+fi
+
+echo "== demo operators"
+dotnet "$(bin tools/Migrator OpsCentre.Migrator)" seed-demo-operators
+
 pids=()
 stop_all() {
   trap - INT TERM EXIT
@@ -75,6 +84,8 @@ OpsCentre is up.
   API description       : $http_url/openapi/v1.json
   Readiness             : $http_url/health/ready
   Logs                  : $data/logs
+  Sign in               : curl -s -X POST $http_url/api/v1/auth/token -H 'Content-Type: application/json' \\
+                            -d '{"username":"jinjiang.operator","password":"${OPSCENTRE_DEMO_PASSWORD:-demo-password}"}'
 Press Ctrl+C to stop.
 MSG
 wait -n "${pids[@]}" || true
