@@ -1,3 +1,4 @@
+using OpsCentre.Database;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Devices;
 using OpsCentre.Gateway.EventLog;
@@ -13,6 +14,7 @@ try
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.AddOpsCentreLogging("gateway");
+    builder.AddProviderQueriesCheck(OrleansQueryCatalog.Clustering);
     builder.AddOpsCentreClusterClient();
     builder.AddOpsCentreDatabase();
     builder.AddOpsCentreHttpDefaults();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using OpsCentre.Database;
 using OpsCentre.ServiceDefaults;
 using OpsCentre.Silo;
 using Serilog;
@@ -12,7 +13,7 @@ try
     builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
     // Registered before UseOrleans so it runs first: a schema that is behind fails here, clearly.
-    builder.AddProviderQueriesCheck();
+    builder.AddProviderQueriesCheck(OrleansQueryCatalog.Silo);
     builder.UseOrleans(silo => silo
         .AddOpsCentreEndpoints(builder.Configuration)
         .AddOpsCentreStorage(builder.Configuration));

@@ -1,8 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using OpsCentre.Database;
 using OpsCentre.Grains;
 using OpsCentre.ServiceDefaults;
 using OpsCentre.Silo.Storage;
@@ -38,7 +36,6 @@ public static class SiloConfiguration
         });
         silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Orleans:Membership");
         silo.Services.AddOptions<ReminderOptions>().BindConfiguration("Orleans:Reminders");
-        silo.Services.AddSingleton(new ProviderQueriesCheck(connectionString, OrleansQueryCatalog.Silo));
         silo.Services.AddOpsCentreGrainServices(connectionString);
         return silo;
     }
@@ -58,12 +55,5 @@ public static class SiloConfiguration
             configuration.GetValue("Orleans:GatewayPort", 30000),
             listenOnAnyHostAddress: false);
         return silo;
-    }
-
-    /// <summary>Checks the database before Orleans starts, so a missing migration is one clear error.</summary>
-    public static IHostApplicationBuilder AddProviderQueriesCheck(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddHostedService<ProviderQueriesCheckService>();
-        return builder;
     }
 }

@@ -29,10 +29,10 @@ public static class Api
     }
 
     /// <summary>Appends an event through the admin endpoint; returns its sequence number.</summary>
-    public static async Task<long> AppendAsync(HttpClient http, string adminToken, string unitCode, string type, string id, string? opId = null)
+    public static async Task<long> AppendAsync(HttpClient http, string adminToken, string unitCode, string type, string id, string? opId = null, int padding = 0)
     {
         using var request = Authorized(HttpMethod.Post, "/api/v1/admin/events", adminToken,
-            new { opId = opId ?? Guid.NewGuid().ToString(), unitCode, type, data = new { id } });
+            new { opId = opId ?? Guid.NewGuid().ToString(), unitCode, type, data = new { id, pad = new string('x', padding) } });
         using var response = await http.SendAsync(request);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("seq").GetInt64();

@@ -90,10 +90,16 @@ public sealed class SystemFixture : IAsyncLifetime
         return Track(ChildProcess.Start(name, RepositoryPaths.Output("src/Silo", "OpsCentre.Silo"), environment));
     }
 
-    public (ChildProcess Process, Uri Url) StartGateway(string name, Uri? url = null)
+    public (ChildProcess Process, Uri Url) StartGateway(string name, Uri? url = null, Dictionary<string, string>? settings = null)
     {
         url ??= new Uri($"http://127.0.0.1:{FreePort.Next()}");
-        var process = ChildProcess.Start(name, RepositoryPaths.Output("src/Gateway", "OpsCentre.Gateway"), CommonEnvironment(), "--urls", url.ToString());
+        var environment = CommonEnvironment();
+        foreach (var (key, value) in settings ?? [])
+        {
+            environment[key] = value;
+        }
+
+        var process = ChildProcess.Start(name, RepositoryPaths.Output("src/Gateway", "OpsCentre.Gateway"), environment, "--urls", url.ToString());
         return (Track(process), url);
     }
 

@@ -81,6 +81,41 @@ public sealed class ScreenDeliveryTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task AScreenThatCannotKeepUpIsClosedAndResumesFromItsCursorWithNothingLost()
+    {
+        var admin = await Api.SignInAsync(system.Http, "city.admin");
+        var operatorToken = (await Api.SignInAsync(system.Http, "jinjiang.operator")).AccessToken;
+        var url = new Uri($"http://127.0.0.1:{Testing.FreePort.Next()}");
+        system.StartGateway("gateway-small-queue", url, new() { ["Screens__QueueCapacity"] = "16" });
+        using var http = new HttpClient { BaseAddress = url };
+        await SystemFixture.WaitForActiveSilosAsync(http, 1);
+
+        var slow = await ScreenClient.ConnectAsync(url, operatorToken);
+        var cursor = await slow.SubscribeAsync(Jinjiang);
+        slow.Stall();
+
+        // 16 KB events until the transport's buffers and then the connection's queue are full.
+        var appended = new List<long>();
+        for (var i = 0; i < 2000 && !slow.Closed.IsCompleted; i++)
+        {
+            appended.Add(await Api.AppendAsync(system.Http, admin.AccessToken, "510104004", "probe.bulk", $"bulk-{i}", padding: 16 * 1024));
+        }
+
+        await slow.Closed.WaitAsync(TimeSpan.FromSeconds(30));
+        var seen = slow.Drain();
+        await slow.DisposeAsync();
+        Assert.True(appended.Count < 2000, "the slow connection was never closed");
+        Assert.Equal(appended.Take(seen.Count), seen.Select(e => e.Seq));
+
+        // It comes back with the cursor of what it did receive and gets every other event.
+        cursor[Jinjiang] = seen.Count > 0 ? seen[^1].Seq : cursor[Jinjiang];
+        await using var resumed = await ScreenClient.ConnectAsync(url, operatorToken);
+        await resumed.SubscribeAsync(Jinjiang, cursor);
+        var rest = await resumed.ReceiveAsync(appended.Count - seen.Count, timeoutSeconds: 60);
+        Assert.Equal(appended.Skip(seen.Count), rest.Select(e => e.Seq));
+    }
+
+    [Fact]
     public async Task AStreetScreenSeesOnlyItsStreetsEventsAndWatermarksForTheRest()
     {
         var admin = await Api.SignInAsync(system.Http, "city.admin");
