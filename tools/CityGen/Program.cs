@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using Npgsql;
+using OpsCentre.CityGen;
+using OpsCentre.Grains.Map;
+using OpsCentre.Grains.Rosters;
+
+// The synthetic city.
+//   generate <demo|large|tiny> <dir> [seed]   write map.geojson, workers.csv, key-persons.csv
+//   load <dir>                                 import them (ConnectionStrings__OpsCentre) through the real import path
+//   ensure <demo|large|tiny> <dir> [seed]      generate and load unless the database already has a map
+if (args.Length < 2 || args[0] is not ("generate" or "load" or "ensure"))
+{
+    Console.Error.WriteLine("usage: OpsCentre.CityGen generate|ensure <demo|large|tiny> <dir> [seed] | load <dir>");
+    return 2;
+}
+
+var clock = Stopwatch.StartNew();
+void Say(string message) => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
+
+try
+{
+    if (args[0] == "load")
+    {
+        return await LoadAsync(args[1]);
+    }
+
+    var size = CitySize.Parse(args[1]);
+    var directory = args.ElementAtOrDefault(2) ?? throw new ArgumentException("a directory is required");
+    var seed = args.Length > 3 ? int.Parse(args[3]) : 20261129;
+    if (args[0] == "ensure")
+    {
+        await using var dataSource = NpgsqlDataSource.Create(ConnectionString());
+        if (await new MapStore(dataSource).VersionAsync() > 0)
+        {
+            Say("the database already holds a city map; nothing to do");
+            return 0;
+        }
+    }
+
+    Say($"generating the {size.Name} city (seed {seed})");
+    var city = new CityGenerator(size, seed, Say).Generate();
+    await CityFiles.WriteAsync(city, directory);
+    Say($"wrote {city.Units.Count} units, {city.Workers.Count} workers, {city.KeyPersons.Count} key persons to {directory}");
+    return args[0] == "ensure" ? await LoadAsync(directory) : 0;
+}
+catch (Exception ex) when (ex is ArgumentException or IOException or NpgsqlException or InvalidOperationException)
+{
+    Console.Error.WriteLine("city generation failed: " + ex.Message);
+    return 1;
+}
+
+async Task<int> LoadAsync(string directory)
+{
+    await using var dataSource = NpgsqlDataSource.Create(ConnectionString());
+    Say("importing the map");
+    await using (var map = File.OpenRead(Path.Combine(directory, CityFiles.Map)))
+    {
+        var result = await new MapImporter(dataSource).ImportAsync(map);
+        if (!Report("map", result.Imported, result.Errors.Select(e => $"feature {e.Index} ({e.Code}): {e.Reason}").ToList()))
+        {
+            return 1;
+        }
+    }
+
+    var rosters = new RosterImporter(dataSource);
+    Say("importing grid workers");
+    using (var workers = File.OpenText(Path.Combine(directory, CityFiles.Workers)))
+    {
+        var result = await rosters.ImportWorkersAsync(workers);
+        if (!Report("workers", result.Imported, result.Errors.Select(e => $"line {e.Line} ({e.Id}): {e.Reason}").ToList()))
+        {
+            return 1;
+        }
+    }
+
+    Say("importing key persons");
+    using (var persons = File.OpenText(Path.Combine(directory, CityFiles.KeyPersons)))
+    {
+        var result = await rosters.ImportKeyPersonsAsync(persons);
+        if (!Report("key persons", result.Imported, result.Errors.Select(e => $"line {e.Line} ({e.Id}): {e.Reason}").ToList()))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+bool Report(string what, int imported, List<string> errors)
+{
+    if (errors.Count == 0)
+    {
+        Say($"imported {imported} {what}");
+        return true;
+    }
+
+    Console.Error.WriteLine($"{what}: nothing imported; {errors.Count} problem(s):");
+    foreach (var error in errors.Take(20))
+    {
+        Console.Error.WriteLine("  " + error);
+    }
+
+    return false;
+}
+
+static string ConnectionString() =>
+    Environment.GetEnvironmentVariable("ConnectionStrings__OpsCentre") is { Length: > 0 } value
+        ? value
+        : throw new InvalidOperationException("ConnectionStrings__OpsCentre is not set");
