@@ -8,6 +8,7 @@
 #   OPSCENTRE_HTTP_URL                 where the gateway listens (default http://127.0.0.1:5080)
 #   OPSCENTRE_PG_PORT                  port of the local PostgreSQL (default 5433)
 #   OPSCENTRE_PG_DIR                   folder of the local PostgreSQL (default .data/postgres)
+#   OPSCENTRE_CITY_SIZE                the generated city loaded on first start: demo (default) or large
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -52,6 +53,8 @@ fi
 
 echo "== demo operators"
 dotnet "$(bin tools/Migrator OpsCentre.Migrator)" seed-demo-operators
+echo "== demo city (generated and imported on first start; later starts reuse it)"
+dotnet "$(bin tools/CityGen OpsCentre.CityGen)" ensure "${OPSCENTRE_CITY_SIZE:-demo}" "$data/city-${OPSCENTRE_CITY_SIZE:-demo}"
 
 pids=()
 stop_all() {

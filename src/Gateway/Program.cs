@@ -4,8 +4,10 @@ using OpsCentre.Gateway.Devices;
 using OpsCentre.Gateway.EventLog;
 using OpsCentre.Gateway.Health;
 using OpsCentre.Gateway.Hosting;
+using OpsCentre.Gateway.KeyPersons;
 using OpsCentre.Gateway.Screens;
 using OpsCentre.Gateway.Units;
+using OpsCentre.Gateway.Workers;
 using OpsCentre.ServiceDefaults;
 using Serilog;
 
@@ -36,6 +38,8 @@ try
     app.MapHealthApi();
     app.MapAuthApi();
     app.MapUnitsApi();
+    app.MapWorkersApi();
+    app.MapKeyPersonsApi();
     app.MapDeviceApi();
     app.MapEventsAdminApi();
     app.MapOpsCentreScreens();

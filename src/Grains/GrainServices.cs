@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using OpsCentre.Grains.EventLog;
+using OpsCentre.Grains.Map;
 
 namespace OpsCentre.Grains;
 
@@ -11,6 +12,8 @@ public static class GrainServices
     {
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.AddSingleton<EventLogStore>();
+        services.AddSingleton<MapStore>();
+        services.AddSingleton<GridLocator>();
         return services;
     }
 }

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.SignalR;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Units;
-using OpsCentre.Grains.Units;
 
 namespace OpsCentre.Gateway.Screens;
 
@@ -34,23 +33,28 @@ public sealed class OpsHub(ScreenFeed feed, UnitDirectory units) : Hub<IOpsClien
     /// </summary>
     public async Task<SubscribeResult> Subscribe(string unitCode, Dictionary<string, long>? cursor)
     {
-        var unit = (UnitCode.IsValid(unitCode) ? units.Describe(unitCode) : null)
-            ?? throw new HubException("unit not found");
+        if (!Grains.Units.UnitCode.IsValid(unitCode))
+        {
+            throw new HubException("unit not found");
+        }
+
         var decision = ScopeGuard.Check(Context.User!, unitCode, Permission.ViewUnits);
         if (decision != ScopeDecision.Allowed)
         {
             throw new HubException(decision == ScopeDecision.OutOfScope ? "unit not found" : "your role may not watch this unit");
         }
 
+        var unit = await units.DescribeAsync(unitCode) ?? throw new HubException("unit not found");
+
         var connection = feed.Find(Context.ConnectionId) ?? throw new HubException("connection closed");
         var start = new Dictionary<string, long>();
-        foreach (var district in units.DistrictsOf(unitCode))
+        foreach (var district in UnitDirectory.DistrictsOf(unit))
         {
             var head = await feed.WatchAsync(district);
             start[district] = cursor is not null && cursor.TryGetValue(district, out var after) && after >= 0 ? Math.Min(after, head) : head;
         }
 
-        connection.Start(unitCode, start);
+        connection.Start(unit.Code, start);
         return new SubscribeResult(unit, start);
     }
 

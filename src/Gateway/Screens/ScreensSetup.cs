@@ -1,6 +1,7 @@
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Units;
 using OpsCentre.Grains.EventLog;
+using OpsCentre.Grains.Map;
 
 namespace OpsCentre.Gateway.Screens;
 
@@ -12,6 +13,7 @@ public static class ScreensSetup
         builder.Services.AddSignalR();
         builder.Services.AddSingleton<UnitDirectory>();
         builder.Services.AddSingleton<EventLogStore>();
+        builder.Services.AddSingleton<MapStore>();
         builder.Services.AddSingleton<ScreenFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ScreenFeed>());
         return builder;

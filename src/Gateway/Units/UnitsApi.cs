@@ -1,27 +1,62 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using NetTopologySuite.Features;
+using NetTopologySuite.Simplify;
 using OpsCentre.Gateway.Auth;
+using OpsCentre.Grains.Map;
+using OpsCentre.Grains.Units;
 
 namespace OpsCentre.Gateway.Units;
 
-/// <summary><c>GET /api/v1/units/{code}</c>: a unit with its counters and children, within the caller's scope.</summary>
+/// <summary><c>/api/v1/units/{code}</c> and its map, within the caller's scope.</summary>
 public static class UnitsApi
 {
+    /// <summary>Douglas-Peucker tolerance in degrees (about 20 m) for display polygons.</summary>
+    private const double DisplayTolerance = 0.0002;
+
     public static RouteGroupBuilder MapUnitsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/units").WithTags("Units");
 
-        group.MapGet("/{code}", Results<Ok<UnitView>, ProblemHttpResult> (string code, HttpContext context, UnitDirectory units) =>
+        group.MapGet("/{code}", async Task<Results<Ok<UnitView>, ProblemHttpResult>> (string code, HttpContext context, UnitDirectory units) =>
         {
             if (ScopeGuard.Deny(context.User, code, Permission.ViewUnits) is { } denied)
             {
                 return denied;
             }
 
-            return units.Describe(code) is { } unit
+            return await units.DescribeAsync(code) is { } unit
                 ? TypedResults.Ok(unit)
                 : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found");
         })
         .WithSummary("A unit with its live counters and its children.");
+
+        group.MapGet("/{code}/map", async Task<Results<JsonHttpResult<FeatureCollection>, ProblemHttpResult>> (
+            string code, HttpContext context, MapStore map, CancellationToken ct) =>
+        {
+            if (ScopeGuard.Deny(context.User, code, Permission.ViewUnits) is { } denied)
+            {
+                return denied;
+            }
+
+            if (!UnitCode.IsValid(code) || await map.FindAsync(code, ct) is null)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found");
+            }
+
+            var features = new FeatureCollection();
+            foreach (var (unit, geometry) in await map.ChildGeometriesAsync(code, ct))
+            {
+                features.Add(new Feature(TopologyPreservingSimplifier.Simplify(geometry, DisplayTolerance), new AttributesTable
+                {
+                    { "code", unit.Code },
+                    { "name", unit.Name },
+                    { "level", UnitCode.LevelName(UnitCode.LevelOf(unit.Code)) },
+                }));
+            }
+
+            return TypedResults.Json(features, MapImporter.GeoJsonOptions, "application/geo+json");
+        })
+        .WithSummary("GeoJSON of the unit's children (simplified for display), with properties code, name, level.");
 
         return group;
     }

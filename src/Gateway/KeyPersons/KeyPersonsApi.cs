@@ -1,0 +1,74 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Paging;
+using OpsCentre.Grains.Units;
+
+namespace OpsCentre.Gateway.KeyPersons;
+
+/// <summary><c>GET /api/v1/key-persons?unit=</c>: key persons under supervision within a unit; names masked by role, every read audited.</summary>
+public static class KeyPersonsApi
+{
+    public sealed record KeyPersonItem(string Id, string Name, string Category, string GridCode, string State);
+
+    public static RouteGroupBuilder MapKeyPersonsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/key-persons").WithTags("Key persons");
+
+        group.MapGet("/", async Task<Results<Ok<Page<KeyPersonItem>>, ProblemHttpResult>> (
+            string? unit, int? limit, string? after, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        {
+            if (!UnitCode.IsValid(unit) || Page<KeyPersonItem>.Limit(limit) is not { } take)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "unit must be a unit code; limit between 1 and 1000");
+            }
+
+            if (ScopeGuard.Deny(context.User, unit, Permission.ViewUnits) is { } denied)
+            {
+                return denied;
+            }
+
+            var unmasked = PersonalDataMasking.MaySeeUnmasked(context.User);
+            await using var connection = await db.OpenConnectionAsync(ct);
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            var rows = new List<KeyPersonItem>();
+            await using (var command = new NpgsqlCommand(
+                """
+                SELECT id, name, category, grid_code FROM key_person
+                WHERE grid_code LIKE @prefix AND id > @after ORDER BY id LIMIT @take
+                """, connection, transaction))
+            {
+                command.Parameters.AddWithValue("prefix", unit + "%");
+                command.Parameters.AddWithValue("after", after ?? "");
+                command.Parameters.AddWithValue("take", take + 1);
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    var name = reader.GetString(1);
+                    rows.Add(new KeyPersonItem(reader.GetString(0), unmasked ? name : PersonalDataMasking.Name(name), reader.GetString(2), reader.GetString(3), "normal"));
+                }
+            }
+
+            var page = Page<KeyPersonItem>.From(rows, take, p => p.Id);
+            // The read is recorded in the same transaction: no answer leaves without its audit rows.
+            await using (var audit = new NpgsqlCommand(
+                """
+                INSERT INTO audit_log (actor, role, action, subject, unmasked)
+                SELECT @actor, @role, 'key-person.list', subject, @unmasked FROM unnest(@subjects) AS subject
+                """, connection, transaction))
+            {
+                audit.Parameters.AddWithValue("actor", context.User.Username());
+                audit.Parameters.AddWithValue("role", context.User.RoleOf() ?? "");
+                audit.Parameters.AddWithValue("unmasked", unmasked);
+                audit.Parameters.AddWithValue("subjects", page.Items.Select(p => p.Id).ToArray());
+                await audit.ExecuteNonQueryAsync(ct);
+            }
+
+            await transaction.CommitAsync(ct);
+            return TypedResults.Ok(page);
+        })
+        .WithSummary("Key persons within the unit, paged by id. Names are masked unless the role may see them; every read is audited.");
+
+        return group;
+    }
+}

@@ -1,0 +1,42 @@
+namespace OpsCentre.Grains.Units;
+
+/// <summary>The live counters every unit rolls up from below (CONTRACT.md, "Units").</summary>
+[GenerateSerializer, Immutable, Alias("ops.UnitCounters")]
+public sealed record UnitCounters(
+    [property: Id(0)] long WorkersOnDuty,
+    [property: Id(1)] long WorkersOnline,
+    [property: Id(2)] long AlertsFiring,
+    [property: Id(3)] long IncidentsOpen,
+    [property: Id(4)] long IncidentsOverdue,
+    [property: Id(5)] long KeyPersonsAbnormal)
+{
+    public static UnitCounters Zero { get; } = new(0, 0, 0, 0, 0, 0);
+
+    public static UnitCounters operator +(UnitCounters a, UnitCounters b) => new(
+        a.WorkersOnDuty + b.WorkersOnDuty, a.WorkersOnline + b.WorkersOnline, a.AlertsFiring + b.AlertsFiring,
+        a.IncidentsOpen + b.IncidentsOpen, a.IncidentsOverdue + b.IncidentsOverdue, a.KeyPersonsAbnormal + b.KeyPersonsAbnormal);
+
+    /// <summary>The wire form: camelCase names as in the contract.</summary>
+    public IReadOnlyDictionary<string, long> ToWire() => new Dictionary<string, long>
+    {
+        ["workersOnDuty"] = WorkersOnDuty,
+        ["workersOnline"] = WorkersOnline,
+        ["alertsFiring"] = AlertsFiring,
+        ["incidentsOpen"] = IncidentsOpen,
+        ["incidentsOverdue"] = IncidentsOverdue,
+        ["keyPersonsAbnormal"] = KeyPersonsAbnormal,
+    };
+}
+
+/// <summary>A unit with its counters and its children's, as screens and the API show it.</summary>
+[GenerateSerializer, Immutable, Alias("ops.UnitSnapshot")]
+public sealed record UnitSnapshot(
+    [property: Id(0)] string Code,
+    [property: Id(1)] string Name,
+    [property: Id(2)] UnitLevel Level,
+    [property: Id(3)] string? ParentCode,
+    [property: Id(4)] UnitCounters Counters,
+    [property: Id(5)] IReadOnlyList<UnitChild> Children);
+
+[GenerateSerializer, Immutable, Alias("ops.UnitChild")]
+public sealed record UnitChild([property: Id(0)] string Code, [property: Id(1)] string Name, [property: Id(2)] UnitCounters Counters);
