@@ -24,6 +24,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
+    /// <summary>The tiny generated city loaded into the database (through the real import path).</summary>
+    public CityGen.GeneratedCity City { get; private set; } = null!;
+
     public FakeTimeProvider GrainClock { get; } = new(new DateTimeOffset(2026, 11, 29, 1, 0, 0, TimeSpan.Zero));
 
     public IClusterClient Client => Cluster.Client;
@@ -32,6 +35,11 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         Postgres = await PrivatePostgres.StartAsync();
         Database = await Postgres.CreateDatabaseAsync("grains_tests");
+        await using (var dataSource = Npgsql.NpgsqlDataSource.Create(Database.AppConnectionString))
+        {
+            City = await CityGen.CityLoader.GenerateAndLoadAsync(dataSource, CityGen.CitySize.Tiny, seed: 7);
+        }
+
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:OpsCentre"] = Database.AppConnectionString,

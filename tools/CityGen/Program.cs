@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Npgsql;
 using OpsCentre.CityGen;
 using OpsCentre.Grains.Map;
-using OpsCentre.Grains.Rosters;
 
 // The synthetic city.
 //   generate <demo|large|tiny> <dir> [seed]   write map.geojson, workers.csv, key-persons.csv
@@ -52,55 +51,18 @@ catch (Exception ex) when (ex is ArgumentException or IOException or NpgsqlExcep
 async Task<int> LoadAsync(string directory)
 {
     await using var dataSource = NpgsqlDataSource.Create(ConnectionString());
-    Say("importing the map");
-    await using (var map = File.OpenRead(Path.Combine(directory, CityFiles.Map)))
+    var problems = await CityLoader.LoadAsync(dataSource, directory, Say);
+    foreach (var problem in problems.Take(20))
     {
-        var result = await new MapImporter(dataSource).ImportAsync(map);
-        if (!Report("map", result.Imported, result.Errors.Select(e => $"feature {e.Index} ({e.Code}): {e.Reason}").ToList()))
-        {
-            return 1;
-        }
+        Console.Error.WriteLine("  " + problem);
     }
 
-    var rosters = new RosterImporter(dataSource);
-    Say("importing grid workers");
-    using (var workers = File.OpenText(Path.Combine(directory, CityFiles.Workers)))
+    if (problems.Count > 0)
     {
-        var result = await rosters.ImportWorkersAsync(workers);
-        if (!Report("workers", result.Imported, result.Errors.Select(e => $"line {e.Line} ({e.Id}): {e.Reason}").ToList()))
-        {
-            return 1;
-        }
+        Console.Error.WriteLine($"nothing imported from that file; {problems.Count} problem(s)");
     }
 
-    Say("importing key persons");
-    using (var persons = File.OpenText(Path.Combine(directory, CityFiles.KeyPersons)))
-    {
-        var result = await rosters.ImportKeyPersonsAsync(persons);
-        if (!Report("key persons", result.Imported, result.Errors.Select(e => $"line {e.Line} ({e.Id}): {e.Reason}").ToList()))
-        {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-bool Report(string what, int imported, List<string> errors)
-{
-    if (errors.Count == 0)
-    {
-        Say($"imported {imported} {what}");
-        return true;
-    }
-
-    Console.Error.WriteLine($"{what}: nothing imported; {errors.Count} problem(s):");
-    foreach (var error in errors.Take(20))
-    {
-        Console.Error.WriteLine("  " + error);
-    }
-
-    return false;
+    return problems.Count == 0 ? 0 : 1;
 }
 
 static string ConnectionString() =>

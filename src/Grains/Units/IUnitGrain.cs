@@ -11,8 +11,8 @@ public interface IUnitGrain : IGrainWithStringKey
     /// <summary>The unit with its counters and children; null when the map has no such unit.</summary>
     Task<UnitSnapshot?> Snapshot();
 
-    /// <summary>This unit's current totals.</summary>
-    Task<UnitCounters> Totals();
+    /// <summary>This unit's current totals and the version it last reported them under.</summary>
+    Task<UnitReport> Totals();
 
     /// <summary>
     /// A source reports its absolute totals. The entry is replaced only when <paramref name="version"/>
@@ -20,6 +20,13 @@ public interface IUnitGrain : IGrainWithStringKey
     /// </summary>
     Task Report(string source, long version, UnitCounters totals);
 
-    /// <summary>Rebuilds the entries of the child units by asking each child for its totals (after a crash lost a report).</summary>
+    /// <summary>
+    /// Rebuilds the entries of the child units by asking each child for its totals and version
+    /// (after a crash lost a report, or an entry went wrong), then reports up as usual.
+    /// </summary>
     Task<UnitCounters> Repair();
 }
+
+/// <summary>A unit's totals with the version it reports them under.</summary>
+[GenerateSerializer, Immutable, Alias("ops.UnitReport")]
+public sealed record UnitReport([property: Id(0)] long Version, [property: Id(1)] UnitCounters Counters);

@@ -49,7 +49,7 @@ public sealed partial class UnitGrain(
         : new UnitSnapshot(_code, _identity.Name, UnitCode.LevelOf(_code), _identity.ParentCode, _totals,
             [.. _children.Select(c => new UnitChild(c.Code, c.Name, state.State.Sources.TryGetValue(c.Code, out var r) ? r.Counters : UnitCounters.Zero))]));
 
-    public Task<UnitCounters> Totals() => Task.FromResult(_totals);
+    public Task<UnitReport> Totals() => Task.FromResult(new UnitReport(state.State.Version, _totals));
 
     public async Task Report(string source, long version, UnitCounters totals)
     {
@@ -66,9 +66,8 @@ public sealed partial class UnitGrain(
     {
         foreach (var child in _children)
         {
-            var totals = await GrainFactory.GetGrain<IUnitGrain>(child.Code).Totals();
-            var version = state.State.Sources.TryGetValue(child.Code, out var held) ? held.Version : 0;
-            state.State.Sources[child.Code] = new SourceReport { Version = version, Counters = totals };
+            var latest = await GrainFactory.GetGrain<IUnitGrain>(child.Code).Totals();
+            state.State.Sources[child.Code] = new SourceReport { Version = latest.Version, Counters = latest.Counters };
         }
 
         await ApplyAsync(force: true);
