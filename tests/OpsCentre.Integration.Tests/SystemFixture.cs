@@ -27,6 +27,9 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The tiny generated city loaded into the database through the real import path.</summary>
+    public CityGen.GeneratedCity City { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         Postgres = await PrivatePostgres.StartAsync();
@@ -38,6 +41,8 @@ public sealed class SystemFixture : IAsyncLifetime
             {
                 await operators.UpsertAsync(account, Password);
             }
+
+            City = await CityGen.CityLoader.GenerateAndLoadAsync(dataSource, CityGen.CitySize.Tiny, seed: 3);
         }
 
         FirstSilo = StartSilo("silo-a");
@@ -56,6 +61,7 @@ public sealed class SystemFixture : IAsyncLifetime
         new("jinjiang.street.operator", "锦江区街道中心", "operator", "510104001", Disabled: false),
         new("qingyang.operator", "青羊区监管中心", "operator", "510105", Disabled: false),
         new("city.auditor", "审计", "auditor", "5101", Disabled: false),
+        new("jinjiang.corrections.officer", "矫正", "corrections", "510104", Disabled: false),
         new("disabled.operator", "停用", "operator", "510104", Disabled: true),
     ];
 

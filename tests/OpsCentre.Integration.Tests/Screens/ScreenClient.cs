@@ -16,47 +16,15 @@ public sealed class ScreenClient : IAsyncDisposable
     private readonly Channel<Envelope> _events = Channel.CreateUnbounded<Envelope>();
     private readonly Channel<Watermark> _watermarks = Channel.CreateUnbounded<Watermark>();
 
-    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _stall = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private volatile bool _stalled;
 
     private ScreenClient(HubConnection connection)
     {
         _connection = connection;
-        _connection.On<Envelope>("Event", async e =>
-        {
-            _events.Writer.TryWrite(e);
-            if (_stalled)
-            {
-                // A screen that stops reading: the handler never returns while stalled.
-                await _stall.Task;
-            }
-        });
+        _connection.On<Envelope>("Event", e => _events.Writer.TryWrite(e));
         _connection.On<Watermark>("Watermark", w => _watermarks.Writer.TryWrite(w));
-        _connection.Closed += _ =>
-        {
-            _closed.TrySetResult();
-            return Task.CompletedTask;
-        };
     }
 
-    /// <summary>Completes when the server (or the network) closes the connection.</summary>
-    public Task Closed => _closed.Task;
 
-    /// <summary>From now on the client stops reading after the next event, like a hung browser tab.</summary>
-    public void Stall() => _stalled = true;
-
-    /// <summary>Everything received so far.</summary>
-    public List<Envelope> Drain()
-    {
-        var list = new List<Envelope>();
-        while (_events.Reader.TryRead(out var e))
-        {
-            list.Add(e);
-        }
-
-        return list;
-    }
 
     /// <summary>Connects over WebSockets with the token in the query string, as a browser does.</summary>
     public static async Task<ScreenClient> ConnectAsync(Uri gateway, string accessToken)
@@ -124,9 +92,5 @@ public sealed class ScreenClient : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _stall.TrySetResult();
-        await _connection.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await _connection.DisposeAsync();
 }

@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Npgsql;
+
+namespace OpsCentre.Integration.Tests.City;
+
+[Collection(nameof(SystemCollection))]
+public sealed class CityApiTests(SystemFixture system)
+{
+    private async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(string username, string path)
+    {
+        var tokens = await Api.SignInAsync(system.Http, username);
+        using var response = await system.Http.SendAsync(Api.Authorized(HttpMethod.Get, path, tokens.AccessToken));
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
+    }
+
+    [Fact]
+    public async Task TheDistrictOperatorSeesJinjiangWithItsStreetsAndTheAdminSeesFiveDistricts()
+    {
+        var (status, jinjiang) = await GetAsync("jinjiang.operator", "/api/v1/units/510104");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("锦江区", jinjiang.GetProperty("name").GetString());
+        var streets = jinjiang.GetProperty("children").EnumerateArray().ToList();
+        Assert.Equal(system.City.Units.Count(u => u.Code.Length == 9 && u.Code.StartsWith("510104", StringComparison.Ordinal)), streets.Count);
+        Assert.All(streets, s => Assert.Equal("street", s.GetProperty("level").GetString()));
+        Assert.True(jinjiang.GetProperty("counters").TryGetProperty("workersOnline", out _));
+
+        var (_, city) = await GetAsync("city.admin", "/api/v1/units/5101");
+        Assert.Equal(["锦江区", "青羊区", "金牛区", "武侯区", "成华区"], city.GetProperty("children").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+    }
+
+    [Fact]
+    public async Task TheMapOfAUnitIsGeoJsonOfItsChildren()
+    {
+        var (status, map) = await GetAsync("jinjiang.operator", "/api/v1/units/510104/map");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("FeatureCollection", map.GetProperty("type").GetString());
+        var features = map.GetProperty("features").EnumerateArray().ToList();
+        Assert.Equal(
+            system.City.Units.Where(u => u.Code.Length == 9 && u.Code.StartsWith("510104", StringComparison.Ordinal)).Select(u => u.Code),
+            features.Select(f => f.GetProperty("properties").GetProperty("code").GetString()));
+        Assert.All(features, f => Assert.Equal("street", f.GetProperty("properties").GetProperty("level").GetString()));
+        Assert.All(features, f => Assert.Contains(f.GetProperty("geometry").GetProperty("type").GetString(), new[] { "Polygon", "MultiPolygon" }));
+    }
+
+    [Fact]
+    public async Task AStreetOperatorGetsNotFoundForAnotherStreetThroughUnitsMapAndListings()
+    {
+        const string Own = "510104001", Other = "510104002";
+        foreach (var path in new[] { $"/api/v1/units/{Other}", $"/api/v1/units/{Other}/map", $"/api/v1/workers?unit={Other}", $"/api/v1/key-persons?unit={Other}" })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("jinjiang.street.operator", path)).Status);
+        }
+
+        foreach (var path in new[] { $"/api/v1/units/{Own}", $"/api/v1/units/{Own}/map", $"/api/v1/workers?unit={Own}", $"/api/v1/key-persons?unit={Own}" })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await GetAsync("jinjiang.street.operator", path)).Status);
+        }
+    }
+
+    [Fact]
+    public async Task WorkersAreListedWithinTheUnitPageByPage()
+    {
+        var expected = system.City.Workers.Where(w => w.Grid.StartsWith("510104", StringComparison.Ordinal)).Select(w => w.Id).Order(StringComparer.Ordinal).ToList();
+        var seen = new List<string>();
+        string? next = null;
+        do
+        {
+            var (_, page) = await GetAsync("jinjiang.operator", $"/api/v1/workers?unit=510104&limit=7{(next is null ? "" : "&after=" + next)}");
+            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()!));
+            next = page.GetProperty("next").GetString();
+        }
+        while (next is not null);
+
+        Assert.Equal(expected, seen);
+        Assert.Equal(HttpStatusCode.BadRequest, (await GetAsync("jinjiang.operator", "/api/v1/workers?unit=510104&limit=0")).Status);
+    }
+
+    [Fact]
+    public async Task KeyPersonNamesAreMaskedUnlessTheRoleIsClearedAndEveryReadIsAudited()
+    {
+        var person = system.City.KeyPersons.First(p => p.Grid.StartsWith("510104", StringComparison.Ordinal));
+        var grid = person.Grid;
+
+        var (_, masked) = await GetAsync("jinjiang.operator", $"/api/v1/key-persons?unit={grid}");
+        var maskedItem = masked.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("id").GetString() == person.Id);
+        Assert.Equal(person.Name[..1] + new string('*', person.Name.Length - 1), maskedItem.GetProperty("name").GetString());
+        Assert.DoesNotContain(person.Name, masked.GetRawText());
+
+        var (_, clear) = await GetAsync("jinjiang.corrections.officer", $"/api/v1/key-persons?unit={grid}");
+        Assert.Equal(person.Name, clear.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("id").GetString() == person.Id).GetProperty("name").GetString());
+
+        await using var connection = new NpgsqlConnection(system.Database.AppConnectionString);
+        await connection.OpenAsync();
+        await using var audit = new NpgsqlCommand(
+            "SELECT actor, unmasked FROM audit_log WHERE subject = @s AND action = 'key-person.list' ORDER BY id", connection);
+        audit.Parameters.AddWithValue("s", person.Id);
+        var rows = new List<(string, bool)>();
+        await using (var reader = await audit.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                rows.Add((reader.GetString(0), reader.GetBoolean(1)));
+            }
+        }
+
+        Assert.Equal([("jinjiang.operator", false), ("jinjiang.corrections.officer", true)], rows);
+
+        // Append-only in the database itself.
+        await using var tamper = new NpgsqlCommand("DELETE FROM audit_log", connection);
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, (await Assert.ThrowsAsync<PostgresException>(() => tamper.ExecuteNonQueryAsync())).SqlState);
+    }
+}
