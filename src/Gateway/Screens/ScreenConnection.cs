@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 using OpsCentre.Grains.EventLog;
@@ -50,6 +51,8 @@ public sealed partial class ScreenConnection
 
     public void OnHead(string district, long head) => Enqueue(new HeadWork(district, head));
 
+    public void OnLive(string district, IReadOnlyList<LiveItem> items) => Enqueue(new LiveStateWork(district, items));
+
     public void OnTick() => Enqueue(new TickWork());
 
     public void Complete() => _work.Writer.TryComplete();
@@ -80,6 +83,7 @@ public sealed partial class ScreenConnection
                     LiveWork l => LiveAsync(l),
                     HeadWork h => CatchUpAsync(h.District, h.Head),
                     TickWork => WatermarksAsync(),
+                    LiveStateWork l => LiveStateAsync(l),
                     _ => Task.CompletedTask,
                 });
             }
@@ -175,6 +179,27 @@ public sealed partial class ScreenConnection
         }
     }
 
+    private async Task LiveStateAsync(LiveStateWork live)
+    {
+        foreach (var subscription in Covering(live.District))
+        {
+            var items = live.Items.Where(i => UnitCode.IsWithin(i.Id, subscription.UnitCode)).Select(ToWire).ToList();
+            if (items.Count > 0)
+            {
+                await _client.Live(new LiveBatch(items));
+            }
+        }
+    }
+
+    // {"kind":"unit","id":"510104001","counters":{...}}: the item's data with its kind and id.
+    private static JsonElement ToWire(LiveItem item)
+    {
+        var json = JsonNode.Parse(item.DataJson)!.AsObject();
+        json.Insert(0, "kind", item.Kind);
+        json.Insert(1, "id", item.Id);
+        return JsonSerializer.SerializeToElement(json);
+    }
+
     private async Task WatermarksAsync()
     {
         foreach (var subscription in _subscriptions.Values.Where(s => s.IsPartialDistrict))
@@ -216,4 +241,6 @@ public sealed partial class ScreenConnection
     private sealed record HeadWork(string District, long Head) : Work;
 
     private sealed record TickWork : Work;
+
+    private sealed record LiveStateWork(string District, IReadOnlyList<LiveItem> Items) : Work;
 }

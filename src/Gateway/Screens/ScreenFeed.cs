@@ -54,6 +54,19 @@ public sealed partial class ScreenFeed(
         return Task.CompletedTask;
     }
 
+    public Task OnLive(string districtCode, IReadOnlyList<LiveItem> items)
+    {
+        foreach (var connection in _connections.Values)
+        {
+            if (connection.Districts.Contains(districtCode))
+            {
+                connection.OnLive(districtCode, items);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var renewEvery = TimeSpan.FromSeconds(options.Value.RenewSeconds);

@@ -66,6 +66,8 @@ public sealed partial class DistrictEventLogGrain(EventLogStore store, ILogger<D
         return Task.CompletedTask;
     }
 
+    public Task PublishLive(IReadOnlyList<LiveItem> items) => _observers.Notify(o => o.OnLive(_district, items));
+
     private async Task FlushAsync()
     {
         while (_queue.Count > 0)

@@ -4,7 +4,9 @@ namespace OpsCentre.Grains.EventLog;
 
 /// <summary>
 /// The single writer of one district's event log, keyed by the 6-digit district code. It numbers
-/// events gap-free, commits them in order, and only then acknowledges and announces them.
+/// events gap-free, commits them in order, and only then acknowledges and announces them. It is
+/// also where the gateways' observers for the district are kept, so live state (counters,
+/// positions) of the district's units travels to the screens beside the durable events.
 /// </summary>
 public interface IDistrictEventLogGrain : IGrainWithStringKey
 {
@@ -28,7 +30,15 @@ public interface IDistrictEventLogGrain : IGrainWithStringKey
 
     /// <summary>Removes a gateway's observer.</summary>
     Task Unwatch(IEventFeedObserver observer);
+
+    /// <summary>Passes live state of the district's units to every gateway. Best effort and one-way: live state may be dropped, never durable events.</summary>
+    [OneWay]
+    Task PublishLive(IReadOnlyList<LiveItem> items);
 }
+
+/// <summary>One piece of live state, latest wins per (kind, id). <c>DataJson</c> is a JSON object merged into the item on the wire.</summary>
+[GenerateSerializer, Immutable, Alias("ops.LiveItem")]
+public sealed record LiveItem([property: Id(0)] string Kind, [property: Id(1)] string Id, [property: Id(2)] string DataJson);
 
 /// <summary>A gateway process's receiver of committed events; one per gateway.</summary>
 public interface IEventFeedObserver : IGrainObserver
@@ -36,4 +46,8 @@ public interface IEventFeedObserver : IGrainObserver
     /// <summary>Events just committed in a district, in sequence order. One-way: a slow gateway never holds up the writer.</summary>
     [OneWay]
     Task OnEvents(string districtCode, IReadOnlyList<LoggedEvent> events);
+
+    /// <summary>Live state of the district's units. One-way.</summary>
+    [OneWay]
+    Task OnLive(string districtCode, IReadOnlyList<LiveItem> items);
 }

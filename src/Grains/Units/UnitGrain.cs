@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using OpsCentre.Grains.EventLog;
 using OpsCentre.Grains.Map;
 using Orleans.Runtime;
 
@@ -88,7 +90,21 @@ public sealed partial class UnitGrain(
         state.State.Version++;
         // Written through: a unit's sources are the only record of what its children last said.
         await state.WriteStateAsync();
+        PublishLive();
         await ReportToParentAsync();
+    }
+
+    // Screens see counters change as they happen. The city's own counters are the sum of its
+    // districts' and are not published separately.
+    private void PublishLive()
+    {
+        if (UnitCode.DistrictOf(_code) is not { } district)
+        {
+            return;
+        }
+
+        var data = JsonSerializer.Serialize(new { counters = _totals.ToWire() });
+        _ = GrainFactory.GetGrain<IDistrictEventLogGrain>(district).PublishLive([new LiveItem("unit", _code, data)]);
     }
 
     private async Task ReportToParentAsync()

@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using OpsCentre.Grains.EventLog;
+using OpsCentre.Grains.Units;
+
+namespace OpsCentre.Grains.Tests.Units;
+
+[Collection(nameof(ClusterCollection))]
+public sealed class LiveCountersTests(ClusterFixture fixture)
+{
+    private sealed class RecordingFeed : IEventFeedObserver
+    {
+        public ConcurrentQueue<LiveItem> Live { get; } = new();
+
+        public Task OnEvents(string districtCode, IReadOnlyList<LoggedEvent> events) => Task.CompletedTask;
+
+        public Task OnLive(string districtCode, IReadOnlyList<LiveItem> items)
+        {
+            foreach (var item in items)
+            {
+                Live.Enqueue(item);
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task ACounterChangeReachesTheGatewaysAsLiveItemsForEveryUnitUpToTheDistrict()
+    {
+        var grid = fixture.City.Units.First(u => u.Code.Length == 15 && u.Code.StartsWith("510106", StringComparison.Ordinal)).Code;
+        var feed = new RecordingFeed();
+        var reference = fixture.Client.CreateObjectReference<IEventFeedObserver>(feed);
+        await fixture.Client.GetGrain<IDistrictEventLogGrain>("510106").Watch(reference);
+
+        await fixture.Client.GetGrain<IUnitGrain>(grid).Report("worker:live-test", 1, new UnitCounters(1, 1, 0, 0, 0, 0));
+
+        string[] expected = [grid, grid[..12], grid[..9], grid[..6]];
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!expected.All(code => feed.Live.Any(i => i.Id == code)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        foreach (var code in expected)
+        {
+            var item = feed.Live.Last(i => i.Id == code);
+            Assert.Equal("unit", item.Kind);
+            using var data = JsonDocument.Parse(item.DataJson);
+            Assert.True(data.RootElement.GetProperty("counters").GetProperty("workersOnline").GetInt64() >= 1);
+        }
+
+        Assert.DoesNotContain(feed.Live, i => i.Id == "5101");
+        await fixture.Client.GetGrain<IDistrictEventLogGrain>("510106").Unwatch(reference);
+    }
+}
