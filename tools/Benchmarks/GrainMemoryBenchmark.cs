@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using OpsCentre.CityGen;
+using OpsCentre.Grains.Units;
+using OpsCentre.ServiceDefaults;
+using OpsCentre.Silo;
+using OpsCentre.Testing;
+
+namespace OpsCentre.Benchmarks;
+
+/// <summary>
+/// Memory per active grain: loads a generated city into a private PostgreSQL, starts one silo in
+/// this process with the production storage configuration, activates every unit grain of the city
+/// (each reads its identity from the map and holds its roll-up state), and prints the growth of
+/// the managed heap and of the resident set per activation.
+/// </summary>
+public static class GrainMemoryBenchmark
+{
+    public static async Task RunAsync(CitySize size)
+    {
+        await using var postgres = await PrivatePostgres.StartAsync();
+        var database = await postgres.CreateDatabaseAsync("memory_benchmark");
+        await using (var dataSource = NpgsqlDataSource.Create(database.AppConnectionString))
+        {
+            var load = Stopwatch.StartNew();
+            Console.WriteLine($"loading the {size.Name} city …");
+            var city = await CityLoader.GenerateAndLoadAsync(dataSource, size, 20261129);
+            Console.WriteLine($"loaded {city.Units.Count:N0} units, {city.Workers.Count:N0} workers, {city.KeyPersons.Count:N0} key persons in {load.Elapsed.TotalSeconds:F1} s");
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:OpsCentre"] = database.AppConnectionString,
+            ["Orleans:ClusterId"] = "memory-benchmark",
+            ["Orleans:SiloPort"] = FreePort.Next().ToString(),
+            ["Orleans:GatewayPort"] = FreePort.Next().ToString(),
+        }).Build();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleans(silo => silo.AddOpsCentreEndpoints(configuration).AddOpsCentreStorage(configuration));
+        using var host = builder.Build();
+        await host.StartAsync();
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+
+        await using var codes = NpgsqlDataSource.Create(database.AppConnectionString);
+        var units = new List<string>();
+        await using (var command = codes.CreateCommand("SELECT code FROM unit_map ORDER BY code"))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                units.Add(reader.GetString(0));
+            }
+        }
+
+        // Warm the runtime with a few activations, so its one-off allocations are not counted.
+        foreach (var code in units.Take(50))
+        {
+            await grains.GetGrain<IUnitGrain>(code).Snapshot();
+        }
+
+        var (heapBefore, rssBefore) = Measure();
+        var activate = Stopwatch.StartNew();
+        foreach (var chunk in units.Skip(50).Chunk(500))
+        {
+            await Task.WhenAll(chunk.Select(code => grains.GetGrain<IUnitGrain>(code).Snapshot()));
+        }
+
+        var activated = units.Count - 50;
+        var (heapAfter, rssAfter) = Measure();
+        Console.WriteLine($"activated {activated:N0} unit grains in {activate.Elapsed.TotalSeconds:F1} s");
+        Console.WriteLine($"managed heap: +{(heapAfter - heapBefore) / 1048576.0:F1} MiB = {(heapAfter - heapBefore) / (double)activated:F0} bytes per active grain");
+        Console.WriteLine($"resident set: +{(rssAfter - rssBefore) / 1048576.0:F1} MiB = {(rssAfter - rssBefore) / (double)activated:F0} bytes per active grain");
+        Console.WriteLine($"result: {Math.Max(heapAfter - heapBefore, rssAfter - rssBefore) / (double)activated / 1024:F2} KB per active grain (target ≤ 4 KB)");
+        await host.StopAsync();
+    }
+
+    private static (long Heap, long Resident) Measure()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        using var process = Process.GetCurrentProcess();
+        return (GC.GetTotalMemory(forceFullCollection: true), process.WorkingSet64);
+    }
+}
