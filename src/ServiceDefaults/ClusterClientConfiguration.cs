@@ -1,12 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 
 namespace OpsCentre.ServiceDefaults;
 
 /// <summary>The Orleans client every non-silo process uses: finds every silo's gateway through PostgreSQL membership.</summary>
-public static partial class ClusterClientConfiguration
+public static class ClusterClientConfiguration
 {
     /// <summary>
     /// Adds the Orleans client. It keeps trying to reach the cluster while it starts (silos may come
@@ -28,17 +27,13 @@ public static partial class ClusterClientConfiguration
                 o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(configuration.GetValue("Orleans:GatewayListRefreshSeconds", 5)));
             client.UseConnectionRetryFilter(async (exception, cancellationToken) =>
             {
-                LogRetrying(StartupLogger(builder), exception.Message);
+                // Runs before the host's logging exists: log through Serilog's static logger.
+                Serilog.Log.ForContext("SourceContext", "OpsCentre.ClusterClient")
+                    .Warning("Cluster not reachable yet ({Reason}); retrying in 2 s", exception.Message);
                 await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
                 return !cancellationToken.IsCancellationRequested;
             });
         });
         return builder;
     }
-
-    private static ILogger StartupLogger(IHostApplicationBuilder builder) =>
-        new Serilog.Extensions.Logging.SerilogLoggerFactory(Serilog.Log.Logger).CreateLogger("OpsCentre.ClusterClient");
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster not reachable yet ({Reason}); retrying in 2 s")]
-    private static partial void LogRetrying(ILogger logger, string reason);
 }

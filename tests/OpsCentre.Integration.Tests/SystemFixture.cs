@@ -53,15 +53,11 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public const string Password = "test-password";
 
-    /// <summary>Operators of the test city (same shape as the demo's).</summary>
+    /// <summary>The demo operators (one per role), a second district's operator, and a disabled account.</summary>
     public static IReadOnlyList<OperatorAccount> Operators { get; } =
     [
-        new("city.admin", "市管理员", "admin", "5101", Disabled: false),
-        new("jinjiang.operator", "锦江区监管中心", "operator", "510104", Disabled: false),
-        new("jinjiang.street.operator", "锦江区街道中心", "operator", "510104001", Disabled: false),
+        .. DemoOperators.All,
         new("qingyang.operator", "青羊区监管中心", "operator", "510105", Disabled: false),
-        new("city.auditor", "审计", "auditor", "5101", Disabled: false),
-        new("jinjiang.corrections.officer", "矫正", "corrections", "510104", Disabled: false),
         new("disabled.operator", "停用", "operator", "510104", Disabled: true),
     ];
 

@@ -1,18 +1,32 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using OpsCentre.Gateway.Auth;
+using OpsCentre.Grains.Units;
+
 namespace OpsCentre.Gateway.Paging;
+
+/// <summary>The checks every <c>?unit=&amp;limit=&amp;after=</c> listing makes before it reads anything.</summary>
+public static class UnitListing
+{
+    /// <summary>A problem response for a bad or out-of-scope request; otherwise null and the number of items to take.</summary>
+    public static ProblemHttpResult? Check(string? unit, int? limit, ClaimsPrincipal user, out int take)
+    {
+        take = 0;
+        if (!UnitCode.IsValid(unit) || limit is < 1 or > Page<object>.MaxLimit)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"unit must be a unit code; limit between 1 and {Page<object>.MaxLimit}");
+        }
+
+        take = limit ?? Page<object>.DefaultLimit;
+        return ScopeGuard.Deny(user, unit, Permission.ViewUnits);
+    }
+}
 
 /// <summary>A page of a list: <c>{"items":[...],"next":"&lt;cursor or null&gt;"}</c>; pass <c>next</c> as <c>after</c> for the following page.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? Next)
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;
-
-    /// <summary>The limit to use, or null when the requested one is out of range.</summary>
-    public static int? Limit(int? requested) => requested switch
-    {
-        null => DefaultLimit,
-        >= 1 and <= MaxLimit => requested,
-        _ => null,
-    };
 
     /// <summary>Builds a page from up to limit + 1 rows: the extra row only says that there is more.</summary>
     public static Page<T> From(List<T> rows, int limit, Func<T, string> key) =>

@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Paging;
-using OpsCentre.Grains.Units;
 
 namespace OpsCentre.Gateway.Workers;
 
@@ -19,14 +17,9 @@ public static class WorkersApi
         group.MapGet("/", async Task<Results<Ok<Page<WorkerItem>>, ProblemHttpResult>> (
             string? unit, int? limit, string? after, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
         {
-            if (!UnitCode.IsValid(unit) || Page<WorkerItem>.Limit(limit) is not { } take)
+            if (UnitListing.Check(unit, limit, context.User, out var take) is { } problem)
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "unit must be a unit code; limit between 1 and 1000");
-            }
-
-            if (ScopeGuard.Deny(context.User, unit, Permission.ViewUnits) is { } denied)
-            {
-                return denied;
+                return problem;
             }
 
             await using var command = db.CreateCommand(
