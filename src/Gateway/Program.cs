@@ -41,6 +41,7 @@ try
     app.MapWorkersApi();
     app.MapKeyPersonsApi();
     app.MapDeviceApi();
+    app.MapDevicesApi();
     app.MapEventsAdminApi();
     app.MapOpsCentreScreens();
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using OpsCentre.Grains.Devices;
 using OpsCentre.Grains.EventLog;
 using OpsCentre.Grains.Map;
 
@@ -14,6 +15,8 @@ public static class GrainServices
         services.AddSingleton<EventLogStore>();
         services.AddSingleton<MapStore>();
         services.AddSingleton<GridLocator>();
+        services.AddSingleton<TrackWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<TrackWriter>());
         return services;
     }
 }

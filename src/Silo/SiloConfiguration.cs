@@ -36,6 +36,7 @@ public static class SiloConfiguration
         });
         silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Orleans:Membership");
         silo.Services.AddOptions<ReminderOptions>().BindConfiguration("Orleans:Reminders");
+        silo.Services.AddOptions<Grains.Devices.DeviceOptions>().BindConfiguration(Grains.Devices.DeviceOptions.Section);
         silo.Services.AddOpsCentreGrainServices(connectionString);
         return silo;
     }

@@ -44,6 +44,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             ["ConnectionStrings:OpsCentre"] = Database.AppConnectionString,
             ["Orleans:Reminders:MinimumReminderPeriod"] = "00:00:01",
+            ["Devices:OfflineAfter"] = "00:02:00",
+            ["Devices:SilenceReminderPeriod"] = "00:00:02",
         }).Build();
 
         var builder = new InProcessTestClusterBuilder(2);

@@ -53,6 +53,17 @@ public sealed class DeviceCredentialStore(NpgsqlDataSource dataSource)
             : null;
     }
 
+    /// <summary>The device's binding (revoked or not), or null when no such device was ever provisioned.</summary>
+    public async Task<(DeviceIdentity Device, bool Revoked)?> FindAsync(string deviceId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT kind, bound_to, revoked_at IS NOT NULL FROM device_credential WHERE device_id = @id");
+        command.Parameters.AddWithValue("id", deviceId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? (new DeviceIdentity(deviceId, reader.GetString(0), reader.GetString(1)), reader.GetBoolean(2))
+            : null;
+    }
+
     /// <summary>Revokes the device's key at once. False when the device is unknown or already revoked.</summary>
     public async Task<bool> RevokeAsync(string deviceId, CancellationToken cancellationToken = default)
     {

@@ -22,6 +22,6 @@ public static class DeviceApi
         })
         .WithSummary("The device the X-Device-Key belongs to: lets a device check its key.");
 
-        return group;
+        return group.MapStatusApi();
     }
 }

@@ -183,7 +183,7 @@ public sealed partial class ScreenConnection
     {
         foreach (var subscription in Covering(live.District))
         {
-            var items = live.Items.Where(i => UnitCode.IsWithin(i.Id, subscription.UnitCode)).Select(ToWire).ToList();
+            var items = live.Items.Where(i => UnitCode.IsWithin(i.UnitCode, subscription.UnitCode)).Select(ToWire).ToList();
             if (items.Count > 0)
             {
                 await _client.Live(new LiveBatch(items));

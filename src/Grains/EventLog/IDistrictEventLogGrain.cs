@@ -36,9 +36,13 @@ public interface IDistrictEventLogGrain : IGrainWithStringKey
     Task PublishLive(IReadOnlyList<LiveItem> items);
 }
 
-/// <summary>One piece of live state, latest wins per (kind, id). <c>DataJson</c> is a JSON object merged into the item on the wire.</summary>
+/// <summary>
+/// One piece of live state, latest wins per (kind, id). <c>UnitCode</c> is where it is (screens
+/// receive it when they watch that unit or one above it); <c>DataJson</c> is a JSON object merged
+/// into the item on the wire.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("ops.LiveItem")]
-public sealed record LiveItem([property: Id(0)] string Kind, [property: Id(1)] string Id, [property: Id(2)] string DataJson);
+public sealed record LiveItem([property: Id(0)] string Kind, [property: Id(1)] string Id, [property: Id(2)] string UnitCode, [property: Id(3)] string DataJson);
 
 /// <summary>A gateway process's receiver of committed events; one per gateway.</summary>
 public interface IEventFeedObserver : IGrainObserver

@@ -1,0 +1,106 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OpsCentre.Gateway.Auth;
+using OpsCentre.Grains.Devices;
+
+namespace OpsCentre.Gateway.Devices;
+
+/// <summary><c>POST /api/v1/device/status</c> and <c>/status/batch</c>: what devices send, authenticated by their key.</summary>
+public static class StatusApi
+{
+    public const int MaxBatch = 1000;
+
+    /// <param name="DeviceId">Optional; when present it must be the key's own device.</param>
+    public sealed record StatusBody(
+        string? OpId, long? Seq, DateTimeOffset? At, double? Lat, double? Lon, double? AccuracyM, double? BatteryPct, bool? OnDuty, bool? StrapIntact, string? DeviceId);
+
+    public sealed record BatchBody(List<StatusBody?>? Items);
+
+    public sealed record StatusResponse(string Status, bool Applied);
+
+    public sealed record ItemResult(string? OpId, string Status, string? Error);
+
+    public sealed record BatchResponse(IReadOnlyList<ItemResult> Results);
+
+    public static RouteGroupBuilder MapStatusApi(this RouteGroupBuilder device)
+    {
+        device.MapPost("/status", async Task<Results<Ok<StatusResponse>, ProblemHttpResult>> (
+            StatusBody body, HttpContext context, IClusterClient cluster, TimeProvider clock) =>
+        {
+            var deviceId = context.User.FindFirst(OpsClaims.DeviceId)!.Value;
+            if (Validate(body, deviceId, clock.GetUtcNow()) is { } error)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid status", detail: error);
+            }
+
+            var outcome = (await cluster.GetGrain<IDeviceGrain>(deviceId).Report([ToStatus(body)]))[0];
+            return TypedResults.Ok(new StatusResponse(Wire(outcome), outcome == StatusOutcome.Applied));
+        })
+        .WithSummary("One status from the device the key belongs to: applied, duplicate (op id seen) or stale (older seq, kept in the track).");
+
+        device.MapPost("/status/batch", async Task<Results<Ok<BatchResponse>, ProblemHttpResult>> (
+            BatchBody body, HttpContext context, IClusterClient cluster, TimeProvider clock) =>
+        {
+            if (body.Items is not { Count: > 0 } items)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "items must be a non-empty array");
+            }
+
+            if (items.Count > MaxBatch)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: $"at most {MaxBatch} items per batch");
+            }
+
+            var deviceId = context.User.FindFirst(OpsClaims.DeviceId)!.Value;
+            var now = clock.GetUtcNow();
+            var results = new ItemResult[items.Count];
+            var valid = new List<(int Index, DeviceStatus Status)>();
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (items[i] is not { } item)
+                {
+                    results[i] = new ItemResult(null, "rejected", "the item is null");
+                }
+                else if (Validate(item, deviceId, now) is { } error)
+                {
+                    results[i] = new ItemResult(item.OpId, "rejected", error);
+                }
+                else
+                {
+                    valid.Add((i, ToStatus(item)));
+                }
+            }
+
+            if (valid.Count > 0)
+            {
+                var outcomes = await cluster.GetGrain<IDeviceGrain>(deviceId).Report([.. valid.Select(v => v.Status)]);
+                for (var k = 0; k < valid.Count; k++)
+                {
+                    results[valid[k].Index] = new ItemResult(valid[k].Status.OpId, Wire(outcomes[k]), null);
+                }
+            }
+
+            return TypedResults.Ok(new BatchResponse(results));
+        })
+        .WithSummary($"Queued statuses after a loss of signal (at most {MaxBatch}); applied in seq order, answered in the order sent. A bad item is rejected alone.");
+
+        return device;
+    }
+
+    /// <summary>Null when the status is acceptable, else the reason.</summary>
+    public static string? Validate(StatusBody s, string deviceId, DateTimeOffset now) =>
+        s.DeviceId is not null && s.DeviceId != deviceId ? "the body names another device; a device reports only for itself"
+        : string.IsNullOrWhiteSpace(s.OpId) || s.OpId.Length > 100 ? "opId is required (at most 100 characters)"
+        : s.Seq is not >= 0 ? "seq must be a non-negative integer"
+        : s.At is not { } at ? "at is required (ISO 8601 with offset)"
+        : at > now.AddMinutes(10) ? "at lies in the future"
+        : s.Lat is not { } lat || !double.IsFinite(lat) || lat is < -90 or > 90 ? "lat must be WGS-84 latitude (-90 to 90)"
+        : s.Lon is not { } lon || !double.IsFinite(lon) || lon is < -180 or > 180 ? "lon must be WGS-84 longitude (-180 to 180)"
+        : s.AccuracyM is { } accuracy && (!double.IsFinite(accuracy) || accuracy < 0) ? "accuracyM must be a non-negative number of metres"
+        : s.BatteryPct is { } battery && (!double.IsFinite(battery) || battery is < 0 or > 100) ? "batteryPct must be between 0 and 100"
+        : null;
+
+    private static DeviceStatus ToStatus(StatusBody s) =>
+        new(s.OpId!, s.Seq!.Value, s.At!.Value, s.Lat!.Value, s.Lon!.Value, s.AccuracyM, s.BatteryPct, s.OnDuty, s.StrapIntact);
+
+    private static string Wire(StatusOutcome outcome) => outcome.ToString().ToLowerInvariant();
+}

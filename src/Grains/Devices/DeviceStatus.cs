@@ -1,0 +1,62 @@
+namespace OpsCentre.Grains.Devices;
+
+/// <summary>One status a device sends: where it is and how it is, under the device's own op id and sequence number.</summary>
+[GenerateSerializer, Immutable, Alias("ops.DeviceStatus")]
+public sealed record DeviceStatus(
+    [property: Id(0)] string OpId,
+    [property: Id(1)] long Seq,
+    [property: Id(2)] DateTimeOffset At,
+    [property: Id(3)] double Lat,
+    [property: Id(4)] double Lon,
+    [property: Id(5)] double? AccuracyM,
+    [property: Id(6)] double? BatteryPct,
+    [property: Id(7)] bool? OnDuty,
+    [property: Id(8)] bool? StrapIntact);
+
+/// <summary>What became of a status (CONTRACT.md, "Devices").</summary>
+public enum StatusOutcome
+{
+    /// <summary>Accepted and applied to live state.</summary>
+    Applied,
+
+    /// <summary>Its op id was already applied; acknowledged, not applied again.</summary>
+    Duplicate,
+
+    /// <summary>Older than the device's latest: kept in the track, live state not moved back.</summary>
+    Stale,
+
+    /// <summary>Invalid; see the error.</summary>
+    Rejected,
+}
+
+/// <summary>A device's own health, as its grain holds it.</summary>
+[GenerateSerializer, Immutable, Alias("ops.DeviceHealth")]
+public sealed record DeviceHealth(
+    [property: Id(0)] string DeviceId,
+    [property: Id(1)] bool Online,
+    [property: Id(2)] DateTimeOffset? LastSeenAt,
+    [property: Id(3)] long LastSeq,
+    [property: Id(4)] double? BatteryPct,
+    [property: Id(5)] bool? StrapIntact);
+
+/// <summary>Device settings (section <c>Devices</c>).</summary>
+public sealed class DeviceOptions
+{
+    public const string Section = "Devices";
+
+    /// <summary>A device that sends nothing for this long is offline. Default 2 minutes.</summary>
+    public TimeSpan OfflineAfter { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Period of the durable wake-up that checks for silence while the device is online, so that
+    /// silence is noticed even after the device's silo crashed (at most this late). Default 1 minute
+    /// (Orleans' minimum reminder period unless configured lower).
+    /// </summary>
+    public TimeSpan SilenceReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How many recent op ids each device remembers to drop duplicates. Default 2000.</summary>
+    public int RememberedOpIds { get; set; } = 2000;
+
+    /// <summary>How often a device writes its live state behind. Default 10 seconds.</summary>
+    public TimeSpan PersistEvery { get; set; } = TimeSpan.FromSeconds(10);
+}

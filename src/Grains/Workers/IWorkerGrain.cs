@@ -1,0 +1,33 @@
+namespace OpsCentre.Grains.Workers;
+
+/// <summary>What a worker's device saw: a position at a time, and the duty switch when it sent one.</summary>
+[GenerateSerializer, Immutable, Alias("ops.WorkerObservation")]
+public sealed record WorkerObservation([property: Id(0)] DateTimeOffset At, [property: Id(1)] double Lat, [property: Id(2)] double Lon, [property: Id(3)] bool? OnDuty);
+
+/// <summary>A grid worker's live state.</summary>
+[GenerateSerializer, Immutable, Alias("ops.WorkerSnapshot")]
+public sealed record WorkerSnapshot(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string AssignedGrid,
+    [property: Id(2)] string? CurrentGrid,
+    [property: Id(3)] double? Lat,
+    [property: Id(4)] double? Lon,
+    [property: Id(5)] bool Online,
+    [property: Id(6)] bool OnDuty);
+
+/// <summary>
+/// 网格员: one grid worker, keyed by worker id. Holds the last position (resolved to its grid through
+/// the grid map), on duty, online, and the assigned grid; reports its part of the assigned grid's
+/// counters (online, on duty) whenever they change.
+/// </summary>
+public interface IWorkerGrain : IGrainWithStringKey
+{
+    /// <summary>A fresh observation from the worker's device; the worker is online.</summary>
+    Task Observe(WorkerObservation observation);
+
+    /// <summary>The device fell silent.</summary>
+    Task GoOffline();
+
+    /// <summary>Null when no such worker is on the roster.</summary>
+    Task<WorkerSnapshot?> Snapshot();
+}
