@@ -1,0 +1,192 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace OpsCentre.Integration.Tests.Devices;
+
+[Collection(nameof(SystemCollection))]
+public sealed class DeviceIngestTests(SystemFixture system)
+{
+    private HttpClient Http => system.Http;
+
+    /// <summary>A worker of 锦江区 and a freshly provisioned phone for them, by the district operator.</summary>
+    private async Task<(CityGen.GeneratedWorker Worker, string DeviceId, string Key)> ProvisionAsync(int index)
+    {
+        var worker = system.City.Workers.Where(w => w.Grid.StartsWith("510104", StringComparison.Ordinal)).ElementAt(index);
+        var operatorToken = (await Api.SignInAsync(Http, "jinjiang.operator")).AccessToken;
+        using var response = await Http.SendAsync(Api.Authorized(HttpMethod.Post, "/api/v1/devices", operatorToken, new { kind = "worker-phone", boundTo = worker.Id }));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (worker, body.GetProperty("deviceId").GetString()!, body.GetProperty("key").GetString()!);
+    }
+
+    private static object Status(string opId, long seq, double lat, double lon, bool onDuty = true) =>
+        new { opId, seq, at = DateTimeOffset.UtcNow, lat, lon, accuracyM = 6.5, batteryPct = 77, onDuty };
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string key, string path, object? body, string? raw = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = raw is null ? JsonContent.Create(body) : new StringContent(raw, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Device-Key", key);
+        using var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
+    }
+
+    private async Task<JsonElement> WorkerAsync(CityGen.GeneratedWorker worker)
+    {
+        var token = (await Api.SignInAsync(Http, "jinjiang.operator")).AccessToken;
+        using var response = await Http.SendAsync(Api.Authorized(HttpMethod.Get, $"/api/v1/workers?unit={worker.Grid}", token));
+        var page = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return page.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("id").GetString() == worker.Id);
+    }
+
+    [Fact]
+    public async Task ADuplicateOpIdIsAcknowledgedOnceAndAnOlderSeqDoesNotMoveTheWorkerBack()
+    {
+        var (worker, _, key) = await ProvisionAsync(0);
+        var (status, body) = await PostAsync(key, "/api/v1/device/status", Status("a1", 10, worker.Lat, worker.Lon));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("applied", body.GetProperty("status").GetString());
+        Assert.True(body.GetProperty("applied").GetBoolean());
+
+        var (_, again) = await PostAsync(key, "/api/v1/device/status", Status("a1", 10, worker.Lat, worker.Lon));
+        Assert.Equal("duplicate", again.GetProperty("status").GetString());
+        Assert.False(again.GetProperty("applied").GetBoolean());
+
+        var (_, older) = await PostAsync(key, "/api/v1/device/status", Status("a2", 5, worker.Lat + 0.01, worker.Lon));
+        Assert.Equal("stale", older.GetProperty("status").GetString());
+
+        var live = await WorkerAsync(worker);
+        Assert.Equal(worker.Lat, live.GetProperty("lat").GetDouble(), 7);
+        Assert.True(live.GetProperty("online").GetBoolean());
+        Assert.True(live.GetProperty("onDuty").GetBoolean());
+        Assert.Equal(worker.Grid, live.GetProperty("gridCode").GetString());
+    }
+
+    [Fact]
+    public async Task AReplayOf500QueuedItemsLandsInSeqOrderWithOneBadItemRejectedAlone()
+    {
+        var (worker, _, key) = await ProvisionAsync(1);
+        var random = new Random(5);
+        var items = Enumerable.Range(1, 500)
+            .Select(seq => Status($"q{seq}", seq, worker.Lat + seq * 1e-7, worker.Lon))
+            .OrderBy(_ => random.Next())
+            .Cast<object>()
+            .ToList();
+        items.Insert(123, new { opId = "bad", seq = 9999, at = DateTimeOffset.UtcNow, lat = 95.0, lon = 104.0 });
+
+        var (status, body) = await PostAsync(key, "/api/v1/device/status/batch", new { items });
+        Assert.Equal(HttpStatusCode.OK, status);
+        var results = body.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(501, results.Count);
+        Assert.Equal("rejected", results[123].GetProperty("status").GetString());
+        Assert.Contains("lat", results[123].GetProperty("error").GetString());
+        // Applied in seq order, whatever order they came in: every item applies, none is stale.
+        Assert.Equal(500, results.Count(r => r.GetProperty("status").GetString() == "applied"));
+
+        var live = await WorkerAsync(worker);
+        Assert.Equal(worker.Lat + 500 * 1e-7, live.GetProperty("lat").GetDouble(), 7);
+
+        // The track holds all 500 positions, in order, once the batched writer has flushed them.
+        var admin = (await Api.SignInAsync(Http, "jinjiang.operator")).AccessToken;
+        var track = await Testing.Eventually.HoldsAsync(async () =>
+        {
+            using var response = await Http.SendAsync(Api.Authorized(HttpMethod.Get, $"/api/v1/workers/{worker.Id}/track", admin));
+            return await response.Content.ReadFromJsonAsync<JsonElement>();
+        }, t => t.GetProperty("points").GetArrayLength() >= 500, TimeSpan.FromSeconds(15), "500 track points");
+        Assert.Equal(Enumerable.Range(1, 500).Select(i => (long)i), track.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("seq").GetInt64()).Order());
+    }
+
+    [Fact]
+    public async Task BadInputsGetProblemResponsesAndChangeNothing()
+    {
+        var (worker, deviceId, key) = await ProvisionAsync(2);
+        Assert.Equal("applied", (await PostAsync(key, "/api/v1/device/status", Status("base", 1, worker.Lat, worker.Lon))).Body.GetProperty("status").GetString());
+
+        var cases = new (string Path, object? Body, string? Raw, HttpStatusCode Expected)[]
+        {
+            ("/api/v1/device/status", Status("x1", 2, 91, worker.Lon), null, HttpStatusCode.BadRequest),
+            ("/api/v1/device/status", Status("x2", 3, worker.Lat, -181), null, HttpStatusCode.BadRequest),
+            ("/api/v1/device/status", new { opId = "x3", seq = 4, at = DateTimeOffset.UtcNow, lat = worker.Lat, lon = worker.Lon, deviceId = "someone-else" }, null, HttpStatusCode.BadRequest),
+            ("/api/v1/device/status", null, "{\"opId\":\"x4\",\"seq\":", HttpStatusCode.BadRequest),
+            ("/api/v1/device/status", new { opId = "x5", seq = 5, at = DateTimeOffset.UtcNow, lat = worker.Lat, lon = worker.Lon, pad = new string('x', 2 * 1024 * 1024) }, null, HttpStatusCode.RequestEntityTooLarge),
+            ("/api/v1/device/status/batch", new { items = Enumerable.Range(0, 1001).Select(i => Status($"b{i}", 100 + i, worker.Lat, worker.Lon)) }, null, HttpStatusCode.RequestEntityTooLarge),
+            ("/api/v1/device/status/batch", new { items = Array.Empty<object>() }, null, HttpStatusCode.BadRequest),
+        };
+        foreach (var (path, body, raw, expected) in cases)
+        {
+            var (status, problem) = await PostAsync(key, path, body, raw);
+            Assert.Equal(expected, status);
+            Assert.True(problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("status", out _), $"{path}: no problem details");
+        }
+
+        var live = await WorkerAsync(worker);
+        Assert.Equal(worker.Lat, live.GetProperty("lat").GetDouble(), 7);
+        // Nothing of the refused requests was applied: seq 2 is still new.
+        Assert.Equal("applied", (await PostAsync(key, "/api/v1/device/status", Status("after", 2, worker.Lat, worker.Lon))).Body.GetProperty("status").GetString());
+        Assert.StartsWith("dev-", deviceId);
+    }
+
+    [Fact]
+    public async Task ARevokedKeyGets401AndWritesNothing()
+    {
+        var (worker, deviceId, key) = await ProvisionAsync(3);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(key, "/api/v1/device/status", Status("r1", 1, worker.Lat, worker.Lon))).Status);
+
+        var operatorToken = (await Api.SignInAsync(Http, "jinjiang.operator")).AccessToken;
+        using (var revoke = await Http.SendAsync(Api.Authorized(HttpMethod.Delete, $"/api/v1/devices/{deviceId}", operatorToken)))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await PostAsync(key, "/api/v1/device/status", Status("r2", 2, worker.Lat + 0.001, worker.Lon))).Status);
+        Assert.Equal(worker.Lat, (await WorkerAsync(worker)).GetProperty("lat").GetDouble(), 7);
+    }
+
+    [Fact]
+    public async Task ProvisioningIsScopedAndNeedsTheFunction()
+    {
+        var jinjiangWorker = system.City.Workers.First(w => w.Grid.StartsWith("510104", StringComparison.Ordinal));
+        var qingyang = (await Api.SignInAsync(Http, "qingyang.operator")).AccessToken;
+        using (var outOfScope = await Http.SendAsync(Api.Authorized(HttpMethod.Post, "/api/v1/devices", qingyang, new { kind = "worker-phone", boundTo = jinjiangWorker.Id })))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, outOfScope.StatusCode);
+        }
+
+        var auditor = (await Api.SignInAsync(Http, "city.auditor")).AccessToken;
+        using (var forbidden = await Http.SendAsync(Api.Authorized(HttpMethod.Post, "/api/v1/devices", auditor, new { kind = "worker-phone", boundTo = jinjiangWorker.Id })))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        }
+
+        var admin = (await Api.SignInAsync(Http, "city.admin")).AccessToken;
+        using (var wrongKind = await Http.SendAsync(Api.Authorized(HttpMethod.Post, "/api/v1/devices", admin, new { kind = "wristband", boundTo = jinjiangWorker.Id })))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, wrongKind.StatusCode);
+        }
+
+        var person = system.City.KeyPersons.First();
+        using var wristband = await Http.SendAsync(Api.Authorized(HttpMethod.Post, "/api/v1/devices", admin, new { kind = "wristband", boundTo = person.Id }));
+        Assert.Equal(HttpStatusCode.Created, wristband.StatusCode);
+    }
+
+    [Fact]
+    public async Task DeviceStatusesMoveTheDistrictsCounters()
+    {
+        var operatorToken = (await Api.SignInAsync(Http, "jinjiang.operator")).AccessToken;
+        async Task<long> OnlineAsync()
+        {
+            using var response = await Http.SendAsync(Api.Authorized(HttpMethod.Get, "/api/v1/units/510104", operatorToken));
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("counters").GetProperty("workersOnline").GetInt64();
+        }
+
+        var before = await OnlineAsync();
+        var (worker, _, key) = await ProvisionAsync(4);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(key, "/api/v1/device/status", Status("c1", 1, worker.Lat, worker.Lon))).Status);
+        Assert.Equal(before + 1, await OnlineAsync());
+    }
+}
