@@ -18,6 +18,7 @@ public sealed partial class ScreenConnection
 {
     private readonly Channel<Work> _work;
     private readonly Dictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Kind, string Id), LiveItem> _pendingLive = [];
     private readonly IOpsClient _client;
     private readonly HubCallerContext _context;
     private readonly EventLogStore _log;
@@ -53,7 +54,8 @@ public sealed partial class ScreenConnection
 
     public void OnLive(string district, IReadOnlyList<LiveItem> items) => Enqueue(new LiveStateWork(district, items));
 
-    public void OnTick() => Enqueue(new TickWork());
+    /// <summary>Sends conflated live state, and watermarks when <paramref name="watermarks"/> is set.</summary>
+    public void OnTick(bool watermarks) => Enqueue(new TickWork(watermarks));
 
     public void Complete() => _work.Writer.TryComplete();
 
@@ -82,8 +84,8 @@ public sealed partial class ScreenConnection
                     StopWork s => StopAsync(s),
                     LiveWork l => LiveAsync(l),
                     HeadWork h => CatchUpAsync(h.District, h.Head),
-                    TickWork => WatermarksAsync(),
-                    LiveStateWork l => LiveStateAsync(l),
+                    TickWork t => TickAsync(t),
+                    LiveStateWork l => ConflateLive(l),
                     _ => Task.CompletedTask,
                 });
             }
@@ -179,15 +181,36 @@ public sealed partial class ScreenConnection
         }
     }
 
-    private async Task LiveStateAsync(LiveStateWork live)
+    // Latest wins per (kind, id): a busy district's positions cost a screen one item per worker per flush.
+    private Task ConflateLive(LiveStateWork live)
     {
-        foreach (var subscription in Covering(live.District))
+        foreach (var item in live.Items)
         {
-            var items = live.Items.Where(i => UnitCode.IsWithin(i.UnitCode, subscription.UnitCode)).Select(ToWire).ToList();
-            if (items.Count > 0)
+            _pendingLive[(item.Kind, item.Id)] = item;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task TickAsync(TickWork tick)
+    {
+        if (_pendingLive.Count > 0)
+        {
+            var pending = _pendingLive.Values.ToList();
+            _pendingLive.Clear();
+            foreach (var subscription in _subscriptions.Values)
             {
-                await _client.Live(new LiveBatch(items));
+                var items = pending.Where(i => UnitCode.IsWithin(i.UnitCode, subscription.UnitCode)).Select(ToWire).ToList();
+                if (items.Count > 0)
+                {
+                    await _client.Live(new LiveBatch(items));
+                }
             }
+        }
+
+        if (tick.Watermarks)
+        {
+            await WatermarksAsync();
         }
     }
 
@@ -240,7 +263,7 @@ public sealed partial class ScreenConnection
 
     private sealed record HeadWork(string District, long Head) : Work;
 
-    private sealed record TickWork : Work;
+    private sealed record TickWork(bool Watermarks) : Work;
 
     private sealed record LiveStateWork(string District, IReadOnlyList<LiveItem> Items) : Work;
 }

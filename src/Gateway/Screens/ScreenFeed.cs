@@ -69,21 +69,29 @@ public sealed partial class ScreenFeed(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var renewEvery = TimeSpan.FromSeconds(options.Value.RenewSeconds);
-        var watermarkEvery = TimeSpan.FromSeconds(options.Value.WatermarkSeconds);
-        var nextRenewal = DateTime.UtcNow + renewEvery;
-        using var timer = new PeriodicTimer(watermarkEvery);
+        var settings = options.Value;
+        var tick = TimeSpan.FromMilliseconds(settings.LiveFlushMilliseconds);
+        var nextWatermark = DateTime.UtcNow + TimeSpan.FromSeconds(settings.WatermarkSeconds);
+        var nextRenewal = DateTime.UtcNow + TimeSpan.FromSeconds(settings.RenewSeconds);
+        using var timer = new PeriodicTimer(tick);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            if (DateTime.UtcNow >= nextRenewal)
+            var now = DateTime.UtcNow;
+            var watermark = now >= nextWatermark;
+            if (watermark)
             {
-                nextRenewal = DateTime.UtcNow + renewEvery;
+                nextWatermark = now + TimeSpan.FromSeconds(settings.WatermarkSeconds);
+            }
+
+            if (now >= nextRenewal)
+            {
+                nextRenewal = now + TimeSpan.FromSeconds(settings.RenewSeconds);
                 await RenewAsync();
             }
 
             foreach (var connection in _connections.Values)
             {
-                connection.OnTick();
+                connection.OnTick(watermark);
             }
         }
     }

@@ -19,6 +19,10 @@ public sealed class ScreenOptions
     [Range(1, 60)]
     public int RenewSeconds { get; set; } = 10;
 
+    /// <summary>Live state is conflated per connection (latest wins per kind and id) and sent at most this often. Default 250 ms.</summary>
+    [Range(50, 10_000)]
+    public int LiveFlushMilliseconds { get; set; } = 250;
+
     /// <summary>Events read from the log per query when catching up. Default 500.</summary>
     [Range(10, 10_000)]
     public int ReplayPageSize { get; set; } = 500;

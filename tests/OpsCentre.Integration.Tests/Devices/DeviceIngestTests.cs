@@ -175,6 +175,23 @@ public sealed class DeviceIngestTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task AScreenSeesTheWorkerMoveAndItsGridsCountersAsLiveItems()
+    {
+        var (worker, _, key) = await ProvisionAsync(5);
+        var operatorToken = (await Api.SignInAsync(Http, "jinjiang.operator")).AccessToken;
+        await using var screen = await Screens.ScreenClient.ConnectAsync(system.GatewayUrl, operatorToken);
+        await screen.SubscribeAsync("510104");
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(key, "/api/v1/device/status", Status("l1", 1, worker.Lat, worker.Lon))).Status);
+
+        var position = await screen.LiveItemAsync(i => i.GetProperty("kind").GetString() == "worker" && i.GetProperty("id").GetString() == worker.Id);
+        Assert.Equal(worker.Lat, position.GetProperty("lat").GetDouble(), 7);
+        Assert.True(position.GetProperty("online").GetBoolean());
+        var grid = await screen.LiveItemAsync(i => i.GetProperty("kind").GetString() == "unit" && i.GetProperty("id").GetString() == worker.Grid);
+        Assert.True(grid.GetProperty("counters").GetProperty("workersOnline").GetInt64() >= 1);
+    }
+
+    [Fact]
     public async Task DeviceStatusesMoveTheDistrictsCounters()
     {
         var operatorToken = (await Api.SignInAsync(Http, "jinjiang.operator")).AccessToken;

@@ -15,6 +15,7 @@ public sealed class ScreenClient : IAsyncDisposable
     private readonly HubConnection _connection;
     private readonly Channel<Envelope> _events = Channel.CreateUnbounded<Envelope>();
     private readonly Channel<Watermark> _watermarks = Channel.CreateUnbounded<Watermark>();
+    private readonly Channel<JsonElement> _live = Channel.CreateUnbounded<JsonElement>();
 
 
     private ScreenClient(HubConnection connection)
@@ -22,6 +23,13 @@ public sealed class ScreenClient : IAsyncDisposable
         _connection = connection;
         _connection.On<Envelope>("Event", e => _events.Writer.TryWrite(e));
         _connection.On<Watermark>("Watermark", w => _watermarks.Writer.TryWrite(w));
+        _connection.On<JsonElement>("Live", batch =>
+        {
+            foreach (var item in batch.GetProperty("items").EnumerateArray())
+            {
+                _live.Writer.TryWrite(item.Clone());
+            }
+        });
     }
 
 
@@ -89,6 +97,28 @@ public sealed class ScreenClient : IAsyncDisposable
             {
                 return watermark;
             }
+        }
+    }
+
+    private readonly List<JsonElement> _liveSeen = [];
+
+    /// <summary>The latest live item received so far that matches, else the next one to arrive; fails when none arrives in time.</summary>
+    public async Task<JsonElement> LiveItemAsync(Func<JsonElement, bool> match, int timeoutSeconds = 15)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        while (true)
+        {
+            while (_live.Reader.TryRead(out var received))
+            {
+                _liveSeen.Add(received);
+            }
+
+            if (_liveSeen.LastOrDefault(match) is { ValueKind: JsonValueKind.Object } found)
+            {
+                return found;
+            }
+
+            _liveSeen.Add(await _live.Reader.ReadAsync(timeout.Token));
         }
     }
 
