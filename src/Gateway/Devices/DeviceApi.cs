@@ -10,6 +10,9 @@ public static class DeviceApi
 
     public sealed record DeviceIdentityResponse(string DeviceId, string Kind, string BoundTo);
 
+    /// <summary>Something assigned to the device's person: a dispatched case, a visit due.</summary>
+    public sealed record DeviceTask(string Kind, string Id, string Title, DateTimeOffset? Due);
+
     public static RouteGroupBuilder MapDeviceApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/device").WithTags("Device").RequireAuthorization(Policy);
@@ -21,6 +24,12 @@ public static class DeviceApi
                 user.FindFirst(OpsClaims.DeviceId)!.Value, user.FindFirst("device_kind")!.Value, user.FindFirst("bound_to")!.Value));
         })
         .WithSummary("The device the X-Device-Key belongs to: lets a device check its key.");
+
+        group.MapGet("/tasks", Ok<Paging.Page<DeviceTask>> () =>
+            // Dispatched cases (incidents issue) and visits due (key-persons issue) are listed here
+            // once those exist; until then nothing can be assigned, and the list is truthfully empty.
+            TypedResults.Ok(new Paging.Page<DeviceTask>([], null)))
+        .WithSummary("What is assigned to the device's worker: dispatched cases and visits due.");
 
         return group.MapStatusApi();
     }

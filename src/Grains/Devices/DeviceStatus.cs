@@ -57,6 +57,9 @@ public sealed class DeviceOptions
     /// <summary>How many recent op ids each device remembers to drop duplicates. Default 2000.</summary>
     public int RememberedOpIds { get; set; } = 2000;
 
+    /// <summary>Days of tracks kept; older daily partitions are dropped whole. Default 90; 0 keeps everything.</summary>
+    public int TrackRetentionDays { get; set; } = 90;
+
     /// <summary>How often a device writes its live state behind. Default 10 seconds.</summary>
     public TimeSpan PersistEvery { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -1,8 +1,11 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using Orleans.Runtime;
 
 namespace OpsCentre.Grains.Devices;
 
@@ -14,7 +17,7 @@ public sealed record TrackPoint(string DeviceId, string SubjectId, long Seq, Dat
 /// COPY), so no status waits for a database write. Positions are live data: a crash loses at most
 /// the last <see cref="FlushEvery"/>. One per silo.
 /// </summary>
-public sealed partial class TrackWriter(NpgsqlDataSource dataSource, ILogger<TrackWriter> logger) : BackgroundService
+public sealed partial class TrackWriter(NpgsqlDataSource dataSource, IOptions<DeviceOptions> options, [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock, ILogger<TrackWriter> logger) : BackgroundService
 {
     public static readonly TimeSpan FlushEvery = TimeSpan.FromMilliseconds(500);
     private const int MaxBatch = 5000;
@@ -33,8 +36,15 @@ public sealed partial class TrackWriter(NpgsqlDataSource dataSource, ILogger<Tra
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<TrackPoint>(MaxBatch);
+        var nextRetention = DateTimeOffset.MinValue;
         while (await WaitAsync(stoppingToken))
         {
+            if (clock.GetUtcNow() >= nextRetention)
+            {
+                nextRetention = clock.GetUtcNow().AddHours(1);
+                await ApplyRetentionAsync();
+            }
+
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var point))
             {
                 batch.Add(point);
@@ -54,6 +64,29 @@ public sealed partial class TrackWriter(NpgsqlDataSource dataSource, ILogger<Tra
         }
 
         await WriteAsync([.. batch, .. Drain()], CancellationToken.None);
+    }
+
+    /// <summary>Drops the daily partitions older than the retention period; returns how many.</summary>
+    public async Task<int> ApplyRetentionAsync()
+    {
+        if (options.Value.TrackRetentionDays <= 0)
+        {
+            return 0;
+        }
+
+        try
+        {
+            await using var command = dataSource.CreateCommand("SELECT drop_track_partitions_before(@day)");
+            command.Parameters.AddWithValue("day", DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddDays(-options.Value.TrackRetentionDays));
+            var dropped = (int)(await command.ExecuteScalarAsync())!;
+            _partitions.RemoveWhere(d => d < DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddDays(-options.Value.TrackRetentionDays));
+            return dropped;
+        }
+        catch (NpgsqlException ex)
+        {
+            LogRetentionFailed(ex);
+            return 0;
+        }
     }
 
     /// <summary>Writes what is queued now (tests and shutdown).</summary>
@@ -124,6 +157,9 @@ public sealed partial class TrackWriter(NpgsqlDataSource dataSource, ILogger<Tra
 
         await import.CompleteAsync(cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropping old track partitions failed; retrying in an hour")]
+    private partial void LogRetentionFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Count} track point(s) failed; retrying")]
     private partial void LogWriteFailed(Exception exception, int count);

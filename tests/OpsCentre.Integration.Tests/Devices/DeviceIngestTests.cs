@@ -192,6 +192,45 @@ public sealed class DeviceIngestTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task TracksAreStillThereAfterTheSiloIsReplaced()
+    {
+        var (worker, _, key) = await ProvisionAsync(6);
+        for (var seq = 1; seq <= 20; seq++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await PostAsync(key, "/api/v1/device/status", Status($"t{seq}", seq, worker.Lat, worker.Lon))).Status);
+        }
+
+        var token = (await Api.SignInAsync(Http, "jinjiang.operator")).AccessToken;
+        async Task<int> PointsAsync()
+        {
+            using var response = await Http.SendAsync(Api.Authorized(HttpMethod.Get, $"/api/v1/workers/{worker.Id}/track", token));
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("points").GetArrayLength();
+        }
+
+        await Testing.Eventually.HoldsAsync(PointsAsync, n => n == 20, TimeSpan.FromSeconds(15), "20 track points written");
+
+        // A new silo joins, the old one stops; the tracks are in PostgreSQL, not in the silo.
+        var replacement = system.StartSilo("silo-replacement");
+        await SystemFixture.WaitForActiveSilosAsync(Http, 2);
+        await system.FirstSilo.StopAsync(TimeSpan.FromSeconds(30));
+        await SystemFixture.WaitForActiveSilosAsync(Http, 1);
+        Assert.Equal(20, await Testing.Eventually.HoldsAsync(PointsAsync, n => n == 20, TimeSpan.FromSeconds(30), "tracks after the restart"));
+        Assert.False(replacement.HasExited);
+
+        var deviceTasks = await PostlessGetAsync(key, "/api/v1/device/tasks");
+        Assert.Equal(0, deviceTasks.GetProperty("items").GetArrayLength());
+    }
+
+    private async Task<JsonElement> PostlessGetAsync(string key, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("X-Device-Key", key);
+        using var response = await Http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    [Fact]
     public async Task DeviceStatusesMoveTheDistrictsCounters()
     {
         var operatorToken = (await Api.SignInAsync(Http, "jinjiang.operator")).AccessToken;
