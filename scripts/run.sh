@@ -9,6 +9,8 @@
 #   OPSCENTRE_PG_PORT                  port of the local PostgreSQL (default 5433)
 #   OPSCENTRE_PG_DIR                   folder of the local PostgreSQL (default .data/postgres)
 #   OPSCENTRE_CITY_SIZE                the generated city loaded on first start: demo (default) or large
+#   OPSCENTRE_SIMULATOR                off: do not start the city simulator (default on)
+#   OPSCENTRE_SIMULATOR_RATE           statuses per second the simulator sends (default 100)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -79,6 +81,12 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 curl -fs "$http_url/health/ready" >/dev/null || { echo "the system did not become ready; see $data/logs" >&2; exit 1; }
+
+if [ "${OPSCENTRE_SIMULATOR:-on}" != "off" ]; then
+  echo "== city simulator at ${OPSCENTRE_SIMULATOR_RATE:-100} statuses/s (log: $data/logs/simulator.out; OPSCENTRE_SIMULATOR=off to skip)"
+  dotnet "$(bin tools/Simulator OpsCentre.Simulator)" --gateway "$http_url" --data "$data/simulator" \
+    --rate "${OPSCENTRE_SIMULATOR_RATE:-100}" >"$data/logs/simulator.out" 2>&1 & pids+=($!)
+fi
 
 cat <<MSG
 

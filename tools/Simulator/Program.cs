@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using OpsCentre.Simulator;
+
+// The city simulator: drives the demo city's grid-worker devices through the real HTTP API.
+// It signs in as an operator only to read the roster and provision devices (once; the keys are kept
+// in the data folder), then every request is a device's own, with its own key.
+if (args.Contains("--help"))
+{
+    Console.WriteLine(SimulatorOptions.Usage);
+    return 0;
+}
+
+var options = SimulatorOptions.Parse(args);
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(8, options.Concurrency) }) { BaseAddress = options.Gateway, Timeout = TimeSpan.FromSeconds(30) };
+var clock = Stopwatch.StartNew();
+void Say(string message) => Console.WriteLine($"[simulator {clock.Elapsed:hh\\:mm\\:ss}] {message}");
+
+var token = await SignInAsync();
+var roster = await RosterAsync();
+var devices = await DevicesAsync(roster);
+var random = new Random(42);
+var workers = devices.Select(d => new SimulatedWorker(d.WorkerId, d.DeviceId, d.Key, d.Lat, d.Lon, new Random(random.Next()))).ToList();
+Say($"driving {workers.Count} worker devices at {(options.Rate > 0 ? $"{options.Rate} statuses/s" : "full speed")}, {options.BatchSize} per request");
+
+var counts = new Dictionary<string, long> { ["applied"] = 0, ["duplicate"] = 0, ["stale"] = 0, ["rejected"] = 0, ["error"] = 0 };
+using var gate = new SemaphoreSlim(options.Concurrency);
+var sent = 0L;
+var started = Stopwatch.StartNew();
+var report = Stopwatch.StartNew();
+var inFlight = new List<Task>();
+for (var turn = 0L; options.Duration is null || started.Elapsed < options.Duration; turn++)
+{
+    if (options.Rate > 0)
+    {
+        var due = TimeSpan.FromSeconds(sent / options.Rate);
+        if (due > started.Elapsed)
+        {
+            await Task.Delay(due - started.Elapsed);
+        }
+    }
+
+    var worker = workers[(int)(turn % workers.Count)];
+    var statuses = new List<object>();
+    while (statuses.Count < options.BatchSize)
+    {
+        statuses.AddRange(worker.Next(DateTimeOffset.UtcNow));
+        if (options.BatchSize == 1)
+        {
+            break;
+        }
+    }
+
+    if (statuses.Count == 0)
+    {
+        continue;
+    }
+
+    sent += statuses.Count;
+    await gate.WaitAsync();
+    inFlight.Add(SendAsync(worker, statuses).ContinueWith(_ => gate.Release(), TaskScheduler.Default));
+    inFlight.RemoveAll(t => t.IsCompleted);
+    if (report.Elapsed >= TimeSpan.FromSeconds(5))
+    {
+        report.Restart();
+        Say($"sent {sent:N0} statuses ({sent / started.Elapsed.TotalSeconds:N0}/s): {string.Join(", ", counts.Select(c => $"{c.Key} {c.Value:N0}"))}");
+    }
+}
+
+await Task.WhenAll(inFlight);
+Say($"done: {sent:N0} statuses in {started.Elapsed.TotalSeconds:F1} s ({sent / started.Elapsed.TotalSeconds:N0}/s): {string.Join(", ", counts.Select(c => $"{c.Key} {c.Value:N0}"))}");
+return 0;
+
+async Task SendAsync(SimulatedWorker worker, List<object> statuses)
+{
+    try
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, statuses.Count == 1 ? "/api/v1/device/status" : "/api/v1/device/status/batch")
+        {
+            Content = statuses.Count == 1 ? JsonContent.Create(statuses[0]) : JsonContent.Create(new { items = statuses }),
+        };
+        request.Headers.Add("X-Device-Key", worker.Key);
+        using var response = await http.SendAsync(request);
+        if (!response.IsSuccessStatusCode)
+        {
+            Count("error", statuses.Count);
+            return;
+        }
+
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        if (statuses.Count == 1)
+        {
+            Count(body.GetProperty("status").GetString()!, 1);
+        }
+        else
+        {
+            foreach (var result in body.GetProperty("results").EnumerateArray())
+            {
+                Count(result.GetProperty("status").GetString()!, 1);
+            }
+        }
+    }
+    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+    {
+        Count("error", statuses.Count);
+    }
+}
+
+void Count(string outcome, int n)
+{
+    lock (counts)
+    {
+        counts[outcome] = counts.GetValueOrDefault(outcome) + n;
+    }
+}
+
+async Task<string> SignInAsync()
+{
+    for (var attempt = 1; ; attempt++)
+    {
+        try
+        {
+            using var response = await http.PostAsJsonAsync("/api/v1/auth/token", new { username = options.Username, password = options.Password });
+            response.EnsureSuccessStatusCode();
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+        }
+        catch (HttpRequestException ex) when (attempt < 30)
+        {
+            Say($"gateway not ready ({ex.Message}); retrying");
+            await Task.Delay(2000);
+        }
+    }
+}
+
+async Task<List<(string Id, double Lat, double Lon)>> RosterAsync()
+{
+    var workers = new List<(string, double, double)>();
+    string? after = null;
+    do
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/workers?unit=5101&limit=1000{(after is null ? "" : "&after=" + after)}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        var page = await response.Content.ReadFromJsonAsync<JsonElement>();
+        foreach (var item in page.GetProperty("items").EnumerateArray())
+        {
+            workers.Add((item.GetProperty("id").GetString()!, item.GetProperty("lat").GetDouble(), item.GetProperty("lon").GetDouble()));
+        }
+
+        after = page.GetProperty("next").GetString();
+    }
+    while (after is not null && (options.Workers == 0 || workers.Count < options.Workers));
+
+    return options.Workers > 0 ? workers.Take(options.Workers).ToList() : workers;
+}
+
+async Task<List<(string WorkerId, string DeviceId, string Key, double Lat, double Lon)>> DevicesAsync(List<(string Id, double Lat, double Lon)> roster)
+{
+    Directory.CreateDirectory(options.DataDirectory);
+    var file = Path.Combine(options.DataDirectory, "devices.tsv");
+    var known = File.Exists(file)
+        ? File.ReadAllLines(file).Select(l => l.Split('\t')).Where(f => f.Length == 3).ToDictionary(f => f[0], f => (f[1], f[2]))
+        : [];
+    var missing = roster.Where(w => !known.ContainsKey(w.Id)).ToList();
+    if (missing.Count > 0)
+    {
+        Say($"provisioning {missing.Count} worker phones (once; keys kept in {file})");
+        await using var writer = new StreamWriter(file, append: true);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        foreach (var chunk in missing.Chunk(16))
+        {
+            var provisioned = await Task.WhenAll(chunk.Select(async w =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/devices") { Content = JsonContent.Create(new { kind = "worker-phone", boundTo = w.Id }) };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                using var response = await http.SendAsync(request);
+                response.EnsureSuccessStatusCode();
+                var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+                return (w.Id, DeviceId: body.GetProperty("deviceId").GetString()!, Key: body.GetProperty("key").GetString()!);
+            }));
+            foreach (var (workerId, deviceId, key) in provisioned)
+            {
+                known[workerId] = (deviceId, key);
+                await writer.WriteLineAsync($"{workerId}\t{deviceId}\t{key}");
+            }
+        }
+    }
+
+    return [.. roster.Select(w => (w.Id, known[w.Id].Item1, known[w.Id].Item2, w.Lat, w.Lon))];
+}

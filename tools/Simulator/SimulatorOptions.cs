@@ -1,0 +1,36 @@
+namespace OpsCentre.Simulator;
+
+/// <summary>Command-line settings: <c>--name value</c>.</summary>
+public sealed record SimulatorOptions(
+    Uri Gateway, string Username, string Password, string DataDirectory, double Rate, int Workers, int Concurrency, TimeSpan? Duration, int BatchSize)
+{
+    public static SimulatorOptions Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            values[args[i].TrimStart('-')] = args[i + 1];
+        }
+
+        string Get(string name, string fallback) => values.GetValueOrDefault(name, fallback);
+        return new SimulatorOptions(
+            new Uri(Get("gateway", "http://127.0.0.1:5080")),
+            Get("user", "city.admin"),
+            Get("password", Environment.GetEnvironmentVariable("OPSCENTRE_DEMO_PASSWORD") is { Length: > 0 } p ? p : "demo-password"),
+            Get("data", ".data/simulator"),
+            double.Parse(Get("rate", "50"), System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(Get("workers", "0")),
+            int.Parse(Get("concurrency", "32")),
+            values.TryGetValue("duration", out var d) ? TimeSpan.FromSeconds(int.Parse(d)) : null,
+            int.Parse(Get("batch", "1")));
+    }
+
+    public const string Usage = """
+        usage: OpsCentre.Simulator [--gateway http://127.0.0.1:5080] [--user city.admin] [--password …]
+                                   [--data .data/simulator] [--rate 50] [--workers 0] [--concurrency 32]
+                                   [--duration seconds] [--batch 1]
+          --rate      statuses per second over all devices (0: as fast as the concurrency allows)
+          --workers   how many of the city's workers to drive (0: all)
+          --batch     statuses per request (1: /device/status, more: /device/status/batch)
+        """;
+}
