@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace OpsCentre.Grains.Workers;
 
 /// <summary>What a worker's device saw: a position at a time, and the duty switch when it sent one.</summary>
@@ -22,10 +24,15 @@ public sealed record WorkerSnapshot(
 /// </summary>
 public interface IWorkerGrain : IGrainWithStringKey
 {
-    /// <summary>A fresh observation from the worker's device; the worker is online.</summary>
+    /// <summary>
+    /// A fresh observation from the worker's device; the worker is online. One-way: the device's
+    /// answer to its status never waits for the worker's roll-up up the hierarchy.
+    /// </summary>
+    [OneWay]
     Task Observe(WorkerObservation observation);
 
-    /// <summary>The device fell silent.</summary>
+    /// <summary>The device fell silent. One-way, as <see cref="Observe"/>.</summary>
+    [OneWay]
     Task GoOffline();
 
     /// <summary>Null when no such worker is on the roster.</summary>

@@ -36,7 +36,7 @@ public sealed class OnlineOfflineTests(ClusterFixture fixture)
 
         Assert.Equal([StatusOutcome.Applied], await device.Report([Status(1, worker)]));
         Assert.True((await device.Health()).Online);
-        Assert.Equal(before + 1, await OnlineInGridAsync(worker.Grid));
+        await WaitUntilAsync(async () => await OnlineInGridAsync(worker.Grid) == before + 1, "grid counter up");
         var snapshot = await fixture.Client.GetGrain<IWorkerGrain>(worker.Id).Snapshot();
         Assert.Equal(worker.Grid, snapshot?.CurrentGrid);
         Assert.True(snapshot?.OnDuty);
@@ -53,7 +53,7 @@ public sealed class OnlineOfflineTests(ClusterFixture fixture)
 
         Assert.Equal([StatusOutcome.Applied], await device.Report([Status(2, worker)]));
         Assert.True((await device.Health()).Online);
-        Assert.Equal(before + 1, await OnlineInGridAsync(worker.Grid));
+        await WaitUntilAsync(async () => await OnlineInGridAsync(worker.Grid) == before + 1, "grid counter up again");
     }
 
     [Fact]
@@ -62,6 +62,7 @@ public sealed class OnlineOfflineTests(ClusterFixture fixture)
         var (deviceId, worker) = await ProvisionAsync(5);
         var device = fixture.Client.GetGrain<IDeviceGrain>(deviceId);
         Assert.Equal([StatusOutcome.Applied], await device.Report([Status(1, worker)]));
+        await WaitUntilAsync(async () => (await fixture.Client.GetGrain<IWorkerGrain>(worker.Id).Snapshot())?.Online == true, "worker online");
 
         var stats = await fixture.Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
         var host = stats.Single(s => s.GrainId == device.GetGrainId()).SiloAddress;

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Ingest benchmark: device statuses per second accepted through the Gateway (fully processed:
+# key check, validation, device grain, worker grain, grid lookup, track queue), single and in
+# batches of 50, beside a bare ASP.NET Core endpoint that only parses the same JSON, measured in the
+# same run with the same client (wrk). Starts its own PostgreSQL, silo and gateway; prints a table.
+#   DURATION=10 CONNECTIONS=64 DEVICES=2000 bash scripts/bench-ingest.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+. scripts/common.sh
+require_dotnet
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+duration=${DURATION:-10}; connections=${CONNECTIONS:-64}; devices=${DEVICES:-2000}
+
+dotnet build OpsCentre.sln -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+bin() { echo "$root/$1/bin/Release/net10.0/$2.dll"; }
+work=$(mktemp -d /tmp/opscentre-bench.XXXXXX); chmod 755 "$work"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; scripts/postgres.sh stop "$work/pg" >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+echo "== PostgreSQL, schema, demo city"
+OPSCENTRE_PG_FAST=0 scripts/postgres.sh start "$work/pg" "$(free_port)" >/dev/null
+OPSCENTRE_ADMIN_CONNECTION=$(scripts/postgres.sh url "$work/pg") OPSCENTRE_OWNER_PASSWORD=bench-owner OPSCENTRE_APP_PASSWORD=bench-app \
+  dotnet "$(bin tools/Migrator OpsCentre.Migrator)" provision bench >/dev/null
+export ConnectionStrings__OpsCentre="Host=127.0.0.1;Port=$(cat "$work/pg/port");Database=bench;Username=bench_app;Password=bench-app"
+export Auth__SigningKey; Auth__SigningKey=$(head -c 32 /dev/urandom | base64)
+# Per-request log lines would measure the console, not the ingest path.
+export Logging__Directory="$work/logs" Serilog__MinimumLevel__Default=Warning
+dotnet "$(bin tools/Migrator OpsCentre.Migrator)" seed-demo-operators >/dev/null
+dotnet "$(bin tools/CityGen OpsCentre.CityGen)" ensure demo "$work/city" | tail -1
+
+echo "== silo, gateway, bare endpoint"
+gateway="http://127.0.0.1:$(free_port)"; bare="http://127.0.0.1:$(free_port)"
+dotnet "$(bin src/Silo OpsCentre.Silo)" --Orleans:SiloPort="$(free_port)" --Orleans:GatewayPort="$(free_port)" >"$work/silo.out" 2>&1 & pids+=($!)
+dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$gateway" >"$work/gateway.out" 2>&1 & pids+=($!)
+dotnet "$(bin tools/Benchmarks OpsCentre.Benchmarks)" bare-endpoint "$bare" >"$work/bare.out" 2>&1 & pids+=($!)
+for _ in $(seq 1 90); do curl -fs "$gateway/health/ready" >/dev/null 2>&1 && curl -fs "$bare/health/ready" >/dev/null 2>&1 && break; sleep 1; done
+
+echo "== provisioning and warming $devices devices (simulator)"
+dotnet "$(bin tools/Simulator OpsCentre.Simulator)" --gateway "$gateway" --data "$work/sim" --workers "$devices" --rate 0 --concurrency 32 \
+  --duration 20 | tail -1
+{ echo "return {"; cut -f3 "$work/sim/devices.tsv" | sed 's/.*/  "&",/'; echo "}"; } >"$work/keys.lua"
+
+run() { # $1 label, $2 url, $3 batch
+  local out
+  out=$(KEYS_FILE="$work/keys.lua" BATCH=$3 THREADS=2 wrk -t2 -c"$connections" -d"${duration}s" -s tools/Benchmarks/wrk/status.lua "$2")
+  local rps; rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  local errors; errors=$(echo "$out" | awk '/Non-2xx/ {print $4}')
+  local p50; p50=$(echo "$out" | awk '/Latency/ {print $2}')
+  printf '%-44s %12.0f requests/s %12.0f statuses/s   latency avg %-8s non-2xx %s\n' "$1" "$rps" "$(echo "$rps * $3" | bc)" "$p50" "${errors:-0}"
+}
+command -v bc >/dev/null || { apt-get install -y -qq bc >/dev/null 2>&1 || true; }
+
+echo "== results (wrk, 2 threads, $connections connections, ${duration}s each, $(nproc) cores)"
+run "bare endpoint, single status" "$bare" 1
+run "gateway, single status (fully processed)" "$gateway" 1
+run "bare endpoint, batches of 50" "$bare" 50
+run "gateway, batches of 50 (fully processed)" "$gateway" 50
