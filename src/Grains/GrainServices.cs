@@ -16,6 +16,7 @@ public static class GrainServices
         services.AddSingleton<MapStore>();
         services.AddSingleton<GridLocator>();
         services.AddSingleton<TrackWriter>();
+        services.AddSingleton<Database.Devices.DeviceCredentialStore>();
         services.AddHostedService(sp => sp.GetRequiredService<TrackWriter>());
         return services;
     }

@@ -8,9 +8,10 @@ namespace OpsCentre.Database.Devices;
 public sealed record DeviceIdentity(string DeviceId, string Kind, string BoundTo);
 
 /// <summary>
-/// Per-device keys. A key is <c>&lt;deviceId&gt;.&lt;secret&gt;</c>: the id finds the row, and the
-/// secret's SHA-256 is compared with the stored one in constant time. The secret has 256 random
-/// bits, so a fast hash is enough. Revocation takes effect on the next request: nothing is cached.
+/// Per-device keys. A key is <c>&lt;deviceId&gt;.&lt;secret&gt;</c>; only the secret's SHA-256 is
+/// stored (the secret has 256 random bits, so a fast hash is enough). The device's grain loads the
+/// hash and compares presented keys in constant time; revocation goes through that grain, which
+/// writes here first.
 /// </summary>
 public sealed class DeviceCredentialStore(NpgsqlDataSource dataSource)
 {
@@ -26,31 +27,6 @@ public sealed class DeviceCredentialStore(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue("b", boundTo);
         await command.ExecuteNonQueryAsync(cancellationToken);
         return deviceId + "." + secret;
-    }
-
-    /// <summary>The device a key belongs to, or null for a malformed, unknown, wrong or revoked key.</summary>
-    public async Task<DeviceIdentity?> AuthenticateAsync(string key, CancellationToken cancellationToken = default)
-    {
-        var dot = key.LastIndexOf('.');
-        if (dot <= 0 || dot == key.Length - 1 || key.Length > 200)
-        {
-            return null;
-        }
-
-        await using var command = dataSource.CreateCommand(
-            "SELECT secret_hash, kind, bound_to FROM device_credential WHERE device_id = @id AND revoked_at IS NULL");
-        command.Parameters.AddWithValue("id", key[..dot]);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(key[(dot + 1)..]));
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-
-        var stored = (byte[])reader[0];
-        return CryptographicOperations.FixedTimeEquals(stored, presented)
-            ? new DeviceIdentity(key[..dot], reader.GetString(1), reader.GetString(2))
-            : null;
     }
 
     /// <summary>The device's binding (revoked or not), or null when no such device was ever provisioned.</summary>

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsCentre.Database.Devices;
 using OpsCentre.Gateway.Auth;
+using OpsCentre.Grains.Devices;
 
 namespace OpsCentre.Gateway.Devices;
 
@@ -51,7 +52,7 @@ public static class DevicesApi
         .WithSummary("Provision a device bound to a grid worker or key person; the key is shown once.");
 
         group.MapDelete("/{deviceId}", async Task<Results<NoContent, ProblemHttpResult>> (
-            string deviceId, HttpContext context, SubjectDirectory subjects, DeviceCredentialStore credentials, CancellationToken ct) =>
+            string deviceId, HttpContext context, SubjectDirectory subjects, DeviceCredentialStore credentials, IClusterClient cluster, CancellationToken ct) =>
         {
             var found = await credentials.FindAsync(deviceId, ct);
             var grid = found is { } f ? await subjects.GridOfAsync(f.Device.Kind, f.Device.BoundTo, ct) : null;
@@ -65,7 +66,7 @@ public static class DevicesApi
                 return denied;
             }
 
-            await credentials.RevokeAsync(deviceId, ct);
+            await cluster.GetGrain<IDeviceGrain>(deviceId).Revoke();
             return TypedResults.NoContent();
         })
         .WithSummary("Revoke a device's key; it fails from the next request on. Repeating it answers 204.");

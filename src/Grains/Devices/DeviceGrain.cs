@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using System.Security.Cryptography;
 using Npgsql;
+using OpsCentre.Database.Devices;
 using OpsCentre.Grains.Workers;
 using Orleans.Runtime;
 
@@ -31,6 +33,7 @@ public sealed class DeviceState
 public sealed partial class DeviceGrain(
     [PersistentState("device")] IPersistentState<DeviceState> state,
     NpgsqlDataSource db,
+    DeviceCredentialStore credentials,
     TrackWriter tracks,
     IOptions<DeviceOptions> options,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
@@ -41,13 +44,15 @@ public sealed partial class DeviceGrain(
     private HashSet<string> _opIds = [];
     private string _kind = "";
     private string _boundTo = "";
+    private byte[]? _secretHash;
+    private bool _revoked;
     private IGrainTimer? _silenceTimer;
     private IGrainTimer? _persistTimer;
     private bool _dirty;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("SELECT kind, bound_to FROM device_credential WHERE device_id = @id");
+        await using var command = db.CreateCommand("SELECT kind, bound_to, secret_hash, revoked_at IS NOT NULL FROM device_credential WHERE device_id = @id");
         command.Parameters.AddWithValue("id", this.GetPrimaryKeyString());
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -55,7 +60,14 @@ public sealed partial class DeviceGrain(
             {
                 _kind = reader.GetString(0);
                 _boundTo = reader.GetString(1);
+                _secretHash = (byte[])reader[2];
+                _revoked = reader.GetBoolean(3);
             }
+        }
+
+        if (_secretHash is null)
+        {
+            return;
         }
 
         _opIds = [.. state.State.RecentOpIds];
@@ -122,6 +134,26 @@ public sealed partial class DeviceGrain(
 
     public Task<DeviceHealth> Health() => Task.FromResult(new DeviceHealth(
         this.GetPrimaryKeyString(), state.State.Online, state.State.LastSeenAt, state.State.LastSeq, state.State.BatteryPct, state.State.StrapIntact));
+
+    public Task<DeviceBinding?> Authenticate(byte[] secretHash)
+    {
+        if (_secretHash is null)
+        {
+            // Keys naming devices that were never provisioned must not pile up activations.
+            DeactivateOnIdle();
+            return Task.FromResult<DeviceBinding?>(null);
+        }
+
+        return Task.FromResult(!_revoked && CryptographicOperations.FixedTimeEquals(_secretHash, secretHash) ? new DeviceBinding(_kind, _boundTo) : null);
+    }
+
+    public async Task<bool> Revoke()
+    {
+        // The database first: a reactivation elsewhere must read the key as revoked.
+        var revoked = await credentials.RevokeAsync(this.GetPrimaryKeyString());
+        _revoked = true;
+        return revoked;
+    }
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => CheckSilenceAsync();
 

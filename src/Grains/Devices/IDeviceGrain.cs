@@ -11,4 +11,18 @@ public interface IDeviceGrain : IGrainWithStringKey
     Task<IReadOnlyList<StatusOutcome>> Report(IReadOnlyList<DeviceStatus> statuses);
 
     Task<DeviceHealth> Health();
+
+    /// <summary>
+    /// Checks a presented key's secret (its SHA-256) in constant time against the one this device
+    /// was provisioned with. Null for an unknown or revoked device or a wrong secret. The grain keeps
+    /// the hash in memory, so authenticating a status costs no database read.
+    /// </summary>
+    Task<DeviceBinding?> Authenticate(byte[] secretHash);
+
+    /// <summary>Revokes the device's key in the database and here, at once. False when it was unknown or already revoked.</summary>
+    Task<bool> Revoke();
 }
+
+/// <summary>What a device is bound to.</summary>
+[GenerateSerializer, Immutable, Alias("ops.DeviceBinding")]
+public sealed record DeviceBinding([property: Id(0)] string Kind, [property: Id(1)] string BoundTo);

@@ -144,14 +144,21 @@ public sealed class AuthTests(SystemFixture system)
         await using var dataSource = NpgsqlDataSource.Create(system.Database.AppConnectionString);
         var credentials = new DeviceCredentialStore(dataSource);
         var deviceId = "dev-" + Guid.NewGuid().ToString("N")[..8];
-        var key = await credentials.IssueAsync(deviceId, "worker-phone", "worker-17");
+        var worker = system.City.Workers[7];
+        var key = await credentials.IssueAsync(deviceId, "worker-phone", worker.Id);
 
         Assert.Equal(HttpStatusCode.OK, await DeviceCallAsync(key));
         Assert.Equal(HttpStatusCode.Unauthorized, await DeviceCallAsync(key[..^1] + (key[^1] == 'A' ? 'B' : 'A')));
         Assert.Equal(HttpStatusCode.Unauthorized, await DeviceCallAsync("other-device" + key[key.LastIndexOf('.')..]));
 
-        Assert.True(await credentials.RevokeAsync(deviceId));
+        var admin = await Api.SignInAsync(Http, "city.admin");
+        using (var revoke = await Http.SendAsync(Api.Authorized(HttpMethod.Delete, $"/api/v1/devices/{deviceId}", admin.AccessToken)))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        }
+
         Assert.Equal(HttpStatusCode.Unauthorized, await DeviceCallAsync(key));
+        Assert.True((await credentials.FindAsync(deviceId))?.Revoked);
 
         // An operator's token is not a device credential.
         var operatorToken = await Api.SignInAsync(Http, "city.admin");
@@ -167,7 +174,7 @@ public sealed class AuthTests(SystemFixture system)
             {
                 var me = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
                 Assert.Equal(deviceId, me.GetProperty("deviceId").GetString());
-                Assert.Equal("worker-17", me.GetProperty("boundTo").GetString());
+                Assert.Equal(worker.Id, me.GetProperty("boundTo").GetString());
             }
 
             return response.StatusCode;
