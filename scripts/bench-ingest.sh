@@ -41,6 +41,8 @@ echo "== provisioning and warming $devices devices (simulator)"
 dotnet "$(bin tools/Simulator OpsCentre.Simulator)" --gateway "$gateway" --data "$work/sim" --workers "$devices" --rate 0 --concurrency 32 \
   --duration 20 | tail -1
 { echo "return {"; cut -f3 "$work/sim/devices.tsv" | sed 's/.*/  "&",/'; echo "}"; } >"$work/keys.lua"
+# Let the warm-up's roll-ups settle, so they do not take the cores from the first measurement.
+sleep "${SETTLE:-20}"
 
 run() { # $1 label, $2 url, $3 batch
   local out
