@@ -17,6 +17,9 @@ public static class GrainServices
         services.AddSingleton<GridLocator>();
         services.AddSingleton<TrackWriter>();
         services.AddSingleton<Database.Devices.DeviceCredentialStore>();
+        services.AddSingleton<Alerts.AlertRuleStore>();
+        services.AddSingleton<Alerts.RuleBook>();
+        services.AddSingleton<Alerts.AlertWatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<TrackWriter>());
         return services;
     }

@@ -37,6 +37,7 @@ public static class SiloConfiguration
         silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Orleans:Membership");
         silo.Services.AddOptions<ReminderOptions>().BindConfiguration("Orleans:Reminders");
         silo.Services.AddOptions<Grains.Devices.DeviceOptions>().BindConfiguration(Grains.Devices.DeviceOptions.Section);
+        silo.Services.AddOptions<Grains.Alerts.AlertOptions>().BindConfiguration("Alerts");
         silo.Services.AddOpsCentreGrainServices(connectionString);
         return silo;
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using System.Security.Cryptography;
 using Npgsql;
 using OpsCentre.Database.Devices;
+using OpsCentre.Grains.Alerts;
 using OpsCentre.Grains.Workers;
 using Orleans.Runtime;
 
@@ -23,36 +24,51 @@ public sealed class DeviceState
     public double? BatteryPct { get; set; }
 
     public bool? StrapIntact { get; set; }
+
+    /// <summary>Where this device stands with its rules (battery, silence, strap).</summary>
+    public AlertWatchState Alerts { get; set; } = new();
 }
 
 /// <summary>
-/// A device's grain. Online/offline is its own decision: a grain timer fires exactly when the
-/// silence period ends, and while the device is online a reminder (a durable wake-up) also runs,
-/// so that a device whose silo crashed still goes offline — the reminder reactivates it elsewhere.
+/// A device's grain. Online/offline is its own decision, and so are its alert rules (battery, silence,
+/// strap): a grain timer fires exactly when the silence period ends or a rule needs another look, and
+/// while either is ahead a reminder (a durable wake-up) also runs, so that a device whose silo crashed
+/// still goes offline and still raises its silence alert — the reminder reactivates it elsewhere.
 /// </summary>
 public sealed partial class DeviceGrain(
     [PersistentState("device")] IPersistentState<DeviceState> state,
     NpgsqlDataSource db,
     DeviceCredentialStore credentials,
     TrackWriter tracks,
+    AlertWatcher alerts,
     IOptions<DeviceOptions> options,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain, IRemindable
 {
-    private const string SilenceReminder = "silence";
+    private const string WakeReminder = "silence";
     private readonly DeviceOptions _options = options.Value;
     private HashSet<string> _opIds = [];
     private string _kind = "";
     private string _boundTo = "";
+    private string? _unitCode;
     private byte[]? _secretHash;
     private bool _revoked;
-    private IGrainTimer? _silenceTimer;
+    private IGrainTimer? _wakeTimer;
     private IGrainTimer? _persistTimer;
     private bool _dirty;
+    private bool? _reminderRegistered;
+    private DateTimeOffset? _ruleWake;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("SELECT kind, bound_to, secret_hash, revoked_at IS NOT NULL FROM device_credential WHERE device_id = @id");
+        await using var command = db.CreateCommand(
+            """
+            SELECT d.kind, d.bound_to, d.secret_hash, d.revoked_at IS NOT NULL, coalesce(w.assigned_grid, k.grid_code)
+            FROM device_credential d
+            LEFT JOIN grid_worker w ON d.kind = 'worker-phone' AND w.id = d.bound_to
+            LEFT JOIN key_person k ON d.kind <> 'worker-phone' AND k.id = d.bound_to
+            WHERE d.device_id = @id
+            """);
         command.Parameters.AddWithValue("id", this.GetPrimaryKeyString());
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -62,6 +78,7 @@ public sealed partial class DeviceGrain(
                 _boundTo = reader.GetString(1);
                 _secretHash = (byte[])reader[2];
                 _revoked = reader.GetBoolean(3);
+                _unitCode = reader.IsDBNull(4) ? null : reader.GetString(4);
             }
         }
 
@@ -74,10 +91,8 @@ public sealed partial class DeviceGrain(
         // Live state is written behind on a timer (battery and last-seen may lose a few seconds in a
         // crash); online/offline changes are written at once.
         _persistTimer = this.RegisterGrainTimer(PersistIfDirtyAsync, new GrainTimerCreationOptions(_options.PersistEvery, _options.PersistEvery));
-        if (state.State.Online)
-        {
-            ArmSilenceTimer();
-        }
+        // Look at silence and rules at once: an activation by the reminder after a crash may be overdue.
+        _wakeTimer = this.RegisterGrainTimer(WakeAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => PersistIfDirtyAsync();
@@ -114,19 +129,19 @@ public sealed partial class DeviceGrain(
         if (newest is not null)
         {
             state.State.LastSeenAt = now;
-            ArmSilenceTimer();
             if (!state.State.Online)
             {
                 state.State.Online = true;
-                await state.WriteStateAsync();
-                _dirty = false;
-                await this.RegisterOrUpdateReminder(SilenceReminder, _options.SilenceReminderPeriod, _options.SilenceReminderPeriod);
+                await PersistAsync();
             }
 
             if (_kind == "worker-phone")
             {
                 await GrainFactory.GetGrain<IWorkerGrain>(_boundTo).Observe(new WorkerObservation(newest.At, newest.Lat, newest.Lon, newest.OnDuty));
             }
+
+            await EvaluateRulesAsync(now);
+            await ScheduleWakeAsync();
         }
 
         return outcomes;
@@ -155,54 +170,96 @@ public sealed partial class DeviceGrain(
         return revoked;
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => CheckSilenceAsync();
+    public Task ReceiveReminder(string reminderName, TickStatus status) => WakeAsync();
 
-    private void ArmSilenceTimer()
+    /// <summary>The device's own wake-up, by timer or reminder: is it silent, and what do its rules say now?</summary>
+    private async Task WakeAsync()
     {
-        var due = state.State.LastSeenAt is { } seen ? seen + _options.OfflineAfter - clock.GetUtcNow() : _options.OfflineAfter;
-        due = due < TimeSpan.Zero ? TimeSpan.Zero : due;
-        if (_silenceTimer is null)
+        var now = clock.GetUtcNow();
+        var silentFor = now - (state.State.LastSeenAt ?? DateTimeOffset.MinValue);
+        if (state.State.Online && silentFor >= _options.OfflineAfter)
         {
-            _silenceTimer = this.RegisterGrainTimer(CheckSilenceAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan));
+            state.State.Online = false;
+            await PersistAsync();
+            LogOffline(this.GetPrimaryKeyString(), silentFor);
+            if (_kind == "worker-phone")
+            {
+                await GrainFactory.GetGrain<IWorkerGrain>(_boundTo).GoOffline();
+            }
         }
-        else
+
+        await EvaluateRulesAsync(now);
+        await ScheduleWakeAsync();
+    }
+
+    private async Task EvaluateRulesAsync(DateTimeOffset now)
+    {
+        if (_unitCode is null)
         {
-            _silenceTimer.Change(due, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        var facts = new SubjectFacts { Variant = _kind };
+        if (state.State.BatteryPct is { } battery)
+        {
+            facts.Metrics["batteryPct"] = battery;
+        }
+
+        if (state.State.StrapIntact is { } strap)
+        {
+            facts.Metrics["strapIntact"] = strap ? 1 : 0;
+        }
+
+        if (state.State.LastSeenAt is { } seen)
+        {
+            facts.Signals["status"] = seen;
+        }
+
+        var subject = new WatchedSubject(new AlertSubject(SubjectKinds.Device, this.GetPrimaryKeyString()), _unitCode, state.State.Alerts, PersistAsync);
+        _ruleWake = await alerts.EvaluateAsync(subject, facts, now);
+    }
+
+    /// <summary>
+    /// Arms the timer for the next moment something is due (going offline, a rule's next look), and
+    /// keeps the reminder exactly while something is due.
+    /// </summary>
+    private async Task ScheduleWakeAsync()
+    {
+        DateTimeOffset? due = state.State.Online && state.State.LastSeenAt is { } seen ? seen + _options.OfflineAfter : null;
+        if (_ruleWake is { } ruleWake && (due is null || ruleWake < due))
+        {
+            due = ruleWake;
+        }
+
+        if (due is null)
+        {
+            _wakeTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            if (_reminderRegistered != false)
+            {
+                if (await this.GetReminder(WakeReminder) is { } reminder)
+                {
+                    await this.UnregisterReminder(reminder);
+                }
+
+                _reminderRegistered = false;
+            }
+
+            return;
+        }
+
+        var delay = due.Value - clock.GetUtcNow();
+        _wakeTimer!.Change(delay < TimeSpan.Zero ? TimeSpan.Zero : delay, Timeout.InfiniteTimeSpan);
+        if (_reminderRegistered != true)
+        {
+            await this.RegisterOrUpdateReminder(WakeReminder, _options.SilenceReminderPeriod, _options.SilenceReminderPeriod);
+            _reminderRegistered = true;
         }
     }
 
-    private async Task CheckSilenceAsync()
+    private async Task PersistAsync()
     {
-        if (!state.State.Online)
-        {
-            await UnregisterSilenceReminderAsync();
-            return;
-        }
-
-        var silentFor = clock.GetUtcNow() - (state.State.LastSeenAt ?? DateTimeOffset.MinValue);
-        if (silentFor < _options.OfflineAfter)
-        {
-            ArmSilenceTimer();
-            return;
-        }
-
-        state.State.Online = false;
-        await state.WriteStateAsync();
         _dirty = false;
-        LogOffline(this.GetPrimaryKeyString(), silentFor);
-        await UnregisterSilenceReminderAsync();
-        if (_kind == "worker-phone")
-        {
-            await GrainFactory.GetGrain<IWorkerGrain>(_boundTo).GoOffline();
-        }
-    }
-
-    private async Task UnregisterSilenceReminderAsync()
-    {
-        if (await this.GetReminder(SilenceReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
+        await state.WriteStateAsync();
     }
 
     private bool Remember(string opId)

@@ -30,6 +30,17 @@ public sealed class EventLogStore(NpgsqlDataSource dataSource)
         return await ReadAllAsync(command, cancellationToken);
     }
 
+    /// <summary>The events of one object (an alert, a case): those of the type family whose payload <c>id</c> is <paramref name="id"/>, in order.</summary>
+    public async Task<IReadOnlyList<LoggedEvent>> ReadSubjectAsync(string district, string typePrefix, string id, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {Columns} FROM event_log WHERE payload ->> 'id' = @id AND district_code = @d AND type LIKE @types ORDER BY seq");
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("d", district);
+        command.Parameters.AddWithValue("types", typePrefix + "%");
+        return await ReadAllAsync(command, cancellationToken);
+    }
+
     /// <summary>
     /// Commits a batch of appends in one transaction: requests whose (caller, opId) is already in the log
     /// (or earlier in this batch) get the stored events back; the others are numbered from

@@ -11,6 +11,7 @@ namespace OpsCentre.Grains.Map;
 public sealed class GridIndex
 {
     private readonly STRtree<Entry> _tree = new();
+    private readonly Dictionary<string, Geometry> _areas = [];
     private static readonly GeometryFactory Factory = new(new PrecisionModel(), 4326);
 
     public GridIndex(IEnumerable<(string Code, Geometry Polygon)> grids)
@@ -18,6 +19,7 @@ public sealed class GridIndex
         foreach (var (code, polygon) in grids)
         {
             _tree.Insert(polygon.EnvelopeInternal, new Entry(code, new IndexedPointInAreaLocator(polygon)));
+            _areas[code] = polygon;
             Count++;
         }
 
@@ -42,6 +44,9 @@ public sealed class GridIndex
 
         return null;
     }
+
+    /// <summary>The polygon of a grid, or null when the map has no such grid.</summary>
+    public Geometry? AreaOf(string gridCode) => _areas.GetValueOrDefault(gridCode);
 
     public static Point PointAt(double lat, double lon) => Factory.CreatePoint(new Coordinate(lon, lat));
 

@@ -21,6 +21,12 @@ public interface IUnitGrain : IGrainWithStringKey
     Task Report(string source, long version, UnitCounters totals);
 
     /// <summary>
+    /// A source that has ended for good (a resolved alert, a closed case) removes its entry, so a
+    /// unit's state does not grow with history. A retire for an unknown source does nothing.
+    /// </summary>
+    Task Retire(string source);
+
+    /// <summary>
     /// Rebuilds the entries of the child units by asking each child for its totals and version
     /// (after a crash lost a report, or an entry went wrong), then reports up as usual.
     /// </summary>

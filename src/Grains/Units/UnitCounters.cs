@@ -1,6 +1,9 @@
 namespace OpsCentre.Grains.Units;
 
-/// <summary>The live counters every unit rolls up from below (CONTRACT.md, "Units").</summary>
+/// <summary>
+/// The live counters every unit rolls up from below (CONTRACT.md, "Units"). <c>AlertsFiring</c> counts
+/// alerts firing or acknowledged (not yet resolved, not suppressed); the three after it split them by severity.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("ops.UnitCounters")]
 public sealed record UnitCounters(
     [property: Id(0)] long WorkersOnDuty,
@@ -8,13 +11,20 @@ public sealed record UnitCounters(
     [property: Id(2)] long AlertsFiring,
     [property: Id(3)] long IncidentsOpen,
     [property: Id(4)] long IncidentsOverdue,
-    [property: Id(5)] long KeyPersonsAbnormal)
+    [property: Id(5)] long KeyPersonsAbnormal,
+    [property: Id(6)] long AlertsCritical = 0,
+    [property: Id(7)] long AlertsWarning = 0,
+    [property: Id(8)] long AlertsInfo = 0)
 {
     public static UnitCounters Zero { get; } = new(0, 0, 0, 0, 0, 0);
 
+    /// <summary>True when every counter is zero.</summary>
+    public bool IsZero => this == Zero;
+
     public static UnitCounters operator +(UnitCounters a, UnitCounters b) => new(
         a.WorkersOnDuty + b.WorkersOnDuty, a.WorkersOnline + b.WorkersOnline, a.AlertsFiring + b.AlertsFiring,
-        a.IncidentsOpen + b.IncidentsOpen, a.IncidentsOverdue + b.IncidentsOverdue, a.KeyPersonsAbnormal + b.KeyPersonsAbnormal);
+        a.IncidentsOpen + b.IncidentsOpen, a.IncidentsOverdue + b.IncidentsOverdue, a.KeyPersonsAbnormal + b.KeyPersonsAbnormal,
+        a.AlertsCritical + b.AlertsCritical, a.AlertsWarning + b.AlertsWarning, a.AlertsInfo + b.AlertsInfo);
 
     /// <summary>The wire form: camelCase names as in the contract.</summary>
     public IReadOnlyDictionary<string, long> ToWire() => new Dictionary<string, long>
@@ -22,6 +32,9 @@ public sealed record UnitCounters(
         ["workersOnDuty"] = WorkersOnDuty,
         ["workersOnline"] = WorkersOnline,
         ["alertsFiring"] = AlertsFiring,
+        ["alertsCritical"] = AlertsCritical,
+        ["alertsWarning"] = AlertsWarning,
+        ["alertsInfo"] = AlertsInfo,
         ["incidentsOpen"] = IncidentsOpen,
         ["incidentsOverdue"] = IncidentsOverdue,
         ["keyPersonsAbnormal"] = KeyPersonsAbnormal,

@@ -64,6 +64,14 @@ public sealed partial class UnitGrain(
         await ApplyAsync();
     }
 
+    public async Task Retire(string source)
+    {
+        if (state.State.Sources.Remove(source))
+        {
+            await ApplyAsync();
+        }
+    }
+
     public async Task<UnitCounters> Repair()
     {
         foreach (var child in _children)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using OpsCentre.Grains.Alerts;
 using OpsCentre.Grains.EventLog;
 using OpsCentre.Grains.Map;
 using OpsCentre.Grains.Units;
@@ -21,16 +22,24 @@ public sealed class WorkerState
     public string? CurrentGrid { get; set; }
 
     public DateTimeOffset? At { get; set; }
+
+    /// <summary>Where this worker stands with the rules that target workers (zones, duty windows).</summary>
+    public AlertWatchState Alerts { get; set; } = new();
 }
 
 public sealed class WorkerGrain(
     [PersistentState("worker")] IPersistentState<WorkerState> state,
     NpgsqlDataSource db,
     GridLocator grids,
+    AlertWatcher alerts,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, IWorkerGrain
 {
     private string? _assignedGrid;
     private long _version;
+
+    // Worker rules look again on a timer only: the worker's device keeps the durable wake-up, and its
+    // next status or its going offline reactivates the worker.
+    private IGrainTimer? _ruleTimer;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -61,6 +70,8 @@ public sealed class WorkerGrain(
             await state.WriteStateAsync();
             await ReportCountersAsync();
         }
+
+        await EvaluateRulesAsync();
     }
 
     public async Task GoOffline()
@@ -74,11 +85,38 @@ public sealed class WorkerGrain(
         await state.WriteStateAsync();
         PublishPosition();
         await ReportCountersAsync();
+        await EvaluateRulesAsync();
     }
 
     public Task<WorkerSnapshot?> Snapshot() => Task.FromResult(_assignedGrid is null
         ? null
         : new WorkerSnapshot(this.GetPrimaryKeyString(), _assignedGrid, state.State.CurrentGrid, state.State.Lat, state.State.Lon, state.State.Online, state.State.OnDuty));
+
+    private async Task EvaluateRulesAsync()
+    {
+        var s = state.State;
+        var facts = new SubjectFacts { Position = s.Lat is { } lat && s.Lon is { } lon ? (lat, lon) : null };
+        facts.Metrics["onDuty"] = s.OnDuty ? 1 : 0;
+        facts.Metrics["online"] = s.Online ? 1 : 0;
+        if ((await grids.IndexAsync()).AreaOf(_assignedGrid!) is { } area)
+        {
+            facts.Zones["assigned-grid"] = area;
+        }
+
+        var subject = new WatchedSubject(new AlertSubject(SubjectKinds.Worker, this.GetPrimaryKeyString()), _assignedGrid!, s.Alerts, state.WriteStateAsync);
+        var next = await alerts.EvaluateAsync(subject, facts, clock.GetUtcNow());
+        if (next is { } due)
+        {
+            var delay = due - clock.GetUtcNow();
+            delay = delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
+            _ruleTimer ??= this.RegisterGrainTimer(EvaluateRulesAsync, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan));
+            _ruleTimer.Change(delay, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            _ruleTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
 
     private Task ReportCountersAsync()
     {

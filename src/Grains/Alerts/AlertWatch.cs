@@ -1,0 +1,140 @@
+namespace OpsCentre.Grains.Alerts;
+
+/// <summary>
+/// A subject's memory of its rules, kept in the subject grain's own state: per rule, since when its
+/// condition holds (or has cleared) and the alert of the current episode.
+/// </summary>
+public sealed class AlertWatchState
+{
+    public Dictionary<string, RuleWatch> Rules { get; set; } = [];
+}
+
+public sealed class RuleWatch
+{
+    /// <summary>Whether the condition held at the last evaluation (zone hysteresis needs it).</summary>
+    public bool Holds { get; set; }
+
+    /// <summary>Since when the condition holds in this episode; null while it does not.</summary>
+    public DateTimeOffset? HoldsSince { get; set; }
+
+    /// <summary>Since when the condition has been clear while an alert is open; null while it holds.</summary>
+    public DateTimeOffset? ClearSince { get; set; }
+
+    /// <summary>The alert of the current episode; null before it opens and after it resolves.</summary>
+    public string? AlertId { get; set; }
+
+    /// <summary>Whether the alert's grain has confirmed it is open.</summary>
+    public bool Opened { get; set; }
+
+    /// <summary>Whether the alert has been told to fire (its pending period passed).</summary>
+    public bool Fired { get; set; }
+}
+
+/// <summary>The subject being evaluated: who it is, where it is, and how to save its watch state.</summary>
+/// <param name="Persist">Writes the subject's state; called before an alert is opened, so an alert id is never lost to a crash and opened twice.</param>
+public sealed record WatchedSubject(AlertSubject Subject, string UnitCode, AlertWatchState State, Func<Task> Persist);
+
+/// <summary>
+/// Evaluates a subject's rules inside the subject's grain — on each change and on its own wake-ups —
+/// and drives its alerts: one alert per episode per (rule, subject), opened when the condition first
+/// holds (pending) or once it has held for the pending period (firing), resolved once the condition
+/// has been clear for the recovery period. Nothing here scans other subjects.
+/// </summary>
+public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains)
+{
+    /// <summary>
+    /// Evaluates every rule that targets the subject. Returns when the subject should evaluate again even
+    /// if nothing happens (a pending or recovery period ending, a silence period running out, a window
+    /// edge), or null when only a change can make a difference.
+    /// </summary>
+    public async Task<DateTimeOffset?> EvaluateAsync(WatchedSubject subject, SubjectFacts facts, DateTimeOffset now)
+    {
+        var ruleSet = await rules.CurrentAsync();
+        var watches = subject.State.Rules;
+        DateTimeOffset? next = null;
+        void WakeAt(DateTimeOffset? at) => next = at is null ? next : next is null || at < next ? at : next;
+
+        var applicable = ruleSet.For(subject.Subject.Kind, subject.UnitCode, facts).ToList();
+        foreach (var rule in applicable)
+        {
+            var watch = watches.TryGetValue(rule.Rule.Id, out var w) ? w : watches[rule.Rule.Id] = new RuleWatch();
+            var result = rule.Condition.Evaluate(facts, now, watch.Holds);
+            watch.Holds = result.Holds;
+            WakeAt(result.RecheckAt);
+            WakeAt(result.Holds ? await WhileHoldingAsync(subject, rule, watch, now) : await WhileClearAsync(rule, watch, now));
+            if (watch is { Holds: false, AlertId: null })
+            {
+                watches.Remove(rule.Rule.Id);
+            }
+        }
+
+        // A rule switched off, deleted or moved out of scope ends its open episode.
+        foreach (var (ruleId, watch) in watches.Where(w => applicable.All(r => r.Rule.Id != w.Key)).ToList())
+        {
+            if (watch.AlertId is { } alertId)
+            {
+                await grains.GetGrain<IAlertGrain>(alertId).Clear(now, "the rule no longer applies");
+            }
+
+            watches.Remove(ruleId);
+        }
+
+        return next;
+    }
+
+    private async Task<DateTimeOffset?> WhileHoldingAsync(WatchedSubject subject, CompiledRule rule, RuleWatch watch, DateTimeOffset now)
+    {
+        watch.ClearSince = null;
+        watch.HoldsSince ??= now;
+        var firesAt = watch.HoldsSince.Value + rule.Pending;
+        var firing = now >= firesAt;
+        if (watch.AlertId is null)
+        {
+            watch.AlertId = AlertIds.New(subject.UnitCode);
+            watch.Opened = false;
+            await subject.Persist();
+        }
+
+        var alert = grains.GetGrain<IAlertGrain>(watch.AlertId);
+        if (!watch.Opened)
+        {
+            // Opening is idempotent: after a crash between saving the id and opening, this opens it now.
+            var opened = await alert.Open(new AlertOpening(
+                rule.Rule.Id, rule.Rule.Version, rule.Rule.Title, rule.Rule.Severity, subject.Subject, subject.UnitCode, rule.Rule.Escalation, firing, now));
+            watch.Opened = true;
+            watch.Fired = opened.State != AlertStates.Pending;
+        }
+
+        if (firing && !watch.Fired)
+        {
+            await alert.Fire(now);
+            watch.Fired = true;
+        }
+
+        return watch.Fired ? null : firesAt;
+    }
+
+    private async Task<DateTimeOffset?> WhileClearAsync(CompiledRule rule, RuleWatch watch, DateTimeOffset now)
+    {
+        watch.HoldsSince = null;
+        if (watch.AlertId is not { } alertId)
+        {
+            return null;
+        }
+
+        // A pending alert whose condition cleared never fired: it ends at once. A fired one waits out the recovery period.
+        watch.ClearSince ??= now;
+        var resolvesAt = watch.Fired ? watch.ClearSince.Value + rule.Recovery : now;
+        if (now < resolvesAt)
+        {
+            return resolvesAt;
+        }
+
+        await grains.GetGrain<IAlertGrain>(alertId).Clear(now, watch.Fired ? "the condition cleared" : "the condition cleared before the alert fired");
+        watch.AlertId = null;
+        watch.ClearSince = null;
+        watch.Opened = false;
+        watch.Fired = false;
+        return null;
+    }
+}

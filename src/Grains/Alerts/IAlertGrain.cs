@@ -1,0 +1,113 @@
+namespace OpsCentre.Grains.Alerts;
+
+/// <summary>
+/// One alert: one episode of one rule for one subject, through pending → firing → acknowledged →
+/// resolved (and suppressed while a silence covers it). Keyed by the alert id, which starts with its
+/// district code. The single writer of its history; the district's event log is its store of record,
+/// and its state is rebuilt from its events there. 督办: unacknowledged, it escalates up the hierarchy.
+/// </summary>
+public interface IAlertGrain : IGrainWithStringKey
+{
+    /// <summary>Opens the alert (pending, or firing at once). Opening an alert that exists returns it unchanged.</summary>
+    Task<AlertView> Open(AlertOpening opening);
+
+    /// <summary>The pending period has passed with the condition still holding: pending → firing. No-op in any other state.</summary>
+    Task<AlertView?> Fire(DateTimeOffset at);
+
+    /// <summary>The condition has cleared (for its recovery period, or before it ever fired): the rule resolves the alert. No-op once resolved.</summary>
+    Task<AlertView?> Clear(DateTimeOffset at, string reason);
+
+    /// <summary>An operator acknowledges: who, when, a note. Stops escalation.</summary>
+    Task<AlertActionResult> Acknowledge(string actor, string opId, string? note);
+
+    /// <summary>An operator resolves by hand.</summary>
+    Task<AlertActionResult> Resolve(string actor, string opId, string? note);
+
+    /// <summary>The alert with its full history; null when no such alert was ever opened.</summary>
+    Task<AlertDetail?> Detail();
+}
+
+/// <summary>The lifecycle states of an alert, as on the wire.</summary>
+public static class AlertStates
+{
+    public const string Pending = "pending";
+    public const string Firing = "firing";
+    public const string Acknowledged = "acknowledged";
+    public const string Suppressed = "suppressed";
+    public const string Resolved = "resolved";
+
+    public static IReadOnlyList<string> All { get; } = [Pending, Firing, Acknowledged, Suppressed, Resolved];
+}
+
+/// <summary>What a subject's grain knows when it opens an alert.</summary>
+[GenerateSerializer, Immutable, Alias("ops.AlertOpening")]
+public sealed record AlertOpening(
+    [property: Id(0)] string RuleId,
+    [property: Id(1)] int RuleVersion,
+    [property: Id(2)] string Title,
+    [property: Id(3)] string Severity,
+    [property: Id(4)] AlertSubject Subject,
+    [property: Id(5)] string UnitCode,
+    [property: Id(6)] EscalationPolicy? Escalation,
+    [property: Id(7)] bool Firing,
+    [property: Id(8)] DateTimeOffset At);
+
+/// <summary>The thing an alert is about: a device, a worker, a key person, a case or a grid.</summary>
+[GenerateSerializer, Immutable, Alias("ops.AlertSubject")]
+public sealed record AlertSubject([property: Id(0)] string Kind, [property: Id(1)] string Id);
+
+/// <summary>
+/// An alert's current state. It is also the payload of each of its events (camelCase JSON), so the
+/// log alone rebuilds it. <c>UnitCode</c> is where the subject is; <c>ResponsibleUnitCode</c> moves
+/// up the hierarchy as it escalates.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("ops.AlertView")]
+public sealed record AlertView(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string RuleId,
+    [property: Id(2)] int RuleVersion,
+    [property: Id(3)] string Title,
+    [property: Id(4)] string Severity,
+    [property: Id(5)] string State,
+    [property: Id(6)] AlertSubject Subject,
+    [property: Id(7)] string UnitCode,
+    [property: Id(8)] string ResponsibleUnitCode,
+    [property: Id(9)] DateTimeOffset RaisedAt,
+    [property: Id(10)] int? EscalationTimeoutSeconds,
+    [property: Id(11)] int EscalationLevel,
+    [property: Id(12)] string? AcknowledgedBy,
+    [property: Id(13)] DateTimeOffset? AcknowledgedAt,
+    [property: Id(14)] string? ResolvedBy,
+    [property: Id(15)] DateTimeOffset? ResolvedAt,
+    [property: Id(16)] string? Note);
+
+/// <summary>One step of an alert's history: its event in the district log.</summary>
+[GenerateSerializer, Immutable, Alias("ops.AlertHistoryEntry")]
+public sealed record AlertHistoryEntry(
+    [property: Id(0)] long Seq,
+    [property: Id(1)] string Type,
+    [property: Id(2)] DateTimeOffset At,
+    [property: Id(3)] string Actor,
+    [property: Id(4)] string State,
+    [property: Id(5)] string ResponsibleUnitCode,
+    [property: Id(6)] string? Note);
+
+[GenerateSerializer, Immutable, Alias("ops.AlertDetail")]
+public sealed record AlertDetail([property: Id(0)] AlertView Alert, [property: Id(1)] IReadOnlyList<AlertHistoryEntry> History);
+
+/// <summary>How an operator's action on an alert went.</summary>
+public enum AlertActionOutcome
+{
+    Done,
+
+    /// <summary>Already in that state: nothing changed, answered as success.</summary>
+    AlreadyDone,
+
+    /// <summary>The alert's state does not allow the action (acknowledging a resolved alert).</summary>
+    NotAllowed,
+
+    NotFound,
+}
+
+[GenerateSerializer, Immutable, Alias("ops.AlertActionResult")]
+public sealed record AlertActionResult([property: Id(0)] AlertActionOutcome Outcome, [property: Id(1)] AlertView? Alert);

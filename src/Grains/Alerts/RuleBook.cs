@@ -1,0 +1,117 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpsCentre.Grains.Units;
+
+namespace OpsCentre.Grains.Alerts;
+
+/// <summary>Alert engine settings (section <c>Alerts</c>).</summary>
+public sealed class AlertOptions
+{
+    /// <summary>How stale a silo's copy of the rules may be before the next evaluation checks the revision (one row). Default 1 s.</summary>
+    public TimeSpan RuleRefresh { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Period of an alert's durable wake-up while it may escalate or is suppressed. Default 1 min.</summary>
+    public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+/// <summary>The rules and silences in force, as one silo sees them at one revision.</summary>
+public sealed class RuleSet(long revision, IReadOnlyList<CompiledRule> rules, IReadOnlyList<AlertSilence> silences)
+{
+    private readonly ILookup<string, CompiledRule> _bySubject = rules.Where(r => r.Rule.Enabled).ToLookup(r => r.Rule.SubjectKind);
+
+    public static RuleSet Empty { get; } = new(0, [], []);
+
+    public long Revision { get; } = revision;
+
+    /// <summary>The enabled rules that target a subject of this kind in this unit.</summary>
+    public IEnumerable<CompiledRule> For(string subjectKind, string unitCode, SubjectFacts facts) =>
+        _bySubject[subjectKind].Where(r => UnitCode.IsWithin(unitCode, r.Rule.UnitScope) && r.Condition.AppliesTo(facts));
+
+    public CompiledRule? Find(string ruleId) => rules.FirstOrDefault(r => r.Rule.Id == ruleId);
+
+    /// <summary>The silence that covers an alert of the rule in the unit at the time, if any (the one that ends last).</summary>
+    public AlertSilence? SilenceFor(string ruleId, string unitCode, DateTimeOffset at) =>
+        silences.Where(s => s.Covers(ruleId, unitCode, at)).MaxBy(s => s.EndsAt);
+}
+
+/// <summary>
+/// The silo's copy of the alert rules and silences, shared by every grain that evaluates rules. A grain
+/// asks on each evaluation; the copy is reused until <see cref="AlertOptions.RuleRefresh"/> has passed,
+/// then the next caller checks the revision (one row) and reloads only if it moved — so a changed
+/// rule reaches the grains without a restart, and evaluating costs no database read.
+/// </summary>
+public sealed partial class RuleBook(
+    AlertRuleStore store,
+    IOptions<AlertOptions> options,
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider grainClock,
+    ILogger<RuleBook> logger)
+{
+    private readonly SemaphoreSlim _loading = new(1, 1);
+    private (RuleSet Rules, long CheckedAt)? _current;
+
+    public async ValueTask<RuleSet> CurrentAsync(CancellationToken cancellationToken = default)
+    {
+        var current = _current;
+        if (current is { } c && Environment.TickCount64 - c.CheckedAt < options.Value.RuleRefresh.TotalMilliseconds)
+        {
+            return c.Rules;
+        }
+
+        // Only one caller reloads; the others carry on with the copy they have.
+        if (current is not null && !await _loading.WaitAsync(0, cancellationToken))
+        {
+            return current.Value.Rules;
+        }
+
+        if (current is null)
+        {
+            await _loading.WaitAsync(cancellationToken);
+        }
+
+        try
+        {
+            current = _current;
+            if (current is { } fresh && Environment.TickCount64 - fresh.CheckedAt < options.Value.RuleRefresh.TotalMilliseconds)
+            {
+                return fresh.Rules;
+            }
+
+            var revision = await store.RevisionAsync(cancellationToken);
+            var rules = current is { } old && old.Rules.Revision == revision ? old.Rules : await LoadAsync(revision, cancellationToken);
+            _current = (rules, Environment.TickCount64);
+            return rules;
+        }
+        finally
+        {
+            _loading.Release();
+        }
+    }
+
+    private async Task<RuleSet> LoadAsync(long revision, CancellationToken cancellationToken)
+    {
+        var compiled = new List<CompiledRule>();
+        foreach (var rule in await store.CurrentRulesAsync(cancellationToken))
+        {
+            // Rules are validated before they are stored; one that no longer compiles is skipped, not fatal.
+            if (RuleCondition.TryCompile(rule.Kind, rule.ParametersJson, out var error) is { } condition)
+            {
+                compiled.Add(new CompiledRule(rule, condition));
+            }
+            else
+            {
+                LogUnusableRule(rule.Id, rule.Version, error!);
+            }
+        }
+
+        var silences = await store.SilencesAsync(grainClock.GetUtcNow() - TimeSpan.FromDays(1), cancellationToken: cancellationToken);
+        LogLoaded(revision, compiled.Count, silences.Count);
+        return new RuleSet(revision, compiled, silences);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Alert rules at revision {Revision}: {Rules} rules, {Silences} silences")]
+    private partial void LogLoaded(long revision, int rules, int silences);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Alert rule {RuleId} version {Version} cannot be used: {Error}")]
+    private partial void LogUnusableRule(string ruleId, int version, string error);
+}

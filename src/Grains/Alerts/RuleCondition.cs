@@ -1,0 +1,305 @@
+using System.Globalization;
+using System.Text.Json;
+using NetTopologySuite.Geometries;
+using OpsCentre.Grains.Map;
+
+namespace OpsCentre.Grains.Alerts;
+
+/// <summary>
+/// What a subject's grain knows about itself when it evaluates its rules. Each subject fills in what it
+/// has: a device its battery and last-seen time, a worker its position and zones, a case its deadlines.
+/// </summary>
+public sealed class SubjectFacts
+{
+    /// <summary>A finer kind within the subject kind (a device's kind), matched by a rule's <c>deviceKinds</c>.</summary>
+    public string? Variant { get; init; }
+
+    /// <summary>Numbers by name: <c>batteryPct</c>, <c>strapIntact</c> (1 or 0), <c>onDuty</c> (1 or 0) …</summary>
+    public Dictionary<string, double> Metrics { get; } = [];
+
+    /// <summary>When a signal was last received, by name: <c>status</c>, <c>checkIn</c> …</summary>
+    public Dictionary<string, DateTimeOffset> Signals { get; } = [];
+
+    /// <summary>The subject's last known position (WGS-84), if any.</summary>
+    public (double Lat, double Lon)? Position { get; init; }
+
+    /// <summary>Named areas of the subject: <c>assigned-grid</c>, <c>allowed</c>, <c>forbidden</c>, <c>home</c> …</summary>
+    public Dictionary<string, Geometry> Zones { get; } = [];
+
+    /// <summary>Times of countable occurrences by name (<c>incident:sanitation</c>), for rate rules.</summary>
+    public Dictionary<string, IReadOnlyList<DateTimeOffset>> Occurrences { get; } = [];
+
+    /// <summary>Deadlines by name (<c>stage</c>), for overdue rules.</summary>
+    public Dictionary<string, DateTimeOffset> Deadlines { get; } = [];
+}
+
+/// <summary>Whether a condition holds now, and when it should be looked at again even if nothing else happens.</summary>
+public readonly record struct ConditionResult(bool Holds, DateTimeOffset? RecheckAt);
+
+/// <summary>
+/// A rule's condition. Pure: given the facts, the time and whether it held before (for hysteresis),
+/// it says whether it holds now. Compiled once per rule version from its kind and parameters.
+/// </summary>
+public abstract class RuleCondition
+{
+    /// <summary>For device rules: the device kinds it applies to; null for all.</summary>
+    public IReadOnlySet<string>? Variants { get; private set; }
+
+    public abstract ConditionResult Evaluate(SubjectFacts facts, DateTimeOffset now, bool heldBefore);
+
+    public bool AppliesTo(SubjectFacts facts) => Variants is null || (facts.Variant is { } v && Variants.Contains(v));
+
+    /// <summary>Compiles a rule's condition, or says in <paramref name="error"/> what is wrong with its parameters.</summary>
+    public static RuleCondition? TryCompile(string kind, string parametersJson, out string? error)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(parametersJson);
+            var p = document.RootElement;
+            if (p.ValueKind != JsonValueKind.Object)
+            {
+                throw new RuleParameterException("parameters must be a JSON object");
+            }
+
+            RuleCondition condition = kind switch
+            {
+                "threshold" => new ThresholdCondition(Text(p, "metric"), Text(p, "op"), Number(p, "value")),
+                "absence" => new AbsenceCondition(Text(p, "signal"), Seconds(p, "afterSeconds")),
+                "zone" => ZoneCondition.From(p),
+                "time-window" => TimeWindowCondition.From(p),
+                "rate" => new RateCondition(Text(p, "occurrence"), (int)Number(p, "moreThan", min: 0), Seconds(p, "windowSeconds")),
+                "stage-overdue" => new OverdueCondition(OptionalText(p, "deadline") ?? "stage"),
+                _ => throw new RuleParameterException($"kind must be one of threshold, absence, zone, time-window, rate, stage-overdue; not '{kind}'"),
+            };
+            error = null;
+            return p.TryGetProperty("deviceKinds", out var kinds)
+                ? WithVariants(condition, kinds)
+                : condition;
+        }
+        catch (RuleParameterException ex)
+        {
+            error = ex.Message;
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            error = "parameters are not valid JSON: " + ex.Message;
+            return null;
+        }
+    }
+
+    private static RuleCondition WithVariants(RuleCondition condition, JsonElement kinds)
+    {
+        if (kinds.ValueKind != JsonValueKind.Array || kinds.GetArrayLength() == 0 || kinds.EnumerateArray().Any(k => k.ValueKind != JsonValueKind.String))
+        {
+            throw new RuleParameterException("deviceKinds must be a non-empty array of device kinds");
+        }
+
+        var set = kinds.EnumerateArray().Select(k => k.GetString()!).ToHashSet();
+        if (set.Except(["worker-phone", "wristband", "person-phone"]).FirstOrDefault() is { } unknown)
+        {
+            throw new RuleParameterException($"'{unknown}' is not a device kind");
+        }
+
+        condition.Variants = set;
+        return condition;
+    }
+
+    protected static string Text(JsonElement p, string name) =>
+        OptionalText(p, name) ?? throw new RuleParameterException($"parameter '{name}' is required");
+
+    protected static string? OptionalText(JsonElement p, string name) => p.TryGetProperty(name, out var v)
+        ? v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : throw new RuleParameterException($"parameter '{name}' must be a non-empty string")
+        : null;
+
+    protected static double Number(JsonElement p, string name, double min = double.MinValue) =>
+        OptionalNumber(p, name, min) ?? throw new RuleParameterException($"parameter '{name}' is required");
+
+    protected static double? OptionalNumber(JsonElement p, string name, double min = double.MinValue)
+    {
+        if (!p.TryGetProperty(name, out var v))
+        {
+            return null;
+        }
+
+        if (v.ValueKind != JsonValueKind.Number || !double.IsFinite(v.GetDouble()) || v.GetDouble() < min)
+        {
+            throw new RuleParameterException($"parameter '{name}' must be a number of at least {min.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        return v.GetDouble();
+    }
+
+    protected static TimeSpan Seconds(JsonElement p, string name) => TimeSpan.FromSeconds(Number(p, name, min: 1));
+}
+
+/// <summary>A rule's parameters are wrong; the message says how.</summary>
+public sealed class RuleParameterException(string message) : Exception(message);
+
+/// <summary><c>threshold</c>: a metric compared with a value (<c>batteryPct &lt; 20</c>). Unknown metric: does not hold.</summary>
+public sealed class ThresholdCondition : RuleCondition
+{
+    private readonly string _metric;
+    private readonly Func<double, bool> _test;
+
+    public ThresholdCondition(string metric, string op, double value)
+    {
+        _metric = metric;
+        _test = op switch
+        {
+            "<" => x => x < value,
+            "<=" => x => x <= value,
+            ">" => x => x > value,
+            ">=" => x => x >= value,
+            "==" => x => x == value,
+            "!=" => x => x != value,
+            _ => throw new RuleParameterException("op must be one of <, <=, >, >=, ==, !="),
+        };
+    }
+
+    public override ConditionResult Evaluate(SubjectFacts facts, DateTimeOffset now, bool heldBefore) =>
+        new(facts.Metrics.TryGetValue(_metric, out var x) && _test(x), null);
+}
+
+/// <summary><c>absence</c>: nothing of a signal for a period (a silent device, a missed check-in). A subject never heard from is not silent.</summary>
+public sealed class AbsenceCondition(string signal, TimeSpan after) : RuleCondition
+{
+    public override ConditionResult Evaluate(SubjectFacts facts, DateTimeOffset now, bool heldBefore)
+    {
+        if (!facts.Signals.TryGetValue(signal, out var last))
+        {
+            return new(false, null);
+        }
+
+        var due = last + after;
+        return now >= due ? new(true, null) : new(false, due);
+    }
+}
+
+/// <summary>
+/// <c>zone</c>: the subject is outside (<c>trigger: leave</c>) or inside (<c>enter</c>) one of its named
+/// zones. With <c>marginM</c> the decision has hysteresis: it changes only once the position is that far
+/// past the boundary, so GPS jitter along an edge does not flap. (Distances use a local
+/// degrees-to-metres scale, good to a few per cent at city size.)
+/// </summary>
+public sealed class ZoneCondition(string zone, bool onLeave, double marginM) : RuleCondition
+{
+    private const double MetresPerDegree = 111_320;
+
+    public static ZoneCondition From(JsonElement p)
+    {
+        var trigger = OptionalText(p, "trigger") ?? "leave";
+        if (trigger is not ("leave" or "enter"))
+        {
+            throw new RuleParameterException("trigger must be leave or enter");
+        }
+
+        return new ZoneCondition(Text(p, "zone"), trigger == "leave", OptionalNumber(p, "marginM", min: 0) ?? 0);
+    }
+
+    public override ConditionResult Evaluate(SubjectFacts facts, DateTimeOffset now, bool heldBefore) => new(Holds(facts, heldBefore), null);
+
+    internal bool Holds(SubjectFacts facts, bool heldBefore)
+    {
+        if (facts.Position is not { } at || !facts.Zones.TryGetValue(zone, out var area))
+        {
+            return heldBefore;
+        }
+
+        // Positive inside the zone, negative outside: metres from its boundary.
+        var point = GridIndex.PointAt(at.Lat, at.Lon);
+        var scale = MetresPerDegree * Math.Cos(at.Lat * Math.PI / 180);
+        var inside = area.Covers(point);
+        var depth = (inside ? area.Boundary.Distance(point) : -area.Distance(point)) * scale;
+        var beyond = onLeave ? -depth : depth;
+        return beyond > marginM || (heldBefore && beyond >= -marginM);
+    }
+}
+
+/// <summary>
+/// <c>time-window</c>: within a daily window of local time (a curfew, 22:00–06:00 Asia/Shanghai), and —
+/// when a zone is named — outside (or inside) that zone. Looked at again at each window edge.
+/// </summary>
+public sealed class TimeWindowCondition(TimeOnly from, TimeOnly to, TimeZoneInfo zone, ZoneCondition? where) : RuleCondition
+{
+    public static TimeWindowCondition From(JsonElement p)
+    {
+        var from = ParseTime(Text(p, "from"), "from");
+        var to = ParseTime(Text(p, "to"), "to");
+        if (from == to)
+        {
+            throw new RuleParameterException("from and to must differ");
+        }
+
+        var zoneName = OptionalText(p, "timeZone") ?? "Asia/Shanghai";
+        TimeZoneInfo timeZone;
+        try
+        {
+            timeZone = TimeZoneInfo.FindSystemTimeZoneById(zoneName);
+        }
+        catch (TimeZoneNotFoundException)
+        {
+            throw new RuleParameterException($"'{zoneName}' is not a known time zone");
+        }
+
+        var where = OptionalText(p, "zone") is null ? null : ZoneCondition.From(p);
+        return new TimeWindowCondition(from, to, timeZone, where);
+    }
+
+    private static TimeOnly ParseTime(string text, string name) =>
+        TimeOnly.TryParseExact(text, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var t)
+            ? t
+            : throw new RuleParameterException($"{name} must be a local time HH:mm");
+
+    public override ConditionResult Evaluate(SubjectFacts facts, DateTimeOffset now, bool heldBefore)
+    {
+        var local = TimeZoneInfo.ConvertTime(now, zone);
+        var time = TimeOnly.FromDateTime(local.DateTime);
+        var inWindow = from < to ? time >= from && time < to : time >= from || time < to;
+        var holds = inWindow && (where?.Holds(facts, heldBefore) ?? true);
+        return new(holds, NextEdge(local));
+    }
+
+    private DateTimeOffset NextEdge(DateTimeOffset local)
+    {
+        var candidates = new[] { from, to }.Select(edge =>
+        {
+            var at = local.Date + edge.ToTimeSpan();
+            if (at <= local.DateTime)
+            {
+                at = at.AddDays(1);
+            }
+
+            return new DateTimeOffset(at, zone.GetUtcOffset(at));
+        });
+        return candidates.Min();
+    }
+}
+
+/// <summary><c>rate</c>: more than <c>moreThan</c> occurrences within the last <c>windowSeconds</c> (a spike of one category of incidents in a grid).</summary>
+public sealed class RateCondition(string occurrence, int moreThan, TimeSpan window) : RuleCondition
+{
+    public override ConditionResult Evaluate(SubjectFacts facts, DateTimeOffset now, bool heldBefore)
+    {
+        if (!facts.Occurrences.TryGetValue(occurrence, out var times))
+        {
+            return new(false, null);
+        }
+
+        var inWindow = times.Where(t => t > now - window && t <= now).Order().ToList();
+        if (inWindow.Count <= moreThan)
+        {
+            return new(false, null);
+        }
+
+        // It stops holding once enough of the oldest have left the window.
+        return new(true, inWindow[inWindow.Count - moreThan - 1] + window);
+    }
+}
+
+/// <summary><c>stage-overdue</c>: a named deadline (by default the current stage's) has passed.</summary>
+public sealed class OverdueCondition(string deadline) : RuleCondition
+{
+    public override ConditionResult Evaluate(SubjectFacts facts, DateTimeOffset now, bool heldBefore) =>
+        !facts.Deadlines.TryGetValue(deadline, out var due) ? new(false, null) : now >= due ? new(true, null) : new(false, due);
+}
