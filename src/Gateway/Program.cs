@@ -1,4 +1,5 @@
 using OpsCentre.Database;
+using OpsCentre.Gateway.Alerts;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Devices;
 using OpsCentre.Gateway.EventLog;
@@ -42,6 +43,9 @@ try
     app.MapKeyPersonsApi();
     app.MapDeviceApi();
     app.MapDevicesApi();
+    app.MapAlertsApi();
+    app.MapAlertRulesApi();
+    app.MapAlertSilencesApi();
     app.MapEventsAdminApi();
     app.MapOpsCentreScreens();
 

@@ -34,10 +34,11 @@ public static class SiloConfiguration
             o.Invariant = ClusterSettings.Invariant;
             o.ConnectionString = connectionString;
         });
-        silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Orleans:Membership");
-        silo.Services.AddOptions<ReminderOptions>().BindConfiguration("Orleans:Reminders");
-        silo.Services.AddOptions<Grains.Devices.DeviceOptions>().BindConfiguration(Grains.Devices.DeviceOptions.Section);
-        silo.Services.AddOptions<Grains.Alerts.AlertOptions>().BindConfiguration("Alerts");
+        // Bound from the configuration given (not the host's), so test clusters can pass their own.
+        silo.Services.AddOptions<ClusterMembershipOptions>().Bind(configuration.GetSection("Orleans:Membership"));
+        silo.Services.AddOptions<ReminderOptions>().Bind(configuration.GetSection("Orleans:Reminders"));
+        silo.Services.AddOptions<Grains.Devices.DeviceOptions>().Bind(configuration.GetSection(Grains.Devices.DeviceOptions.Section));
+        silo.Services.AddOptions<Grains.Alerts.AlertOptions>().Bind(configuration.GetSection("Alerts"));
         silo.Services.AddOpsCentreGrainServices(connectionString);
         return silo;
     }

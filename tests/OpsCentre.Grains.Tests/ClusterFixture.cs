@@ -46,6 +46,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             ["Orleans:Reminders:MinimumReminderPeriod"] = "00:00:01",
             ["Devices:OfflineAfter"] = "00:02:00",
             ["Devices:SilenceReminderPeriod"] = "00:00:02",
+            ["Alerts:RuleRefresh"] = "00:00:00.050",
+            ["Alerts:ReminderPeriod"] = "00:00:02",
         }).Build();
 
         var builder = new InProcessTestClusterBuilder(2);

@@ -6,7 +6,7 @@ using OpsCentre.Grains.Map;
 // The synthetic city.
 //   generate <demo|large|tiny> <dir> [seed]   write map.geojson, workers.csv, key-persons.csv
 //   load <dir>                                 import them (ConnectionStrings__OpsCentre) through the real import path
-//   ensure <demo|large|tiny> <dir> [seed]      generate and load unless the database already has a map
+//   ensure <demo|large|tiny> <dir> [seed]      generate and load unless the database already has a map; then make sure the demo alert rules exist
 if (args.Length < 2 || args[0] is not ("generate" or "load" or "ensure"))
 {
     Console.Error.WriteLine("usage: OpsCentre.CityGen generate|ensure <demo|large|tiny> <dir> [seed] | load <dir>");
@@ -31,8 +31,8 @@ try
         await using var dataSource = NpgsqlDataSource.Create(ConnectionString());
         if (await new MapStore(dataSource).VersionAsync() > 0)
         {
-            Say("the database already holds a city map; nothing to do");
-            return 0;
+            Say("the database already holds a city map");
+            return await EnsureRulesAsync();
         }
     }
 
@@ -40,7 +40,13 @@ try
     var city = new CityGenerator(size, seed, Say).Generate();
     await CityFiles.WriteAsync(city, directory);
     Say($"wrote {city.Units.Count} units, {city.Workers.Count} workers, {city.KeyPersons.Count} key persons to {directory}");
-    return args[0] == "ensure" ? await LoadAsync(directory) : 0;
+    if (args[0] != "ensure")
+    {
+        return 0;
+    }
+
+    var loaded = await LoadAsync(directory);
+    return loaded != 0 ? loaded : await EnsureRulesAsync();
 }
 catch (Exception ex) when (ex is ArgumentException or IOException or NpgsqlException or InvalidOperationException)
 {
@@ -63,6 +69,14 @@ async Task<int> LoadAsync(string directory)
     }
 
     return problems.Count == 0 ? 0 : 1;
+}
+
+async Task<int> EnsureRulesAsync()
+{
+    await using var dataSource = NpgsqlDataSource.Create(ConnectionString());
+    var created = await DemoAlertRules.EnsureAsync(new OpsCentre.Grains.Alerts.AlertRuleStore(dataSource));
+    Say($"demo alert rules ready ({created} created, {DemoAlertRules.All.Count - created} already there)");
+    return 0;
 }
 
 static string ConnectionString() =>

@@ -11,6 +11,12 @@ public enum Permission
 
     /// <summary>Append events to the log by hand (administration and acceptance checks).</summary>
     AppendEvents,
+
+    /// <summary>Acknowledge and resolve alerts.</summary>
+    HandleAlerts,
+
+    /// <summary>Create and change alert rules and silences.</summary>
+    ManageAlertRules,
 }
 
 /// <summary>The roles of the contract and the functions each has.</summary>
@@ -30,6 +36,8 @@ public static class Roles
         [Permission.ViewUnits] = [Admin, Operator, Staff, Worker, Corrections, Auditor],
         [Permission.ManageDevices] = [Admin, Operator],
         [Permission.AppendEvents] = [Admin],
+        [Permission.HandleAlerts] = [Admin, Operator, Staff, Worker, Corrections],
+        [Permission.ManageAlertRules] = [Admin, Operator],
     };
 
     public static bool Allows(string? role, Permission permission) => role is not null && Grants[permission].Contains(role);

@@ -13,6 +13,8 @@ namespace OpsCentre.Gateway.EventLog;
 /// </summary>
 public static class EventsAdminApi
 {
+    private static readonly string[] DomainEventFamilies = ["alert.", "incident."];
+
     public sealed record AppendEventRequest(string? OpId, string? UnitCode, string? Type, JsonElement Data);
 
     public sealed record AppendEventResponse(string DistrictCode, long Seq);
@@ -38,6 +40,11 @@ public static class EventsAdminApi
             if (string.IsNullOrWhiteSpace(request.Type) || request.Type.Length > 100)
             {
                 errors["type"] = ["required, at most 100 characters"];
+            }
+            else if (DomainEventFamilies.Any(f => request.Type.StartsWith(f, StringComparison.Ordinal)))
+            {
+                // The log is the store of record for alerts (and cases): only their own grains write their events.
+                errors["type"] = [$"events of the families {string.Join(", ", DomainEventFamilies)} are written only by the domain"];
             }
 
             if (request.Data.ValueKind != JsonValueKind.Object)

@@ -8,11 +8,12 @@ namespace OpsCentre.Gateway.Hosting;
 /// <summary>Cross-cutting HTTP plumbing: database access, errors as RFC 9457 problem details, request limits.</summary>
 public static class GatewayHosting
 {
-    /// <summary>One pooled PostgreSQL data source on the application role.</summary>
+    /// <summary>One pooled PostgreSQL data source on the application role, and the stores the API reads and writes directly.</summary>
     public static IHostApplicationBuilder AddOpsCentreDatabase(this IHostApplicationBuilder builder)
     {
         var connectionString = ClusterSettings.ConnectionString(builder.Configuration);
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        builder.Services.AddSingleton<Grains.Alerts.AlertRuleStore>();
         return builder;
     }
 

@@ -213,7 +213,7 @@ public sealed partial class AlertGrain(
     private async Task CommitAsync(string type, string actor, AlertView next, DateTimeOffset at, string? opId = null)
     {
         var payload = JsonSerializer.Serialize(next, JsonSerializerOptions.Web);
-        var caller = opId is null ? EngineActor : actor;
+        var caller = opId is null ? EngineActor : "operator:" + actor;
         opId ??= $"{_id}/{_history.Count}";
         var stored = await GrainFactory.GetGrain<IDistrictEventLogGrain>(_district)
             .Append(caller, opId, [new EventDraft(next.UnitCode, type, actor, at, payload)]);

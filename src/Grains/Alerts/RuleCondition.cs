@@ -237,7 +237,7 @@ public sealed class TimeWindowCondition(TimeOnly from, TimeOnly to, TimeZoneInfo
         {
             timeZone = TimeZoneInfo.FindSystemTimeZoneById(zoneName);
         }
-        catch (TimeZoneNotFoundException)
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
         {
             throw new RuleParameterException($"'{zoneName}' is not a known time zone");
         }

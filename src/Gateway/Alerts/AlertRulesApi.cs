@@ -1,0 +1,121 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Paging;
+using OpsCentre.Grains.Alerts;
+using OpsCentre.Grains.Units;
+
+namespace OpsCentre.Gateway.Alerts;
+
+/// <summary>
+/// <c>/api/v1/alert-rules</c>: rules as versioned data. A change is validated whole (a bad rule changes
+/// nothing), stored as the rule's next version under the caller's operation id, and reaches the grains
+/// that evaluate it within a second, without a restart. A caller manages rules whose scope lies within
+/// their unit, and sees those as well as the ones above that apply to their unit.
+/// </summary>
+public static class AlertRulesApi
+{
+    public sealed record RuleTarget(string? SubjectKind, string? UnitScope);
+
+    public sealed record RuleRequest(
+        string? OpId, string? Id, string? Title, string? Kind, RuleTarget? Target, string? Severity, JsonElement Parameters,
+        int? PendingSeconds, int? RecoverySeconds, EscalationPolicy? Escalation, bool? Enabled, int? ExpectedVersion);
+
+    public sealed record RuleResponse(
+        string Id, int Version, string Title, string Kind, RuleTarget Target, string Severity, JsonElement Parameters,
+        int PendingSeconds, int RecoverySeconds, EscalationPolicy? Escalation, bool Enabled, string ChangedBy, DateTimeOffset ChangedAt)
+    {
+        public static RuleResponse From(AlertRule r) => new(
+            r.Id, r.Version, r.Title, r.Kind, new RuleTarget(r.SubjectKind, r.UnitScope), r.Severity, JsonDocument.Parse(r.ParametersJson).RootElement.Clone(),
+            r.PendingSeconds, r.RecoverySeconds, r.Escalation, r.Enabled, r.ChangedBy, r.ChangedAt);
+    }
+
+    public static RouteGroupBuilder MapAlertRulesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/alert-rules").WithTags("Alerts");
+
+        group.MapGet("/", async Task<Ok<Page<RuleResponse>>> (HttpContext context, AlertRuleStore store, CancellationToken ct) =>
+        {
+            var rules = (await store.CurrentRulesAsync(ct)).Where(r => Relevant(context.User, r)).Select(RuleResponse.From).ToList();
+            return TypedResults.Ok(new Page<RuleResponse>(rules, null));
+        })
+        .WithSummary("The current version of every rule that applies within the caller's unit or is managed there.");
+
+        group.MapGet("/{id}", async Task<Results<Ok<Page<RuleResponse>>, ProblemHttpResult>> (string id, HttpContext context, AlertRuleStore store, CancellationToken ct) =>
+        {
+            var versions = await store.HistoryAsync(id, ct);
+            return versions.Count == 0 || !Relevant(context.User, versions[0])
+                ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found")
+                : TypedResults.Ok(new Page<RuleResponse>([.. versions.Select(RuleResponse.From)], null));
+        })
+        .WithSummary("Every version of one rule, newest first: who changed what, and when.");
+
+        group.MapPost("/", (RuleRequest request, HttpContext context, AlertRuleStore store, CancellationToken ct) =>
+            SaveAsync(request, request.Id, expectedVersion: 0, context, store, ct))
+            .WithSummary("Create a rule (version 1). The same opId again returns the rule as first stored.");
+
+        group.MapPut("/{id}", async Task<Results<Created<RuleResponse>, Ok<RuleResponse>, ProblemHttpResult, ValidationProblem>> (
+            string id, RuleRequest request, HttpContext context, AlertRuleStore store, CancellationToken ct) =>
+        {
+            var current = (await store.HistoryAsync(id, ct)).FirstOrDefault();
+            if (current is null || !Relevant(context.User, current))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found");
+            }
+
+            if (ScopeGuard.Deny(context.User, current.UnitScope, Permission.ManageAlertRules) is { } denied)
+            {
+                return denied;
+            }
+
+            if (request.ExpectedVersion is not { } expected)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["expectedVersion"] = ["the version being changed, as last read"] });
+            }
+
+            return await SaveAsync(request, id, expected, context, store, ct);
+        })
+        .WithSummary("Change a rule: stores its next version (expectedVersion must be the current one, else 409). Switch a rule off with enabled: false.");
+
+        return group;
+    }
+
+    private static async Task<Results<Created<RuleResponse>, Ok<RuleResponse>, ProblemHttpResult, ValidationProblem>> SaveAsync(
+        RuleRequest request, string? id, int expectedVersion, HttpContext context, AlertRuleStore store, CancellationToken ct)
+    {
+        var draft = new RuleDraft(
+            id ?? "", request.Title ?? "", request.Kind ?? "", request.Target?.SubjectKind ?? "", request.Target?.UnitScope ?? "",
+            request.Severity ?? "", request.Parameters.ValueKind == JsonValueKind.Object ? request.Parameters.GetRawText() : "null",
+            request.PendingSeconds ?? 0, request.RecoverySeconds ?? 0, request.Escalation, request.Enabled ?? true);
+        var errors = draft.Validate();
+        if (string.IsNullOrWhiteSpace(request.OpId) || request.OpId.Length > 200)
+        {
+            errors["opId"] = ["required, at most 200 characters"];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        if (ScopeGuard.Deny(context.User, draft.UnitScope, Permission.ManageAlertRules) is { } denied)
+        {
+            return denied;
+        }
+
+        var (outcome, rule) = await store.SaveAsync(draft, expectedVersion, context.User.Username(), request.OpId!, ct);
+        return outcome switch
+        {
+            ChangeOutcome.Stored or ChangeOutcome.Replayed when rule!.Version == 1 => TypedResults.Created($"/api/v1/alert-rules/{rule.Id}", RuleResponse.From(rule)),
+            ChangeOutcome.Stored or ChangeOutcome.Replayed => TypedResults.Ok(RuleResponse.From(rule!)),
+            ChangeOutcome.OpIdReused => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "This opId was already used for a different change"),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
+                title: expectedVersion == 0 ? "A rule with this id exists" : "The rule has changed since that version; read it again"),
+        };
+    }
+
+    /// <summary>A rule concerns the caller when it is managed within their unit or applies to it from above.</summary>
+    private static bool Relevant(ClaimsPrincipal user, AlertRule rule) =>
+        UnitCode.IsWithin(rule.UnitScope, user.UnitCodeOf()) || UnitCode.IsWithin(user.UnitCodeOf(), rule.UnitScope);
+}

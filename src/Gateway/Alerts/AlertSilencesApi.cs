@@ -1,0 +1,106 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Paging;
+using OpsCentre.Grains.Alerts;
+using OpsCentre.Grains.Units;
+
+namespace OpsCentre.Gateway.Alerts;
+
+/// <summary>
+/// <c>/api/v1/alert-silences</c>: silences for planned work. While one runs, alerts of its rule (or of
+/// every rule) within its unit scope are suppressed instead of firing and do not escalate; when it ends
+/// they fire. Who set it and why is kept.
+/// </summary>
+public static class AlertSilencesApi
+{
+    private static readonly TimeSpan LongestSilence = TimeSpan.FromDays(31);
+
+    public sealed record SilenceRequest(string? OpId, string? UnitScope, string? RuleId, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, string? Reason);
+
+    public static RouteGroupBuilder MapAlertSilencesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/alert-silences").WithTags("Alerts");
+
+        group.MapGet("/", async Task<Results<Ok<Page<AlertSilence>>, ProblemHttpResult>> (
+            string? unit, HttpContext context, AlertRuleStore store, TimeProvider clock, CancellationToken ct) =>
+        {
+            if (UnitListing.Check(unit, null, context.User, out _) is { } problem)
+            {
+                return problem;
+            }
+
+            var silences = await store.SilencesAsync(clock.GetUtcNow(), unit!, ct);
+            return TypedResults.Ok(new Page<AlertSilence>(silences, null));
+        })
+        .WithSummary("Silences within a unit that are running or planned.");
+
+        group.MapPost("/", async Task<Results<Created<AlertSilence>, ProblemHttpResult, ValidationProblem>> (
+            SilenceRequest request, HttpContext context, AlertRuleStore store, TimeProvider clock, CancellationToken ct) =>
+        {
+            var now = clock.GetUtcNow();
+            var startsAt = request.StartsAt ?? now;
+            var errors = new Dictionary<string, string[]>();
+            if (string.IsNullOrWhiteSpace(request.OpId) || request.OpId.Length > 200)
+            {
+                errors["opId"] = ["required, at most 200 characters"];
+            }
+
+            if (!UnitCode.IsValid(request.UnitScope))
+            {
+                errors["unitScope"] = ["a unit code"];
+            }
+
+            if (request.EndsAt is not { } endsAt || endsAt <= startsAt || endsAt <= now || endsAt - startsAt > LongestSilence)
+            {
+                errors["endsAt"] = ["after startsAt and in the future, at most 31 days after startsAt"];
+            }
+
+            if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500)
+            {
+                errors["reason"] = ["required (the planned work), at most 500 characters"];
+            }
+
+            if (request.RuleId is { } ruleId && (await store.HistoryAsync(ruleId, ct)).Count == 0)
+            {
+                errors["ruleId"] = ["no such rule; leave it out to silence every rule"];
+            }
+
+            if (errors.Count > 0)
+            {
+                return TypedResults.ValidationProblem(errors);
+            }
+
+            if (ScopeGuard.Deny(context.User, request.UnitScope!, Permission.ManageAlertRules) is { } denied)
+            {
+                return denied;
+            }
+
+            var (outcome, silence) = await store.CreateSilenceAsync(
+                request.UnitScope!, request.RuleId, startsAt, request.EndsAt!.Value, request.Reason!, context.User.Username(), request.OpId!, ct);
+            return outcome == ChangeOutcome.OpIdReused
+                ? TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "This opId was already used for a different silence")
+                : TypedResults.Created($"/api/v1/alert-silences/{silence.Id}", silence);
+        })
+        .WithSummary("Silence alerts for planned work: a unit scope, optionally one rule, a time window and the reason.");
+
+        group.MapDelete("/{id:guid}", async Task<Results<Ok<AlertSilence>, ProblemHttpResult>> (
+            Guid id, HttpContext context, AlertRuleStore store, TimeProvider clock, CancellationToken ct) =>
+        {
+            var silence = await store.FindSilenceAsync(id, ct);
+            if (silence is null)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found");
+            }
+
+            if (ScopeGuard.Deny(context.User, silence.UnitScope, Permission.ManageAlertRules) is { } denied)
+            {
+                return denied;
+            }
+
+            return TypedResults.Ok((await store.EndSilenceAsync(id, context.User.Username(), clock.GetUtcNow(), ct))!);
+        })
+        .WithSummary("End a silence now (the work finished early); suppressed alerts then fire. Ending one already over changes nothing.");
+
+        return group;
+    }
+}

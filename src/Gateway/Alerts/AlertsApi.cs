@@ -1,0 +1,176 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Paging;
+using OpsCentre.Grains.Alerts;
+
+namespace OpsCentre.Gateway.Alerts;
+
+/// <summary>
+/// <c>/api/v1/alerts</c>: the alert list (kept by the database from the event log), an alert with its
+/// history (from its grain), and an operator's acknowledgement or resolution (through its grain, which
+/// commits the event before answering).
+/// </summary>
+public static class AlertsApi
+{
+    public sealed record AlertItem(
+        string Id, string RuleId, string Severity, string State, string UnitCode, string ResponsibleUnitCode,
+        AlertSubject Subject, DateTimeOffset RaisedAt, DateTimeOffset UpdatedAt, string Title);
+
+    public sealed record AlertAction(string? OpId, string? Note);
+
+    /// <summary>An alert as the API shows it: its current state and, on the detail call, its history.</summary>
+    public sealed record AlertResponse(
+        string Id, string RuleId, int RuleVersion, string Title, string Severity, string State, AlertSubject Subject, string UnitCode,
+        string ResponsibleUnitCode, int EscalationLevel, DateTimeOffset RaisedAt, string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt,
+        string? ResolvedBy, DateTimeOffset? ResolvedAt, string? Note, IReadOnlyList<AlertHistoryEntry>? History)
+    {
+        public static AlertResponse From(AlertView a, IReadOnlyList<AlertHistoryEntry>? history = null) => new(
+            a.Id, a.RuleId, a.RuleVersion, a.Title, a.Severity, a.State, a.Subject, a.UnitCode, a.ResponsibleUnitCode, a.EscalationLevel,
+            a.RaisedAt, a.AcknowledgedBy, a.AcknowledgedAt, a.ResolvedBy, a.ResolvedAt, a.Note, history);
+    }
+
+    public static RouteGroupBuilder MapAlertsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/alerts").WithTags("Alerts");
+
+        group.MapGet("/", async Task<Results<Ok<Page<AlertItem>>, ProblemHttpResult>> (
+            string? unit, string? state, string? severity, int? limit, string? after, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        {
+            if (UnitListing.Check(unit, limit, context.User, out var take) is { } problem)
+            {
+                return problem;
+            }
+
+            if ((state is not null && !AlertStates.All.Contains(state)) || (severity is not null && !AlertSeverity.All.Contains(severity)))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest,
+                    title: $"state must be one of {string.Join(", ", AlertStates.All)}; severity one of {string.Join(", ", AlertSeverity.All)}");
+            }
+
+            if (!ListCursor.TryParse(after, out var cursor))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "after must be a cursor returned as next");
+            }
+
+            await using var command = db.CreateCommand(
+                """
+                SELECT id, rule_id, severity, state, unit_code, responsible_unit_code, subject_kind, subject_id, raised_at, updated_at, title
+                FROM alert
+                WHERE unit_code LIKE @prefix AND (@state::text IS NULL OR state = @state) AND (@severity::text IS NULL OR severity = @severity)
+                  AND (@after_at::timestamptz IS NULL OR (raised_at, id) < (@after_at, @after_id))
+                ORDER BY raised_at DESC, id DESC
+                LIMIT @take
+                """);
+            command.Parameters.AddWithValue("prefix", unit + "%");
+            command.Parameters.AddWithValue("state", (object?)state ?? DBNull.Value);
+            command.Parameters.AddWithValue("severity", (object?)severity ?? DBNull.Value);
+            command.Parameters.AddWithValue("after_at", cursor is { } c1 ? c1.RaisedAt : (object)DBNull.Value);
+            command.Parameters.AddWithValue("after_id", cursor?.Id ?? "");
+            command.Parameters.AddWithValue("take", take + 1);
+            var rows = new List<AlertItem>();
+            await using (var reader = await command.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    rows.Add(new AlertItem(
+                        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
+                        new AlertSubject(reader.GetString(6), reader.GetString(7)), reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9),
+                        reader.GetString(10)));
+                }
+            }
+
+            return TypedResults.Ok(Page<AlertItem>.From(rows, take, a => ListCursor.Format(a.RaisedAt, a.Id)));
+        })
+        .WithSummary("Alerts within a unit, newest first, filtered by state and severity; paged.");
+
+        group.MapGet("/{id}", async Task<Results<Ok<AlertResponse>, ProblemHttpResult>> (string id, HttpContext context, IClusterClient cluster) =>
+        {
+            var (detail, denied) = await FindAsync(id, context, cluster, Permission.ViewUnits);
+            return denied is not null ? denied : TypedResults.Ok(AlertResponse.From(detail!.Alert, detail.History));
+        })
+        .WithSummary("One alert with its full history (every transition as committed to the event log).");
+
+        group.MapPost("/{id}/ack", (string id, AlertAction action, HttpContext context, IClusterClient cluster) =>
+            ActAsync(id, action, context, cluster, (alert, actor) => alert.Acknowledge(actor, action.OpId!, action.Note)))
+            .WithSummary("Acknowledge: records who and when, stops escalation. Repeating it answers 200 and changes nothing.");
+
+        group.MapPost("/{id}/resolve", (string id, AlertAction action, HttpContext context, IClusterClient cluster) =>
+            ActAsync(id, action, context, cluster, (alert, actor) => alert.Resolve(actor, action.OpId!, action.Note)))
+            .WithSummary("Resolve by hand. Repeating it answers 200 and changes nothing.");
+
+        return group;
+    }
+
+    private static async Task<Results<Ok<AlertResponse>, ProblemHttpResult, ValidationProblem>> ActAsync(
+        string id, AlertAction action, HttpContext context, IClusterClient cluster, Func<IAlertGrain, string, Task<AlertActionResult>> act)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(action.OpId) || action.OpId.Length > 200)
+        {
+            errors["opId"] = ["required, at most 200 characters"];
+        }
+
+        if (action.Note is { Length: > 1000 })
+        {
+            errors["note"] = ["at most 1000 characters"];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var (_, denied) = await FindAsync(id, context, cluster, Permission.HandleAlerts);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var result = await act(cluster.GetGrain<IAlertGrain>(id), context.User.Username());
+        return result.Outcome switch
+        {
+            AlertActionOutcome.Done or AlertActionOutcome.AlreadyDone => TypedResults.Ok(AlertResponse.From(result.Alert!)),
+            AlertActionOutcome.NotAllowed => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: $"The alert is {result.Alert!.State}; that action is not allowed now"),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found"),
+        };
+    }
+
+    /// <summary>The alert if it exists and lies within the caller's scope; otherwise the problem to answer (404 alike for unknown and out of scope).</summary>
+    private static async Task<(AlertDetail? Detail, ProblemHttpResult? Denied)> FindAsync(string id, HttpContext context, IClusterClient cluster, Permission permission)
+    {
+        var detail = AlertIds.IsValid(id) ? await cluster.GetGrain<IAlertGrain>(id).Detail() : null;
+        if (detail is null)
+        {
+            return (null, TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found"));
+        }
+
+        return (detail, ScopeGuard.Deny(context.User, detail.Alert.UnitCode, permission));
+    }
+
+    /// <summary>Keyset cursor for newest-first lists: the last item's raise time (µs since the epoch) and id.</summary>
+    private static class ListCursor
+    {
+        public static string Format(DateTimeOffset at, string id) =>
+            ((at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10).ToString(CultureInfo.InvariantCulture) + "." + id;
+
+        public static bool TryParse(string? text, out (DateTimeOffset RaisedAt, string Id)? cursor)
+        {
+            cursor = null;
+            if (text is null)
+            {
+                return true;
+            }
+
+            var dot = text.IndexOf('.', StringComparison.Ordinal);
+            if (dot < 1 || !long.TryParse(text[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var micros) || micros > 253_402_300_799_000_000)
+            {
+                return false;
+            }
+
+            cursor = (DateTimeOffset.UnixEpoch.AddTicks(micros * 10), text[(dot + 1)..]);
+            return true;
+        }
+    }
+}

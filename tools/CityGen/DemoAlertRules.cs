@@ -1,0 +1,51 @@
+using OpsCentre.Grains.Alerts;
+
+namespace OpsCentre.CityGen;
+
+/// <summary>
+/// The rules the demo city ships (CONTRACT.md, "Alerts"), city-wide (scope 5101). They are ordinary rule
+/// versions changed by "demo", so an operator can edit or switch them off through the API like any other.
+/// </summary>
+public static class DemoAlertRules
+{
+    public const string CityScope = "5101";
+
+    public static IReadOnlyList<RuleDraft> All { get; } =
+    [
+        new("device-battery-low", "Device battery below 20 %", "threshold", SubjectKinds.Device, CityScope, AlertSeverity.Warning,
+            """{"metric":"batteryPct","op":"<","value":20}""", PendingSeconds: 0, RecoverySeconds: 300, new EscalationPolicy(1800), Enabled: true),
+        new("worker-device-silent", "Worker device silent for 10 minutes", "absence", SubjectKinds.Device, CityScope, AlertSeverity.Warning,
+            """{"signal":"status","afterSeconds":600,"deviceKinds":["worker-phone"]}""", 0, 0, new EscalationPolicy(1800), true),
+        new("wristband-strap-open", "Wristband strap opened", "threshold", SubjectKinds.Device, CityScope, AlertSeverity.Critical,
+            """{"metric":"strapIntact","op":"==","value":0,"deviceKinds":["wristband"]}""", 0, 60, new EscalationPolicy(600), true),
+        new("key-person-left-allowed-zone", "Key person outside the allowed area", "zone", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Critical,
+            """{"zone":"allowed","trigger":"leave","marginM":50}""", 120, 120, new EscalationPolicy(600), true),
+        new("key-person-in-forbidden-place", "Key person inside a forbidden place", "zone", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Critical,
+            """{"zone":"forbidden","trigger":"enter","marginM":20}""", 60, 120, new EscalationPolicy(600), true),
+        new("key-person-curfew", "Curfew breach (away from home 22:00–06:00)", "time-window", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Critical,
+            """{"from":"22:00","to":"06:00","timeZone":"Asia/Shanghai","zone":"home","trigger":"leave","marginM":100}""", 300, 120, new EscalationPolicy(600), true),
+        new("key-person-missed-check-in", "Missed check-in", "absence", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Warning,
+            """{"signal":"checkIn","afterSeconds":86400}""", 0, 0, new EscalationPolicy(3600), true),
+        new("incident-stage-overdue", "Incident stage overdue (督办)", "stage-overdue", SubjectKinds.Incident, CityScope, AlertSeverity.Warning,
+            """{"deadline":"stage"}""", 0, 0, new EscalationPolicy(3600), true),
+    ];
+
+    /// <summary>Stores each demo rule as version 1 unless a rule of that id exists; safe to run again.</summary>
+    public static async Task<int> EnsureAsync(AlertRuleStore store)
+    {
+        var created = 0;
+        foreach (var rule in All)
+        {
+            var errors = rule.Validate();
+            if (errors.Count > 0)
+            {
+                throw new InvalidOperationException($"demo rule {rule.Id}: {string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value[0]}"))}");
+            }
+
+            var (outcome, _) = await store.SaveAsync(rule, expectedVersion: 0, changedBy: "demo", opId: "demo-rule:" + rule.Id);
+            created += outcome == ChangeOutcome.Stored ? 1 : 0;
+        }
+
+        return created;
+    }
+}
