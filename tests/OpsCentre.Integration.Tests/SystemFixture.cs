@@ -43,6 +43,8 @@ public sealed class SystemFixture : IAsyncLifetime
             }
 
             City = await CityGen.CityLoader.GenerateAndLoadAsync(dataSource, CityGen.CitySize.Tiny, seed: 3);
+            await CityGen.DemoAlertRules.EnsureAsync(new Grains.Alerts.AlertRuleStore(dataSource));
+            await operators.UpsertAsync(new OperatorAccount(SecondStreetOperator, "锦江区第二街道", "operator", SecondStreet, Disabled: false), Password);
         }
 
         FirstSilo = StartSilo("silo-a");
@@ -52,6 +54,11 @@ public sealed class SystemFixture : IAsyncLifetime
     }
 
     public const string Password = "test-password";
+
+    /// <summary>An operator of 锦江区's second street, beside the demo's operator of its first.</summary>
+    public const string SecondStreetOperator = "jinjiang.second.street.operator";
+
+    public const string SecondStreet = "510104002";
 
     /// <summary>The demo operators (one per role), a second district's operator, and a disabled account.</summary>
     public static IReadOnlyList<OperatorAccount> Operators { get; } =

@@ -151,7 +151,9 @@ public sealed class AlertRuleStore(NpgsqlDataSource db)
         await reader.ReadAsync(cancellationToken);
         var silence = ReadSilence(reader);
         var fresh = reader.GetBoolean(8);
-        var same = silence.UnitScope == unitScope && silence.RuleId == ruleId && silence.StartsAt == startsAt && silence.Reason == reason;
+        // A retry may not repeat a default start ("now"), and times come back at microsecond precision.
+        var same = silence.UnitScope == unitScope && silence.RuleId == ruleId && silence.Reason == reason
+            && (silence.EndsAt - endsAt).Duration() < TimeSpan.FromMilliseconds(1);
         return (fresh ? ChangeOutcome.Stored : same ? ChangeOutcome.Replayed : ChangeOutcome.OpIdReused, silence);
     }
 

@@ -21,7 +21,7 @@ public sealed class ScreenDeliveryTests(SystemFixture system)
             var live = new List<long>();
             for (var i = 0; i < 3; i++)
             {
-                live.Add(await Api.AppendAsync(system.Http, admin.AccessToken, "510104001001", "alert.raised", $"live-{i}"));
+                live.Add(await Api.AppendAsync(system.Http, admin.AccessToken, "510104001001", "probe.raised", $"live-{i}"));
             }
 
             var received = await screen.ReceiveAsync(3);
@@ -34,14 +34,14 @@ public sealed class ScreenDeliveryTests(SystemFixture system)
         var missed = new List<long>();
         for (var i = 0; i < 4; i++)
         {
-            missed.Add(await Api.AppendAsync(system.Http, admin.AccessToken, "510104002", "incident.reported", $"missed-{i}"));
+            missed.Add(await Api.AppendAsync(system.Http, admin.AccessToken, "510104002", "probe.reported", $"missed-{i}"));
         }
 
         await using var resumed = await ScreenClient.ConnectAsync(system.GatewayUrl, operatorToken);
         await resumed.SubscribeAsync(Jinjiang, cursor);
         Assert.Equal(missed, (await resumed.ReceiveAsync(4)).Select(e => e.Seq));
 
-        var after = await Api.AppendAsync(system.Http, admin.AccessToken, Jinjiang, "alert.resolved", "after");
+        var after = await Api.AppendAsync(system.Http, admin.AccessToken, Jinjiang, "probe.resolved", "after");
         Assert.Equal(after, (await resumed.ReceiveAsync(1)).Single().Seq);
         await resumed.AssertNoMoreEventsAsync(TimeSpan.FromSeconds(1));
     }
@@ -60,7 +60,7 @@ public sealed class ScreenDeliveryTests(SystemFixture system)
         await using (var screen = await ScreenClient.ConnectAsync(url, operatorToken))
         {
             cursor = await screen.SubscribeAsync(Jinjiang);
-            var seq = await Api.AppendAsync(system.Http, admin.AccessToken, "510104003", "alert.raised", "before-restart");
+            var seq = await Api.AppendAsync(system.Http, admin.AccessToken, "510104003", "probe.raised", "before-restart");
             cursor[Jinjiang] = (await screen.ReceiveAsync(1)).Single().Seq;
             Assert.Equal(seq, cursor[Jinjiang]);
             await gateway.KillAsync();
@@ -69,7 +69,7 @@ public sealed class ScreenDeliveryTests(SystemFixture system)
         var missed = new List<long>();
         for (var i = 0; i < 3; i++)
         {
-            missed.Add(await Api.AppendAsync(system.Http, admin.AccessToken, "510104003", "alert.raised", $"during-restart-{i}"));
+            missed.Add(await Api.AppendAsync(system.Http, admin.AccessToken, "510104003", "probe.raised", $"during-restart-{i}"));
         }
 
         system.StartGateway("gateway-restart", url);
@@ -122,9 +122,9 @@ public sealed class ScreenDeliveryTests(SystemFixture system)
         await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, street.AccessToken);
         await screen.SubscribeAsync("510104001");
 
-        var mine = await Api.AppendAsync(system.Http, admin.AccessToken, "510104001003", "alert.raised", "in-street");
-        var otherStreet = await Api.AppendAsync(system.Http, admin.AccessToken, "510104002", "alert.raised", "other-street");
-        var districtLevel = await Api.AppendAsync(system.Http, admin.AccessToken, Jinjiang, "alert.raised", "district-level");
+        var mine = await Api.AppendAsync(system.Http, admin.AccessToken, "510104001003", "probe.raised", "in-street");
+        var otherStreet = await Api.AppendAsync(system.Http, admin.AccessToken, "510104002", "probe.raised", "other-street");
+        var districtLevel = await Api.AppendAsync(system.Http, admin.AccessToken, Jinjiang, "probe.raised", "district-level");
 
         var received = await screen.ReceiveAsync(1);
         Assert.Equal(mine, received.Single().Seq);
@@ -156,7 +156,7 @@ public sealed class ScreenDeliveryTests(SystemFixture system)
         var cursor = await screen.SubscribeAsync("5101");
         Assert.Equal(["510104", "510105", "510106", "510107", "510108"], cursor.Keys.Order());
 
-        var qingyang = await Api.AppendAsync(system.Http, admin.AccessToken, "510105001", "alert.raised", "qy");
+        var qingyang = await Api.AppendAsync(system.Http, admin.AccessToken, "510105001", "probe.raised", "qy");
         var received = await screen.ReceiveAsync(1);
         Assert.Equal(("510105", qingyang), (received[0].DistrictCode, received[0].Seq));
     }

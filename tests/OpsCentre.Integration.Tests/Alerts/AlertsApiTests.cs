@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using OpsCentre.Integration.Tests.Screens;
+
+namespace OpsCentre.Integration.Tests.Alerts;
+
+/// <summary>The alert engine through the real gateway and silo: the demo rules, the HTTP API and the hub.</summary>
+[Collection(nameof(SystemCollection))]
+public sealed class AlertsApiTests(SystemFixture system)
+{
+    private HttpClient Http => system.Http;
+
+    private async Task<string> TokenAsync(string username) => (await Api.SignInAsync(Http, username)).AccessToken;
+
+    /// <summary>A worker of the street (counted from the street's last, so other tests' workers are left alone) and a phone freshly provisioned for them.</summary>
+    private async Task<(CityGen.GeneratedWorker Worker, string DeviceId, string Key)> DeviceInStreetAsync(string street, int index)
+    {
+        var worker = system.City.Workers.Where(w => w.Grid.StartsWith(street, StringComparison.Ordinal)).Reverse().ElementAt(index);
+        using var response = await Http.SendAsync(Api.Authorized(HttpMethod.Post, "/api/v1/devices", await TokenAsync("jinjiang.operator"), new { kind = "worker-phone", boundTo = worker.Id }));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (worker, body.GetProperty("deviceId").GetString()!, body.GetProperty("key").GetString()!);
+    }
+
+    private async Task PostStatusAsync(string key, CityGen.GeneratedWorker worker, long seq, double battery)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/device/status")
+        {
+            Content = JsonContent.Create(new { opId = Guid.NewGuid().ToString(), seq, at = DateTimeOffset.UtcNow, lat = worker.Lat, lon = worker.Lon, accuracyM = 5, batteryPct = battery, onDuty = true }),
+        };
+        request.Headers.Add("X-Device-Key", key);
+        using var response = await Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, string token, object? body = null)
+    {
+        using var response = await Http.SendAsync(Api.Authorized(method, path, token, body));
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
+    }
+
+    private async Task<List<JsonElement>> ListAsync(string token, string query)
+    {
+        var (status, page) = await SendAsync(HttpMethod.Get, "/api/v1/alerts?" + query, token);
+        Assert.Equal(HttpStatusCode.OK, status);
+        return [.. page.GetProperty("items").EnumerateArray()];
+    }
+
+    [Fact]
+    public async Task ADeviceAtFivePercentRaisesOneAlertOnTheApiAndTheHubAndAnAcknowledgementIsRecordedAndAnnounced()
+    {
+        var (worker, deviceId, key) = await DeviceInStreetAsync("510104001", 0);
+        var operatorToken = await TokenAsync("jinjiang.operator");
+        await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, operatorToken);
+        await screen.SubscribeAsync("510104");
+
+        var clock = Stopwatch.StartNew();
+        await PostStatusAsync(key, worker, 1, 5);
+        var raised = (await screen.ReceiveAsync(1)).Single();
+        var latency = clock.Elapsed;
+        Assert.Equal("alert.raised", raised.Type);
+        Assert.Equal(deviceId, raised.Data.GetProperty("subject").GetProperty("id").GetString());
+        Assert.Equal("device-battery-low", raised.Data.GetProperty("ruleId").GetString());
+        Assert.Equal(worker.Grid, raised.UnitCode);
+        Console.WriteLine($"status POST → alert.raised on the hub: {latency.TotalMilliseconds:F0} ms");
+
+        // More low readings are the same episode: still exactly one alert.
+        await PostStatusAsync(key, worker, 2, 4);
+        await PostStatusAsync(key, worker, 3, 3);
+        var alertId = raised.Data.GetProperty("id").GetString()!;
+        var listed = (await ListAsync(operatorToken, "unit=510104&state=firing")).Where(a => a.GetProperty("subject").GetProperty("id").GetString() == deviceId).ToList();
+        var item = Assert.Single(listed);
+        Assert.Equal(alertId, item.GetProperty("id").GetString());
+        Assert.Equal("warning", item.GetProperty("severity").GetString());
+        Assert.Equal("device", item.GetProperty("subject").GetProperty("kind").GetString());
+
+        // The street's operator acknowledges; every screen hears it.
+        var streetToken = await TokenAsync("jinjiang.street.operator");
+        var (ackStatus, acked) = await SendAsync(HttpMethod.Post, $"/api/v1/alerts/{alertId}/ack", streetToken, new { opId = "ack-" + alertId, note = "battery swap on the way" });
+        Assert.Equal(HttpStatusCode.OK, ackStatus);
+        Assert.Equal("acknowledged", acked.GetProperty("state").GetString());
+        Assert.Equal("jinjiang.street.operator", acked.GetProperty("acknowledgedBy").GetString());
+        var announced = (await screen.ReceiveAsync(1)).Single();
+        Assert.Equal("alert.acknowledged", announced.Type);
+        Assert.Equal(alertId, announced.Data.GetProperty("id").GetString());
+        Assert.True(announced.Seq > raised.Seq);
+
+        // Repeating it (another opId, or the same) changes nothing and answers 200.
+        var (againStatus, _) = await SendAsync(HttpMethod.Post, $"/api/v1/alerts/{alertId}/ack", operatorToken, new { opId = "ack-again", note = "" });
+        Assert.Equal(HttpStatusCode.OK, againStatus);
+        await screen.AssertNoMoreEventsAsync(TimeSpan.FromMilliseconds(500));
+
+        var (detailStatus, detail) = await SendAsync(HttpMethod.Get, $"/api/v1/alerts/{alertId}", operatorToken);
+        Assert.Equal(HttpStatusCode.OK, detailStatus);
+        Assert.Equal(["alert.raised", "alert.acknowledged"], detail.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("type").GetString()));
+        Assert.Equal("battery swap on the way", detail.GetProperty("history")[1].GetProperty("note").GetString());
+
+        // Resolving by hand, twice: one event, both answered 200.
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Post, $"/api/v1/alerts/{alertId}/resolve", operatorToken, new { opId = "r1", note = "swapped" })).Status);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Post, $"/api/v1/alerts/{alertId}/resolve", operatorToken, new { opId = "r2" })).Status);
+        Assert.Equal("alert.resolved", (await screen.ReceiveAsync(1)).Single().Type);
+        await screen.AssertNoMoreEventsAsync(TimeSpan.FromMilliseconds(500));
+        var (_, ackResolved) = await SendAsync(HttpMethod.Post, $"/api/v1/alerts/{alertId}/ack", operatorToken, new { opId = "late-ack" });
+        Assert.Equal(409, ackResolved.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task AnOperatorOfAnotherStreetGets404ForTheAlertAndAnAuditorMayNotAcknowledge()
+    {
+        var (worker, deviceId, key) = await DeviceInStreetAsync("510104001", 1);
+        await PostStatusAsync(key, worker, 1, 2);
+        var operatorToken = await TokenAsync("jinjiang.operator");
+        var alert = await Testing.Eventually.HoldsAsync(
+            async () => (await ListAsync(operatorToken, $"unit={worker.Grid}")).FirstOrDefault(a => a.GetProperty("subject").GetProperty("id").GetString() == deviceId),
+            a => a.ValueKind == JsonValueKind.Object, TimeSpan.FromSeconds(10), "the alert listed");
+        var alertId = alert.GetProperty("id").GetString()!;
+
+        var otherStreet = await TokenAsync(SystemFixture.SecondStreetOperator);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, $"/api/v1/alerts/{alertId}", otherStreet)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Post, $"/api/v1/alerts/{alertId}/ack", otherStreet, new { opId = "x" })).Status);
+        Assert.DoesNotContain(await ListAsync(otherStreet, "unit=510104002"), a => a.GetProperty("id").GetString() == alertId);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "/api/v1/alerts?unit=510104001", otherStreet)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, $"/api/v1/alerts/{alertId}", await TokenAsync("qingyang.operator"))).Status);
+
+        var auditor = await TokenAsync("city.auditor");
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/v1/alerts/{alertId}", auditor)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Post, $"/api/v1/alerts/{alertId}/ack", auditor, new { opId = "y" })).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "/api/v1/alerts/510104-00000000000000000000000000000000", operatorToken)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "/api/v1/alerts/not-an-alert", operatorToken)).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, "/api/v1/alerts?unit=510104&state=angry", operatorToken)).Status);
+    }
+
+    [Fact]
+    public async Task ABadRuleIsRejectedWithItsReasonsAndAGoodOneIsVersioned()
+    {
+        var token = await TokenAsync("jinjiang.operator");
+        var bad = new
+        {
+            opId = "bad-rule", id = "jj-bad", title = "Bad", kind = "threshold", target = new { subjectKind = "device", unitScope = "510104" },
+            severity = "warning", parameters = new { metric = "batteryPct", op = "≈", value = 10 },
+        };
+        var (badStatus, problem) = await SendAsync(HttpMethod.Post, "/api/v1/alert-rules", token, bad);
+        Assert.Equal(HttpStatusCode.BadRequest, badStatus);
+        Assert.Contains("op must be one of", problem.GetProperty("errors").GetProperty("parameters")[0].GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "/api/v1/alert-rules/jj-bad", token)).Status);
+
+        var good = new
+        {
+            opId = "good-rule", id = "jj-battery-critical", title = "Battery critical", kind = "threshold",
+            target = new { subjectKind = "device", unitScope = "510104" }, severity = "critical",
+            parameters = new { metric = "batteryPct", op = "<", value = 5 }, pendingSeconds = 0, recoverySeconds = 60, escalation = new { timeoutSeconds = 900 },
+        };
+        var (created, rule) = await SendAsync(HttpMethod.Post, "/api/v1/alert-rules", token, good);
+        Assert.Equal(HttpStatusCode.Created, created);
+        Assert.Equal(1, rule.GetProperty("version").GetInt32());
+        Assert.Equal("jinjiang.operator", rule.GetProperty("changedBy").GetString());
+        var (replayed, again) = await SendAsync(HttpMethod.Post, "/api/v1/alert-rules", token, good);
+        Assert.Equal(HttpStatusCode.Created, replayed);
+        Assert.Equal(1, again.GetProperty("version").GetInt32());
+
+        var edit = new
+        {
+            opId = "edit-rule", title = "Battery critical", kind = "threshold", target = new { subjectKind = "device", unitScope = "510104" },
+            severity = "critical", parameters = new { metric = "batteryPct", op = "<", value = 8 }, recoverySeconds = 60, expectedVersion = 1,
+        };
+        var (edited, v2) = await SendAsync(HttpMethod.Put, "/api/v1/alert-rules/jj-battery-critical", token, edit);
+        Assert.Equal(HttpStatusCode.OK, edited);
+        Assert.Equal(2, v2.GetProperty("version").GetInt32());
+        Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Put, "/api/v1/alert-rules/jj-battery-critical", token, edit with { opId = "stale-edit" })).Status);
+        var (_, versions) = await SendAsync(HttpMethod.Get, "/api/v1/alert-rules/jj-battery-critical", token);
+        Assert.Equal([2, 1], versions.GetProperty("items").EnumerateArray().Select(v => v.GetProperty("version").GetInt32()));
+
+        // A street's operator may not manage the district's rule (out of scope: 404), a grid worker has no such function (403).
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Put, "/api/v1/alert-rules/jj-battery-critical", await TokenAsync("jinjiang.street.operator"), edit with { opId = "e3", expectedVersion = 2 })).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Post, "/api/v1/alert-rules", await TokenAsync("jinjiang.grid.worker"),
+            good with { opId = "w1", id = "jj-worker", target = new { subjectKind = "device", unitScope = "510104001001001" } })).Status);
+    }
+
+    [Fact]
+    public async Task ASilenceIsCreatedOnceForItsOpIdAndCanBeEndedEarly()
+    {
+        var token = await TokenAsync("jinjiang.street.operator");
+        var request = new { opId = "silence-1", unitScope = "510104001", ruleId = "wristband-strap-open", endsAt = DateTimeOffset.UtcNow.AddHours(2), reason = "battery replacement round" };
+        var (created, silence) = await SendAsync(HttpMethod.Post, "/api/v1/alert-silences", token, request);
+        Assert.Equal(HttpStatusCode.Created, created);
+        var (_, same) = await SendAsync(HttpMethod.Post, "/api/v1/alert-silences", token, request);
+        Assert.Equal(silence.GetProperty("id").GetString(), same.GetProperty("id").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Post, "/api/v1/alert-silences", token, request with { opId = "silence-2", endsAt = DateTimeOffset.UtcNow.AddHours(-1) })).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Post, "/api/v1/alert-silences", token, request with { opId = "silence-3", unitScope = "510104002" })).Status);
+
+        var (_, listed) = await SendAsync(HttpMethod.Get, "/api/v1/alert-silences?unit=510104001", token);
+        Assert.Contains(listed.GetProperty("items").EnumerateArray(), s => s.GetProperty("id").GetString() == silence.GetProperty("id").GetString());
+        var (ended, endedSilence) = await SendAsync(HttpMethod.Delete, $"/api/v1/alert-silences/{silence.GetProperty("id").GetString()}", token);
+        Assert.Equal(HttpStatusCode.OK, ended);
+        Assert.True(endedSilence.GetProperty("endsAt").GetDateTimeOffset() <= DateTimeOffset.UtcNow);
+    }
+}
