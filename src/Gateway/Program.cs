@@ -27,7 +27,7 @@ try
     builder.Services.AddOpsCentreHealthChecks();
 
     var app = builder.Build();
-    app.UseSerilogRequestLogging();
+    app.UseSerilogRequestLogging(o => o.GetLevel = GatewayHosting.RequestLogLevel);
     app.UseExceptionHandler();
     app.UseStatusCodePages();
     app.UseDefaultFiles();

@@ -31,4 +31,15 @@ public static class GatewayHosting
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         return builder;
     }
+
+    /// <summary>
+    /// The level of a request's log line: devices' successful statuses are routine machine traffic at
+    /// thousands per second and log at Debug (off by default); other requests at Information, client
+    /// errors at Warning, failures at Error.
+    /// </summary>
+    public static Serilog.Events.LogEventLevel RequestLogLevel(HttpContext context, double elapsedMs, Exception? exception) =>
+        exception is not null || context.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
+        : context.Response.StatusCode >= 400 ? Serilog.Events.LogEventLevel.Warning
+        : context.Request.Path.StartsWithSegments("/api/v1/device/status") ? Serilog.Events.LogEventLevel.Debug
+        : Serilog.Events.LogEventLevel.Information;
 }

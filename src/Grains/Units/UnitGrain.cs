@@ -22,6 +22,10 @@ public sealed class SourceReport
     public UnitCounters Counters { get; set; } = UnitCounters.Zero;
 }
 
+// Reentrant so that reports arriving while the state is being written (or reported up) queue for
+// the next round (group commit): a burst of N reports costs one write and one report up per level,
+// not N. Only the GroupCommit loop writes the state.
+[Orleans.Concurrency.Reentrant]
 public sealed partial class UnitGrain(
     [PersistentState("rollup")] IPersistentState<UnitRollupState> state, MapStore map, ILogger<UnitGrain> logger) : Grain, IUnitGrain
 {
@@ -32,6 +36,8 @@ public sealed partial class UnitGrain(
     private IReadOnlyList<UnitRecord> _children = [];
     private UnitCounters _totals = UnitCounters.Zero;
     private IGrainTimer? _parentRetry;
+    private bool _forceReport;
+    private GroupCommit _writes = null!;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -44,6 +50,7 @@ public sealed partial class UnitGrain(
         _identity = await map.FindAsync(_code, cancellationToken);
         _children = _identity is null ? [] : await map.ChildrenAsync(_code, cancellationToken);
         _totals = Sum();
+        _writes = new GroupCommit(WriteAsync);
     }
 
     public Task<UnitSnapshot?> Snapshot() => Task.FromResult(_identity is null
@@ -53,24 +60,18 @@ public sealed partial class UnitGrain(
 
     public Task<UnitReport> Totals() => Task.FromResult(new UnitReport(state.State.Version, _totals));
 
-    public async Task Report(string source, long version, UnitCounters totals)
+    public Task Report(string source, long version, UnitCounters totals)
     {
         if (state.State.Sources.TryGetValue(source, out var held) && held.Version >= version)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         state.State.Sources[source] = new SourceReport { Version = version, Counters = totals };
-        await ApplyAsync();
+        return _writes.RequestAsync();
     }
 
-    public async Task Retire(string source)
-    {
-        if (state.State.Sources.Remove(source))
-        {
-            await ApplyAsync();
-        }
-    }
+    public Task Retire(string source) => state.State.Sources.Remove(source) ? _writes.RequestAsync() : Task.CompletedTask;
 
     public async Task<UnitCounters> Repair()
     {
@@ -80,26 +81,33 @@ public sealed partial class UnitGrain(
             state.State.Sources[child.Code] = new SourceReport { Version = latest.Version, Counters = latest.Counters };
         }
 
-        await ApplyAsync(force: true);
+        _forceReport = true;
+        await _writes.RequestAsync();
         return _totals;
     }
 
-    private async Task ApplyAsync(bool force = false)
+    /// <summary>
+    /// Writes the sources as they are now (written through: a unit's sources are the only record of
+    /// what its children last said), then — if the totals changed — tells the screens and the parent.
+    /// The reporters of this round wait for both, so a report that returned has reached the city.
+    /// </summary>
+    private async Task WriteAsync()
     {
         var totals = Sum();
-        if (totals == _totals && !force)
+        var changed = totals != _totals || _forceReport;
+        _forceReport = false;
+        if (changed)
         {
-            // The source changed its version but not its numbers: remember the version, tell nobody.
-            await state.WriteStateAsync();
-            return;
+            _totals = totals;
+            state.State.Version++;
         }
 
-        _totals = totals;
-        state.State.Version++;
-        // Written through: a unit's sources are the only record of what its children last said.
         await state.WriteStateAsync();
-        PublishLive();
-        await ReportToParentAsync();
+        if (changed)
+        {
+            PublishLive();
+            await ReportToParentAsync();
+        }
     }
 
     // Screens see counters change as they happen. The city's own counters are the sum of its
