@@ -44,13 +44,24 @@ dotnet "$(bin tools/Simulator OpsCentre.Simulator)" --gateway "$gateway" --data 
 # Let the warm-up's roll-ups settle, so they do not take the cores from the first measurement.
 sleep "${SETTLE:-20}"
 
+# CPU seconds (user + system) used so far by a process, or by every process whose command line matches.
+cpu_of() { local t=0 p; for p in $(pgrep "$@"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+# PostgreSQL's backends do not name their data folder; they run as the server's own user.
+pg_user=$(stat -c %U "$work/pg/data" 2>/dev/null || id -un)
 run() { # $1 label, $2 url, $3 batch
-  local out
+  local out before_s before_g before_p
+  before_s=$(cpu_of -f OpsCentre.Silo.dll); before_g=$(cpu_of -f OpsCentre.Gateway.dll); before_p=$(cpu_of -u "$pg_user" postgres)
   out=$(KEYS_FILE="$work/keys.lua" BATCH=$3 THREADS=2 wrk -t2 -c"$connections" -d"${duration}s" -s tools/Benchmarks/wrk/status.lua "$2")
   local rps; rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   local errors; errors=$(echo "$out" | awk '/Non-2xx/ {print $4}')
   local p50; p50=$(echo "$out" | awk '/Latency/ {print $2}')
   printf '%-44s %12.0f requests/s %12.0f statuses/s   latency avg %-8s non-2xx %s\n' "$1" "$rps" "$(echo "$rps * $3" | bc)" "$p50" "${errors:-0}"
+  # Where the two cores went: CPU time per request of each process (clock ticks are 1/100 s).
+  local requests; requests=$(echo "$rps * $duration" | bc)
+  printf '    CPU per request: silo %s µs, gateway %s µs, PostgreSQL %s µs\n' \
+    "$(echo "($(cpu_of -f OpsCentre.Silo.dll) - $before_s) * 10000 / $requests" | bc)" \
+    "$(echo "($(cpu_of -f OpsCentre.Gateway.dll) - $before_g) * 10000 / $requests" | bc)" \
+    "$(echo "($(cpu_of -u "$pg_user" postgres) - $before_p) * 10000 / $requests" | bc)"
 }
 command -v bc >/dev/null || { apt-get install -y -qq bc >/dev/null 2>&1 || true; }
 

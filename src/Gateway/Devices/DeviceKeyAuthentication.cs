@@ -14,7 +14,7 @@ namespace OpsCentre.Gateway.Devices;
 /// key alone, never from the request body; a revoked key fails on its next request.
 /// </summary>
 public sealed class DeviceKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IClusterClient cluster)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IClusterClient cluster, DeviceKeyCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "DeviceKey";
@@ -37,10 +37,17 @@ public sealed class DeviceKeyAuthenticationHandler(
         }
 
         var deviceId = key[..dot];
-        var binding = await cluster.GetGrain<IDeviceGrain>(deviceId).Authenticate(SHA256.HashData(Encoding.UTF8.GetBytes(key[(dot + 1)..])));
+        var secretHash = SHA256.HashData(Encoding.UTF8.GetBytes(key[(dot + 1)..]));
+        var binding = cache.Find(deviceId, secretHash);
         if (binding is null)
         {
-            return AuthenticateResult.Fail("unknown or revoked device key");
+            binding = await cluster.GetGrain<IDeviceGrain>(deviceId).Authenticate(secretHash);
+            if (binding is null)
+            {
+                return AuthenticateResult.Fail("unknown or revoked device key");
+            }
+
+            cache.Remember(deviceId, secretHash, binding);
         }
 
         var identity = new ClaimsIdentity(

@@ -52,7 +52,7 @@ public static class DevicesApi
         .WithSummary("Provision a device bound to a grid worker or key person; the key is shown once.");
 
         group.MapDelete("/{deviceId}", async Task<Results<NoContent, ProblemHttpResult>> (
-            string deviceId, HttpContext context, SubjectDirectory subjects, DeviceCredentialStore credentials, IClusterClient cluster, CancellationToken ct) =>
+            string deviceId, HttpContext context, SubjectDirectory subjects, DeviceCredentialStore credentials, IClusterClient cluster, DeviceKeyCache keys, CancellationToken ct) =>
         {
             var found = await credentials.FindAsync(deviceId, ct);
             var grid = found is { } f ? await subjects.GridOfAsync(f.Device.Kind, f.Device.BoundTo, ct) : null;
@@ -67,6 +67,7 @@ public static class DevicesApi
             }
 
             await cluster.GetGrain<IDeviceGrain>(deviceId).Revoke();
+            keys.Forget(deviceId);
             return TypedResults.NoContent();
         })
         .WithSummary("Revoke a device's key; it fails from the next request on. Repeating it answers 204.");

@@ -33,6 +33,11 @@ public static class StatusApi
             }
 
             var outcome = (await cluster.GetGrain<IDeviceGrain>(deviceId).Report([ToStatus(body)]))[0];
+            if (outcome == StatusOutcome.Revoked)
+            {
+                return Revoked();
+            }
+
             return TypedResults.Ok(new StatusResponse(Wire(outcome), outcome == StatusOutcome.Applied));
         })
         .WithSummary("One status from the device the key belongs to: applied, duplicate (op id seen) or stale (older seq, kept in the track).");
@@ -73,6 +78,11 @@ public static class StatusApi
             if (valid.Count > 0)
             {
                 var outcomes = await cluster.GetGrain<IDeviceGrain>(deviceId).Report([.. valid.Select(v => v.Status)]);
+                if (outcomes.Contains(StatusOutcome.Revoked))
+                {
+                    return Revoked();
+                }
+
                 for (var k = 0; k < valid.Count; k++)
                 {
                     results[valid[k].Index] = new ItemResult(valid[k].Status.OpId, Wire(outcomes[k]), null);
@@ -101,6 +111,9 @@ public static class StatusApi
 
     private static DeviceStatus ToStatus(StatusBody s) =>
         new(s.OpId!, s.Seq!.Value, s.At!.Value, s.Lat!.Value, s.Lon!.Value, s.AccuracyM, s.BatteryPct, s.OnDuty, s.StrapIntact);
+
+    private static ProblemHttpResult Revoked() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The device key was revoked");
 
     private static string Wire(StatusOutcome outcome) => outcome.ToString().ToLowerInvariant();
 }

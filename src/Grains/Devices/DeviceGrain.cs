@@ -100,6 +100,13 @@ public sealed partial class DeviceGrain(
     public async Task<IReadOnlyList<StatusOutcome>> Report(IReadOnlyList<DeviceStatus> statuses)
     {
         var outcomes = new StatusOutcome[statuses.Count];
+        if (_revoked || _secretHash is null)
+        {
+            // Gateways may have checked the key a moment before it was revoked: the grain has the last word.
+            Array.Fill(outcomes, StatusOutcome.Revoked);
+            return outcomes;
+        }
+
         var now = clock.GetUtcNow();
         DeviceStatus? newest = null;
         foreach (var i in Enumerable.Range(0, statuses.Count).OrderBy(i => statuses[i].Seq))

@@ -27,6 +27,9 @@ public enum StatusOutcome
 
     /// <summary>Invalid; see the error.</summary>
     Rejected,
+
+    /// <summary>The device's key was revoked (or never issued): nothing was applied or kept.</summary>
+    Revoked,
 }
 
 /// <summary>A device's own health, as its grain holds it.</summary>

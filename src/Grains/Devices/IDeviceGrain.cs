@@ -7,7 +7,7 @@ namespace OpsCentre.Grains.Devices;
 /// </summary>
 public interface IDeviceGrain : IGrainWithStringKey
 {
-    /// <summary>Applies statuses in <c>seq</c> order; answers each in the order given.</summary>
+    /// <summary>Applies statuses in <c>seq</c> order; answers each in the order given. A revoked device's statuses are all <see cref="StatusOutcome.Revoked"/> and change nothing.</summary>
     Task<IReadOnlyList<StatusOutcome>> Report(IReadOnlyList<DeviceStatus> statuses);
 
     Task<DeviceHealth> Health();

@@ -8,7 +8,7 @@ namespace OpsCentre.Integration.Tests.Alerts;
 
 /// <summary>The alert engine through the real gateway and silo: the demo rules, the HTTP API and the hub.</summary>
 [Collection(nameof(SystemCollection))]
-public sealed class AlertsApiTests(SystemFixture system)
+public sealed class AlertsApiTests(SystemFixture system, Xunit.Abstractions.ITestOutputHelper output)
 {
     private HttpClient Http => system.Http;
 
@@ -65,7 +65,7 @@ public sealed class AlertsApiTests(SystemFixture system)
         Assert.Equal(deviceId, raised.Data.GetProperty("subject").GetProperty("id").GetString());
         Assert.Equal("device-battery-low", raised.Data.GetProperty("ruleId").GetString());
         Assert.Equal(worker.Grid, raised.UnitCode);
-        Console.WriteLine($"status POST → alert.raised on the hub: {latency.TotalMilliseconds:F0} ms");
+        output.WriteLine($"status POST → alert.raised on the hub: {latency.TotalMilliseconds:F0} ms");
 
         // More low readings are the same episode: still exactly one alert.
         await PostStatusAsync(key, worker, 2, 4);
