@@ -20,6 +20,8 @@ public static class GrainServices
         services.AddSingleton<Alerts.AlertRuleStore>();
         services.AddSingleton<Alerts.RuleBook>();
         services.AddSingleton<Alerts.AlertWatcher>();
+        services.AddSingleton<Incidents.IncidentCatalog>();
+        services.AddSingleton<Incidents.IncidentKpis>();
         services.AddHostedService(sp => sp.GetRequiredService<TrackWriter>());
         return services;
     }

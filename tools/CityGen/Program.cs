@@ -6,7 +6,8 @@ using OpsCentre.Grains.Map;
 // The synthetic city.
 //   generate <demo|large|tiny> <dir> [seed]   write map.geojson, workers.csv, key-persons.csv
 //   load <dir>                                 import them (ConnectionStrings__OpsCentre) through the real import path
-//   ensure <demo|large|tiny> <dir> [seed]      generate and load unless the database already has a map; then make sure the demo alert rules exist
+//   ensure <demo|large|tiny> <dir> [seed]      generate and load unless the database already has a map; then make sure the demo
+//                                              alert rules, case categories and departments exist
 if (args.Length < 2 || args[0] is not ("generate" or "load" or "ensure"))
 {
     Console.Error.WriteLine("usage: OpsCentre.CityGen generate|ensure <demo|large|tiny> <dir> [seed] | load <dir>");
@@ -76,6 +77,9 @@ async Task<int> EnsureRulesAsync()
     await using var dataSource = NpgsqlDataSource.Create(ConnectionString());
     var created = await DemoAlertRules.EnsureAsync(new OpsCentre.Grains.Alerts.AlertRuleStore(dataSource));
     Say($"demo alert rules ready ({created} created, {DemoAlertRules.All.Count - created} already there)");
+    var districts = await new MapStore(dataSource).ChildrenAsync("5101");
+    await DemoIncidentCatalog.EnsureAsync(new OpsCentre.Grains.Incidents.IncidentCatalog(dataSource), districts.Select(d => (d.Code, d.Name)));
+    Say($"case categories ({DemoIncidentCatalog.Categories.Count}) and departments of {districts.Count} districts ready");
     return 0;
 }
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Paging;
+using OpsCentre.Grains;
 using OpsCentre.Grains.Alerts;
 
 namespace OpsCentre.Gateway.Alerts;
@@ -141,7 +142,7 @@ public static class AlertsApi
     /// <summary>The alert if it exists and lies within the caller's scope; otherwise the problem to answer (404 alike for unknown and out of scope).</summary>
     private static async Task<(AlertDetail? Detail, ProblemHttpResult? Denied)> FindAsync(string id, HttpContext context, IClusterClient cluster, Permission permission)
     {
-        var detail = AlertIds.IsValid(id) ? await cluster.GetGrain<IAlertGrain>(id).Detail() : null;
+        var detail = DistrictIds.IsValid(id) ? await cluster.GetGrain<IAlertGrain>(id).Detail() : null;
         if (detail is null)
         {
             return (null, TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found"));

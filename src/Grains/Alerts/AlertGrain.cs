@@ -38,7 +38,7 @@ public sealed partial class AlertGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = this.GetPrimaryKeyString();
-        _district = AlertIds.DistrictOf(_id);
+        _district = DistrictIds.DistrictOf(_id);
         foreach (var logged in await log.ReadSubjectAsync(_district, EventFamily, _id, cancellationToken))
         {
             Apply(logged);
@@ -268,15 +268,4 @@ public sealed partial class AlertGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} escalates from {From} to {To}")]
     private partial void LogEscalated(string alertId, string from, string to);
-}
-
-/// <summary>Alert ids: <c>&lt;district code&gt;-&lt;32 hex digits&gt;</c>, so an alert's grain knows its district's log.</summary>
-public static class AlertIds
-{
-    public static string New(string unitCode) => $"{UnitCode.DistrictOf(unitCode)}-{Guid.NewGuid():N}";
-
-    public static bool IsValid(string? id) =>
-        id is { Length: 39 } && id[6] == '-' && id[..6].All(char.IsAsciiDigit) && id[7..].All(char.IsAsciiHexDigitLower);
-
-    public static string DistrictOf(string id) => IsValid(id) ? id[..6] : throw new ArgumentException($"'{id}' is not an alert id", nameof(id));
 }

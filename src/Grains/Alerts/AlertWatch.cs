@@ -90,7 +90,7 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains)
         var firing = now >= firesAt;
         if (watch.AlertId is null)
         {
-            watch.AlertId = AlertIds.New(subject.UnitCode);
+            watch.AlertId = DistrictIds.New(subject.UnitCode);
             watch.Opened = false;
             await subject.Persist();
         }

@@ -1,0 +1,155 @@
+namespace OpsCentre.Grains.Incidents;
+
+/// <summary>
+/// One case (事件) through the closed loop (网格服务闭环): reported → accepted (受理立案) or cancelled →
+/// dispatched (派遣) → in progress (处置) → handled with feedback (反馈) → verified (核查): pass → closed
+/// (结案), fail → in progress again (返工). Keyed by the case id, which starts with its district code.
+/// The single writer of its history; the district's event log is its store of record.
+/// </summary>
+public interface IIncidentGrain : IGrainWithStringKey
+{
+    /// <summary>Opens the case (stage <c>reported</c>). Opening a case that exists returns it unchanged.</summary>
+    Task<IncidentView> Open(IncidentOpening opening);
+
+    /// <summary>
+    /// Applies an action. A retry with the same caller and <c>OpId</c> returns the answer first given;
+    /// the same <c>OpId</c> with another request is <see cref="IncidentActionOutcome.OpIdReused"/>; an
+    /// action the stage does not allow is <see cref="IncidentActionOutcome.NotAllowed"/> and changes nothing.
+    /// </summary>
+    Task<IncidentActionResult> Act(IncidentCommand command);
+
+    /// <summary>The case with its full timeline; null when no such case was opened.</summary>
+    Task<IncidentDetail?> Detail();
+}
+
+/// <summary>Stages of a case, as on the wire.</summary>
+public static class IncidentStages
+{
+    public const string Reported = "reported";
+    public const string Accepted = "accepted";
+    public const string Dispatched = "dispatched";
+    public const string InProgress = "in-progress";
+    public const string Handled = "handled";
+    public const string Closed = "closed";
+    public const string Cancelled = "cancelled";
+
+    public static IReadOnlyList<string> All { get; } = [Reported, Accepted, Dispatched, InProgress, Handled, Closed, Cancelled];
+
+    public static bool IsOpen(string stage) => stage is not (Closed or Cancelled);
+}
+
+/// <summary>The actions of the contract.</summary>
+public static class IncidentActions
+{
+    public static IReadOnlyList<string> All { get; } =
+    [
+        "accept", "cancel", "dispatch", "start", "feedback", "verify-pass", "verify-fail", "transfer", "accept-transfer",
+        "reject-transfer", "request-extension", "approve-extension", "reject-extension",
+    ];
+}
+
+/// <summary>What is known when a case is reported.</summary>
+[GenerateSerializer, Immutable, Alias("ops.IncidentOpening")]
+public sealed record IncidentOpening(
+    [property: Id(0)] string Category,
+    [property: Id(1)] string Urgency,
+    [property: Id(2)] string Description,
+    [property: Id(3)] string UnitCode,
+    [property: Id(4)] double? Lat,
+    [property: Id(5)] double? Lon,
+    [property: Id(6)] string Source,
+    [property: Id(7)] string ReportedBy,
+    [property: Id(8)] DateTimeOffset At,
+    [property: Id(9)] string? AlertId);
+
+/// <summary>An action on a case, by whom, under their operation id; <c>RequestHash</c> identifies the request for retries.</summary>
+[GenerateSerializer, Immutable, Alias("ops.IncidentCommand")]
+public sealed record IncidentCommand(
+    [property: Id(0)] string Action,
+    [property: Id(1)] string Actor,
+    [property: Id(2)] string OpId,
+    [property: Id(3)] string? Note,
+    [property: Id(4)] string? TargetCode,
+    [property: Id(5)] string? WorkerId,
+    [property: Id(6)] int? ExtensionMinutes,
+    [property: Id(7)] string RequestHash);
+
+/// <summary>
+/// A case's state. It is also the payload of each of its events, so the log alone rebuilds the case.
+/// <c>UnitCode</c> is where the case is (its grid, or the unit it was transferred to);
+/// <c>ResponsibleCode</c> the unit or department it is dispatched to.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("ops.IncidentView")]
+public sealed record IncidentView(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Category,
+    [property: Id(2)] string Urgency,
+    [property: Id(3)] string Description,
+    [property: Id(4)] string UnitCode,
+    [property: Id(5)] string? ResponsibleCode,
+    [property: Id(6)] string? AssignedWorker,
+    [property: Id(7)] string Stage,
+    [property: Id(8)] DateTimeOffset StageEnteredAt,
+    [property: Id(9)] DateTimeOffset? StageDeadline,
+    [property: Id(10)] DateTimeOffset? DueAt,
+    [property: Id(11)] bool Overdue,
+    [property: Id(12)] DateTimeOffset ReportedAt,
+    [property: Id(13)] string ReportedBy,
+    [property: Id(14)] string Source,
+    [property: Id(15)] DateTimeOffset? DispatchedAt,
+    [property: Id(16)] DateTimeOffset? ClosedAt,
+    [property: Id(17)] int ReworkCount,
+    [property: Id(18)] int ExtensionCount,
+    [property: Id(19)] int VerifiedCount,
+    [property: Id(20)] string? PendingTransferTo,
+    [property: Id(21)] int? PendingExtensionMinutes,
+    [property: Id(22)] double? Lat,
+    [property: Id(23)] double? Lon,
+    [property: Id(24)] string? AlertId,
+    [property: Id(25)] IncidentStep? LastStep);
+
+/// <summary>The action that produced a state: who, what, when, the note, and the request it answered.</summary>
+[GenerateSerializer, Immutable, Alias("ops.IncidentStep")]
+public sealed record IncidentStep(
+    [property: Id(0)] string Action,
+    [property: Id(1)] string By,
+    [property: Id(2)] string? Note,
+    [property: Id(3)] string? OpId,
+    [property: Id(4)] string? RequestHash);
+
+/// <summary>One entry of a case's timeline: its event in the district log.</summary>
+[GenerateSerializer, Immutable, Alias("ops.IncidentTimelineEntry")]
+public sealed record IncidentTimelineEntry(
+    [property: Id(0)] long Seq,
+    [property: Id(1)] string Type,
+    [property: Id(2)] DateTimeOffset At,
+    [property: Id(3)] string Actor,
+    [property: Id(4)] string? Action,
+    [property: Id(5)] string Stage,
+    [property: Id(6)] string? ResponsibleCode,
+    [property: Id(7)] string? Note);
+
+[GenerateSerializer, Immutable, Alias("ops.IncidentDetail")]
+public sealed record IncidentDetail([property: Id(0)] IncidentView Incident, [property: Id(1)] IReadOnlyList<IncidentTimelineEntry> Timeline);
+
+public enum IncidentActionOutcome
+{
+    Done,
+
+    /// <summary>A retry of an action already applied: the first answer again, nothing changed.</summary>
+    Replayed,
+
+    /// <summary>The stage does not allow the action; nothing changed.</summary>
+    NotAllowed,
+
+    /// <summary>The operation id was used before for a different request.</summary>
+    OpIdReused,
+
+    NotFound,
+}
+
+[GenerateSerializer, Immutable, Alias("ops.IncidentActionResult")]
+public sealed record IncidentActionResult(
+    [property: Id(0)] IncidentActionOutcome Outcome,
+    [property: Id(1)] IncidentView? Incident,
+    [property: Id(2)] string? Reason);
