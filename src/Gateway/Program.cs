@@ -5,6 +5,7 @@ using OpsCentre.Gateway.Devices;
 using OpsCentre.Gateway.EventLog;
 using OpsCentre.Gateway.Health;
 using OpsCentre.Gateway.Hosting;
+using OpsCentre.Gateway.Incidents;
 using OpsCentre.Gateway.KeyPersons;
 using OpsCentre.Gateway.Screens;
 using OpsCentre.Gateway.Units;
@@ -46,6 +47,7 @@ try
     app.MapAlertsApi();
     app.MapAlertRulesApi();
     app.MapAlertSilencesApi();
+    app.MapIncidentsApi();
     app.MapEventsAdminApi();
     app.MapOpsCentreScreens();
 

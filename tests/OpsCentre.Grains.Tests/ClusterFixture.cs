@@ -38,7 +38,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         await using (var dataSource = Npgsql.NpgsqlDataSource.Create(Database.AppConnectionString))
         {
             City = await CityGen.CityLoader.GenerateAndLoadAsync(dataSource, CityGen.CitySize.Tiny, seed: 7);
-            await CityGen.DemoIncidentCatalog.EnsureAsync(new Incidents.IncidentCatalog(dataSource), [("510104", "锦江区"), ("510105", "青羊区")]);
+            await CityGen.DemoIncidentCatalog.EnsureAsync(new OpsCentre.Grains.Incidents.IncidentCatalog(dataSource), [("510104", "锦江区"), ("510105", "青羊区")]);
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

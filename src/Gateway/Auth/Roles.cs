@@ -17,6 +17,12 @@ public enum Permission
 
     /// <summary>Create and change alert rules and silences.</summary>
     ManageAlertRules,
+
+    /// <summary>Report a case.</summary>
+    ReportIncidents,
+
+    /// <summary>Act on a case: accept, dispatch, handle, verify, transfer, extend.</summary>
+    HandleIncidents,
 }
 
 /// <summary>The roles of the contract and the functions each has.</summary>
@@ -38,6 +44,8 @@ public static class Roles
         [Permission.AppendEvents] = [Admin],
         [Permission.HandleAlerts] = [Admin, Operator, Staff, Worker, Corrections],
         [Permission.ManageAlertRules] = [Admin, Operator],
+        [Permission.ReportIncidents] = [Admin, Operator, Staff, Worker],
+        [Permission.HandleIncidents] = [Admin, Operator, Staff, Worker],
     };
 
     public static bool Allows(string? role, Permission permission) => role is not null && Grants[permission].Contains(role);

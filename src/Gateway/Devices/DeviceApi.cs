@@ -1,5 +1,10 @@
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
 using OpsCentre.Gateway.Auth;
+using OpsCentre.Grains;
+using OpsCentre.Grains.Incidents;
 
 namespace OpsCentre.Gateway.Devices;
 
@@ -13,6 +18,34 @@ public static class DeviceApi
     /// <summary>Something assigned to the device's person: a dispatched case, a visit due.</summary>
     public sealed record DeviceTask(string Kind, string Id, string Title, DateTimeOffset? Due);
 
+    public sealed record DeviceAction(string? OpId, string? Action, string? Note);
+
+    private static async Task<IReadOnlyList<DeviceTask>> TasksAsync(HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (context.User.FindFirst("device_kind")?.Value != "worker-phone")
+        {
+            return [];
+        }
+
+        await using var command = db.CreateCommand(
+            """
+            SELECT i.id, c.name || ' · ' || i.stage, i.due_at FROM incident i JOIN incident_category c ON c.code = i.category
+            WHERE i.stage IN ('dispatched', 'in-progress')
+              AND (i.assigned_worker = @worker
+                   OR (i.assigned_worker IS NULL AND i.responsible_code = (SELECT assigned_grid FROM grid_worker WHERE id = @worker)))
+            ORDER BY i.due_at NULLS LAST, i.id LIMIT 200
+            """);
+        command.Parameters.AddWithValue("worker", context.User.FindFirst("bound_to")!.Value);
+        var tasks = new List<DeviceTask>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            tasks.Add(new DeviceTask("incident", reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2)));
+        }
+
+        return tasks;
+    }
+
     public static RouteGroupBuilder MapDeviceApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/device").WithTags("Device").RequireAuthorization(Policy);
@@ -25,11 +58,40 @@ public static class DeviceApi
         })
         .WithSummary("The device the X-Device-Key belongs to: lets a device check its key.");
 
-        group.MapGet("/tasks", Ok<Paging.Page<DeviceTask>> () =>
-            // Dispatched cases (incidents issue) and visits due (key-persons issue) are listed here
-            // once those exist; until then nothing can be assigned, and the list is truthfully empty.
-            TypedResults.Ok(new Paging.Page<DeviceTask>([], null)))
-        .WithSummary("What is assigned to the device's worker: dispatched cases and visits due.");
+        group.MapGet("/tasks", async Task<Ok<Paging.Page<DeviceTask>>> (HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+            TypedResults.Ok(new Paging.Page<DeviceTask>(await TasksAsync(context, db, ct), null)))
+        .WithSummary("What is assigned to the device's worker: cases dispatched to them (or to their grid, unassigned) and not yet handled.");
+
+        group.MapPost("/incidents/{id}/actions", async Task<Results<Ok<IncidentView>, ProblemHttpResult, ValidationProblem>> (
+            string id, DeviceAction request, HttpContext context, NpgsqlDataSource db, IClusterClient cluster, CancellationToken ct) =>
+        {
+            if (string.IsNullOrWhiteSpace(request.OpId) || request.OpId.Length > 200 || request.Action is not ("start" or "feedback") || request.Note is { Length: > 2000 })
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+                {
+                    ["opId"] = ["required, at most 200 characters"],
+                    ["action"] = ["start or feedback"],
+                });
+            }
+
+            // A device acts only on its own worker's tasks; anything else does not exist for it.
+            if ((await TasksAsync(context, db, ct)).All(t => t.Id != id))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found");
+            }
+
+            var worker = context.User.FindFirst("bound_to")!.Value;
+            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(request.Action + "\u001f" + request.Note)));
+            var result = await cluster.GetGrain<IIncidentGrain>(id).Act(new IncidentCommand(request.Action, worker, request.OpId, request.Note, null, null, null, hash));
+            return result.Outcome switch
+            {
+                IncidentActionOutcome.Done or IncidentActionOutcome.Replayed => TypedResults.Ok(result.Incident!),
+                IncidentActionOutcome.NotAllowed => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not allowed in this stage", detail: result.Reason),
+                IncidentActionOutcome.OpIdReused => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "This opId was already used for a different request"),
+                _ => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found"),
+            };
+        })
+        .WithSummary("The worker starts a task or feeds back from the device (start | feedback); the case must be one of the device's tasks.");
 
         return group.MapStatusApi();
     }

@@ -14,6 +14,9 @@ public static class GatewayHosting
         var connectionString = ClusterSettings.ConnectionString(builder.Configuration);
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         builder.Services.AddSingleton<Grains.Alerts.AlertRuleStore>();
+        builder.Services.AddSingleton<Grains.Incidents.IncidentCatalog>();
+        builder.Services.AddSingleton<Grains.Incidents.IncidentKpis>();
+        builder.Services.AddSingleton<Grains.Map.GridLocator>();
         return builder;
     }
 

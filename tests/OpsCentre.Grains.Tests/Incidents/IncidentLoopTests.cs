@@ -1,0 +1,201 @@
+using OpsCentre.Grains.Alerts;
+using OpsCentre.Grains.Incidents;
+using OpsCentre.Grains.Tests.Alerts;
+using OpsCentre.Grains.Units;
+
+namespace OpsCentre.Grains.Tests.Incidents;
+
+[Collection(nameof(ClusterCollection))]
+public sealed class IncidentLoopTests(ClusterFixture fixture)
+{
+    private readonly AlertKit _kit = new(fixture);
+
+    private string GridOf(int index) => fixture.City.Workers[index].Grid;
+
+    private async Task<IIncidentGrain> ReportAsync(string grid, string category = "sanitation", string urgency = "normal")
+    {
+        var id = DistrictIds.New(grid);
+        var incident = fixture.Client.GetGrain<IIncidentGrain>(id);
+        var opened = await incident.Open(new IncidentOpening(category, urgency, "Overflowing bins by the gate", grid, null, null, "operator", "tests", fixture.GrainClock.GetUtcNow(), null));
+        Assert.Equal(IncidentStages.Reported, opened.Stage);
+        return incident;
+    }
+
+    private static IncidentCommand Command(string action, string? target = null, string actor = "operator.a", string? opId = null, int? minutes = null) =>
+        new(action, actor, opId ?? Guid.NewGuid().ToString("N"), $"note for {action}", target, null, minutes, $"hash:{action}:{target}:{minutes}");
+
+    private static async Task<IncidentView> DoAsync(IIncidentGrain incident, string action, string? target = null, int? minutes = null)
+    {
+        var result = await incident.Act(Command(action, target, minutes: minutes));
+        Assert.True(result.Outcome == IncidentActionOutcome.Done, $"{action}: {result.Outcome} {result.Reason}");
+        return result.Incident!;
+    }
+
+    private static async Task<string[]> TimelineAsync(IIncidentGrain incident) =>
+        [.. (await incident.Detail())!.Timeline.Select(t => t.Action ?? t.Type)];
+
+    [Fact]
+    public async Task TheWholeLoopWithReworkEndsClosedAndEveryStepIsInTheTimeline()
+    {
+        var incident = await ReportAsync(GridOf(50));
+        await DoAsync(incident, "accept");
+        var dispatched = await DoAsync(incident, "dispatch");
+        Assert.Equal(GridOf(50)[..12], dispatched.ResponsibleCode);
+        Assert.NotNull(dispatched.DueAt);
+        await DoAsync(incident, "start");
+        await DoAsync(incident, "feedback");
+        var rework = await DoAsync(incident, "verify-fail");
+        Assert.Equal((IncidentStages.InProgress, 1), (rework.Stage, rework.ReworkCount));
+        await DoAsync(incident, "feedback");
+        var closed = await DoAsync(incident, "verify-pass");
+        Assert.Equal(IncidentStages.Closed, closed.Stage);
+        Assert.Equal(2, closed.VerifiedCount);
+        Assert.Equal(["report", "accept", "dispatch", "start", "feedback", "verify-fail", "feedback", "verify-pass"], await TimelineAsync(incident));
+    }
+
+    [Fact]
+    public async Task CancellingExtendingAndTransferringFollowTheirOwnPaths()
+    {
+        var cancelled = await ReportAsync(GridOf(51));
+        await DoAsync(cancelled, "accept");
+        Assert.Equal(IncidentStages.Cancelled, (await DoAsync(cancelled, "cancel")).Stage);
+
+        var extended = await ReportAsync(GridOf(52));
+        await DoAsync(extended, "accept");
+        var due = (await DoAsync(extended, "dispatch")).DueAt!.Value;
+        await DoAsync(extended, "request-extension", minutes: 120);
+        Assert.Equal(IncidentActionOutcome.NotAllowed, (await extended.Act(Command("start"))).Outcome); // an extension is pending
+        var approved = await DoAsync(extended, "approve-extension");
+        Assert.Equal((due.AddMinutes(120), 1), (approved.DueAt!.Value, approved.ExtensionCount));
+        await DoAsync(extended, "request-extension");
+        Assert.Null((await DoAsync(extended, "reject-extension")).PendingExtensionMinutes);
+    }
+
+    [Fact]
+    public async Task ATransferNeedsAcceptanceAndMovesTheCasesUnitAndCounters()
+    {
+        var grid = GridOf(53);
+        var otherStreet = fixture.City.Units.First(u => u.Code.Length == 9 && u.Code.StartsWith(grid[..6], StringComparison.Ordinal) && u.Code != grid[..9]).Code;
+        var openBefore = (await fixture.Client.GetGrain<IUnitGrain>(grid).Totals()).Counters.IncidentsOpen;
+        var incident = await ReportAsync(grid);
+        await DoAsync(incident, "accept");
+        await DoAsync(incident, "dispatch");
+        Assert.Equal(openBefore + 1, (await fixture.Client.GetGrain<IUnitGrain>(grid).Totals()).Counters.IncidentsOpen);
+
+        var pending = await DoAsync(incident, "transfer", otherStreet);
+        Assert.Equal((grid, otherStreet), (pending.UnitCode, pending.PendingTransferTo));
+        var rejected = await DoAsync(incident, "reject-transfer");
+        Assert.Equal(grid, rejected.UnitCode);
+        Assert.Null(rejected.PendingTransferTo);
+
+        await DoAsync(incident, "transfer", otherStreet);
+        var moved = await DoAsync(incident, "accept-transfer");
+        Assert.Equal((otherStreet, otherStreet), (moved.UnitCode, moved.ResponsibleCode));
+        Assert.Equal(openBefore, (await fixture.Client.GetGrain<IUnitGrain>(grid).Totals()).Counters.IncidentsOpen);
+        var street = await fixture.Client.GetGrain<IUnitGrain>(otherStreet).Snapshot();
+        Assert.True(street!.Counters.IncidentsOpen >= 1);
+    }
+
+    [Fact]
+    public async Task AnActionTheStageDoesNotAllowIsRefusedAndChangesNothing()
+    {
+        var incident = await ReportAsync(GridOf(54));
+        foreach (var action in IncidentActions.All.Except(["accept", "cancel"]))
+        {
+            var result = await incident.Act(Command(action, action is "dispatch" or "transfer" ? GridOf(54)[..12] : null));
+            Assert.True(result.Outcome == IncidentActionOutcome.NotAllowed, $"{action} on a reported case: {result.Outcome}");
+        }
+
+        Assert.Equal(["report"], await TimelineAsync(incident));
+        await DoAsync(incident, "accept");
+        Assert.Equal(IncidentActionOutcome.NotAllowed, (await incident.Act(Command("accept"))).Outcome);
+        Assert.Equal(IncidentActionOutcome.NotAllowed, (await incident.Act(Command("verify-pass"))).Outcome);
+        Assert.Equal(["report", "accept"], await TimelineAsync(incident));
+    }
+
+    [Fact]
+    public async Task ARetriedActionIsAppliedOnceAndAReusedOpIdIsRefused()
+    {
+        var incident = await ReportAsync(GridOf(55));
+        var accept = Command("accept", opId: "op-accept");
+        var first = await incident.Act(accept);
+        var again = await incident.Act(accept);
+        Assert.Equal(IncidentActionOutcome.Done, first.Outcome);
+        Assert.Equal(IncidentActionOutcome.Replayed, again.Outcome);
+        Assert.Equal(first.Incident, again.Incident);
+        Assert.Equal(IncidentActionOutcome.OpIdReused, (await incident.Act(Command("dispatch", opId: "op-accept"))).Outcome);
+        Assert.Equal(["report", "accept"], await TimelineAsync(incident));
+    }
+
+    [Fact]
+    public async Task AnOverdueStageRaisesAnAlertThatEscalatesUntilSomeoneActs()
+    {
+        var grid = GridOf(56);
+        await _kit.SaveRuleAsync(new RuleDraft("t-incident-overdue", "Stage overdue", "stage-overdue", SubjectKinds.Incident, grid, AlertSeverity.Warning,
+            "{}", 0, 0, new EscalationPolicy(60), true));
+        var overdueBefore = (await fixture.Client.GetGrain<IUnitGrain>(grid).Totals()).Counters.IncidentsOverdue;
+        var incident = await ReportAsync(grid); // sanitation, normal: to be accepted within 2 hours
+        var id = incident.GetPrimaryKeyString();
+
+        fixture.GrainClock.Advance(TimeSpan.FromHours(2) - TimeSpan.FromSeconds(1));
+        await Task.Delay(300);
+        Assert.False((await incident.Detail())!.Incident.Overdue);
+        fixture.GrainClock.Advance(TimeSpan.FromSeconds(2));
+        var alert = (await _kit.WaitForAlertsAsync("t-incident-overdue", id, a => a is [{ State: AlertStates.Firing }], "overdue alert")).Single();
+        var detail = (await incident.Detail())!;
+        Assert.True(detail.Incident.Overdue);
+        Assert.Contains(detail.Timeline, t => t.Type == "incident.overdue");
+        Assert.Equal(overdueBefore + 1, (await fixture.Client.GetGrain<IUnitGrain>(grid).Totals()).Counters.IncidentsOverdue);
+
+        fixture.GrainClock.Advance(TimeSpan.FromSeconds(61));
+        await _kit.WaitForAlertsAsync("t-incident-overdue", id, a => a[0].ResponsibleUnitCode == grid[..12], "escalated to the community");
+        fixture.GrainClock.Advance(TimeSpan.FromSeconds(61));
+        await _kit.WaitForAlertsAsync("t-incident-overdue", id, a => a[0].ResponsibleUnitCode == grid[..9], "escalated to the street");
+
+        // Someone acts: the stage moves on, its new deadline is ahead, the alert resolves and escalation stops.
+        var accepted = await DoAsync(incident, "accept");
+        Assert.False(accepted.Overdue);
+        await _kit.WaitForAlertsAsync("t-incident-overdue", id, a => a is [{ State: AlertStates.Resolved }], "resolved once the case moved");
+        Assert.Equal(overdueBefore, (await fixture.Client.GetGrain<IUnitGrain>(grid).Totals()).Counters.IncidentsOverdue);
+        Assert.Equal(alert.Id, (await _kit.AlertsAsync("t-incident-overdue", id)).Single().Id);
+    }
+
+    [Fact]
+    public async Task ACasesHistorySurvivesARestartOfEverySilo()
+    {
+        var incident = await ReportAsync(GridOf(57), "public-safety", "urgent");
+        await DoAsync(incident, "accept");
+        await DoAsync(incident, "dispatch");
+        var before = (await incident.Detail())!;
+
+        foreach (var silo in fixture.Cluster.Silos.ToList())
+        {
+            await fixture.Cluster.RestartSiloAsync(silo);
+        }
+
+        await fixture.Cluster.WaitForLivenessToStabilizeAsync();
+        var after = await OpsCentre.Testing.Eventually.HoldsAsync(async () =>
+        {
+            try
+            {
+                return await incident.Detail();
+            }
+            catch (Orleans.Runtime.OrleansException)
+            {
+                return null;
+            }
+        }, d => d is not null, TimeSpan.FromSeconds(30), "the case answers after the restart");
+        Assert.Equal(before.Incident, after!.Incident);
+        Assert.Equal(before.Timeline, after.Timeline);
+        Assert.Equal(IncidentStages.InProgress, (await DoAsync(incident, "start")).Stage);
+    }
+
+    [Fact]
+    public async Task DeadlinesInWholeDaysEndAtMidnightInShanghai()
+    {
+        var reported = new DateTimeOffset(2026, 11, 29, 15, 30, 0, TimeSpan.Zero); // 23:30 on the 29th in Shanghai
+        Assert.Equal(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.FromHours(8)), IncidentDeadlines.Add(reported, "P1D"));
+        Assert.Equal(reported.AddHours(2), IncidentDeadlines.Add(reported, "PT2H"));
+        Assert.False(IncidentDeadlines.IsValid("two days"));
+    }
+}
