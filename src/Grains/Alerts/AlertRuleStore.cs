@@ -112,7 +112,7 @@ public sealed class AlertRuleStore(NpgsqlDataSource db)
     {
         await using var command = db.CreateCommand(
             $"SELECT {SilenceColumns} FROM alert_silence WHERE coalesce(ended_early_at, ends_at) > @since AND unit_scope LIKE @prefix ORDER BY starts_at, id");
-        command.Parameters.AddWithValue("since", since);
+        command.Parameters.AddWithValue("since", since.ToUniversalTime());
         command.Parameters.AddWithValue("prefix", unitPrefix + "%");
         return await ReadSilencesAsync(command, cancellationToken);
     }
@@ -142,8 +142,8 @@ public sealed class AlertRuleStore(NpgsqlDataSource db)
         command.Parameters.AddWithValue("id", Guid.NewGuid());
         command.Parameters.AddWithValue("scope", unitScope);
         command.Parameters.AddWithValue("rule", (object?)ruleId ?? DBNull.Value);
-        command.Parameters.AddWithValue("starts", startsAt);
-        command.Parameters.AddWithValue("ends", endsAt);
+        command.Parameters.AddWithValue("starts", startsAt.ToUniversalTime());
+        command.Parameters.AddWithValue("ends", endsAt.ToUniversalTime());
         command.Parameters.AddWithValue("reason", reason);
         command.Parameters.AddWithValue("by", createdBy);
         command.Parameters.AddWithValue("op", opId);
@@ -164,7 +164,7 @@ public sealed class AlertRuleStore(NpgsqlDataSource db)
             "UPDATE alert_silence SET ended_early_at = @at, ended_by = @by WHERE id = @id AND coalesce(ended_early_at, ends_at) > @at");
         command.Parameters.AddWithValue("id", id);
         command.Parameters.AddWithValue("by", endedBy);
-        command.Parameters.AddWithValue("at", at);
+        command.Parameters.AddWithValue("at", at.ToUniversalTime());
         await command.ExecuteNonQueryAsync(cancellationToken);
         return await FindSilenceAsync(id, cancellationToken);
     }

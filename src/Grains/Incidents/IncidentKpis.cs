@@ -88,7 +88,8 @@ public sealed class IncidentKpis(NpgsqlDataSource db)
     private static void Bind(NpgsqlCommand command, string code, DateTimeOffset from, DateTimeOffset to)
     {
         command.Parameters.AddWithValue("code", code);
-        command.Parameters.AddWithValue("from", from);
-        command.Parameters.AddWithValue("to", to);
+        // Npgsql writes timestamptz only from UTC values; callers may pass any offset.
+        command.Parameters.AddWithValue("from", from.ToUniversalTime());
+        command.Parameters.AddWithValue("to", to.ToUniversalTime());
     }
 }

@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using OpsCentre.Integration.Tests.Screens;
+
+namespace OpsCentre.Integration.Tests.Incidents;
+
+/// <summary>The closed loop through the real gateway and silo: the HTTP API, a subscribed screen, the KPIs and a worker's device.</summary>
+[Collection(nameof(SystemCollection))]
+public sealed class IncidentsApiTests(SystemFixture system)
+{
+    private HttpClient Http => system.Http;
+
+    private async Task<string> TokenAsync(string username) => (await Api.SignInAsync(Http, username)).AccessToken;
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, string token, object? body = null)
+    {
+        using var response = await Http.SendAsync(Api.Authorized(method, path, token, body));
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
+    }
+
+    private async Task<JsonElement> ActAsync(string token, string id, string action, object? extra = null, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        var body = new Dictionary<string, object?> { ["opId"] = $"{action}-{Guid.NewGuid():N}", ["action"] = action, ["note"] = "by the test" };
+        foreach (var property in extra?.GetType().GetProperties() ?? [])
+        {
+            body[property.Name] = property.GetValue(extra);
+        }
+
+        var (status, answer) = await SendAsync(HttpMethod.Post, $"/api/v1/incidents/{id}/actions", token, body);
+        Assert.True(status == expected, $"{action}: {status} {answer}");
+        return answer;
+    }
+
+    [Fact]
+    public async Task ACaseReportedThroughTheApiMovesThroughTheLoopItsEventsReachAScreenAndTheKpisAgree()
+    {
+        var token = await TokenAsync("jinjiang.operator");
+        var grid = system.City.Units.First(u => u.Code.Length == 15 && u.Code.StartsWith("510104003", StringComparison.Ordinal)).Code;
+        var street = grid[..9];
+        var kpisBefore = (await SendAsync(HttpMethod.Get, $"/api/v1/kpis?unit={street}", token)).Body;
+        await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, token);
+        await screen.SubscribeAsync(street);
+
+        var report = new { opId = "report-1", category = "sanitation", urgency = "normal", description = "垃圾桶满溢", gridCode = grid };
+        var (created, answer) = await SendAsync(HttpMethod.Post, "/api/v1/incidents", token, report);
+        Assert.Equal(HttpStatusCode.Created, created);
+        var id = answer.GetProperty("id").GetString()!;
+        Assert.Equal((grid, "reported"), (answer.GetProperty("unitCode").GetString(), answer.GetProperty("stage").GetString()));
+        Assert.True(answer.GetProperty("deadline").GetDateTimeOffset() > DateTimeOffset.UtcNow);
+
+        // The same opId again: the original answer. With another body: 422.
+        var (again, same) = await SendAsync(HttpMethod.Post, "/api/v1/incidents", token, report);
+        Assert.Equal((HttpStatusCode.Created, id), (again, same.GetProperty("id").GetString()));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await SendAsync(HttpMethod.Post, "/api/v1/incidents", token, report with { description = "别的" })).Status);
+
+        await ActAsync(token, id, "start", expected: HttpStatusCode.Conflict);
+        foreach (var action in new[] { "accept", "dispatch", "start", "feedback", "verify-fail", "feedback", "verify-pass" })
+        {
+            await ActAsync(token, id, action);
+        }
+
+        var events = await screen.ReceiveAsync(8);
+        Assert.Equal(["incident.reported", .. Enumerable.Repeat("incident.stage-changed", 7)], events.Select(e => e.Type));
+        Assert.All(events, e => Assert.Equal(id, e.Data.GetProperty("id").GetString()));
+        Assert.Equal("closed", events[^1].Data.GetProperty("stage").GetString());
+
+        var (_, detail) = await SendAsync(HttpMethod.Get, $"/api/v1/incidents/{id}", token);
+        Assert.Equal(8, detail.GetProperty("timeline").GetArrayLength());
+        Assert.Equal(1, detail.GetProperty("incident").GetProperty("reworkCount").GetInt32());
+
+        var kpis = (await SendAsync(HttpMethod.Get, $"/api/v1/kpis?unit={street}", token)).Body;
+        Assert.Equal(kpisBefore.GetProperty("count").GetInt64() + 1, kpis.GetProperty("count").GetInt64());
+        var (listed, page) = await SendAsync(HttpMethod.Get, $"/api/v1/incidents?unit={street}&stage=closed", token);
+        Assert.Equal(HttpStatusCode.OK, listed);
+        Assert.Contains(page.GetProperty("items").EnumerateArray(), i => i.GetProperty("id").GetString() == id);
+    }
+
+    [Fact]
+    public async Task CommunityStaffGet404ForAnotherCommunitysCase()
+    {
+        var token = await TokenAsync("jinjiang.operator");
+        var otherCommunity = system.City.Units.First(u => u.Code.Length == 15 && u.Code.StartsWith("510104001", StringComparison.Ordinal) && !u.Code.StartsWith("510104001001", StringComparison.Ordinal)).Code;
+        var (_, answer) = await SendAsync(HttpMethod.Post, "/api/v1/incidents", token, new { opId = "report-2", category = "facilities", urgency = "urgent", description = "路灯损坏", gridCode = otherCommunity });
+        var id = answer.GetProperty("id").GetString()!;
+
+        var staff = await TokenAsync("jinjiang.community.staff");   // 510104001001
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, $"/api/v1/incidents/{id}", staff)).Status);
+        await ActAsync(staff, id, "accept", expected: HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/v1/incidents/{id}", await TokenAsync("jinjiang.street.operator"))).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Post, "/api/v1/incidents", await TokenAsync("city.auditor"),
+            new { opId = "a", category = "facilities", urgency = "normal", description = "x", gridCode = otherCommunity })).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Post, "/api/v1/incidents", token,
+            new { opId = "b", category = "weather", urgency = "soon", description = "", lat = 95.0, lon = 104.0 })).Status);
+    }
+
+    [Fact]
+    public async Task ACaseDispatchedToAWorkerIsOnTheirDeviceAndTheyFeedBackFromIt()
+    {
+        var token = await TokenAsync("jinjiang.operator");
+        var worker = system.City.Workers.Where(w => w.Grid.StartsWith("510104002", StringComparison.Ordinal)).Last();
+        using var provisioned = await Http.SendAsync(Api.Authorized(HttpMethod.Post, "/api/v1/devices", token, new { kind = "worker-phone", boundTo = worker.Id }));
+        var key = (await provisioned.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        var (_, answer) = await SendAsync(HttpMethod.Post, "/api/v1/incidents", token, new { opId = "report-3", category = "property-complaint", urgency = "normal", description = "电梯故障", lat = worker.Lat, lon = worker.Lon });
+        var id = answer.GetProperty("id").GetString()!;
+        Assert.Equal(worker.Grid, answer.GetProperty("unitCode").GetString());
+        await ActAsync(token, id, "accept");
+        await ActAsync(token, id, "dispatch", new { unitCode = worker.Grid, workerId = worker.Id });
+
+        async Task<JsonElement> DeviceAsync(HttpMethod method, string path, object? body = null)
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+            request.Headers.Add("X-Device-Key", key);
+            using var response = await Http.SendAsync(request);
+            Assert.True(response.IsSuccessStatusCode, $"{path}: {response.StatusCode}");
+            return await response.Content.ReadFromJsonAsync<JsonElement>();
+        }
+
+        var tasks = await DeviceAsync(HttpMethod.Get, "/api/v1/device/tasks");
+        Assert.Contains(tasks.GetProperty("items").EnumerateArray(), t => t.GetProperty("id").GetString() == id && t.GetProperty("kind").GetString() == "incident");
+        await DeviceAsync(HttpMethod.Post, $"/api/v1/device/incidents/{id}/actions", new { opId = "d1", action = "start" });
+        var handled = await DeviceAsync(HttpMethod.Post, $"/api/v1/device/incidents/{id}/actions", new { opId = "d2", action = "feedback", note = "已修复" });
+        Assert.Equal("handled", handled.GetProperty("stage").GetString());
+        Assert.DoesNotContain((await DeviceAsync(HttpMethod.Get, "/api/v1/device/tasks")).GetProperty("items").EnumerateArray(), t => t.GetProperty("id").GetString() == id);
+        var kpis = (await SendAsync(HttpMethod.Get, $"/api/v1/kpis?worker={worker.Id}", token)).Body;
+        Assert.Equal(1, kpis.GetProperty("count").GetInt64());
+        Assert.Equal(JsonValueKind.Null, kpis.GetProperty("onTimeClosureRate").ValueKind);   // nothing closed yet: no denominator
+        Assert.Equal(0, kpis.GetProperty("closureRate").GetDouble());
+    }
+}
