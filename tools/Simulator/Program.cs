@@ -25,6 +25,15 @@ var random = new Random(42);
 var workers = devices.Select(d => new SimulatedWorker(d.WorkerId, d.DeviceId, d.Key, d.Lat, d.Lon, new Random(random.Next()))).ToList();
 Say($"driving {workers.Count} worker devices at {(options.Rate > 0 ? $"{options.Rate} statuses/s" : "full speed")}, {options.BatchSize} per request");
 
+using var stopCases = new CancellationTokenSource();
+var caseFlow = options.CasesPerMinute > 0
+    ? new CaseFlow(http, SignInAsync, devices, options.CasesPerMinute, Say).RunAsync(stopCases.Token).ContinueWith(_ => { }, TaskScheduler.Default)
+    : Task.CompletedTask;
+if (options.CasesPerMinute > 0)
+{
+    Say($"and a flow of about {options.CasesPerMinute} cases per minute by day through the closed loop");
+}
+
 var counts = new Dictionary<string, long> { ["applied"] = 0, ["duplicate"] = 0, ["stale"] = 0, ["rejected"] = 0, ["error"] = 0 };
 using var gate = new SemaphoreSlim(options.Concurrency);
 var sent = 0L;
@@ -70,6 +79,8 @@ for (var turn = 0L; options.Duration is null || started.Elapsed < options.Durati
 }
 
 await Task.WhenAll(inFlight);
+await stopCases.CancelAsync();
+await caseFlow;
 Say($"done: {sent:N0} statuses in {started.Elapsed.TotalSeconds:F1} s ({sent / started.Elapsed.TotalSeconds:N0}/s): {string.Join(", ", counts.Select(c => $"{c.Key} {c.Value:N0}"))}");
 return 0;
 

@@ -29,8 +29,8 @@ public sealed class DistrictEventLogTests(ClusterFixture fixture)
         var log = fixture.Client.GetGrain<IDistrictEventLogGrain>(District);
         EventDraft[] drafts =
         [
-            new(District + "001", "incident.reported", "worker-7", DateTimeOffset.UtcNow, """{"id":"case-1"}"""),
-            new(District + "001002", "incident.stage-changed", "worker-7", DateTimeOffset.UtcNow, """{"id":"case-1","stage":"accepted"}"""),
+            new(District + "001", "probe.reported", "worker-7", DateTimeOffset.UtcNow, """{"id":"case-1"}"""),
+            new(District + "001002", "probe.stage-changed", "worker-7", DateTimeOffset.UtcNow, """{"id":"case-1","stage":"accepted"}"""),
         ];
 
         var first = await log.Append("device-7", "op-42", drafts);

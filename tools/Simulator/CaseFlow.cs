@@ -1,0 +1,132 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace OpsCentre.Simulator;
+
+/// <summary>
+/// A flow of cases through the closed loop, so the demo's lists, counters and KPIs mean something:
+/// an operator reports cases where workers are (more by day than by night, Asia/Shanghai), accepts and
+/// dispatches them to the worker, the worker starts and feeds back from the phone, the operator
+/// verifies — about one in seven fails verification once (rework), about one in ten is left lying
+/// at some stage and goes overdue. Steps come seconds to minutes apart.
+/// </summary>
+public sealed class CaseFlow(HttpClient http, Func<Task<string>> signIn, IReadOnlyList<(string WorkerId, string DeviceId, string Key, double Lat, double Lon)> devices, double casesPerMinute, Action<string> say)
+{
+    private static readonly (string Code, int Weight)[] Categories =
+        [("sanitation", 35), ("facilities", 25), ("property-complaint", 15), ("dispute-mediation", 10), ("public-safety", 8), ("migrant-registration", 7)];
+
+    private static readonly string[] Descriptions = ["垃圾堆放", "路灯不亮", "井盖缺失", "楼道堆物", "邻里噪音纠纷", "电梯停运", "占道经营", "流动人口未登记"];
+
+    private readonly Random _random = new(7);
+    private string _token = "";
+    private long _reported, _closed, _failed;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        _token = await signIn();
+        var lives = new List<Task>();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var hour = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai")).Hour;
+            var rhythm = hour is >= 8 and < 20 ? 1.0 : 0.3;
+            await Task.Delay(TimeSpan.FromMinutes(1 / (casesPerMinute * rhythm) * (0.5 + _random.NextDouble())), cancellationToken);
+            lives.RemoveAll(t => t.IsCompleted);
+            lives.Add(LiveOneCaseAsync(devices[_random.Next(devices.Count)], _random.Next(), cancellationToken));
+            if (_reported % 20 == 0)
+            {
+                say($"cases: {_reported} reported, {_closed} closed, {_failed} failed requests, {lives.Count} in flight");
+            }
+        }
+    }
+
+    private async Task LiveOneCaseAsync((string WorkerId, string DeviceId, string Key, double Lat, double Lon) worker, int seed, CancellationToken ct)
+    {
+        var random = new Random(seed);
+        try
+        {
+            var total = Categories.Sum(c => c.Weight);
+            var pick = random.Next(total);
+            var category = Categories.First(c => (pick -= c.Weight) < 0).Code;
+            var report = await OperatorAsync(HttpMethod.Post, "/api/v1/incidents", new
+            {
+                opId = Guid.NewGuid().ToString("N"), category, urgency = random.NextDouble() < 0.15 ? "urgent" : "normal",
+                description = Descriptions[random.Next(Descriptions.Length)], lat = worker.Lat, lon = worker.Lon,
+            }, ct);
+            Interlocked.Increment(ref _reported);
+            var id = report.GetProperty("id").GetString()!;
+            var unitCode = report.GetProperty("unitCode").GetString()!;
+            var abandonAt = random.NextDouble() < 0.1 ? random.Next(1, 5) : int.MaxValue;
+            async Task<bool> StepAsync(int step, Func<Task> act)
+            {
+                if (step >= abandonAt)
+                {
+                    return false;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(5 + random.Next(60)), ct);
+                await act();
+                return true;
+            }
+
+            _ = await StepAsync(1, () => ActAsync(id, new { action = "accept" }, ct))
+                && await StepAsync(2, () => ActAsync(id, new { action = "dispatch", unitCode, workerId = worker.WorkerId }, ct))
+                && await StepAsync(3, () => DeviceActAsync(worker.Key, id, "start", ct))
+                && await StepAsync(4, () => DeviceActAsync(worker.Key, id, "feedback", ct))
+                && (random.NextDouble() >= 0.15 || (await StepAsync(5, () => ActAsync(id, new { action = "verify-fail" }, ct))
+                                                    && await StepAsync(6, () => DeviceActAsync(worker.Key, id, "feedback", ct))))
+                && await StepAsync(7, () => ActAsync(id, new { action = "verify-pass" }, ct));
+            if (abandonAt == int.MaxValue)
+            {
+                Interlocked.Increment(ref _closed);
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            Interlocked.Increment(ref _failed);
+        }
+    }
+
+    private Task ActAsync(string id, object action, CancellationToken ct)
+    {
+        var body = JsonSerializer.SerializeToElement(action, JsonSerializerOptions.Web);
+        var withOpId = new Dictionary<string, object?> { ["opId"] = Guid.NewGuid().ToString("N"), ["note"] = "模拟处置" };
+        foreach (var property in body.EnumerateObject())
+        {
+            withOpId[property.Name] = property.Value;
+        }
+
+        return OperatorAsync(HttpMethod.Post, $"/api/v1/incidents/{id}/actions", withOpId, ct);
+    }
+
+    private async Task DeviceActAsync(string key, string id, string action, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/device/incidents/{id}/actions")
+        {
+            Content = JsonContent.Create(new { opId = Guid.NewGuid().ToString("N"), action, note = "现场已处理" }),
+        };
+        request.Headers.Add("X-Device-Key", key);
+        using var response = await http.SendAsync(request, ct);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>An operator's call; signs in again when the access token has expired.</summary>
+    private async Task<JsonElement> OperatorAsync(HttpMethod method, string path, object body, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+            using var response = await http.SendAsync(request, ct);
+            if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 0)
+            {
+                _token = await signIn();
+                continue;
+            }
+
+            response.EnsureSuccessStatusCode();
+            return await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        }
+    }
+}
