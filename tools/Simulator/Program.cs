@@ -22,7 +22,8 @@ var token = await SignInAsync();
 var roster = await RosterAsync();
 var devices = await DevicesAsync(roster);
 var random = new Random(42);
-var workers = devices.Select(d => new SimulatedWorker(d.WorkerId, d.DeviceId, d.Key, d.Lat, d.Lon, new Random(random.Next()))).ToList();
+var firstSeq = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+var workers = devices.Select(d => new SimulatedWorker(d.WorkerId, d.DeviceId, d.Key, d.Lat, d.Lon, new Random(random.Next()), firstSeq)).ToList();
 Say($"driving {workers.Count} worker devices at {(options.Rate > 0 ? $"{options.Rate} statuses/s" : "full speed")}, {options.BatchSize} per request");
 
 using var stopCases = new CancellationTokenSource();
@@ -145,17 +146,38 @@ async Task<string> SignInAsync()
     }
 }
 
+// A system that has just started may be busy for a minute (every silent device's reminder fires at once
+// after a long stop); the simulator waits for it rather than giving up.
+async Task<T> PatientlyAsync<T>(Func<Task<T>> call)
+{
+    for (var attempt = 1; ; attempt++)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && attempt < 20)
+        {
+            Say($"the gateway is busy ({ex.Message}); retrying");
+            await Task.Delay(3000);
+        }
+    }
+}
+
 async Task<List<(string Id, double Lat, double Lon)>> RosterAsync()
 {
     var workers = new List<(string, double, double)>();
     string? after = null;
     do
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/workers?unit=5101&limit=1000{(after is null ? "" : "&after=" + after)}");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await http.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        var page = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var page = await PatientlyAsync(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/workers?unit=5101&limit=1000{(after is null ? "" : "&after=" + after)}");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            return await response.Content.ReadFromJsonAsync<JsonElement>();
+        });
         foreach (var item in page.GetProperty("items").EnumerateArray())
         {
             workers.Add((item.GetProperty("id").GetString()!, item.GetProperty("lat").GetDouble(), item.GetProperty("lon").GetDouble()));
@@ -187,7 +209,7 @@ async Task<List<(string WorkerId, string DeviceId, string Key, double Lat, doubl
 
         foreach (var chunk in missing.Chunk(16))
         {
-            var provisioned = await Task.WhenAll(chunk.Select(async w =>
+            var provisioned = await Task.WhenAll(chunk.Select(w => PatientlyAsync(async () =>
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/devices") { Content = JsonContent.Create(new { kind = "worker-phone", boundTo = w.Id }) };
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -195,7 +217,7 @@ async Task<List<(string WorkerId, string DeviceId, string Key, double Lat, doubl
                 response.EnsureSuccessStatusCode();
                 var body = await response.Content.ReadFromJsonAsync<JsonElement>();
                 return (w.Id, DeviceId: body.GetProperty("deviceId").GetString()!, Key: body.GetProperty("key").GetString()!);
-            }));
+            })));
             foreach (var (workerId, deviceId, key) in provisioned)
             {
                 known[workerId] = (deviceId, key);

@@ -5,7 +5,9 @@ namespace OpsCentre.Simulator;
 /// drains and recharges the battery, and now and then loses signal — queuing statuses that are
 /// replayed as one batch when the signal returns (the 人+互联网 field reality).
 /// </summary>
-public sealed class SimulatedWorker(string workerId, string deviceId, string key, double homeLat, double homeLon, Random random)
+/// <param name="firstSeq">Where this run's sequence numbers start: the start time in milliseconds, so a
+/// device's seq (and op ids) keep growing across runs of the simulator and nothing is taken for a retry.</param>
+public sealed class SimulatedWorker(string workerId, string deviceId, string key, double homeLat, double homeLon, Random random, long firstSeq)
 {
     private readonly List<object> _queued = [];
     private readonly (double Lat, double Lon) _home = (homeLat, homeLon);
@@ -19,7 +21,7 @@ public sealed class SimulatedWorker(string workerId, string deviceId, string key
 
     public string Key { get; } = key;
 
-    public long Seq { get; private set; }
+    public long Seq { get; private set; } = firstSeq;
 
     /// <summary>The next statuses to send now: none while without signal, the queued ones on return.</summary>
     public List<object> Next(DateTimeOffset now)
