@@ -45,6 +45,7 @@ public sealed class SystemFixture : IAsyncLifetime
             City = await CityGen.CityLoader.GenerateAndLoadAsync(dataSource, CityGen.CitySize.Tiny, seed: 3);
             await CityGen.DemoAlertRules.EnsureAsync(new Grains.Alerts.AlertRuleStore(dataSource));
             await CityGen.DemoIncidentCatalog.EnsureAsync(new Grains.Incidents.IncidentCatalog(dataSource), [("510104", "锦江区"), ("510105", "青羊区")]);
+            await operators.UpsertAsync(CityGen.DemoIncidentCatalog.DepartmentStaff, Password);
             await operators.UpsertAsync(new OperatorAccount(SecondStreetOperator, "锦江区第二街道", "operator", SecondStreet, Disabled: false), Password);
         }
 

@@ -35,6 +35,10 @@ public static class DemoIncidentCatalog
         ("CG", "城市管理局"), ("GA", "公安分局"), ("MZ", "民政局"), ("ZJ", "住房和城乡建设局"), ("SJ", "市场监督管理局"),
     ];
 
+    /// <summary>A demo user of 锦江区's city management bureau (role <c>department</c>), beside the contract's demo operators.</summary>
+    public static OpsCentre.Database.Operators.OperatorAccount DepartmentStaff { get; } =
+        new("jinjiang.cg.staff", "锦江区城市管理局", "department", "510104", Disabled: false, DepartmentCode: "510104-CG");
+
     public static IEnumerable<Department> DepartmentsOf(string districtCode, string districtName) =>
         DepartmentKinds.Select(d => new Department($"{districtCode}-{d.Code}", districtName + d.Name, districtCode));
 

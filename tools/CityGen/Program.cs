@@ -80,6 +80,12 @@ async Task<int> EnsureRulesAsync()
     var districts = await new MapStore(dataSource).ChildrenAsync("5101");
     await DemoIncidentCatalog.EnsureAsync(new OpsCentre.Grains.Incidents.IncidentCatalog(dataSource), districts.Select(d => (d.Code, d.Name)));
     Say($"case categories ({DemoIncidentCatalog.Categories.Count}) and departments of {districts.Count} districts ready");
+    if (districts.Any(d => d.Code == "510104"))
+    {
+        var password = Environment.GetEnvironmentVariable("OPSCENTRE_DEMO_PASSWORD") is { Length: > 0 } p ? p : OpsCentre.Database.Operators.DemoOperators.DefaultPassword;
+        await new OpsCentre.Database.Operators.OperatorStore(dataSource).UpsertAsync(DemoIncidentCatalog.DepartmentStaff, password);
+        Say($"department staff ready: {DemoIncidentCatalog.DepartmentStaff.Username} ({DemoIncidentCatalog.DepartmentStaff.DepartmentCode})");
+    }
     return 0;
 }
 

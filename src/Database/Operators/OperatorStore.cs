@@ -13,11 +13,12 @@ public sealed class OperatorStore(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand(
             """
-            INSERT INTO operator_account (username, display_name, password_hash, role, unit_code, disabled)
-            VALUES (@u, @n, @h, @r, @c, @d)
+            INSERT INTO operator_account (username, display_name, password_hash, role, unit_code, disabled, department_code)
+            VALUES (@u, @n, @h, @r, @c, @d, @dep)
             ON CONFLICT (username) DO UPDATE
             SET display_name = excluded.display_name, password_hash = excluded.password_hash,
-                role = excluded.role, unit_code = excluded.unit_code, disabled = excluded.disabled
+                role = excluded.role, unit_code = excluded.unit_code, disabled = excluded.disabled,
+                department_code = excluded.department_code
             """);
         command.Parameters.AddWithValue("u", account.Username);
         command.Parameters.AddWithValue("n", account.DisplayName);
@@ -25,6 +26,7 @@ public sealed class OperatorStore(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue("r", account.Role);
         command.Parameters.AddWithValue("c", account.UnitCode);
         command.Parameters.AddWithValue("d", account.Disabled);
+        command.Parameters.AddWithValue("dep", (object?)account.DepartmentCode ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -62,7 +64,7 @@ public sealed class OperatorStore(NpgsqlDataSource dataSource)
     private async Task<(OperatorAccount Account, string Hash)?> FindWithHashAsync(string username, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT username, display_name, role, unit_code, disabled, password_hash FROM operator_account WHERE username = @u");
+            "SELECT username, display_name, role, unit_code, disabled, password_hash, department_code FROM operator_account WHERE username = @u");
         command.Parameters.AddWithValue("u", username);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
@@ -70,6 +72,7 @@ public sealed class OperatorStore(NpgsqlDataSource dataSource)
             return null;
         }
 
-        return (new OperatorAccount(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4)), reader.GetString(5));
+        return (new OperatorAccount(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4),
+            reader.IsDBNull(6) ? null : reader.GetString(6)), reader.GetString(5));
     }
 }

@@ -12,6 +12,11 @@ public static class OpsClaims
     /// <summary>The caller's unit code; the caller may see that unit and everything below it. Not named <c>scope</c>, which OAuth uses.</summary>
     public const string UnitCode = "unit_code";
 
+    /// <summary>Department staff's department code; they see the cases dispatched or transferred to it.</summary>
+    public const string Department = "department_code";
+
+    public static string? DepartmentOf(this ClaimsPrincipal user) => user.FindFirst(Department)?.Value;
+
     /// <summary>Set on device principals (X-Device-Key).</summary>
     public const string DeviceId = "device_id";
 

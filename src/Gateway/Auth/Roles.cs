@@ -35,17 +35,20 @@ public static class Roles
     public const string Corrections = "corrections";
     public const string Auditor = "auditor";
 
-    public static IReadOnlyList<string> All { get; } = [Admin, Operator, Staff, Worker, Corrections, Auditor];
+    /// <summary>Staff of a department (职能部门); scoped to their district's units for reading, to their department's cases for acting.</summary>
+    public const string Department = "department";
+
+    public static IReadOnlyList<string> All { get; } = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department];
 
     private static readonly Dictionary<Permission, string[]> Grants = new()
     {
-        [Permission.ViewUnits] = [Admin, Operator, Staff, Worker, Corrections, Auditor],
+        [Permission.ViewUnits] = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department],
         [Permission.ManageDevices] = [Admin, Operator],
         [Permission.AppendEvents] = [Admin],
         [Permission.HandleAlerts] = [Admin, Operator, Staff, Worker, Corrections],
         [Permission.ManageAlertRules] = [Admin, Operator],
         [Permission.ReportIncidents] = [Admin, Operator, Staff, Worker],
-        [Permission.HandleIncidents] = [Admin, Operator, Staff, Worker],
+        [Permission.HandleIncidents] = [Admin, Operator, Staff, Worker, Department],
     };
 
     public static bool Allows(string? role, Permission permission) => role is not null && Grants[permission].Contains(role);

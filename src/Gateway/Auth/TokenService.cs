@@ -81,6 +81,7 @@ public sealed class TokenService(IOptions<AuthOptions> options, OperatorStore op
                 new Claim(OpsClaims.Name, account.DisplayName),
                 new Claim(OpsClaims.Role, account.Role),
                 new Claim(OpsClaims.UnitCode, account.UnitCode),
+                .. account.DepartmentCode is { } department ? [new Claim(OpsClaims.Department, department)] : Array.Empty<Claim>(),
             ]),
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(_options.SigningKeyBytes()), SecurityAlgorithms.HmacSha256),
         });

@@ -179,6 +179,7 @@ public static class IncidentsApi
             FROM incident
             WHERE unit_code LIKE @prefix AND (@stage::text IS NULL OR stage = @stage) AND (@category::text IS NULL OR category = @category)
               AND (@overdue::boolean IS NULL OR overdue = @overdue) AND (@after::text IS NULL OR id < @after)
+              AND (@department::text IS NULL OR responsible_code = @department)
             ORDER BY id DESC LIMIT @take
             """);
         command.Parameters.AddWithValue("prefix", unit + "%");
@@ -186,6 +187,7 @@ public static class IncidentsApi
         command.Parameters.AddWithValue("category", (object?)category ?? DBNull.Value);
         command.Parameters.AddWithValue("overdue", (object?)overdue ?? DBNull.Value);
         command.Parameters.AddWithValue("after", (object?)after ?? DBNull.Value);
+        command.Parameters.AddWithValue("department", (object?)context.User.DepartmentOf() ?? DBNull.Value);
         command.Parameters.AddWithValue("take", take + 1);
         var rows = new List<IncidentItem>();
         await using (var reader = await command.ExecuteReaderAsync(ct))
@@ -305,9 +307,13 @@ public static class IncidentsApi
     private static async Task<IncidentDetail?> FindAsync(string id, IClusterClient cluster) =>
         DistrictIds.IsValid(id) ? await cluster.GetGrain<IIncidentGrain>(id).Detail() : null;
 
-    /// <summary>A case is visible within its own unit, and to the unit it is dispatched or being transferred to.</summary>
-    private static bool MaySee(ClaimsPrincipal user, IncidentView incident) =>
-        new[] { incident.UnitCode, incident.ResponsibleCode, incident.PendingTransferTo }
+    /// <summary>
+    /// A case is visible within its own unit, and to the unit it is dispatched or being transferred to;
+    /// department staff see only the cases their department is responsible for or asked to take over.
+    /// </summary>
+    private static bool MaySee(ClaimsPrincipal user, IncidentView incident) => user.DepartmentOf() is { } department
+        ? incident.ResponsibleCode == department || incident.PendingTransferTo == department
+        : new[] { incident.UnitCode, incident.ResponsibleCode, incident.PendingTransferTo }
             .Any(code => code is not null && UnitCode.IsWithin(ScopeUnitOf(code), user.UnitCodeOf()));
 
     /// <summary>The unit whose scope covers a unit or department code (a department belongs to its district).</summary>

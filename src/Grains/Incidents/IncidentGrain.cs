@@ -184,6 +184,13 @@ public sealed class IncidentGrain(
 
         await ReportToUnitAsync();
         PublishLive();
+        var kpiFeed = GrainFactory.GetGrain<IKpiFeedGrain>(_district);
+        await kpiFeed.Touch(_case!.UnitCode);
+        if (before is not null && before.UnitCode != _case.UnitCode)
+        {
+            await kpiFeed.Touch(before.UnitCode);
+        }
+
         await EvaluateRulesAsync(clock.GetUtcNow());
         await ArmWakeUpAsync();
     }

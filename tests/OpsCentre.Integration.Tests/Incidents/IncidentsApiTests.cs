@@ -72,6 +72,11 @@ public sealed class IncidentsApiTests(SystemFixture system)
 
         var kpis = (await SendAsync(HttpMethod.Get, $"/api/v1/kpis?unit={street}", token)).Body;
         Assert.Equal(kpisBefore.GetProperty("count").GetInt64() + 1, kpis.GetProperty("count").GetInt64());
+
+        // The street's KPI tile on the screen catches up within a few seconds.
+        var tile = await screen.LiveItemAsync(i => i.GetProperty("kind").GetString() == "kpi" && i.GetProperty("id").GetString() == street
+            && i.GetProperty("count").GetInt64() == kpis.GetProperty("count").GetInt64() && i.GetProperty("closureRate").ValueKind == JsonValueKind.Number);
+        Assert.Equal(kpis.GetProperty("closureRate").GetDouble(), tile.GetProperty("closureRate").GetDouble());
         var (listed, page) = await SendAsync(HttpMethod.Get, $"/api/v1/incidents?unit={street}&stage=closed", token);
         Assert.Equal(HttpStatusCode.OK, listed);
         Assert.Contains(page.GetProperty("items").EnumerateArray(), i => i.GetProperty("id").GetString() == id);
@@ -127,5 +132,36 @@ public sealed class IncidentsApiTests(SystemFixture system)
         Assert.Equal(1, kpis.GetProperty("count").GetInt64());
         Assert.Equal(JsonValueKind.Null, kpis.GetProperty("onTimeClosureRate").ValueKind);   // nothing closed yet: no denominator
         Assert.Equal(0, kpis.GetProperty("closureRate").GetDouble());
+    }
+    [Fact]
+    public async Task DepartmentStaffSeeAndHandleOnlyTheCasesDispatchedToTheirDepartment()
+    {
+        var token = await TokenAsync("jinjiang.operator");
+        var grid = system.City.Units.First(u => u.Code.Length == 15 && u.Code.StartsWith("510104002", StringComparison.Ordinal)).Code;
+        async Task<string> CaseAsync(string opId)
+        {
+            var (_, answer) = await SendAsync(HttpMethod.Post, "/api/v1/incidents", token, new { opId, category = "sanitation", urgency = "normal", description = "占道经营", gridCode = grid });
+            var id = answer.GetProperty("id").GetString()!;
+            await ActAsync(token, id, "accept");
+            return id;
+        }
+
+        var ours = await CaseAsync("dept-1");
+        var theirs = await CaseAsync("dept-2");
+        await ActAsync(token, ours, "dispatch", new { unitCode = "510104-CG" });
+        await ActAsync(token, theirs, "dispatch", new { unitCode = "510104-GA" });
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Post, $"/api/v1/incidents/{theirs}/actions", token,
+            new { opId = "x", action = "transfer", unitCode = "510105-CG" })).Status); // another district's department
+
+        var staff = await TokenAsync("jinjiang.cg.staff");
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/v1/incidents/{ours}", staff)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, $"/api/v1/incidents/{theirs}", staff)).Status);
+        Assert.Equal("in-progress", (await ActAsync(staff, ours, "start")).GetProperty("stage").GetString());
+        await ActAsync(staff, theirs, "start", expected: HttpStatusCode.NotFound);
+        var (_, list) = await SendAsync(HttpMethod.Get, "/api/v1/incidents?unit=510104", staff);
+        Assert.All(list.GetProperty("items").EnumerateArray(), i => Assert.Equal("510104-CG", i.GetProperty("responsibleCode").GetString()));
+        Assert.Contains(list.GetProperty("items").EnumerateArray(), i => i.GetProperty("id").GetString() == ours);
+        var kpis = (await SendAsync(HttpMethod.Get, "/api/v1/kpis?department=510104-CG", staff)).Body;
+        Assert.True(kpis.GetProperty("count").GetInt64() >= 1);
     }
 }
