@@ -62,6 +62,16 @@ public static class DeviceApi
             TypedResults.Ok(new Paging.Page<DeviceTask>(await TasksAsync(context, db, ct), null)))
         .WithSummary("What is assigned to the device's worker: cases dispatched to them (or to their grid, unassigned) and not yet handled.");
 
+        group.MapPost("/incidents", (Incidents.IncidentsApi.ReportRequest request, HttpContext context, IClusterClient cluster, IncidentCatalog catalog,
+            Grains.Map.GridLocator grids, Grains.Map.MapStore map, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+            context.User.FindFirst("device_kind")?.Value != "worker-phone"
+                ? Task.FromResult<Results<Created<Incidents.IncidentsApi.ReportResponse>, ProblemHttpResult, ValidationProblem>>(
+                    TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Only a grid worker's phone reports cases"))
+                // A worker reports what they find wherever they are in the city; the case goes to the grid of its position.
+                : Incidents.IncidentsApi.ReportForAsync(request with { AlertId = null, Source = null }, context.User.FindFirst("bound_to")!.Value, "device",
+                    _ => null, _ => false, cluster, catalog, grids, map, db, clock, ct))
+        .WithSummary("A grid worker reports a case from the phone (上报), at coordinates or in a grid; idempotent by opId like the operators' report.");
+
         group.MapPost("/incidents/{id}/actions", async Task<Results<Ok<IncidentView>, ProblemHttpResult, ValidationProblem>> (
             string id, DeviceAction request, HttpContext context, NpgsqlDataSource db, IClusterClient cluster, CancellationToken ct) =>
         {

@@ -22,7 +22,9 @@ public static class IncidentsApi
 {
     public sealed record CategoryItem(string Code, string Name, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Deadlines);
 
-    public sealed record ReportRequest(string? OpId, string? Category, string? Urgency, string? Description, double? Lat, double? Lon, string? GridCode, string? AlertId);
+    /// <param name="Source">Where the report came from: <c>operator</c> (default) or <c>citizen</c> (a hotline or app report entered by an operator).</param>
+    /// <param name="AlertId">Opens the case from an alert, in one action: the alert is acknowledged with a note naming the case.</param>
+    public sealed record ReportRequest(string? OpId, string? Category, string? Urgency, string? Description, double? Lat, double? Lon, string? GridCode, string? AlertId, string? Source = null);
 
     public sealed record ReportResponse(string Id, string UnitCode, string Stage, DateTimeOffset? Deadline);
 
@@ -70,6 +72,25 @@ public static class IncidentsApi
     private static async Task<Results<Created<ReportResponse>, ProblemHttpResult, ValidationProblem>> ReportAsync(
         ReportRequest request, HttpContext context, IClusterClient cluster, IncidentCatalog catalog, GridLocator grids, MapStore map,
         NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        if (request.Source is not (null or "operator" or "citizen"))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["source"] = ["operator or citizen"] });
+        }
+
+        var source = request.Source ?? (context.User.RoleOf() == Roles.Worker ? "worker" : "operator");
+        return await ReportForAsync(request, context.User.Username(), source, grid => ScopeGuard.Deny(context.User, grid, Permission.ReportIncidents),
+            alert => MaySeeAlert(context.User, alert), cluster, catalog, grids, map, db, clock, ct);
+    }
+
+    /// <summary>
+    /// Reports a case for <paramref name="caller"/>: validates, finds the grid, asks <paramref name="authorize"/>
+    /// about it, records the request in the ledger (so a retry finds the case), opens the case and — when it
+    /// comes from an alert — acknowledges the alert naming the case.
+    /// </summary>
+    internal static async Task<Results<Created<ReportResponse>, ProblemHttpResult, ValidationProblem>> ReportForAsync(
+        ReportRequest request, string caller, string source, Func<string, ProblemHttpResult?> authorize, Func<Grains.Alerts.AlertView, bool> maySeeAlert,
+        IClusterClient cluster, IncidentCatalog catalog, GridLocator grids, MapStore map, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.OpId) || request.OpId.Length > 200)
@@ -120,13 +141,18 @@ public static class IncidentsApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["location"] = ["lies in no grid of the map"] });
         }
 
-        if (ScopeGuard.Deny(context.User, grid, Permission.ReportIncidents) is { } denied)
+        if (authorize(grid) is { } denied)
         {
             return denied;
         }
 
+        var alert = request.AlertId is null ? null : await cluster.GetGrain<Grains.Alerts.IAlertGrain>(request.AlertId).Detail();
+        if (request.AlertId is not null && (alert is null || !maySeeAlert(alert.Alert)))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["alertId"] = ["no such alert in your area"] });
+        }
+
         // The ledger row comes first: a retry finds the case even if this request died before it opened.
-        var caller = context.User.Username();
         var hash = Hash(request.Category, request.Urgency, request.Description, request.Lat?.ToString("R", CultureInfo.InvariantCulture),
             request.Lon?.ToString("R", CultureInfo.InvariantCulture), request.GridCode, request.AlertId);
         await using var ledger = db.CreateCommand(
@@ -153,10 +179,15 @@ public static class IncidentsApi
             id = reader.GetString(1);
         }
 
-        var source = context.User.RoleOf() == Roles.Worker ? "worker" : "operator";
         var opened = await cluster.GetGrain<IIncidentGrain>(id).Open(new IncidentOpening(
             request.Category!, request.Urgency!, request.Description!, grid, request.Lat, request.Lon, request.AlertId is null ? source : "alert",
             caller, clock.GetUtcNow(), request.AlertId));
+        if (request.AlertId is not null)
+        {
+            // Whoever opens a case from an alert has taken it on; an alert already acknowledged or resolved stays as it is.
+            await cluster.GetGrain<Grains.Alerts.IAlertGrain>(request.AlertId).Acknowledge(caller, "case:" + id, "case " + id + " opened");
+        }
+
         return TypedResults.Created($"/api/v1/incidents/{id}", new ReportResponse(opened.Id, opened.UnitCode, opened.Stage, opened.StageDeadline));
     }
 
@@ -303,6 +334,8 @@ public static class IncidentsApi
         var (scope, code) = unit is not null ? (IncidentKpis.Scope.Unit, unit) : department is not null ? (IncidentKpis.Scope.Department, department) : (IncidentKpis.Scope.Worker, worker!);
         return TypedResults.Ok(await kpis.ComputeAsync(scope, code, start, end, ct));
     }
+
+    private static bool MaySeeAlert(ClaimsPrincipal user, Grains.Alerts.AlertView alert) => UnitCode.IsWithin(alert.UnitCode, user.UnitCodeOf());
 
     private static async Task<IncidentDetail?> FindAsync(string id, IClusterClient cluster) =>
         DistrictIds.IsValid(id) ? await cluster.GetGrain<IIncidentGrain>(id).Detail() : null;

@@ -130,6 +130,26 @@ public sealed class IncidentsApiTests(SystemFixture system)
         Assert.DoesNotContain((await DeviceAsync(HttpMethod.Get, "/api/v1/device/tasks")).GetProperty("items").EnumerateArray(), t => t.GetProperty("id").GetString() == id);
         var kpis = (await SendAsync(HttpMethod.Get, $"/api/v1/kpis?worker={worker.Id}", token)).Body;
         Assert.Equal(1, kpis.GetProperty("count").GetInt64());
+
+        // The worker reports from the phone (上报) …
+        var fromPhone = await DeviceAsync(HttpMethod.Post, "/api/v1/device/incidents", new { opId = "p1", category = "facilities", urgency = "normal", description = "井盖缺失", lat = worker.Lat, lon = worker.Lon });
+        var (_, phoneCase) = await SendAsync(HttpMethod.Get, $"/api/v1/incidents/{fromPhone.GetProperty("id").GetString()}", token);
+        Assert.Equal(("device", worker.Id), (phoneCase.GetProperty("incident").GetProperty("source").GetString(), phoneCase.GetProperty("incident").GetProperty("reportedBy").GetString()));
+
+        // … and an operator opens a case from the phone's low-battery alert in one action, which takes the alert on.
+        await DeviceAsync(HttpMethod.Post, "/api/v1/device/status", new { opId = "low", seq = 1, at = DateTimeOffset.UtcNow, lat = worker.Lat, lon = worker.Lon, batteryPct = 3, onDuty = true });
+        var deviceId = (await DeviceAsync(HttpMethod.Get, "/api/v1/device/me")).GetProperty("deviceId").GetString();
+        var alert = await Testing.Eventually.HoldsAsync(
+            async () => (await SendAsync(HttpMethod.Get, $"/api/v1/alerts?unit={worker.Grid}", token)).Body.GetProperty("items").EnumerateArray()
+                .FirstOrDefault(a => a.GetProperty("subject").GetProperty("id").GetString() == deviceId),
+            a => a.ValueKind == JsonValueKind.Object, TimeSpan.FromSeconds(10), "the low-battery alert");
+        var alertId = alert.GetProperty("id").GetString()!;
+        var (created, fromAlert) = await SendAsync(HttpMethod.Post, "/api/v1/incidents", token,
+            new { opId = "from-alert", category = "facilities", urgency = "urgent", description = "网格员手机电量耗尽", gridCode = worker.Grid, alertId });
+        Assert.Equal(HttpStatusCode.Created, created);
+        var (_, acked) = await SendAsync(HttpMethod.Get, $"/api/v1/alerts/{alertId}", token);
+        Assert.Equal(("acknowledged", "jinjiang.operator"), (acked.GetProperty("state").GetString(), acked.GetProperty("acknowledgedBy").GetString()));
+        Assert.Contains(fromAlert.GetProperty("id").GetString()!, acked.GetProperty("note").GetString());
         Assert.Equal(JsonValueKind.Null, kpis.GetProperty("onTimeClosureRate").ValueKind);   // nothing closed yet: no denominator
         Assert.Equal(0, kpis.GetProperty("closureRate").GetDouble());
     }
