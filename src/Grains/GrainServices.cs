@@ -22,6 +22,7 @@ public static class GrainServices
         services.AddSingleton<Alerts.AlertWatcher>();
         services.AddSingleton<Incidents.IncidentCatalog>();
         services.AddSingleton<Incidents.IncidentKpis>();
+        services.AddSingleton<KeyPersons.UnitAreas>();
         services.AddHostedService(sp => sp.GetRequiredService<TrackWriter>());
         return services;
     }

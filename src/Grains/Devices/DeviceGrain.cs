@@ -146,6 +146,11 @@ public sealed partial class DeviceGrain(
             {
                 await GrainFactory.GetGrain<IWorkerGrain>(_boundTo).Observe(new WorkerObservation(newest.At, newest.Lat, newest.Lon, newest.OnDuty));
             }
+            else
+            {
+                await GrainFactory.GetGrain<KeyPersons.IKeyPersonGrain>(_boundTo).Observe(
+                    new KeyPersons.KeyPersonObservation(this.GetPrimaryKeyString(), _kind, newest.At, newest.Lat, newest.Lon));
+            }
 
             await EvaluateRulesAsync(now);
             await ScheduleWakeAsync();

@@ -1,0 +1,39 @@
+namespace OpsCentre.Grains.KeyPersons;
+
+/// <summary>
+/// One key person under supervision (重点人员), keyed by their id: their devices' latest positions, their
+/// zones (allowed area = their district, home), their check-ins, and a state (normal / attention /
+/// violation) derived from the alerts their rules raise, rolled up into <c>keyPersonsAbnormal</c>.
+/// Personal data (name, ID number) never enters this grain: it holds ids, positions and times only.
+/// </summary>
+public interface IKeyPersonGrain : IGrainWithStringKey
+{
+    /// <summary>A position (and strap state) from one of the person's devices. One-way, like a worker's positions.</summary>
+    [Orleans.Concurrency.OneWay]
+    Task Observe(KeyPersonObservation observation);
+
+    /// <summary>A scheduled self-report through the person's phone.</summary>
+    Task CheckIn(DateTimeOffset at);
+
+    /// <summary>The person as the grain sees them; null for an unknown id.</summary>
+    Task<KeyPersonSnapshot?> Snapshot();
+}
+
+[GenerateSerializer, Immutable, Alias("ops.KeyPersonObservation")]
+public sealed record KeyPersonObservation(
+    [property: Id(0)] string DeviceId,
+    [property: Id(1)] string DeviceKind,
+    [property: Id(2)] DateTimeOffset At,
+    [property: Id(3)] double Lat,
+    [property: Id(4)] double Lon);
+
+[GenerateSerializer, Immutable, Alias("ops.KeyPersonSnapshot")]
+public sealed record KeyPersonSnapshot(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string GridCode,
+    [property: Id(2)] string State,
+    [property: Id(3)] double? Lat,
+    [property: Id(4)] double? Lon,
+    [property: Id(5)] double? DeviceSeparationM,
+    [property: Id(6)] DateTimeOffset? LastCheckIn,
+    [property: Id(7)] IReadOnlyList<string> OpenAlerts);
