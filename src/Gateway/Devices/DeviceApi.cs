@@ -20,6 +20,8 @@ public static class DeviceApi
 
     public sealed record DeviceAction(string? OpId, string? Action, string? Note);
 
+    public sealed record CheckInResponse(DateTimeOffset At);
+
     private static async Task<IReadOnlyList<DeviceTask>> TasksAsync(HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         if (context.User.FindFirst("device_kind")?.Value != "worker-phone")
@@ -71,6 +73,19 @@ public static class DeviceApi
                 : Incidents.IncidentsApi.ReportForAsync(request with { AlertId = null, Source = null }, context.User.FindFirst("bound_to")!.Value, "device",
                     _ => null, _ => false, cluster, catalog, grids, map, db, clock, ct))
         .WithSummary("A grid worker reports a case from the phone (上报), at coordinates or in a grid; idempotent by opId like the operators' report.");
+
+        group.MapPost("/check-ins", async Task<Results<Ok<CheckInResponse>, ProblemHttpResult>> (HttpContext context, IClusterClient cluster, TimeProvider clock) =>
+        {
+            if (context.User.FindFirst("device_kind")?.Value != "person-phone")
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Only a key person's own phone checks in");
+            }
+
+            var at = clock.GetUtcNow();
+            await cluster.GetGrain<Grains.KeyPersons.IKeyPersonGrain>(context.User.FindFirst("bound_to")!.Value).CheckIn(at);
+            return TypedResults.Ok(new CheckInResponse(at));
+        })
+        .WithSummary("A key person's scheduled self-report (报到) through their phone.");
 
         group.MapPost("/incidents/{id}/actions", async Task<Results<Ok<IncidentView>, ProblemHttpResult, ValidationProblem>> (
             string id, DeviceAction request, HttpContext context, NpgsqlDataSource db, IClusterClient cluster, CancellationToken ct) =>

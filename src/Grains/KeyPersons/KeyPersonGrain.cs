@@ -161,6 +161,13 @@ public sealed class KeyPersonGrain(
 
         state.State.ReportedState = now;
         await state.WriteStateAsync();
+        await using (var command = db.CreateCommand("UPDATE key_person SET state = @state WHERE id = @id"))
+        {
+            command.Parameters.AddWithValue("state", now);
+            command.Parameters.AddWithValue("id", this.GetPrimaryKeyString());
+            await command.ExecuteNonQueryAsync();
+        }
+
         // Versions from the clock stay ahead of any earlier report, even after a restart; +1 when the clock has not moved.
         _version = Math.Max(_version + 1, clock.GetUtcNow().UtcTicks);
         await GrainFactory.GetGrain<IUnitGrain>(_grid!).Report("key-person:" + this.GetPrimaryKeyString(), _version,
