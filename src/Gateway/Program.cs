@@ -42,6 +42,7 @@ try
     app.MapUnitsApi();
     app.MapWorkersApi();
     app.MapKeyPersonsApi();
+    app.MapAuditApi();
     app.MapDeviceApi();
     app.MapDevicesApi();
     app.MapAlertsApi();

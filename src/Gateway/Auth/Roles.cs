@@ -18,6 +18,9 @@ public enum Permission
     /// <summary>Create and change alert rules and silences.</summary>
     ManageAlertRules,
 
+    /// <summary>Read the audit log of personal-data reads.</summary>
+    ReadAudit,
+
     /// <summary>Report a case.</summary>
     ReportIncidents,
 
@@ -47,6 +50,7 @@ public static class Roles
         [Permission.AppendEvents] = [Admin],
         [Permission.HandleAlerts] = [Admin, Operator, Staff, Worker, Corrections],
         [Permission.ManageAlertRules] = [Admin, Operator],
+        [Permission.ReadAudit] = [Admin, Auditor],
         [Permission.ReportIncidents] = [Admin, Operator, Staff, Worker],
         [Permission.HandleIncidents] = [Admin, Operator, Staff, Worker, Department],
     };

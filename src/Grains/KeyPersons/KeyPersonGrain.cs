@@ -5,6 +5,7 @@ using NetTopologySuite.Geometries;
 using OpsCentre.Grains.Alerts;
 using OpsCentre.Grains.Map;
 using OpsCentre.Grains.Units;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
 namespace OpsCentre.Grains.KeyPersons;
@@ -43,8 +44,11 @@ public sealed class KeyPersonGrain(
     UnitAreas areas,
     AlertWatcher alerts,
     RuleBook rules,
-    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, IKeyPersonGrain
+    IOptions<AlertOptions> options,
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, IKeyPersonGrain, IRemindable
 {
+    private const string WakeReminder = "wake";
+
     /// <summary>The home zone: a circle of this radius around the registered home position.</summary>
     public const double HomeRadiusM = 150;
 
@@ -52,6 +56,7 @@ public sealed class KeyPersonGrain(
     private (double Lat, double Lon) _home;
     private IGrainTimer? _ruleTimer;
     private long _version;
+    private bool? _reminderRegistered; // null: not known since activation
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -140,12 +145,39 @@ public sealed class KeyPersonGrain(
         var subject = new WatchedSubject(new AlertSubject(SubjectKinds.KeyPerson, this.GetPrimaryKeyString()), _grid!, state.State.Alerts, state.WriteStateAsync);
         var next = await alerts.EvaluateAsync(subject, facts, now);
         await ReportStateAsync(await rules.CurrentAsync());
+        await ScheduleAsync(next, now);
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => _grid is null ? Task.CompletedTask : EvaluateAsync();
+
+    /// <summary>
+    /// A timer for the next moment a rule needs another look (a dwell or separation period ending, a
+    /// curfew edge, a check-in falling due) and, while there is one, a reminder: a person who goes
+    /// silent is still noticed after the silo holding their grain died.
+    /// </summary>
+    private async Task ScheduleAsync(DateTimeOffset? next, DateTimeOffset now)
+    {
         if (next is { } due)
         {
             var delay = due - now;
             delay = delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
             _ruleTimer ??= this.RegisterGrainTimer(EvaluateAsync, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan));
             _ruleTimer.Change(delay, Timeout.InfiniteTimeSpan);
+            if (_reminderRegistered != true)
+            {
+                await this.RegisterOrUpdateReminder(WakeReminder, options.Value.ReminderPeriod, options.Value.ReminderPeriod);
+                _reminderRegistered = true;
+            }
+        }
+        else
+        {
+            _ruleTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            if (_reminderRegistered != false && await this.GetReminder(WakeReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+
+            _reminderRegistered = false;
         }
     }
 

@@ -55,6 +55,15 @@ public sealed class KeyPersonPrivacyTests(SystemFixture system)
         var audit = (await AuditAsync(person.Id)).Where(a => a.Detail.Contains(purpose, StringComparison.Ordinal)).ToList();
         Assert.Equal([(reader, false), ("jinjiang.corrections.officer", true), (SystemFixture.SecondStreetOperator, false)], audit.Select(a => (a.Actor, a.Unmasked)));
         Assert.Contains("denied", audit[2].Detail);
+
+        // The auditor reads the trail through the API; an operator may not.
+        var auditor = (await Api.SignInAsync(Http, "city.auditor")).AccessToken;
+        using var trail = await Http.SendAsync(Api.Authorized(HttpMethod.Get, $"/api/v1/audit?unit={person.Grid}&limit=1000", auditor));
+        var entries = (await trail.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").EnumerateArray()
+            .Where(e => e.GetProperty("detail").GetString()?.Contains(purpose, StringComparison.Ordinal) == true).ToList();
+        Assert.Equal(3, entries.Count);
+        using var refused = await Http.SendAsync(Api.Authorized(HttpMethod.Get, $"/api/v1/audit?unit={person.Grid}", (await Api.SignInAsync(Http, "jinjiang.operator")).AccessToken));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.All(audit, a => Assert.Contains("purpose=" + purpose, a.Detail));
     }
 
