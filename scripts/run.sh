@@ -85,7 +85,8 @@ curl -fs "$http_url/health/ready" >/dev/null || { echo "the system did not becom
 if [ "${OPSCENTRE_SIMULATOR:-on}" != "off" ]; then
   echo "== city simulator at ${OPSCENTRE_SIMULATOR_RATE:-100} statuses/s and ${OPSCENTRE_SIMULATOR_CASES:-6} cases/min (log: $data/logs/simulator.out; OPSCENTRE_SIMULATOR=off to skip)"
   dotnet "$(bin tools/Simulator OpsCentre.Simulator)" --gateway "$http_url" --data "$data/simulator" \
-    --rate "${OPSCENTRE_SIMULATOR_RATE:-100}" --cases "${OPSCENTRE_SIMULATOR_CASES:-6}" >"$data/logs/simulator.out" 2>&1 & pids+=($!)
+    --rate "${OPSCENTRE_SIMULATOR_RATE:-100}" --cases "${OPSCENTRE_SIMULATOR_CASES:-6}" \
+    --persons "${OPSCENTRE_SIMULATOR_PERSONS:-300}" --city "$data/city-${OPSCENTRE_CITY_SIZE:-demo}" >"$data/logs/simulator.out" 2>&1 & pids+=($!)
 fi
 
 cat <<MSG

@@ -30,6 +30,9 @@ using var stopCases = new CancellationTokenSource();
 var caseFlow = options.CasesPerMinute > 0
     ? new CaseFlow(http, SignInAsync, devices, options.CasesPerMinute, Say).RunAsync(stopCases.Token).ContinueWith(_ => { }, TaskScheduler.Default)
     : Task.CompletedTask;
+var personFlow = options.Persons > 0 && options.CityDirectory is { } city
+    ? new PersonFlow(http, SignInAsync, city, options.DataDirectory, options.Persons, Math.Max(1, options.Rate / 10), Say).RunAsync(stopCases.Token).ContinueWith(_ => { }, TaskScheduler.Default)
+    : Task.CompletedTask;
 if (options.CasesPerMinute > 0)
 {
     Say($"and a flow of about {options.CasesPerMinute} cases per minute by day through the closed loop");
@@ -82,6 +85,7 @@ for (var turn = 0L; options.Duration is null || started.Elapsed < options.Durati
 await Task.WhenAll(inFlight);
 await stopCases.CancelAsync();
 await caseFlow;
+await personFlow;
 Say($"done: {sent:N0} statuses in {started.Elapsed.TotalSeconds:F1} s ({sent / started.Elapsed.TotalSeconds:N0}/s): {string.Join(", ", counts.Select(c => $"{c.Key} {c.Value:N0}"))}");
 return 0;
 

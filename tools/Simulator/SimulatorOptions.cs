@@ -2,7 +2,7 @@ namespace OpsCentre.Simulator;
 
 /// <summary>Command-line settings: <c>--name value</c>.</summary>
 public sealed record SimulatorOptions(
-    Uri Gateway, string Username, string Password, string DataDirectory, double Rate, int Workers, int Concurrency, TimeSpan? Duration, int BatchSize, double CasesPerMinute)
+    Uri Gateway, string Username, string Password, string DataDirectory, double Rate, int Workers, int Concurrency, TimeSpan? Duration, int BatchSize, double CasesPerMinute, int Persons, string? CityDirectory)
 {
     public static SimulatorOptions Parse(string[] args)
     {
@@ -23,16 +23,19 @@ public sealed record SimulatorOptions(
             int.Parse(Get("concurrency", "32")),
             values.TryGetValue("duration", out var d) ? TimeSpan.FromSeconds(int.Parse(d)) : null,
             int.Parse(Get("batch", "1")),
-            double.Parse(Get("cases", "0"), System.Globalization.CultureInfo.InvariantCulture));
+            double.Parse(Get("cases", "0"), System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(Get("persons", "0")),
+            values.GetValueOrDefault("city"));
     }
 
     public const string Usage = """
         usage: OpsCentre.Simulator [--gateway http://127.0.0.1:5080] [--user city.admin] [--password …]
                                    [--data .data/simulator] [--rate 50] [--workers 0] [--concurrency 32]
-                                   [--duration seconds] [--batch 1] [--cases 0]
+                                   [--duration seconds] [--batch 1] [--cases 0] [--persons 0 --city <dir>]
           --rate      statuses per second over all devices (0: as fast as the concurrency allows)
           --workers   how many of the city's workers to drive (0: all)
           --batch     statuses per request (1: /device/status, more: /device/status/batch)
+          --persons   key persons whose wristband and phone to drive (from <dir>/key-persons.csv), at a tenth of --rate
           --cases     cases per minute (by day; a third of that by night) reported and walked through the closed loop
         """;
 }
