@@ -12,7 +12,7 @@ public interface IKeyPersonGrain : IGrainWithStringKey
     [Orleans.Concurrency.OneWay]
     Task Observe(KeyPersonObservation observation);
 
-    /// <summary>A scheduled self-report through the person's phone.</summary>
+    /// <summary>A scheduled self-report through the person's phone; committed to the event log as <c>keyperson.checked-in</c> before it counts.</summary>
     Task CheckIn(DateTimeOffset at);
 
     /// <summary>The person as the grain sees them; null for an unknown id.</summary>

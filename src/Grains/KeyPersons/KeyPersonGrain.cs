@@ -93,6 +93,11 @@ public sealed class KeyPersonGrain(
             return;
         }
 
+        // A check-in is a durable fact: committed to the district's log (the person's id only, nothing
+        // personal) before the person's state counts it.
+        var id = this.GetPrimaryKeyString();
+        await GrainFactory.GetGrain<EventLog.IDistrictEventLogGrain>(_grid[..6]).Append("key-person", $"{id}/check-in/{at.UtcTicks}",
+            [new EventLog.EventDraft(_grid, "keyperson.checked-in", "person-phone", at, System.Text.Json.JsonSerializer.Serialize(new { id }))]);
         state.State.LastCheckIn = at > (state.State.LastCheckIn ?? DateTimeOffset.MinValue) ? at : state.State.LastCheckIn;
         await state.WriteStateAsync();
         await EvaluateAsync();

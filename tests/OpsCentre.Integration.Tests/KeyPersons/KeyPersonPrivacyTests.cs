@@ -119,6 +119,13 @@ public sealed class KeyPersonPrivacyTests(SystemFixture system)
 
         var (_, clear) = await ReadAsync("jinjiang.corrections.officer", person.Id);
         Assert.Equal(JsonValueKind.String, clear.GetProperty("lastCheckIn").ValueKind);
+        await using (var db = NpgsqlDataSource.Create(system.Database.AppConnectionString))
+        {
+            await using var logged = db.CreateCommand("SELECT count(*) FROM event_log WHERE type = 'keyperson.checked-in' AND payload ->> 'id' = @id");
+            logged.Parameters.AddWithValue("id", person.Id);
+            Assert.Equal(1L, (long)(await logged.ExecuteScalarAsync())!);
+        }
+
         var (_, masked) = await ReadAsync("jinjiang.operator", person.Id);
         Assert.Equal(JsonValueKind.Null, masked.GetProperty("lastCheckIn").ValueKind);
     }
