@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Hosting;
 using OpsCentre.Gateway.Paging;
 using OpsCentre.Grains.Alerts;
 using OpsCentre.Grains.Units;
@@ -89,10 +90,7 @@ public static class AlertRulesApi
             request.Severity ?? "", request.Parameters.ValueKind == JsonValueKind.Object ? request.Parameters.GetRawText() : "null",
             request.PendingSeconds ?? 0, request.RecoverySeconds ?? 0, request.Escalation, request.Enabled ?? true);
         var errors = draft.Validate();
-        if (string.IsNullOrWhiteSpace(request.OpId) || request.OpId.Length > 200)
-        {
-            errors["opId"] = ["required, at most 200 characters"];
-        }
+        OperationIds.Check(request.OpId, errors);
 
         if (errors.Count > 0)
         {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Hosting;
 using OpsCentre.Gateway.Paging;
 using OpsCentre.Grains.Alerts;
 using OpsCentre.Grains.Units;
@@ -40,10 +41,7 @@ public static class AlertSilencesApi
             var now = clock.GetUtcNow();
             var startsAt = request.StartsAt ?? now;
             var errors = new Dictionary<string, string[]>();
-            if (string.IsNullOrWhiteSpace(request.OpId) || request.OpId.Length > 200)
-            {
-                errors["opId"] = ["required, at most 200 characters"];
-            }
+            OperationIds.Check(request.OpId, errors);
 
             if (!UnitCode.IsValid(request.UnitScope))
             {

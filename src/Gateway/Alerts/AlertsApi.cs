@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Hosting;
 using OpsCentre.Gateway.Paging;
 using OpsCentre.Grains;
 using OpsCentre.Grains.Alerts;
@@ -109,10 +110,7 @@ public static class AlertsApi
         string id, AlertAction action, HttpContext context, IClusterClient cluster, Func<IAlertGrain, string, Task<AlertActionResult>> act)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(action.OpId) || action.OpId.Length > 200)
-        {
-            errors["opId"] = ["required, at most 200 characters"];
-        }
+        OperationIds.Check(action.OpId, errors);
 
         if (action.Note is { Length: > 1000 })
         {

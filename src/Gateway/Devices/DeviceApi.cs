@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using OpsCentre.Gateway.Auth;
@@ -90,13 +88,21 @@ public static class DeviceApi
         group.MapPost("/incidents/{id}/actions", async Task<Results<Ok<IncidentView>, ProblemHttpResult, ValidationProblem>> (
             string id, DeviceAction request, HttpContext context, NpgsqlDataSource db, IClusterClient cluster, CancellationToken ct) =>
         {
-            if (string.IsNullOrWhiteSpace(request.OpId) || request.OpId.Length > 200 || request.Action is not ("start" or "feedback") || request.Note is { Length: > 2000 })
+            var errors = new Dictionary<string, string[]>();
+            Hosting.OperationIds.Check(request.OpId, errors);
+            if (request.Action is not ("start" or "feedback"))
             {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-                {
-                    ["opId"] = ["required, at most 200 characters"],
-                    ["action"] = ["start or feedback"],
-                });
+                errors["action"] = ["start or feedback"];
+            }
+
+            if (request.Note is { Length: > 2000 })
+            {
+                errors["note"] = ["at most 2000 characters"];
+            }
+
+            if (errors.Count > 0)
+            {
+                return TypedResults.ValidationProblem(errors);
             }
 
             // A device acts only on its own worker's tasks; anything else does not exist for it.
@@ -106,15 +112,8 @@ public static class DeviceApi
             }
 
             var worker = context.User.FindFirst("bound_to")!.Value;
-            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(request.Action + "\u001f" + request.Note)));
-            var result = await cluster.GetGrain<IIncidentGrain>(id).Act(new IncidentCommand(request.Action, worker, request.OpId, request.Note, null, null, null, hash));
-            return result.Outcome switch
-            {
-                IncidentActionOutcome.Done or IncidentActionOutcome.Replayed => TypedResults.Ok(result.Incident!),
-                IncidentActionOutcome.NotAllowed => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not allowed in this stage", detail: result.Reason),
-                IncidentActionOutcome.OpIdReused => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "This opId was already used for a different request"),
-                _ => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found"),
-            };
+            var hash = Incidents.IncidentsApi.Hash(request.Action, request.Note);
+            return Incidents.IncidentsApi.Answer(await cluster.GetGrain<IIncidentGrain>(id).Act(new IncidentCommand(request.Action!, worker, request.OpId!, request.Note, null, null, null, hash)));
         })
         .WithSummary("The worker starts a task or feeds back from the device (start | feedback); the case must be one of the device's tasks.");
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Hosting;
 using OpsCentre.Grains.EventLog;
 using OpsCentre.Grains.Units;
 
@@ -27,10 +28,7 @@ public static class EventsAdminApi
             AppendEventRequest request, HttpContext context, IClusterClient cluster, TimeProvider clock) =>
         {
             var errors = new Dictionary<string, string[]>();
-            if (string.IsNullOrWhiteSpace(request.OpId) || request.OpId.Length > 200)
-            {
-                errors["opId"] = ["required, at most 200 characters"];
-            }
+            OperationIds.Check(request.OpId, errors);
 
             if (!UnitCode.IsValid(request.UnitCode) || request.UnitCode.Length < 6)
             {

@@ -5,6 +5,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Hosting;
 using OpsCentre.Gateway.Paging;
 using OpsCentre.Grains;
 using OpsCentre.Grains.Incidents;
@@ -93,10 +94,7 @@ public static class IncidentsApi
         IClusterClient cluster, IncidentCatalog catalog, GridLocator grids, MapStore map, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.OpId) || request.OpId.Length > 200)
-        {
-            errors["opId"] = ["required, at most 200 characters"];
-        }
+        OperationIds.Check(request.OpId, errors);
 
         if (request.Category is null || await catalog.CategoryAsync(request.Category, ct) is null)
         {
@@ -240,10 +238,7 @@ public static class IncidentsApi
         string id, ActionRequest request, HttpContext context, IClusterClient cluster, IncidentCatalog catalog, MapStore map, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.OpId) || request.OpId.Length > 200)
-        {
-            errors["opId"] = ["required, at most 200 characters"];
-        }
+        OperationIds.Check(request.OpId, errors);
 
         if (request.Action is null || !IncidentActions.All.Contains(request.Action))
         {
@@ -290,16 +285,18 @@ public static class IncidentsApi
         }
 
         var hash = Hash(request.Action, request.Note, request.UnitCode, request.WorkerId, request.ExtensionMinutes?.ToString(CultureInfo.InvariantCulture));
-        var result = await cluster.GetGrain<IIncidentGrain>(id).Act(new IncidentCommand(
-            request.Action!, context.User.Username(), request.OpId!, request.Note, request.UnitCode, request.WorkerId, request.ExtensionMinutes, hash));
-        return result.Outcome switch
-        {
-            IncidentActionOutcome.Done or IncidentActionOutcome.Replayed => TypedResults.Ok(result.Incident!),
-            IncidentActionOutcome.NotAllowed => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not allowed in this stage", detail: result.Reason),
-            IncidentActionOutcome.OpIdReused => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "This opId was already used for a different request"),
-            _ => NotFound(),
-        };
+        return Answer(await cluster.GetGrain<IIncidentGrain>(id).Act(new IncidentCommand(
+            request.Action!, context.User.Username(), request.OpId!, request.Note, request.UnitCode, request.WorkerId, request.ExtensionMinutes, hash)));
     }
+
+    /// <summary>The HTTP answer to an action's outcome, the same for operators and devices.</summary>
+    internal static Results<Ok<IncidentView>, ProblemHttpResult, ValidationProblem> Answer(IncidentActionResult result) => result.Outcome switch
+    {
+        IncidentActionOutcome.Done or IncidentActionOutcome.Replayed => TypedResults.Ok(result.Incident!),
+        IncidentActionOutcome.NotAllowed => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not allowed in this stage", detail: result.Reason),
+        IncidentActionOutcome.OpIdReused => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "This opId was already used for a different request"),
+        _ => NotFound(),
+    };
 
     private static async Task<Results<Ok<IncidentKpis.Figures>, ProblemHttpResult>> KpisAsync(
         string? unit, string? department, string? worker, DateTimeOffset? from, DateTimeOffset? to, HttpContext context, IncidentKpis kpis,
@@ -365,6 +362,7 @@ public static class IncidentsApi
 
     private static ProblemHttpResult NotFound() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found");
 
-    private static string Hash(params string?[] parts) =>
+    /// <summary>Identifies a request, so a retry under the same opId can be told from a different request.</summary>
+    internal static string Hash(params string?[] parts) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\u001f", parts.Select(p => p ?? "\u0000")))));
 }
