@@ -33,7 +33,7 @@ public sealed partial class AlertGrain(
     private AlertView? _alert;
     private readonly List<AlertHistoryEntry> _history = [];
     private DateTimeOffset _escalationClockFrom;
-    private IGrainTimer? _wakeTimer;
+    private DurableWakeUp? _wakeUp;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -44,6 +44,8 @@ public sealed partial class AlertGrain(
             Apply(logged);
         }
 
+        // Kept alive while it may still escalate: the timer, not the reminder's period, sets the moment.
+        _wakeUp = new DurableWakeUp(this, WakeReminder, options.Value.ReminderPeriod, WakeAsync, clock, keepAlive: true);
         await ArmWakeUpAsync();
     }
 
@@ -182,28 +184,7 @@ public sealed partial class AlertGrain(
         return EscalationDue();
     }
 
-    private async Task ArmWakeUpAsync()
-    {
-        var due = await NextWakeAsync();
-        if (due is null)
-        {
-            _wakeTimer?.Dispose();
-            _wakeTimer = null;
-            if (await this.GetReminder(WakeReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-
-            return;
-        }
-
-        var delay = due.Value - clock.GetUtcNow();
-        delay = delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
-        _wakeTimer?.Dispose();
-        _wakeTimer = this.RegisterGrainTimer(WakeAsync, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { KeepAlive = true });
-        var period = options.Value.ReminderPeriod;
-        await this.RegisterOrUpdateReminder(WakeReminder, period, period);
-    }
+    private async Task ArmWakeUpAsync() => await _wakeUp!.ScheduleAsync(await NextWakeAsync());
 
     /// <summary>
     /// Appends the transition to the district's log and waits for the commit; only then does the
@@ -223,10 +204,7 @@ public sealed partial class AlertGrain(
         }
 
         await ReportToUnitAsync();
-        if (type != "alert.escalated")
-        {
-            await ArmWakeUpAsync();
-        }
+        await ArmWakeUpAsync();
     }
 
     private void Apply(LoggedEvent logged)

@@ -53,10 +53,9 @@ public sealed partial class DeviceGrain(
     private string? _unitCode;
     private byte[]? _secretHash;
     private bool _revoked;
-    private IGrainTimer? _wakeTimer;
+    private DurableWakeUp? _wakeUp;
     private IGrainTimer? _persistTimer;
     private bool _dirty;
-    private bool? _reminderRegistered;
     private DateTimeOffset? _ruleWake;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -92,7 +91,8 @@ public sealed partial class DeviceGrain(
         // crash); online/offline changes are written at once.
         _persistTimer = this.RegisterGrainTimer(PersistIfDirtyAsync, new GrainTimerCreationOptions(_options.PersistEvery, _options.PersistEvery));
         // Look at silence and rules at once: an activation by the reminder after a crash may be overdue.
-        _wakeTimer = this.RegisterGrainTimer(WakeAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+        _wakeUp = new DurableWakeUp(this, WakeReminder, _options.SilenceReminderPeriod, WakeAsync, clock);
+        _wakeUp.Soon();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => PersistIfDirtyAsync();
@@ -243,29 +243,7 @@ public sealed partial class DeviceGrain(
             due = ruleWake;
         }
 
-        if (due is null)
-        {
-            _wakeTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            if (_reminderRegistered != false)
-            {
-                if (await this.GetReminder(WakeReminder) is { } reminder)
-                {
-                    await this.UnregisterReminder(reminder);
-                }
-
-                _reminderRegistered = false;
-            }
-
-            return;
-        }
-
-        var delay = due.Value - clock.GetUtcNow();
-        _wakeTimer!.Change(delay < TimeSpan.Zero ? TimeSpan.Zero : delay, Timeout.InfiniteTimeSpan);
-        if (_reminderRegistered != true)
-        {
-            await this.RegisterOrUpdateReminder(WakeReminder, _options.SilenceReminderPeriod, _options.SilenceReminderPeriod);
-            _reminderRegistered = true;
-        }
+        await _wakeUp!.ScheduleAsync(due);
     }
 
     private async Task PersistAsync()

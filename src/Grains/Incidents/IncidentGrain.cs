@@ -32,7 +32,7 @@ public sealed class IncidentGrain(
     private IncidentView? _case;
     private readonly List<IncidentTimelineEntry> _timeline = [];
     private readonly Dictionary<string, (string RequestHash, IncidentView After)> _requests = [];
-    private IGrainTimer? _wakeTimer;
+    private DurableWakeUp? _wakeUp;
     private DateTimeOffset? _ruleWake;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -45,7 +45,8 @@ public sealed class IncidentGrain(
         }
 
         // Look at the deadline at once: an activation by the reminder after a crash may be overdue.
-        _wakeTimer = this.RegisterGrainTimer(WakeAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+        _wakeUp = new DurableWakeUp(this, WakeReminder, options.Value.ReminderPeriod, WakeAsync, clock);
+        _wakeUp.Soon();
     }
 
     public async Task<IncidentView> Open(IncidentOpening o)
@@ -236,20 +237,7 @@ public sealed class IncidentGrain(
             due = ruleWake;
         }
 
-        if (due is null)
-        {
-            _wakeTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            if (await this.GetReminder(WakeReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-
-            return;
-        }
-
-        var delay = due.Value - clock.GetUtcNow();
-        _wakeTimer!.Change(delay < TimeSpan.Zero ? TimeSpan.Zero : delay, Timeout.InfiniteTimeSpan);
-        await this.RegisterOrUpdateReminder(WakeReminder, options.Value.ReminderPeriod, options.Value.ReminderPeriod);
+        await _wakeUp!.ScheduleAsync(due);
     }
 
     /// <summary>An open case counts in its unit's <c>incidentsOpen</c> (and <c>incidentsOverdue</c>); a closed or cancelled one retires its entry.</summary>

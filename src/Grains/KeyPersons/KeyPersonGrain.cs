@@ -54,9 +54,8 @@ public sealed class KeyPersonGrain(
 
     private string? _grid;
     private (double Lat, double Lon) _home;
-    private IGrainTimer? _ruleTimer;
+    private DurableWakeUp? _wakeUp;
     private long _version;
-    private bool? _reminderRegistered; // null: not known since activation
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -150,41 +149,14 @@ public sealed class KeyPersonGrain(
         var subject = new WatchedSubject(new AlertSubject(SubjectKinds.KeyPerson, this.GetPrimaryKeyString()), _grid!, state.State.Alerts, state.WriteStateAsync);
         var next = await alerts.EvaluateAsync(subject, facts, now);
         await ReportStateAsync(await rules.CurrentAsync());
-        await ScheduleAsync(next, now);
+        // A timer for the next moment a rule needs another look (a dwell or separation period ending, a
+        // curfew edge, a check-in falling due) and a reminder meanwhile: a person who goes silent is
+        // still noticed after the silo holding their grain died.
+        _wakeUp ??= new DurableWakeUp(this, WakeReminder, options.Value.ReminderPeriod, EvaluateAsync, clock);
+        await _wakeUp.ScheduleAsync(next);
     }
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => _grid is null ? Task.CompletedTask : EvaluateAsync();
-
-    /// <summary>
-    /// A timer for the next moment a rule needs another look (a dwell or separation period ending, a
-    /// curfew edge, a check-in falling due) and, while there is one, a reminder: a person who goes
-    /// silent is still noticed after the silo holding their grain died.
-    /// </summary>
-    private async Task ScheduleAsync(DateTimeOffset? next, DateTimeOffset now)
-    {
-        if (next is { } due)
-        {
-            var delay = due - now;
-            delay = delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
-            _ruleTimer ??= this.RegisterGrainTimer(EvaluateAsync, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan));
-            _ruleTimer.Change(delay, Timeout.InfiniteTimeSpan);
-            if (_reminderRegistered != true)
-            {
-                await this.RegisterOrUpdateReminder(WakeReminder, options.Value.ReminderPeriod, options.Value.ReminderPeriod);
-                _reminderRegistered = true;
-            }
-        }
-        else
-        {
-            _ruleTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            if (_reminderRegistered != false && await this.GetReminder(WakeReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-
-            _reminderRegistered = false;
-        }
-    }
 
     /// <summary>violation while a critical episode has fired, attention for any other fired episode, else normal; counted in the grid when not normal.</summary>
     private async Task ReportStateAsync(RuleSet ruleSet)

@@ -1,0 +1,58 @@
+using Orleans.Runtime;
+
+namespace OpsCentre.Grains;
+
+/// <summary>
+/// A grain's own wake-up: a grain timer for the exact moment, and — while a moment is due — a reminder,
+/// the durable wake-up that reactivates the grain on another silo after its silo died. It remembers
+/// whether its reminder is registered, so scheduling again (on every status, every transition) costs
+/// no storage call unless the reminder must come or go. Used from the grain's own turns only.
+/// </summary>
+public sealed class DurableWakeUp(Grain grain, string reminderName, TimeSpan reminderPeriod, Func<Task> wake, TimeProvider clock, bool keepAlive = false)
+{
+    private IGrainTimer? _timer;
+    private bool? _reminderRegistered; // null: not known since activation
+
+    /// <summary>Wakes once as soon as the current turn ends (after an activation that may be overdue); the reminder is left as it is.</summary>
+    public void Soon() => Arm(TimeSpan.Zero);
+
+    /// <summary>Wakes at <paramref name="due"/> and keeps the reminder meanwhile; with null, stops both.</summary>
+    public async Task ScheduleAsync(DateTimeOffset? due)
+    {
+        if (due is null)
+        {
+            _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            if (_reminderRegistered != false)
+            {
+                if (await grain.GetReminder(reminderName) is { } reminder)
+                {
+                    await grain.UnregisterReminder(reminder);
+                }
+
+                _reminderRegistered = false;
+            }
+
+            return;
+        }
+
+        var delay = due.Value - clock.GetUtcNow();
+        Arm(delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
+        if (_reminderRegistered != true)
+        {
+            await grain.RegisterOrUpdateReminder(reminderName, reminderPeriod, reminderPeriod);
+            _reminderRegistered = true;
+        }
+    }
+
+    private void Arm(TimeSpan delay)
+    {
+        if (_timer is null)
+        {
+            _timer = grain.RegisterGrainTimer(wake, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { KeepAlive = keepAlive });
+        }
+        else
+        {
+            _timer.Change(delay, Timeout.InfiniteTimeSpan);
+        }
+    }
+}
