@@ -26,8 +26,10 @@ public static class DemoAlertRules
             """{"from":"22:00","to":"06:00","timeZone":"Asia/Shanghai","zone":"home","trigger":"leave","marginM":100}""", 300, 120, new EscalationPolicy(600), true),
         new("key-person-device-separation", "Wristband and phone apart (人机分离) for 10 minutes", "threshold", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Warning,
             """{"metric":"deviceSeparationM","op":">","value":200}""", 600, 120, new EscalationPolicy(1800), true),
-        new("key-person-missed-check-in", "Missed check-in", "absence", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Warning,
-            """{"signal":"checkIn","afterSeconds":86400}""", 0, 0, new EscalationPolicy(3600), true),
+        new("key-person-missed-check-in", "Missed check-in (due by supervision level)", "overdue", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Warning,
+            """{"deadline":"checkIn"}""", 0, 0, new EscalationPolicy(3600), true),
+        new("key-person-visit-overdue", "Visit (回访) overdue", "overdue", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Warning,
+            """{"deadline":"visit"}""", 0, 0, new EscalationPolicy(86400), true),
         new("incident-stage-overdue", "Incident stage overdue (督办)", "stage-overdue", SubjectKinds.Incident, CityScope, AlertSeverity.Warning,
             """{"deadline":"stage"}""", 0, 0, new EscalationPolicy(3600), true),
     ];

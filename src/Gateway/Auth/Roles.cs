@@ -26,6 +26,12 @@ public enum Permission
 
     /// <summary>Act on a case: accept, dispatch, handle, verify, transfer, extend.</summary>
     HandleIncidents,
+
+    /// <summary>Record a visit (回访) to a key person.</summary>
+    RecordVisits,
+
+    /// <summary>Read and change a key person's zones (home, forbidden places): community-corrections staff only.</summary>
+    ManageKeyPersonZones,
 }
 
 /// <summary>The roles of the contract and the functions each has.</summary>
@@ -53,6 +59,8 @@ public static class Roles
         [Permission.ReadAudit] = [Admin, Auditor],
         [Permission.ReportIncidents] = [Admin, Operator, Staff, Worker],
         [Permission.HandleIncidents] = [Admin, Operator, Staff, Worker, Department],
+        [Permission.RecordVisits] = [Staff, Worker, Corrections],
+        [Permission.ManageKeyPersonZones] = [Corrections],
     };
 
     public static bool Allows(string? role, Permission permission) => role is not null && Grants[permission].Contains(role);

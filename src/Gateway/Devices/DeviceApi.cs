@@ -20,7 +20,11 @@ public static class DeviceApi
 
     public sealed record CheckInResponse(DateTimeOffset At);
 
-    private static async Task<IReadOnlyList<DeviceTask>> TasksAsync(HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    /// <summary>How far ahead a visit that falls due shows on the worker's phone.</summary>
+    private static readonly TimeSpan VisitsShownAhead = TimeSpan.FromDays(3);
+
+    /// <summary>Cases dispatched to the device's worker (or to their grid, unassigned) and not yet handled.</summary>
+    private static async Task<IReadOnlyList<DeviceTask>> CaseTasksAsync(HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         if (context.User.FindFirst("device_kind")?.Value != "worker-phone")
         {
@@ -46,6 +50,57 @@ public static class DeviceApi
         return tasks;
     }
 
+    /// <summary>
+    /// Visits (回访) due within <see cref="VisitsShownAhead"/> or overdue, to the key persons of the worker's
+    /// assigned grid; names masked (a grid worker is not cleared), each person listed audited as a read.
+    /// </summary>
+    private static async Task<IReadOnlyList<DeviceTask>> VisitTasksAsync(HttpContext context, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        if (context.User.FindFirst("device_kind")?.Value != "worker-phone")
+        {
+            return [];
+        }
+
+        var worker = context.User.FindFirst("bound_to")!.Value;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var tasks = new List<DeviceTask>();
+        await using (var command = new NpgsqlCommand(
+            """
+            SELECT id, name, due FROM (
+                SELECT k.id, k.name,
+                       coalesce((SELECT max(v.visited_at) FROM key_person_visit v WHERE v.person_id = k.id AND v.outcome <> 'absent'),
+                                k.supervised_since) + s.visit_every AS due
+                FROM key_person k JOIN supervision_schedule s ON s.level = k.supervision_level
+                WHERE k.grid_code = (SELECT assigned_grid FROM grid_worker WHERE id = @worker)) AS persons
+            WHERE due <= @horizon ORDER BY due, id LIMIT 200
+            """, connection, transaction))
+        {
+            command.Parameters.AddWithValue("worker", worker);
+            command.Parameters.AddWithValue("horizon", (clock.GetUtcNow() + VisitsShownAhead).ToUniversalTime());
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                tasks.Add(new DeviceTask("visit", reader.GetString(0), "回访 " + KeyPersons.PersonalDataMasking.Name(reader.GetString(1)), reader.GetFieldValue<DateTimeOffset>(2)));
+            }
+        }
+
+        await using (var audit = new NpgsqlCommand(
+            """
+            INSERT INTO audit_log (actor, role, action, subject, unmasked, detail)
+            SELECT @actor, 'worker', 'key-person.visit-tasks', subject, false, @detail FROM unnest(@subjects) AS subject
+            """, connection, transaction))
+        {
+            audit.Parameters.AddWithValue("actor", worker);
+            audit.Parameters.AddWithValue("detail", $"device={context.User.FindFirst(OpsClaims.DeviceId)!.Value}; fields=name(masked),visitDue; purpose=visit tasks");
+            audit.Parameters.AddWithValue("subjects", tasks.Select(t => t.Id).ToArray());
+            await audit.ExecuteNonQueryAsync(ct);
+        }
+
+        await transaction.CommitAsync(ct);
+        return tasks;
+    }
+
     public static RouteGroupBuilder MapDeviceApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/device").WithTags("Device").RequireAuthorization(Policy);
@@ -58,9 +113,13 @@ public static class DeviceApi
         })
         .WithSummary("The device the X-Device-Key belongs to: lets a device check its key.");
 
-        group.MapGet("/tasks", async Task<Ok<Paging.Page<DeviceTask>>> (HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
-            TypedResults.Ok(new Paging.Page<DeviceTask>(await TasksAsync(context, db, ct), null)))
-        .WithSummary("What is assigned to the device's worker: cases dispatched to them (or to their grid, unassigned) and not yet handled.");
+        group.MapGet("/tasks", async Task<Ok<Paging.Page<DeviceTask>>> (HttpContext context, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+            TypedResults.Ok(new Paging.Page<DeviceTask>([.. await CaseTasksAsync(context, db, ct), .. await VisitTasksAsync(context, db, clock, ct)], null)))
+        .WithSummary("What is assigned to the device's worker: cases dispatched to them (or to their grid, unassigned) and not yet handled, then visits (回访) to the key persons of their grid due within 3 days or overdue (names masked).");
+
+        group.MapPost("/visits", (KeyPersons.SupervisionApi.DeviceVisitRequest request, HttpContext context, NpgsqlDataSource db, IClusterClient cluster,
+            TimeProvider clock, CancellationToken ct) => KeyPersons.SupervisionApi.RecordDeviceVisitAsync(request, context.User, db, cluster, clock, ct))
+        .WithSummary("A grid worker records a visit (回访) to a key person of their assigned grid: outcome met | concern | absent, notes; idempotent by opId.");
 
         group.MapPost("/incidents", (Incidents.IncidentsApi.ReportRequest request, HttpContext context, IClusterClient cluster, IncidentCatalog catalog,
             Grains.Map.GridLocator grids, Grains.Map.MapStore map, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
@@ -106,13 +165,13 @@ public static class DeviceApi
             }
 
             // A device acts only on its own worker's tasks; anything else does not exist for it.
-            if ((await TasksAsync(context, db, ct)).All(t => t.Id != id))
+            if ((await CaseTasksAsync(context, db, ct)).All(t => t.Id != id))
             {
                 return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found");
             }
 
             var worker = context.User.FindFirst("bound_to")!.Value;
-            var hash = Incidents.IncidentsApi.Hash(request.Action, request.Note);
+            var hash = Hosting.OperationIds.Hash(request.Action, request.Note);
             return Incidents.IncidentsApi.Answer(await cluster.GetGrain<IIncidentGrain>(id).Act(new IncidentCommand(request.Action!, worker, request.OpId!, request.Note, null, null, null, hash)));
         })
         .WithSummary("The worker starts a task or feeds back from the device (start | feedback); the case must be one of the device's tasks.");

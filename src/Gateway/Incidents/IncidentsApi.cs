@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using OpsCentre.Gateway.Auth;
@@ -151,7 +149,7 @@ public static class IncidentsApi
         }
 
         // The ledger row comes first: a retry finds the case even if this request died before it opened.
-        var hash = Hash(request.Category, request.Urgency, request.Description, request.Lat?.ToString("R", CultureInfo.InvariantCulture),
+        var hash = OperationIds.Hash(request.Category, request.Urgency, request.Description, request.Lat?.ToString("R", CultureInfo.InvariantCulture),
             request.Lon?.ToString("R", CultureInfo.InvariantCulture), request.GridCode, request.AlertId);
         await using var ledger = db.CreateCommand(
             """
@@ -284,7 +282,7 @@ public static class IncidentsApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["unitCode"] = ["a unit or department of the case's district"] });
         }
 
-        var hash = Hash(request.Action, request.Note, request.UnitCode, request.WorkerId, request.ExtensionMinutes?.ToString(CultureInfo.InvariantCulture));
+        var hash = OperationIds.Hash(request.Action, request.Note, request.UnitCode, request.WorkerId, request.ExtensionMinutes?.ToString(CultureInfo.InvariantCulture));
         return Answer(await cluster.GetGrain<IIncidentGrain>(id).Act(new IncidentCommand(
             request.Action!, context.User.Username(), request.OpId!, request.Note, request.UnitCode, request.WorkerId, request.ExtensionMinutes, hash)));
     }
@@ -361,8 +359,4 @@ public static class IncidentsApi
     }
 
     private static ProblemHttpResult NotFound() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found");
-
-    /// <summary>Identifies a request, so a retry under the same opId can be told from a different request.</summary>
-    internal static string Hash(params string?[] parts) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\u001f", parts.Select(p => p ?? "\u0000")))));
 }

@@ -97,24 +97,13 @@ public static class KeyPersonsApi
             }
 
             // Every read, allowed or denied, leaves one row, committed before the answer.
-            await using (var audit = new NpgsqlCommand(
-                "INSERT INTO audit_log (actor, role, action, subject, unmasked, detail) VALUES (@actor, @role, 'key-person.read', @subject, @unmasked, @detail)",
-                connection, transaction))
-            {
-                audit.Parameters.AddWithValue("actor", context.User.Username());
-                audit.Parameters.AddWithValue("role", context.User.RoleOf() ?? "");
-                audit.Parameters.AddWithValue("subject", id);
-                audit.Parameters.AddWithValue("unmasked", allowed && unmasked);
-                audit.Parameters.AddWithValue("detail",
-                    $"unit={context.User.UnitCodeOf()}; fields={(allowed ? unmasked ? "name,idNumber,position" : "name(masked),idNumber(masked)" : "none (denied)")}; purpose={purpose ?? "-"}");
-                await audit.ExecuteNonQueryAsync(ct);
-            }
-
+            await PersonalDataAudit.RecordAsync(connection, transaction, context.User, "key-person.read", id, allowed && unmasked,
+                allowed ? unmasked ? "name,idNumber,position" : "name(masked),idNumber(masked)" : "none (denied)", purpose, ct);
             await transaction.CommitAsync(ct);
             return allowed ? TypedResults.Ok(detail!) : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found");
         })
         .WithSummary("One key person: name and ID number masked unless the role may see them, whereabouts only for that role; every read (allowed or denied) is audited, with the optional purpose.");
 
-        return group;
+        return group.MapSupervisionApi();
     }
 }

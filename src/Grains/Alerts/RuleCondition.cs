@@ -69,7 +69,8 @@ public abstract class RuleCondition
                 "time-window" => TimeWindowCondition.From(p),
                 "rate" => new RateCondition(Text(p, "occurrence"), (int)Number(p, "moreThan", min: 0), Seconds(p, "windowSeconds")),
                 "stage-overdue" => new OverdueCondition(OptionalText(p, "deadline") ?? "stage"),
-                _ => throw new RuleParameterException($"kind must be one of threshold, absence, zone, time-window, rate, stage-overdue; not '{kind}'"),
+                "overdue" => new OverdueCondition(Text(p, "deadline")),
+                _ => throw new RuleParameterException($"kind must be one of threshold, absence, zone, time-window, rate, stage-overdue, overdue; not '{kind}'"),
             };
             error = null;
             return p.TryGetProperty("deviceKinds", out var kinds)
@@ -297,7 +298,10 @@ public sealed class RateCondition(string occurrence, int moreThan, TimeSpan wind
     }
 }
 
-/// <summary><c>stage-overdue</c>: a named deadline (by default the current stage's) has passed.</summary>
+/// <summary>
+/// <c>overdue</c>: a named deadline of the subject has passed (a key person's <c>checkIn</c> or <c>visit</c>,
+/// due by their supervision level); <c>stage-overdue</c> is the same with the current case stage's deadline by default.
+/// </summary>
 public sealed class OverdueCondition(string deadline) : RuleCondition
 {
     public override ConditionResult Evaluate(SubjectFacts facts, DateTimeOffset now, bool heldBefore) =>

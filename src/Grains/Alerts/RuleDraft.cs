@@ -65,7 +65,7 @@ public sealed partial record RuleDraft(
 
         if (RuleCondition.TryCompile(Kind, ParametersJson, out var problem) is null)
         {
-            Fail(Kind is "threshold" or "absence" or "zone" or "time-window" or "rate" or "stage-overdue" ? "parameters" : "kind", problem!);
+            Fail(Kind is "threshold" or "absence" or "zone" or "time-window" or "rate" or "stage-overdue" or "overdue" ? "parameters" : "kind", problem!);
         }
 
         return errors;

@@ -15,6 +15,16 @@ public interface IKeyPersonGrain : IGrainWithStringKey
     /// <summary>A scheduled self-report through the person's phone; committed to the event log as <c>keyperson.checked-in</c> before it counts.</summary>
     Task CheckIn(DateTimeOffset at);
 
+    /// <summary>
+    /// A visit (回访) already stored in <c>key_person_visit</c>: committed to the district's log as
+    /// <c>keyperson.visited</c> (ids and outcome only) and, unless nobody was found, counted as the visit that was due.
+    /// Applying the same visit again changes nothing.
+    /// </summary>
+    Task Visited(KeyPersonVisit visit);
+
+    /// <summary>The person's record changed (forbidden places, supervision level): read it again and re-evaluate.</summary>
+    Task Reload();
+
     /// <summary>The person as the grain sees them; null for an unknown id.</summary>
     Task<KeyPersonSnapshot?> Snapshot();
 }
@@ -36,4 +46,15 @@ public sealed record KeyPersonSnapshot(
     [property: Id(4)] double? Lon,
     [property: Id(5)] double? DeviceSeparationM,
     [property: Id(6)] DateTimeOffset? LastCheckIn,
-    [property: Id(7)] IReadOnlyList<string> OpenAlerts);
+    [property: Id(7)] IReadOnlyList<string> OpenAlerts,
+    [property: Id(8)] string SupervisionLevel,
+    [property: Id(9)] DateTimeOffset CheckInDue,
+    [property: Id(10)] DateTimeOffset? LastVisit,
+    [property: Id(11)] DateTimeOffset VisitDue,
+    [property: Id(12)] int ForbiddenPlaces);
+
+[GenerateSerializer, Immutable, Alias("ops.KeyPersonVisit")]
+public sealed record KeyPersonVisit(
+    [property: Id(0)] string Id,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] string Outcome);

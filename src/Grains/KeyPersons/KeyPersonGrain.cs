@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
+using Microsoft.Extensions.Options;
 using NetTopologySuite.Geometries;
+using Npgsql;
 using OpsCentre.Grains.Alerts;
+using OpsCentre.Grains.EventLog;
 using OpsCentre.Grains.Map;
 using OpsCentre.Grains.Units;
-using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
 namespace OpsCentre.Grains.KeyPersons;
@@ -34,9 +36,9 @@ public sealed class DevicePosition
 }
 
 /// <summary>
-/// A key person's grain. Evaluates the rules that target key persons (zone, curfew, separation,
-/// missed check-in) on every observation and on its own timer; its state is the worst open episode:
-/// a critical one makes it <c>violation</c>, any other <c>attention</c>.
+/// A key person's grain. Evaluates the rules that target key persons (allowed area, forbidden places,
+/// curfew, device separation, check-in and visit deadlines) on every observation and on its own timer;
+/// its state is the worst open episode: a critical one makes it <c>violation</c>, any other <c>attention</c>.
 /// </summary>
 public sealed class KeyPersonGrain(
     [PersistentState("keyPerson")] IPersistentState<KeyPersonState> state,
@@ -52,26 +54,26 @@ public sealed class KeyPersonGrain(
     /// <summary>The home zone: a circle of this radius around the registered home position.</summary>
     public const double HomeRadiusM = 150;
 
-    private string? _grid;
-    private (double Lat, double Lon) _home;
+    private KeyPersonProfile? _profile;
+    private Geometry? _home;
     private DurableWakeUp? _wakeUp;
     private long _version;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    private string Id => this.GetPrimaryKeyString();
+
+    private string Grid => _profile!.Grid;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
+
+    private async Task LoadAsync(CancellationToken ct = default)
     {
-        await using var command = db.CreateCommand("SELECT grid_code, home_lat, home_lon FROM key_person WHERE id = @id");
-        command.Parameters.AddWithValue("id", this.GetPrimaryKeyString());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (await reader.ReadAsync(cancellationToken))
-        {
-            _grid = reader.GetString(0);
-            _home = (reader.GetDouble(1), reader.GetDouble(2));
-        }
+        _profile = await KeyPersonProfile.LoadAsync(db, Id, ct);
+        _home = _profile is null ? null : KeyPersonZones.Circle(_profile.HomeLat, _profile.HomeLon, HomeRadiusM);
     }
 
     public async Task Observe(KeyPersonObservation o)
     {
-        if (_grid is null)
+        if (_profile is null)
         {
             return;
         }
@@ -87,33 +89,64 @@ public sealed class KeyPersonGrain(
 
     public async Task CheckIn(DateTimeOffset at)
     {
-        if (_grid is null)
+        if (_profile is null)
         {
             return;
         }
 
         // A check-in is a durable fact: committed to the district's log (the person's id only, nothing
         // personal) before the person's state counts it.
-        var id = this.GetPrimaryKeyString();
-        await GrainFactory.GetGrain<EventLog.IDistrictEventLogGrain>(_grid[..6]).Append("key-person", $"{id}/check-in/{at.UtcTicks}",
-            [new EventLog.EventDraft(_grid, "keyperson.checked-in", "person-phone", at, System.Text.Json.JsonSerializer.Serialize(new { id }))]);
+        await AppendAsync($"{Id}/check-in/{at.UtcTicks}", "keyperson.checked-in", "person-phone", at, new { id = Id });
         state.State.LastCheckIn = at > (state.State.LastCheckIn ?? DateTimeOffset.MinValue) ? at : state.State.LastCheckIn;
         await state.WriteStateAsync();
         await EvaluateAsync();
     }
 
+    public async Task Visited(KeyPersonVisit visit)
+    {
+        if (_profile is null)
+        {
+            return;
+        }
+
+        // The visit's row (with its notes) is the record; the log carries ids and the outcome only, once per visit.
+        await AppendAsync(visit.Id, "keyperson.visited", "visit", visit.At, new { id = Id, visitId = visit.Id, outcome = visit.Outcome });
+        if (visit.Outcome != "absent" && visit.At > (_profile.LastVisit ?? DateTimeOffset.MinValue))
+        {
+            _profile = _profile with { LastVisit = visit.At };
+        }
+
+        await EvaluateAsync();
+    }
+
+    public async Task Reload()
+    {
+        await LoadAsync();
+        if (_profile is not null)
+        {
+            await EvaluateAsync();
+        }
+    }
+
     public Task<KeyPersonSnapshot?> Snapshot()
     {
-        if (_grid is null)
+        if (_profile is not { } p)
         {
             return Task.FromResult<KeyPersonSnapshot?>(null);
         }
 
         var latest = Latest();
         return Task.FromResult<KeyPersonSnapshot?>(new KeyPersonSnapshot(
-            this.GetPrimaryKeyString(), _grid, state.State.ReportedState, latest?.Lat, latest?.Lon, Separation(), state.State.LastCheckIn,
-            [.. state.State.Alerts.Rules.Where(r => r.Value.Fired).Select(r => r.Key)]));
+            Id, p.Grid, state.State.ReportedState, latest?.Lat, latest?.Lon, Separation(), state.State.LastCheckIn,
+            [.. state.State.Alerts.Rules.Where(r => r.Value.Fired).Select(r => r.Key)],
+            p.SupervisionLevel, CheckInDue(), p.LastVisit, VisitDue(), p.ForbiddenPlaces));
     }
+
+    /// <summary>One interval of the person's supervision level after their last check-in (or the start of supervision).</summary>
+    private DateTimeOffset CheckInDue() => (state.State.LastCheckIn ?? _profile!.SupervisedSince) + _profile!.CheckInEvery;
+
+    /// <summary>One interval of the person's supervision level after the last visit that found them (or the start of supervision).</summary>
+    private DateTimeOffset VisitDue() => (_profile!.LastVisit ?? _profile.SupervisedSince) + _profile.VisitEvery;
 
     private DevicePosition? Latest() => state.State.Positions.Values.MaxBy(p => p.At);
 
@@ -130,12 +163,17 @@ public sealed class KeyPersonGrain(
         var now = clock.GetUtcNow();
         var latest = Latest();
         var facts = new SubjectFacts { Position = latest is null ? null : (latest.Lat, latest.Lon) };
-        if (await areas.AreaOfAsync(_grid![..6]) is { } district)
+        if (await areas.AreaOfAsync(Grid[..6]) is { } district)
         {
             facts.Zones["allowed"] = district;
         }
 
-        facts.Zones["home"] = Circle(_home.Lat, _home.Lon, HomeRadiusM);
+        facts.Zones["home"] = _home!;
+        if (_profile!.Forbidden is { } forbidden)
+        {
+            facts.Zones["forbidden"] = forbidden;
+        }
+
         if (Separation() is { } separation)
         {
             facts.Metrics["deviceSeparationM"] = separation;
@@ -146,17 +184,20 @@ public sealed class KeyPersonGrain(
             facts.Signals["checkIn"] = checkIn;
         }
 
-        var subject = new WatchedSubject(new AlertSubject(SubjectKinds.KeyPerson, this.GetPrimaryKeyString()), _grid!, state.State.Alerts, state.WriteStateAsync);
+        facts.Deadlines["checkIn"] = CheckInDue();
+        facts.Deadlines["visit"] = VisitDue();
+
+        var subject = new WatchedSubject(new AlertSubject(SubjectKinds.KeyPerson, Id), Grid, state.State.Alerts, state.WriteStateAsync);
         var next = await alerts.EvaluateAsync(subject, facts, now);
         await ReportStateAsync(await rules.CurrentAsync());
         // A timer for the next moment a rule needs another look (a dwell or separation period ending, a
-        // curfew edge, a check-in falling due) and a reminder meanwhile: a person who goes silent is
-        // still noticed after the silo holding their grain died.
+        // curfew edge, a check-in or visit falling due) and a reminder meanwhile: a person who goes silent
+        // is still noticed after the silo holding their grain died.
         _wakeUp ??= new DurableWakeUp(this, WakeReminder, options.Value.ReminderPeriod, EvaluateAsync, clock);
         await _wakeUp.ScheduleAsync(next);
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => _grid is null ? Task.CompletedTask : EvaluateAsync();
+    public Task ReceiveReminder(string reminderName, TickStatus status) => _profile is null ? Task.CompletedTask : EvaluateAsync();
 
     /// <summary>violation while a critical episode has fired, attention for any other fired episode, else normal; counted in the grid when not normal.</summary>
     private async Task ReportStateAsync(RuleSet ruleSet)
@@ -168,31 +209,26 @@ public sealed class KeyPersonGrain(
             return;
         }
 
+        // Versions from the clock stay ahead of any earlier report, even after a restart; +1 when the clock has not moved.
+        _version = Math.Max(_version + 1, clock.GetUtcNow().UtcTicks);
+        // The change is a durable fact screens hear (the id and the state, nothing personal), committed
+        // before the list row and the grid's counter follow it.
+        await AppendAsync($"{Id}/state/{_version}", "keyperson.state-changed", "key-person", clock.GetUtcNow(), new { id = Id, state = now, previous = state.State.ReportedState });
         state.State.ReportedState = now;
         await state.WriteStateAsync();
         await using (var command = db.CreateCommand("UPDATE key_person SET state = @state WHERE id = @id"))
         {
             command.Parameters.AddWithValue("state", now);
-            command.Parameters.AddWithValue("id", this.GetPrimaryKeyString());
+            command.Parameters.AddWithValue("id", Id);
             await command.ExecuteNonQueryAsync();
         }
 
-        // Versions from the clock stay ahead of any earlier report, even after a restart; +1 when the clock has not moved.
-        _version = Math.Max(_version + 1, clock.GetUtcNow().UtcTicks);
-        await GrainFactory.GetGrain<IUnitGrain>(_grid!).Report("key-person:" + this.GetPrimaryKeyString(), _version,
+        await GrainFactory.GetGrain<IUnitGrain>(Grid).Report("key-person:" + Id, _version,
             UnitCounters.Zero with { KeyPersonsAbnormal = now == "normal" ? 0 : 1 });
     }
 
-    private static Geometry Circle(double lat, double lon, double radiusM)
-    {
-        // A polygon close enough to a circle at city scale: degrees of latitude and longitude scaled apart.
-        var factory = new GeometryFactory(new PrecisionModel(), 4326);
-        var dLat = radiusM / 111_320;
-        var dLon = radiusM / (111_320 * Math.Cos(lat * Math.PI / 180));
-        var ring = Enumerable.Range(0, 33).Select(i => i * Math.PI * 2 / 32).Select(a => new Coordinate(lon + dLon * Math.Cos(a), lat + dLat * Math.Sin(a))).ToArray();
-        ring[^1] = ring[0];
-        return factory.CreatePolygon(ring);
-    }
+    private Task AppendAsync(string opId, string type, string source, DateTimeOffset at, object data) =>
+        GrainFactory.GetGrain<IDistrictEventLogGrain>(Grid[..6]).Append("key-person", opId, [new EventDraft(Grid, type, source, at, JsonSerializer.Serialize(data))]);
 
     private static double Metres(double lat1, double lon1, double lat2, double lon2)
     {
