@@ -79,6 +79,31 @@ public sealed class ScreenClient : IAsyncDisposable
         return received;
     }
 
+    /// <summary>The next event that matches, passing over others; fails if none arrives in time.</summary>
+    public async Task<Envelope> ReceiveMatchingAsync(Func<Envelope, bool> match, string what, int timeoutSeconds = 15)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        var passed = new List<string>();
+        try
+        {
+            while (true)
+            {
+                var next = await _events.Reader.ReadAsync(timeout.Token);
+                if (match(next))
+                {
+                    return next;
+                }
+
+                passed.Add(next.Type);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"no {what} within {timeoutSeconds} s; passed over: {string.Join(", ", passed)}");
+            throw;
+        }
+    }
+
     /// <summary>Fails if any event arrives within <paramref name="quietPeriod"/>.</summary>
     public async Task AssertNoMoreEventsAsync(TimeSpan quietPeriod)
     {
