@@ -13,29 +13,13 @@ command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteract
 duration=${DURATION:-10}; connections=${CONNECTIONS:-64}; devices=${DEVICES:-2000}
 
 dotnet build OpsCentre.sln -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
-bin() { echo "$root/$1/bin/Release/net10.0/$2.dll"; }
 work=$(mktemp -d /tmp/opscentre-bench.XXXXXX); chmod 755 "$work"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; scripts/postgres.sh stop "$work/pg" >/dev/null 2>&1 || true; rm -rf "$work"; }
+. scripts/bench-common.sh
 trap cleanup EXIT
-
-echo "== PostgreSQL, schema, demo city"
-OPSCENTRE_PG_FAST=0 scripts/postgres.sh start "$work/pg" "$(free_port)" >/dev/null
-OPSCENTRE_ADMIN_CONNECTION=$(scripts/postgres.sh url "$work/pg") OPSCENTRE_OWNER_PASSWORD=bench-owner OPSCENTRE_APP_PASSWORD=bench-app \
-  dotnet "$(bin tools/Migrator OpsCentre.Migrator)" provision bench >/dev/null
-export ConnectionStrings__OpsCentre="Host=127.0.0.1;Port=$(cat "$work/pg/port");Database=bench;Username=bench_app;Password=bench-app"
-export Auth__SigningKey; Auth__SigningKey=$(head -c 32 /dev/urandom | base64)
-# Per-request log lines would measure the console, not the ingest path.
-export Logging__Directory="$work/logs" Serilog__MinimumLevel__Default=Warning
-dotnet "$(bin tools/Migrator OpsCentre.Migrator)" seed-demo-operators >/dev/null
-dotnet "$(bin tools/CityGen OpsCentre.CityGen)" ensure demo "$work/city" | tail -1
-
-echo "== silo, gateway, bare endpoint"
-gateway="http://127.0.0.1:$(free_port)"; bare="http://127.0.0.1:$(free_port)"
-dotnet "$(bin src/Silo OpsCentre.Silo)" --Orleans:SiloPort="$(free_port)" --Orleans:GatewayPort="$(free_port)" >"$work/silo.out" 2>&1 & pids+=($!)
-dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$gateway" >"$work/gateway.out" 2>&1 & pids+=($!)
+bench_system_up
+bare="http://127.0.0.1:$(free_port)"
 dotnet "$(bin tools/Benchmarks OpsCentre.Benchmarks)" bare-endpoint "$bare" >"$work/bare.out" 2>&1 & pids+=($!)
-for _ in $(seq 1 90); do curl -fs "$gateway/health/ready" >/dev/null 2>&1 && curl -fs "$bare/health/ready" >/dev/null 2>&1 && break; sleep 1; done
+for _ in $(seq 1 60); do curl -fs "$bare/health/ready" >/dev/null 2>&1 && break; sleep 1; done
 
 echo "== provisioning and warming $devices devices (simulator)"
 dotnet "$(bin tools/Simulator OpsCentre.Simulator)" --gateway "$gateway" --data "$work/sim" --workers "$devices" --rate 0 --concurrency 32 \

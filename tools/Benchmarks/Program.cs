@@ -5,6 +5,7 @@ using OpsCentre.CityGen;
 //   dotnet run -c Release --project tools/Benchmarks -- lookup [demo|large] [seconds]
 //   dotnet run -c Release --project tools/Benchmarks -- memory [demo|large]
 //   dotnet run -c Release --project tools/Benchmarks -- bare-endpoint [url]   (the yardstick of scripts/bench-ingest.sh)
+//   dotnet run -c Release --project tools/Benchmarks -- latency <gateway> [alerts/s] [seconds] [password]   (run by scripts/bench-latency.sh)
 switch (args.ElementAtOrDefault(0))
 {
     case "lookup":
@@ -16,7 +17,10 @@ switch (args.ElementAtOrDefault(0))
     case "memory":
         await GrainMemoryBenchmark.RunAsync(CitySize.Parse(args.ElementAtOrDefault(1) ?? "large"));
         return 0;
+    case "latency" when args.Length >= 2:
+        return await AlertLatencyBenchmark.RunAsync(new Uri(args[1]), double.Parse(args.ElementAtOrDefault(2) ?? "20", System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(args.ElementAtOrDefault(3) ?? "30"), args.ElementAtOrDefault(4) ?? "demo-password");
     default:
-        Console.Error.WriteLine("usage: OpsCentre.Benchmarks lookup [demo|large] [seconds] | memory [demo|large] | bare-endpoint [url]");
+        Console.Error.WriteLine("usage: OpsCentre.Benchmarks lookup [demo|large] [seconds] | memory [demo|large] | bare-endpoint [url] | latency <gateway> [alerts/s] [seconds] [password]");
         return 2;
 }

@@ -33,9 +33,13 @@ var caseFlow = options.CasesPerMinute > 0
 var personFlow = options.Persons > 0 && options.CityDirectory is { } city
     ? new PersonFlow(http, SignInAsync, city, options.DataDirectory, options.Persons, Math.Max(1, options.Rate / 10), Say).RunAsync(stopCases.Token).ContinueWith(_ => { }, TaskScheduler.Default)
     : Task.CompletedTask;
+// Workers keep up with their visits to key persons whenever the flow of work (cases) is on.
+var visitFlow = options.CasesPerMinute > 0
+    ? new VisitFlow(http, devices, Say).RunAsync(stopCases.Token).ContinueWith(_ => { }, TaskScheduler.Default)
+    : Task.CompletedTask;
 if (options.CasesPerMinute > 0)
 {
-    Say($"and a flow of about {options.CasesPerMinute} cases per minute by day through the closed loop");
+    Say($"and a flow of about {options.CasesPerMinute} cases per minute by day through the closed loop, and visits (回访) as they fall due");
 }
 
 var counts = new Dictionary<string, long> { ["applied"] = 0, ["duplicate"] = 0, ["stale"] = 0, ["rejected"] = 0, ["error"] = 0 };
@@ -85,6 +89,7 @@ for (var turn = 0L; options.Duration is null || started.Elapsed < options.Durati
 await Task.WhenAll(inFlight);
 await stopCases.CancelAsync();
 await caseFlow;
+await visitFlow;
 await personFlow;
 Say($"done: {sent:N0} statuses in {started.Elapsed.TotalSeconds:F1} s ({sent / started.Elapsed.TotalSeconds:N0}/s): {string.Join(", ", counts.Select(c => $"{c.Key} {c.Value:N0}"))}");
 return 0;

@@ -55,7 +55,6 @@ public sealed class KeyPersonGrain(
     public const double HomeRadiusM = 150;
 
     private KeyPersonProfile? _profile;
-    private Geometry? _home;
     private DurableWakeUp? _wakeUp;
     private long _version;
 
@@ -68,7 +67,6 @@ public sealed class KeyPersonGrain(
     private async Task LoadAsync(CancellationToken ct = default)
     {
         _profile = await KeyPersonProfile.LoadAsync(db, Id, ct);
-        _home = _profile is null ? null : KeyPersonZones.Circle(_profile.HomeLat, _profile.HomeLon, HomeRadiusM);
     }
 
     public async Task Observe(KeyPersonObservation o)
@@ -168,8 +166,9 @@ public sealed class KeyPersonGrain(
             facts.Zones["allowed"] = district;
         }
 
-        facts.Zones["home"] = _home!;
-        if (_profile!.Forbidden is { } forbidden)
+        // Built for each evaluation rather than held: a 32-gon is ~1.5 KB, and most of a city's persons are not moving.
+        facts.Zones["home"] = KeyPersonZones.Circle(_profile!.HomeLat, _profile.HomeLon, HomeRadiusM);
+        if (_profile.Forbidden is { } forbidden)
         {
             facts.Zones["forbidden"] = forbidden;
         }

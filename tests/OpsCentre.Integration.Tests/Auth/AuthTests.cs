@@ -72,8 +72,8 @@ public sealed class AuthTests(SystemFixture system)
     [Fact]
     public async Task AnExpiredOrMissingOrForgedAccessTokenIsAnswered401()
     {
-        var expired = Forge(system.SigningKey, expires: DateTime.UtcNow.AddMinutes(-10));
-        var forged = Forge(Convert.ToBase64String(Encoding.UTF8.GetBytes(new string('x', 40))), expires: DateTime.UtcNow.AddMinutes(10));
+        var expired = Api.ForgeToken(system.SigningKey, expires: DateTime.UtcNow.AddMinutes(-10));
+        var forged = Api.ForgeToken(Convert.ToBase64String(Encoding.UTF8.GetBytes(new string('x', 40))), expires: DateTime.UtcNow.AddMinutes(10));
 
         foreach (var token in new[] { expired, forged })
         {
@@ -86,7 +86,7 @@ public sealed class AuthTests(SystemFixture system)
         Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
 
         // The same forger with the real key and a live expiry gets in: the 401s above are about expiry and key.
-        using var valid = await Http.SendAsync(Api.Authorized(HttpMethod.Get, "/api/v1/units/510104", Forge(system.SigningKey, DateTime.UtcNow.AddMinutes(5))));
+        using var valid = await Http.SendAsync(Api.Authorized(HttpMethod.Get, "/api/v1/units/510104", Api.ForgeToken(system.SigningKey, DateTime.UtcNow.AddMinutes(5))));
         Assert.Equal(HttpStatusCode.OK, valid.StatusCode);
     }
 
@@ -180,15 +180,4 @@ public sealed class AuthTests(SystemFixture system)
             return response.StatusCode;
         }
     }
-
-    private static string Forge(string base64Key, DateTime expires) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-    {
-        Issuer = "opscentre",
-        Audience = "opscentre",
-        IssuedAt = expires.AddMinutes(-15),
-        NotBefore = expires.AddMinutes(-15),
-        Expires = expires,
-        Subject = new ClaimsIdentity([new Claim("sub", "jinjiang.operator"), new Claim("role", "operator"), new Claim("unit_code", "510104")]),
-        SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Convert.FromBase64String(base64Key)), SecurityAlgorithms.HmacSha256),
-    });
 }

@@ -16,22 +16,68 @@ public sealed class ScreenClient : IAsyncDisposable
     private readonly Channel<Envelope> _events = Channel.CreateUnbounded<Envelope>();
     private readonly Channel<Watermark> _watermarks = Channel.CreateUnbounded<Watermark>();
     private readonly Channel<JsonElement> _live = Channel.CreateUnbounded<JsonElement>();
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>When each event arrived (<see cref="System.Diagnostics.Stopwatch"/> timestamps), by district and seq.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<(string District, long Seq), long> ArrivedAt { get; } = new();
+
+    /// <summary>Every event received, in arrival order (kept even when taken from the queue).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<Envelope> History { get; } = new();
+
+    /// <summary>When each <c>Live</c> batch arrived (<see cref="System.Diagnostics.Stopwatch"/> timestamps).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<long> LiveBatchesAt { get; } = new();
+
+    /// <summary>Completes when the server (or the network) closes the connection.</summary>
+    public Task Closed => _closed.Task;
 
     private ScreenClient(HubConnection connection)
     {
         _connection = connection;
-        _connection.On<Envelope>("Event", e => _events.Writer.TryWrite(e));
+        _connection.On<Envelope>("Event", e =>
+        {
+            ArrivedAt[(e.DistrictCode, e.Seq)] = System.Diagnostics.Stopwatch.GetTimestamp();
+            History.Enqueue(e);
+            _events.Writer.TryWrite(e);
+        });
         _connection.On<Watermark>("Watermark", w => _watermarks.Writer.TryWrite(w));
         _connection.On<JsonElement>("Live", batch =>
         {
+            LiveBatchesAt.Enqueue(System.Diagnostics.Stopwatch.GetTimestamp());
             foreach (var item in batch.GetProperty("items").EnumerateArray())
             {
                 _live.Writer.TryWrite(item.Clone());
             }
         });
+        _connection.Closed += _ =>
+        {
+            _closed.TrySetResult();
+            return Task.CompletedTask;
+        };
     }
 
+    /// <summary>Every live item received so far (and not yet taken by <see cref="LiveItemAsync"/>).</summary>
+    public List<JsonElement> DrainLive()
+    {
+        var items = new List<JsonElement>();
+        while (_live.Reader.TryRead(out var item))
+        {
+            items.Add(item);
+        }
+
+        return items;
+    }
+
+    /// <summary>Every event received so far and not yet taken.</summary>
+    public List<Envelope> DrainEvents()
+    {
+        var events = new List<Envelope>();
+        while (_events.Reader.TryRead(out var e))
+        {
+            events.Add(e);
+        }
+
+        return events;
+    }
 
 
     /// <summary>Connects over WebSockets with the token in the query string, as a browser does.</summary>

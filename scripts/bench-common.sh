@@ -1,0 +1,28 @@
+# Shared by the benchmark scripts: a private PostgreSQL with the schema and the demo city, one silo
+# and one gateway, all in the folder $work (made by the caller); everything started is killed on exit.
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+bin() { echo "$root/$1/bin/Release/net10.0/$2.dll"; }
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; scripts/postgres.sh stop "$work/pg" >/dev/null 2>&1 || true; rm -rf "$work"; }
+
+# Starts PostgreSQL (fsync on: durable means durable), the schema, demo operators and demo city, a silo
+# and a gateway; sets $gateway to the gateway's URL once it is ready.
+bench_system_up() {
+  echo "== PostgreSQL, schema, demo city"
+  OPSCENTRE_PG_FAST=0 scripts/postgres.sh start "$work/pg" "$(free_port)" >/dev/null
+  OPSCENTRE_ADMIN_CONNECTION=$(scripts/postgres.sh url "$work/pg") OPSCENTRE_OWNER_PASSWORD=bench-owner OPSCENTRE_APP_PASSWORD=bench-app \
+    dotnet "$(bin tools/Migrator OpsCentre.Migrator)" provision bench >/dev/null
+  export ConnectionStrings__OpsCentre="Host=127.0.0.1;Port=$(cat "$work/pg/port");Database=bench;Username=bench_app;Password=bench-app"
+  export Auth__SigningKey; Auth__SigningKey=$(head -c 32 /dev/urandom | base64)
+  # Per-request log lines would measure the console, not the system.
+  export Logging__Directory="$work/logs" Serilog__MinimumLevel__Default=Warning
+  dotnet "$(bin tools/Migrator OpsCentre.Migrator)" seed-demo-operators >/dev/null
+  dotnet "$(bin tools/CityGen OpsCentre.CityGen)" ensure demo "$work/city" | tail -1
+
+  echo "== silo, gateway"
+  gateway="http://127.0.0.1:$(free_port)"
+  dotnet "$(bin src/Silo OpsCentre.Silo)" --Orleans:SiloPort="$(free_port)" --Orleans:GatewayPort="$(free_port)" >"$work/silo.out" 2>&1 & pids+=($!)
+  dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$gateway" >"$work/gateway.out" 2>&1 & pids+=($!)
+  for _ in $(seq 1 90); do curl -fs "$gateway/health/ready" >/dev/null 2>&1 && break; sleep 1; done
+}
