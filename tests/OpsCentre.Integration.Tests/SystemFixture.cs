@@ -91,6 +91,8 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Auth__SigningKey"] = SigningKey,
         ["Screens__WatermarkSeconds"] = "1",
         ["Screens__RenewSeconds"] = "2",
+        // The gateways serve the built wall screen (src/Dashboard/dist, built by scripts/test.sh) for the browser tests.
+        ["ASPNETCORE_WEBROOT"] = Path.Combine(RepositoryPaths.Root, "src", "Dashboard", "dist"),
     };
 
     public ChildProcess StartSilo(string name)

@@ -23,4 +23,8 @@ public sealed record WatermarkMessage(string DistrictCode, long Seq);
 public sealed record LiveBatch(IReadOnlyList<JsonElement> Items);
 
 /// <summary>The answer of <c>Subscribe</c>: the unit's snapshot and where this subscription starts in each district it spans.</summary>
-public sealed record SubscribeResult(Units.UnitView Unit, IReadOnlyDictionary<string, long> Cursor);
+/// <summary>
+/// What <c>Subscribe</c> answers: the unit, the cursor delivery starts after, and each district's head
+/// at that moment — a screen has caught up once its cursor reaches the head (events or watermarks).
+/// </summary>
+public sealed record SubscribeResult(Units.UnitView Unit, IReadOnlyDictionary<string, long> Cursor, IReadOnlyDictionary<string, long> Head);

@@ -48,14 +48,15 @@ public sealed class OpsHub(ScreenFeed feed, UnitDirectory units) : Hub<IOpsClien
 
         var connection = feed.Find(Context.ConnectionId) ?? throw new HubException("connection closed");
         var start = new Dictionary<string, long>();
+        var heads = new Dictionary<string, long>();
         foreach (var district in UnitDirectory.DistrictsOf(unit))
         {
-            var head = await feed.WatchAsync(district);
+            var head = heads[district] = await feed.WatchAsync(district);
             start[district] = cursor is not null && cursor.TryGetValue(district, out var after) && after >= 0 ? Math.Min(after, head) : head;
         }
 
         connection.Start(unit.Code, start);
-        return new SubscribeResult(unit, start);
+        return new SubscribeResult(unit, start, heads);
     }
 
     /// <summary>Ends the subscription to a unit; others on this connection continue.</summary>

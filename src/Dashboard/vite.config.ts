@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+// Built into dist/, which the Gateway serves as its web root (scripts/run.sh passes --webroot).
+// Relative asset paths, so the files work wherever they are served from.
+export default defineConfig({
+  base: './',
+  build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 1500 },
+  server: { proxy: { '/api': 'http://127.0.0.1:5080', '/hubs': { target: 'ws://127.0.0.1:5080', ws: true } } },
+  test: { environment: 'node', include: ['src/**/*.test.ts'] },
+});

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace OpsCentre.Integration.Tests.Dashboard;
+
+/// <summary>
+/// The wall screen (src/Dashboard, built into dist/ and served by the gateway) in headless Debian
+/// Chromium driven by Playwright, against the real gateway and silo on PostgreSQL.
+/// </summary>
+[Collection(nameof(SystemCollection))]
+public sealed class WallScreenBrowserTests(SystemFixture system, Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    /// <summary>Screenshots are test artefacts: beside the test assembly, in <c>screenshots/</c>.</summary>
+    public static string ScreenshotDirectory => Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: scripts/test.sh installs Debian's chromium and fonts-noto-cjk");
+        Assert.True(File.Exists(Path.Combine(Testing.RepositoryPaths.Root, "src/Dashboard/dist/index.html")), "the wall screen is not built: scripts/test.sh runs npm ci and the Vite build in src/Dashboard");
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            // This machine has no route out: keep Chromium from trying (and from its sandbox, as root).
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+
+    private async Task<IPage> SignedInAsync(Uri gateway, string username, int width = 1920, int height = 1080)
+    {
+        var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height }, Locale = "zh-CN", TimezoneId = "Europe/London" });
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) => { if (message.Type == "error") { output.WriteLine($"[browser {username}] {message.Text}"); } };
+        await page.GotoAsync(gateway.ToString());
+        await page.FillAsync("#username", username);
+        await page.FillAsync("#password", SystemFixture.Password);
+        await page.ClickAsync("#sign-in");
+        await Assertions.Expect(page.Locator("#link-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 20_000 });
+        return page;
+    }
+
+    private async Task<(string DeviceId, string Key, CityGen.GeneratedWorker Worker)> DeviceAsync(string street, int index)
+    {
+        var worker = system.City.Workers.Where(w => w.Grid.StartsWith(street, StringComparison.Ordinal)).Reverse().ElementAt(index);
+        var token = (await Api.SignInAsync(system.Http, "jinjiang.operator")).AccessToken;
+        using var response = await system.Http.SendAsync(Api.Authorized(HttpMethod.Post, "/api/v1/devices", token, new { kind = "worker-phone", boundTo = worker.Id }));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (body.GetProperty("deviceId").GetString()!, body.GetProperty("key").GetString()!, worker);
+    }
+
+    private async Task BatteryAsync(string key, CityGen.GeneratedWorker worker, double battery)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/device/status")
+        {
+            Content = JsonContent.Create(new { opId = Guid.NewGuid().ToString(), seq = 1, at = DateTimeOffset.UtcNow, lat = worker.Lat, lon = worker.Lon, accuracyM = 5, batteryPct = battery, onDuty = true }),
+        };
+        request.Headers.Add("X-Device-Key", key);
+        using var response = await system.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnAlertAppearsWithinTwoSecondsAndItsAcknowledgementInTheOtherBrowser()
+    {
+        var first = await SignedInAsync(system.GatewayUrl, "jinjiang.operator");
+        var second = await SignedInAsync(system.GatewayUrl, "jinjiang.operator");
+        Assert.Equal("锦江区", await first.InnerTextAsync("#unit-name"));
+        Assert.Contains("锦江区", await first.TitleAsync());
+
+        var (deviceId, key, worker) = await DeviceAsync("510104005", 0);
+        var clock = Stopwatch.StartNew();
+        await BatteryAsync(key, worker, 5);
+        var item = first.Locator($".alert-item[data-subject=\"{deviceId}\"]");
+        await Assertions.Expect(item).ToBeVisibleAsync(new() { Timeout = 2_000 });
+        output.WriteLine($"battery 5 % posted → alert in the browser's feed: {clock.ElapsedMilliseconds} ms");
+        await Assertions.Expect(second.Locator($".alert-item[data-subject=\"{deviceId}\"]")).ToBeVisibleAsync(new() { Timeout = 2_000 });
+
+        await item.Locator("button.ack").ClickAsync();
+        var acknowledged = second.Locator($".alert-item[data-subject=\"{deviceId}\"] .acked-by");
+        await Assertions.Expect(acknowledged).ToContainTextAsync("jinjiang.operator", new() { Timeout = 5_000 });
+        await Assertions.Expect(first.Locator($".alert-item[data-subject=\"{deviceId}\"]")).ToHaveAttributeAsync("data-state", "acknowledged");
+    }
+
+    [Fact]
+    public async Task StoppingTheGatewayTurnsTheIndicatorRedAndRestartingItGreenWithTheAlertsRaisedMeanwhile()
+    {
+        var url = new Uri($"http://127.0.0.1:{Testing.FreePort.Next()}");
+        var (gateway, _) = system.StartGateway("gateway-browser", url);
+        using (var http = new HttpClient { BaseAddress = url })
+        {
+            await SystemFixture.WaitForActiveSilosAsync(http, 1);
+        }
+
+        var page = await SignedInAsync(url, "jinjiang.operator");
+        await gateway.KillAsync();
+        await Assertions.Expect(page.Locator("#link-state")).ToHaveAttributeAsync("data-state", "disconnected", new() { Timeout = 15_000 });
+
+        // Raised through the other gateway while this screen's is down.
+        var (deviceId, key, worker) = await DeviceAsync("510104005", 1);
+        await BatteryAsync(key, worker, 4);
+
+        system.StartGateway("gateway-browser", url);
+        await Assertions.Expect(page.Locator("#link-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator($".alert-item[data-subject=\"{deviceId}\"]")).ToBeVisibleAsync(new() { Timeout = 5_000 });
+    }
+
+    [Fact]
+    public async Task DrillingDownToAStreetNarrowsTheMapAndTheFiguresAndBackUpRestoresThem()
+    {
+        var token = (await Api.SignInAsync(system.Http, "jinjiang.operator")).AccessToken;
+        using var streetResponse = await system.Http.SendAsync(Api.Authorized(HttpMethod.Get, "/api/v1/units/510104002", token));
+        var street = await streetResponse.Content.ReadFromJsonAsync<JsonElement>();
+
+        var page = await SignedInAsync(system.GatewayUrl, "jinjiang.operator");
+        var districtChildren = await page.Locator("#children .child").CountAsync();
+        await page.ClickAsync("#children .child[data-code=\"510104002\"]");
+
+        await Assertions.Expect(page.Locator("#unit-name")).ToHaveTextAsync(street.GetProperty("name").GetString()!);
+        await Assertions.Expect(page.Locator("#children .child")).ToHaveCountAsync(street.GetProperty("children").GetArrayLength());
+        Assert.All(await page.Locator("#children .child").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.code)"), code => Assert.StartsWith("510104002", code));
+        await Assertions.Expect(page.Locator("#kpi-workersOnDuty")).ToHaveTextAsync(street.GetProperty("counters").GetProperty("workersOnDuty").GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+        await Assertions.Expect(page.Locator("#link-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 15_000 });
+
+        await page.ClickAsync("#back");
+        await Assertions.Expect(page.Locator("#unit-name")).ToHaveTextAsync("锦江区");
+        await Assertions.Expect(page.Locator("#children .child")).ToHaveCountAsync(districtChildren);
+
+        // English by a switch.
+        await page.ClickAsync("#language");
+        await Assertions.Expect(page.Locator("[data-text=workersOnline]")).ToHaveTextAsync("Workers online");
+        await page.ClickAsync("#language");
+        await Assertions.Expect(page.Locator("[data-text=workersOnline]")).ToHaveTextAsync("在线网格员");
+    }
+
+    [Theory]
+    [InlineData(1920, 1080)]
+    [InlineData(3840, 2160)]
+    public async Task TheMainScreenFitsTheWallWithoutALayoutBreak(int width, int height)
+    {
+        var page = await SignedInAsync(system.GatewayUrl, "jinjiang.operator", width, height);
+        await page.WaitForTimeoutAsync(1500);   // let the charts finish their first animation
+        var fits = await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= innerWidth && document.documentElement.scrollHeight <= innerHeight");
+        Assert.True(fits, "the page scrolls: something does not fit the wall");
+        foreach (var panel in new[] { ".kpis", ".map-panel", ".feed-panel", ".pipeline-panel", ".ranking-panel" })
+        {
+            var box = await page.Locator(panel).BoundingBoxAsync();
+            Assert.True(box is { Width: > 100, Height: > 100 } && box.X + box.Width <= width && box.Y + box.Height <= height, $"{panel} at {box?.X},{box?.Y} {box?.Width}×{box?.Height}");
+        }
+
+        Directory.CreateDirectory(ScreenshotDirectory);
+        var file = Path.Combine(ScreenshotDirectory, $"wall-screen-{width}x{height}.png");
+        await page.ScreenshotAsync(new() { Path = file });
+        output.WriteLine($"screenshot: {file}");
+    }
+}
