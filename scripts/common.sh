@@ -29,3 +29,20 @@ others_can_reach() {
 
 # Prints a random 32-character hex secret.
 new_secret() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
+
+# Installs the wall screen's npm packages (exactly as locked) when they are missing or stale, and builds
+# it into src/Dashboard/dist, which the gateway serves. Needs Node.js and npm.
+build_dashboard() {
+  command -v npm >/dev/null 2>&1 || { echo "Node.js with npm is required to build the wall screen (src/Dashboard)." >&2; exit 1; }
+  ( cd src/Dashboard
+    if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+    npm run --silent build )
+}
+
+# Debian's Chromium and CJK fonts for the browser tests, installed when missing (needs root or sudo).
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "noto sans cjk" && return 0
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Brings the whole system up locally: PostgreSQL (private, in .data/), the schema, one silo and one
-# gateway. Ctrl+C stops everything it started.
+# Brings the whole system up locally: PostgreSQL (private, in .data/), the schema, one silo, one
+# gateway serving the wall screen, and the city simulator. Ctrl+C stops everything it started.
 #
 # Settings (environment):
 #   ConnectionStrings__OpsCentre       use this database (application role); nothing local is started
@@ -24,6 +24,8 @@ mkdir -p "$data/logs"
 
 echo "== build"
 dotnet build OpsCentre.sln -c Release -nologo -v quiet -clp:ErrorsOnly
+echo "== wall screen (npm ci, Vite build)"
+build_dashboard
 bin() { echo "$root/$1/bin/Release/net10.0/$2.dll"; }
 
 pg_dir=""
@@ -73,7 +75,7 @@ export Logging__Directory="$data/logs"
 echo "== silo (log: $data/logs/silo-*.log)"
 dotnet "$(bin src/Silo OpsCentre.Silo)" >"$data/logs/silo.out" 2>&1 & pids+=($!)
 echo "== gateway on $http_url"
-dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$http_url" >"$data/logs/gateway.out" 2>&1 & pids+=($!)
+dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$http_url" --webroot "$root/src/Dashboard/dist" >"$data/logs/gateway.out" 2>&1 & pids+=($!)
 
 for _ in $(seq 1 120); do
   if curl -fs "$http_url/health/ready" >/dev/null 2>&1; then break; fi
@@ -92,7 +94,7 @@ fi
 cat <<MSG
 
 OpsCentre is up.
-  Browser / wall screen : $http_url/
+  Wall screen (browser) : $http_url/   (sign in as jinjiang.operator / ${OPSCENTRE_DEMO_PASSWORD:-demo-password})
   API description       : $http_url/openapi/v1.json
   Readiness             : $http_url/health/ready
   Logs                  : $data/logs

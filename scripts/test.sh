@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test: builds once (Release), starts one private PostgreSQL for the whole run, runs the
-# test assemblies one after another (each starts its own cluster or processes against its own
-# database), and ends with one line: "N passed, N failed[, N skipped]".
+# Runs every test: builds once (Release) — the .NET solution and the wall screen (npm ci, Vite) —,
+# installs Debian's Chromium for the browser tests if missing, runs the wall screen's Vitest units,
+# starts one private PostgreSQL for the whole run, runs the test assemblies one after another (each
+# starts its own cluster or processes against its own database), and ends with one line:
+# "N passed, N failed[, N skipped]".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/common.sh
@@ -10,6 +12,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 echo "== build"
 dotnet build OpsCentre.sln -c Release -nologo -v quiet -clp:ErrorsOnly
+echo "== wall screen (npm ci, Vite build)"
+build_dashboard
+echo "== Chromium for the browser tests"
+ensure_chromium
 
 pg_dir=$(mktemp -d /tmp/opscentre-test-pg.XXXXXX)
 results=$(mktemp -d /tmp/opscentre-test-results.XXXXXX)
@@ -22,6 +28,15 @@ export OPSCENTRE_TEST_ADMIN_CONNECTION
 OPSCENTRE_TEST_ADMIN_CONNECTION=$(scripts/postgres.sh url "$pg_dir")
 
 passed=0; failed=0; skipped=0
+
+echo "== wall screen units (Vitest)"
+( cd src/Dashboard && npx vitest run --reporter=default --reporter=json --outputFile="$results/vitest.json" </dev/null ) || true
+if [ -s "$results/vitest.json" ]; then
+  read -r p f s < <(node -e 'const r=require(process.argv[1]); console.log(r.numPassedTests, r.numFailedTests, r.numPendingTests + r.numTodoTests)' "$results/vitest.json")
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+else
+  echo "!! Vitest produced no results"; failed=$((failed + 1))
+fi
 for project in tests/*.Tests/*.csproj; do
   name=$(basename "$project" .csproj)
   echo "== $name"
@@ -40,6 +55,8 @@ for project in tests/*.Tests/*.csproj; do
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + total - p - f))
 done
 
+shots=tests/OpsCentre.Integration.Tests/bin/Release/net10.0/screenshots
+[ -d "$shots" ] && echo "wall-screen screenshots (test artefacts): $shots"
 summary="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
 echo "$summary"

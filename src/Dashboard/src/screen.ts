@@ -119,10 +119,12 @@ export class WallScreen {
       </header>
       <main>
         <section class="kpis">
+          <div class="tiles">
           ${tile('workersOnline', t.workersOnline)}${tile('workersOnDuty', t.workersOnDuty)}
           ${tile('incidentsOpen', t.incidentsOpen)}${tile('incidentsOverdue', t.incidentsOverdue, 'warn')}
           ${tile('onTimeClosureRate', t.onTimeClosureRate)}${tile('keyPersonsAbnormal', t.keyPersonsAbnormal, 'warn')}
           ${tile('alertsCritical', t.alertsCritical, 'critical')}${tile('alertsWarning', t.alertsWarning, 'warn')}${tile('alertsInfo', t.alertsInfo)}
+          </div>
           <h2 class="children-title" data-text="children">${t.children}</h2>
           <ul id="children"></ul>
         </section>
