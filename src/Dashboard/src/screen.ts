@@ -137,14 +137,13 @@ export class WallScreen {
 
   /** Loads a unit: its counters and children, its map, open alerts, cases by stage, KPIs and the children's ranking. */
   private async load(code: string): Promise<void> {
-    const [unit, geo, firing, acknowledged] = await Promise.all([
+    const [unit, firing, acknowledged] = await Promise.all([
       this.session.get<UnitView>(`api/v1/units/${code}`),
-      this.session.get<object>(`api/v1/units/${code}/map`),
       this.session.get<Page<AlertView>>(`api/v1/alerts?unit=${code}&state=firing&limit=200`),
       this.session.get<Page<AlertView>>(`api/v1/alerts?unit=${code}&state=acknowledged&limit=200`),
     ]);
     this.unit = unit;
-    echarts.registerMap(code, geo as never);
+    echarts.registerMap(code, await this.mapOf(unit) as never);
     this.feed = new AlertFeed();
     this.feed.load([...firing.items, ...acknowledged.items]);
     this.live.clear();
@@ -152,6 +151,15 @@ export class WallScreen {
     this.el('back').toggleAttribute('hidden', code === this.session.unitCode || !unit.parentCode);
     await this.loadFigures();
     this.render();
+  }
+
+  /** The unit's children as GeoJSON; a grid (no children) is drawn as itself, cut from its community's map. */
+  private async mapOf(unit: UnitView): Promise<{ type: string; features: { properties: { code: string } }[] }> {
+    if (unit.children.length > 0 || !unit.parentCode) {
+      return this.session.get(`api/v1/units/${unit.code}/map`);
+    }
+    const parent = await this.session.get<{ type: string; features: { properties: { code: string } }[] }>(`api/v1/units/${unit.parentCode}/map`);
+    return { ...parent, features: parent.features.filter((f) => f.properties.code === unit.code) };
   }
 
   /** Cases by stage, the unit's KPIs and its children's on-time closure rates: read again when cases move. */
@@ -169,9 +177,8 @@ export class WallScreen {
   }
 
   private async drillDown(code: string): Promise<void> {
-    const child = this.unit.children.find((c) => c.code === code);
-    if (!child || this.unit.level === 'community') {
-      return;   // a grid is the bottom of the tree
+    if (!this.unit.children.some((c) => c.code === code)) {
+      return;   // not a child (a grid has none: it is the bottom of the tree)
     }
     await this.load(code);
     await this.link.watch(code);
@@ -256,11 +263,10 @@ export class WallScreen {
 
   /** The children as a list beside the map: their names and what needs attention, each a way down the tree. */
   private renderChildren(): void {
-    const drillable = this.unit.level !== 'community';
     this.el('children').innerHTML = this.unit.children.map((c) => {
       const k = this.counters(c.code, c.counters);
       const attention = (k.alertsFiring ?? 0) + (k.incidentsOverdue ?? 0) + (k.keyPersonsAbnormal ?? 0);
-      return `<li><button class="child ${attention > 0 ? 'attention' : ''}" data-code="${c.code}" ${drillable ? '' : 'disabled'}>
+      return `<li><button class="child ${attention > 0 ? 'attention' : ''}" data-code="${c.code}">
         <span class="name">${escapeHtml(c.name)}</span><span class="count">${formatNumber(attention, this.language)}</span></button></li>`;
     }).join('');
   }
@@ -272,7 +278,7 @@ export class WallScreen {
     this.el('alerts').innerHTML = items.length === 0
       ? `<li class="empty">${t.noAlerts}</li>`
       : items.map((a) => `
-        <li class="alert-item ${a.severity} ${this.flashing.has(a.id) && a.state === 'firing' ? 'flash' : ''}" data-id="${a.id}" data-state="${a.state}" data-subject="${escapeHtml(a.subject.id)}">
+        <li class="alert-item ${a.severity} ${this.flashing.has(a.id) && a.state === 'firing' ? 'flash' : ''}" data-id="${a.id}" data-state="${a.state}" data-subject="${escapeHtml(a.subject.id)}" data-rule="${escapeHtml(a.ruleId)}">
           <span class="severity">${t.severities[a.severity] ?? a.severity}</span>
           <span class="time">${formatTime(a.raisedAt, this.language)}</span>
           <span class="what">${escapeHtml(a.title)}</span>
@@ -285,7 +291,9 @@ export class WallScreen {
 
   private renderMap(): void {
     const names = new Map(this.unit.children.map((c) => [c.code, c.name]));
-    const data = this.unit.children.map((c) => {
+    const regions = this.unit.children.length > 0 ? this.unit.children : [{ code: this.unit.code, name: this.unit.name, level: this.unit.level, counters: this.unit.counters }];
+    names.set(this.unit.code, this.unit.name);
+    const data = regions.map((c) => {
       const k = this.counters(c.code, c.counters);
       return { name: c.code, value: (k.alertsFiring ?? 0) + (k.incidentsOverdue ?? 0) + (k.keyPersonsAbnormal ?? 0), counters: k };
     });
