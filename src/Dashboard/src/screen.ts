@@ -147,10 +147,25 @@ export class WallScreen {
     this.feed = new AlertFeed();
     this.feed.load([...firing.items, ...acknowledged.items]);
     this.live.clear();
+    await this.loadWorkers(code);
     location.hash = `#/unit/${code}`;
     this.el('back').toggleAttribute('hidden', code === this.session.unitCode || !unit.parentCode);
     await this.loadFigures();
     this.render();
+  }
+
+  /** Where the unit's workers are now (from their grains), until live items move them. */
+  private async loadWorkers(code: string): Promise<void> {
+    let after: string | null = null;
+    for (let page = 0; page < 5; page++) {
+      const workers: Page<{ id: string; gridCode: string; lat: number; lon: number; online: boolean; onDuty: boolean }> =
+        await this.session.get(`api/v1/workers?unit=${code}&limit=1000${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+      this.live.apply(workers.items.map((w) => ({ kind: 'worker', ...w })));
+      after = workers.next;
+      if (!after) {
+        break;
+      }
+    }
   }
 
   /** The unit's children as GeoJSON; a grid (no children) is drawn as itself, cut from its community's map. */
@@ -341,7 +356,7 @@ export class WallScreen {
     this.rankingChart.setOption({
       grid: { left: '3%', right: '10%', top: 10, bottom: 10, containLabel: true },
       xAxis: { type: 'value', max: 1, axisLabel: { color: '#cbd5e0', formatter: (v: number) => formatRate(v, this.language) }, splitLine: { lineStyle: { color: '#2d3748' } } },
-      yAxis: { type: 'category', data: ranked.map((r) => r.name), axisLabel: { color: '#cbd5e0' } },
+      yAxis: { type: 'category', data: ranked.map((r) => r.name), axisLabel: { color: '#cbd5e0', interval: 0 } },
       series: [{ type: 'bar', data: ranked.map((r) => r.rate ?? 0), itemStyle: { color: '#38b2ac' },
         label: { show: true, position: 'right', color: '#e2e8f0', formatter: (p: { dataIndex: number }) => formatRate(ranked[p.dataIndex].rate, this.language) } }],
     });
