@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -52,8 +53,10 @@ public sealed class ClusterFixture : IAsyncLifetime
         }).Build();
 
         var builder = new InProcessTestClusterBuilder(2);
+        var warnings = new WarningLog(WarningLog.PathBesideTests);
         builder.ConfigureSilo((_, silo) =>
         {
+            silo.Services.AddLogging(logging => logging.AddProvider(warnings));
             silo.AddOpsCentreStorage(configuration);
             silo.Services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Grains, GrainClock);
         });

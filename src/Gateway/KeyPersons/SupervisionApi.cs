@@ -86,13 +86,7 @@ public static class SupervisionApi
             }
 
             await using var connection = await db.OpenConnectionAsync(ct);
-            var grid = await PersonalDataAudit.GridOfAsync(connection, null, id, ct);
-            if (grid is null)
-            {
-                return NotFound();
-            }
-
-            if (ScopeGuard.Deny(context.User, grid, Permission.ManageKeyPersonZones) is { } denied)
+            if (await MayManageZonesAsync(connection, context.User, id, ct) is { } denied)
             {
                 return denied;
             }
@@ -146,13 +140,7 @@ public static class SupervisionApi
             string id, string zoneId, HttpContext context, NpgsqlDataSource db, IClusterClient cluster, CancellationToken ct) =>
         {
             await using var connection = await db.OpenConnectionAsync(ct);
-            var grid = await PersonalDataAudit.GridOfAsync(connection, null, id, ct);
-            if (grid is null)
-            {
-                return NotFound();
-            }
-
-            if (ScopeGuard.Deny(context.User, grid, Permission.ManageKeyPersonZones) is { } denied)
+            if (await MayManageZonesAsync(connection, context.User, id, ct) is { } denied)
             {
                 return denied;
             }
@@ -262,6 +250,10 @@ public static class SupervisionApi
 
         return group;
     }
+
+    /// <summary>Null when the caller may manage the person's zones; else 404 (unknown or out of scope) or 403.</summary>
+    private static async Task<ProblemHttpResult?> MayManageZonesAsync(NpgsqlConnection connection, ClaimsPrincipal user, string id, CancellationToken ct) =>
+        await PersonalDataAudit.GridOfAsync(connection, null, id, ct) is { } grid ? ScopeGuard.Deny(user, grid, Permission.ManageKeyPersonZones) : NotFound();
 
     /// <summary>Records a visit from a grid worker's phone: only to a person of the worker's assigned grid.</summary>
     public static async Task<Results<Created<VisitRecorded>, ProblemHttpResult, ValidationProblem>> RecordDeviceVisitAsync(

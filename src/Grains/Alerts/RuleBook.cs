@@ -58,16 +58,9 @@ public sealed partial class RuleBook(
             return c.Rules;
         }
 
-        // Only one caller reloads; the others carry on with the copy they have.
-        if (current is not null && !await _loading.WaitAsync(0, cancellationToken))
-        {
-            return current.Value.Rules;
-        }
-
-        if (current is null)
-        {
-            await _loading.WaitAsync(cancellationToken);
-        }
+        // Only one caller checks (and reloads); the others wait for it rather than carry on with a stale
+        // copy — an evaluation must never miss a rule saved more than RuleRefresh ago.
+        await _loading.WaitAsync(cancellationToken);
 
         try
         {

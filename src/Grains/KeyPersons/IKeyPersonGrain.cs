@@ -8,8 +8,11 @@ namespace OpsCentre.Grains.KeyPersons;
 /// </summary>
 public interface IKeyPersonGrain : IGrainWithStringKey
 {
-    /// <summary>A position (and strap state) from one of the person's devices. One-way, like a worker's positions.</summary>
-    [Orleans.Concurrency.OneWay]
+    /// <summary>
+    /// A position from one of the person's devices. Awaited by the device (not one-way): a person's
+    /// positions are few, and each must count, in the order the device applied them — a one-way message
+    /// may overtake the one before it, and a breach followed by a return home must not read as the reverse.
+    /// </summary>
     Task Observe(KeyPersonObservation observation);
 
     /// <summary>A scheduled self-report through the person's phone; committed to the event log as <c>keyperson.checked-in</c> before it counts.</summary>
