@@ -10,7 +10,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 # and a gateway; sets $gateway to the gateway's URL once it is ready.
 bench_system_up() {
   echo "== PostgreSQL, schema, demo city"
-  OPSCENTRE_PG_FAST=0 scripts/postgres.sh start "$work/pg" "$(free_port)" >/dev/null
+  OPSCENTRE_PG_FAST=${BENCH_PG_FAST:-0} scripts/postgres.sh start "$work/pg" "$(free_port)" >/dev/null
   OPSCENTRE_ADMIN_CONNECTION=$(scripts/postgres.sh url "$work/pg") OPSCENTRE_OWNER_PASSWORD=bench-owner OPSCENTRE_APP_PASSWORD=bench-app \
     dotnet "$(bin tools/Migrator OpsCentre.Migrator)" provision bench >/dev/null
   export ConnectionStrings__OpsCentre="Host=127.0.0.1;Port=$(cat "$work/pg/port");Database=bench;Username=bench_app;Password=bench-app"
