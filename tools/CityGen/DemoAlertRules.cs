@@ -3,8 +3,9 @@ using OpsCentre.Grains.Alerts;
 namespace OpsCentre.CityGen;
 
 /// <summary>
-/// The rules the demo city ships (CONTRACT.md, "Alerts"), city-wide (scope 5101). They are ordinary rule
-/// versions changed by "demo", so an operator can edit or switch them off through the API like any other.
+/// The rules the demo city ships (CONTRACT.md, "Alerts"), city-wide (scope 5101), titled in Chinese as the
+/// wall screens show them. They are ordinary rule versions changed by "demo", so an operator can edit or
+/// switch them off through the API like any other.
 /// </summary>
 public static class DemoAlertRules
 {
@@ -12,25 +13,25 @@ public static class DemoAlertRules
 
     public static IReadOnlyList<RuleDraft> All { get; } =
     [
-        new("device-battery-low", "Device battery below 20 %", "threshold", SubjectKinds.Device, CityScope, AlertSeverity.Warning,
+        new("device-battery-low", "设备电量低于20%", "threshold", SubjectKinds.Device, CityScope, AlertSeverity.Warning,
             """{"metric":"batteryPct","op":"<","value":20}""", PendingSeconds: 0, RecoverySeconds: 300, new EscalationPolicy(1800), Enabled: true),
-        new("worker-device-silent", "Worker device silent for 10 minutes", "absence", SubjectKinds.Device, CityScope, AlertSeverity.Warning,
+        new("worker-device-silent", "网格员终端离线超过10分钟", "absence", SubjectKinds.Device, CityScope, AlertSeverity.Warning,
             """{"signal":"status","afterSeconds":600,"deviceKinds":["worker-phone"]}""", 0, 0, new EscalationPolicy(1800), true),
-        new("wristband-strap-open", "Wristband strap opened", "threshold", SubjectKinds.Device, CityScope, AlertSeverity.Critical,
+        new("wristband-strap-open", "手环腕带被打开", "threshold", SubjectKinds.Device, CityScope, AlertSeverity.Critical,
             """{"metric":"strapIntact","op":"==","value":0,"deviceKinds":["wristband"]}""", 0, 60, new EscalationPolicy(600), true),
-        new("key-person-left-allowed-zone", "Key person outside the allowed area", "zone", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Critical,
+        new("key-person-left-allowed-zone", "重点人员离开允许活动区域", "zone", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Critical,
             """{"zone":"allowed","trigger":"leave","marginM":50}""", 120, 120, new EscalationPolicy(600), true),
-        new("key-person-in-forbidden-place", "Key person inside a forbidden place", "zone", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Critical,
+        new("key-person-in-forbidden-place", "重点人员进入禁止区域", "zone", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Critical,
             """{"zone":"forbidden","trigger":"enter","marginM":20}""", 60, 120, new EscalationPolicy(600), true),
-        new("key-person-curfew", "Curfew breach (away from home 22:00–06:00)", "time-window", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Critical,
+        new("key-person-curfew", "违反宵禁（22:00–06:00 不在住所）", "time-window", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Critical,
             """{"from":"22:00","to":"06:00","timeZone":"Asia/Shanghai","zone":"home","trigger":"leave","marginM":100}""", 300, 120, new EscalationPolicy(600), true),
-        new("key-person-device-separation", "Wristband and phone apart (人机分离) for 10 minutes", "threshold", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Warning,
+        new("key-person-device-separation", "人机分离超过10分钟", "threshold", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Warning,
             """{"metric":"deviceSeparationM","op":">","value":200}""", 600, 120, new EscalationPolicy(1800), true),
-        new("key-person-missed-check-in", "Missed check-in (due by supervision level)", "overdue", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Warning,
+        new("key-person-missed-check-in", "未按时报到", "overdue", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Warning,
             """{"deadline":"checkIn"}""", 0, 0, new EscalationPolicy(3600), true),
-        new("key-person-visit-overdue", "Visit (回访) overdue", "overdue", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Warning,
+        new("key-person-visit-overdue", "回访超期", "overdue", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Warning,
             """{"deadline":"visit"}""", 0, 0, new EscalationPolicy(86400), true),
-        new("incident-stage-overdue", "Incident stage overdue (督办)", "stage-overdue", SubjectKinds.Incident, CityScope, AlertSeverity.Warning,
+        new("incident-stage-overdue", "事件办理超期（督办）", "stage-overdue", SubjectKinds.Incident, CityScope, AlertSeverity.Warning,
             """{"deadline":"stage"}""", 0, 0, new EscalationPolicy(3600), true),
     ];
 
