@@ -66,7 +66,10 @@ export class WallScreen {
     this.pipeline = echarts.init(this.el('pipeline'));
     this.rankingChart = echarts.init(this.el('ranking'));
     this.map.on('click', (p) => void this.drillDown(String(p.name)));
-    window.addEventListener('resize', () => [this.map, this.pipeline, this.rankingChart].forEach((c) => c.resize()));
+    window.addEventListener('resize', () => {
+      [this.map, this.pipeline, this.rankingChart].forEach((c) => c.resize());
+      this.render();   // chart text follows the page's scale
+    });
     this.el('back').addEventListener('click', () => void this.drillUp());
     this.el('children').addEventListener('click', (e) => {
       const button = (e.target as HTMLElement).closest<HTMLButtonElement>('button.child');
@@ -317,7 +320,7 @@ export class WallScreen {
     this.map.setOption({
       backgroundColor: 'transparent',
       tooltip: {
-        trigger: 'item',
+        trigger: 'item', textStyle: { fontSize: px(0.85) },
         formatter: (p: { name: string; data?: { counters?: Counters } }) => {
           const k = p.data?.counters;
           return k ? `${names.get(p.name) ?? p.name}<br/>${t.alertsCritical}+${t.alertsWarning}: ${k.alertsFiring ?? 0}<br/>${t.incidentsOverdue}: ${k.incidentsOverdue ?? 0}<br/>${t.keyPersonsAbnormal}: ${k.keyPersonsAbnormal ?? 0}<br/>${t.workersOnline}: ${k.workersOnline ?? 0}` : '';
@@ -329,13 +332,13 @@ export class WallScreen {
       },
       geo: {
         map: this.unit.code, nameProperty: 'code', roam: false, layoutSize: '95%',
-        label: { show: true, color: '#e2e8f0', fontSize: 13, formatter: (p: { name: string }) => names.get(p.name) ?? p.name },
+        label: { show: true, color: '#e2e8f0', fontSize: px(0.85), formatter: (p: { name: string }) => names.get(p.name) ?? p.name },
         itemStyle: { areaColor: '#16365c', borderColor: '#63b3ed', borderWidth: 1 },
         emphasis: { itemStyle: { areaColor: '#2c5282' }, label: { color: '#fff' } },
       },
       series: [
         { type: 'map', geoIndex: 0, data },
-        { type: 'scatter', coordinateSystem: 'geo', symbolSize: 5, itemStyle: { color: '#68d391' }, data: workers.map((w) => [w.lon, w.lat]), silent: true },
+        { type: 'scatter', coordinateSystem: 'geo', symbolSize: px(0.3), itemStyle: { color: '#68d391' }, data: workers.map((w) => [w.lon, w.lat]), silent: true },
       ],
     }, { notMerge: true });
   }
@@ -345,9 +348,9 @@ export class WallScreen {
     const counts = openStages.map((s) => [...this.stages.values()].filter((v) => v === s).length);
     this.pipeline.setOption({
       grid: { left: '3%', right: '4%', top: 10, bottom: 30, containLabel: true },
-      xAxis: { type: 'category', data: openStages.map((s) => t.stages[s]), axisLabel: { color: '#cbd5e0' } },
-      yAxis: { type: 'value', minInterval: 1, axisLabel: { color: '#cbd5e0' }, splitLine: { lineStyle: { color: '#2d3748' } } },
-      series: [{ type: 'bar', data: counts, itemStyle: { color: '#4299e1' }, label: { show: true, position: 'top', color: '#e2e8f0' } }],
+      xAxis: { type: 'category', data: openStages.map((s) => t.stages[s]), axisLabel: { color: '#cbd5e0', fontSize: px(0.9) } },
+      yAxis: { type: 'value', minInterval: 1, axisLabel: { color: '#cbd5e0', fontSize: px(0.8) }, splitLine: { lineStyle: { color: '#2d3748' } } },
+      series: [{ type: 'bar', data: counts, itemStyle: { color: '#4299e1' }, label: { show: true, position: 'top', color: '#e2e8f0', fontSize: px(0.9) } }],
     });
   }
 
@@ -355,10 +358,10 @@ export class WallScreen {
     const ranked = [...this.ranking].sort((a, b) => (b.rate ?? -1) - (a.rate ?? -1)).slice(0, 12).reverse();
     this.rankingChart.setOption({
       grid: { left: '3%', right: '10%', top: 10, bottom: 10, containLabel: true },
-      xAxis: { type: 'value', max: 1, axisLabel: { color: '#cbd5e0', formatter: (v: number) => formatRate(v, this.language) }, splitLine: { lineStyle: { color: '#2d3748' } } },
-      yAxis: { type: 'category', data: ranked.map((r) => r.name), axisLabel: { color: '#cbd5e0', interval: 0 } },
+      xAxis: { type: 'value', max: 1, axisLabel: { color: '#cbd5e0', fontSize: px(0.75), formatter: (v: number) => formatRate(v, this.language) }, splitLine: { lineStyle: { color: '#2d3748' } } },
+      yAxis: { type: 'category', data: ranked.map((r) => r.name), axisLabel: { color: '#cbd5e0', fontSize: px(0.8), interval: 0 } },
       series: [{ type: 'bar', data: ranked.map((r) => r.rate ?? 0), itemStyle: { color: '#38b2ac' },
-        label: { show: true, position: 'right', color: '#e2e8f0', formatter: (p: { dataIndex: number }) => formatRate(ranked[p.dataIndex].rate, this.language) } }],
+        label: { show: true, position: 'right', color: '#e2e8f0', fontSize: px(0.8), formatter: (p: { dataIndex: number }) => formatRate(ranked[p.dataIndex].rate, this.language) } }],
     });
   }
 
@@ -384,6 +387,11 @@ export class WallScreen {
     this.onLinkState(this.linkState);
     this.render();
   }
+}
+
+/** Chart text in pixels, following the page's root font size (which follows the viewport): the same look at 1080p and 4K. */
+function px(rem: number): number {
+  return Math.round(parseFloat(getComputedStyle(document.documentElement).fontSize) * rem);
 }
 
 function escapeHtml(text: string): string {
