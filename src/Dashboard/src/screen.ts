@@ -55,7 +55,6 @@ export class WallScreen {
   private pipeline!: echarts.ECharts;
   private rankingChart!: echarts.ECharts;
   private redraw: ReturnType<typeof setTimeout> | undefined;
-  private reloadTimer: ReturnType<typeof setTimeout> | undefined;
   private flashing = new Set<string>();
 
   constructor(private readonly root: HTMLElement, private readonly session: Session, private readonly onSignOut: () => void) {}
@@ -180,7 +179,7 @@ export class WallScreen {
     return { ...parent, features: parent.features.filter((f) => f.properties.code === unit.code) };
   }
 
-  /** Cases by stage, the unit's KPIs and its children's on-time closure rates: read again when cases move. */
+  /** Cases by stage, the unit's KPIs and its children's on-time closure rates, read on load; live `incident` and `kpi` items keep them current. */
   private async loadFigures(): Promise<void> {
     const code = this.unit.code;
     const [incidents, kpis, ranking] = await Promise.all([
@@ -215,11 +214,6 @@ export class WallScreen {
       this.flashing.add(raised.id);
       setTimeout(() => this.flashing.delete(raised.id), 30_000);
       beep();
-    }
-    if (e.type.startsWith('incident.')) {
-      // Cases moved: figures are read again, at most every 2 s.
-      clearTimeout(this.reloadTimer);
-      this.reloadTimer = setTimeout(() => void this.loadFigures().then(() => this.scheduleRender()), 2000);
     }
     this.scheduleRender();
   }
