@@ -67,13 +67,9 @@ public static class DeviceApi
         var tasks = new List<DeviceTask>();
         await using (var command = new NpgsqlCommand(
             """
-            SELECT id, name, due FROM (
-                SELECT k.id, k.name,
-                       coalesce((SELECT max(v.visited_at) FROM key_person_visit v WHERE v.person_id = k.id AND v.outcome <> 'absent'),
-                                k.supervised_since) + s.visit_every AS due
-                FROM key_person k JOIN supervision_schedule s ON s.level = k.supervision_level
-                WHERE k.grid_code = (SELECT assigned_grid FROM grid_worker WHERE id = @worker)) AS persons
-            WHERE due <= @horizon ORDER BY due, id LIMIT 200
+            SELECT s.id, k.name, s.visit_due FROM key_person_schedule s JOIN key_person k ON k.id = s.id
+            WHERE s.grid_code = (SELECT assigned_grid FROM grid_worker WHERE id = @worker) AND s.visit_due <= @horizon
+            ORDER BY s.visit_due, s.id LIMIT 200
             """, connection, transaction))
         {
             command.Parameters.AddWithValue("worker", worker);

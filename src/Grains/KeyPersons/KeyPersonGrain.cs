@@ -108,13 +108,9 @@ public sealed class KeyPersonGrain(
         }
 
         // The visit's row (with its notes) is the record; the log carries ids and the outcome only, once per visit.
+        // Which visit counts is the schedule view's to say (key_person_schedule): read the record again.
         await AppendAsync(visit.Id, "keyperson.visited", "visit", visit.At, new { id = Id, visitId = visit.Id, outcome = visit.Outcome });
-        if (visit.Outcome != "absent" && visit.At > (_profile.LastVisit ?? DateTimeOffset.MinValue))
-        {
-            _profile = _profile with { LastVisit = visit.At };
-        }
-
-        await EvaluateAsync();
+        await Reload();
     }
 
     public async Task Reload()

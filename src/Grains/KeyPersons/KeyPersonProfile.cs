@@ -26,9 +26,8 @@ public sealed record KeyPersonProfile(
         await using var batch = db.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             """
-            SELECT k.grid_code, k.home_lat, k.home_lon, k.supervision_level, s.check_in_every, s.visit_every, k.supervised_since,
-                   (SELECT max(v.visited_at) FROM key_person_visit v WHERE v.person_id = k.id AND v.outcome <> 'absent')
-            FROM key_person k JOIN supervision_schedule s ON s.level = k.supervision_level
+            SELECT k.grid_code, k.home_lat, k.home_lon, s.supervision_level, s.check_in_every, s.visit_every, s.supervised_since, s.last_visit
+            FROM key_person k JOIN key_person_schedule s ON s.id = k.id
             WHERE k.id = $1
             """) { Parameters = { new() { Value = id } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
