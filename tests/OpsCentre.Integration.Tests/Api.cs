@@ -41,6 +41,25 @@ public static class Api
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("seq").GetInt64();
     }
 
+    /// <summary>Provisions a device through <c>POST /api/v1/devices</c> (asserting 201); returns its id and its key.</summary>
+    public static async Task<(string DeviceId, string Key)> ProvisionDeviceAsync(HttpClient http, string token, string kind, string boundTo)
+    {
+        using var response = await http.SendAsync(Authorized(HttpMethod.Post, "/api/v1/devices", token, new { kind, boundTo }));
+        Xunit.Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (body.GetProperty("deviceId").GetString()!, body.GetProperty("key").GetString()!);
+    }
+
+    /// <summary>A device's own call (<c>X-Device-Key</c>); the status and the JSON answer (default when empty).</summary>
+    public static async Task<(System.Net.HttpStatusCode Status, JsonElement Body)> DeviceSendAsync(HttpClient http, HttpMethod method, string path, string key, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        request.Headers.Add("X-Device-Key", key);
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
+    }
+
     /// <summary>An access token for the 锦江区 operator signed with <paramref name="base64Key"/>, expiring when the test wants.</summary>
     public static string ForgeToken(string base64Key, DateTime expires) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
     {

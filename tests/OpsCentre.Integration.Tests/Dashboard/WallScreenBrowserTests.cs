@@ -59,22 +59,15 @@ public sealed class WallScreenBrowserTests(SystemFixture system, Xunit.Abstracti
     private async Task<(string DeviceId, string Key, CityGen.GeneratedWorker Worker)> DeviceAsync(int index)
     {
         var worker = system.City.Workers.Where(w => w.Grid.StartsWith(SystemFixture.SecondStreet, StringComparison.Ordinal)).Reverse().ElementAt(3 + index);
-        var token = (await Api.SignInAsync(system.Http, "jinjiang.operator")).AccessToken;
-        using var response = await system.Http.SendAsync(Api.Authorized(HttpMethod.Post, "/api/v1/devices", token, new { kind = "worker-phone", boundTo = worker.Id }));
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return (body.GetProperty("deviceId").GetString()!, body.GetProperty("key").GetString()!, worker);
+        var (deviceId, key) = await Api.ProvisionDeviceAsync(system.Http, (await Api.SignInAsync(system.Http, "jinjiang.operator")).AccessToken, "worker-phone", worker.Id);
+        return (deviceId, key, worker);
     }
 
     private async Task BatteryAsync(string key, CityGen.GeneratedWorker worker, double battery)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/device/status")
-        {
-            Content = JsonContent.Create(new { opId = Guid.NewGuid().ToString(), seq = 1, at = DateTimeOffset.UtcNow, lat = worker.Lat, lon = worker.Lon, accuracyM = 5, batteryPct = battery, onDuty = true }),
-        };
-        request.Headers.Add("X-Device-Key", key);
-        using var response = await system.Http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var (status, _) = await Api.DeviceSendAsync(system.Http, HttpMethod.Post, "/api/v1/device/status", key,
+            new { opId = Guid.NewGuid().ToString(), seq = 1, at = DateTimeOffset.UtcNow, lat = worker.Lat, lon = worker.Lon, accuracyM = 5, batteryPct = battery, onDuty = true });
+        Assert.Equal(HttpStatusCode.OK, status);
     }
 
     [Fact]

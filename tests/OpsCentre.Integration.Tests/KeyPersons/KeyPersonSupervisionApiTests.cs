@@ -21,21 +21,11 @@ public sealed class KeyPersonSupervisionApiTests(SystemFixture system, Xunit.Abs
         return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
     }
 
-    private async Task<(HttpStatusCode Status, JsonElement Body)> DeviceSendAsync(HttpMethod method, string path, string key, object? body = null)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        request.Headers.Add("X-Device-Key", key);
-        using var response = await Http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
-    }
+    private Task<(HttpStatusCode Status, JsonElement Body)> DeviceSendAsync(HttpMethod method, string path, string key, object? body = null) =>
+        Api.DeviceSendAsync(Http, method, path, key, body);
 
-    private async Task<string> ProvisionAsync(string kind, string boundTo)
-    {
-        var (status, body) = await SendAsync(HttpMethod.Post, "/api/v1/devices", await TokenAsync("jinjiang.operator"), new { kind, boundTo });
-        Assert.Equal(HttpStatusCode.Created, status);
-        return body.GetProperty("key").GetString()!;
-    }
+    private async Task<string> ProvisionAsync(string kind, string boundTo) =>
+        (await Api.ProvisionDeviceAsync(Http, await TokenAsync("jinjiang.operator"), kind, boundTo)).Key;
 
     private async Task<List<string>> AuditActorsAsync(string subject, string action)
     {

@@ -36,18 +36,11 @@ public sealed class SeveralGatewaysTests(SystemFixture system, Xunit.Abstraction
 
         // A worker's phone at 5 % through gateway A; the alert reaches the screen on gateway B.
         var worker = system.City.Workers.Where(w => w.Grid.StartsWith("510104003", StringComparison.Ordinal)).Reverse().ElementAt(1);
-        var device = await PostAsync(system.Http, "/api/v1/devices", token, new { kind = "worker-phone", boundTo = worker.Id }, HttpStatusCode.Created);
-        using (var status = new HttpRequestMessage(HttpMethod.Post, "/api/v1/device/status")
-        {
-            Content = JsonContent.Create(new { opId = Guid.NewGuid().ToString(), seq = 1, at = DateTimeOffset.UtcNow, lat = worker.Lat, lon = worker.Lon, accuracyM = 5, batteryPct = 5, onDuty = true }),
-        })
-        {
-            status.Headers.Add("X-Device-Key", device.GetProperty("key").GetString());
-            using var posted = await system.Http.SendAsync(status);
-            Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
-        }
+        var (deviceId, key) = await Api.ProvisionDeviceAsync(system.Http, token, "worker-phone", worker.Id);
+        var (posted, _) = await Api.DeviceSendAsync(system.Http, HttpMethod.Post, "/api/v1/device/status", key,
+            new { opId = Guid.NewGuid().ToString(), seq = 1, at = DateTimeOffset.UtcNow, lat = worker.Lat, lon = worker.Lon, accuracyM = 5, batteryPct = 5, onDuty = true });
+        Assert.Equal(HttpStatusCode.OK, posted);
 
-        var deviceId = device.GetProperty("deviceId").GetString();
         var raised = await onB.ReceiveMatchingAsync(e => e.Type == "alert.raised" && e.Data.GetProperty("subject").GetProperty("id").GetString() == deviceId, "the alert on gateway B");
 
         // Events written through both gateways, interleaved; then the operator on B acknowledges from the screen's API.
