@@ -13,6 +13,9 @@ public sealed class DurableWakeUp(Grain grain, string reminderName, TimeSpan rem
     private IGrainTimer? _timer;
     private bool? _reminderRegistered; // null: not known since activation
 
+    /// <summary>For a grain that knows it never registered its reminder (a brand-new object): saves the lookup.</summary>
+    public void AssumeNoReminder() => _reminderRegistered ??= false;
+
     /// <summary>Wakes once as soon as the current turn ends (after an activation that may be overdue); the reminder is left as it is.</summary>
     public void Soon() => Arm(TimeSpan.Zero);
 

@@ -12,6 +12,7 @@ public static class GrainServices
     public static IServiceCollection AddOpsCentreGrainServices(this IServiceCollection services, string connectionString)
     {
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddKeyedSingleton(LiveState.Storage, (_, _) => NpgsqlDataSource.Create(LiveState.ConnectionString(connectionString)));
         services.AddSingleton<EventLogStore>();
         services.AddSingleton<MapStore>();
         services.AddSingleton<GridLocator>();

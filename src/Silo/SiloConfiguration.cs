@@ -29,6 +29,12 @@ public static class SiloConfiguration
             o.ConnectionString = connectionString;
             o.GrainStorageSerializer = new JsonGrainStateSerializer();
         });
+        silo.AddAdoNetGrainStorage(LiveState.Storage, o =>
+        {
+            o.Invariant = ClusterSettings.Invariant;
+            o.ConnectionString = LiveState.ConnectionString(connectionString);
+            o.GrainStorageSerializer = new JsonGrainStateSerializer();
+        });
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = ClusterSettings.Invariant;

@@ -11,7 +11,7 @@ namespace OpsCentre.Grains.Alerts;
 /// <summary>
 /// One alert. Not reentrant: it is the single writer of its history, one transition at a time. Every
 /// transition is appended to the district's event log and committed before the grain's state changes
-/// or anyone is told; the state is rebuilt from those events on activation. While it may still escalate
+/// or anyone is told; the state is rebuilt from those events on first use (a brand-new alert, known to be one, skips the read). While it may still escalate
 /// (or is waiting for a silence to end) it keeps a reminder as a durable wake-up, so escalation goes on
 /// after the silo hosting it died, and a grain timer for the exact moment.
 /// </summary>
@@ -34,23 +34,27 @@ public sealed partial class AlertGrain(
     private readonly List<AlertHistoryEntry> _history = [];
     private DateTimeOffset _escalationClockFrom;
     private DurableWakeUp? _wakeUp;
+    private bool _loaded;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = this.GetPrimaryKeyString();
         _district = DistrictIds.DistrictOf(_id);
-        foreach (var logged in await log.ReadSubjectAsync(_district, EventFamily, _id, cancellationToken))
-        {
-            Apply(logged);
-        }
-
         // Kept alive while it may still escalate: the timer, not the reminder's period, sets the moment.
         _wakeUp = new DurableWakeUp(this, WakeReminder, options.Value.ReminderPeriod, WakeAsync, clock, keepAlive: true);
-        await ArmWakeUpAsync();
+        return Task.CompletedTask;
     }
 
     public async Task<AlertView> Open(AlertOpening opening)
     {
+        if (opening.NewId && _history.Count == 0)
+        {
+            // An id made in the caller's very turn has no history and never armed a reminder: nothing to read.
+            _loaded = true;
+            _wakeUp!.AssumeNoReminder();
+        }
+
+        await LoadAsync();
         if (_alert is not null)
         {
             return _alert;
@@ -60,20 +64,13 @@ public sealed partial class AlertGrain(
         var alert = new AlertView(
             _id, opening.RuleId, opening.RuleVersion, opening.Title, opening.Severity, AlertStates.Pending, opening.Subject, opening.UnitCode,
             opening.UnitCode, now, opening.Escalation?.TimeoutSeconds, 0, null, null, null, null, null);
-        if (!opening.Firing)
-        {
-            await CommitAsync("alert.pending", EngineActor, alert, now);
-        }
-        else
-        {
-            await StartFiringAsync(alert, now);
-        }
-
-        return _alert!;
+        var (type, opened) = opening.Firing ? await FiringAsync(alert, now) : ("alert.pending", alert);
+        return await OpenAsync(type, opened, opening);
     }
 
     public async Task<AlertView?> Fire(DateTimeOffset at)
     {
+        await LoadAsync();
         if (_alert is { State: AlertStates.Pending } alert)
         {
             await StartFiringAsync(alert, at);
@@ -84,6 +81,7 @@ public sealed partial class AlertGrain(
 
     public async Task<AlertView?> Clear(DateTimeOffset at, string reason)
     {
+        await LoadAsync();
         if (_alert is { State: not AlertStates.Resolved } alert)
         {
             await CommitAsync("alert.resolved", EngineActor, alert with { State = AlertStates.Resolved, ResolvedBy = EngineActor, ResolvedAt = at, Note = reason }, at);
@@ -94,6 +92,7 @@ public sealed partial class AlertGrain(
 
     public async Task<AlertActionResult> Acknowledge(string actor, string opId, string? note)
     {
+        await LoadAsync();
         switch (_alert)
         {
             case null:
@@ -111,6 +110,7 @@ public sealed partial class AlertGrain(
 
     public async Task<AlertActionResult> Resolve(string actor, string opId, string? note)
     {
+        await LoadAsync();
         switch (_alert)
         {
             case null:
@@ -124,22 +124,64 @@ public sealed partial class AlertGrain(
         return new(AlertActionOutcome.Done, _alert);
     }
 
-    public Task<AlertDetail?> Detail() => Task.FromResult(_alert is null ? null : new AlertDetail(_alert, [.. _history]));
+    public async Task<AlertDetail?> Detail()
+    {
+        await LoadAsync();
+        return _alert is null ? null : new AlertDetail(_alert, [.. _history]);
+    }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => WakeAsync();
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        await LoadAsync();
+        await WakeAsync();
+    }
+
+    /// <summary>Rebuilds the alert from its events, once per activation, and arms its wake-up.</summary>
+    private async Task LoadAsync()
+    {
+        if (_loaded)
+        {
+            return;
+        }
+
+        foreach (var logged in await log.ReadSubjectAsync(_district, EventFamily, _id))
+        {
+            Apply(logged);
+        }
+
+        _loaded = true;
+        await ArmWakeUpAsync();
+    }
+
+    /// <summary>
+    /// The opening transition, stored under the subject's episode key rather than the alert's own: when the log
+    /// already holds that episode under another alert, that alert's opening comes back and this grain stays empty.
+    /// </summary>
+    private async Task<AlertView> OpenAsync(string type, AlertView opened, AlertOpening opening)
+    {
+        var (caller, opId) = opening.LogKey;
+        var stored = await AppendAsync(type, EngineActor, opened, opening.At, caller, opId);
+        var first = JsonSerializer.Deserialize<AlertView>(stored[0].PayloadJson, JsonSerializerOptions.Web)!;
+        if (first.Id != _id)
+        {
+            DeactivateOnIdle();
+            return first;
+        }
+
+        await AfterCommitAsync(stored);
+        return _alert!;
+    }
 
     /// <summary>Firing, unless a silence covers it now: then suppressed until the silence ends.</summary>
+    private async Task<(string Type, AlertView Next)> FiringAsync(AlertView alert, DateTimeOffset at) =>
+        (await rules.CurrentAsync()).SilenceFor(alert.RuleId, alert.UnitCode, at) is { } silence
+            ? ("alert.suppressed", alert with { State = AlertStates.Suppressed, Note = "silenced: " + silence.Reason })
+            : ("alert.raised", alert with { State = AlertStates.Firing, Note = null });
+
     private async Task StartFiringAsync(AlertView alert, DateTimeOffset at)
     {
-        var silenced = (await rules.CurrentAsync()).SilenceFor(alert.RuleId, alert.UnitCode, at);
-        if (silenced is not null)
-        {
-            await CommitAsync("alert.suppressed", EngineActor, alert with { State = AlertStates.Suppressed, Note = "silenced: " + silenced.Reason }, at);
-        }
-        else
-        {
-            await CommitAsync("alert.raised", EngineActor, alert with { State = AlertStates.Firing, Note = null }, at);
-        }
+        var (type, next) = await FiringAsync(alert, at);
+        await CommitAsync(type, EngineActor, next, at);
     }
 
     private async Task WakeAsync()
@@ -193,11 +235,19 @@ public sealed partial class AlertGrain(
     /// </summary>
     private async Task CommitAsync(string type, string actor, AlertView next, DateTimeOffset at, string? opId = null)
     {
-        var payload = JsonSerializer.Serialize(next, JsonSerializerOptions.Web);
         var caller = opId is null ? EngineActor : "operator:" + actor;
         opId ??= $"{_id}/{_history.Count}";
-        var stored = await GrainFactory.GetGrain<IDistrictEventLogGrain>(_district)
-            .Append(caller, opId, [new EventDraft(next.UnitCode, type, actor, at, payload)]);
+        await AfterCommitAsync(await AppendAsync(type, actor, next, at, caller, opId));
+    }
+
+    private Task<IReadOnlyList<LoggedEvent>> AppendAsync(string type, string actor, AlertView next, DateTimeOffset at, string caller, string opId)
+    {
+        var payload = JsonSerializer.Serialize(next, JsonSerializerOptions.Web);
+        return GrainFactory.GetGrain<IDistrictEventLogGrain>(_district).Append(caller, opId, [new EventDraft(next.UnitCode, type, actor, at, payload)]);
+    }
+
+    private async Task AfterCommitAsync(IReadOnlyList<LoggedEvent> stored)
+    {
         foreach (var logged in stored)
         {
             Apply(logged);

@@ -7,6 +7,9 @@ namespace OpsCentre.Grains.Alerts;
 public sealed class AlertWatchState
 {
     public Dictionary<string, RuleWatch> Rules { get; set; } = [];
+
+    /// <summary>Per rule, the number of the subject's latest episode; kept after the episode ends, so numbers are never reused.</summary>
+    public Dictionary<string, long> Episodes { get; set; } = [];
 }
 
 public sealed class RuleWatch
@@ -31,7 +34,10 @@ public sealed class RuleWatch
 }
 
 /// <summary>The subject being evaluated: who it is, where it is, and how to save its watch state.</summary>
-/// <param name="Persist">Writes the subject's state; called before an alert is opened, so an alert id is never lost to a crash and opened twice.</param>
+/// <param name="Persist">
+/// Writes the subject's state; called once an alert is opened. A crash before it cannot open the episode twice:
+/// the opening is stored in the log under the episode's number, and a repeated opening is answered with the first alert.
+/// </param>
 public sealed record WatchedSubject(AlertSubject Subject, string UnitCode, AlertWatchState State, Func<Task> Persist);
 
 /// <summary>
@@ -42,6 +48,9 @@ public sealed record WatchedSubject(AlertSubject Subject, string UnitCode, Alert
 /// </summary>
 public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains)
 {
+    /// <summary>Episodes looked at before giving up: more than a crash can leave behind.</summary>
+    private const int MaxEpisodeLookups = 50;
+
     /// <summary>
     /// Evaluates every rule that targets the subject. Returns when the subject should evaluate again even
     /// if nothing happens (a pending or recovery period ending, a silence period running out, a window
@@ -88,30 +97,58 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains)
         watch.HoldsSince ??= now;
         var firesAt = watch.HoldsSince.Value + rule.Pending;
         var firing = now >= firesAt;
-        if (watch.AlertId is null)
-        {
-            watch.AlertId = DistrictIds.New(subject.UnitCode);
-            watch.Opened = false;
-            await subject.Persist();
-        }
-
-        var alert = grains.GetGrain<IAlertGrain>(watch.AlertId);
         if (!watch.Opened)
         {
-            // Opening is idempotent: after a crash between saving the id and opening, this opens it now.
-            var opened = await alert.Open(new AlertOpening(
-                rule.Rule.Id, rule.Rule.Version, rule.Rule.Title, rule.Rule.Severity, subject.Subject, subject.UnitCode, rule.Rule.Escalation, firing, now));
+            var opened = await OpenEpisodeAsync(subject, rule, watch, firing, now);
             watch.Opened = true;
             watch.Fired = opened.State != AlertStates.Pending;
+            // Remembered after the screens have the alert: the episode's number in the log, not this write, keeps it single.
+            await subject.Persist();
         }
 
         if (firing && !watch.Fired)
         {
-            await alert.Fire(now);
+            await grains.GetGrain<IAlertGrain>(watch.AlertId!).Fire(now);
             watch.Fired = true;
         }
 
         return watch.Fired ? null : firesAt;
+    }
+
+    /// <summary>
+    /// Opens this episode's alert under a new id, or — when the log already holds the episode's opening from
+    /// before a crash — takes that alert over; an episode found already resolved makes way for the next number.
+    /// </summary>
+    private async Task<AlertView> OpenEpisodeAsync(WatchedSubject subject, CompiledRule rule, RuleWatch watch, bool firing, DateTimeOffset now)
+    {
+        var episodes = subject.State.Episodes;
+        for (var attempt = 0; attempt < MaxEpisodeLookups; attempt++)
+        {
+            var newId = watch.AlertId is null;
+            if (newId)
+            {
+                watch.AlertId = DistrictIds.New(subject.UnitCode);
+                episodes[rule.Rule.Id] = episodes.GetValueOrDefault(rule.Rule.Id) + 1;
+            }
+
+            var opened = await grains.GetGrain<IAlertGrain>(watch.AlertId!).Open(new AlertOpening(
+                rule.Rule.Id, rule.Rule.Version, rule.Rule.Title, rule.Rule.Severity, subject.Subject, subject.UnitCode, rule.Rule.Escalation,
+                firing, now, episodes.GetValueOrDefault(rule.Rule.Id), newId));
+            if (opened.Id != watch.AlertId)
+            {
+                watch.AlertId = opened.Id; // opened before a crash: ours; ask it for its current state
+            }
+            else if (opened.State == AlertStates.Resolved)
+            {
+                watch.AlertId = null; // an episode that ended while we were not looking: the next one
+            }
+            else
+            {
+                return opened;
+            }
+        }
+
+        throw new InvalidOperationException($"no open episode found for rule {rule.Rule.Id} of {subject.Subject.Kind} {subject.Subject.Id}");
     }
 
     private async Task<DateTimeOffset?> WhileClearAsync(CompiledRule rule, RuleWatch watch, DateTimeOffset now)

@@ -8,7 +8,12 @@ namespace OpsCentre.Grains.Alerts;
 /// </summary>
 public interface IAlertGrain : IGrainWithStringKey
 {
-    /// <summary>Opens the alert (pending, or firing at once). Opening an alert that exists returns it unchanged.</summary>
+    /// <summary>
+    /// Opens the alert (pending, or firing at once). Opening an alert that exists returns it unchanged. When
+    /// the episode was already opened under another id (its subject crashed before remembering it), returns
+    /// that alert's opening view: its id differs from this grain's, and the subject should adopt it.
+    /// <see cref="AlertOpening.NewId"/> says the id was made in this very call, so there is no history to read.
+    /// </summary>
     Task<AlertView> Open(AlertOpening opening);
 
     /// <summary>The pending period has passed with the condition still holding: pending → firing. No-op in any other state.</summary>
@@ -50,7 +55,17 @@ public sealed record AlertOpening(
     [property: Id(5)] string UnitCode,
     [property: Id(6)] EscalationPolicy? Escalation,
     [property: Id(7)] bool Firing,
-    [property: Id(8)] DateTimeOffset At);
+    [property: Id(8)] DateTimeOffset At,
+    [property: Id(9)] long Episode,
+    [property: Id(10)] bool NewId)
+{
+    /// <summary>
+    /// The opening's operation key in the district's log: the subject, the rule and the subject's episode
+    /// number. The log stores it once, so an episode opened before its subject crashed (and forgot the
+    /// alert's id) is answered with that alert instead of a second one.
+    /// </summary>
+    public (string Caller, string OpId) LogKey => ($"subject:{Subject.Kind}:{Subject.Id}", $"{RuleId}#{Episode}");
+}
 
 /// <summary>The thing an alert is about: a device, a worker, a key person, a case or a grid.</summary>
 [GenerateSerializer, Immutable, Alias("ops.AlertSubject")]

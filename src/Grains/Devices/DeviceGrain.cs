@@ -36,7 +36,7 @@ public sealed class DeviceState
 /// still goes offline and still raises its silence alert — the reminder reactivates it elsewhere.
 /// </summary>
 public sealed partial class DeviceGrain(
-    [PersistentState("device")] IPersistentState<DeviceState> state,
+    [PersistentState("device", LiveState.Storage)] IPersistentState<DeviceState> state,
     NpgsqlDataSource db,
     DeviceCredentialStore credentials,
     TrackWriter tracks,

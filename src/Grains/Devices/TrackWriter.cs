@@ -17,7 +17,7 @@ public sealed record TrackPoint(string DeviceId, string SubjectId, long Seq, Dat
 /// COPY), so no status waits for a database write. Positions are live data: a crash loses at most
 /// the last <see cref="FlushEvery"/>. One per silo.
 /// </summary>
-public sealed partial class TrackWriter(NpgsqlDataSource dataSource, IOptions<DeviceOptions> options, [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock, ILogger<TrackWriter> logger) : BackgroundService
+public sealed partial class TrackWriter([FromKeyedServices(LiveState.Storage)] NpgsqlDataSource dataSource, IOptions<DeviceOptions> options, [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock, ILogger<TrackWriter> logger) : BackgroundService
 {
     public static readonly TimeSpan FlushEvery = TimeSpan.FromMilliseconds(500);
     private const int MaxBatch = 5000;

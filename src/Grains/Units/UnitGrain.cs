@@ -27,7 +27,7 @@ public sealed class SourceReport
 // not N. Only the GroupCommit loop writes the state.
 [Orleans.Concurrency.Reentrant]
 public sealed partial class UnitGrain(
-    [PersistentState("rollup")] IPersistentState<UnitRollupState> state, MapStore map, ILogger<UnitGrain> logger) : Grain, IUnitGrain
+    [PersistentState("rollup", LiveState.Storage)] IPersistentState<UnitRollupState> state, MapStore map, ILogger<UnitGrain> logger) : Grain, IUnitGrain
 {
     private static readonly TimeSpan ParentRetry = TimeSpan.FromSeconds(2);
 

@@ -28,7 +28,7 @@ public sealed class WorkerState
 }
 
 public sealed class WorkerGrain(
-    [PersistentState("worker")] IPersistentState<WorkerState> state,
+    [PersistentState("worker", LiveState.Storage)] IPersistentState<WorkerState> state,
     NpgsqlDataSource db,
     GridLocator grids,
     AlertWatcher alerts,

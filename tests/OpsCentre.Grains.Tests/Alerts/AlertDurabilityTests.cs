@@ -48,4 +48,45 @@ public sealed class AlertDurabilityTests(ClusterFixture fixture)
         await _kit.RestoreClusterAsync();
         Assert.Equal(["alert.raised", "alert.escalated"], await _kit.HistoryAsync(alert.Id));
     }
+
+    [Fact]
+    public async Task ASubjectThatCrashedBeforeRememberingItsAlertTakesItOverInsteadOfOpeningASecond()
+    {
+        var (device, worker) = await _kit.WorkerDeviceAsync(44);
+        await _kit.SaveRuleAsync(AlertKit.Battery("t-forgotten", worker.Grid));
+        await device.Report([_kit.Status(worker, 80)]);
+        var beforeTheAlert = await DeviceStateAsync(device.GetPrimaryKeyString());
+        await device.Report([_kit.Status(worker, 5)]);
+        var alert = Assert.Single(await _kit.AlertsAsync("t-forgotten", device.GetPrimaryKeyString()));
+
+        // The crash between the alert's commit and the device's own write: its stored state from before the
+        // alert, and its silo gone.
+        await RestoreDeviceStateAsync(device.GetPrimaryKeyString(), beforeTheAlert);
+        await _kit.KillSiloHostingAsync(device.GetGrainId());
+        await device.Report([_kit.Status(worker, 4)]);
+
+        Assert.Equal(alert.Id, Assert.Single(await _kit.AlertsAsync("t-forgotten", device.GetPrimaryKeyString())).Id);
+        Assert.Equal(["alert.raised"], await _kit.HistoryAsync(alert.Id));
+        // It is the device's alert again: the end of the episode resolves it.
+        await device.Report([_kit.Status(worker, 90)]);
+        fixture.GrainClock.Advance(TimeSpan.FromSeconds(61));
+        await device.Report([_kit.Status(worker, 90)]);
+        await _kit.WaitForAlertsAsync("t-forgotten", device.GetPrimaryKeyString(), a => a is [{ State: AlertStates.Resolved }], "the adopted alert resolved");
+        await _kit.RestoreClusterAsync();
+    }
+
+    private async Task<byte[]> DeviceStateAsync(string deviceId)
+    {
+        await using var command = _kit.Db.CreateCommand("SELECT payload FROM orleans_grain_state WHERE grain_type = 'device' AND grain_key = @k");
+        command.Parameters.AddWithValue("k", deviceId);
+        return (byte[])(await command.ExecuteScalarAsync() ?? throw new InvalidOperationException($"no stored state for {deviceId}"));
+    }
+
+    private async Task RestoreDeviceStateAsync(string deviceId, byte[] payload)
+    {
+        await using var command = _kit.Db.CreateCommand("UPDATE orleans_grain_state SET payload = @p WHERE grain_type = 'device' AND grain_key = @k");
+        command.Parameters.AddWithValue("k", deviceId);
+        command.Parameters.AddWithValue("p", payload);
+        Assert.Equal(1, await command.ExecuteNonQueryAsync());
+    }
 }
