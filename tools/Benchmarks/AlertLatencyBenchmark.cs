@@ -15,23 +15,28 @@ namespace OpsCentre.Benchmarks;
 /// <c>alert.raised</c> — which the system sends only after the alert's event is committed to
 /// PostgreSQL. Probes go out at a constant arrival rate, each from its own (warmed) device, and each
 /// latency is measured from the moment the schedule said to send it, so a stalled sender cannot hide
-/// a stall (coordinated omission). Percentiles from an HdrHistogram. Background load (the simulator)
+/// a stall (coordinated omission). A warm-up of the same shape (10 s, other devices) goes first and is
+/// not recorded. Percentiles from an HdrHistogram. Background load (the simulator)
 /// is started by <c>scripts/bench-latency.sh</c>.
 /// </summary>
 public static class AlertLatencyBenchmark
 {
     private const string District = "510104";
 
+    /// <summary>Alerts sent at the same rate before the measurement and not recorded: JIT tiering and first-use costs settle.</summary>
+    private const int WarmUpSeconds = 10;
+
     public static async Task<int> RunAsync(Uri gateway, double rate, int seconds, string password)
     {
         using var http = new HttpClient { BaseAddress = gateway, Timeout = TimeSpan.FromSeconds(30) };
         var token = await SignInAsync(http, "jinjiang.operator", password);
         var probes = (int)Math.Ceiling(rate * seconds);
+        var warmUps = (int)Math.Ceiling(rate * WarmUpSeconds);
 
-        Console.WriteLine($"provisioning {probes:N0} probe devices for workers of {District} …");
+        Console.WriteLine($"provisioning {warmUps + probes:N0} probe devices for workers of {District} …");
         var workers = await WorkersAsync(http, token, Math.Min(probes, 500));
         var devices = new List<(string Id, string Key, double Lat, double Lon)>();
-        foreach (var chunk in Enumerable.Range(0, probes).Chunk(16))
+        foreach (var chunk in Enumerable.Range(0, warmUps + probes).Chunk(16))
         {
             devices.AddRange(await Task.WhenAll(chunk.Select(async i =>
             {
@@ -58,6 +63,7 @@ public static class AlertLatencyBenchmark
         // Where the time goes: how long until the POST itself was answered (the alert is committed by then).
         var answered = new LongHistogram(TimeStamp.Seconds(60), 3);
         var received = 0;
+        var recording = false;
         var connection = new HubConnectionBuilder()
             .WithUrl(new Uri(gateway, "/hubs/ops?access_token=" + Uri.EscapeDataString(token)), o =>
             {
@@ -72,6 +78,11 @@ public static class AlertLatencyBenchmark
                 && e.GetProperty("data").GetProperty("subject").GetProperty("id").GetString() is { } subject
                 && due.TryRemove(subject, out var dueAt))
             {
+                if (!Volatile.Read(ref recording))
+                {
+                    return;
+                }
+
                 lock (histogram)
                 {
                     histogram.RecordValue(Math.Max(0, (arrived - dueAt) * 1_000_000 / Stopwatch.Frequency));
@@ -83,48 +94,14 @@ public static class AlertLatencyBenchmark
         await connection.StartAsync();
         await connection.InvokeAsync<JsonElement>("Subscribe", District, (Dictionary<string, long>?)null);
 
+        Console.WriteLine($"warming up: {rate} alerts per second for {WarmUpSeconds} s, not recorded …");
+        await SendAtRateAsync(devices[..warmUps], null);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        due.Clear();
+        Volatile.Write(ref recording, true);
+
         Console.WriteLine($"measuring: {rate} alerts per second for {seconds} s ({probes:N0} probes) …");
-        var interval = Stopwatch.Frequency / rate;
-        var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 10;
-        var sends = new List<Task>();
-        var failed = 0;
-        for (var i = 0; i < probes; i++)
-        {
-            var dueAt = start + (long)(i * interval);
-            while (Stopwatch.GetTimestamp() < dueAt)
-            {
-                var wait = TimeSpan.FromTicks((dueAt - Stopwatch.GetTimestamp()) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
-                if (wait > TimeSpan.FromMilliseconds(2))
-                {
-                    await Task.Delay(wait - TimeSpan.FromMilliseconds(1));
-                }
-                else
-                {
-                    Thread.SpinWait(50);
-                }
-            }
-
-            var device = devices[i];
-            due[device.Id] = dueAt;
-            sends.Add(Task.Run(async () =>
-            {
-                try
-                {
-                    await PostStatusAsync(http, device.Key, 2, device.Lat, device.Lon, 5);
-                    var took = Math.Max(0, (Stopwatch.GetTimestamp() - dueAt) * 1_000_000 / Stopwatch.Frequency);
-                    lock (answered)
-                    {
-                        answered.RecordValue(took);
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    Interlocked.Increment(ref failed);
-                }
-            }));
-        }
-
-        await Task.WhenAll(sends);
+        var failed = await SendAtRateAsync(devices[warmUps..], answered);
         var deadline = Stopwatch.StartNew();
         while (Volatile.Read(ref received) + failed < probes && deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
@@ -138,6 +115,56 @@ public static class AlertLatencyBenchmark
         Console.WriteLine($"device POST answered (the alert committed), from the scheduled send time (ms): p50 {answered.GetValueAtPercentile(50) / 1000.0:F2}  p99 {answered.GetValueAtPercentile(99) / 1000.0:F2}");
         Console.WriteLine($"target: p50 ≤ 5 ms, p99 ≤ 20 ms → {(Ms(50) <= 5 && Ms(99) <= 20 ? "met" : "NOT met")}");
         return received == probes ? 0 : 1;
+
+        // Posts battery 5 % from each device in turn at the constant rate; returns how many requests failed.
+        async Task<int> SendAtRateAsync(List<(string Id, string Key, double Lat, double Lon)> senders, LongHistogram? answeredAt)
+        {
+            var interval = Stopwatch.Frequency / rate;
+            var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 10;
+            var sends = new List<Task>();
+            var failures = 0;
+            for (var i = 0; i < senders.Count; i++)
+            {
+                var dueAt = start + (long)(i * interval);
+                while (Stopwatch.GetTimestamp() < dueAt)
+                {
+                    var wait = TimeSpan.FromTicks((dueAt - Stopwatch.GetTimestamp()) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+                    if (wait > TimeSpan.FromMilliseconds(2))
+                    {
+                        await Task.Delay(wait - TimeSpan.FromMilliseconds(1));
+                    }
+                    else
+                    {
+                        Thread.SpinWait(50);
+                    }
+                }
+
+                var device = senders[i];
+                due[device.Id] = dueAt;
+                sends.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        await PostStatusAsync(http, device.Key, 2, device.Lat, device.Lon, 5);
+                        var took = Math.Max(0, (Stopwatch.GetTimestamp() - dueAt) * 1_000_000 / Stopwatch.Frequency);
+                        if (answeredAt is not null)
+                        {
+                            lock (answeredAt)
+                            {
+                                answeredAt.RecordValue(took);
+                            }
+                        }
+                    }
+                    catch (HttpRequestException)
+                    {
+                        Interlocked.Increment(ref failures);
+                    }
+                }));
+            }
+
+            await Task.WhenAll(sends);
+            return failures;
+        }
     }
 
     private static async Task PostStatusAsync(HttpClient http, string key, long seq, double lat, double lon, double battery)
