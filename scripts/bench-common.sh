@@ -6,6 +6,13 @@ bin() { echo "$root/$1/bin/Release/net10.0/$2.dll"; }
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; scripts/postgres.sh stop "$work/pg" >/dev/null 2>&1 || true; rm -rf "$work"; }
 
+# The benchmark's own build and folder (set as $work; removed with everything started, on exit).
+bench_prepare() {
+  dotnet build OpsCentre.sln -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+  work=$(mktemp -d /tmp/opscentre-bench.XXXXXX); chmod 755 "$work"
+  trap cleanup EXIT
+}
+
 # Starts PostgreSQL (fsync on: durable means durable), the schema, demo operators and demo city, a silo
 # and a gateway; sets $gateway to the gateway's URL once it is ready.
 bench_system_up() {

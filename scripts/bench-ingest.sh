@@ -12,10 +12,8 @@ require_dotnet
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 duration=${DURATION:-10}; connections=${CONNECTIONS:-64}; devices=${DEVICES:-2000}
 
-dotnet build OpsCentre.sln -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
-work=$(mktemp -d /tmp/opscentre-bench.XXXXXX); chmod 755 "$work"
 . scripts/bench-common.sh
-trap cleanup EXIT
+bench_prepare
 bench_system_up
 bare="http://127.0.0.1:$(free_port)"
 dotnet "$(bin tools/Benchmarks OpsCentre.Benchmarks)" bare-endpoint "$bare" >"$work/bare.out" 2>&1 & pids+=($!)

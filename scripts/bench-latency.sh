@@ -12,10 +12,8 @@ root=$(pwd)
 require_dotnet
 background=${BACKGROUND:-2500}; alerts=${ALERTS:-20}; duration=${DURATION:-30}
 
-dotnet build OpsCentre.sln -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
-work=$(mktemp -d /tmp/opscentre-bench.XXXXXX); chmod 755 "$work"
 . scripts/bench-common.sh
-trap cleanup EXIT
+bench_prepare
 bench_system_up
 
 echo "== provisioning the simulator's devices"

@@ -50,14 +50,26 @@ public static class Api
         return (body.GetProperty("deviceId").GetString()!, body.GetProperty("key").GetString()!);
     }
 
+    /// <summary>An operator's call with a bearer token; the status and the JSON answer (default when empty).</summary>
+    public static Task<(System.Net.HttpStatusCode Status, JsonElement Body)> SendAsync(HttpClient http, HttpMethod method, string path, string token, object? body = null) =>
+        AnswerAsync(http, Authorized(method, path, token, body));
+
     /// <summary>A device's own call (<c>X-Device-Key</c>); the status and the JSON answer (default when empty).</summary>
-    public static async Task<(System.Net.HttpStatusCode Status, JsonElement Body)> DeviceSendAsync(HttpClient http, HttpMethod method, string path, string key, object? body = null)
+    public static Task<(System.Net.HttpStatusCode Status, JsonElement Body)> DeviceSendAsync(HttpClient http, HttpMethod method, string path, string key, object? body = null)
     {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
         request.Headers.Add("X-Device-Key", key);
-        using var response = await http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
+        return AnswerAsync(http, request);
+    }
+
+    private static async Task<(System.Net.HttpStatusCode Status, JsonElement Body)> AnswerAsync(HttpClient http, HttpRequestMessage request)
+    {
+        using (request)
+        {
+            using var response = await http.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
+        }
     }
 
     /// <summary>An access token for the 锦江区 operator signed with <paramref name="base64Key"/>, expiring when the test wants.</summary>

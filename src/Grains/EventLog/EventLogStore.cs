@@ -60,7 +60,7 @@ public sealed class EventLogStore(NpgsqlDataSource dataSource)
             var (perRequest, written, rows) = Number(district, lastSeq, requests, []);
             try
             {
-                await InsertAsync(connection, null, rows, cancellationToken);
+                await InsertAsync(connection, null, district, rows, cancellationToken);
                 return (perRequest, written);
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName != PrimaryKey)
@@ -71,7 +71,7 @@ public sealed class EventLogStore(NpgsqlDataSource dataSource)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var stored = await FindStoredAsync(connection, transaction, district, requests, cancellationToken);
         var result = Number(district, lastSeq, requests, stored);
-        await InsertAsync(connection, transaction, result.Rows, cancellationToken);
+        await InsertAsync(connection, transaction, district, result.Rows, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return (result.PerRequest, result.Written);
     }
@@ -111,7 +111,7 @@ public sealed class EventLogStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>One INSERT of all rows, column arrays unnested: a single round trip whatever the batch size.</summary>
-    private static async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<Row> rows, CancellationToken cancellationToken)
+    private static async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string district, List<Row> rows, CancellationToken cancellationToken)
     {
         if (rows.Count == 0)
         {
@@ -121,10 +121,10 @@ public sealed class EventLogStore(NpgsqlDataSource dataSource)
         await using var command = new NpgsqlCommand(
             """
             INSERT INTO event_log (district_code, seq, unit_code, type, occurred_at, actor, payload, caller, op_id, op_index)
-            SELECT d, s, u, t, o, a, p::json, c, op, i
-            FROM unnest(@d, @s, @u, @t, @o, @a, @p, @c, @op, @i) AS r(d, s, u, t, o, a, p, c, op, i)
+            SELECT @d, s, u, t, o, a, p::json, c, op, i
+            FROM unnest(@s, @u, @t, @o, @a, @p, @c, @op, @i) AS r(s, u, t, o, a, p, c, op, i)
             """, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter<string[]>("d", rows.ConvertAll(r => r.Event.DistrictCode).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter<string>("d", district));
         command.Parameters.Add(new NpgsqlParameter<long[]>("s", rows.ConvertAll(r => r.Event.Seq).ToArray()));
         command.Parameters.Add(new NpgsqlParameter<string[]>("u", rows.ConvertAll(r => r.Event.UnitCode).ToArray()));
         command.Parameters.Add(new NpgsqlParameter<string[]>("t", rows.ConvertAll(r => r.Event.Type).ToArray()));

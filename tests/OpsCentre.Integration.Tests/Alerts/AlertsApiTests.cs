@@ -35,12 +35,8 @@ public sealed class AlertsApiTests(SystemFixture system, Xunit.Abstractions.ITes
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    private async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, string token, object? body = null)
-    {
-        using var response = await Http.SendAsync(Api.Authorized(method, path, token, body));
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
-    }
+    private Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, string token, object? body = null) =>
+        Api.SendAsync(Http, method, path, token, body);
 
     private async Task<List<JsonElement>> ListAsync(string token, string query)
     {

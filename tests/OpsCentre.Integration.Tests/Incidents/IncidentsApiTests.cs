@@ -13,12 +13,8 @@ public sealed class IncidentsApiTests(SystemFixture system)
 
     private async Task<string> TokenAsync(string username) => (await Api.SignInAsync(Http, username)).AccessToken;
 
-    private async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, string token, object? body = null)
-    {
-        using var response = await Http.SendAsync(Api.Authorized(method, path, token, body));
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
-    }
+    private Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, string token, object? body = null) =>
+        Api.SendAsync(Http, method, path, token, body);
 
     private async Task<JsonElement> ActAsync(string token, string id, string action, object? extra = null, HttpStatusCode expected = HttpStatusCode.OK)
     {

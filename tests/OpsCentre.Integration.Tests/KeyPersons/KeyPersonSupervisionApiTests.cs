@@ -14,12 +14,8 @@ public sealed class KeyPersonSupervisionApiTests(SystemFixture system, Xunit.Abs
 
     private async Task<string> TokenAsync(string username) => (await Api.SignInAsync(Http, username)).AccessToken;
 
-    private async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, string token, object? body = null)
-    {
-        using var response = await Http.SendAsync(Api.Authorized(method, path, token, body));
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
-    }
+    private Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, string token, object? body = null) =>
+        Api.SendAsync(Http, method, path, token, body);
 
     private Task<(HttpStatusCode Status, JsonElement Body)> DeviceSendAsync(HttpMethod method, string path, string key, object? body = null) =>
         Api.DeviceSendAsync(Http, method, path, key, body);
