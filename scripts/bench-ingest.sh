@@ -32,12 +32,15 @@ cpu_of() { local t=0 p; for p in $(pgrep "$@"); do t=$((t + $(awk '{print $14 + 
 pg_user=$(stat -c %U "$work/pg/data" 2>/dev/null || id -un)
 run() { # $1 label, $2 url, $3 batch
   local out before_s before_g before_p
+  # A warm-up round first (JIT tiering, pools), not counted; every round sends newer seqs than the last.
+  KEYS_FILE="$work/keys.lua" BATCH=$3 THREADS=2 SEQ_BASE=$(date +%s%3N) wrk -t2 -c"$connections" -d"${WARMUP:-5}s" -s tools/Benchmarks/wrk/status.lua "$2" >/dev/null
   before_s=$(cpu_of -f OpsCentre.Silo.dll); before_g=$(cpu_of -f OpsCentre.Gateway.dll); before_p=$(cpu_of -u "$pg_user" postgres)
-  out=$(KEYS_FILE="$work/keys.lua" BATCH=$3 THREADS=2 wrk -t2 -c"$connections" -d"${duration}s" -s tools/Benchmarks/wrk/status.lua "$2")
+  out=$(KEYS_FILE="$work/keys.lua" BATCH=$3 THREADS=2 SEQ_BASE=$(date +%s%3N) wrk -t2 -c"$connections" -d"${duration}s" -s tools/Benchmarks/wrk/status.lua "$2")
   local rps; rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   local errors; errors=$(echo "$out" | awk '/Non-2xx/ {print $4}')
   local p50; p50=$(echo "$out" | awk '/Latency/ {print $2}')
-  printf '%-44s %12.0f requests/s %12.0f statuses/s   latency avg %-8s non-2xx %s\n' "$1" "$rps" "$(echo "$rps * $3" | bc)" "$p50" "${errors:-0}"
+  local skipped; skipped=$(echo "$out" | awk '/not applied:/ {print $3}')
+  printf '%-44s %12.0f requests/s %12.0f statuses/s   latency avg %-8s non-2xx %s, not applied %s\n' "$1" "$rps" "$(echo "$rps * $3" | bc)" "$p50" "${errors:-0}" "${skipped:-?}"
   # Where the two cores went: CPU time per request of each process (clock ticks are 1/100 s).
   local requests; requests=$(echo "$rps * $duration" | bc)
   printf '    CPU per request: silo %s µs, gateway %s µs, PostgreSQL %s µs\n' \
