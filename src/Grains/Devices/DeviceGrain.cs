@@ -14,8 +14,8 @@ public sealed class DeviceState
 {
     public long LastSeq { get; set; } = -1;
 
-    /// <summary>The most recent op ids, oldest first, to answer duplicates.</summary>
-    public List<string> RecentOpIds { get; set; } = [];
+    /// <summary>Hashes of the most recent op ids, oldest first, to answer duplicates (see <see cref="Devices.RecentOpIds"/>).</summary>
+    public byte[] RecentOpIdHashes { get; set; } = [];
 
     public DateTimeOffset? LastSeenAt { get; set; }
 
@@ -47,7 +47,7 @@ public sealed partial class DeviceGrain(
 {
     private const string WakeReminder = "silence";
     private readonly DeviceOptions _options = options.Value;
-    private HashSet<string> _opIds = [];
+    private RecentOpIds? _opIds;
     private string _kind = "";
     private string _boundTo = "";
     private string? _unitCode;
@@ -86,7 +86,7 @@ public sealed partial class DeviceGrain(
             return;
         }
 
-        _opIds = [.. state.State.RecentOpIds];
+        _opIds = new RecentOpIds(_options.RememberedOpIds, state.State.RecentOpIdHashes);
         // Live state is written behind on a timer (battery and last-seen may lose a few seconds in a
         // crash); online/offline changes are written at once.
         _persistTimer = this.RegisterGrainTimer(PersistIfDirtyAsync, new GrainTimerCreationOptions(_options.PersistEvery, _options.PersistEvery));
@@ -112,7 +112,7 @@ public sealed partial class DeviceGrain(
         foreach (var i in Enumerable.Range(0, statuses.Count).OrderBy(i => statuses[i].Seq))
         {
             var status = statuses[i];
-            if (!Remember(status.OpId))
+            if (!_opIds!.Remember(status.OpId))
             {
                 outcomes[i] = StatusOutcome.Duplicate;
                 continue;
@@ -249,34 +249,15 @@ public sealed partial class DeviceGrain(
     private async Task PersistAsync()
     {
         _dirty = false;
+        if (_opIds is not null)
+        {
+            state.State.RecentOpIdHashes = _opIds.ToBytes();
+        }
+
         await state.WriteStateAsync();
     }
 
-    private bool Remember(string opId)
-    {
-        if (!_opIds.Add(opId))
-        {
-            return false;
-        }
-
-        state.State.RecentOpIds.Add(opId);
-        if (state.State.RecentOpIds.Count > _options.RememberedOpIds)
-        {
-            _opIds.Remove(state.State.RecentOpIds[0]);
-            state.State.RecentOpIds.RemoveAt(0);
-        }
-
-        return true;
-    }
-
-    private async Task PersistIfDirtyAsync()
-    {
-        if (_dirty)
-        {
-            _dirty = false;
-            await state.WriteStateAsync();
-        }
-    }
+    private Task PersistIfDirtyAsync() => _dirty ? PersistAsync() : Task.CompletedTask;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} is offline after {Silence} of silence")]
     private partial void LogOffline(string deviceId, TimeSpan silence);
