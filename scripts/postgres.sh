@@ -80,6 +80,8 @@ case "$cmd" in
     opts="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir/run -c max_connections=400"
     # Throw-away clusters for tests trade crash safety for speed; commits are still atomic.
     [ "${OPSCENTRE_PG_FAST:-0}" = "1" ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    # Extra server options, e.g. for a diagnosis: OPSCENTRE_PG_OPTS="-c shared_preload_libraries=pg_stat_statements"
+    opts="$opts ${OPSCENTRE_PG_OPTS:-}"
     as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -o "$opts" -w -t 60 start >/dev/null \
       || { tail -n 30 "$dir/postgres.log" >&2; exit 1; }
     echo "PostgreSQL running in $dir on 127.0.0.1:$port"
