@@ -14,7 +14,8 @@ bench_prepare() {
 }
 
 # Starts PostgreSQL (fsync on: durable means durable), the schema, demo operators and demo city, a silo
-# and a gateway; sets $gateway to the gateway's URL once it is ready.
+# and a gateway (with BENCH_COHOST=1: one gateway hosting its own silo); sets $gateway to the gateway's
+# URL once it is ready.
 bench_system_up() {
   echo "== PostgreSQL, schema, demo city"
   OPSCENTRE_PG_FAST=${BENCH_PG_FAST:-0} scripts/postgres.sh start "$work/pg" "$(free_port)" >/dev/null
@@ -29,7 +30,11 @@ bench_system_up() {
 
   echo "== silo, gateway"
   gateway="http://127.0.0.1:$(free_port)"
-  dotnet "$(bin src/Silo OpsCentre.Silo)" --Orleans:SiloPort="$(free_port)" --Orleans:GatewayPort="$(free_port)" >"$work/silo.out" 2>&1 & pids+=($!)
-  dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$gateway" >"$work/gateway.out" 2>&1 & pids+=($!)
+  if [ "${BENCH_COHOST:-0}" = "1" ]; then
+    dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$gateway" --Gateway:HostSilo=true --Orleans:SiloPort="$(free_port)" --Orleans:GatewayPort="$(free_port)" >"$work/gateway.out" 2>&1 & pids+=($!)
+  else
+    dotnet "$(bin src/Silo OpsCentre.Silo)" --Orleans:SiloPort="$(free_port)" --Orleans:GatewayPort="$(free_port)" >"$work/silo.out" 2>&1 & pids+=($!)
+    dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$gateway" >"$work/gateway.out" 2>&1 & pids+=($!)
+  fi
   for _ in $(seq 1 90); do curl -fs "$gateway/health/ready" >/dev/null 2>&1 && break; sleep 1; done
 }

@@ -4,6 +4,7 @@
 # batches of 50, beside a bare ASP.NET Core endpoint that only parses the same JSON, measured in the
 # same run with the same client (wrk). Starts its own PostgreSQL, silo and gateway; prints a table.
 #   DURATION=10 CONNECTIONS=64 DEVICES=2000 bash scripts/bench-ingest.sh
+# BENCH_COHOST=1 runs the gateway with its own silo (Gateway:HostSilo) instead of a silo process and a client gateway.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

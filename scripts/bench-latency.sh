@@ -5,6 +5,7 @@
 # percentiles (HdrHistogram, measured from each probe's scheduled send time) and the background rate
 # the simulator actually sustained.
 #   BACKGROUND=2500 ALERTS=20 DURATION=30 bash scripts/bench-latency.sh
+# BENCH_COHOST=1 runs the gateway with its own silo (Gateway:HostSilo) instead of a silo process and a client gateway.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

@@ -1,4 +1,3 @@
-using OpsCentre.Database;
 using OpsCentre.Gateway.Alerts;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Devices;
@@ -18,8 +17,7 @@ try
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.AddOpsCentreLogging("gateway");
-    builder.AddProviderQueriesCheck(OrleansQueryCatalog.Clustering);
-    builder.AddOpsCentreClusterClient();
+    builder.AddOpsCentreCluster();
     builder.AddOpsCentreDatabase();
     builder.AddOpsCentreHttpDefaults();
     builder.AddOpsCentreAuth();

@@ -14,9 +14,7 @@ try
 
     // Registered before UseOrleans so it runs first: a schema that is behind fails here, clearly.
     builder.AddProviderQueriesCheck(OrleansQueryCatalog.Silo);
-    builder.UseOrleans(silo => silo
-        .AddOpsCentreEndpoints(builder.Configuration)
-        .AddOpsCentreStorage(builder.Configuration));
+    builder.UseOrleans(silo => silo.AddOpsCentreSilo(builder.Configuration));
 
     await builder.Build().RunAsync();
     return 0;

@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
+using OpsCentre.Database;
+using OpsCentre.Silo;
 using OpsCentre.ServiceDefaults;
 
 namespace OpsCentre.Gateway.Hosting;
@@ -8,15 +11,37 @@ namespace OpsCentre.Gateway.Hosting;
 /// <summary>Cross-cutting HTTP plumbing: database access, errors as RFC 9457 problem details, request limits.</summary>
 public static class GatewayHosting
 {
+    /// <summary>
+    /// How the gateway reaches the grains. By default as an Orleans client of the cluster's silos.
+    /// With <c>Gateway:HostSilo=true</c> the gateway process is itself a silo of the cluster (same
+    /// configuration as <c>src/Silo</c>: <c>Orleans:SiloPort</c>, <c>Orleans:GatewayPort</c>): a request's
+    /// grain calls and the screens' notifications then stay in the process, with no network hop and no
+    /// serialisation. Suits a single machine; with several gateways behind a load balancer, keep them
+    /// clients, so that restarting one is not a silo failure.
+    /// </summary>
+    public static IHostApplicationBuilder AddOpsCentreCluster(this IHostApplicationBuilder builder)
+    {
+        if (!builder.Configuration.GetValue<bool>("Gateway:HostSilo"))
+        {
+            builder.AddProviderQueriesCheck(OrleansQueryCatalog.Clustering);
+            return builder.AddOpsCentreClusterClient();
+        }
+
+        builder.AddProviderQueriesCheck(OrleansQueryCatalog.Silo);
+        builder.UseOrleans(silo => silo.AddOpsCentreSilo(builder.Configuration));
+        return builder;
+    }
+
     /// <summary>One pooled PostgreSQL data source on the application role, and the stores the API reads and writes directly.</summary>
     public static IHostApplicationBuilder AddOpsCentreDatabase(this IHostApplicationBuilder builder)
     {
         var connectionString = ClusterSettings.ConnectionString(builder.Configuration);
-        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
-        builder.Services.AddSingleton<Grains.Alerts.AlertRuleStore>();
-        builder.Services.AddSingleton<Grains.Incidents.IncidentCatalog>();
-        builder.Services.AddSingleton<Grains.Incidents.IncidentKpis>();
-        builder.Services.AddSingleton<Grains.Map.GridLocator>();
+        // TryAdd: a gateway that hosts its silo has these already, from the grains' services.
+        builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        builder.Services.TryAddSingleton<Grains.Alerts.AlertRuleStore>();
+        builder.Services.TryAddSingleton<Grains.Incidents.IncidentCatalog>();
+        builder.Services.TryAddSingleton<Grains.Incidents.IncidentKpis>();
+        builder.Services.TryAddSingleton<Grains.Map.GridLocator>();
         return builder;
     }
 

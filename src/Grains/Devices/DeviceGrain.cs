@@ -50,6 +50,9 @@ public sealed partial class DeviceGrain(
     private RecentOpIds? _opIds;
     private string _kind = "";
     private string _boundTo = "";
+
+    // Kept, not looked up per status: Orleans resolves the interface's type name on every GetGrain.
+    private IWorkerGrain? _worker;
     private string? _unitCode;
     private byte[]? _secretHash;
     private bool _revoked;
@@ -144,7 +147,8 @@ public sealed partial class DeviceGrain(
 
             if (_kind == "worker-phone")
             {
-                await GrainFactory.GetGrain<IWorkerGrain>(_boundTo).Observe(new WorkerObservation(newest.At, newest.Lat, newest.Lon, newest.OnDuty));
+                _worker ??= GrainFactory.GetGrain<IWorkerGrain>(_boundTo);
+                await _worker.Observe(new WorkerObservation(newest.At, newest.Lat, newest.Lon, newest.OnDuty));
             }
             else
             {

@@ -95,7 +95,7 @@ public sealed partial class DistrictEventLogGrain(EventLogStore store, ILogger<D
             return Task.CompletedTask;
         }
 
-        IReadOnlyList<LiveItem> items = [.. _live.Values];
+        var items = _live.Values.ToArray();
         _live = [];
         return _observers.Notify(o => o.OnLive(_district, items));
     }

@@ -41,6 +41,9 @@ public sealed class WorkerGrain(
     // next status or its going offline reactivates the worker.
     private IGrainTimer? _ruleTimer;
 
+    // Kept, not looked up per status: Orleans resolves the interface's type name on every GetGrain.
+    private IDistrictEventLogGrain? _districtLog;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand("SELECT assigned_grid FROM grid_worker WHERE id = @id");
@@ -134,6 +137,7 @@ public sealed class WorkerGrain(
     {
         var s = state.State;
         var data = JsonSerializer.Serialize(new { lat = s.Lat, lon = s.Lon, gridCode = s.CurrentGrid, assignedGrid = _assignedGrid, online = s.Online, onDuty = s.OnDuty });
-        _ = GrainFactory.GetGrain<IDistrictEventLogGrain>(_assignedGrid![..6]).PublishLive([new LiveItem("worker", this.GetPrimaryKeyString(), _assignedGrid!, data)]);
+        _districtLog ??= GrainFactory.GetGrain<IDistrictEventLogGrain>(_assignedGrid![..6]);
+        _ = _districtLog.PublishLive(new[] { new LiveItem("worker", this.GetPrimaryKeyString(), _assignedGrid!, data) });
     }
 }
