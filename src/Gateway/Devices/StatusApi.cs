@@ -32,8 +32,7 @@ public static class StatusApi
                 return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid status", detail: error);
             }
 
-            DeviceStatus[] statuses = [ToStatus(body)];
-            var outcome = (await cluster.GetGrain<IDeviceGrain>(deviceId).Report(statuses))[0];
+            var outcome = (await cluster.GetGrain<IDeviceGrain>(deviceId).Report([ToStatus(body)]))[0];
             if (outcome == StatusOutcome.Revoked)
             {
                 return Revoked();
@@ -78,7 +77,7 @@ public static class StatusApi
 
             if (valid.Count > 0)
             {
-                var outcomes = await cluster.GetGrain<IDeviceGrain>(deviceId).Report(valid.ConvertAll(v => v.Status));
+                var outcomes = await cluster.GetGrain<IDeviceGrain>(deviceId).Report([.. valid.Select(v => v.Status)]);
                 if (outcomes.Contains(StatusOutcome.Revoked))
                 {
                     return Revoked();

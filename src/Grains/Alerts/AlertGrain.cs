@@ -243,7 +243,7 @@ public sealed partial class AlertGrain(
     private Task<IReadOnlyList<LoggedEvent>> AppendAsync(string type, string actor, AlertView next, DateTimeOffset at, string caller, string opId)
     {
         var payload = JsonSerializer.Serialize(next, JsonSerializerOptions.Web);
-        return GrainFactory.GetGrain<IDistrictEventLogGrain>(_district).Append(caller, opId, new[] { new EventDraft(next.UnitCode, type, actor, at, payload) });
+        return GrainFactory.GetGrain<IDistrictEventLogGrain>(_district).Append(caller, opId, [new EventDraft(next.UnitCode, type, actor, at, payload)]);
     }
 
     private async Task AfterCommitAsync(IReadOnlyList<LoggedEvent> stored)

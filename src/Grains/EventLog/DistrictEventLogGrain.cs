@@ -95,7 +95,7 @@ public sealed partial class DistrictEventLogGrain(EventLogStore store, ILogger<D
             return Task.CompletedTask;
         }
 
-        var items = _live.Values.ToArray();
+        IReadOnlyList<LiveItem> items = [.. _live.Values];
         _live = [];
         return _observers.Notify(o => o.OnLive(_district, items));
     }

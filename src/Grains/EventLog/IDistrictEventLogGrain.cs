@@ -8,11 +8,6 @@ namespace OpsCentre.Grains.EventLog;
 /// also where the gateways' observers for the district are kept, so live state (counters,
 /// positions) of the district's units travels to the screens beside the durable events.
 /// </summary>
-/// <remarks>
-/// Callers pass arrays or lists to the list parameters of grain methods, never a collection
-/// expression typed as <c>IReadOnlyList</c>: that makes a compiler-generated type which Orleans
-/// names and resolves on every message (it showed in the ingest profile).
-/// </remarks>
 public interface IDistrictEventLogGrain : IGrainWithStringKey
 {
     /// <summary>

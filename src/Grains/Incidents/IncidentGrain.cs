@@ -172,7 +172,7 @@ public sealed class IncidentGrain(
         var caller = opId is null ? EngineActor : "operator:" + actor;
         opId ??= $"{_id}/{_timeline.Count}";
         var stored = await GrainFactory.GetGrain<IDistrictEventLogGrain>(_district)
-            .Append(caller, opId, new[] { new EventDraft(next.UnitCode, type, actor, at, JsonSerializer.Serialize(next, JsonSerializerOptions.Web)) });
+            .Append(caller, opId, [new EventDraft(next.UnitCode, type, actor, at, JsonSerializer.Serialize(next, JsonSerializerOptions.Web))]);
         foreach (var logged in stored)
         {
             Apply(logged);
@@ -254,6 +254,6 @@ public sealed class IncidentGrain(
     {
         var c = _case!;
         var data = JsonSerializer.Serialize(new { stage = c.Stage, category = c.Category, overdue = c.Overdue, lat = c.Lat, lon = c.Lon, responsibleCode = c.ResponsibleCode });
-        _ = GrainFactory.GetGrain<IDistrictEventLogGrain>(_district).PublishLive(new[] { new LiveItem("incident", _id, c.UnitCode, data) });
+        _ = GrainFactory.GetGrain<IDistrictEventLogGrain>(_district).PublishLive([new LiveItem("incident", _id, c.UnitCode, data)]);
     }
 }

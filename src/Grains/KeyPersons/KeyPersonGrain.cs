@@ -223,7 +223,7 @@ public sealed class KeyPersonGrain(
     }
 
     private Task AppendAsync(string opId, string type, string source, DateTimeOffset at, object data) =>
-        GrainFactory.GetGrain<IDistrictEventLogGrain>(Grid[..6]).Append("key-person", opId, new[] { new EventDraft(Grid, type, source, at, JsonSerializer.Serialize(data)) });
+        GrainFactory.GetGrain<IDistrictEventLogGrain>(Grid[..6]).Append("key-person", opId, [new EventDraft(Grid, type, source, at, JsonSerializer.Serialize(data))]);
 
     private static double Metres(double lat1, double lon1, double lat2, double lon2)
     {

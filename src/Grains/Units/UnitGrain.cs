@@ -120,7 +120,7 @@ public sealed partial class UnitGrain(
         }
 
         var data = JsonSerializer.Serialize(new { counters = _totals.ToWire() });
-        _ = GrainFactory.GetGrain<IDistrictEventLogGrain>(district).PublishLive(new[] { new LiveItem("unit", _code, _code, data) });
+        _ = GrainFactory.GetGrain<IDistrictEventLogGrain>(district).PublishLive([new LiveItem("unit", _code, _code, data)]);
     }
 
     private async Task ReportToParentAsync()

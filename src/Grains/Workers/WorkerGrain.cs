@@ -138,6 +138,6 @@ public sealed class WorkerGrain(
         var s = state.State;
         var data = JsonSerializer.Serialize(new { lat = s.Lat, lon = s.Lon, gridCode = s.CurrentGrid, assignedGrid = _assignedGrid, online = s.Online, onDuty = s.OnDuty });
         _districtLog ??= GrainFactory.GetGrain<IDistrictEventLogGrain>(_assignedGrid![..6]);
-        _ = _districtLog.PublishLive(new[] { new LiveItem("worker", this.GetPrimaryKeyString(), _assignedGrid!, data) });
+        _ = _districtLog.PublishLive([new LiveItem("worker", this.GetPrimaryKeyString(), _assignedGrid!, data)]);
     }
 }
