@@ -32,6 +32,13 @@ fi
 status=0
 dotnet "$(bin tools/Benchmarks OpsCentre.Benchmarks)" latency "$gateway" "$alerts" "$duration" demo-password || status=$?
 if [ -n "$background_pid" ]; then
+  # Its last line gives the average rate of the time it ran: a simulator that died early would make an
+  # unloaded measurement look like a loaded one.
+  if ! kill -0 "$background_pid" 2>/dev/null; then
+    echo "!! the simulator stopped before the measurement ended: the figures above are NOT under the asked load"
+    tail -n 20 "$work/background.out"
+    status=1
+  fi
   kill -INT "$background_pid" 2>/dev/null || true
   sleep 2
   echo "background load actually sustained (simulator's last report):"
