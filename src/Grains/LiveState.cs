@@ -22,7 +22,9 @@ public static class LiveState
     /// under the latency benchmark's 2,500 statuses/s the alert p50 went from about 47 ms to 16 ms (11 ms
     /// with the gateway hosting its silo) when they were capped at 8, with the same throughput.
     /// Live writes now wait for one of these connections in .NET instead. Twice the cores, at least 4
-    /// (on two cores 4 did better than 8: p50 9.8 ms, p99 59 ms against 93 ms).
+    /// (on two cores 4 did better than 8: p50 9.8 ms, p99 59 ms against 93 ms). The grain-state writes
+    /// and the track writer's data source are two pools of this size; the track writer holds one
+    /// connection at a time.
     /// </summary>
     public static readonly int MaxConnections = Math.Max(4, 2 * Environment.ProcessorCount);
 

@@ -35,18 +35,24 @@ public static class ClusterSettings
     /// itself. Nothing here leaves session state behind: no <c>SET</c>, no <c>LISTEN</c>, temporary
     /// tables are <c>ON COMMIT DROP</c>, and the migrator's advisory lock is released explicitly.
     /// </summary>
-    private static string Tuned(string connectionString)
+    public static string Tuned(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (builder.MaxAutoPrepare == 0)
+        // Npgsql's builder answers ContainsKey for any keyword it knows, and a default looks like a value
+        // set; the string as written says what was set.
+        var written = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(key => key.Replace(" ", "")).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (!written.Contains(nameof(builder.MaxAutoPrepare)))
         {
             builder.MaxAutoPrepare = 64;
+        }
+
+        if (!written.Contains(nameof(builder.AutoPrepareMinUsages)))
+        {
             builder.AutoPrepareMinUsages = 2;
         }
 
-        // Npgsql's builder answers ContainsKey for any keyword it knows; the string as written says what was set.
-        var written = new DbConnectionStringBuilder { ConnectionString = connectionString };
-        if (!written.Keys.Cast<string>().Any(key => key.Replace(" ", "").Equals(nameof(builder.NoResetOnClose), StringComparison.OrdinalIgnoreCase)))
+        if (!written.Contains(nameof(builder.NoResetOnClose)))
         {
             builder.NoResetOnClose = true;
         }
