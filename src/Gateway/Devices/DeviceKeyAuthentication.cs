@@ -38,23 +38,25 @@ public sealed class DeviceKeyAuthenticationHandler(
 
         var deviceId = key[..dot];
         var secretHash = SHA256.HashData(Encoding.UTF8.GetBytes(key[(dot + 1)..]));
-        var binding = cache.Find(deviceId, secretHash);
-        if (binding is null)
+        var device = cache.Find(deviceId, secretHash);
+        if (device is null)
         {
-            binding = await cluster.GetGrain<IDeviceGrain>(deviceId).Authenticate(secretHash);
-            if (binding is null)
+            var grain = cluster.GetGrain<IDeviceGrain>(deviceId);
+            if (await grain.Authenticate(secretHash) is not { } binding)
             {
                 return AuthenticateResult.Fail("unknown or revoked device key");
             }
 
-            cache.Remember(deviceId, secretHash, binding);
+            device = new AuthenticatedDevice(deviceId, binding, grain);
+            cache.Remember(secretHash, device);
         }
 
+        Context.Features.Set(device);
         var identity = new ClaimsIdentity(
         [
             new Claim(OpsClaims.DeviceId, deviceId),
-            new Claim("device_kind", binding.Kind),
-            new Claim("bound_to", binding.BoundTo),
+            new Claim("device_kind", device.Binding.Kind),
+            new Claim("bound_to", device.Binding.BoundTo),
         ], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }

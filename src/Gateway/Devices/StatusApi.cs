@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using OpsCentre.Gateway.Auth;
 using OpsCentre.Grains.Devices;
 
 namespace OpsCentre.Gateway.Devices;
@@ -24,15 +23,15 @@ public static class StatusApi
     public static RouteGroupBuilder MapStatusApi(this RouteGroupBuilder device)
     {
         device.MapPost("/status", async Task<Results<Ok<StatusResponse>, ProblemHttpResult>> (
-            StatusBody body, HttpContext context, IClusterClient cluster, TimeProvider clock) =>
+            StatusBody body, HttpContext context, TimeProvider clock) =>
         {
-            var deviceId = context.User.FindFirst(OpsClaims.DeviceId)!.Value;
-            if (Validate(body, deviceId, clock.GetUtcNow()) is { } error)
+            var device = context.Features.Get<AuthenticatedDevice>()!;
+            if (Validate(body, device.DeviceId, clock.GetUtcNow()) is { } error)
             {
                 return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid status", detail: error);
             }
 
-            var outcome = (await cluster.GetGrain<IDeviceGrain>(deviceId).Report([ToStatus(body)]))[0];
+            var outcome = (await device.Grain.Report([ToStatus(body)]))[0];
             if (outcome == StatusOutcome.Revoked)
             {
                 return Revoked();
@@ -43,7 +42,7 @@ public static class StatusApi
         .WithSummary("One status from the device the key belongs to: applied, duplicate (op id seen) or stale (older seq, kept in the track).");
 
         device.MapPost("/status/batch", async Task<Results<Ok<BatchResponse>, ProblemHttpResult>> (
-            BatchBody body, HttpContext context, IClusterClient cluster, TimeProvider clock) =>
+            BatchBody body, HttpContext context, TimeProvider clock) =>
         {
             if (body.Items is not { Count: > 0 } items)
             {
@@ -55,7 +54,7 @@ public static class StatusApi
                 return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: $"at most {MaxBatch} items per batch");
             }
 
-            var deviceId = context.User.FindFirst(OpsClaims.DeviceId)!.Value;
+            var device = context.Features.Get<AuthenticatedDevice>()!;
             var now = clock.GetUtcNow();
             var results = new ItemResult[items.Count];
             var valid = new List<(int Index, DeviceStatus Status)>();
@@ -65,7 +64,7 @@ public static class StatusApi
                 {
                     results[i] = new ItemResult(null, "rejected", "the item is null");
                 }
-                else if (Validate(item, deviceId, now) is { } error)
+                else if (Validate(item, device.DeviceId, now) is { } error)
                 {
                     results[i] = new ItemResult(item.OpId, "rejected", error);
                 }
@@ -77,7 +76,7 @@ public static class StatusApi
 
             if (valid.Count > 0)
             {
-                var outcomes = await cluster.GetGrain<IDeviceGrain>(deviceId).Report([.. valid.Select(v => v.Status)]);
+                var outcomes = await device.Grain.Report([.. valid.Select(v => v.Status)]);
                 if (outcomes.Contains(StatusOutcome.Revoked))
                 {
                     return Revoked();
