@@ -15,7 +15,8 @@ bench_prepare() {
 
 # Starts PostgreSQL (fsync on: durable means durable), the schema, demo operators and demo city, a silo
 # and a gateway (with BENCH_COHOST=1: one gateway hosting its own silo); sets $gateway to the gateway's
-# URL once it is ready.
+# URL once it is ready. BENCH_SYSTEM_ENV adds environment variables to the silo and gateway only (not
+# the load generators), for diagnosis, e.g. BENCH_SYSTEM_ENV="DOTNET_gcServer=0".
 bench_system_up() {
   echo "== PostgreSQL, schema, demo city"
   OPSCENTRE_PG_FAST=${BENCH_PG_FAST:-0} scripts/postgres.sh start "$work/pg" "$(free_port)" >/dev/null
@@ -31,10 +32,10 @@ bench_system_up() {
   echo "== silo, gateway"
   gateway="http://127.0.0.1:$(free_port)"
   if [ "${BENCH_COHOST:-0}" = "1" ]; then
-    dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$gateway" --Gateway:HostSilo=true --Orleans:SiloPort="$(free_port)" --Orleans:GatewayPort="$(free_port)" >"$work/gateway.out" 2>&1 & pids+=($!)
+    env ${BENCH_SYSTEM_ENV:-} dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$gateway" --Gateway:HostSilo=true --Orleans:SiloPort="$(free_port)" --Orleans:GatewayPort="$(free_port)" >"$work/gateway.out" 2>&1 & pids+=($!)
   else
-    dotnet "$(bin src/Silo OpsCentre.Silo)" --Orleans:SiloPort="$(free_port)" --Orleans:GatewayPort="$(free_port)" >"$work/silo.out" 2>&1 & pids+=($!)
-    dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$gateway" >"$work/gateway.out" 2>&1 & pids+=($!)
+    env ${BENCH_SYSTEM_ENV:-} dotnet "$(bin src/Silo OpsCentre.Silo)" --Orleans:SiloPort="$(free_port)" --Orleans:GatewayPort="$(free_port)" >"$work/silo.out" 2>&1 & pids+=($!)
+    env ${BENCH_SYSTEM_ENV:-} dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$gateway" >"$work/gateway.out" 2>&1 & pids+=($!)
   fi
   for _ in $(seq 1 90); do curl -fs "$gateway/health/ready" >/dev/null 2>&1 && break; sleep 1; done
 }

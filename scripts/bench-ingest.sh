@@ -3,7 +3,10 @@
 # key check, validation, device grain, worker grain, grid lookup, track queue), single and in
 # batches of 50, beside a bare ASP.NET Core endpoint that only parses the same JSON, measured in the
 # same run with the same client (wrk). Starts its own PostgreSQL, silo and gateway; prints a table.
-#   DURATION=10 CONNECTIONS=64 DEVICES=2000 bash scripts/bench-ingest.sh
+#   DURATION=10 CONNECTIONS=64 DEVICES=2000 ROUNDS=3 bash scripts/bench-ingest.sh
+# Single statuses are measured in ROUNDS alternating rounds (bare, gateway, bare, gateway, …): on this
+# kind of machine one round of the same endpoint varies by a quarter from the next, so the ratio is
+# taken from the medians; every round is printed.
 # BENCH_COHOST=1 runs the gateway with its own silo (Gateway:HostSilo) instead of a silo process and a client gateway.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,19 +35,21 @@ cpu_of() { local t=0 p; for p in $(pgrep "$@"); do t=$((t + $(awk '{print $14 + 
 # PostgreSQL's backends do not name their data folder; they run as the server's own user.
 pg_user=$(stat -c %U "$work/pg/data" 2>/dev/null || id -un)
 run() { # $1 label, $2 url, $3 batch
-  local out before_s before_g before_p
+  local out before_s before_g before_p before_b
   # A warm-up round first (JIT tiering, pools), not counted; every round sends newer seqs than the last.
   KEYS_FILE="$work/keys.lua" BATCH=$3 THREADS=2 SEQ_BASE=$(date +%s%3N) wrk -t2 -c"$connections" -d"${WARMUP:-5}s" -s tools/Benchmarks/wrk/status.lua "$2" >/dev/null
   before_s=$(cpu_of -f OpsCentre.Silo.dll); before_g=$(cpu_of -f OpsCentre.Gateway.dll); before_p=$(cpu_of -u "$pg_user" postgres)
+  before_b=$(cpu_of -f "OpsCentre.Benchmarks.dll bare-endpoint")
   out=$(KEYS_FILE="$work/keys.lua" BATCH=$3 THREADS=2 SEQ_BASE=$(date +%s%3N) wrk -t2 -c"$connections" -d"${duration}s" -s tools/Benchmarks/wrk/status.lua "$2")
-  local rps; rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  local rps; rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}'); last_rps=$rps
   local errors; errors=$(echo "$out" | awk '/Non-2xx/ {print $4}')
   local p50; p50=$(echo "$out" | awk '/Latency/ {print $2}')
   local skipped; skipped=$(echo "$out" | awk '/not applied:/ {print $3}')
   printf '%-44s %12.0f requests/s %12.0f statuses/s   latency avg %-8s non-2xx %s, not applied %s\n' "$1" "$rps" "$(echo "$rps * $3" | bc)" "$p50" "${errors:-0}" "${skipped:-?}"
   # Where the two cores went: CPU time per request of each process (clock ticks are 1/100 s).
   local requests; requests=$(echo "$rps * $duration" | bc)
-  printf '    CPU per request: silo %s µs, gateway %s µs, PostgreSQL %s µs\n' \
+  printf '    CPU per request: bare endpoint %s µs, silo %s µs, gateway %s µs, PostgreSQL %s µs\n' \
+    "$(echo "($(cpu_of -f "OpsCentre.Benchmarks.dll bare-endpoint") - $before_b) * 10000 / $requests" | bc)" \
     "$(echo "($(cpu_of -f OpsCentre.Silo.dll) - $before_s) * 10000 / $requests" | bc)" \
     "$(echo "($(cpu_of -f OpsCentre.Gateway.dll) - $before_g) * 10000 / $requests" | bc)" \
     "$(echo "($(cpu_of -u "$pg_user" postgres) - $before_p) * 10000 / $requests" | bc)"
@@ -52,7 +57,14 @@ run() { # $1 label, $2 url, $3 batch
 command -v bc >/dev/null || { apt-get install -y -qq bc >/dev/null 2>&1 || true; }
 
 echo "== results (wrk, 2 threads, $connections connections, ${duration}s each, $(nproc) cores)"
-run "bare endpoint, single status" "$bare" 1
-run "gateway, single status (fully processed)" "$gateway" 1
+bare_rates=(); gateway_rates=()
+for round in $(seq 1 "${ROUNDS:-3}"); do
+  run "bare endpoint, single status (round $round)" "$bare" 1; bare_rates+=("$last_rps")
+  run "gateway, single status, fully processed ($round)" "$gateway" 1; gateway_rates+=("$last_rps")
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+bare_median=$(median "${bare_rates[@]}"); gateway_median=$(median "${gateway_rates[@]}")
+printf '== single statuses, medians of %s alternating rounds: bare %.0f/s, gateway %.0f/s = %.0f %% of bare (target: at least 50 %%)\n' \
+  "${ROUNDS:-3}" "$bare_median" "$gateway_median" "$(echo "$gateway_median * 100 / $bare_median" | bc -l)"
 run "bare endpoint, batches of 50" "$bare" 50
 run "gateway, batches of 50 (fully processed)" "$gateway" 50
