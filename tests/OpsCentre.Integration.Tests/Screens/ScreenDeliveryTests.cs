@@ -86,7 +86,10 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
         var admin = await Api.SignInAsync(system.Http, "city.admin");
         var operatorToken = (await Api.SignInAsync(system.Http, "jinjiang.operator")).AccessToken;
         var url = new Uri($"http://127.0.0.1:{Testing.FreePort.Next()}");
-        system.StartGateway("gateway-small-queue", url, new() { ["Screens__QueueCapacity"] = "16" });
+        // Small enough that the stalled screen overflows it long before the 1,500th event (the socket
+        // buffers hold a few hundred 16 KB events), large enough that the reading screen survives a
+        // scheduling stall of the test process on a busy two-core machine (16 once was not).
+        system.StartGateway("gateway-small-queue", url, new() { ["Screens__QueueCapacity"] = "64" });
         using var http = new HttpClient { BaseAddress = url };
         await SystemFixture.WaitForActiveSilosAsync(http, 1);
 
@@ -107,8 +110,10 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
         }
 
         // The fast screen got every event, each soon after its append was answered, while the other stalled.
-        await Testing.Eventually.HoldsAsync(() => Task.FromResult(appended.All(seq => fast.ArrivedAt.ContainsKey((Jinjiang, seq)))), all => all,
+        await Testing.Eventually.HoldsAsync(
+            () => Task.FromResult(fast.Closed.IsCompleted || appended.All(seq => fast.ArrivedAt.ContainsKey((Jinjiang, seq)))), done => done,
             TimeSpan.FromSeconds(30), "every event on the fast screen");
+        Assert.False(fast.Closed.IsCompleted, $"the reading screen was closed too, after {fast.ArrivedAt.Count} of {appended.Count} events");
         var delays = appended.Select(seq => Math.Max(0, (fast.ArrivedAt[(Jinjiang, seq)] - committedAt[seq]) * 1000.0 / System.Diagnostics.Stopwatch.Frequency)).Order().ToList();
         output.WriteLine($"fast screen beside a stalled one: append answered → event received p50 {delays[delays.Count / 2]:F1} ms, p99 {delays[delays.Count * 99 / 100]:F1} ms, max {delays[^1]:F1} ms");
         Assert.True(delays[delays.Count * 99 / 100] < 1000, $"the fast screen fell behind: p99 {delays[delays.Count * 99 / 100]:F0} ms");
