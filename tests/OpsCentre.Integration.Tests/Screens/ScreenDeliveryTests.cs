@@ -88,7 +88,8 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
         var url = new Uri($"http://127.0.0.1:{Testing.FreePort.Next()}");
         // Small enough that the stalled screen overflows it long before the 1,500th event (the socket
         // buffers hold a few hundred 16 KB events), large enough that the reading screen survives a
-        // scheduling stall of the test process on a busy two-core machine (16 once was not).
+        // scheduling stall of the test process on a busy two-core machine (with 16 the reading screen
+        // once missed events in CI; that it had been closed is our reading, its logs were gone).
         system.StartGateway("gateway-small-queue", url, new() { ["Screens__QueueCapacity"] = "64" });
         using var http = new HttpClient { BaseAddress = url };
         await SystemFixture.WaitForActiveSilosAsync(http, 1);
