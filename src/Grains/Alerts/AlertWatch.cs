@@ -64,6 +64,11 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains)
         void WakeAt(DateTimeOffset? at) => next = at is null ? next : next is null || at < next ? at : next;
 
         var applicable = ruleSet.For(subject.Subject.Kind, subject.UnitCode, facts).ToList();
+        if (applicable.Count == 0 && watches.Count == 0)
+        {
+            return null; // no rule targets the subject and none has an episode to end: most subjects, most of the time
+        }
+
         foreach (var rule in applicable)
         {
             var watch = watches.TryGetValue(rule.Rule.Id, out var w) ? w : watches[rule.Rule.Id] = new RuleWatch();

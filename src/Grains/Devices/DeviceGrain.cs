@@ -48,6 +48,7 @@ public sealed partial class DeviceGrain(
     private const string WakeReminder = "silence";
     private readonly DeviceOptions _options = options.Value;
     private RecentOpIds? _opIds;
+    private string _id = "";
     private string _kind = "";
     private string _boundTo = "";
 
@@ -63,6 +64,8 @@ public sealed partial class DeviceGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // Kept: Orleans decodes a string key anew on every GetPrimaryKeyString, and a status needs it twice.
+        _id = this.GetPrimaryKeyString();
         await using var command = db.CreateCommand(
             """
             SELECT d.kind, d.bound_to, d.secret_hash, d.revoked_at IS NOT NULL, coalesce(w.assigned_grid, k.grid_code)
@@ -71,7 +74,7 @@ public sealed partial class DeviceGrain(
             LEFT JOIN key_person k ON d.kind <> 'worker-phone' AND k.id = d.bound_to
             WHERE d.device_id = @id
             """);
-        command.Parameters.AddWithValue("id", this.GetPrimaryKeyString());
+        command.Parameters.AddWithValue("id", _id);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             if (await reader.ReadAsync(cancellationToken))
@@ -112,7 +115,7 @@ public sealed partial class DeviceGrain(
 
         var now = clock.GetUtcNow();
         DeviceStatus? newest = null;
-        foreach (var i in Enumerable.Range(0, statuses.Count).OrderBy(i => statuses[i].Seq))
+        foreach (var i in InSeqOrder(statuses))
         {
             var status = statuses[i];
             if (!_opIds!.Remember(status.OpId))
@@ -121,7 +124,7 @@ public sealed partial class DeviceGrain(
                 continue;
             }
 
-            tracks.Enqueue(new TrackPoint(this.GetPrimaryKeyString(), _boundTo, status.Seq, status.At, status.Lat, status.Lon, status.AccuracyM, now));
+            tracks.Enqueue(new TrackPoint(_id, _boundTo, status.Seq, status.At, status.Lat, status.Lon, status.AccuracyM, now));
             if (status.Seq <= state.State.LastSeq)
             {
                 outcomes[i] = StatusOutcome.Stale;
@@ -153,7 +156,7 @@ public sealed partial class DeviceGrain(
             else
             {
                 await GrainFactory.GetGrain<KeyPersons.IKeyPersonGrain>(_boundTo).Observe(
-                    new KeyPersons.KeyPersonObservation(this.GetPrimaryKeyString(), _kind, newest.At, newest.Lat, newest.Lon));
+                    new KeyPersons.KeyPersonObservation(_id, _kind, newest.At, newest.Lat, newest.Lon));
             }
 
             await EvaluateRulesAsync(now);
@@ -164,7 +167,7 @@ public sealed partial class DeviceGrain(
     }
 
     public Task<DeviceHealth> Health() => Task.FromResult(new DeviceHealth(
-        this.GetPrimaryKeyString(), state.State.Online, state.State.LastSeenAt, state.State.LastSeq, state.State.BatteryPct, state.State.StrapIntact));
+        _id, state.State.Online, state.State.LastSeenAt, state.State.LastSeq, state.State.BatteryPct, state.State.StrapIntact));
 
     public Task<DeviceBinding?> Authenticate(byte[] secretHash)
     {
@@ -181,7 +184,7 @@ public sealed partial class DeviceGrain(
     public async Task<bool> Revoke()
     {
         // The database first: a reactivation elsewhere must read the key as revoked.
-        var revoked = await credentials.RevokeAsync(this.GetPrimaryKeyString());
+        var revoked = await credentials.RevokeAsync(_id);
         _revoked = true;
         return revoked;
     }
@@ -197,7 +200,7 @@ public sealed partial class DeviceGrain(
         {
             state.State.Online = false;
             await PersistAsync();
-            LogOffline(this.GetPrimaryKeyString(), silentFor);
+            LogOffline(_id, silentFor);
             if (_kind == "worker-phone")
             {
                 await GrainFactory.GetGrain<IWorkerGrain>(_boundTo).GoOffline();
@@ -231,7 +234,7 @@ public sealed partial class DeviceGrain(
             facts.Signals["status"] = seen;
         }
 
-        var subject = new WatchedSubject(new AlertSubject(SubjectKinds.Device, this.GetPrimaryKeyString()), _unitCode, state.State.Alerts, PersistAsync);
+        var subject = new WatchedSubject(new AlertSubject(SubjectKinds.Device, _id), _unitCode, state.State.Alerts, PersistAsync);
         _ruleWake = await alerts.EvaluateAsync(subject, facts, now);
     }
 
@@ -262,6 +265,10 @@ public sealed partial class DeviceGrain(
     }
 
     private Task PersistIfDirtyAsync() => _dirty ? PersistAsync() : Task.CompletedTask;
+
+    /// <summary>The statuses' indexes by seq (stable); a single status — what devices with signal send — needs no sort.</summary>
+    private static IEnumerable<int> InSeqOrder(IReadOnlyList<DeviceStatus> statuses) =>
+        statuses.Count == 1 ? [0] : Enumerable.Range(0, statuses.Count).OrderBy(i => statuses[i].Seq);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} is offline after {Silence} of silence")]
     private partial void LogOffline(string deviceId, TimeSpan silence);

@@ -37,7 +37,9 @@ public sealed class RecentOpIds
     /// <summary>Remembers the id; false when it was already remembered.</summary>
     public bool Remember(string opId)
     {
-        var hash = unchecked((long)XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(opId)));
+        // Op ids are at most 100 characters (the gateway checks), so their UTF-8 fits on the stack.
+        var utf8 = opId.Length <= 100 ? stackalloc byte[Encoding.UTF8.GetMaxByteCount(100)] : new byte[Encoding.UTF8.GetMaxByteCount(opId.Length)];
+        var hash = unchecked((long)XxHash64.HashToUInt64(utf8[..Encoding.UTF8.GetBytes(opId, utf8)]));
         if (!_seen.Add(hash))
         {
             return false;

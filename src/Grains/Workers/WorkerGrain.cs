@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using OpsCentre.Grains.Alerts;
@@ -34,6 +35,7 @@ public sealed class WorkerGrain(
     AlertWatcher alerts,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, IWorkerGrain
 {
+    private string _id = "";
     private string? _assignedGrid;
     private long _version;
 
@@ -46,8 +48,10 @@ public sealed class WorkerGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // Kept: Orleans decodes a string key anew on every GetPrimaryKeyString, and a status needs it twice.
+        _id = this.GetPrimaryKeyString();
         await using var command = db.CreateCommand("SELECT assigned_grid FROM grid_worker WHERE id = @id");
-        command.Parameters.AddWithValue("id", this.GetPrimaryKeyString());
+        command.Parameters.AddWithValue("id", _id);
         _assignedGrid = await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
@@ -93,7 +97,7 @@ public sealed class WorkerGrain(
 
     public Task<WorkerSnapshot?> Snapshot() => Task.FromResult(_assignedGrid is null
         ? null
-        : new WorkerSnapshot(this.GetPrimaryKeyString(), _assignedGrid, state.State.CurrentGrid, state.State.Lat, state.State.Lon, state.State.Online, state.State.OnDuty));
+        : new WorkerSnapshot(_id, _assignedGrid, state.State.CurrentGrid, state.State.Lat, state.State.Lon, state.State.Online, state.State.OnDuty));
 
     private async Task EvaluateRulesAsync()
     {
@@ -106,7 +110,7 @@ public sealed class WorkerGrain(
             facts.Zones["assigned-grid"] = area;
         }
 
-        var subject = new WatchedSubject(new AlertSubject(SubjectKinds.Worker, this.GetPrimaryKeyString()), _assignedGrid!, s.Alerts, state.WriteStateAsync);
+        var subject = new WatchedSubject(new AlertSubject(SubjectKinds.Worker, _id), _assignedGrid!, s.Alerts, state.WriteStateAsync);
         var next = await alerts.EvaluateAsync(subject, facts, clock.GetUtcNow());
         if (next is { } due)
         {
@@ -130,14 +134,21 @@ public sealed class WorkerGrain(
             WorkersOnline = state.State.Online ? 1 : 0,
             WorkersOnDuty = state.State.Online && state.State.OnDuty ? 1 : 0,
         };
-        return GrainFactory.GetGrain<IUnitGrain>(_assignedGrid!).Report("worker:" + this.GetPrimaryKeyString(), _version, totals);
+        return GrainFactory.GetGrain<IUnitGrain>(_assignedGrid!).Report("worker:" + _id, _version, totals);
     }
 
     private void PublishPosition()
     {
         var s = state.State;
-        var data = JsonSerializer.Serialize(new { lat = s.Lat, lon = s.Lon, gridCode = s.CurrentGrid, assignedGrid = _assignedGrid, online = s.Online, onDuty = s.OnDuty });
+        var data = JsonSerializer.Serialize(new WorkerLive(s.Lat, s.Lon, s.CurrentGrid, _assignedGrid!, s.Online, s.OnDuty), WorkerLiveJson.Default.WorkerLive);
         _districtLog ??= GrainFactory.GetGrain<IDistrictEventLogGrain>(_assignedGrid![..6]);
-        _ = _districtLog.PublishLive([new LiveItem("worker", this.GetPrimaryKeyString(), _assignedGrid!, data)]);
+        _ = _districtLog.PublishLive([new LiveItem("worker", _id, _assignedGrid!, data)]);
     }
 }
+
+/// <summary>A worker's live item on the screens (the <c>worker</c> kind); sent on every status, so its JSON is source-generated.</summary>
+internal sealed record WorkerLive(double? Lat, double? Lon, string? GridCode, string AssignedGrid, bool Online, bool OnDuty);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(WorkerLive))]
+internal sealed partial class WorkerLiveJson : JsonSerializerContext;
