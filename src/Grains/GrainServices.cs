@@ -17,6 +17,7 @@ public static class GrainServices
         services.AddSingleton<MapStore>();
         services.AddSingleton<GridLocator>();
         services.AddSingleton<TrackWriter>();
+        services.AddSingleton<LiveRelay>();
         services.AddSingleton<Database.Devices.DeviceCredentialStore>();
         services.AddSingleton<Alerts.AlertRuleStore>();
         services.AddSingleton<Alerts.RuleBook>();
@@ -25,6 +26,7 @@ public static class GrainServices
         services.AddSingleton<Incidents.IncidentKpis>();
         services.AddSingleton<KeyPersons.UnitAreas>();
         services.AddHostedService(sp => sp.GetRequiredService<TrackWriter>());
+        services.AddHostedService(sp => sp.GetRequiredService<LiveRelay>());
         return services;
     }
 }

@@ -151,7 +151,7 @@ public sealed partial class DeviceGrain(
             if (_kind == "worker-phone")
             {
                 _worker ??= GrainFactory.GetGrain<IWorkerGrain>(_boundTo);
-                await _worker.Observe(new WorkerObservation(newest.At, newest.Lat, newest.Lon, newest.OnDuty));
+                await _worker.Observe(new WorkerObservation(newest.At, newest.Lat, newest.Lon, newest.OnDuty, _id, newest.Seq));
             }
             else
             {

@@ -2,9 +2,18 @@ using Orleans.Concurrency;
 
 namespace OpsCentre.Grains.Workers;
 
-/// <summary>What a worker's device saw: a position at a time, and the duty switch when it sent one.</summary>
+/// <summary>
+/// What a worker's device saw: a position at a time, and the duty switch when it sent one; under the device's id
+/// and the status's seq, so that the worker keeps the newest when one-way deliveries overtake each other.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("ops.WorkerObservation")]
-public sealed record WorkerObservation([property: Id(0)] DateTimeOffset At, [property: Id(1)] double Lat, [property: Id(2)] double Lon, [property: Id(3)] bool? OnDuty);
+public sealed record WorkerObservation(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] double Lat,
+    [property: Id(2)] double Lon,
+    [property: Id(3)] bool? OnDuty,
+    [property: Id(4)] string DeviceId,
+    [property: Id(5)] long Seq);
 
 /// <summary>A grid worker's live state.</summary>
 [GenerateSerializer, Immutable, Alias("ops.WorkerSnapshot")]

@@ -32,6 +32,7 @@ public sealed class WorkerGrain(
     [PersistentState("worker", LiveState.Storage)] IPersistentState<WorkerState> state,
     NpgsqlDataSource db,
     GridLocator grids,
+    LiveRelay live,
     AlertWatcher alerts,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, IWorkerGrain
 {
@@ -39,12 +40,14 @@ public sealed class WorkerGrain(
     private string? _assignedGrid;
     private long _version;
 
+    // The newest observation applied, by its device's seq: Observe is one-way, and Orleans does not promise
+    // that one-way messages arrive in the order sent (a test saw them overtake each other). Kept in memory
+    // only: after a reactivation the first observation is the newest known.
+    private (string DeviceId, long Seq)? _newest;
+
     // Worker rules look again on a timer only: the worker's device keeps the durable wake-up, and its
     // next status or its going offline reactivates the worker.
     private IGrainTimer? _ruleTimer;
-
-    // Kept, not looked up per status: Orleans resolves the interface's type name on every GetGrain.
-    private IDistrictEventLogGrain? _districtLog;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -57,11 +60,12 @@ public sealed class WorkerGrain(
 
     public async Task Observe(WorkerObservation observation)
     {
-        if (_assignedGrid is null)
+        if (_assignedGrid is null || (_newest is { } newest && newest.DeviceId == observation.DeviceId && observation.Seq <= newest.Seq))
         {
             return;
         }
 
+        _newest = (observation.DeviceId, observation.Seq);
         var s = state.State;
         var counted = (s.Online, s.OnDuty);
         s.Online = true;
@@ -141,8 +145,7 @@ public sealed class WorkerGrain(
     {
         var s = state.State;
         var data = JsonSerializer.Serialize(new WorkerLive(s.Lat, s.Lon, s.CurrentGrid, _assignedGrid!, s.Online, s.OnDuty), WorkerLiveJson.Default.WorkerLive);
-        _districtLog ??= GrainFactory.GetGrain<IDistrictEventLogGrain>(_assignedGrid![..6]);
-        _ = _districtLog.PublishLive([new LiveItem("worker", _id, _assignedGrid!, data)]);
+        live.Publish(_assignedGrid![..6], new LiveItem("worker", _id, _assignedGrid!, data));
     }
 }
 

@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using OpsCentre.Grains.EventLog;
+using OpsCentre.Grains.Workers;
+
+namespace OpsCentre.Grains.Tests.Workers;
+
+[Collection(nameof(ClusterCollection))]
+public sealed class WorkerLiveTests(ClusterFixture fixture)
+{
+    private sealed class RecordingFeed : IEventFeedObserver
+    {
+        public ConcurrentQueue<IReadOnlyList<LiveItem>> Batches { get; } = new();
+
+        public Task OnEvents(string districtCode, IReadOnlyList<LoggedEvent> events) => Task.CompletedTask;
+
+        public Task OnLive(string districtCode, IReadOnlyList<LiveItem> items)
+        {
+            Batches.Enqueue(items);
+            return Task.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task AWorkersPositionsReachTheDistrictsScreensAsTheLatestOneConflated()
+    {
+        var worker = fixture.City.Workers[41];
+        var district = worker.Grid[..6];
+        var feed = new RecordingFeed();
+        var reference = fixture.Client.CreateObjectReference<IEventFeedObserver>(feed);
+        await fixture.Client.GetGrain<IDistrictEventLogGrain>(district).Watch(reference);
+        var grain = fixture.Client.GetGrain<IWorkerGrain>(worker.Id);
+
+        // Forty positions in quick succession, each a centimetre further north (inside the worker's grid, so no zone
+        // rule is involved); the screens need only the last.
+        const int Steps = 40;
+        var at = fixture.GrainClock.GetUtcNow();
+        for (var i = 1; i <= Steps; i++)
+        {
+            await grain.Observe(new WorkerObservation(at.AddSeconds(i), worker.Lat + (i * 1e-7), worker.Lon, true, "live-test-device", i));
+        }
+
+        var lastLat = worker.Lat + (Steps * 1e-7);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!Mine().Any(IsLast) && DateTime.UtcNow < deadline)
+        {
+            // The district log flushes live items on a grain timer (the injected clock); the silo's relay on real time.
+            fixture.GrainClock.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(50);
+        }
+
+        var seen = Mine().ToList();
+        Assert.True(seen.Any(IsLast), $"the last position ({lastLat}) never reached the screens; the worker is at {(await grain.Snapshot())?.Lat}, the screens saw {string.Join(", ", seen.Select(Lat))}");
+        Assert.Equal(worker.Grid, seen[^1].UnitCode);
+        // Conflated on the way: far fewer items than positions, and none after the last moves it back.
+        Assert.True(seen.Count < Steps, $"{seen.Count} live items for {Steps} positions");
+        Assert.True(IsLast(seen[^1]), $"the last item is at {Lat(seen[^1])}, not {lastLat}");
+        await fixture.Client.GetGrain<IDistrictEventLogGrain>(district).Unwatch(reference);
+
+        bool IsLast(LiveItem item) => Math.Abs(Lat(item) - lastLat) < 1e-10;
+
+        IEnumerable<LiveItem> Mine() => feed.Batches.SelectMany(b => b).Where(i => i.Kind == "worker" && i.Id == worker.Id);
+
+        static double Lat(LiveItem item)
+        {
+            using var data = JsonDocument.Parse(item.DataJson);
+            return data.RootElement.GetProperty("lat").GetDouble();
+        }
+    }
+}
