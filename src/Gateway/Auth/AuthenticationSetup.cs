@@ -13,18 +13,8 @@ public static class AuthenticationSetup
     public const string HubPath = "/hubs/ops";
 
     /// <summary>
-    /// The default scheme: it forwards a request carrying <c>X-Device-Key</c> to the device key scheme and any other
-    /// to JWT bearer. Devices send most of the gateway's requests (a status every few seconds each); forwarding
-    /// runs their key check once, in the authentication middleware, where the device policy then finds it done,
-    /// instead of a JWT handler that finds no token and a second handler for the policy (5 % of the gateway's CPU
-    /// per status in a profile of the ingest benchmark).
-    /// </summary>
-    public const string DefaultScheme = "OperatorOrDevice";
-
-    /// <summary>
     /// JWT bearer for operators (header, or <c>access_token</c> query on the hub path only), device
     /// keys for devices, and a fallback policy: every endpoint needs an authenticated operator unless it says otherwise.
-    /// Each policy names its scheme, so an operator token never passes for a device or a device key for an operator.
     /// </summary>
     public static IHostApplicationBuilder AddOpsCentreAuth(this IHostApplicationBuilder builder)
     {
@@ -42,9 +32,7 @@ public static class AuthenticationSetup
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<SubjectDirectory>();
 
-        builder.Services.AddAuthentication(DefaultScheme)
-            .AddPolicyScheme(DefaultScheme, "Operator token or device key", scheme => scheme.ForwardDefaultSelector = context =>
-                context.Request.Headers.ContainsKey(DeviceKeyAuthenticationHandler.Header) ? DeviceKeyAuthenticationHandler.SchemeName : JwtBearerDefaults.AuthenticationScheme)
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(jwt =>
             {
                 jwt.MapInboundClaims = false;
