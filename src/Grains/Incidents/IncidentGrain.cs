@@ -21,6 +21,7 @@ public sealed class IncidentGrain(
     EventLogStore log,
     IncidentCatalog catalog,
     AlertWatcher alerts,
+    LiveRelay live,
     IOptions<AlertOptions> options,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, IIncidentGrain, IRemindable
 {
@@ -254,6 +255,6 @@ public sealed class IncidentGrain(
     {
         var c = _case!;
         var data = JsonSerializer.Serialize(new { stage = c.Stage, category = c.Category, overdue = c.Overdue, lat = c.Lat, lon = c.Lon, responsibleCode = c.ResponsibleCode });
-        _ = GrainFactory.GetGrain<IDistrictEventLogGrain>(_district).PublishLive([new LiveItem("incident", _id, c.UnitCode, data)]);
+        live.Publish(_district, new LiveItem("incident", _id, c.UnitCode, data));
     }
 }

@@ -27,7 +27,7 @@ public sealed class SourceReport
 // not N. Only the GroupCommit loop writes the state.
 [Orleans.Concurrency.Reentrant]
 public sealed partial class UnitGrain(
-    [PersistentState("rollup", LiveState.Storage)] IPersistentState<UnitRollupState> state, MapStore map, ILogger<UnitGrain> logger) : Grain, IUnitGrain
+    [PersistentState("rollup", LiveState.Storage)] IPersistentState<UnitRollupState> state, MapStore map, LiveRelay live, ILogger<UnitGrain> logger) : Grain, IUnitGrain
 {
     private static readonly TimeSpan ParentRetry = TimeSpan.FromSeconds(2);
 
@@ -120,7 +120,7 @@ public sealed partial class UnitGrain(
         }
 
         var data = JsonSerializer.Serialize(new { counters = _totals.ToWire() });
-        _ = GrainFactory.GetGrain<IDistrictEventLogGrain>(district).PublishLive([new LiveItem("unit", _code, _code, data)]);
+        live.Publish(district, new LiveItem("unit", _code, _code, data));
     }
 
     private async Task ReportToParentAsync()

@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using OpsCentre.Grains.EventLog;
+using OpsCentre.Grains.Tests.EventLog;
 using OpsCentre.Grains.Units;
 
 namespace OpsCentre.Grains.Tests.Units;
@@ -8,23 +8,6 @@ namespace OpsCentre.Grains.Tests.Units;
 [Collection(nameof(ClusterCollection))]
 public sealed class LiveCountersTests(ClusterFixture fixture)
 {
-    private sealed class RecordingFeed : IEventFeedObserver
-    {
-        public ConcurrentQueue<LiveItem> Live { get; } = new();
-
-        public Task OnEvents(string districtCode, IReadOnlyList<LoggedEvent> events) => Task.CompletedTask;
-
-        public Task OnLive(string districtCode, IReadOnlyList<LiveItem> items)
-        {
-            foreach (var item in items)
-            {
-                Live.Enqueue(item);
-            }
-
-            return Task.CompletedTask;
-        }
-    }
-
     [Fact]
     public async Task ACounterChangeReachesTheGatewaysAsLiveItemsForEveryUnitUpToTheDistrict()
     {

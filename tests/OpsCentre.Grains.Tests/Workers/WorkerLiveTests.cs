@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using OpsCentre.Grains.EventLog;
+using OpsCentre.Grains.Tests.EventLog;
 using OpsCentre.Grains.Workers;
 
 namespace OpsCentre.Grains.Tests.Workers;
@@ -8,19 +8,6 @@ namespace OpsCentre.Grains.Tests.Workers;
 [Collection(nameof(ClusterCollection))]
 public sealed class WorkerLiveTests(ClusterFixture fixture)
 {
-    private sealed class RecordingFeed : IEventFeedObserver
-    {
-        public ConcurrentQueue<IReadOnlyList<LiveItem>> Batches { get; } = new();
-
-        public Task OnEvents(string districtCode, IReadOnlyList<LoggedEvent> events) => Task.CompletedTask;
-
-        public Task OnLive(string districtCode, IReadOnlyList<LiveItem> items)
-        {
-            Batches.Enqueue(items);
-            return Task.CompletedTask;
-        }
-    }
-
     [Fact]
     public async Task AWorkersPositionsReachTheDistrictsScreensAsTheLatestOneConflated()
     {
@@ -59,7 +46,7 @@ public sealed class WorkerLiveTests(ClusterFixture fixture)
 
         bool IsLast(LiveItem item) => Math.Abs(Lat(item) - lastLat) < 1e-10;
 
-        IEnumerable<LiveItem> Mine() => feed.Batches.SelectMany(b => b).Where(i => i.Kind == "worker" && i.Id == worker.Id);
+        IEnumerable<LiveItem> Mine() => feed.Live.Where(i => i.Kind == "worker" && i.Id == worker.Id);
 
         static double Lat(LiveItem item)
         {
