@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Serilog;
 using Serilog.Events;
 
@@ -51,6 +52,12 @@ public static class OpsCentreLogging
                 // Several silos or gateways on one machine may share the folder and the file.
                 shared: true,
                 outputTemplate: "{Timestamp:O} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
+
+        // Serilog's factory, behind one that keeps a logger per category (see CachingLoggerFactory).
+        var serilogFactory = builder.Services.Last(d => d.ServiceType == typeof(ILoggerFactory));
+        builder.Services.Remove(serilogFactory);
+        builder.Services.AddSingleton<ILoggerFactory>(services => new CachingLoggerFactory(
+            (ILoggerFactory)(serilogFactory.ImplementationInstance ?? serilogFactory.ImplementationFactory!(services))));
         return builder;
     }
 }

@@ -20,44 +20,59 @@ public sealed class DeviceKeyAuthenticationHandler(
     public const string SchemeName = "DeviceKey";
     public const string Header = "X-Device-Key";
 
-    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    /// <summary>Longest key accepted: a device id and a secret are far shorter.</summary>
+    private const int MaxKeyLength = 200;
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (!Request.Headers.TryGetValue(Header, out var values) || values.Count != 1 || string.IsNullOrEmpty(values[0]))
         {
-            return AuthenticateResult.NoResult();
+            return Task.FromResult(AuthenticateResult.NoResult());
         }
 
         // "<deviceId>.<secret>": the device's grain holds the secret's hash and compares it, so a
         // status costs no database read; revocation goes through the same grain and counts at once.
         var key = values[0]!;
         var dot = key.LastIndexOf('.');
-        if (dot <= 0 || dot == key.Length - 1 || key.Length > 200)
+        if (dot <= 0 || dot == key.Length - 1 || key.Length > MaxKeyLength)
         {
-            return AuthenticateResult.Fail("malformed device key");
+            return Task.FromResult(AuthenticateResult.Fail("malformed device key"));
         }
 
-        var deviceId = key[..dot];
-        var secretHash = SHA256.HashData(Encoding.UTF8.GetBytes(key[(dot + 1)..]));
-        var device = cache.Find(deviceId, secretHash);
-        if (device is null)
-        {
-            var grain = cluster.GetGrain<IDeviceGrain>(deviceId);
-            if (await grain.Authenticate(secretHash) is not { } binding)
-            {
-                return AuthenticateResult.Fail("unknown or revoked device key");
-            }
-
-            device = new AuthenticatedDevice(deviceId, binding, grain);
-            cache.Remember(secretHash, device);
-        }
-
-        Context.Features.Set(device);
-        var identity = new ClaimsIdentity(
-        [
-            new Claim(OpsClaims.DeviceId, deviceId),
-            new Claim("device_kind", device.Binding.Kind),
-            new Claim("bound_to", device.Binding.BoundTo),
-        ], SchemeName);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        // Hashed and looked up from the stack: a device sends its key with every status.
+        Span<byte> secretHash = stackalloc byte[SHA256.HashSizeInBytes];
+        Span<byte> secret = stackalloc byte[Encoding.UTF8.GetMaxByteCount(MaxKeyLength)];
+        SHA256.HashData(secret[..Encoding.UTF8.GetBytes(key.AsSpan(dot + 1), secret)], secretHash);
+        return cache.Find(key.AsSpan(0, dot), secretHash) is { } device
+            ? Task.FromResult(Authenticated(device))
+            : VerifyAsync(key[..dot], secretHash.ToArray());
     }
+
+    /// <summary>A key this gateway has not seen verified lately: the device's grain decides.</summary>
+    private async Task<AuthenticateResult> VerifyAsync(string deviceId, byte[] secretHash)
+    {
+        var grain = cluster.GetGrain<IDeviceGrain>(deviceId);
+        if (await grain.Authenticate(secretHash) is not { } binding)
+        {
+            return AuthenticateResult.Fail("unknown or revoked device key");
+        }
+
+        var device = new AuthenticatedDevice(deviceId, binding, grain, Ticket(deviceId, binding));
+        cache.Remember(secretHash, device);
+        return Authenticated(device);
+    }
+
+    private AuthenticateResult Authenticated(AuthenticatedDevice device)
+    {
+        Context.Features.Set(device);
+        return AuthenticateResult.Success(device.Ticket);
+    }
+
+    private static AuthenticationTicket Ticket(string deviceId, DeviceBinding binding) =>
+        new(new ClaimsPrincipal(new ClaimsIdentity(
+            [
+                new Claim(OpsClaims.DeviceId, deviceId),
+                new Claim("device_kind", binding.Kind),
+                new Claim("bound_to", binding.BoundTo),
+            ], SchemeName)), SchemeName);
 }

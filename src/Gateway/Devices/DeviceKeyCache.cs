@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authentication;
 using OpsCentre.Grains.Devices;
 
 namespace OpsCentre.Gateway.Devices;
@@ -20,8 +21,10 @@ public sealed class DeviceKeyCache(TimeProvider clock)
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    public AuthenticatedDevice? Find(string deviceId, byte[] secretHash) =>
-        _entries.TryGetValue(deviceId, out var entry) && entry.ExpiresAt > clock.GetUtcNow() && CryptographicOperations.FixedTimeEquals(entry.SecretHash, secretHash)
+    /// <summary>The device, if its key was verified lately; looked up by the key's characters, without making a string of them.</summary>
+    public AuthenticatedDevice? Find(ReadOnlySpan<char> deviceId, ReadOnlySpan<byte> secretHash) =>
+        _entries.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(deviceId, out var entry)
+        && entry.ExpiresAt > clock.GetUtcNow() && CryptographicOperations.FixedTimeEquals(entry.SecretHash, secretHash)
             ? entry.Device
             : null;
 
@@ -41,5 +44,9 @@ public sealed class DeviceKeyCache(TimeProvider clock)
     private sealed record Entry(byte[] SecretHash, AuthenticatedDevice Device, DateTimeOffset ExpiresAt);
 }
 
-/// <summary>The device a request's key proved, as a request feature: its id, what it is bound to, and its grain.</summary>
-public sealed record AuthenticatedDevice(string DeviceId, DeviceBinding Binding, IDeviceGrain Grain);
+/// <summary>
+/// The device a request's key proved, as a request feature: its id, what it is bound to, its grain, and
+/// the authentication ticket its requests carry (made once per verification, not per status; nothing
+/// on the device endpoints changes a ticket or its principal).
+/// </summary>
+public sealed record AuthenticatedDevice(string DeviceId, DeviceBinding Binding, IDeviceGrain Grain, AuthenticationTicket Ticket);

@@ -63,7 +63,7 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains)
         DateTimeOffset? next = null;
         void WakeAt(DateTimeOffset? at) => next = at is null ? next : next is null || at < next ? at : next;
 
-        var applicable = ruleSet.For(subject.Subject.Kind, subject.UnitCode, facts).ToList();
+        var applicable = ruleSet.For(subject.Subject.Kind, subject.UnitCode, facts);
         if (applicable.Count == 0 && watches.Count == 0)
         {
             return null; // no rule targets the subject and none has an episode to end: most subjects, most of the time
@@ -71,10 +71,16 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains)
 
         foreach (var rule in applicable)
         {
-            var watch = watches.TryGetValue(rule.Rule.Id, out var w) ? w : watches[rule.Rule.Id] = new RuleWatch();
-            var result = rule.Condition.Evaluate(facts, now, watch.Holds);
-            watch.Holds = result.Holds;
+            watches.TryGetValue(rule.Rule.Id, out var watch);
+            var result = rule.Condition.Evaluate(facts, now, watch?.Holds ?? false);
             WakeAt(result.RecheckAt);
+            if (watch is null && !result.Holds)
+            {
+                continue; // clear, and no episode to end: nothing to remember (what most statuses find)
+            }
+
+            watch ??= watches[rule.Rule.Id] = new RuleWatch();
+            watch.Holds = result.Holds;
             WakeAt(result.Holds ? await WhileHoldingAsync(subject, rule, watch, now) : await WhileClearAsync(rule, watch, now));
             if (watch is { Holds: false, AlertId: null })
             {
@@ -82,7 +88,18 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains)
             }
         }
 
-        // A rule switched off, deleted or moved out of scope ends its open episode.
+        if (watches.Count > 0)
+        {
+            await EndInapplicableAsync(watches, applicable, now);
+        }
+
+        return next;
+    }
+
+    /// <summary>A rule switched off, deleted or moved out of scope ends its open episode.</summary>
+    /// <remarks>Apart from <see cref="EvaluateAsync"/>, so that its lambdas' closure is made only when needed.</remarks>
+    private async Task EndInapplicableAsync(Dictionary<string, RuleWatch> watches, List<CompiledRule> applicable, DateTimeOffset now)
+    {
         foreach (var (ruleId, watch) in watches.Where(w => applicable.All(r => r.Rule.Id != w.Key)).ToList())
         {
             if (watch.AlertId is { } alertId)
@@ -92,8 +109,6 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains)
 
             watches.Remove(ruleId);
         }
-
-        return next;
     }
 
     private async Task<DateTimeOffset?> WhileHoldingAsync(WatchedSubject subject, CompiledRule rule, RuleWatch watch, DateTimeOffset now)

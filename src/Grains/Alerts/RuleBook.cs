@@ -25,8 +25,20 @@ public sealed class RuleSet(long revision, IReadOnlyList<CompiledRule> rules, IR
     public long Revision { get; } = revision;
 
     /// <summary>The enabled rules that target a subject of this kind in this unit.</summary>
-    public IEnumerable<CompiledRule> For(string subjectKind, string unitCode, SubjectFacts facts) =>
-        _bySubject[subjectKind].Where(r => UnitCode.IsWithin(unitCode, r.Rule.UnitScope) && r.Condition.AppliesTo(facts));
+    /// <remarks>A loop, not a query: every status of every device and worker asks.</remarks>
+    public List<CompiledRule> For(string subjectKind, string unitCode, SubjectFacts facts)
+    {
+        var applicable = new List<CompiledRule>();
+        foreach (var rule in _bySubject[subjectKind])
+        {
+            if (UnitCode.IsWithin(unitCode, rule.Rule.UnitScope) && rule.Condition.AppliesTo(facts))
+            {
+                applicable.Add(rule);
+            }
+        }
+
+        return applicable;
+    }
 
     public CompiledRule? Find(string ruleId) => rules.FirstOrDefault(r => r.Rule.Id == ruleId);
 

@@ -15,22 +15,29 @@ public sealed class SubjectFacts
     public string? Variant { get; init; }
 
     /// <summary>Numbers by name: <c>batteryPct</c>, <c>strapIntact</c> (1 or 0), <c>onDuty</c> (1 or 0) …</summary>
-    public Dictionary<string, double> Metrics { get; } = [];
+    public Dictionary<string, double> Metrics => _metrics ??= [];
 
     /// <summary>When a signal was last received, by name: <c>status</c>, <c>checkIn</c> …</summary>
-    public Dictionary<string, DateTimeOffset> Signals { get; } = [];
+    public Dictionary<string, DateTimeOffset> Signals => _signals ??= [];
 
     /// <summary>The subject's last known position (WGS-84), if any.</summary>
     public (double Lat, double Lon)? Position { get; init; }
 
     /// <summary>Named areas of the subject: <c>assigned-grid</c>, <c>allowed</c>, <c>forbidden</c>, <c>home</c> …</summary>
-    public Dictionary<string, Geometry> Zones { get; } = [];
+    public Dictionary<string, Geometry> Zones => _zones ??= [];
 
     /// <summary>Times of countable occurrences by name (<c>incident:sanitation</c>), for rate rules.</summary>
-    public Dictionary<string, IReadOnlyList<DateTimeOffset>> Occurrences { get; } = [];
+    public Dictionary<string, IReadOnlyList<DateTimeOffset>> Occurrences => _occurrences ??= [];
 
     /// <summary>Deadlines by name (<c>stage</c>), for overdue rules.</summary>
-    public Dictionary<string, DateTimeOffset> Deadlines { get; } = [];
+    public Dictionary<string, DateTimeOffset> Deadlines => _deadlines ??= [];
+
+    // Made when first used: devices and workers fill two of the five on every status.
+    private Dictionary<string, double>? _metrics;
+    private Dictionary<string, DateTimeOffset>? _signals;
+    private Dictionary<string, Geometry>? _zones;
+    private Dictionary<string, IReadOnlyList<DateTimeOffset>>? _occurrences;
+    private Dictionary<string, DateTimeOffset>? _deadlines;
 }
 
 /// <summary>Whether a condition holds now, and when it should be looked at again even if nothing else happens.</summary>

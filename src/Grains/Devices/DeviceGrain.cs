@@ -61,6 +61,7 @@ public sealed partial class DeviceGrain(
     private IGrainTimer? _persistTimer;
     private bool _dirty;
     private DateTimeOffset? _ruleWake;
+    private WatchedSubject? _subject;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -234,8 +235,9 @@ public sealed partial class DeviceGrain(
             facts.Signals["status"] = seen;
         }
 
-        var subject = new WatchedSubject(new AlertSubject(SubjectKinds.Device, _id), _unitCode, state.State.Alerts, PersistAsync);
-        _ruleWake = await alerts.EvaluateAsync(subject, facts, now);
+        // Made once: the device's state object, and so its watch state, lives as long as the activation.
+        _subject ??= new WatchedSubject(new AlertSubject(SubjectKinds.Device, _id), _unitCode, state.State.Alerts, PersistAsync);
+        _ruleWake = await alerts.EvaluateAsync(_subject, facts, now);
     }
 
     /// <summary>

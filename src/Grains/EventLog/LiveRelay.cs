@@ -19,6 +19,7 @@ public sealed class LiveRelay(IGrainFactory grains) : BackgroundService
 
     private readonly Lock _lock = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Dictionary<string, int> _lastSizes = [];
     private Dictionary<string, Dictionary<(string Kind, string Id), LiveItem>> _waiting = [];
 
     /// <summary>Queues a live item of a unit in <paramref name="district"/> (its 6-digit code); never blocks.</summary>
@@ -28,7 +29,8 @@ public sealed class LiveRelay(IGrainFactory grains) : BackgroundService
         {
             if (!_waiting.TryGetValue(district, out var items))
             {
-                _waiting[district] = items = [];
+                // As large as the district's last batch: a busy district's batch is not grown from empty again.
+                _waiting[district] = items = new(_lastSizes.GetValueOrDefault(district));
             }
 
             items[(item.Kind, item.Id)] = item;
@@ -60,6 +62,10 @@ public sealed class LiveRelay(IGrainFactory grains) : BackgroundService
         lock (_lock)
         {
             (waiting, _waiting) = (_waiting, []);
+            foreach (var (district, items) in waiting)
+            {
+                _lastSizes[district] = items.Count;
+            }
         }
 
         foreach (var (district, items) in waiting)

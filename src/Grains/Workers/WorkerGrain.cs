@@ -48,6 +48,7 @@ public sealed class WorkerGrain(
     // Worker rules look again on a timer only: the worker's device keeps the durable wake-up, and its
     // next status or its going offline reactivates the worker.
     private IGrainTimer? _ruleTimer;
+    private WatchedSubject? _subject;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -114,8 +115,9 @@ public sealed class WorkerGrain(
             facts.Zones["assigned-grid"] = area;
         }
 
-        var subject = new WatchedSubject(new AlertSubject(SubjectKinds.Worker, _id), _assignedGrid!, s.Alerts, state.WriteStateAsync);
-        var next = await alerts.EvaluateAsync(subject, facts, clock.GetUtcNow());
+        // Made once: the worker's state object, and so its watch state, lives as long as the activation.
+        _subject ??= new WatchedSubject(new AlertSubject(SubjectKinds.Worker, _id), _assignedGrid!, s.Alerts, state.WriteStateAsync);
+        var next = await alerts.EvaluateAsync(_subject, facts, clock.GetUtcNow());
         if (next is { } due)
         {
             var delay = due - clock.GetUtcNow();
