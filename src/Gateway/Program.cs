@@ -31,8 +31,7 @@ try
     app.UseStatusCodePages();
     app.UseDefaultFiles();
     app.UseStaticFiles();
-    app.UseAuthentication();
-    app.UseAuthorization();
+    DeviceKeyAuthentication.UseDeviceKeys(app);
 
     app.MapOpenApi().AllowAnonymous();
     app.MapHealthApi();

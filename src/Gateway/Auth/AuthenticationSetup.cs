@@ -13,8 +13,9 @@ public static class AuthenticationSetup
     public const string HubPath = "/hubs/ops";
 
     /// <summary>
-    /// JWT bearer for operators (header, or <c>access_token</c> query on the hub path only), device
-    /// keys for devices, and a fallback policy: every endpoint needs an authenticated operator unless it says otherwise.
+    /// JWT bearer for operators (header, or <c>access_token</c> query on the hub path only) and a fallback
+    /// policy: every endpoint needs an authenticated operator unless it says otherwise. Devices' keys are
+    /// checked apart, by <see cref="DeviceKeyAuthentication"/>.
     /// </summary>
     public static IHostApplicationBuilder AddOpsCentreAuth(this IHostApplicationBuilder builder)
     {
@@ -56,13 +57,11 @@ public static class AuthenticationSetup
                         return Task.CompletedTask;
                     },
                 };
-            })
-            .AddScheme<AuthenticationSchemeOptions, DeviceKeyAuthenticationHandler>(DeviceKeyAuthenticationHandler.SchemeName, null);
+            });
         builder.Services.AddSingleton<Devices.DeviceKeyCache>();
 
         builder.Services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser().Build())
-            .AddPolicy(DeviceApi.Policy, p => p.AddAuthenticationSchemes(DeviceKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser().Build());
         return builder;
     }
 }

@@ -9,8 +9,6 @@ namespace OpsCentre.Gateway.Devices;
 /// <summary>Endpoints a device calls with its own key (<c>/api/v1/device/...</c>).</summary>
 public static class DeviceApi
 {
-    public const string Policy = "Device";
-
     public sealed record DeviceIdentityResponse(string DeviceId, string Kind, string BoundTo);
 
     /// <summary>Something assigned to the device's person: a dispatched case, a visit due.</summary>
@@ -99,7 +97,8 @@ public static class DeviceApi
 
     public static RouteGroupBuilder MapDeviceApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/device").WithTags("Device").RequireAuthorization(Policy);
+        // Not through ASP.NET Core's authorization: DeviceKeyAuthentication admits only a device's key here.
+        var group = app.MapGroup("/api/v1/device").WithTags("Device").WithMetadata(DeviceKeyRequired.Instance);
 
         group.MapGet("/me", Ok<DeviceIdentityResponse> (HttpContext context) =>
         {

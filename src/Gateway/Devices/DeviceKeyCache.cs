@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Authentication;
+using System.Security.Claims;
 using OpsCentre.Grains.Devices;
 
 namespace OpsCentre.Gateway.Devices;
@@ -46,7 +46,7 @@ public sealed class DeviceKeyCache(TimeProvider clock)
 
 /// <summary>
 /// The device a request's key proved, as a request feature: its id, what it is bound to, its grain, and
-/// the authentication ticket its requests carry (made once per verification, not per status; nothing
-/// on the device endpoints changes a ticket or its principal).
+/// the principal its requests carry (made once per verification, not per status; nothing on the device
+/// endpoints changes it).
 /// </summary>
-public sealed record AuthenticatedDevice(string DeviceId, DeviceBinding Binding, IDeviceGrain Grain, AuthenticationTicket Ticket);
+public sealed record AuthenticatedDevice(string DeviceId, DeviceBinding Binding, IDeviceGrain Grain, ClaimsPrincipal Principal);

@@ -164,6 +164,15 @@ public sealed class AuthTests(SystemFixture system)
         var operatorToken = await Api.SignInAsync(Http, "city.admin");
         using var asOperator = await Http.SendAsync(Api.Authorized(HttpMethod.Get, "/api/v1/device/me", operatorToken.AccessToken));
         Assert.Equal(HttpStatusCode.Unauthorized, asOperator.StatusCode);
+        Assert.Equal("application/problem+json", asOperator.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("DeviceKey", asOperator.Headers.WwwAuthenticate.ToString());
+
+        // Nor is a device's key an operator's credential.
+        var other = await credentials.IssueAsync("dev-" + Guid.NewGuid().ToString("N")[..8], "worker-phone", worker.Id);
+        using var operatorRead = new HttpRequestMessage(HttpMethod.Get, "/api/v1/units/" + worker.Grid);
+        operatorRead.Headers.Add("X-Device-Key", other);
+        using var asDevice = await Http.SendAsync(operatorRead);
+        Assert.Equal(HttpStatusCode.Unauthorized, asDevice.StatusCode);
 
         async Task<HttpStatusCode> DeviceCallAsync(string presented)
         {
