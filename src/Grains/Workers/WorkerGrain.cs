@@ -38,6 +38,7 @@ public sealed class WorkerGrain(
 {
     private string _id = "";
     private string? _assignedGrid;
+    private string? _district; // of the assigned grid: where the worker's live items go, on every status
     private long _version;
 
     // The newest observation applied, by its device's seq: Observe is one-way, and Orleans does not promise
@@ -57,6 +58,7 @@ public sealed class WorkerGrain(
         await using var command = db.CreateCommand("SELECT assigned_grid FROM grid_worker WHERE id = @id");
         command.Parameters.AddWithValue("id", _id);
         _assignedGrid = await command.ExecuteScalarAsync(cancellationToken) as string;
+        _district = _assignedGrid is null ? null : UnitCode.DistrictOf(_assignedGrid);
     }
 
     public async Task Observe(WorkerObservation observation)
@@ -147,7 +149,7 @@ public sealed class WorkerGrain(
     {
         var s = state.State;
         var data = JsonSerializer.Serialize(new WorkerLive(s.Lat, s.Lon, s.CurrentGrid, _assignedGrid!, s.Online, s.OnDuty), WorkerLiveJson.Default.WorkerLive);
-        live.Publish(_assignedGrid![..6], new LiveItem("worker", _id, _assignedGrid!, data));
+        live.Publish(_district!, new LiveItem("worker", _id, _assignedGrid!, data));
     }
 }
 
