@@ -48,12 +48,4 @@ export class AlertFeed {
     const rank = { critical: 0, warning: 1, info: 2 } as const;
     return [...this.alerts.values()].sort((a, b) => b.raisedAt.localeCompare(a.raisedAt) || rank[a.severity] - rank[b.severity]);
   }
-
-  countBySeverity(): Record<'critical' | 'warning' | 'info', number> {
-    const counts = { critical: 0, warning: 0, info: 0 };
-    for (const a of this.alerts.values()) {
-      counts[a.severity] += 1;
-    }
-    return counts;
-  }
 }

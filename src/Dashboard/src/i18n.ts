@@ -78,6 +78,17 @@ export function texts(language: Language): Strings {
   return strings[language];
 }
 
+const languageKey = 'opscentre.language';
+
+/** The language last chosen on this browser (localStorage), Simplified Chinese until one is. */
+export function savedLanguage(): Language {
+  return (localStorage.getItem(languageKey) as Language) ?? 'zh';
+}
+
+export function saveLanguage(language: Language): void {
+  localStorage.setItem(languageKey, language);
+}
+
 const locales: Record<Language, string> = { zh: 'zh-CN', en: 'en-GB' };
 export const cityTimeZone = 'Asia/Shanghai';
 

@@ -1,4 +1,5 @@
-// Live state (positions, counters, KPIs) is conflated: the latest item per kind and id wins.
+// Live state (positions, counters, KPIs, case stages) is conflated: the latest item per kind and id wins.
+// What a unit's load reads from the API goes in here too, so a later live item simply replaces it.
 
 export interface LiveItem {
   kind: string;
@@ -8,12 +9,10 @@ export interface LiveItem {
 
 export class LiveState {
   private readonly items = new Map<string, LiveItem>();
-  private readonly dirtyKinds = new Set<string>();
 
   apply(batch: readonly LiveItem[]): void {
     for (const item of batch) {
       this.items.set(`${item.kind}\u0000${item.id}`, item);
-      this.dirtyKinds.add(item.kind);
     }
   }
 
@@ -23,13 +22,6 @@ export class LiveState {
 
   all(kind: string): LiveItem[] {
     return [...this.items.values()].filter((i) => i.kind === kind);
-  }
-
-  /** The kinds that changed since the last call: the screen redraws only those parts. */
-  takeDirty(): Set<string> {
-    const dirty = new Set(this.dirtyKinds);
-    this.dirtyKinds.clear();
-    return dirty;
   }
 
   clear(): void {

@@ -1,13 +1,15 @@
 import './style.css';
-import { texts, type Language } from './i18n';
+import { ApiClient, ApiError } from './api';
+import { savedLanguage, texts } from './i18n';
 import { WallScreen } from './screen';
-import { ApiError, Session } from './session';
+import { Session } from './session';
 
 const root = document.querySelector<HTMLElement>('#app')!;
 const session = new Session();
+const api = new ApiClient(session);   // every operator call to the gateway, with the session's token
 
 function showLogin(): void {
-  const t = texts((localStorage.getItem('opscentre.language') as Language) ?? 'zh');
+  const t = texts(savedLanguage());
   root.innerHTML = `
     <form id="login" class="login" autocomplete="on">
       <h1>${t.title}</h1>
@@ -30,7 +32,7 @@ function showLogin(): void {
 }
 
 async function showScreen(): Promise<void> {
-  await new WallScreen(root, session, showLogin).open();
+  await new WallScreen(root, session, api, showLogin).open();
 }
 
 if (session.signedIn) {

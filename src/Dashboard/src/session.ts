@@ -1,31 +1,19 @@
+import { ApiClient, ApiError, type Credentials, type Tokens } from './api';
 import { refreshAfterMs } from './retry';
 
 // The operator's session: tokens from /api/v1/auth/token, refreshed before the access token expires
 // (a wall screen runs for weeks), kept in sessionStorage so a reload of the page keeps the login.
-
-interface Tokens {
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-  role: string;
-  unitCode: string;
-}
+// The screen's API calls take their token from here (Credentials); the token calls themselves are anonymous.
 
 const storageKey = 'opscentre.session';
 
-export class ApiError extends Error {
-  constructor(readonly status: number, readonly problem: { title?: string; detail?: string }) {
-    super(problem.detail ?? problem.title ?? `HTTP ${status}`);
-  }
-}
-
-export class Session {
+export class Session implements Credentials {
   private tokens: Tokens | null;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private refreshing: Promise<void> | null = null;
   username: string;
 
-  constructor() {
+  constructor(private readonly api = new ApiClient()) {
     const saved = sessionStorage.getItem(storageKey);
     const parsed = saved ? (JSON.parse(saved) as { tokens: Tokens; username: string }) : null;
     this.tokens = parsed?.tokens ?? null;
@@ -49,7 +37,7 @@ export class Session {
   }
 
   async signIn(username: string, password: string): Promise<void> {
-    this.accept(await post<Tokens>('/api/v1/auth/token', { username, password }), username);
+    this.accept(await this.api.issueTokens(username, password), username);
   }
 
   signOut(): void {
@@ -72,33 +60,12 @@ export class Session {
   async refresh(): Promise<void> {
     this.refreshing ??= (async () => {
       try {
-        this.accept(await post<Tokens>('/api/v1/auth/refresh', { refreshToken: this.tokens?.refreshToken }), this.username);
+        this.accept(await this.api.refreshTokens(this.tokens?.refreshToken), this.username);
       } finally {
         this.refreshing = null;
       }
     })();
     return this.refreshing;
-  }
-
-  async get<T>(path: string): Promise<T> {
-    return this.call<T>('GET', path);
-  }
-
-  async post<T>(path: string, body: unknown): Promise<T> {
-    return this.call<T>('POST', path, body);
-  }
-
-  private async call<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
-    const response = await fetch(path, {
-      method,
-      headers: { Authorization: `Bearer ${await this.accessToken()}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (response.status === 401 && !retried) {
-      await this.refresh();
-      return this.call<T>(method, path, body, true);
-    }
-    return answer<T>(response);
   }
 
   private accept(tokens: Tokens, username: string): void {
@@ -108,17 +75,4 @@ export class Session {
     clearTimeout(this.refreshTimer);
     this.refreshTimer = setTimeout(() => void this.refresh().catch(() => undefined), refreshAfterMs(tokens.expiresIn));
   }
-}
-
-async function post<T>(path: string, body: unknown): Promise<T> {
-  return answer<T>(await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }));
-}
-
-async function answer<T>(response: Response): Promise<T> {
-  const text = await response.text();
-  const json = text ? JSON.parse(text) : null;
-  if (!response.ok) {
-    throw new ApiError(response.status, json ?? {});
-  }
-  return json as T;
 }

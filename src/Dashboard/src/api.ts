@@ -1,0 +1,164 @@
+import type { AlertView } from './alerts';
+
+// The gateway's HTTP API as the screen uses it: every request goes through ApiClient.send, with the
+// request and response shapes typed here. Operator calls carry the session's access token; a 401 is
+// answered by one token refresh and one retry.
+
+export interface Tokens {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  role: string;
+  unitCode: string;
+}
+
+export type Counters = Record<string, number>;
+
+export interface UnitChild {
+  code: string;
+  name: string;
+  level: string;
+  counters: Counters;
+}
+
+export interface UnitView extends UnitChild {
+  parentCode: string | null;
+  children: UnitChild[];
+}
+
+/** GeoJSON FeatureCollection of a unit's children, each feature named by its unit code. */
+export interface UnitMap {
+  type: string;
+  features: { properties: { code: string; [key: string]: unknown }; [key: string]: unknown }[];
+}
+
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+export interface WorkerItem {
+  id: string;
+  gridCode: string;
+  lat: number;
+  lon: number;
+  online: boolean;
+  onDuty: boolean;
+}
+
+export interface IncidentItem {
+  id: string;
+  stage: string;
+}
+
+export interface Kpis {
+  onTimeClosureRate: number | null;
+  count: number;
+}
+
+export type OpenAlertState = 'firing' | 'acknowledged';
+
+export interface AlertAction {
+  opId: string;
+  note: string;
+}
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly problem: { title?: string; detail?: string }) {
+    super(problem.detail ?? problem.title ?? `HTTP ${status}`);
+  }
+}
+
+/** Where operator calls get their access token, and how to renew it after a 401 (the session). */
+export interface Credentials {
+  accessToken(): Promise<string>;
+  refresh(): Promise<void>;
+}
+
+export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
+
+/** Pages of workers read at most on open or drill-down (1000 each). */
+const workerPages = 5;
+
+export class ApiClient {
+  /** Without credentials only the anonymous calls (issuing and refreshing tokens) work. */
+  constructor(private readonly credentials?: Credentials, private readonly fetchFn: Fetch = (input, init) => fetch(input, init)) {}
+
+  issueTokens(username: string, password: string): Promise<Tokens> {
+    return this.send('POST', '/api/v1/auth/token', { username, password }, false);
+  }
+
+  refreshTokens(refreshToken: string | undefined): Promise<Tokens> {
+    return this.send('POST', '/api/v1/auth/refresh', { refreshToken }, false);
+  }
+
+  unit(code: string): Promise<UnitView> {
+    return this.send('GET', `api/v1/units/${code}`);
+  }
+
+  unitMap(code: string): Promise<UnitMap> {
+    return this.send('GET', `api/v1/units/${code}/map`);
+  }
+
+  alerts(unit: string, state: OpenAlertState, limit = 200): Promise<Page<AlertView>> {
+    return this.send('GET', `api/v1/alerts${query({ unit, state, limit })}`);
+  }
+
+  acknowledgeAlert(id: string, action: AlertAction): Promise<AlertView> {
+    return this.send('POST', `api/v1/alerts/${id}/ack`, action);
+  }
+
+  workers(unit: string, after: string | null = null, limit = 1000): Promise<Page<WorkerItem>> {
+    return this.send('GET', `api/v1/workers${query({ unit, limit, after })}`);
+  }
+
+  /** The unit's workers, following the pages' `next` for at most five pages. */
+  async allWorkers(unit: string): Promise<WorkerItem[]> {
+    const all: WorkerItem[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < workerPages; page++) {
+      const workers: Page<WorkerItem> = await this.workers(unit, after);
+      all.push(...workers.items);
+      after = workers.next;
+      if (!after) {
+        break;
+      }
+    }
+    return all;
+  }
+
+  incidents(unit: string, limit = 1000): Promise<Page<IncidentItem>> {
+    return this.send('GET', `api/v1/incidents${query({ unit, limit })}`);
+  }
+
+  kpis(unit: string): Promise<Kpis> {
+    return this.send('GET', `api/v1/kpis${query({ unit })}`);
+  }
+
+  private async send<T>(method: 'GET' | 'POST', path: string, body?: unknown, authorised = true, retried = false): Promise<T> {
+    const headers: Record<string, string> = body === undefined ? {} : { 'Content-Type': 'application/json' };
+    if (authorised) {
+      if (!this.credentials) {
+        throw new ApiError(401, { title: 'signed out' });
+      }
+      headers.Authorization = `Bearer ${await this.credentials.accessToken()}`;
+    }
+    const response = await this.fetchFn(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (response.status === 401 && authorised && !retried) {
+      await this.credentials!.refresh();
+      return this.send<T>(method, path, body, authorised, true);
+    }
+    const text = await response.text();
+    const json = text ? JSON.parse(text) : null;
+    if (!response.ok) {
+      throw new ApiError(response.status, json ?? {});
+    }
+    return json as T;
+  }
+}
+
+/** A query string; parameters that are null are left out. */
+export function query(parameters: Record<string, string | number | null>): string {
+  const pairs = Object.entries(parameters).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`);
+  return pairs.length === 0 ? '' : `?${pairs.join('&')}`;
+}

@@ -1,0 +1,31 @@
+import { axisLabel, barLabel, echarts, splitLine, type ChartPanel } from '../charts';
+import { byId } from '../dom';
+import type { Strings } from '../i18n';
+import { openStages } from '../unit';
+import type { Panel, ScreenView } from './view';
+
+/** Cases by stage: the open pipeline, from reported to waiting for verification. */
+export class PipelinePanel implements Panel, ChartPanel {
+  private chart!: echarts.ECharts;
+
+  html(t: Strings): string {
+    return `<section class="pipeline-panel"><h2 data-text="pipeline">${t.pipeline}</h2><div id="pipeline" class="chart"></div></section>`;
+  }
+
+  mount(root: HTMLElement): void {
+    this.chart = echarts.init(byId(root, 'pipeline'));
+  }
+
+  resize(): void {
+    this.chart.resize();
+  }
+
+  render({ t, figures }: ScreenView): void {
+    this.chart.setOption({
+      grid: { left: '3%', right: '4%', top: 10, bottom: 30, containLabel: true },
+      xAxis: { type: 'category', data: openStages.map((s) => t.stages[s]), axisLabel: axisLabel(0.9) },
+      yAxis: { type: 'value', minInterval: 1, axisLabel: axisLabel(0.8), splitLine: splitLine() },
+      series: [{ type: 'bar', data: figures.stageCounts(), itemStyle: { color: '#4299e1' }, label: barLabel('top', 0.9) }],
+    });
+  }
+}

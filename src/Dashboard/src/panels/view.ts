@@ -1,0 +1,16 @@
+import type { Language, Strings } from '../i18n';
+import type { UnitFigures } from '../unit';
+
+/** What every panel draws from: the language and the figures of the unit on screen. */
+export interface ScreenView {
+  language: Language;
+  t: Strings;
+  figures: UnitFigures;
+}
+
+/** A panel of the screen: its markup, then (once in the page) its elements and events, then drawn from the view. */
+export interface Panel {
+  html(t: Strings): string;
+  mount(root: HTMLElement): void;
+  render(view: ScreenView): void;
+}

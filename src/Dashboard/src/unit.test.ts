@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import type { AlertView } from './alerts';
+import type { Kpis, UnitMap, UnitView } from './api';
+import { LiveState, type LiveItem } from './live';
+import { attention, loadUnit, UnitFigures, type UnitReads } from './unit';
+
+const child = (code: string, counters: Record<string, number> = {}) => ({ code, name: `n${code}`, level: 'street', counters });
+const district: UnitView = {
+  code: '510104', name: '锦江区', level: 'district', parentCode: '5101',
+  counters: { workersOnline: 3, alertsFiring: 1 },
+  children: [child('510104001', { alertsFiring: 1, incidentsOverdue: 2 }), child('510104002'), child('510104003')],
+};
+const feature = (code: string) => ({ type: 'Feature', properties: { code } });
+
+/** An API that answers from fixed data, recording the calls. */
+function reads(units: Record<string, UnitView>, maps: Record<string, UnitMap>, rates: Record<string, number | null> = {}): UnitReads & { calls: string[] } {
+  const calls: string[] = [];
+  const alert = (id: string, state: string): AlertView => ({ id, ruleId: 'r', title: 't', severity: 'warning', state, subject: { kind: 'device', id: 'd' }, unitCode: '510104001', raisedAt: '' });
+  return {
+    calls,
+    unit: async (code) => (calls.push(`unit ${code}`), units[code]),
+    unitMap: async (code) => (calls.push(`map ${code}`), maps[code]),
+    alerts: async (code, state) => (calls.push(`alerts ${code} ${state}`), { items: [alert(`${state}-1`, state)], next: null }),
+    allWorkers: async (code) => (calls.push(`workers ${code}`), [{ id: 'w1', gridCode: `${code}001001`, lat: 30.6, lon: 104.1, online: true, onDuty: true }]),
+    incidents: async (code) => (calls.push(`incidents ${code}`), { items: [{ id: 'i1', stage: 'accepted' }], next: null }),
+    kpis: async (code): Promise<Kpis> => (calls.push(`kpis ${code}`), { onTimeClosureRate: rates[code] ?? null, count: 1 }),
+  };
+}
+
+describe('loadUnit', () => {
+  it('reads the unit and hands its alerts and its reads of the live kinds over as they arrive', async () => {
+    const api = reads({ '510104': district }, { '510104': { type: 'FeatureCollection', features: district.children.map((c) => feature(c.code)) } }, { '510104': 0.9, '510104002': 0.5 });
+    const alerts: AlertView[][] = [];
+    const items: LiveItem[][] = [];
+    const loaded = await loadUnit(api, '510104', { alerts: (a) => alerts.push(a), items: (i) => items.push(i) });
+    expect(loaded.unit).toBe(district);
+    expect(loaded.map.features).toHaveLength(3);
+    expect(alerts).toEqual([[expect.objectContaining({ id: 'firing-1' }), expect.objectContaining({ id: 'acknowledged-1' })]]);
+    expect(items[0]).toEqual([expect.objectContaining({ kind: 'worker', id: 'w1' })]);
+    expect(items[1]).toEqual([
+      { kind: 'incident', id: 'i1', stage: 'accepted' },
+      { kind: 'kpi', id: '510104', onTimeClosureRate: 0.9, count: 1 },
+      { kind: 'kpi', id: '510104001', onTimeClosureRate: null, count: 1 },
+      { kind: 'kpi', id: '510104002', onTimeClosureRate: 0.5, count: 1 },
+      { kind: 'kpi', id: '510104003', onTimeClosureRate: null, count: 1 },
+    ]);
+  });
+
+  it('draws a grid (no units below) as itself, cut from its community\'s map', async () => {
+    const grid: UnitView = { code: '510104002001001', name: '一网格', level: 'grid', parentCode: '510104002001', counters: {}, children: [] };
+    const api = reads({ [grid.code]: grid }, { '510104002001': { type: 'FeatureCollection', features: [feature('510104002001001'), feature('510104002001002')] } });
+    const loaded = await loadUnit(api, grid.code, { alerts: () => undefined, items: () => undefined });
+    expect(loaded.map.features.map((f) => f.properties.code)).toEqual(['510104002001001']);
+    expect(api.calls).toContain('map 510104002001');
+    expect(api.calls).not.toContain(`map ${grid.code}`);
+  });
+
+  it('reads the rates of the first thirty children only', async () => {
+    const many: UnitView = { ...district, children: Array.from({ length: 40 }, (_, n) => child(`510104${String(n).padStart(3, '0')}`)) };
+    const api = reads({ '510104': many }, { '510104': { type: 'FeatureCollection', features: [] } });
+    await loadUnit(api, '510104', { alerts: () => undefined, items: () => undefined });
+    expect(api.calls.filter((c) => c.startsWith('kpis '))).toHaveLength(31);
+  });
+});
+
+describe('UnitFigures', () => {
+  it('counts what needs attention: firing alerts, overdue cases, abnormal key persons', () => {
+    expect(attention({ alertsFiring: 1, incidentsOverdue: 2, keyPersonsAbnormal: 3, workersOnline: 50 })).toBe(6);
+    expect(attention({})).toBe(0);
+  });
+
+  it('takes a unit\'s counters from its latest live item, else from what was read', () => {
+    const live = new LiveState();
+    const figures = new UnitFigures(district, live);
+    expect(figures.counters(district).workersOnline).toBe(3);
+    expect(figures.attention(district.children[0])).toBe(3);
+    live.apply([{ kind: 'unit', id: '510104001', counters: { alertsFiring: 0, incidentsOverdue: 1 } }, { kind: 'unit', id: '510104', counters: { workersOnline: 7 } }]);
+    expect(figures.attention(district.children[0])).toBe(1);
+    expect(figures.counters(district).workersOnline).toBe(7);
+  });
+
+  it('ranks the children by on-time closure rate, best first, those without one last, twelve at most', () => {
+    const live = new LiveState();
+    const many: UnitView = { ...district, children: Array.from({ length: 20 }, (_, n) => child(`c${n}`)) };
+    live.apply(many.children.map((c, n) => ({ kind: 'kpi', id: c.code, onTimeClosureRate: n < 2 ? null : n / 100 })));
+    const figures = new UnitFigures(many, live);
+    expect(figures.ranking().map((r) => r.code)).toEqual(['c19', 'c18', 'c17', 'c16', 'c15', 'c14', 'c13', 'c12', 'c11', 'c10', 'c9', 'c8']);
+    live.apply([{ kind: 'kpi', id: 'c0', onTimeClosureRate: 1 }]);   // a live KPI replaces what was read
+    expect(figures.ranking()[0]).toEqual({ code: 'c0', name: 'nc0', rate: 1 });
+  });
+
+  it('counts open cases per stage from the latest stage of each, and takes the unit\'s rate from its latest KPI', () => {
+    const live = new LiveState();
+    const figures = new UnitFigures(district, live);
+    expect(figures.onTimeClosureRate()).toBeUndefined();
+    live.apply([{ kind: 'incident', id: 'i1', stage: 'reported' }, { kind: 'incident', id: 'i2', stage: 'reported' }, { kind: 'kpi', id: '510104', onTimeClosureRate: 0.8 }]);
+    live.apply([{ kind: 'incident', id: 'i2', stage: 'dispatched' }, { kind: 'incident', id: 'i3', stage: 'closed' }]);
+    expect(figures.stageCounts()).toEqual([1, 0, 1, 0, 0]);
+    expect(figures.onTimeClosureRate()).toBe(0.8);
+  });
+
+  it('shows online workers within the unit only, and a grid as its own region', () => {
+    const live = new LiveState();
+    live.apply([
+      { kind: 'worker', id: 'w1', gridCode: '510104001001001', online: true, lat: 1, lon: 2 },
+      { kind: 'worker', id: 'w2', gridCode: '510104001001002', online: false, lat: 3, lon: 4 },
+      { kind: 'worker', id: 'w3', gridCode: '510105001001001', online: true, lat: 5, lon: 6 },
+    ]);
+    expect(new UnitFigures(district, live).onlineWorkers()).toEqual([{ lat: 1, lon: 2 }]);
+    expect(new UnitFigures(district, live).regions().map((r) => r.code)).toEqual(['510104001', '510104002', '510104003']);
+    const grid: UnitView = { code: '510104001001001', name: '一网格', level: 'grid', parentCode: '510104001001', counters: { alertsFiring: 2 }, children: [] };
+    expect(new UnitFigures(grid, live).regions()).toEqual([{ code: grid.code, name: '一网格', level: 'grid', counters: { alertsFiring: 2 } }]);
+  });
+});
