@@ -39,13 +39,17 @@ try
     app.MapUnitsApi();
     app.MapWorkersApi();
     app.MapKeyPersonsApi();
+    app.MapKeyPersonZonesApi();
+    app.MapKeyPersonVisitsApi();
     app.MapAuditApi();
-    app.MapDeviceApi();
-    app.MapDevicesApi();
+    app.MapDeviceStatusApi();
+    app.MapDeviceWorkApi();
+    app.MapDeviceProvisioningApi();
     app.MapAlertsApi();
     app.MapAlertRulesApi();
     app.MapAlertSilencesApi();
     app.MapIncidentsApi();
+    app.MapKpisApi();
     app.MapEventsAdminApi();
     app.MapOpsCentreScreens();
 

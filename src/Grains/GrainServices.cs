@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using OpsCentre.Grains.Devices;
 using OpsCentre.Grains.EventLog;
@@ -13,20 +14,35 @@ public static class GrainServices
     {
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.AddKeyedSingleton(LiveState.Storage, (_, _) => NpgsqlDataSource.Create(LiveState.ConnectionString(connectionString)));
-        services.AddSingleton<EventLogStore>();
-        services.AddSingleton<MapStore>();
-        services.AddSingleton<GridLocator>();
+        services.AddOpsCentreStores();
         services.AddSingleton<TrackWriter>();
         services.AddSingleton<LiveRelay>();
-        services.AddSingleton<Database.Devices.DeviceCredentialStore>();
-        services.AddSingleton<Alerts.AlertRuleStore>();
         services.AddSingleton<Alerts.RuleBook>();
         services.AddSingleton<Alerts.AlertWatcher>();
-        services.AddSingleton<Incidents.IncidentCatalog>();
-        services.AddSingleton<Incidents.IncidentKpis>();
         services.AddSingleton<KeyPersons.UnitAreas>();
         services.AddHostedService(sp => sp.GetRequiredService<TrackWriter>());
         services.AddHostedService(sp => sp.GetRequiredService<LiveRelay>());
+        return services;
+    }
+
+    /// <summary>
+    /// The stores and queries over the tables the domain owns, for the silo and the gateway alike (a
+    /// gateway that hosts its silo registers them once). Each needs the <see cref="NpgsqlDataSource"/>.
+    /// </summary>
+    public static IServiceCollection AddOpsCentreStores(this IServiceCollection services)
+    {
+        services.TryAddSingleton<EventLogStore>();
+        services.TryAddSingleton<MapStore>();
+        services.TryAddSingleton<GridLocator>();
+        services.TryAddSingleton<Database.Devices.DeviceCredentialStore>();
+        services.TryAddSingleton<Database.Audit.AuditLog>();
+        services.TryAddSingleton<Alerts.AlertRuleStore>();
+        services.TryAddSingleton<Alerts.AlertQueries>();
+        services.TryAddSingleton<Incidents.IncidentCatalog>();
+        services.TryAddSingleton<Incidents.IncidentKpis>();
+        services.TryAddSingleton<Incidents.IncidentQueries>();
+        services.TryAddSingleton<KeyPersons.KeyPersonRecords>();
+        services.TryAddSingleton<Workers.WorkerRoster>();
         return services;
     }
 }

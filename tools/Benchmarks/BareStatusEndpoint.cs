@@ -18,9 +18,9 @@ public static class BareStatusEndpoint
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(url);
         var app = builder.Build();
-        app.MapPost("/api/v1/device/status", (StatusApi.StatusBody body) => TypedResults.Ok(new StatusApi.StatusResponse("applied", body.Seq is not null)));
-        app.MapPost("/api/v1/device/status/batch", (StatusApi.BatchBody body) =>
-            TypedResults.Ok(new StatusApi.BatchResponse([.. (body.Items ?? []).Select(i => new StatusApi.ItemResult(i?.OpId, "applied", null))])));
+        app.MapPost("/api/v1/device/status", (DeviceStatusApi.StatusBody body) => TypedResults.Ok(new DeviceStatusApi.StatusResponse("applied", body.Seq is not null)));
+        app.MapPost("/api/v1/device/status/batch", (DeviceStatusApi.BatchBody body) =>
+            TypedResults.Ok(new DeviceStatusApi.BatchResponse([.. (body.Items ?? []).Select(i => new DeviceStatusApi.ItemResult(i?.OpId, "applied", null))])));
         app.MapGet("/health/ready", () => "ok");
         await app.RunAsync();
     }

@@ -47,7 +47,7 @@ public static class AlertRulesApi
         {
             var versions = await store.HistoryAsync(id, ct);
             return versions.Count == 0 || !Relevant(context.User, versions[0])
-                ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found")
+                ? Problems.NotFound()
                 : TypedResults.Ok(new Page<RuleResponse>([.. versions.Select(RuleResponse.From)], null));
         })
         .WithSummary("Every version of one rule, newest first: who changed what, and when.");
@@ -62,7 +62,7 @@ public static class AlertRulesApi
             var current = (await store.HistoryAsync(id, ct)).FirstOrDefault();
             if (current is null || !Relevant(context.User, current))
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found");
+                return Problems.NotFound();
             }
 
             if (ScopeGuard.Deny(context.User, current.UnitScope, Permission.ManageAlertRules) is { } denied)
@@ -72,7 +72,7 @@ public static class AlertRulesApi
 
             if (request.ExpectedVersion is not { } expected)
             {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["expectedVersion"] = ["the version being changed, as last read"] });
+                return Problems.Invalid("expectedVersion", "the version being changed, as last read");
             }
 
             return await SaveAsync(request, id, expected, context, store, ct);
@@ -89,12 +89,10 @@ public static class AlertRulesApi
             id ?? "", request.Title ?? "", request.Kind ?? "", request.Target?.SubjectKind ?? "", request.Target?.UnitScope ?? "",
             request.Severity ?? "", request.Parameters.ValueKind == JsonValueKind.Object ? request.Parameters.GetRawText() : "null",
             request.PendingSeconds ?? 0, request.RecoverySeconds ?? 0, request.Escalation, request.Enabled ?? true);
-        var errors = draft.Validate();
-        OperationIds.Check(request.OpId, errors);
-
-        if (errors.Count > 0)
+        var errors = new RequestErrors().Add(draft.Validate()).OpId(request.OpId);
+        if (errors.Any)
         {
-            return TypedResults.ValidationProblem(errors);
+            return errors.Problem();
         }
 
         if (ScopeGuard.Deny(context.User, draft.UnitScope, Permission.ManageAlertRules) is { } denied)
@@ -107,9 +105,8 @@ public static class AlertRulesApi
         {
             ChangeOutcome.Stored or ChangeOutcome.Replayed when rule!.Version == 1 => TypedResults.Created($"/api/v1/alert-rules/{rule.Id}", RuleResponse.From(rule)),
             ChangeOutcome.Stored or ChangeOutcome.Replayed => TypedResults.Ok(RuleResponse.From(rule!)),
-            ChangeOutcome.OpIdReused => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "This opId was already used for a different change"),
-            _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
-                title: expectedVersion == 0 ? "A rule with this id exists" : "The rule has changed since that version; read it again"),
+            ChangeOutcome.OpIdReused => Problems.OpIdReused(),
+            _ => Problems.Conflict(expectedVersion == 0 ? "A rule with this id exists" : "The rule has changed since that version; read it again"),
         };
     }
 

@@ -40,32 +40,15 @@ public static class AlertSilencesApi
         {
             var now = clock.GetUtcNow();
             var startsAt = request.StartsAt ?? now;
-            var errors = new Dictionary<string, string[]>();
-            OperationIds.Check(request.OpId, errors);
-
-            if (!UnitCode.IsValid(request.UnitScope))
+            var errors = new RequestErrors().OpId(request.OpId)
+                .Check(UnitCode.IsValid(request.UnitScope), "unitScope", "a unit code")
+                .Check(request.EndsAt is { } endsAt && endsAt > startsAt && endsAt > now && endsAt - startsAt <= LongestSilence,
+                    "endsAt", "after startsAt and in the future, at most 31 days after startsAt")
+                .Check(!string.IsNullOrWhiteSpace(request.Reason) && request.Reason.Length <= 500, "reason", "required (the planned work), at most 500 characters")
+                .Check(request.RuleId is not { } ruleId || (await store.HistoryAsync(ruleId, ct)).Count > 0, "ruleId", "no such rule; leave it out to silence every rule");
+            if (errors.Any)
             {
-                errors["unitScope"] = ["a unit code"];
-            }
-
-            if (request.EndsAt is not { } endsAt || endsAt <= startsAt || endsAt <= now || endsAt - startsAt > LongestSilence)
-            {
-                errors["endsAt"] = ["after startsAt and in the future, at most 31 days after startsAt"];
-            }
-
-            if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500)
-            {
-                errors["reason"] = ["required (the planned work), at most 500 characters"];
-            }
-
-            if (request.RuleId is { } ruleId && (await store.HistoryAsync(ruleId, ct)).Count == 0)
-            {
-                errors["ruleId"] = ["no such rule; leave it out to silence every rule"];
-            }
-
-            if (errors.Count > 0)
-            {
-                return TypedResults.ValidationProblem(errors);
+                return errors.Problem();
             }
 
             if (ScopeGuard.Deny(context.User, request.UnitScope!, Permission.ManageAlertRules) is { } denied)
@@ -76,7 +59,7 @@ public static class AlertSilencesApi
             var (outcome, silence) = await store.CreateSilenceAsync(
                 request.UnitScope!, request.RuleId, startsAt, request.EndsAt!.Value, request.Reason!, context.User.Username(), request.OpId!, ct);
             return outcome == ChangeOutcome.OpIdReused
-                ? TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "This opId was already used for a different silence")
+                ? Problems.OpIdReused()
                 : TypedResults.Created($"/api/v1/alert-silences/{silence.Id}", silence);
         })
         .WithSummary("Silence alerts for planned work: a unit scope, optionally one rule, a time window and the reason.");
@@ -87,7 +70,7 @@ public static class AlertSilencesApi
             var silence = await store.FindSilenceAsync(id, ct);
             if (silence is null)
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found");
+                return Problems.NotFound();
             }
 
             if (ScopeGuard.Deny(context.User, silence.UnitScope, Permission.ManageAlertRules) is { } denied)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Hosting;
 using OpsCentre.Gateway.Paging;
@@ -16,10 +15,6 @@ namespace OpsCentre.Gateway.Alerts;
 /// </summary>
 public static class AlertsApi
 {
-    public sealed record AlertItem(
-        string Id, string RuleId, string Severity, string State, string UnitCode, string ResponsibleUnitCode,
-        AlertSubject Subject, DateTimeOffset RaisedAt, DateTimeOffset UpdatedAt, string Title);
-
     public sealed record AlertAction(string? OpId, string? Note);
 
     /// <summary>An alert as the API shows it: its current state and, on the detail call, its history.</summary>
@@ -39,7 +34,7 @@ public static class AlertsApi
         var group = app.MapGroup("/api/v1/alerts").WithTags("Alerts");
 
         group.MapGet("/", async Task<Results<Ok<Page<AlertItem>>, ProblemHttpResult>> (
-            string? unit, string? state, string? severity, int? limit, string? after, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+            string? unit, string? state, string? severity, int? limit, string? after, HttpContext context, AlertQueries alerts, CancellationToken ct) =>
         {
             if (UnitListing.Check(unit, limit, context.User, out var take) is { } problem)
             {
@@ -48,42 +43,15 @@ public static class AlertsApi
 
             if ((state is not null && !AlertStates.All.Contains(state)) || (severity is not null && !AlertSeverity.All.Contains(severity)))
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest,
-                    title: $"state must be one of {string.Join(", ", AlertStates.All)}; severity one of {string.Join(", ", AlertSeverity.All)}");
+                return Problems.BadRequest($"state must be one of {string.Join(", ", AlertStates.All)}; severity one of {string.Join(", ", AlertSeverity.All)}");
             }
 
             if (!ListCursor.TryParse(after, out var cursor))
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "after must be a cursor returned as next");
+                return Problems.BadRequest("after must be a cursor returned as next");
             }
 
-            await using var command = db.CreateCommand(
-                """
-                SELECT id, rule_id, severity, state, unit_code, responsible_unit_code, subject_kind, subject_id, raised_at, updated_at, title
-                FROM alert
-                WHERE unit_code LIKE @prefix AND (@state::text IS NULL OR state = @state) AND (@severity::text IS NULL OR severity = @severity)
-                  AND (@after_at::timestamptz IS NULL OR (raised_at, id) < (@after_at, @after_id))
-                ORDER BY raised_at DESC, id DESC
-                LIMIT @take
-                """);
-            command.Parameters.AddWithValue("prefix", unit + "%");
-            command.Parameters.AddWithValue("state", (object?)state ?? DBNull.Value);
-            command.Parameters.AddWithValue("severity", (object?)severity ?? DBNull.Value);
-            command.Parameters.AddWithValue("after_at", cursor is { } c1 ? c1.RaisedAt : (object)DBNull.Value);
-            command.Parameters.AddWithValue("after_id", cursor?.Id ?? "");
-            command.Parameters.AddWithValue("take", take + 1);
-            var rows = new List<AlertItem>();
-            await using (var reader = await command.ExecuteReaderAsync(ct))
-            {
-                while (await reader.ReadAsync(ct))
-                {
-                    rows.Add(new AlertItem(
-                        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
-                        new AlertSubject(reader.GetString(6), reader.GetString(7)), reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9),
-                        reader.GetString(10)));
-                }
-            }
-
+            var rows = await alerts.ListAsync(new AlertFilter(unit!, state, severity, cursor, take + 1), ct);
             return TypedResults.Ok(Page<AlertItem>.From(rows, take, a => ListCursor.Format(a.RaisedAt, a.Id)));
         })
         .WithSummary("Alerts within a unit, newest first, filtered by state and severity; paged.");
@@ -109,17 +77,10 @@ public static class AlertsApi
     private static async Task<Results<Ok<AlertResponse>, ProblemHttpResult, ValidationProblem>> ActAsync(
         string id, AlertAction action, HttpContext context, IClusterClient cluster, Func<IAlertGrain, string, Task<AlertActionResult>> act)
     {
-        var errors = new Dictionary<string, string[]>();
-        OperationIds.Check(action.OpId, errors);
-
-        if (action.Note is { Length: > 1000 })
+        var errors = new RequestErrors().OpId(action.OpId).Check(action.Note is not { Length: > 1000 }, "note", "at most 1000 characters");
+        if (errors.Any)
         {
-            errors["note"] = ["at most 1000 characters"];
-        }
-
-        if (errors.Count > 0)
-        {
-            return TypedResults.ValidationProblem(errors);
+            return errors.Problem();
         }
 
         var (_, denied) = await FindAsync(id, context, cluster, Permission.HandleAlerts);
@@ -132,8 +93,8 @@ public static class AlertsApi
         return result.Outcome switch
         {
             AlertActionOutcome.Done or AlertActionOutcome.AlreadyDone => TypedResults.Ok(AlertResponse.From(result.Alert!)),
-            AlertActionOutcome.NotAllowed => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: $"The alert is {result.Alert!.State}; that action is not allowed now"),
-            _ => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found"),
+            AlertActionOutcome.NotAllowed => Problems.Conflict($"The alert is {result.Alert!.State}; that action is not allowed now"),
+            _ => Problems.NotFound(),
         };
     }
 
@@ -143,7 +104,7 @@ public static class AlertsApi
         var detail = DistrictIds.IsValid(id) ? await cluster.GetGrain<IAlertGrain>(id).Detail() : null;
         if (detail is null)
         {
-            return (null, TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found"));
+            return (null, Problems.NotFound());
         }
 
         return (detail, ScopeGuard.Deny(context.User, detail.Alert.UnitCode, permission));

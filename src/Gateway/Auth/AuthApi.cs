@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using OpsCentre.Gateway.Hosting;
 
 namespace OpsCentre.Gateway.Auth;
 
@@ -17,12 +18,12 @@ public static class AuthApi
         {
             if (string.IsNullOrEmpty(request.Username) || string.IsNullOrEmpty(request.Password))
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "username and password are required");
+                return Problems.BadRequest("username and password are required");
             }
 
             return await tokens.SignInAsync(request.Username, request.Password, ct) is { } issued
                 ? TypedResults.Ok(issued)
-                : TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unknown user or wrong password");
+                : Problems.Unauthorized("Unknown user or wrong password");
         })
         .WithSummary("Sign in with username and password; returns an access token and a refresh token.");
 
@@ -30,12 +31,12 @@ public static class AuthApi
         {
             if (string.IsNullOrEmpty(request.RefreshToken))
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "refreshToken is required");
+                return Problems.BadRequest("refreshToken is required");
             }
 
             return await tokens.RefreshAsync(request.RefreshToken, ct) is { } issued
                 ? TypedResults.Ok(issued)
-                : TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The refresh token is not valid");
+                : Problems.Unauthorized("The refresh token is not valid");
         })
         .WithSummary("Exchange a refresh token for a new pair. Each refresh token works once; reusing one revokes its whole chain.");
 
@@ -43,7 +44,7 @@ public static class AuthApi
         {
             if (string.IsNullOrEmpty(request.RefreshToken))
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "refreshToken is required");
+                return Problems.BadRequest("refreshToken is required");
             }
 
             await tokens.RevokeAsync(request.RefreshToken, ct);

@@ -29,9 +29,7 @@ public static class AuthenticationSetup
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<OperatorStore>();
         builder.Services.AddSingleton<RefreshTokenStore>();
-        builder.Services.AddSingleton<DeviceCredentialStore>();
         builder.Services.AddSingleton<TokenService>();
-        builder.Services.AddSingleton<SubjectDirectory>();
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(jwt =>

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using OpsCentre.Gateway.Hosting;
 using OpsCentre.Grains.Units;
 
 namespace OpsCentre.Gateway.Auth;
@@ -35,8 +36,8 @@ public static class ScopeGuard
     /// <summary>The problem response for a denied decision, or null when allowed.</summary>
     public static ProblemHttpResult? Deny(ScopeDecision decision) => decision switch
     {
-        ScopeDecision.OutOfScope => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found"),
-        ScopeDecision.Forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Your role may not do this"),
+        ScopeDecision.OutOfScope => Problems.NotFound(),
+        ScopeDecision.Forbidden => Problems.Forbidden(),
         _ => null,
     };
 

@@ -49,4 +49,15 @@ public sealed class DeviceKeyCache(TimeProvider clock)
 /// the principal its requests carry (made once per verification, not per status; nothing on the device
 /// endpoints changes it).
 /// </summary>
-public sealed record AuthenticatedDevice(string DeviceId, DeviceBinding Binding, IDeviceGrain Grain, ClaimsPrincipal Principal);
+/// <remarks>Device endpoints take it as a parameter (<see cref="BindAsync"/>): one device identity, never read from claim strings.</remarks>
+public sealed record AuthenticatedDevice(string DeviceId, DeviceBinding Binding, IDeviceGrain Grain, ClaimsPrincipal Principal)
+{
+    /// <summary>One of <see cref="DeviceKinds"/>.</summary>
+    public string Kind => Binding.Kind;
+
+    /// <summary>The grid worker or key person the device belongs to.</summary>
+    public string BoundTo => Binding.BoundTo;
+
+    /// <summary>Minimal APIs bind a handler's parameter of this type from the request feature <see cref="DeviceKeyAuthentication"/> sets.</summary>
+    public static ValueTask<AuthenticatedDevice?> BindAsync(HttpContext context) => ValueTask.FromResult(context.Features.Get<AuthenticatedDevice>());
+}

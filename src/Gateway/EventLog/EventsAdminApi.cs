@@ -27,32 +27,19 @@ public static class EventsAdminApi
         group.MapPost("/", async Task<Results<Created<AppendEventResponse>, ProblemHttpResult, ValidationProblem>> (
             AppendEventRequest request, HttpContext context, IClusterClient cluster, TimeProvider clock) =>
         {
-            var errors = new Dictionary<string, string[]>();
-            OperationIds.Check(request.OpId, errors);
-
-            if (!UnitCode.IsValid(request.UnitCode) || request.UnitCode.Length < 6)
+            var errors = new RequestErrors().OpId(request.OpId)
+                .Check(UnitCode.IsValid(request.UnitCode) && request.UnitCode.Length >= 6, "unitCode", "a district, street, community or grid code")
+                .Check(!string.IsNullOrWhiteSpace(request.Type) && request.Type.Length <= 100, "type", "required, at most 100 characters")
+                .Check(request.Data.ValueKind == JsonValueKind.Object, "data", "a JSON object");
+            // The log is the store of record for alerts (and cases): only their own grains write their events.
+            if (request.Type is { } type && DomainEventFamilies.Any(f => type.StartsWith(f, StringComparison.Ordinal)))
             {
-                errors["unitCode"] = ["a district, street, community or grid code"];
+                errors.Check(false, "type", $"events of the families {string.Join(", ", DomainEventFamilies)} are written only by the domain");
             }
 
-            if (string.IsNullOrWhiteSpace(request.Type) || request.Type.Length > 100)
+            if (errors.Any)
             {
-                errors["type"] = ["required, at most 100 characters"];
-            }
-            else if (DomainEventFamilies.Any(f => request.Type.StartsWith(f, StringComparison.Ordinal)))
-            {
-                // The log is the store of record for alerts (and cases): only their own grains write their events.
-                errors["type"] = [$"events of the families {string.Join(", ", DomainEventFamilies)} are written only by the domain"];
-            }
-
-            if (request.Data.ValueKind != JsonValueKind.Object)
-            {
-                errors["data"] = ["a JSON object"];
-            }
-
-            if (errors.Count > 0)
-            {
-                return TypedResults.ValidationProblem(errors);
+                return errors.Problem();
             }
 
             if (ScopeGuard.Deny(context.User, request.UnitCode!, Permission.AppendEvents) is { } denied)

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using OpsCentre.Database;
+using OpsCentre.Grains;
 using OpsCentre.Silo;
 using OpsCentre.ServiceDefaults;
 
@@ -32,16 +33,20 @@ public static class GatewayHosting
         return builder;
     }
 
-    /// <summary>One pooled PostgreSQL data source on the application role, and the stores the API reads and writes directly.</summary>
+    /// <summary>
+    /// One pooled PostgreSQL data source on the application role, the stores the API reads and writes
+    /// directly, and the API's own services over them (audited reads, reporting, visits).
+    /// </summary>
     public static IHostApplicationBuilder AddOpsCentreDatabase(this IHostApplicationBuilder builder)
     {
         var connectionString = ClusterSettings.ConnectionString(builder.Configuration);
         // TryAdd: a gateway that hosts its silo has these already, from the grains' services.
         builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
-        builder.Services.TryAddSingleton<Grains.Alerts.AlertRuleStore>();
-        builder.Services.TryAddSingleton<Grains.Incidents.IncidentCatalog>();
-        builder.Services.TryAddSingleton<Grains.Incidents.IncidentKpis>();
-        builder.Services.TryAddSingleton<Grains.Map.GridLocator>();
+        builder.Services.AddOpsCentreStores();
+        builder.Services.AddSingleton<KeyPersons.PersonalDataReads>();
+        builder.Services.AddSingleton<KeyPersons.VisitRecording>();
+        builder.Services.AddSingleton<Incidents.IncidentReporting>();
+        builder.Services.AddSingleton<Devices.SubjectDirectory>();
         return builder;
     }
 

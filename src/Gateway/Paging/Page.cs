@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Hosting;
 using OpsCentre.Grains.Units;
 
 namespace OpsCentre.Gateway.Paging;
@@ -14,7 +15,7 @@ public static class UnitListing
         take = 0;
         if (!UnitCode.IsValid(unit) || limit is < 1 or > Page<object>.MaxLimit)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"unit must be a unit code; limit between 1 and {Page<object>.MaxLimit}");
+            return Problems.BadRequest($"unit must be a unit code; limit between 1 and {Page<object>.MaxLimit}");
         }
 
         take = limit ?? Page<object>.DefaultLimit;

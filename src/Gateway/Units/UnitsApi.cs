@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using NetTopologySuite.Features;
 using NetTopologySuite.Simplify;
 using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Hosting;
 using OpsCentre.Grains.Map;
 using OpsCentre.Grains.Units;
 
@@ -26,7 +27,7 @@ public static class UnitsApi
 
             return await units.DescribeAsync(code) is { } unit
                 ? TypedResults.Ok(unit)
-                : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found");
+                : Problems.NotFound();
         })
         .WithSummary("A unit with its live counters and its children.");
 
@@ -40,7 +41,7 @@ public static class UnitsApi
 
             if (!UnitCode.IsValid(code) || await map.FindAsync(code, ct) is null)
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found");
+                return Problems.NotFound();
             }
 
             var features = new FeatureCollection();

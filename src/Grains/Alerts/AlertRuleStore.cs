@@ -1,7 +1,7 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Npgsql;
 using NpgsqlTypes;
+using OpsCentre.Database.Operations;
 
 namespace OpsCentre.Grains.Alerts;
 
@@ -64,21 +64,22 @@ public sealed class AlertRuleStore(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var earlier = new NpgsqlCommand($"SELECT {RuleColumns} FROM alert_rule WHERE changed_by = @by AND op_id = @op", connection, transaction))
+        var claim = await OperationLedger.ClaimAsync(connection, transaction, new Operation(changedBy, opId, "alert-rule.save", RequestHash(draft)),
+            $"{draft.Id}/{expectedVersion + 1}", cancellationToken);
+        if (claim.Outcome != ClaimOutcome.Fresh)
         {
-            earlier.Parameters.AddWithValue("by", changedBy);
-            earlier.Parameters.AddWithValue("op", opId);
-            if ((await ReadRulesAsync(earlier, cancellationToken)).SingleOrDefault() is { } stored)
-            {
-                return (Same(stored, draft) ? ChangeOutcome.Replayed : ChangeOutcome.OpIdReused, stored);
-            }
+            var slash = claim.ResultId.LastIndexOf('/');
+            await using var earlier = new NpgsqlCommand($"SELECT {RuleColumns} FROM alert_rule WHERE id = @id AND version = @version", connection, transaction);
+            earlier.Parameters.AddWithValue("id", claim.ResultId[..slash]);
+            earlier.Parameters.AddWithValue("version", int.Parse(claim.ResultId[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+            return (claim.Outcome == ClaimOutcome.Replay ? ChangeOutcome.Replayed : ChangeOutcome.OpIdReused, (await ReadRulesAsync(earlier, cancellationToken)).Single());
         }
 
         await using var insert = new NpgsqlCommand(
             $"""
             INSERT INTO alert_rule (id, version, title, kind, subject_kind, unit_scope, severity, parameters, pending_seconds,
-                                    recovery_seconds, escalation, enabled, changed_by, op_id)
-            SELECT @id, @expected + 1, @title, @kind, @subject, @scope, @severity, @parameters, @pending, @recovery, @escalation, @enabled, @by, @op
+                                    recovery_seconds, escalation, enabled, changed_by)
+            SELECT @id, @expected + 1, @title, @kind, @subject, @scope, @severity, @parameters, @pending, @recovery, @escalation, @enabled, @by
             WHERE coalesce((SELECT max(version) FROM alert_rule WHERE id = @id), 0) = @expected
             ON CONFLICT DO NOTHING
             RETURNING {RuleColumns}
@@ -93,10 +94,10 @@ public sealed class AlertRuleStore(NpgsqlDataSource db)
         insert.Parameters.AddWithValue("parameters", NpgsqlDbType.Jsonb, draft.ParametersJson);
         insert.Parameters.AddWithValue("pending", draft.PendingSeconds);
         insert.Parameters.AddWithValue("recovery", draft.RecoverySeconds);
-        insert.Parameters.AddWithValue("escalation", NpgsqlDbType.Jsonb, draft.Escalation is null ? DBNull.Value : JsonSerializer.Serialize(draft.Escalation, JsonSerializerOptions.Web));
+        insert.Parameters.AddWithValue("escalation", NpgsqlDbType.Jsonb, draft.Escalation is null ? DBNull.Value : EscalationJson(draft.Escalation));
         insert.Parameters.AddWithValue("enabled", draft.Enabled);
         insert.Parameters.AddWithValue("by", changedBy);
-        insert.Parameters.AddWithValue("op", opId);
+        // A conflict rolls the claim back with the transaction: the same opId may try again once the caller has read the rule anew.
         var rule = (await ReadRulesAsync(insert, cancellationToken)).SingleOrDefault();
         if (rule is null)
         {
@@ -128,33 +129,34 @@ public sealed class AlertRuleStore(NpgsqlDataSource db)
     public async Task<(ChangeOutcome Outcome, AlertSilence Silence)> CreateSilenceAsync(
         string unitScope, string? ruleId, DateTimeOffset startsAt, DateTimeOffset endsAt, string reason, string createdBy, string opId, CancellationToken cancellationToken = default)
     {
-        await using var command = db.CreateCommand(
-            $"""
-            WITH inserted AS (
-                INSERT INTO alert_silence (id, unit_scope, rule_id, starts_at, ends_at, reason, created_by, op_id)
-                VALUES (@id, @scope, @rule, @starts, @ends, @reason, @by, @op)
-                ON CONFLICT (created_by, op_id) DO NOTHING
-                RETURNING {SilenceColumns}, true AS fresh)
-            SELECT * FROM inserted
-            UNION ALL
-            SELECT {SilenceColumns}, false FROM alert_silence WHERE created_by = @by AND op_id = @op
-            """);
-        command.Parameters.AddWithValue("id", Guid.NewGuid());
-        command.Parameters.AddWithValue("scope", unitScope);
-        command.Parameters.AddWithValue("rule", (object?)ruleId ?? DBNull.Value);
-        command.Parameters.AddWithValue("starts", startsAt.ToUniversalTime());
-        command.Parameters.AddWithValue("ends", endsAt.ToUniversalTime());
-        command.Parameters.AddWithValue("reason", reason);
-        command.Parameters.AddWithValue("by", createdBy);
-        command.Parameters.AddWithValue("op", opId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        var silence = ReadSilence(reader);
-        var fresh = reader.GetBoolean(8);
-        // A retry may not repeat a default start ("now"), and times come back at microsecond precision.
-        var same = silence.UnitScope == unitScope && silence.RuleId == ruleId && silence.Reason == reason
-            && (silence.EndsAt - endsAt).Duration() < TimeSpan.FromMilliseconds(1);
-        return (fresh ? ChangeOutcome.Stored : same ? ChangeOutcome.Replayed : ChangeOutcome.OpIdReused, silence);
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Not the start: a retry of a silence that starts "now" comes a moment later.
+        var hash = OperationIds.Hash(unitScope, ruleId, endsAt, reason);
+        var claim = await OperationLedger.ClaimAsync(connection, transaction, new Operation(createdBy, opId, "alert-silence.create", hash),
+            Guid.NewGuid().ToString(), cancellationToken);
+        if (claim.Outcome == ClaimOutcome.Fresh)
+        {
+            await using var insert = new NpgsqlCommand(
+                """
+                INSERT INTO alert_silence (id, unit_scope, rule_id, starts_at, ends_at, reason, created_by)
+                VALUES (@id, @scope, @rule, @starts, @ends, @reason, @by)
+                """, connection, transaction);
+            insert.Parameters.AddWithValue("id", Guid.Parse(claim.ResultId));
+            insert.Parameters.AddWithValue("scope", unitScope);
+            insert.Parameters.AddWithValue("rule", (object?)ruleId ?? DBNull.Value);
+            insert.Parameters.AddWithValue("starts", startsAt.ToUniversalTime());
+            insert.Parameters.AddWithValue("ends", endsAt.ToUniversalTime());
+            insert.Parameters.AddWithValue("reason", reason);
+            insert.Parameters.AddWithValue("by", createdBy);
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var read = new NpgsqlCommand($"SELECT {SilenceColumns} FROM alert_silence WHERE id = @id", connection, transaction);
+        read.Parameters.AddWithValue("id", Guid.Parse(claim.ResultId));
+        var silence = (await ReadSilencesAsync(read, cancellationToken)).Single();
+        await transaction.CommitAsync(cancellationToken);
+        return (claim.Outcome switch { ClaimOutcome.Fresh => ChangeOutcome.Stored, ClaimOutcome.Replay => ChangeOutcome.Replayed, _ => ChangeOutcome.OpIdReused }, silence);
     }
 
     /// <summary>Ends a silence now (planned work finished early). Ending one already over changes nothing.</summary>
@@ -169,11 +171,12 @@ public sealed class AlertRuleStore(NpgsqlDataSource db)
         return await FindSilenceAsync(id, cancellationToken);
     }
 
-    private static bool Same(AlertRule stored, RuleDraft draft) =>
-        stored.Id == draft.Id && stored.Title == draft.Title && stored.Kind == draft.Kind && stored.SubjectKind == draft.SubjectKind
-        && stored.UnitScope == draft.UnitScope && stored.Severity == draft.Severity && stored.PendingSeconds == draft.PendingSeconds
-        && stored.RecoverySeconds == draft.RecoverySeconds && stored.Escalation == draft.Escalation && stored.Enabled == draft.Enabled
-        && JsonNode.DeepEquals(JsonNode.Parse(stored.ParametersJson), JsonNode.Parse(draft.ParametersJson));
+    /// <summary>A rule change's digest: every field of the draft, its parameters in one JSON form.</summary>
+    private static string RequestHash(RuleDraft draft) => OperationIds.Hash(
+        draft.Id, draft.Title, draft.Kind, draft.SubjectKind, draft.UnitScope, draft.Severity, OperationIds.Json(draft.ParametersJson),
+        draft.PendingSeconds, draft.RecoverySeconds, draft.Escalation is null ? null : OperationIds.Json(EscalationJson(draft.Escalation)), draft.Enabled);
+
+    private static string EscalationJson(EscalationPolicy escalation) => JsonSerializer.Serialize(escalation, JsonSerializerOptions.Web);
 
     private static async Task<IReadOnlyList<AlertRule>> ReadRulesAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {

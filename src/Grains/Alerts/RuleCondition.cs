@@ -104,7 +104,7 @@ public abstract class RuleCondition
         }
 
         var set = kinds.EnumerateArray().Select(k => k.GetString()!).ToHashSet();
-        if (set.Except(["worker-phone", "wristband", "person-phone"]).FirstOrDefault() is { } unknown)
+        if (set.Except(Devices.DeviceKinds.All).FirstOrDefault() is { } unknown)
         {
             throw new RuleParameterException($"'{unknown}' is not a device kind");
         }

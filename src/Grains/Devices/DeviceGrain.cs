@@ -149,7 +149,7 @@ public sealed partial class DeviceGrain(
                 await PersistAsync();
             }
 
-            if (_kind == "worker-phone")
+            if (_kind == DeviceKinds.WorkerPhone)
             {
                 _worker ??= GrainFactory.GetGrain<IWorkerGrain>(_boundTo);
                 await _worker.Observe(new WorkerObservation(newest.At, newest.Lat, newest.Lon, newest.OnDuty, _id, newest.Seq));
@@ -202,7 +202,7 @@ public sealed partial class DeviceGrain(
             state.State.Online = false;
             await PersistAsync();
             LogOffline(_id, silentFor);
-            if (_kind == "worker-phone")
+            if (_kind == DeviceKinds.WorkerPhone)
             {
                 await GrainFactory.GetGrain<IWorkerGrain>(_boundTo).GoOffline();
             }

@@ -94,7 +94,7 @@ public sealed class KeyPersonGrain(
 
         // A check-in is a durable fact: committed to the district's log (the person's id only, nothing
         // personal) before the person's state counts it.
-        await AppendAsync($"{Id}/check-in/{at.UtcTicks}", "keyperson.checked-in", "person-phone", at, new { id = Id });
+        await AppendAsync($"{Id}/check-in/{at.UtcTicks}", "keyperson.checked-in", Devices.DeviceKinds.PersonPhone, at, new { id = Id });
         state.State.LastCheckIn = at > (state.State.LastCheckIn ?? DateTimeOffset.MinValue) ? at : state.State.LastCheckIn;
         await state.WriteStateAsync();
         await EvaluateAsync();
@@ -147,8 +147,8 @@ public sealed class KeyPersonGrain(
     /// <summary>Metres between the wristband and the person's phone (人机分离), when both have reported.</summary>
     private double? Separation()
     {
-        var band = state.State.Positions.Values.Where(p => p.Kind == "wristband").MaxBy(p => p.At);
-        var phone = state.State.Positions.Values.Where(p => p.Kind == "person-phone").MaxBy(p => p.At);
+        var band = state.State.Positions.Values.Where(p => p.Kind == Devices.DeviceKinds.Wristband).MaxBy(p => p.At);
+        var phone = state.State.Positions.Values.Where(p => p.Kind == Devices.DeviceKinds.PersonPhone).MaxBy(p => p.At);
         return band is null || phone is null ? null : Metres(band.Lat, band.Lon, phone.Lat, phone.Lon);
     }
 

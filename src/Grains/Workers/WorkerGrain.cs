@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using OpsCentre.Grains.Alerts;
 using OpsCentre.Grains.EventLog;
 using OpsCentre.Grains.Map;
@@ -30,7 +29,7 @@ public sealed class WorkerState
 
 public sealed class WorkerGrain(
     [PersistentState("worker", LiveState.Storage)] IPersistentState<WorkerState> state,
-    NpgsqlDataSource db,
+    WorkerRoster roster,
     GridLocator grids,
     LiveRelay live,
     AlertWatcher alerts,
@@ -55,9 +54,7 @@ public sealed class WorkerGrain(
     {
         // Kept: Orleans decodes a string key anew on every GetPrimaryKeyString, and a status needs it twice.
         _id = this.GetPrimaryKeyString();
-        await using var command = db.CreateCommand("SELECT assigned_grid FROM grid_worker WHERE id = @id");
-        command.Parameters.AddWithValue("id", _id);
-        _assignedGrid = await command.ExecuteScalarAsync(cancellationToken) as string;
+        _assignedGrid = await roster.AssignedGridAsync(_id, cancellationToken);
         _district = _assignedGrid is null ? null : UnitCode.DistrictOf(_assignedGrid);
     }
 

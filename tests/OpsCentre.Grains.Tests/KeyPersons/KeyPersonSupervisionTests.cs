@@ -37,8 +37,8 @@ public sealed class KeyPersonSupervisionTests(ClusterFixture fixture)
         var visit = new KeyPersonVisit(Grains.DistrictIds.New(person.Grid), fixture.GrainClock.GetUtcNow(), outcome);
         await using var command = _kit.Db.CreateCommand(
             """
-            INSERT INTO key_person_visit (id, person_id, visited_at, outcome, recorded_by, op_id, request)
-            VALUES (@id, @person, @at, @outcome, 'tests', @id, '-')
+            INSERT INTO key_person_visit (id, person_id, visited_at, outcome, recorded_by)
+            VALUES (@id, @person, @at, @outcome, 'tests')
             """);
         command.Parameters.AddWithValue("id", visit.Id);
         command.Parameters.AddWithValue("person", person.Id);
@@ -127,8 +127,8 @@ public sealed class KeyPersonSupervisionTests(ClusterFixture fixture)
         var (lat, lon) = (person.Lat + 0.01, person.Lon);
         await using (var command = _kit.Db.CreateCommand(
             """
-            INSERT INTO key_person_zone (id, person_id, name, center_lat, center_lon, radius_m, created_by, op_id, request)
-            VALUES (@id, @person, 'school', @lat, @lon, 200, 'tests', @id, '-')
+            INSERT INTO key_person_zone (id, person_id, name, center_lat, center_lon, radius_m, created_by)
+            VALUES (@id, @person, 'school', @lat, @lon, 200, 'tests')
             """))
         {
             command.Parameters.AddWithValue("id", "zone-" + Guid.NewGuid().ToString("N"));

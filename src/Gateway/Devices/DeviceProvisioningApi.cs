@@ -2,47 +2,47 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsCentre.Database.Devices;
 using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Hosting;
 using OpsCentre.Grains.Devices;
 
 namespace OpsCentre.Gateway.Devices;
 
-/// <summary>Provisioning: <c>POST /api/v1/devices</c> binds a new device to a person and shows its key once; <c>DELETE</c> revokes it.</summary>
-public static class DevicesApi
+/// <summary>Provisioning by operators: <c>POST /api/v1/devices</c> binds a new device to a person and shows its key once; <c>DELETE</c> revokes it.</summary>
+public static class DeviceProvisioningApi
 {
-    public static readonly string[] Kinds = ["worker-phone", "wristband", "person-phone"];
-
     public sealed record ProvisionRequest(string? Kind, string? BoundTo);
 
     public sealed record ProvisionResponse(string DeviceId, string Key);
 
-    public static RouteGroupBuilder MapDevicesApi(this IEndpointRouteBuilder app)
+    private const string NoSuchPerson = "No such person in your area";
+
+    public static RouteGroupBuilder MapDeviceProvisioningApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/devices").WithTags("Devices");
 
         group.MapPost("/", async Task<Results<Created<ProvisionResponse>, ProblemHttpResult, ValidationProblem>> (
             ProvisionRequest request, HttpContext context, SubjectDirectory subjects, DeviceCredentialStore credentials, CancellationToken ct) =>
         {
-            if (request.Kind is null || !Kinds.Contains(request.Kind) || string.IsNullOrWhiteSpace(request.BoundTo))
+            if (request.Kind is null || !DeviceKinds.All.Contains(request.Kind) || string.IsNullOrWhiteSpace(request.BoundTo))
             {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-                {
-                    ["kind"] = [$"one of {string.Join(", ", Kinds)}"],
-                    ["boundTo"] = ["the id of a grid worker (worker-phone) or a key person (wristband, person-phone)"],
-                });
+                return new RequestErrors()
+                    .Check(false, "kind", $"one of {string.Join(", ", DeviceKinds.All)}")
+                    .Check(false, "boundTo", "the id of a grid worker (worker-phone) or a key person (wristband, person-phone)")
+                    .Problem();
             }
 
             // An unknown person and one outside the caller's area answer alike: not found.
-            var grid = await subjects.GridOfAsync(request.Kind, request.BoundTo, ct);
-            if (grid is null)
+            if (await subjects.GridOfAsync(request.Kind, request.BoundTo, ct) is not { } grid)
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such person in your area");
+                return Problems.NotFound(NoSuchPerson);
             }
 
-            if (ScopeGuard.Deny(context.User, grid, Permission.ManageDevices) is { } denied)
+            switch (ScopeGuard.Check(context.User, grid, Permission.ManageDevices))
             {
-                return denied.StatusCode == StatusCodes.Status404NotFound
-                    ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such person in your area")
-                    : denied;
+                case ScopeDecision.OutOfScope:
+                    return Problems.NotFound(NoSuchPerson);
+                case ScopeDecision.Forbidden:
+                    return Problems.Forbidden();
             }
 
             var deviceId = "dev-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
@@ -55,10 +55,9 @@ public static class DevicesApi
             string deviceId, HttpContext context, SubjectDirectory subjects, DeviceCredentialStore credentials, IClusterClient cluster, DeviceKeyCache keys, CancellationToken ct) =>
         {
             var found = await credentials.FindAsync(deviceId, ct);
-            var grid = found is { } f ? await subjects.GridOfAsync(f.Device.Kind, f.Device.BoundTo, ct) : null;
-            if (grid is null)
+            if ((found is { } f ? await subjects.GridOfAsync(f.Device.Kind, f.Device.BoundTo, ct) : null) is not { } grid)
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found");
+                return Problems.NotFound();
             }
 
             if (ScopeGuard.Deny(context.User, grid, Permission.ManageDevices) is { } denied)

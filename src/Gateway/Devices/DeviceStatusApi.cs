@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using OpsCentre.Database.Operations;
+using OpsCentre.Gateway.Hosting;
 using OpsCentre.Grains.Devices;
 
 namespace OpsCentre.Gateway.Devices;
 
 /// <summary><c>POST /api/v1/device/status</c> and <c>/status/batch</c>: what devices send, authenticated by their key.</summary>
-public static class StatusApi
+public static class DeviceStatusApi
 {
     public const int MaxBatch = 1000;
 
@@ -20,15 +22,15 @@ public static class StatusApi
 
     public sealed record BatchResponse(IReadOnlyList<ItemResult> Results);
 
-    public static RouteGroupBuilder MapStatusApi(this RouteGroupBuilder device)
+    public static RouteGroupBuilder MapDeviceStatusApi(this IEndpointRouteBuilder app)
     {
+        var device = app.MapDeviceGroup();
         device.MapPost("/status", async Task<Results<Ok<StatusResponse>, ProblemHttpResult>> (
-            StatusBody body, HttpContext context, TimeProvider clock) =>
+            StatusBody body, AuthenticatedDevice device, TimeProvider clock) =>
         {
-            var device = context.Features.Get<AuthenticatedDevice>()!;
             if (Validate(body, device.DeviceId, clock.GetUtcNow()) is { } error)
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid status", detail: error);
+                return Problems.BadRequest("Invalid status", error);
             }
 
             var outcome = (await device.Grain.Report([ToStatus(body)]))[0];
@@ -42,19 +44,18 @@ public static class StatusApi
         .WithSummary("One status from the device the key belongs to: applied, duplicate (op id seen) or stale (older seq, kept in the track).");
 
         device.MapPost("/status/batch", async Task<Results<Ok<BatchResponse>, ProblemHttpResult>> (
-            BatchBody body, HttpContext context, TimeProvider clock) =>
+            BatchBody body, AuthenticatedDevice device, TimeProvider clock) =>
         {
             if (body.Items is not { Count: > 0 } items)
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "items must be a non-empty array");
+                return Problems.BadRequest("items must be a non-empty array");
             }
 
             if (items.Count > MaxBatch)
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: $"at most {MaxBatch} items per batch");
+                return Problems.TooLarge($"at most {MaxBatch} items per batch");
             }
 
-            var device = context.Features.Get<AuthenticatedDevice>()!;
             var now = clock.GetUtcNow();
             var results = new ItemResult[items.Count];
             var valid = new List<(int Index, DeviceStatus Status)>();
@@ -98,7 +99,7 @@ public static class StatusApi
     /// <summary>Null when the status is acceptable, else the reason.</summary>
     public static string? Validate(StatusBody s, string deviceId, DateTimeOffset now) =>
         s.DeviceId is not null && s.DeviceId != deviceId ? "the body names another device; a device reports only for itself"
-        : string.IsNullOrWhiteSpace(s.OpId) || s.OpId.Length > 100 ? "opId is required (at most 100 characters)"
+        : !OperationIds.IsValid(s.OpId) ? $"opId is {OperationIds.Requirement}"
         : s.Seq is not >= 0 ? "seq must be a non-negative integer"
         : s.At is not { } at ? "at is required (ISO 8601 with offset)"
         : at > now.AddMinutes(10) ? "at lies in the future"
@@ -111,8 +112,7 @@ public static class StatusApi
     private static DeviceStatus ToStatus(StatusBody s) =>
         new(s.OpId!, s.Seq!.Value, s.At!.Value, s.Lat!.Value, s.Lon!.Value, s.AccuracyM, s.BatteryPct, s.OnDuty, s.StrapIntact);
 
-    private static ProblemHttpResult Revoked() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The device key was revoked");
+    private static ProblemHttpResult Revoked() => Problems.Unauthorized("The device key was revoked");
 
     private static string Wire(StatusOutcome outcome) => outcome.ToString().ToLowerInvariant();
 }

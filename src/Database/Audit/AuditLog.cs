@@ -1,0 +1,56 @@
+using Npgsql;
+
+namespace OpsCentre.Database.Audit;
+
+/// <summary>One read of personal data: who (actor, role), what (action, subject), whether in clear, and the detail (unit, fields, purpose).</summary>
+public sealed record AuditedAccess(string Actor, string Role, string Action, bool Unmasked, string? Detail);
+
+/// <summary>A row of the audit log as the auditor reads it.</summary>
+public sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, string Role, string Action, string Subject, bool Unmasked, string? Detail);
+
+/// <summary>
+/// The append-only audit log of personal-data reads (<c>audit_log</c>; the application role may insert
+/// and select, never update or delete). Rows are written in the transaction of the read itself, so no
+/// answer leaves without its row.
+/// </summary>
+public sealed class AuditLog(NpgsqlDataSource db)
+{
+    /// <summary>Writes one row per subject of <paramref name="access"/>, inside the read's transaction.</summary>
+    public static async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AuditedAccess access, IReadOnlyCollection<string> subjects, CancellationToken cancellationToken)
+    {
+        if (subjects.Count == 0)
+        {
+            return;
+        }
+
+        await using var command = new NpgsqlCommand(
+            """
+            INSERT INTO audit_log (actor, role, action, subject, unmasked, detail)
+            SELECT @actor, @role, @action, subject, @unmasked, @detail FROM unnest(@subjects) AS subject
+            """, connection, transaction);
+        command.Parameters.AddWithValue("actor", access.Actor);
+        command.Parameters.AddWithValue("role", access.Role);
+        command.Parameters.AddWithValue("action", access.Action);
+        command.Parameters.AddWithValue("unmasked", access.Unmasked);
+        command.Parameters.AddWithValue("detail", (object?)access.Detail ?? DBNull.Value);
+        command.Parameters.AddWithValue("subjects", subjects.ToArray());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Reads of key persons within a unit, newest first, before the row id <paramref name="before"/>.</summary>
+    public async Task<List<AuditEntry>> KeyPersonReadsAsync(string unitPrefix, long before, int take, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            """
+            SELECT a.id, a.at, a.actor, a.role, a.action, a.subject, a.unmasked, a.detail
+            FROM audit_log a JOIN key_person k ON k.id = a.subject
+            WHERE k.grid_code LIKE @prefix AND a.id < @before
+            ORDER BY a.id DESC LIMIT @take
+            """);
+        command.Parameters.AddWithValue("prefix", unitPrefix + "%");
+        command.Parameters.AddWithValue("before", before);
+        command.Parameters.AddWithValue("take", take);
+        return await command.ReadAllAsync(r => new AuditEntry(r.GetInt64(0), r.GetFieldValue<DateTimeOffset>(1), r.GetString(2), r.GetString(3),
+            r.GetString(4), r.GetString(5), r.GetBoolean(6), r.NullableString(7)), cancellationToken);
+    }
+}

@@ -1,0 +1,131 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OpsCentre.Database.Audit;
+using OpsCentre.Gateway.Hosting;
+using OpsCentre.Gateway.Incidents;
+using OpsCentre.Gateway.KeyPersons;
+using OpsCentre.Gateway.Paging;
+using OpsCentre.Grains.Devices;
+using OpsCentre.Grains.Incidents;
+using OpsCentre.Grains.KeyPersons;
+using OpsCentre.Grains.Workers;
+
+namespace OpsCentre.Gateway.Devices;
+
+/// <summary>
+/// A device's own work besides its statuses, with its key: who it is, a grid worker's tasks, visits and
+/// cases reported or handled from the phone, a key person's check-ins (<c>/api/v1/device/...</c>).
+/// </summary>
+public static class DeviceWorkApi
+{
+    public sealed record DeviceIdentityResponse(string DeviceId, string Kind, string BoundTo);
+
+    /// <summary>Something assigned to the device's person: a dispatched case, a visit due.</summary>
+    public sealed record DeviceTask(string Kind, string Id, string Title, DateTimeOffset? Due);
+
+    public sealed record DeviceAction(string? OpId, string? Action, string? Note);
+
+    public sealed record DeviceVisitRequest(string? OpId, string? KeyPersonId, string? Outcome, string? Notes, DateTimeOffset? VisitedAt);
+
+    public sealed record CheckInResponse(DateTimeOffset At);
+
+    /// <summary>How far ahead a visit that falls due shows on the worker's phone.</summary>
+    private static readonly TimeSpan VisitsShownAhead = TimeSpan.FromDays(3);
+
+    private const int MaxVisitTasks = 200;
+
+    public static RouteGroupBuilder MapDeviceWorkApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapDeviceGroup();
+
+        group.MapGet("/me", (AuthenticatedDevice device) => TypedResults.Ok(new DeviceIdentityResponse(device.DeviceId, device.Kind, device.BoundTo)))
+            .WithSummary("The device the X-Device-Key belongs to: lets a device check its key.");
+
+        group.MapGet("/tasks", async Task<Ok<Page<DeviceTask>>> (
+            AuthenticatedDevice device, WorkerRoster roster, IncidentQueries incidents, PersonalDataReads reads, TimeProvider clock, CancellationToken ct) =>
+        {
+            if (device.Kind != DeviceKinds.WorkerPhone)
+            {
+                return TypedResults.Ok(new Page<DeviceTask>([], null));
+            }
+
+            var grid = await roster.AssignedGridAsync(device.BoundTo, ct);
+            var cases = await incidents.AssignedToWorkerAsync(device.BoundTo, grid, ct);
+            // Names masked (a grid worker is not cleared); each person listed is audited as a read.
+            var access = new AuditedAccess(device.BoundTo, "worker", "key-person.visit-tasks", false, $"device={device.DeviceId}; fields=name(masked),visitDue; purpose=visit tasks");
+            var visits = grid is null ? [] : await reads.ReadListAsync(access, async (connection, transaction) =>
+            {
+                var due = await KeyPersonRecords.VisitsDueAsync(connection, transaction, grid, clock.GetUtcNow() + VisitsShownAhead, MaxVisitTasks, ct);
+                return (due, (IReadOnlyCollection<string>)[.. due.Select(v => v.PersonId)]);
+            }, ct);
+            return TypedResults.Ok(new Page<DeviceTask>(
+                [.. cases.Select(c => new DeviceTask("incident", c.Id, c.Title, c.DueAt)),
+                 .. visits.Select(v => new DeviceTask("visit", v.PersonId, "回访 " + PersonalDataMasking.Name(v.Name), v.Due))], null));
+        })
+        .WithSummary("What is assigned to the device's worker: cases dispatched to them (or to their grid, unassigned) and not yet handled, then visits (回访) to the key persons of their grid due within 3 days or overdue (names masked).");
+
+        group.MapPost("/visits", async Task<Results<Created<VisitRecorded>, ProblemHttpResult, ValidationProblem>> (
+            DeviceVisitRequest request, AuthenticatedDevice device, WorkerRoster roster, VisitRecording visits, CancellationToken ct) =>
+        {
+            if (device.Kind != DeviceKinds.WorkerPhone)
+            {
+                return Problems.Forbidden("Only a grid worker's phone records visits");
+            }
+
+            if (string.IsNullOrWhiteSpace(request.KeyPersonId))
+            {
+                return Problems.Invalid("keyPersonId", "required");
+            }
+
+            var assigned = await roster.AssignedGridAsync(device.BoundTo, ct);
+            return await visits.RecordAsync(request.KeyPersonId, new VisitRequest(request.OpId, request.Outcome, request.Notes, request.VisitedAt), device.BoundTo,
+                grid => grid == assigned, ct);
+        })
+        .WithSummary("A grid worker records a visit (回访) to a key person of their assigned grid: outcome met | concern | absent, notes; idempotent by opId.");
+
+        group.MapPost("/incidents", (ReportRequest request, AuthenticatedDevice device, IncidentReporting reporting, CancellationToken ct) =>
+            device.Kind != DeviceKinds.WorkerPhone
+                ? Task.FromResult<Results<Created<ReportResponse>, ProblemHttpResult, ValidationProblem>>(Problems.Forbidden("Only a grid worker's phone reports cases"))
+                // A worker reports what they find wherever they are in the city; the case goes to the grid of its position.
+                : reporting.ReportAsync(request with { AlertId = null, Source = null }, device.BoundTo, "device", _ => null, _ => false, ct))
+        .WithSummary("A grid worker reports a case from the phone (上报), at coordinates or in a grid; idempotent by opId like the operators' report.");
+
+        group.MapPost("/check-ins", async Task<Results<Ok<CheckInResponse>, ProblemHttpResult>> (AuthenticatedDevice device, IClusterClient cluster, TimeProvider clock) =>
+        {
+            if (device.Kind != DeviceKinds.PersonPhone)
+            {
+                return Problems.Forbidden("Only a key person's own phone checks in");
+            }
+
+            var at = clock.GetUtcNow();
+            await cluster.GetGrain<IKeyPersonGrain>(device.BoundTo).CheckIn(at);
+            return TypedResults.Ok(new CheckInResponse(at));
+        })
+        .WithSummary("A key person's scheduled self-report (报到) through their phone.");
+
+        group.MapPost("/incidents/{id}/actions", async Task<Results<Ok<IncidentView>, ProblemHttpResult, ValidationProblem>> (
+            string id, DeviceAction request, AuthenticatedDevice device, WorkerRoster roster, IncidentQueries incidents, IClusterClient cluster, CancellationToken ct) =>
+        {
+            var errors = new RequestErrors().OpId(request.OpId)
+                .Check(request.Action is "start" or "feedback", "action", "start or feedback")
+                .Check(request.Note is not { Length: > 2000 }, "note", "at most 2000 characters");
+            if (errors.Any)
+            {
+                return errors.Problem();
+            }
+
+            // A device acts only on its own worker's tasks; anything else does not exist for it.
+            if (device.Kind != DeviceKinds.WorkerPhone
+                || (await incidents.AssignedToWorkerAsync(device.BoundTo, await roster.AssignedGridAsync(device.BoundTo, ct), ct)).All(c => c.Id != id))
+            {
+                return Problems.NotFound();
+            }
+
+            var hash = Database.Operations.OperationIds.Hash(request.Action, request.Note);
+            return IncidentReporting.Answer(await cluster.GetGrain<IIncidentGrain>(id).Act(
+                new IncidentCommand(request.Action!, device.BoundTo, request.OpId!, request.Note, null, null, null, hash)));
+        })
+        .WithSummary("The worker starts a task or feeds back from the device (start | feedback); the case must be one of the device's tasks.");
+
+        return group;
+    }
+}

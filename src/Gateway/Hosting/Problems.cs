@@ -1,0 +1,74 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OpsCentre.Database.Operations;
+
+namespace OpsCentre.Gateway.Hosting;
+
+/// <summary>
+/// The API's problem answers (RFC 9457), each built here and nowhere else. Field errors of a request
+/// body come through <see cref="RequestErrors"/>.
+/// </summary>
+public static class Problems
+{
+    /// <summary>404: unknown, or outside the caller's scope (alike, so existence does not leak).</summary>
+    public static ProblemHttpResult NotFound(string title = "Not found") => Problem(StatusCodes.Status404NotFound, title);
+
+    /// <summary>403: within scope, but the caller's role or device may not do this.</summary>
+    public static ProblemHttpResult Forbidden(string title = "Your role may not do this") => Problem(StatusCodes.Status403Forbidden, title);
+
+    /// <summary>409: the object's state does not allow it now; nothing changed.</summary>
+    public static ProblemHttpResult Conflict(string title, string? detail = null) => Problem(StatusCodes.Status409Conflict, title, detail);
+
+    /// <summary>400 for a bad query or a request that is not one of the body's fields' fault.</summary>
+    public static ProblemHttpResult BadRequest(string title, string? detail = null) => Problem(StatusCodes.Status400BadRequest, title, detail);
+
+    /// <summary>422: the caller's operation id was already used for a different request; nothing changed.</summary>
+    public static ProblemHttpResult OpIdReused() => Problem(StatusCodes.Status422UnprocessableEntity, "This opId was already used for a different request");
+
+    public static ProblemHttpResult TooLarge(string title) => Problem(StatusCodes.Status413PayloadTooLarge, title);
+
+    public static ProblemHttpResult Unauthorized(string title) => Problem(StatusCodes.Status401Unauthorized, title);
+
+    /// <summary>One field's error, as a validation problem like <see cref="RequestErrors.Problem"/>.</summary>
+    public static ValidationProblem Invalid(string field, string message) => new RequestErrors().Check(false, field, message).Problem();
+
+    private static ProblemHttpResult Problem(int status, string title, string? detail = null) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: detail);
+}
+
+/// <summary>
+/// A request body's field errors, collected together and answered as one 400 validation problem:
+/// <c>{"errors":{"field":["what it must be"]}}</c>. The one style of validation for request records.
+/// </summary>
+public sealed class RequestErrors
+{
+    private readonly Dictionary<string, string[]> _errors = new(StringComparer.Ordinal);
+
+    public bool Any => _errors.Count > 0;
+
+    /// <summary>The caller's operation id: required, at most <see cref="OperationIds.MaxLength"/> characters.</summary>
+    public RequestErrors OpId(string? opId) => Check(OperationIds.IsValid(opId), "opId", OperationIds.Requirement);
+
+    /// <summary>Records <paramref name="message"/> for <paramref name="field"/> unless <paramref name="valid"/>.</summary>
+    public RequestErrors Check(bool valid, string field, string message)
+    {
+        if (!valid)
+        {
+            _errors[field] = [message];
+        }
+
+        return this;
+    }
+
+    /// <summary>Takes in errors found by a domain type's own validation.</summary>
+    public RequestErrors Add(IReadOnlyDictionary<string, string[]> errors)
+    {
+        foreach (var (field, messages) in errors)
+        {
+            _errors[field] = messages;
+        }
+
+        return this;
+    }
+
+    public ValidationProblem Problem() => TypedResults.ValidationProblem(_errors);
+}

@@ -1,0 +1,39 @@
+using Npgsql;
+using OpsCentre.Database;
+
+namespace OpsCentre.Grains.Alerts;
+
+/// <summary>An alert in the alert list (kept by the database from the event log).</summary>
+public sealed record AlertItem(
+    string Id, string RuleId, string Severity, string State, string UnitCode, string ResponsibleUnitCode,
+    AlertSubject Subject, DateTimeOffset RaisedAt, DateTimeOffset UpdatedAt, string Title);
+
+/// <summary>Which alerts a list wants: a unit, optionally a state and severity, and the page after a (raisedAt, id) keyset.</summary>
+public sealed record AlertFilter(string UnitPrefix, string? State, string? Severity, (DateTimeOffset RaisedAt, string Id)? After, int Take);
+
+/// <summary>Reads of the alert list (<c>alert</c>, projected from the event log in the transaction of each alert event).</summary>
+public sealed class AlertQueries(NpgsqlDataSource db)
+{
+    /// <summary>Alerts newest first.</summary>
+    public async Task<List<AlertItem>> ListAsync(AlertFilter filter, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            """
+            SELECT id, rule_id, severity, state, unit_code, responsible_unit_code, subject_kind, subject_id, raised_at, updated_at, title
+            FROM alert
+            WHERE unit_code LIKE @prefix AND (@state::text IS NULL OR state = @state) AND (@severity::text IS NULL OR severity = @severity)
+              AND (@after_at::timestamptz IS NULL OR (raised_at, id) < (@after_at, @after_id))
+            ORDER BY raised_at DESC, id DESC
+            LIMIT @take
+            """);
+        command.Parameters.AddWithValue("prefix", filter.UnitPrefix + "%");
+        command.Parameters.AddWithValue("state", (object?)filter.State ?? DBNull.Value);
+        command.Parameters.AddWithValue("severity", (object?)filter.Severity ?? DBNull.Value);
+        command.Parameters.AddWithValue("after_at", filter.After is { } after ? after.RaisedAt : (object)DBNull.Value);
+        command.Parameters.AddWithValue("after_id", filter.After?.Id ?? "");
+        command.Parameters.AddWithValue("take", filter.Take);
+        return await command.ReadAllAsync(r => new AlertItem(
+            r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
+            new AlertSubject(r.GetString(6), r.GetString(7)), r.GetFieldValue<DateTimeOffset>(8), r.GetFieldValue<DateTimeOffset>(9), r.GetString(10)), ct);
+    }
+}

@@ -1,0 +1,62 @@
+using Npgsql;
+using OpsCentre.Database;
+
+namespace OpsCentre.Grains.Incidents;
+
+/// <summary>A case in the case list (kept by the database from the event log).</summary>
+public sealed record IncidentItem(
+    string Id, string Category, string Urgency, string Stage, string UnitCode, string? ResponsibleCode, string? AssignedWorker,
+    bool Overdue, DateTimeOffset ReportedAt, DateTimeOffset? StageDeadline, DateTimeOffset? DueAt);
+
+/// <summary>Which cases a list wants: a unit, optionally a stage, category, overdue flag, a department's cases only, and the page.</summary>
+public sealed record IncidentFilter(string UnitPrefix, string? Stage, string? Category, bool? Overdue, string? Department, string? After, int Take);
+
+/// <summary>A case assigned to a grid worker, as their phone lists it.</summary>
+public sealed record WorkerCase(string Id, string Title, DateTimeOffset? DueAt);
+
+/// <summary>Reads of the case list (<c>incident</c>, projected from the event log in the transaction of each case event).</summary>
+public sealed class IncidentQueries(NpgsqlDataSource db)
+{
+    /// <summary>The most cases a worker's task list holds.</summary>
+    public const int MaxWorkerCases = 200;
+
+    /// <summary>Cases newest first by id, before <see cref="IncidentFilter.After"/>.</summary>
+    public async Task<List<IncidentItem>> ListAsync(IncidentFilter filter, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            """
+            SELECT id, category, urgency, stage, unit_code, responsible_code, assigned_worker, overdue, reported_at, stage_deadline, due_at
+            FROM incident
+            WHERE unit_code LIKE @prefix AND (@stage::text IS NULL OR stage = @stage) AND (@category::text IS NULL OR category = @category)
+              AND (@overdue::boolean IS NULL OR overdue = @overdue) AND (@after::text IS NULL OR id < @after)
+              AND (@department::text IS NULL OR responsible_code = @department)
+            ORDER BY id DESC LIMIT @take
+            """);
+        command.Parameters.AddWithValue("prefix", filter.UnitPrefix + "%");
+        command.Parameters.AddWithValue("stage", (object?)filter.Stage ?? DBNull.Value);
+        command.Parameters.AddWithValue("category", (object?)filter.Category ?? DBNull.Value);
+        command.Parameters.AddWithValue("overdue", (object?)filter.Overdue ?? DBNull.Value);
+        command.Parameters.AddWithValue("after", (object?)filter.After ?? DBNull.Value);
+        command.Parameters.AddWithValue("department", (object?)filter.Department ?? DBNull.Value);
+        command.Parameters.AddWithValue("take", filter.Take);
+        return await command.ReadAllAsync(r => new IncidentItem(
+            r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.NullableString(5), r.NullableString(6), r.GetBoolean(7),
+            r.GetFieldValue<DateTimeOffset>(8), r.NullableTime(9), r.NullableTime(10)), ct);
+    }
+
+    /// <summary>Cases dispatched to the worker (or to their grid, unassigned) and not yet handled, soonest due first.</summary>
+    public async Task<List<WorkerCase>> AssignedToWorkerAsync(string workerId, string? assignedGrid, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            """
+            SELECT i.id, c.name || ' · ' || i.stage, i.due_at FROM incident i JOIN incident_category c ON c.code = i.category
+            WHERE i.stage IN ('dispatched', 'in-progress')
+              AND (i.assigned_worker = @worker OR (i.assigned_worker IS NULL AND i.responsible_code = @grid))
+            ORDER BY i.due_at NULLS LAST, i.id LIMIT @take
+            """);
+        command.Parameters.AddWithValue("worker", workerId);
+        command.Parameters.AddWithValue("grid", (object?)assignedGrid ?? DBNull.Value);
+        command.Parameters.AddWithValue("take", MaxWorkerCases);
+        return await command.ReadAllAsync(r => new WorkerCase(r.GetString(0), r.GetString(1), r.NullableTime(2)), ct);
+    }
+}
