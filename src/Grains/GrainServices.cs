@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using OpsCentre.Grains.Devices;
 using OpsCentre.Grains.EventLog;
+using OpsCentre.Grains.Live;
 using OpsCentre.Grains.Map;
 
 namespace OpsCentre.Grains;

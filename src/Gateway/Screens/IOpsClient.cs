@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using OpsCentre.Grains.Live;
 
 namespace OpsCentre.Gateway.Screens;
 
@@ -20,7 +22,11 @@ public sealed record EventEnvelope(long Seq, string DistrictCode, string UnitCod
 
 public sealed record WatermarkMessage(string DistrictCode, long Seq);
 
-public sealed record LiveBatch(IReadOnlyList<JsonElement> Items);
+/// <summary>
+/// Conflated live state as a screen receives it: <c>{"items":[{"kind":…,"id":…,…},…]}</c>, each item written as the
+/// JSON its grain made.
+/// </summary>
+public sealed record LiveBatch([property: JsonConverter(typeof(LiveItemsJsonConverter))] IReadOnlyList<LiveItem> Items);
 
 /// <summary>The answer of <c>Subscribe</c>: the unit's snapshot and where this subscription starts in each district it spans.</summary>
 /// <summary>

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 using OpsCentre.Grains.EventLog;
+using OpsCentre.Grains.Live;
 using OpsCentre.Grains.Units;
 
 namespace OpsCentre.Gateway.Screens;
@@ -18,7 +18,6 @@ public sealed partial class ScreenConnection
 {
     private readonly Channel<Work> _work;
     private readonly Dictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Kind, string Id), LiveItem> _pendingLive = [];
     private readonly IOpsClient _client;
     private readonly HubCallerContext _context;
     private readonly EventLogStore _log;
@@ -52,10 +51,11 @@ public sealed partial class ScreenConnection
 
     public void OnHead(string district, long head) => Enqueue(new HeadWork(district, head));
 
-    public void OnLive(string district, IReadOnlyList<LiveItem> items) => Enqueue(new LiveStateWork(district, items));
-
-    /// <summary>Sends conflated live state, and watermarks when <paramref name="watermarks"/> is set.</summary>
-    public void OnTick(bool watermarks) => Enqueue(new TickWork(watermarks));
+    /// <summary>
+    /// Sends the live items of this tick (each district's latest per kind and id, conflated by the feed) that lie
+    /// within a subscription, and watermarks when <paramref name="watermarks"/> is set.
+    /// </summary>
+    public void OnTick(bool watermarks, IReadOnlyDictionary<string, IReadOnlyList<LiveItem>> live) => Enqueue(new TickWork(watermarks, live));
 
     public void Complete() => _work.Writer.TryComplete();
 
@@ -85,7 +85,6 @@ public sealed partial class ScreenConnection
                     LiveWork l => LiveAsync(l),
                     HeadWork h => CatchUpAsync(h.District, h.Head),
                     TickWork t => TickAsync(t),
-                    LiveStateWork l => ConflateLive(l),
                     _ => Task.CompletedTask,
                 });
             }
@@ -181,26 +180,15 @@ public sealed partial class ScreenConnection
         }
     }
 
-    // Latest wins per (kind, id): a busy district's positions cost a screen one item per worker per flush.
-    private Task ConflateLive(LiveStateWork live)
-    {
-        foreach (var item in live.Items)
-        {
-            _pendingLive[(item.Kind, item.Id)] = item;
-        }
-
-        return Task.CompletedTask;
-    }
-
     private async Task TickAsync(TickWork tick)
     {
-        if (_pendingLive.Count > 0)
+        var pending = Districts.Where(tick.Live.ContainsKey).SelectMany(d => tick.Live[d]).ToList();
+        if (pending.Count > 0)
         {
-            var pending = _pendingLive.Values.ToList();
-            _pendingLive.Clear();
             foreach (var subscription in _subscriptions.Values)
             {
-                var items = pending.Where(i => UnitCode.IsWithin(i.UnitCode, subscription.UnitCode)).Select(ToWire).ToList();
+                // Each item is already its wire JSON ({"kind":…,"id":…,…}); a subscription only picks its unit's.
+                var items = pending.Where(i => UnitCode.IsWithin(i.UnitCode, subscription.UnitCode)).ToList();
                 if (items.Count > 0)
                 {
                     await _client.Live(new LiveBatch(items));
@@ -212,15 +200,6 @@ public sealed partial class ScreenConnection
         {
             await WatermarksAsync();
         }
-    }
-
-    // {"kind":"unit","id":"510104001","counters":{...}}: the item's data with its kind and id.
-    private static JsonElement ToWire(LiveItem item)
-    {
-        var json = JsonNode.Parse(item.DataJson)!.AsObject();
-        json.Insert(0, "kind", item.Kind);
-        json.Insert(1, "id", item.Id);
-        return JsonSerializer.SerializeToElement(json);
     }
 
     private async Task WatermarksAsync()
@@ -263,7 +242,5 @@ public sealed partial class ScreenConnection
 
     private sealed record HeadWork(string District, long Head) : Work;
 
-    private sealed record TickWork(bool Watermarks) : Work;
-
-    private sealed record LiveStateWork(string District, IReadOnlyList<LiveItem> Items) : Work;
+    private sealed record TickWork(bool Watermarks, IReadOnlyDictionary<string, IReadOnlyList<LiveItem>> Live) : Work;
 }

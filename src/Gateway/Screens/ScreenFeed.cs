@@ -2,23 +2,28 @@ using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using OpsCentre.Grains.EventLog;
+using OpsCentre.Grains.Live;
 
 namespace OpsCentre.Gateway.Screens;
 
 /// <summary>
-/// This gateway's link between the district writers and its screen connections. It is the
-/// gateway's one <see cref="IEventFeedObserver"/>: registered with every district any local screen
-/// watches, renewed every few seconds (Orleans holds client observers weakly and the writers expire
-/// silent ones), and each renewal reports the district's head so a lost notification is noticed
-/// and filled from the log.
+/// This gateway's link between the districts and its screen connections. It is the gateway's one
+/// <see cref="IEventFeedObserver"/> and <see cref="ILiveFeedObserver"/>: registered with the event log and
+/// the live feed of every district any local screen watches, renewed every few seconds (Orleans holds
+/// client observers weakly and the districts expire silent ones), and each renewal reports the district's
+/// head so a lost notification is noticed and filled from the log. Live items are conflated here, once for
+/// all of the gateway's connections, and handed to them on each tick.
 /// </summary>
 public sealed partial class ScreenFeed(
     IClusterClient cluster, IHubContext<OpsHub, IOpsClient> hub, EventLogStore log, IOptions<ScreenOptions> options, ILogger<ScreenFeed> logger)
-    : BackgroundService, IEventFeedObserver
+    : BackgroundService, IEventFeedObserver, ILiveFeedObserver
 {
     private readonly ConcurrentDictionary<string, ScreenConnection> _connections = new();
     private readonly ConcurrentDictionary<string, bool> _watched = new();
-    private IEventFeedObserver? _reference;
+    private readonly Lock _liveLock = new();
+    private Dictionary<string, LiveConflation> _live = [];
+    private IEventFeedObserver? _events;
+    private ILiveFeedObserver? _liveReference;
 
     public ScreenConnection Open(HubCallerContext context) =>
         _connections[context.ConnectionId] = new ScreenConnection(context, hub.Clients.Client(context.ConnectionId), log, options.Value, logger);
@@ -33,10 +38,11 @@ public sealed partial class ScreenFeed(
         }
     }
 
-    /// <summary>Makes sure the district's writer knows this gateway; returns the district's head.</summary>
+    /// <summary>Makes sure the district's event log and live feed know this gateway; returns the district's head.</summary>
     public async Task<long> WatchAsync(string district)
     {
-        var head = await cluster.GetGrain<IDistrictEventLogGrain>(district).Watch(Reference());
+        await cluster.GetGrain<IDistrictLiveFeedGrain>(district).Watch(_liveReference ??= cluster.CreateObjectReference<ILiveFeedObserver>(this));
+        var head = await cluster.GetGrain<IDistrictEventLogGrain>(district).Watch(_events ??= cluster.CreateObjectReference<IEventFeedObserver>(this));
         _watched[district] = true;
         return head;
     }
@@ -54,14 +60,18 @@ public sealed partial class ScreenFeed(
         return Task.CompletedTask;
     }
 
+    // Each silo's relay sends a district's latest items every 50 ms; a connection sends at most once a tick, so
+    // what arrives in between is conflated here (latest wins per kind and id) rather than in every connection.
     public Task OnLive(string districtCode, IReadOnlyList<LiveItem> items)
     {
-        foreach (var connection in _connections.Values)
+        lock (_liveLock)
         {
-            if (connection.Districts.Contains(districtCode))
+            if (!_live.TryGetValue(districtCode, out var waiting))
             {
-                connection.OnLive(districtCode, items);
+                _live[districtCode] = waiting = new(items.Count);
             }
+
+            waiting.AddRange(items);
         }
 
         return Task.CompletedTask;
@@ -89,9 +99,10 @@ public sealed partial class ScreenFeed(
                 await RenewAsync();
             }
 
+            var live = TakeLive();
             foreach (var connection in _connections.Values)
             {
-                connection.OnTick(watermark);
+                connection.OnTick(watermark, live);
             }
         }
     }
@@ -121,7 +132,16 @@ public sealed partial class ScreenFeed(
         }
     }
 
-    private IEventFeedObserver Reference() => _reference ??= cluster.CreateObjectReference<IEventFeedObserver>(this);
+    private Dictionary<string, IReadOnlyList<LiveItem>> TakeLive()
+    {
+        Dictionary<string, LiveConflation> waiting;
+        lock (_liveLock)
+        {
+            (waiting, _live) = (_live, []);
+        }
+
+        return waiting.ToDictionary(w => w.Key, w => w.Value.ToList());
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the event feed of district {District}; retrying at the next renewal")]
     private partial void LogRenewFailed(Exception exception, string district);

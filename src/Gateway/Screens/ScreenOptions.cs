@@ -19,7 +19,7 @@ public sealed class ScreenOptions
     [Range(1, 60)]
     public int RenewSeconds { get; set; } = 10;
 
-    /// <summary>Live state is conflated per connection (latest wins per kind and id) and sent at most this often. Default 250 ms.</summary>
+    /// <summary>Live state is conflated by the gateway (latest wins per kind and id) and sent to each connection at most this often. Default 250 ms.</summary>
     [Range(50, 10_000)]
     public int LiveFlushMilliseconds { get; set; } = 250;
 

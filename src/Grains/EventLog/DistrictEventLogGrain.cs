@@ -18,20 +18,12 @@ public sealed partial class DistrictEventLogGrain(EventLogStore store, ILogger<D
 {
     private static readonly TimeSpan ObserverExpiry = TimeSpan.FromMinutes(1);
 
-    /// <summary>
-    /// How long live items wait to be conflated before they go to the gateways: a district's thousands
-    /// of positions per second become a few messages per second per gateway, latest per item.
-    /// </summary>
-    private static readonly TimeSpan LiveFlushPeriod = TimeSpan.FromMilliseconds(100);
-
     private readonly List<Pending> _queue = [];
     private readonly ObserverManager<IEventFeedObserver> _observers = new(ObserverExpiry, logger);
     private string _district = "";
     private long _lastSeq;
     private Task? _flushing;
     private bool _reloadNeeded;
-    private Dictionary<(string Kind, string Id), LiveItem> _live = [];
-    private IGrainTimer? _liveTimer;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -72,32 +64,6 @@ public sealed partial class DistrictEventLogGrain(EventLogStore store, ILogger<D
     {
         _observers.Unsubscribe(observer);
         return Task.CompletedTask;
-    }
-
-    public Task PublishLive(IReadOnlyList<LiveItem> items)
-    {
-        foreach (var item in items)
-        {
-            _live[(item.Kind, item.Id)] = item;
-        }
-
-        // Not kept alive by the timer: live state may be dropped, and an idle district may deactivate.
-        _liveTimer ??= this.RegisterGrainTimer(FlushLiveAsync, new GrainTimerCreationOptions(LiveFlushPeriod, LiveFlushPeriod) { Interleave = true });
-        return Task.CompletedTask;
-    }
-
-    private Task FlushLiveAsync()
-    {
-        if (_live.Count == 0)
-        {
-            _liveTimer?.Dispose();
-            _liveTimer = null;
-            return Task.CompletedTask;
-        }
-
-        IReadOnlyList<LiveItem> items = [.. _live.Values];
-        _live = [];
-        return _observers.Notify(o => o.OnLive(_district, items));
     }
 
     private async Task FlushAsync()

@@ -4,9 +4,9 @@ namespace OpsCentre.Grains.EventLog;
 
 /// <summary>
 /// The single writer of one district's event log, keyed by the 6-digit district code. It numbers
-/// events gap-free, commits them in order, and only then acknowledges and announces them. It is
-/// also where the gateways' observers for the district are kept, so live state (counters,
-/// positions) of the district's units travels to the screens beside the durable events.
+/// events gap-free, commits them in order, and only then acknowledges and announces them to the
+/// gateways' observers it keeps. Live state (counters, positions) travels beside it, through the
+/// district's <see cref="Live.IDistrictLiveFeedGrain"/>.
 /// </summary>
 public interface IDistrictEventLogGrain : IGrainWithStringKey
 {
@@ -30,19 +30,7 @@ public interface IDistrictEventLogGrain : IGrainWithStringKey
 
     /// <summary>Removes a gateway's observer.</summary>
     Task Unwatch(IEventFeedObserver observer);
-
-    /// <summary>Passes live state of the district's units to every gateway. Best effort and one-way: live state may be dropped, never durable events.</summary>
-    [OneWay]
-    Task PublishLive(IReadOnlyList<LiveItem> items);
 }
-
-/// <summary>
-/// One piece of live state, latest wins per (kind, id). <c>UnitCode</c> is where it is (screens
-/// receive it when they watch that unit or one above it); <c>DataJson</c> is a JSON object merged
-/// into the item on the wire.
-/// </summary>
-[GenerateSerializer, Immutable, Alias("ops.LiveItem")]
-public sealed record LiveItem([property: Id(0)] string Kind, [property: Id(1)] string Id, [property: Id(2)] string UnitCode, [property: Id(3)] string DataJson);
 
 /// <summary>A gateway process's receiver of committed events; one per gateway.</summary>
 public interface IEventFeedObserver : IGrainObserver
@@ -50,8 +38,4 @@ public interface IEventFeedObserver : IGrainObserver
     /// <summary>Events just committed in a district, in sequence order. One-way: a slow gateway never holds up the writer.</summary>
     [OneWay]
     Task OnEvents(string districtCode, IReadOnlyList<LoggedEvent> events);
-
-    /// <summary>Live state of the district's units. One-way.</summary>
-    [OneWay]
-    Task OnLive(string districtCode, IReadOnlyList<LiveItem> items);
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OpsCentre.Grains.Alerts;
 using OpsCentre.Grains.EventLog;
+using OpsCentre.Grains.Live;
 using OpsCentre.Grains.Units;
 using Orleans.Runtime;
 
@@ -255,6 +256,6 @@ public sealed class IncidentGrain(
     {
         var c = _case!;
         var data = JsonSerializer.Serialize(new { stage = c.Stage, category = c.Category, overdue = c.Overdue, lat = c.Lat, lon = c.Lon, responsibleCode = c.ResponsibleCode });
-        live.Publish(_district, new LiveItem("incident", _id, c.UnitCode, data));
+        live.Publish(_district, LiveItem.Create("incident", _id, c.UnitCode, data));
     }
 }

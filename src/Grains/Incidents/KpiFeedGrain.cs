@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using OpsCentre.Grains.EventLog;
+using OpsCentre.Grains.Live;
 using OpsCentre.Grains.Units;
 
 namespace OpsCentre.Grains.Incidents;
@@ -49,10 +49,10 @@ public sealed class KpiFeedGrain(IncidentKpis kpis, [FromKeyedServices(TimeProvi
         foreach (var unit in _touched)
         {
             var figures = await kpis.ComputeAsync(IncidentKpis.Scope.Unit, unit, from, to);
-            items.Add(new LiveItem("kpi", unit, unit, JsonSerializer.Serialize(figures, JsonSerializerOptions.Web)));
+            items.Add(LiveItem.Create("kpi", unit, unit, JsonSerializer.Serialize(figures, JsonSerializerOptions.Web)));
         }
 
         _touched.Clear();
-        await GrainFactory.GetGrain<IDistrictEventLogGrain>(this.GetPrimaryKeyString()).PublishLive(items);
+        await GrainFactory.GetGrain<IDistrictLiveFeedGrain>(this.GetPrimaryKeyString()).Publish(items);
     }
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using OpsCentre.Grains.EventLog;
+using OpsCentre.Grains.Live;
 using OpsCentre.Grains.Map;
 using Orleans.Runtime;
 
@@ -120,7 +120,7 @@ public sealed partial class UnitGrain(
         }
 
         var data = JsonSerializer.Serialize(new { counters = _totals.ToWire() });
-        live.Publish(district, new LiveItem("unit", _code, _code, data));
+        live.Publish(district, LiveItem.Create("unit", _code, _code, data));
     }
 
     private async Task ReportToParentAsync()

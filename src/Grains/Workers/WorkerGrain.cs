@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using OpsCentre.Grains.Alerts;
-using OpsCentre.Grains.EventLog;
+using OpsCentre.Grains.Live;
 using OpsCentre.Grains.Map;
 using OpsCentre.Grains.Units;
 using Orleans.Runtime;
@@ -146,7 +146,7 @@ public sealed class WorkerGrain(
     {
         var s = state.State;
         var data = JsonSerializer.Serialize(new WorkerLive(s.Lat, s.Lon, s.CurrentGrid, _assignedGrid!, s.Online, s.OnDuty), WorkerLiveJson.Default.WorkerLive);
-        live.Publish(_district!, new LiveItem("worker", _id, _assignedGrid!, data));
+        live.Publish(_district!, LiveItem.Create("worker", _id, _assignedGrid!, data));
     }
 }
 

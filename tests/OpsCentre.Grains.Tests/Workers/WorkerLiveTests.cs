@@ -1,6 +1,6 @@
 using System.Text.Json;
-using OpsCentre.Grains.EventLog;
-using OpsCentre.Grains.Tests.EventLog;
+using OpsCentre.Grains.Live;
+using OpsCentre.Grains.Tests.Live;
 using OpsCentre.Grains.Workers;
 
 namespace OpsCentre.Grains.Tests.Workers;
@@ -14,8 +14,8 @@ public sealed class WorkerLiveTests(ClusterFixture fixture)
         var worker = fixture.City.Workers[41];
         var district = worker.Grid[..6];
         var feed = new RecordingFeed();
-        var reference = fixture.Client.CreateObjectReference<IEventFeedObserver>(feed);
-        await fixture.Client.GetGrain<IDistrictEventLogGrain>(district).Watch(reference);
+        var reference = fixture.Client.CreateObjectReference<ILiveFeedObserver>(feed);
+        await fixture.Client.GetGrain<IDistrictLiveFeedGrain>(district).Watch(reference);
         var grain = fixture.Client.GetGrain<IWorkerGrain>(worker.Id);
 
         // Forty positions in quick succession, each a centimetre further north (inside the worker's grid, so no zone
@@ -31,8 +31,7 @@ public sealed class WorkerLiveTests(ClusterFixture fixture)
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!Mine().Any(IsLast) && DateTime.UtcNow < deadline)
         {
-            // The district log flushes live items on a grain timer (the injected clock); the silo's relay on real time.
-            fixture.GrainClock.Advance(TimeSpan.FromMilliseconds(100));
+            // The silo's relay sends on real time, and the district's live feed forwards at once.
             await Task.Delay(50);
         }
 
@@ -42,7 +41,7 @@ public sealed class WorkerLiveTests(ClusterFixture fixture)
         // Conflated on the way: far fewer items than positions, and none after the last moves it back.
         Assert.True(seen.Count < Steps, $"{seen.Count} live items for {Steps} positions");
         Assert.True(IsLast(seen[^1]), $"the last item is at {Lat(seen[^1])}, not {lastLat}");
-        await fixture.Client.GetGrain<IDistrictEventLogGrain>(district).Unwatch(reference);
+        await fixture.Client.GetGrain<IDistrictLiveFeedGrain>(district).Unwatch(reference);
 
         bool IsLast(LiveItem item) => Math.Abs(Lat(item) - lastLat) < 1e-10;
 
@@ -50,7 +49,7 @@ public sealed class WorkerLiveTests(ClusterFixture fixture)
 
         static double Lat(LiveItem item)
         {
-            using var data = JsonDocument.Parse(item.DataJson);
+            using var data = JsonDocument.Parse(item.Json);
             return data.RootElement.GetProperty("lat").GetDouble();
         }
     }

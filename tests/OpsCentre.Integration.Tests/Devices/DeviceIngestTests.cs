@@ -197,6 +197,23 @@ public sealed class DeviceIngestTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task AWorkersLiveItemReachesTheScreenAsOneObjectWithItsKindAndIdFirstThenItsData()
+    {
+        var (worker, _, key) = await ProvisionAsync(7);
+        var operatorToken = (await Api.SignInAsync(Http, "jinjiang.operator")).AccessToken;
+        await using var screen = await Screens.ScreenClient.ConnectAsync(system.GatewayUrl, operatorToken);
+        await screen.SubscribeAsync(worker.Grid[..9]);
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(key, "/api/v1/device/status", Status("w1", 1, worker.Lat, worker.Lon))).Status);
+
+        // The exact text on the wire: members in this order, no more, numbers as the status gave them.
+        var position = await screen.LiveItemAsync(i => i.GetProperty("kind").GetString() == "worker" && i.GetProperty("id").GetString() == worker.Id && i.GetProperty("online").GetBoolean());
+        var expected = "{\"kind\":\"worker\",\"id\":" + JsonSerializer.Serialize(worker.Id) + ",\"lat\":" + JsonSerializer.Serialize(worker.Lat) + ",\"lon\":" + JsonSerializer.Serialize(worker.Lon)
+            + ",\"gridCode\":\"" + worker.Grid + "\",\"assignedGrid\":\"" + worker.Grid + "\",\"online\":true,\"onDuty\":true}";
+        Assert.Equal(expected, position.GetRawText());
+    }
+
+    [Fact]
     public async Task TracksAreStillThereAfterTheSiloIsReplaced()
     {
         var (worker, _, key) = await ProvisionAsync(6);

@@ -1,17 +1,17 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 
-namespace OpsCentre.Grains.EventLog;
+namespace OpsCentre.Grains.Live;
 
 /// <summary>
-/// The silo's relay of live items to the district logs, through which grains publish theirs (workers' positions,
-/// units' counters, incidents' state; the KPI feed sends its own batches). A worker's position changes with every status its
-/// device sends, and one message per status went to the district's log grain: a grain call on the ingest
-/// path (publishing was 3.4 % of a co-hosted gateway's CPU per status in a profile of the ingest benchmark),
-/// and every status of a district through one activation. Grains hand their live items here instead; at
-/// most <see cref="Period"/> later each district's latest items travel in one message.
-/// Latest wins per (kind, id), as in the district log itself. Best effort like all live state: a crash drops
-/// what waits, at most one period's worth. One per silo; it sleeps while nothing waits.
+/// The silo's relay of live items to the districts' live feeds, through which grains publish theirs (workers'
+/// positions, units' counters, incidents' state; the KPI feed sends its own batches). A worker's position changes
+/// with every status its device sends; one grain call per status, on the ingest path and all of a district's
+/// statuses through one activation, cost the gateway a measurable share of its CPU per status (the ingest
+/// benchmark, see docs/benchmarks.md). Grains hand their live items here instead; at most <see cref="Period"/>
+/// later each district's latest items travel in one message, and this is the only place on the silos where live
+/// items wait and are conflated (<see cref="LiveConflation"/>). Best effort like all live state: a crash drops what
+/// waits, at most one period's worth. One per silo; it sleeps while nothing waits.
 /// </summary>
 public sealed class LiveRelay(IGrainFactory grains) : BackgroundService
 {
@@ -20,7 +20,7 @@ public sealed class LiveRelay(IGrainFactory grains) : BackgroundService
     private readonly Lock _lock = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Dictionary<string, int> _lastSizes = [];
-    private Dictionary<string, Dictionary<(string Kind, string Id), LiveItem>> _waiting = [];
+    private Dictionary<string, LiveConflation> _waiting = [];
 
     /// <summary>Queues a live item of a unit in <paramref name="district"/> (its 6-digit code); never blocks.</summary>
     public void Publish(string district, LiveItem item)
@@ -33,7 +33,7 @@ public sealed class LiveRelay(IGrainFactory grains) : BackgroundService
                 _waiting[district] = items = new(_lastSizes.GetValueOrDefault(district));
             }
 
-            items[(item.Kind, item.Id)] = item;
+            items.Add(item);
         }
 
         _wake.Writer.TryWrite(true);
@@ -58,7 +58,7 @@ public sealed class LiveRelay(IGrainFactory grains) : BackgroundService
 
     private void Send()
     {
-        Dictionary<string, Dictionary<(string Kind, string Id), LiveItem>> waiting;
+        Dictionary<string, LiveConflation> waiting;
         lock (_lock)
         {
             (waiting, _waiting) = (_waiting, []);
@@ -70,7 +70,7 @@ public sealed class LiveRelay(IGrainFactory grains) : BackgroundService
 
         foreach (var (district, items) in waiting)
         {
-            _ = grains.GetGrain<IDistrictEventLogGrain>(district).PublishLive([.. items.Values]);
+            _ = grains.GetGrain<IDistrictLiveFeedGrain>(district).Publish(items.ToList());
         }
     }
 }
