@@ -18,11 +18,10 @@ public static class LiveState
     /// <summary>
     /// Connections per process for live state. Its writes are write-behind and many (device health every
     /// few seconds per reporting device, roll-ups, tracks); with the default pool of 100 they ran as many
-    /// PostgreSQL backends at once, and on two cores those crowded out the few backends committing facts:
-    /// under the latency benchmark's 2,500 statuses/s the alert p50 went from about 47 ms to 16 ms (11 ms
-    /// with the gateway hosting its silo) when they were capped at 8, with the same throughput.
-    /// Live writes now wait for one of these connections in .NET instead. Twice the cores, at least 4
-    /// (on two cores 4 did better than 8: p50 9.8 ms, p99 59 ms against 93 ms). The grain-state writes
+    /// PostgreSQL backends at once, and on two cores those crowded out the few backends committing facts,
+    /// which the latency benchmark showed as a much higher alert p50 (docs/benchmarks.md, "Measured reasons
+    /// in the code"). Live writes now wait for one of these connections in .NET instead. Twice the cores,
+    /// at least 4 (on two cores 4 did better than 8). The grain-state writes
     /// and the track writer's data source are two pools of this size; the track writer holds one
     /// connection at a time.
     /// </summary>

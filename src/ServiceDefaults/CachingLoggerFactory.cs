@@ -6,9 +6,9 @@ namespace OpsCentre.ServiceDefaults;
 /// <summary>
 /// Hands out one logger per category. Serilog's logger factory builds a new logger on every
 /// <c>CreateLogger</c> — with its own enricher and event-id cache (a concurrent dictionary) — and
-/// ASP.NET Core creates its authentication handlers per request, each asking for its logger: an
-/// allocation profile of the gateway under single statuses had those loggers at about 12 % of the
-/// bytes allocated per status. Loggers are thread-safe and categories are few, so one per category
+/// ASP.NET Core creates its authentication handlers per request, each asking for its logger, a
+/// logger per request on the ingest path (docs/benchmarks.md, "Measured reasons in the code").
+/// Loggers are thread-safe and categories are few, so one per category
 /// serves every caller. Disposing disposes the inner factory (it flushes Serilog's sinks).
 /// </summary>
 public sealed class CachingLoggerFactory(ILoggerFactory inner) : ILoggerFactory

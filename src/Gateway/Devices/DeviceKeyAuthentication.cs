@@ -25,9 +25,9 @@ public sealed class DeviceKeyRequired
 /// A middleware of its own, and ASP.NET Core's authentication and authorization skip these endpoints
 /// (<see cref="UseDeviceKeys"/>). Through them, as an authentication scheme behind an authorization
 /// policy, a status ran the JWT handler (the default scheme), then the policy's scheme, then the policy's
-/// requirements, each with its handler instances, request-scoped services and tasks: an allocation
-/// profile of the gateway under single statuses had them at a quarter of the bytes allocated per status,
-/// and a CPU profile at about 13 % of the gateway's time. Here a known key costs a SHA-256 and one
+/// requirements, each with its handler instances, request-scoped services and tasks, a large share of
+/// the bytes allocated and the CPU per status (docs/benchmarks.md, "Measured reasons in the code").
+/// Here a known key costs a SHA-256 and one
 /// dictionary lookup, with no allocation; the principal is made once per verification.
 /// </remarks>
 public sealed class DeviceKeyAuthentication(RequestDelegate next, IClusterClient cluster, DeviceKeyCache cache)

@@ -12,7 +12,8 @@ namespace OpsCentre.Gateway.Devices;
 /// revocation: a revoked device's grain refuses its statuses (<see cref="StatusOutcome.Revoked"/>)
 /// whatever a gateway remembers, and revoking through this gateway forgets the key at once.
 /// Each entry also keeps the device's grain reference: Orleans resolves the interface's type name
-/// on every <c>GetGrain</c> (about 3 % of the gateway's CPU per single status, profiled).
+/// on every <c>GetGrain</c>, which showed in a CPU profile of single statuses (docs/benchmarks.md, "Measured
+/// reasons in the code").
 /// </summary>
 public sealed class DeviceKeyCache(TimeProvider clock)
 {

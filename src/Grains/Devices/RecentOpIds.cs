@@ -7,8 +7,9 @@ namespace OpsCentre.Grains.Devices;
 /// <summary>
 /// The op ids a device sent lately, to answer a retried status "duplicate": kept as 64-bit hashes
 /// (XxHash64 of the id), oldest first, at most <c>capacity</c>. A device remembers thousands of them;
-/// as strings they made its stored state about 80 KB, serialised and written every few seconds per
-/// reporting device, and dropping the oldest was a shift of the whole list. As hashes they are 8 bytes
+/// as strings they made its stored state large (docs/benchmarks.md, "Measured reasons in the code"),
+/// serialised and written every few seconds per reporting device, and dropping the oldest was a shift
+/// of the whole list. As hashes they are 8 bytes
 /// each, stored as one byte array. Two different ids sharing a hash among a device's last few thousand
 /// is a chance of about one in 10^12 per status; it would answer a new status "duplicate".
 /// </summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using OpsCentre.Database.Operations;
 using Orleans.Concurrency;
 using Orleans.Utilities;
 using OpsCentre.Grains.Units;
@@ -117,9 +118,9 @@ public sealed partial class DistrictEventLogGrain(EventLogStore store, ILogger<D
 
     private void Validate(string caller, string opId, IReadOnlyList<EventDraft> events)
     {
-        if (string.IsNullOrWhiteSpace(caller) || string.IsNullOrWhiteSpace(opId) || opId.Length > 200)
+        if (string.IsNullOrWhiteSpace(caller) || !OperationIds.IsValid(opId))
         {
-            throw new ArgumentException("caller and opId are required (opId at most 200 characters)");
+            throw new ArgumentException($"caller and opId are required (opId {OperationIds.Requirement})");
         }
 
         if (events.Count == 0)

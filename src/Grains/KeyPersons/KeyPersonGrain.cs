@@ -162,7 +162,8 @@ public sealed class KeyPersonGrain(
             facts.Zones["allowed"] = district;
         }
 
-        // Built for each evaluation rather than held: a 32-gon is ~1.5 KB, and most of a city's persons are not moving.
+        // Built for each evaluation rather than held: a held 32-gon was most of a person grain's memory
+        // (docs/benchmarks.md, memory per active grain), and most of a city's persons are not moving.
         facts.Zones["home"] = KeyPersonZones.Circle(_profile!.HomeLat, _profile.HomeLon, HomeRadiusM);
         if (_profile.Forbidden is { } forbidden)
         {
