@@ -28,6 +28,12 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>The tiny generated city loaded into the database (through the real import path).</summary>
     public CityGen.GeneratedCity City { get; private set; } = null!;
 
+    /// <summary>The run's allocator of the city's parts: a fresh worker, key person or grid for each test that changes one.</summary>
+    public TestCity Fresh { get; private set; } = null!;
+
+    /// <summary>The application's connection to the test database, for what a test reads or arranges beneath the grains.</summary>
+    public Npgsql.NpgsqlDataSource Db { get; private set; } = null!;
+
     public FakeTimeProvider GrainClock { get; } = new(new DateTimeOffset(2026, 11, 29, 1, 0, 0, TimeSpan.Zero));
 
     public IClusterClient Client => Cluster.Client;
@@ -36,11 +42,10 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         Postgres = await PrivatePostgres.StartAsync();
         Database = await Postgres.CreateDatabaseAsync("grains_tests");
-        await using (var dataSource = Npgsql.NpgsqlDataSource.Create(Database.AppConnectionString))
-        {
-            City = await CityGen.CityLoader.GenerateAndLoadAsync(dataSource, CityGen.CitySize.Tiny, seed: 7);
-            await CityGen.DemoIncidentCatalog.EnsureAsync(new OpsCentre.Grains.Incidents.IncidentCatalog(dataSource), [("510104", "锦江区"), ("510105", "青羊区")]);
-        }
+        Db = Npgsql.NpgsqlDataSource.Create(Database.AppConnectionString);
+        City = await CityGen.CityLoader.GenerateAndLoadAsync(Db, CityGen.CitySize.Tiny, seed: 7);
+        Fresh = new TestCity(City);
+        await CityGen.DemoIncidentCatalog.EnsureAsync(new OpsCentre.Grains.Incidents.IncidentCatalog(Db), [("510104", "锦江区"), ("510105", "青羊区")]);
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -70,6 +75,11 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             await Cluster.StopAllSilosAsync();
             await Cluster.DisposeAsync();
+        }
+
+        if (Db is not null)
+        {
+            await Db.DisposeAsync();
         }
 
         await Postgres.DisposeAsync();

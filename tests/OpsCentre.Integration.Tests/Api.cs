@@ -1,13 +1,20 @@
+using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using System.Net.Http.Json;
-using System.Text.Json;
 
 namespace OpsCentre.Integration.Tests;
 
-/// <summary>Small helpers that speak the public HTTP contract, as a console or a device would.</summary>
+/// <summary>
+/// The integration tests' kit for the public HTTP contract, spoken as a console or a device would:
+/// tokens, operators' and devices' calls, provisioning, statuses, appends and the alert listing. The
+/// other half of the kit is on <see cref="SystemFixture"/> (the allocator, the database, the audit
+/// trail) and <see cref="ProcessLogs"/>.
+/// </summary>
 public static class Api
 {
     public sealed record Tokens(string AccessToken, string RefreshToken, int ExpiresIn, string Role, string UnitCode);
@@ -19,17 +26,19 @@ public static class Api
         return (await response.Content.ReadFromJsonAsync<Tokens>())!;
     }
 
+    /// <summary>An access token for <paramref name="username"/>.</summary>
+    public static async Task<string> TokenAsync(HttpClient http, string username) => (await SignInAsync(http, username)).AccessToken;
+
+    /// <summary>A request with a bearer token; <paramref name="body"/> is sent as JSON (or as is, when it is already <see cref="HttpContent"/>).</summary>
     public static HttpRequestMessage Authorized(HttpMethod method, string path, string accessToken, object? body = null)
     {
-        var request = new HttpRequestMessage(method, path);
+        var request = new HttpRequestMessage(method, path) { Content = Content(body) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        if (body is not null)
-        {
-            request.Content = JsonContent.Create(body);
-        }
-
         return request;
     }
+
+    /// <summary>A body sent exactly as written, such as malformed JSON.</summary>
+    public static HttpContent Raw(string json) => new StringContent(json, Encoding.UTF8, "application/json");
 
     /// <summary>Appends an event through the admin endpoint; returns its sequence number.</summary>
     public static async Task<long> AppendAsync(HttpClient http, string adminToken, string unitCode, string type, string id, string? opId = null, int padding = 0)
@@ -44,33 +53,61 @@ public static class Api
     /// <summary>Provisions a device through <c>POST /api/v1/devices</c> (asserting 201); returns its id and its key.</summary>
     public static async Task<(string DeviceId, string Key)> ProvisionDeviceAsync(HttpClient http, string token, string kind, string boundTo)
     {
-        using var response = await http.SendAsync(Authorized(HttpMethod.Post, "/api/v1/devices", token, new { kind, boundTo }));
-        Xunit.Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var (status, body) = await SendAsync(http, HttpMethod.Post, "/api/v1/devices", token, new { kind, boundTo });
+        Assert.Equal(HttpStatusCode.Created, status);
         return (body.GetProperty("deviceId").GetString()!, body.GetProperty("key").GetString()!);
     }
 
     /// <summary>An operator's call with a bearer token; the status and the JSON answer (default when empty).</summary>
-    public static Task<(System.Net.HttpStatusCode Status, JsonElement Body)> SendAsync(HttpClient http, HttpMethod method, string path, string token, object? body = null) =>
+    public static Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpClient http, HttpMethod method, string path, string token, object? body = null) =>
         AnswerAsync(http, Authorized(method, path, token, body));
 
+    /// <summary>A GET by <paramref name="username"/>, signed in for it.</summary>
+    public static async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(HttpClient http, string username, string path) =>
+        await SendAsync(http, HttpMethod.Get, path, await TokenAsync(http, username));
+
     /// <summary>A device's own call (<c>X-Device-Key</c>); the status and the JSON answer (default when empty).</summary>
-    public static Task<(System.Net.HttpStatusCode Status, JsonElement Body)> DeviceSendAsync(HttpClient http, HttpMethod method, string path, string key, object? body = null)
+    public static Task<(HttpStatusCode Status, JsonElement Body)> DeviceSendAsync(HttpClient http, HttpMethod method, string path, string key, object? body = null)
     {
-        var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        var request = new HttpRequestMessage(method, path) { Content = Content(body) };
         request.Headers.Add("X-Device-Key", key);
         return AnswerAsync(http, request);
     }
 
-    private static async Task<(System.Net.HttpStatusCode Status, JsonElement Body)> AnswerAsync(HttpClient http, HttpRequestMessage request)
+    /// <summary>
+    /// A device status as the phones and wristbands send it, at now. Fields left null are not sent
+    /// (a wristband has no duty flag, a phone no strap).
+    /// </summary>
+    public static Dictionary<string, object> Status(long seq, double lat, double lon, double batteryPct = 77, bool? onDuty = true, bool? strapIntact = null, double accuracyM = 5, string? opId = null)
     {
-        using (request)
+        var status = new Dictionary<string, object>
         {
-            using var response = await http.SendAsync(request);
-            var text = await response.Content.ReadAsStringAsync();
-            return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
+            ["opId"] = opId ?? Guid.NewGuid().ToString(), ["seq"] = seq, ["at"] = DateTimeOffset.UtcNow,
+            ["lat"] = lat, ["lon"] = lon, ["accuracyM"] = accuracyM, ["batteryPct"] = batteryPct,
+        };
+        if (onDuty is { } duty)
+        {
+            status["onDuty"] = duty;
         }
+
+        if (strapIntact is { } strap)
+        {
+            status["strapIntact"] = strap;
+        }
+
+        return status;
     }
+
+    /// <summary>Posts one status with the device's key to <c>/api/v1/device/status</c>.</summary>
+    public static Task<(HttpStatusCode Status, JsonElement Body)> PostStatusAsync(HttpClient http, string key, object status) =>
+        DeviceSendAsync(http, HttpMethod.Post, "/api/v1/device/status", key, status);
+
+    /// <summary>The alert about <paramref name="subjectId"/> in <paramref name="unit"/>'s listing, once it is listed.</summary>
+    public static Task<JsonElement> AlertOfAsync(HttpClient http, string token, string unit, string subjectId) =>
+        Testing.Eventually.HoldsAsync(
+            async () => (await SendAsync(http, HttpMethod.Get, $"/api/v1/alerts?unit={unit}", token)).Body.GetProperty("items").EnumerateArray()
+                .FirstOrDefault(a => a.GetProperty("subject").GetProperty("id").GetString() == subjectId),
+            a => a.ValueKind == JsonValueKind.Object, TimeSpan.FromSeconds(10), $"the alert about {subjectId} listed");
 
     /// <summary>An access token for the 锦江区 operator signed with <paramref name="base64Key"/>, expiring when the test wants.</summary>
     public static string ForgeToken(string base64Key, DateTime expires) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
@@ -83,4 +120,21 @@ public static class Api
         Subject = new ClaimsIdentity([new Claim("sub", "jinjiang.operator"), new Claim("role", "operator"), new Claim("unit_code", "510104")]),
         SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Convert.FromBase64String(base64Key)), SecurityAlgorithms.HmacSha256),
     });
+
+    private static HttpContent? Content(object? body) => body switch
+    {
+        null => null,
+        HttpContent content => content,
+        _ => JsonContent.Create(body),
+    };
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> AnswerAsync(HttpClient http, HttpRequestMessage request)
+    {
+        using (request)
+        {
+            using var response = await http.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
+        }
+    }
 }

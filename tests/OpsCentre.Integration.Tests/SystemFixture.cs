@@ -30,24 +30,29 @@ public sealed class SystemFixture : IAsyncLifetime
     /// <summary>The tiny generated city loaded into the database through the real import path.</summary>
     public CityGen.GeneratedCity City { get; private set; } = null!;
 
+    /// <summary>The run's allocator of the city's parts: a fresh worker, key person or grid for each test that changes one.</summary>
+    public TestCity Fresh { get; private set; } = null!;
+
+    /// <summary>The application's connection to the database, for what a test checks beneath the API.</summary>
+    public Npgsql.NpgsqlDataSource Db { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         Postgres = await PrivatePostgres.StartAsync();
         Database = await Postgres.CreateDatabaseAsync("integration_tests");
-        await using (var dataSource = Npgsql.NpgsqlDataSource.Create(Database.AppConnectionString))
+        Db = Npgsql.NpgsqlDataSource.Create(Database.AppConnectionString);
+        var operators = new OperatorStore(Db);
+        foreach (var account in Operators)
         {
-            var operators = new OperatorStore(dataSource);
-            foreach (var account in Operators)
-            {
-                await operators.UpsertAsync(account, Password);
-            }
-
-            City = await CityGen.CityLoader.GenerateAndLoadAsync(dataSource, CityGen.CitySize.Tiny, seed: 3);
-            await CityGen.DemoAlertRules.EnsureAsync(new Grains.Alerts.AlertRuleStore(dataSource));
-            await CityGen.DemoIncidentCatalog.EnsureAsync(new Grains.Incidents.IncidentCatalog(dataSource), [("510104", "锦江区"), ("510105", "青羊区")]);
-            await operators.UpsertAsync(CityGen.DemoIncidentCatalog.DepartmentStaff, Password);
-            await operators.UpsertAsync(new OperatorAccount(SecondStreetOperator, "锦江区第二街道", "operator", SecondStreet, Disabled: false), Password);
+            await operators.UpsertAsync(account, Password);
         }
+
+        City = await CityGen.CityLoader.GenerateAndLoadAsync(Db, CityGen.CitySize.Tiny, seed: 3);
+        Fresh = new TestCity(City);
+        await CityGen.DemoAlertRules.EnsureAsync(new Grains.Alerts.AlertRuleStore(Db));
+        await CityGen.DemoIncidentCatalog.EnsureAsync(new Grains.Incidents.IncidentCatalog(Db), [("510104", "锦江区"), ("510105", "青羊区")]);
+        await operators.UpsertAsync(CityGen.DemoIncidentCatalog.DepartmentStaff, Password);
+        await operators.UpsertAsync(new OperatorAccount(SecondStreetOperator, "锦江区第二街道", "operator", SecondStreet, Disabled: false), Password);
 
         FirstSilo = StartSilo("silo-a");
         (Gateway, GatewayUrl) = StartGateway("gateway-a");
@@ -130,6 +135,20 @@ public sealed class SystemFixture : IAsyncLifetime
             TimeSpan.FromSeconds(timeoutSeconds),
             $"/health/ready reporting {count} active silo(s)");
 
+    public sealed record AuditEntry(string Actor, bool Unmasked, string Detail);
+
+    /// <summary>The audit trail of <paramref name="action"/> on <paramref name="subject"/>, oldest first, as the database keeps it.</summary>
+    public async Task<List<AuditEntry>> AuditAsync(string subject, string action) =>
+        await Db.RowsAsync("SELECT actor, unmasked, detail FROM audit_log WHERE subject = @s AND action = @a ORDER BY id",
+            r => new AuditEntry(r.GetString(0), r.GetBoolean(1), r.IsDBNull(2) ? "" : r.GetString(2)), ("s", subject), ("a", action));
+
+    /// <summary>
+    /// Waits out the rule refresh of every silo (<c>Alerts:RuleRefresh</c>, 1 s) after a rule change
+    /// through the API: a pause, not a poll, because which rules a silo process holds is not visible
+    /// from outside it.
+    /// </summary>
+    public static Task RuleRefreshAsync() => Task.Delay(1500);
+
     public async Task DisposeAsync()
     {
         Http?.Dispose();
@@ -137,6 +156,11 @@ public sealed class SystemFixture : IAsyncLifetime
         {
             await process.StopAsync(TimeSpan.FromSeconds(10));
             await process.DisposeAsync();
+        }
+
+        if (Db is not null)
+        {
+            await Db.DisposeAsync();
         }
 
         await Postgres.DisposeAsync();

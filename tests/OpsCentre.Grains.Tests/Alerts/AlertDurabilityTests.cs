@@ -1,4 +1,5 @@
 using OpsCentre.Grains.Alerts;
+using OpsCentre.Testing;
 
 namespace OpsCentre.Grains.Tests.Alerts;
 
@@ -10,12 +11,12 @@ namespace OpsCentre.Grains.Tests.Alerts;
 [Collection(nameof(ClusterCollection))]
 public sealed class AlertDurabilityTests(ClusterFixture fixture)
 {
-    private readonly AlertKit _kit = new(fixture);
+    private readonly GrainKit _kit = new(fixture);
 
     [Fact]
     public async Task AbsenceFiresFromTheDevicesOwnWakeUpEvenAfterItsSiloWasKilled()
     {
-        var (device, worker) = await _kit.WorkerDeviceAsync(40);
+        var (device, worker) = await _kit.WorkerDeviceAsync();
         await _kit.SaveRuleAsync(new RuleDraft(
             "t-silent", "Device silent", "absence", SubjectKinds.Device, worker.Grid, AlertSeverity.Warning,
             """{"signal":"status","afterSeconds":600,"deviceKinds":["worker-phone"]}""", 0, 0, null, true));
@@ -35,8 +36,8 @@ public sealed class AlertDurabilityTests(ClusterFixture fixture)
     [Fact]
     public async Task EscalationContinuesAfterTheSiloHostingTheAlertIsKilled()
     {
-        var (device, worker) = await _kit.WorkerDeviceAsync(42);
-        await _kit.SaveRuleAsync(AlertKit.Battery("t-escalate-kill", worker.Grid, escalation: new EscalationPolicy(60)));
+        var (device, worker) = await _kit.WorkerDeviceAsync();
+        await _kit.SaveRuleAsync(GrainKit.Battery("t-escalate-kill", worker.Grid, escalation: new EscalationPolicy(60)));
         await device.Report([_kit.Status(worker, 5)]);
         var alert = Assert.Single(await _kit.AlertsAsync("t-escalate-kill", device.GetPrimaryKeyString()));
         Assert.Equal(worker.Grid, alert.ResponsibleUnitCode);
@@ -52,8 +53,8 @@ public sealed class AlertDurabilityTests(ClusterFixture fixture)
     [Fact]
     public async Task ASubjectThatCrashedBeforeRememberingItsAlertTakesItOverInsteadOfOpeningASecond()
     {
-        var (device, worker) = await _kit.WorkerDeviceAsync(44);
-        await _kit.SaveRuleAsync(AlertKit.Battery("t-forgotten", worker.Grid));
+        var (device, worker) = await _kit.WorkerDeviceAsync();
+        await _kit.SaveRuleAsync(GrainKit.Battery("t-forgotten", worker.Grid));
         await device.Report([_kit.Status(worker, 80)]);
         var beforeTheAlert = await DeviceStateAsync(device.GetPrimaryKeyString());
         await device.Report([_kit.Status(worker, 5)]);
@@ -75,18 +76,10 @@ public sealed class AlertDurabilityTests(ClusterFixture fixture)
         await _kit.RestoreClusterAsync();
     }
 
-    private async Task<byte[]> DeviceStateAsync(string deviceId)
-    {
-        await using var command = _kit.Db.CreateCommand("SELECT payload FROM orleans_grain_state WHERE grain_type = 'device' AND grain_key = @k");
-        command.Parameters.AddWithValue("k", deviceId);
-        return (byte[])(await command.ExecuteScalarAsync() ?? throw new InvalidOperationException($"no stored state for {deviceId}"));
-    }
+    private async Task<byte[]> DeviceStateAsync(string deviceId) =>
+        (await _kit.Db.ScalarAsync<byte[]?>("SELECT payload FROM orleans_grain_state WHERE grain_type = 'device' AND grain_key = @k", ("k", deviceId)))
+        ?? throw new InvalidOperationException($"no stored state for {deviceId}");
 
-    private async Task RestoreDeviceStateAsync(string deviceId, byte[] payload)
-    {
-        await using var command = _kit.Db.CreateCommand("UPDATE orleans_grain_state SET payload = @p WHERE grain_type = 'device' AND grain_key = @k");
-        command.Parameters.AddWithValue("k", deviceId);
-        command.Parameters.AddWithValue("p", payload);
-        Assert.Equal(1, await command.ExecuteNonQueryAsync());
-    }
+    private async Task RestoreDeviceStateAsync(string deviceId, byte[] payload) =>
+        Assert.Equal(1, await _kit.Db.ExecuteAsync("UPDATE orleans_grain_state SET payload = @p WHERE grain_type = 'device' AND grain_key = @k", ("k", deviceId), ("p", payload)));
 }

@@ -1,22 +1,21 @@
 using OpsCentre.Grains.Alerts;
 using OpsCentre.Grains.Devices;
-using OpsCentre.Grains.Units;
+using OpsCentre.Testing;
 
 namespace OpsCentre.Grains.Tests.Alerts;
 
 [Collection(nameof(ClusterCollection))]
 public sealed class AlertLifecycleTests(ClusterFixture fixture)
 {
-    private readonly AlertKit _kit = new(fixture);
+    private readonly GrainKit _kit = new(fixture);
 
-    private Task<long> WarningsInGridAsync(string grid) =>
-        fixture.Client.GetGrain<IUnitGrain>(grid).Totals().ContinueWith(t => t.Result.Counters.AlertsWarning);
+    private async Task<long> WarningsInGridAsync(string grid) => (await _kit.CountersAsync(grid)).AlertsWarning;
 
     [Fact]
     public async Task ThresholdFiresOnceForARunOfLowReadingsAndResolvesOnceAfterRecovery()
     {
-        var (device, worker) = await _kit.WorkerDeviceAsync(20);
-        await _kit.SaveRuleAsync(AlertKit.Battery("t-threshold", worker.Grid, recovery: 60));
+        var (device, worker) = await _kit.WorkerDeviceAsync();
+        await _kit.SaveRuleAsync(GrainKit.Battery("t-threshold", worker.Grid, recovery: 60));
         var warningsBefore = await WarningsInGridAsync(worker.Grid);
 
         foreach (var battery in new[] { 15.0, 12, 9, 5, 4 })
@@ -28,7 +27,7 @@ public sealed class AlertLifecycleTests(ClusterFixture fixture)
         var alert = Assert.Single(alerts);
         Assert.Equal(AlertStates.Firing, alert.State);
         Assert.Equal(["alert.raised"], await _kit.HistoryAsync(alert.Id));
-        await Eventually(async () => await WarningsInGridAsync(worker.Grid) == warningsBefore + 1, "the grid counts the firing warning");
+        await GrainKit.EventuallyAsync(async () => await WarningsInGridAsync(worker.Grid) == warningsBefore + 1, "the grid counts the firing warning");
 
         // Recovered, but not yet for the recovery period: still firing, and one good reading is no new episode.
         await device.Report([_kit.Status(worker, 80)]);
@@ -40,7 +39,7 @@ public sealed class AlertLifecycleTests(ClusterFixture fixture)
         fixture.GrainClock.Advance(TimeSpan.FromSeconds(2));
         await _kit.WaitForAlertsAsync("t-threshold", device.GetPrimaryKeyString(), a => a is [{ State: AlertStates.Resolved }], "resolved after recovery");
         Assert.Equal(["alert.raised", "alert.resolved"], await _kit.HistoryAsync(alert.Id));
-        await Eventually(async () => await WarningsInGridAsync(worker.Grid) == warningsBefore, "the grid no longer counts it");
+        await GrainKit.EventuallyAsync(async () => await WarningsInGridAsync(worker.Grid) == warningsBefore, "the grid no longer counts it");
 
         // A new episode is a new alert.
         await device.Report([_kit.Status(worker, 3)]);
@@ -52,8 +51,8 @@ public sealed class AlertLifecycleTests(ClusterFixture fixture)
     [Fact]
     public async Task PendingPeriodIsRespectedAndAConditionThatClearsEarlyNeverFires()
     {
-        var (device, worker) = await _kit.WorkerDeviceAsync(22);
-        await _kit.SaveRuleAsync(AlertKit.Battery("t-pending", worker.Grid, pending: 120, recovery: 0));
+        var (device, worker) = await _kit.WorkerDeviceAsync();
+        await _kit.SaveRuleAsync(GrainKit.Battery("t-pending", worker.Grid, pending: 120, recovery: 0));
         var subject = device.GetPrimaryKeyString();
 
         // A blip: low, then fine again within the pending period.
@@ -78,11 +77,10 @@ public sealed class AlertLifecycleTests(ClusterFixture fixture)
     [Fact]
     public async Task SilenceSuppressesAndItsExpiryUnsuppresses()
     {
-        var (device, worker) = await _kit.WorkerDeviceAsync(24);
-        await _kit.SaveRuleAsync(AlertKit.Battery("t-silenced", worker.Grid));
+        var (device, worker) = await _kit.WorkerDeviceAsync();
+        await _kit.SaveRuleAsync(GrainKit.Battery("t-silenced", worker.Grid));
         var now = fixture.GrainClock.GetUtcNow();
-        await _kit.Rules.CreateSilenceAsync(worker.Grid, "t-silenced", now - TimeSpan.FromMinutes(1), now + TimeSpan.FromMinutes(10), "replacing batteries", "tests", Guid.NewGuid().ToString("N"));
-        await Task.Delay(300);
+        await _kit.SilenceAsync(worker.Grid, "t-silenced", now - TimeSpan.FromMinutes(1), now + TimeSpan.FromMinutes(10), "replacing batteries");
         var warningsBefore = await WarningsInGridAsync(worker.Grid);
 
         await device.Report([_kit.Status(worker, 5)]);
@@ -93,19 +91,17 @@ public sealed class AlertLifecycleTests(ClusterFixture fixture)
         fixture.GrainClock.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
         await _kit.WaitForAlertsAsync("t-silenced", device.GetPrimaryKeyString(), a => a is [{ State: AlertStates.Firing }], "fires when the silence ends");
         Assert.Equal(["alert.suppressed", "alert.raised"], await _kit.HistoryAsync(alert.Id));
-        await Eventually(async () => await WarningsInGridAsync(worker.Grid) == warningsBefore + 1, "the grid counts it once it fires");
+        await GrainKit.EventuallyAsync(async () => await WarningsInGridAsync(worker.Grid) == warningsBefore + 1, "the grid counts it once it fires");
     }
 
     [Fact]
     public async Task UnacknowledgedAlertEscalatesStepByStepAndAnAcknowledgedOneStops()
     {
-        var (device, worker) = await _kit.WorkerDeviceAsync(26);
+        var (device, worker) = await _kit.WorkerDeviceAsync();
         var district = worker.Grid[..6];
-        var workers = fixture.City.Workers;
-        var (other, otherWorker) = await _kit.WorkerDeviceAsync(
-            Enumerable.Range(0, workers.Count).Reverse().First(i => workers[i].Grid.StartsWith(district, StringComparison.Ordinal) && workers[i].Grid != worker.Grid));
+        var (other, otherWorker) = await _kit.WorkerDeviceAsync(_kit.Fresh.Worker(within: district));
         var community = worker.Grid[..12];
-        await _kit.SaveRuleAsync(AlertKit.Battery("t-escalate", district, escalation: new EscalationPolicy(60)));
+        await _kit.SaveRuleAsync(GrainKit.Battery("t-escalate", district, escalation: new EscalationPolicy(60)));
         await device.Report([_kit.Status(worker, 5)]);
         await other.Report([_kit.Status(otherWorker, 5)]);
         var alert = Assert.Single(await _kit.AlertsAsync("t-escalate", device.GetPrimaryKeyString()));
@@ -128,8 +124,7 @@ public sealed class AlertLifecycleTests(ClusterFixture fixture)
 
         // At the district it stops; the acknowledged one never went further than its first step.
         fixture.GrainClock.Advance(TimeSpan.FromSeconds(61));
-        await Task.Delay(500);
-        Assert.Equal(worker.Grid[..6], (await _kit.AlertsAsync("t-escalate", device.GetPrimaryKeyString()))[0].ResponsibleUnitCode);
+        await _kit.AlertsStayAsync("t-escalate", device.GetPrimaryKeyString(), a => a[0].ResponsibleUnitCode == worker.Grid[..6], "still at the district", TimeSpan.FromMilliseconds(500));
         Assert.Equal(["alert.raised", "alert.escalated", "alert.escalated", "alert.escalated"], await _kit.HistoryAsync(alert.Id));
         var acknowledged = (await _kit.AlertsAsync("t-escalate", other.GetPrimaryKeyString()))[0];
         Assert.Equal(AlertStates.Acknowledged, acknowledged.State);
@@ -144,16 +139,15 @@ public sealed class AlertLifecycleTests(ClusterFixture fixture)
     [Fact]
     public async Task AWorkerOutsideTheAssignedGridRaisesAZoneAlertForTheWorker()
     {
-        var (device, worker) = await _kit.WorkerDeviceAsync(32);
-        var elsewhere = fixture.City.Workers.First(w => w.Grid[..9] != worker.Grid[..9]);
+        var (device, worker) = await _kit.WorkerDeviceAsync();
+        var elsewhere = _kit.Fresh.City.Workers.First(w => w.Grid[..9] != worker.Grid[..9]);   // only a position in another street
         await _kit.SaveRuleAsync(new RuleDraft(
             "t-zone", "Worker outside the assigned grid", "zone", SubjectKinds.Worker, worker.Grid, AlertSeverity.Info,
             """{"zone":"assigned-grid","trigger":"leave"}""", 0, 0, null, true));
 
         // Positions reach the worker one-way, so the test waits for what follows from them.
         await device.Report([_kit.Status(worker, 80)]);
-        await Task.Delay(300);
-        Assert.Empty(await _kit.AlertsAsync("t-zone", worker.Id));
+        await _kit.AlertsStayAsync("t-zone", worker.Id, a => a.Count == 0, "no zone alert inside the grid", TimeSpan.FromMilliseconds(300));
         await device.Report([_kit.Status(worker, 80, elsewhere.Lat, elsewhere.Lon)]);
         await _kit.WaitForAlertsAsync("t-zone", worker.Id, a => a is [{ State: AlertStates.Firing }], "zone alert for the worker");
         await device.Report([_kit.Status(worker, 80)]);
@@ -163,19 +157,19 @@ public sealed class AlertLifecycleTests(ClusterFixture fixture)
     [Fact]
     public async Task ARuleEditTakesEffectWithoutARestart()
     {
-        var (device, worker) = await _kit.WorkerDeviceAsync(28);
-        var rule = await _kit.SaveRuleAsync(AlertKit.Battery("t-edit", worker.Grid, below: 20));
+        var (device, worker) = await _kit.WorkerDeviceAsync();
+        var rule = await _kit.SaveRuleAsync(GrainKit.Battery("t-edit", worker.Grid, below: 20));
         await device.Report([_kit.Status(worker, 30)]);
         Assert.Empty(await _kit.AlertsAsync("t-edit", device.GetPrimaryKeyString()));
 
-        await _kit.SaveRuleAsync(AlertKit.Battery("t-edit", worker.Grid, below: 40), expectedVersion: rule.Version);
+        await _kit.SaveRuleAsync(GrainKit.Battery("t-edit", worker.Grid, below: 40), expectedVersion: rule.Version);
         await device.Report([_kit.Status(worker, 30)]);
         var alert = Assert.Single(await _kit.AlertsAsync("t-edit", device.GetPrimaryKeyString()));
         Assert.Equal(AlertStates.Firing, alert.State);
         Assert.Equal(2, alert.RuleVersion);
 
         // Switching the rule off ends the episode.
-        await _kit.SaveRuleAsync(AlertKit.Battery("t-edit", worker.Grid, below: 40) with { Enabled = false }, expectedVersion: 2);
+        await _kit.SaveRuleAsync(GrainKit.Battery("t-edit", worker.Grid, below: 40) with { Enabled = false }, expectedVersion: 2);
         await device.Report([_kit.Status(worker, 30)]);
         Assert.Equal(AlertStates.Resolved, Assert.Single(await _kit.AlertsAsync("t-edit", device.GetPrimaryKeyString())).State);
     }
@@ -183,11 +177,12 @@ public sealed class AlertLifecycleTests(ClusterFixture fixture)
     [Fact]
     public async Task ConcurrentAlertsInOneDistrictGetGapFreeSequenceNumbers()
     {
-        var district = fixture.City.Workers[30].Grid[..6];
-        var workers = Enumerable.Range(30, 60).Where(i => fixture.City.Workers[i].Grid.StartsWith(district, StringComparison.Ordinal)).Take(16).ToList();
+        var first = _kit.Fresh.Worker();
+        var district = first.Grid[..6];
+        List<CityGen.GeneratedWorker> workers = [first, .. _kit.Fresh.Workers(15, within: district)];
         Assert.True(workers.Count >= 8, "enough workers in one district");
-        await _kit.SaveRuleAsync(AlertKit.Battery("t-concurrent", district));
-        var devices = await Task.WhenAll(workers.Select(_kit.WorkerDeviceAsync));
+        await _kit.SaveRuleAsync(GrainKit.Battery("t-concurrent", district));
+        var devices = await Task.WhenAll(workers.Select(w => _kit.WorkerDeviceAsync(w)));
 
         await Task.WhenAll(devices.Select(d => d.Device.Report([_kit.Status(d.Worker, 2)])));
 
@@ -196,17 +191,12 @@ public sealed class AlertLifecycleTests(ClusterFixture fixture)
             Assert.Single(await _kit.AlertsAsync("t-concurrent", device.GetPrimaryKeyString()));
         }
 
-        await using var command = _kit.Db.CreateCommand("SELECT count(*), min(seq), max(seq), count(DISTINCT seq) FROM event_log WHERE district_code = @d");
-        command.Parameters.AddWithValue("d", district);
-        await using var reader = await command.ExecuteReaderAsync();
-        await reader.ReadAsync();
-        var (count, min, max, distinct) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+        var (count, min, max, distinct) = (await _kit.Db.RowsAsync(
+            "SELECT count(*), min(seq), max(seq), count(DISTINCT seq) FROM event_log WHERE district_code = @d",
+            r => (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3)), ("d", district))).Single();
         Assert.True(count >= workers.Count);
         Assert.Equal(1, min);
         Assert.Equal(count, max);
         Assert.Equal(count, distinct);
     }
-
-    private static Task Eventually(Func<Task<bool>> condition, string what) =>
-        OpsCentre.Testing.Eventually.HoldsAsync(condition, held => held, TimeSpan.FromSeconds(15), what);
 }

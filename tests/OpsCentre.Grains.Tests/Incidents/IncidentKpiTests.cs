@@ -8,14 +8,11 @@ namespace OpsCentre.Grains.Tests.Incidents;
 [Collection(nameof(ClusterCollection))]
 public sealed class IncidentKpiTests(ClusterFixture fixture)
 {
-    // A street code no generated unit uses, so no other test's cases fall into it.
-    private const string Street = "510108999";
-    private const string Grid = Street + "001001";
     private static readonly DateTimeOffset T0 = new(2026, 10, 5, 2, 0, 0, TimeSpan.Zero);
 
-    private sealed class HandBuiltCase(string name)
+    private sealed class HandBuiltCase(string grid, string name)
     {
-        public string Id { get; } = DistrictIds.New(Grid);
+        public string Id { get; } = DistrictIds.New(grid);
 
         public IncidentView State { get; set; } = null!;
 
@@ -25,7 +22,7 @@ public sealed class IncidentKpiTests(ClusterFixture fixture)
         {
             var at = T0.AddMinutes(minutes);
             State = State is null
-                ? new IncidentView(Id, "sanitation", "normal", name, Grid, null, null, IncidentStages.Reported, at, null, null, false, at, "tests", "operator", null, null, 0, 0, 0, null, null, null, null, null, null)
+                ? new IncidentView(Id, "sanitation", "normal", name, grid, null, null, IncidentStages.Reported, at, null, null, false, at, "tests", "operator", null, null, 0, 0, 0, null, null, null, null, null, null)
                 : change(State);
             if (State.Stage != Events.LastOrDefault().State?.Stage)
             {
@@ -42,13 +39,17 @@ public sealed class IncidentKpiTests(ClusterFixture fixture)
     [Fact]
     public async Task KpisOnAHandBuiltLogEqualTheHandComputedFigures()
     {
-        var a = new HandBuiltCase("A: on time").Step("incident.reported", 0, c => c)
+        // A district no generated unit uses, so no other test's cases fall into its street.
+        var district = new GrainKit(fixture).Fresh.UnmappedDistrict();
+        var street = district + "999";
+        var grid = street + "001001";
+        var a = new HandBuiltCase(grid, "A: on time").Step("incident.reported", 0, c => c)
             .Step("incident.stage-changed", 10, To(IncidentStages.Accepted))
             .Step("incident.stage-changed", 30, c => c with { Stage = IncidentStages.Dispatched, DispatchedAt = T0.AddMinutes(30), DueAt = T0.AddDays(2) })
             .Step("incident.stage-changed", 60, To(IncidentStages.InProgress))
             .Step("incident.stage-changed", 120, To(IncidentStages.Handled))
             .Step("incident.stage-changed", 180, c => c with { Stage = IncidentStages.Closed, ClosedAt = T0.AddMinutes(180), VerifiedCount = 1 });
-        var b = new HandBuiltCase("B: reworked, late").Step("incident.reported", 0, c => c)
+        var b = new HandBuiltCase(grid, "B: reworked, late").Step("incident.reported", 0, c => c)
             .Step("incident.stage-changed", 20, To(IncidentStages.Accepted))
             .Step("incident.stage-changed", 40, c => c with { Stage = IncidentStages.Dispatched, DispatchedAt = T0.AddMinutes(40), DueAt = T0.AddMinutes(100) })
             .Step("incident.stage-changed", 50, To(IncidentStages.InProgress))
@@ -56,24 +57,23 @@ public sealed class IncidentKpiTests(ClusterFixture fixture)
             .Step("incident.stage-changed", 80, c => c with { Stage = IncidentStages.InProgress, ReworkCount = 1, VerifiedCount = 1 })
             .Step("incident.stage-changed", 200, To(IncidentStages.Handled))
             .Step("incident.stage-changed", 230, c => c with { Stage = IncidentStages.Closed, ClosedAt = T0.AddMinutes(230), VerifiedCount = 2 });
-        var c = new HandBuiltCase("C: cancelled").Step("incident.reported", 0, c => c)
+        var c = new HandBuiltCase(grid, "C: cancelled").Step("incident.reported", 0, c => c)
             .Step("incident.stage-changed", 15, To(IncidentStages.Cancelled));
-        var d = new HandBuiltCase("D: extended, open").Step("incident.reported", 0, c => c)
+        var d = new HandBuiltCase(grid, "D: extended, open").Step("incident.reported", 0, c => c)
             .Step("incident.stage-changed", 5, To(IncidentStages.Accepted))
             .Step("incident.stage-changed", 10, c => c with { Stage = IncidentStages.Dispatched, DispatchedAt = T0.AddMinutes(10), DueAt = T0.AddDays(1) })
             .Step("incident.stage-changed", 20, To(IncidentStages.InProgress))
             .Step("incident.extended", 30, c => c with { DueAt = T0.AddDays(2), ExtensionCount = 1 });
 
         // Appended in time order through the district's writer, as the grains would have.
-        var log = fixture.Client.GetGrain<IDistrictEventLogGrain>("510108");
+        var log = fixture.Client.GetGrain<IDistrictEventLogGrain>(district);
         foreach (var (type, at, state, id) in new[] { a, b, c, d }.SelectMany(x => x.Events.Select(e => (e.Type, e.At, e.State, x.Id))).OrderBy(e => e.At))
         {
-            await log.Append("tests", $"{id}/{type}/{at:O}", [new EventDraft(Grid, type, "tests", at, JsonSerializer.Serialize(state, JsonSerializerOptions.Web))]);
+            await log.Append("tests", $"{id}/{type}/{at:O}", [new EventDraft(grid, type, "tests", at, JsonSerializer.Serialize(state, JsonSerializerOptions.Web))]);
         }
 
-        await using var db = Npgsql.NpgsqlDataSource.Create(fixture.Database.AppConnectionString);
-        var kpis = new IncidentKpis(db);
-        var figures = await kpis.ComputeAsync(IncidentKpis.Scope.Unit, Street, T0.AddDays(-1), T0.AddDays(1));
+        var kpis = new IncidentKpis(fixture.Db);
+        var figures = await kpis.ComputeAsync(IncidentKpis.Scope.Unit, street, T0.AddDays(-1), T0.AddDays(1));
 
         Assert.Equal(4, figures.Count);
         Assert.Equal(0.5, figures.OnTimeClosureRate);          // A of A, B closed
@@ -90,7 +90,7 @@ public sealed class IncidentKpiTests(ClusterFixture fixture)
         }, figures.MeanMinutesByStage);
 
         // Nothing in the period: every rate is null, not 0.
-        var empty = await kpis.ComputeAsync(IncidentKpis.Scope.Unit, Street, T0.AddDays(10), T0.AddDays(11));
+        var empty = await kpis.ComputeAsync(IncidentKpis.Scope.Unit, street, T0.AddDays(10), T0.AddDays(11));
         Assert.Equal((0L, (double?)null, (double?)null, (double?)null, (double?)null), (empty.Count, empty.OnTimeClosureRate, empty.ClosureRate, empty.ReworkRate, empty.ExtensionRate));
         Assert.Empty(empty.MeanMinutesByStage);
     }

@@ -1,16 +1,14 @@
 using OpsCentre.Grains.Alerts;
 using OpsCentre.Grains.Incidents;
-using OpsCentre.Grains.Tests.Alerts;
 using OpsCentre.Grains.Units;
+using OpsCentre.Testing;
 
 namespace OpsCentre.Grains.Tests.Incidents;
 
 [Collection(nameof(ClusterCollection))]
 public sealed class IncidentLoopTests(ClusterFixture fixture)
 {
-    private readonly AlertKit _kit = new(fixture);
-
-    private string GridOf(int index) => fixture.City.Workers[index].Grid;
+    private readonly GrainKit _kit = new(fixture);
 
     private async Task<IIncidentGrain> ReportAsync(string grid, string category = "sanitation", string urgency = "normal")
     {
@@ -37,10 +35,11 @@ public sealed class IncidentLoopTests(ClusterFixture fixture)
     [Fact]
     public async Task TheWholeLoopWithReworkEndsClosedAndEveryStepIsInTheTimeline()
     {
-        var incident = await ReportAsync(GridOf(50));
+        var grid = _kit.Fresh.Grid();
+        var incident = await ReportAsync(grid);
         await DoAsync(incident, "accept");
         var dispatched = await DoAsync(incident, "dispatch");
-        Assert.Equal(GridOf(50)[..12], dispatched.ResponsibleCode);
+        Assert.Equal(grid[..12], dispatched.ResponsibleCode);
         Assert.NotNull(dispatched.DueAt);
         await DoAsync(incident, "start");
         await DoAsync(incident, "feedback");
@@ -56,11 +55,11 @@ public sealed class IncidentLoopTests(ClusterFixture fixture)
     [Fact]
     public async Task CancellingExtendingAndTransferringFollowTheirOwnPaths()
     {
-        var cancelled = await ReportAsync(GridOf(51));
+        var cancelled = await ReportAsync(_kit.Fresh.Grid());
         await DoAsync(cancelled, "accept");
         Assert.Equal(IncidentStages.Cancelled, (await DoAsync(cancelled, "cancel")).Stage);
 
-        var extended = await ReportAsync(GridOf(52));
+        var extended = await ReportAsync(_kit.Fresh.Grid());
         await DoAsync(extended, "accept");
         var due = (await DoAsync(extended, "dispatch")).DueAt!.Value;
         await DoAsync(extended, "request-extension", minutes: 120);
@@ -74,13 +73,13 @@ public sealed class IncidentLoopTests(ClusterFixture fixture)
     [Fact]
     public async Task ATransferNeedsAcceptanceAndMovesTheCasesUnitAndCounters()
     {
-        var grid = GridOf(53);
-        var otherStreet = fixture.City.Units.First(u => u.Code.Length == 9 && u.Code.StartsWith(grid[..6], StringComparison.Ordinal) && u.Code != grid[..9]).Code;
-        var openBefore = (await fixture.Client.GetGrain<IUnitGrain>(grid).Totals()).Counters.IncidentsOpen;
+        var grid = _kit.Fresh.Grid();
+        var otherStreet = _kit.Fresh.City.Units.First(u => u.Code.Length == 9 && u.Code.StartsWith(grid[..6], StringComparison.Ordinal) && u.Code != grid[..9]).Code;
+        var openBefore = (await _kit.CountersAsync(grid)).IncidentsOpen;
         var incident = await ReportAsync(grid);
         await DoAsync(incident, "accept");
         await DoAsync(incident, "dispatch");
-        Assert.Equal(openBefore + 1, (await fixture.Client.GetGrain<IUnitGrain>(grid).Totals()).Counters.IncidentsOpen);
+        Assert.Equal(openBefore + 1, (await _kit.CountersAsync(grid)).IncidentsOpen);
 
         var pending = await DoAsync(incident, "transfer", otherStreet);
         Assert.Equal((grid, otherStreet), (pending.UnitCode, pending.PendingTransferTo));
@@ -91,7 +90,7 @@ public sealed class IncidentLoopTests(ClusterFixture fixture)
         await DoAsync(incident, "transfer", otherStreet);
         var moved = await DoAsync(incident, "accept-transfer");
         Assert.Equal((otherStreet, otherStreet), (moved.UnitCode, moved.ResponsibleCode));
-        Assert.Equal(openBefore, (await fixture.Client.GetGrain<IUnitGrain>(grid).Totals()).Counters.IncidentsOpen);
+        Assert.Equal(openBefore, (await _kit.CountersAsync(grid)).IncidentsOpen);
         var street = await fixture.Client.GetGrain<IUnitGrain>(otherStreet).Snapshot();
         Assert.True(street!.Counters.IncidentsOpen >= 1);
     }
@@ -99,10 +98,11 @@ public sealed class IncidentLoopTests(ClusterFixture fixture)
     [Fact]
     public async Task AnActionTheStageDoesNotAllowIsRefusedAndChangesNothing()
     {
-        var incident = await ReportAsync(GridOf(54));
+        var grid = _kit.Fresh.Grid();
+        var incident = await ReportAsync(grid);
         foreach (var action in IncidentActions.All.Except(["accept", "cancel"]))
         {
-            var result = await incident.Act(Command(action, action is "dispatch" or "transfer" ? GridOf(54)[..12] : null));
+            var result = await incident.Act(Command(action, action is "dispatch" or "transfer" ? grid[..12] : null));
             Assert.True(result.Outcome == IncidentActionOutcome.NotAllowed, $"{action} on a reported case: {result.Outcome}");
         }
 
@@ -116,7 +116,7 @@ public sealed class IncidentLoopTests(ClusterFixture fixture)
     [Fact]
     public async Task ARetriedActionIsAppliedOnceAndAReusedOpIdIsRefused()
     {
-        var incident = await ReportAsync(GridOf(55));
+        var incident = await ReportAsync(_kit.Fresh.Grid());
         var accept = Command("accept", opId: "op-accept");
         var first = await incident.Act(accept);
         var again = await incident.Act(accept);
@@ -130,22 +130,21 @@ public sealed class IncidentLoopTests(ClusterFixture fixture)
     [Fact]
     public async Task AnOverdueStageRaisesAnAlertThatEscalatesUntilSomeoneActs()
     {
-        var grid = GridOf(56);
+        var grid = _kit.Fresh.Grid();
         await _kit.SaveRuleAsync(new RuleDraft("t-incident-overdue", "Stage overdue", "stage-overdue", SubjectKinds.Incident, grid, AlertSeverity.Warning,
             "{}", 0, 0, new EscalationPolicy(60), true));
-        var overdueBefore = (await fixture.Client.GetGrain<IUnitGrain>(grid).Totals()).Counters.IncidentsOverdue;
+        var overdueBefore = (await _kit.CountersAsync(grid)).IncidentsOverdue;
         var incident = await ReportAsync(grid); // sanitation, normal: to be accepted within 2 hours
         var id = incident.GetPrimaryKeyString();
 
         fixture.GrainClock.Advance(TimeSpan.FromHours(2) - TimeSpan.FromSeconds(1));
-        await Task.Delay(300);
-        Assert.False((await incident.Detail())!.Incident.Overdue);
+        await Consistently.HoldsAsync(async () => !(await incident.Detail())!.Incident.Overdue, TimeSpan.FromMilliseconds(300), "not overdue a second before the deadline");
         fixture.GrainClock.Advance(TimeSpan.FromSeconds(2));
         var alert = (await _kit.WaitForAlertsAsync("t-incident-overdue", id, a => a is [{ State: AlertStates.Firing }], "overdue alert")).Single();
         var detail = (await incident.Detail())!;
         Assert.True(detail.Incident.Overdue);
         Assert.Contains(detail.Timeline, t => t.Type == "incident.overdue");
-        Assert.Equal(overdueBefore + 1, (await fixture.Client.GetGrain<IUnitGrain>(grid).Totals()).Counters.IncidentsOverdue);
+        Assert.Equal(overdueBefore + 1, (await _kit.CountersAsync(grid)).IncidentsOverdue);
 
         fixture.GrainClock.Advance(TimeSpan.FromSeconds(61));
         await _kit.WaitForAlertsAsync("t-incident-overdue", id, a => a[0].ResponsibleUnitCode == grid[..12], "escalated to the community");
@@ -156,14 +155,14 @@ public sealed class IncidentLoopTests(ClusterFixture fixture)
         var accepted = await DoAsync(incident, "accept");
         Assert.False(accepted.Overdue);
         await _kit.WaitForAlertsAsync("t-incident-overdue", id, a => a is [{ State: AlertStates.Resolved }], "resolved once the case moved");
-        Assert.Equal(overdueBefore, (await fixture.Client.GetGrain<IUnitGrain>(grid).Totals()).Counters.IncidentsOverdue);
+        Assert.Equal(overdueBefore, (await _kit.CountersAsync(grid)).IncidentsOverdue);
         Assert.Equal(alert.Id, (await _kit.AlertsAsync("t-incident-overdue", id)).Single().Id);
     }
 
     [Fact]
     public async Task ACasesHistorySurvivesARestartOfEverySilo()
     {
-        var incident = await ReportAsync(GridOf(57), "public-safety", "urgent");
+        var incident = await ReportAsync(_kit.Fresh.Grid(), "public-safety", "urgent");
         await DoAsync(incident, "accept");
         await DoAsync(incident, "dispatch");
         var before = (await incident.Detail())!;
@@ -174,17 +173,7 @@ public sealed class IncidentLoopTests(ClusterFixture fixture)
         }
 
         await fixture.Cluster.WaitForLivenessToStabilizeAsync();
-        var after = await OpsCentre.Testing.Eventually.HoldsAsync(async () =>
-        {
-            try
-            {
-                return await incident.Detail();
-            }
-            catch (Orleans.Runtime.OrleansException)
-            {
-                return null;
-            }
-        }, d => d is not null, TimeSpan.FromSeconds(30), "the case answers after the restart");
+        var after = await GrainKit.EventuallyAsync(incident.Detail, d => d is not null, "the case answers after the restart", seconds: 30);
         Assert.Equal(before.Incident, after!.Incident);
         Assert.Equal(before.Timeline, after.Timeline);
         Assert.Equal(IncidentStages.InProgress, (await DoAsync(incident, "start")).Stage);

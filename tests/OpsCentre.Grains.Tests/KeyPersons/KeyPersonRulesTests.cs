@@ -1,35 +1,30 @@
 using System.Globalization;
-using OpsCentre.Database.Devices;
 using OpsCentre.Grains.Alerts;
 using OpsCentre.Grains.Devices;
 using OpsCentre.Grains.KeyPersons;
-using OpsCentre.Grains.Tests.Alerts;
-using OpsCentre.Grains.Units;
+using OpsCentre.Testing;
 
 namespace OpsCentre.Grains.Tests.KeyPersons;
 
 [Collection(nameof(ClusterCollection))]
 public sealed class KeyPersonRulesTests(ClusterFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
-    private readonly AlertKit _kit = new(fixture);
-    private long _seq;
+    private readonly GrainKit _kit = new(fixture);
 
-    private async Task<(IDeviceGrain Device, CityGen.GeneratedKeyPerson Person)> DeviceAsync(int index, string kind = "wristband")
+    /// <summary>A wristband for a fresh key person (their grid the test's alone).</summary>
+    private async Task<(IDeviceGrain Device, CityGen.GeneratedKeyPerson Person)> BandAsync()
     {
-        var person = fixture.City.KeyPersons[index];
-        var deviceId = $"dev-kp-{index}-{kind[0]}-{Guid.NewGuid():N}"[..24];
-        await new DeviceCredentialStore(_kit.Db).IssueAsync(deviceId, kind, person.Id);
-        return (fixture.Client.GetGrain<IDeviceGrain>(deviceId), person);
+        var person = _kit.Fresh.KeyPerson();
+        return (await _kit.DeviceForAsync(person.Id, "wristband"), person);
     }
 
-    private Task<IReadOnlyList<StatusOutcome>> PostAsync(IDeviceGrain device, double lat, double lon) =>
-        device.Report([new DeviceStatus(Guid.NewGuid().ToString("N"), Interlocked.Increment(ref _seq), fixture.GrainClock.GetUtcNow(), lat, lon, 5, 90, null, true)]);
+    private Task<IReadOnlyList<StatusOutcome>> PostAsync(IDeviceGrain device, double lat, double lon) => device.Report([_kit.BandStatus(lat, lon)]);
 
     private Task<KeyPersonSnapshot> PersonAsync(string id, Func<KeyPersonSnapshot, bool> until, string what) =>
-        OpsCentre.Testing.Eventually.HoldsAsync(async () => (await fixture.Client.GetGrain<IKeyPersonGrain>(id).Snapshot())!, until, TimeSpan.FromSeconds(15), what);
+        GrainKit.EventuallyAsync(async () => (await fixture.Client.GetGrain<IKeyPersonGrain>(id).Snapshot())!, until, what);
 
-    private Task AbnormalInGridAsync(string grid, long expected) => OpsCentre.Testing.Eventually.HoldsAsync(
-        async () => (await fixture.Client.GetGrain<IUnitGrain>(grid).Totals()).Counters.KeyPersonsAbnormal, n => n == expected, TimeSpan.FromSeconds(10), $"{expected} abnormal in the grid");
+    private Task AbnormalInGridAsync(string grid, long expected) =>
+        GrainKit.EventuallyAsync(async () => (await _kit.CountersAsync(grid)).KeyPersonsAbnormal, n => n == expected, $"{expected} abnormal in the grid", seconds: 10);
 
     private static RuleDraft Rule(string id, string kind, string scope, string parameters, int pending = 0, string severity = AlertSeverity.Critical) =>
         new(id, id, kind, SubjectKinds.KeyPerson, scope, severity, parameters, pending, 0, null, true);
@@ -37,9 +32,9 @@ public sealed class KeyPersonRulesTests(ClusterFixture fixture, Xunit.Abstractio
     [Fact]
     public async Task LeavingTheAllowedAreaIsDetectedOnceForAJitteryRunAndClearedOnceAndTheGridCountsThePerson()
     {
-        var (band, person) = await DeviceAsync(1);
+        var (band, person) = await BandAsync();
         await _kit.SaveRuleAsync(Rule("t-kp-zone", "zone", person.Grid, """{"zone":"allowed","trigger":"leave","marginM":50}"""));
-        var abnormalBefore = (await fixture.Client.GetGrain<IUnitGrain>(person.Grid).Totals()).Counters.KeyPersonsAbnormal;
+        var abnormalBefore = (await _kit.CountersAsync(person.Grid)).KeyPersonsAbnormal;
 
         await PostAsync(band, person.Lat, person.Lon);
         await PersonAsync(person.Id, p => p.Lat is not null, "first position");
@@ -62,8 +57,8 @@ public sealed class KeyPersonRulesTests(ClusterFixture fixture, Xunit.Abstractio
     [Fact]
     public async Task DeviceSeparationFiresAfterItsPeriodAndNotBefore()
     {
-        var (band, person) = await DeviceAsync(2);
-        var (phone, _) = await DeviceAsync(2, "person-phone");
+        var (band, person) = await BandAsync();
+        var phone = await _kit.DeviceForAsync(person.Id, "person-phone");
         await _kit.SaveRuleAsync(Rule("t-kp-separation", "threshold", person.Grid, """{"metric":"deviceSeparationM","op":">","value":200}""", pending: 600, severity: AlertSeverity.Warning));
 
         await PostAsync(band, person.Lat, person.Lon);
@@ -71,8 +66,7 @@ public sealed class KeyPersonRulesTests(ClusterFixture fixture, Xunit.Abstractio
         await _kit.WaitForAlertsAsync("t-kp-separation", person.Id, a => a is [{ State: AlertStates.Pending }], "pending separation");
 
         fixture.GrainClock.Advance(TimeSpan.FromSeconds(599));
-        await Task.Delay(300);
-        Assert.Equal(AlertStates.Pending, (await _kit.AlertsAsync("t-kp-separation", person.Id)).Single().State);
+        await _kit.AlertsStayAsync("t-kp-separation", person.Id, a => a.Single().State == AlertStates.Pending, "pending a second before its period ends", TimeSpan.FromMilliseconds(300));
         fixture.GrainClock.Advance(TimeSpan.FromSeconds(2));
         output.WriteLine(string.Join(", ", (await fixture.Client.GetGrain<IKeyPersonGrain>(person.Id).Snapshot())!.OpenAlerts));
         output.WriteLine(string.Join(", ", (await _kit.AlertsAsync("t-kp-separation", person.Id)).Select(a => a.State)));
@@ -83,7 +77,7 @@ public sealed class KeyPersonRulesTests(ClusterFixture fixture, Xunit.Abstractio
     [Fact]
     public async Task ACurfewIsBreachedOnlyInsideItsWindowInShanghaiTime()
     {
-        var (band, person) = await DeviceAsync(3);
+        var (band, person) = await BandAsync();
         var local = TimeZoneInfo.ConvertTime(fixture.GrainClock.GetUtcNow(), TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"));
         string At(int hours) => local.AddHours(hours).ToString("HH:mm", CultureInfo.InvariantCulture);
         await _kit.SaveRuleAsync(Rule("t-kp-curfew-now", "time-window", person.Grid, $$"""{"from":"{{At(-1)}}","to":"{{At(1)}}","zone":"home","trigger":"leave","marginM":20}"""));
@@ -97,7 +91,7 @@ public sealed class KeyPersonRulesTests(ClusterFixture fixture, Xunit.Abstractio
     [Fact]
     public async Task AMissedCheckInRaisesAnAlertFromThePersonsOwnTimer()
     {
-        var person = fixture.City.KeyPersons[4];
+        var person = _kit.Fresh.KeyPerson();
         await _kit.SaveRuleAsync(Rule("t-kp-check-in", "absence", person.Grid, """{"signal":"checkIn","afterSeconds":3600}""", severity: AlertSeverity.Warning));
         var grain = fixture.Client.GetGrain<IKeyPersonGrain>(person.Id);
         await grain.CheckIn(fixture.GrainClock.GetUtcNow());

@@ -1,8 +1,6 @@
-using OpsCentre.Database.Devices;
 using OpsCentre.Grains.Alerts;
-using OpsCentre.Grains.Devices;
 using OpsCentre.Grains.KeyPersons;
-using OpsCentre.Grains.Tests.Alerts;
+using OpsCentre.Testing;
 
 namespace OpsCentre.Grains.Tests.KeyPersons;
 
@@ -10,8 +8,7 @@ namespace OpsCentre.Grains.Tests.KeyPersons;
 [Collection(nameof(ClusterCollection))]
 public sealed class KeyPersonSupervisionTests(ClusterFixture fixture)
 {
-    private readonly AlertKit _kit = new(fixture);
-    private long _seq;
+    private readonly GrainKit _kit = new(fixture);
 
     private static RuleDraft Rule(string id, string kind, string scope, string parameters, string severity = AlertSeverity.Warning) =>
         new(id, id, kind, SubjectKinds.KeyPerson, scope, severity, parameters, 0, 0, null, true);
@@ -19,13 +16,8 @@ public sealed class KeyPersonSupervisionTests(ClusterFixture fixture)
     /// <summary>Puts the person under a level with supervision begun <paramref name="ago"/> before the grain clock's now, and has their grain read it.</summary>
     private async Task<IKeyPersonGrain> SuperviseAsync(CityGen.GeneratedKeyPerson person, string level, TimeSpan ago)
     {
-        await using (var command = _kit.Db.CreateCommand("UPDATE key_person SET supervision_level = @level, supervised_since = @since WHERE id = @id"))
-        {
-            command.Parameters.AddWithValue("level", level);
-            command.Parameters.AddWithValue("since", (fixture.GrainClock.GetUtcNow() - ago).ToUniversalTime());
-            command.Parameters.AddWithValue("id", person.Id);
-            await command.ExecuteNonQueryAsync();
-        }
+        await _kit.Db.ExecuteAsync("UPDATE key_person SET supervision_level = @level, supervised_since = @since WHERE id = @id",
+            ("level", level), ("since", (fixture.GrainClock.GetUtcNow() - ago).ToUniversalTime()), ("id", person.Id));
 
         var grain = fixture.Client.GetGrain<IKeyPersonGrain>(person.Id);
         await grain.Reload();
@@ -35,38 +27,24 @@ public sealed class KeyPersonSupervisionTests(ClusterFixture fixture)
     private async Task<KeyPersonVisit> VisitAsync(CityGen.GeneratedKeyPerson person, string outcome)
     {
         var visit = new KeyPersonVisit(Grains.DistrictIds.New(person.Grid), fixture.GrainClock.GetUtcNow(), outcome);
-        await using var command = _kit.Db.CreateCommand(
+        await _kit.Db.ExecuteAsync(
             """
             INSERT INTO key_person_visit (id, person_id, visited_at, outcome, recorded_by)
             VALUES (@id, @person, @at, @outcome, 'tests')
-            """);
-        command.Parameters.AddWithValue("id", visit.Id);
-        command.Parameters.AddWithValue("person", person.Id);
-        command.Parameters.AddWithValue("at", visit.At.ToUniversalTime());
-        command.Parameters.AddWithValue("outcome", outcome);
-        await command.ExecuteNonQueryAsync();
+            """,
+            ("id", visit.Id), ("person", person.Id), ("at", visit.At.ToUniversalTime()), ("outcome", outcome));
         await fixture.Client.GetGrain<IKeyPersonGrain>(person.Id).Visited(visit);
         return visit;
     }
 
-    private async Task<List<(string Type, string Payload)>> EventsAboutAsync(string id)
-    {
-        await using var command = _kit.Db.CreateCommand("SELECT type, payload::text FROM event_log WHERE payload ->> 'id' = @id ORDER BY district_code, seq");
-        command.Parameters.AddWithValue("id", id);
-        var events = new List<(string, string)>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            events.Add((reader.GetString(0), reader.GetString(1)));
-        }
-
-        return events;
-    }
+    private Task<List<(string Type, string Payload)>> EventsAboutAsync(string id) =>
+        _kit.Db.RowsAsync("SELECT type, payload::text FROM event_log WHERE payload ->> 'id' = @id ORDER BY district_code, seq",
+            r => (r.GetString(0), r.GetString(1)), ("id", id));
 
     [Fact]
     public async Task AVisitFallsOverdueByTheSupervisionLevelAndOnlyAVisitThatFoundThePersonClearsIt()
     {
-        var person = fixture.City.KeyPersons[5];
+        var person = _kit.Fresh.KeyPerson();
         await _kit.SaveRuleAsync(Rule("t-kp-visit", "overdue", person.Grid, """{"deadline":"visit"}"""));
         // Strict supervision: a visit every 7 days; supervision began a minute short of that.
         var grain = await SuperviseAsync(person, "strict", TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1));
@@ -76,8 +54,7 @@ public sealed class KeyPersonSupervisionTests(ClusterFixture fixture)
         await _kit.WaitForAlertsAsync("t-kp-visit", person.Id, a => a is [{ State: AlertStates.Firing }], "visit overdue");
 
         await VisitAsync(person, "absent");
-        await Task.Delay(300);
-        Assert.Equal(AlertStates.Firing, (await _kit.AlertsAsync("t-kp-visit", person.Id)).Single().State);
+        await _kit.AlertsStayAsync("t-kp-visit", person.Id, a => a.Single().State == AlertStates.Firing, "still overdue after a visit that found nobody", TimeSpan.FromMilliseconds(300));
 
         var visit = await VisitAsync(person, "met");
         await _kit.WaitForAlertsAsync("t-kp-visit", person.Id, a => a is [{ State: AlertStates.Resolved }], "visited");
@@ -94,14 +71,14 @@ public sealed class KeyPersonSupervisionTests(ClusterFixture fixture)
     [Fact]
     public async Task ACheckInFallsDueByTheSupervisionLevelAndALenientLevelMovesTheDeadline()
     {
-        var person = fixture.City.KeyPersons[6];
+        var person = _kit.Fresh.KeyPerson();
         await _kit.SaveRuleAsync(Rule("t-kp-check-in-due", "overdue", person.Grid, """{"deadline":"checkIn"}"""));
         var grain = await SuperviseAsync(person, "strict", TimeSpan.FromDays(1) - TimeSpan.FromSeconds(30));
         Assert.Empty(await _kit.AlertsAsync("t-kp-check-in-due", person.Id));
 
         fixture.GrainClock.Advance(TimeSpan.FromSeconds(31));
         await _kit.WaitForAlertsAsync("t-kp-check-in-due", person.Id, a => a is [{ State: AlertStates.Firing }], "check-in missed");
-        await OpsCentre.Testing.Eventually.HoldsAsync(async () => (await grain.Snapshot())!.State, s => s == "attention", TimeSpan.FromSeconds(10), "attention");
+        await GrainKit.EventuallyAsync(async () => (await grain.Snapshot())!.State, s => s == "attention", "attention", seconds: 10);
 
         var checkedInAt = fixture.GrainClock.GetUtcNow();
         await grain.CheckIn(checkedInAt);
@@ -121,36 +98,28 @@ public sealed class KeyPersonSupervisionTests(ClusterFixture fixture)
     [Fact]
     public async Task EnteringAForbiddenPlaceIsAViolationUntilThePersonLeavesIt()
     {
-        var person = fixture.City.KeyPersons[7];
+        var person = _kit.Fresh.KeyPerson();
         await _kit.SaveRuleAsync(Rule("t-kp-forbidden", "zone", person.Grid, """{"zone":"forbidden","trigger":"enter","marginM":20}""", AlertSeverity.Critical));
         // A school about 1.1 km north of home, 200 m around.
         var (lat, lon) = (person.Lat + 0.01, person.Lon);
-        await using (var command = _kit.Db.CreateCommand(
+        await _kit.Db.ExecuteAsync(
             """
             INSERT INTO key_person_zone (id, person_id, name, center_lat, center_lon, radius_m, created_by)
             VALUES (@id, @person, 'school', @lat, @lon, 200, 'tests')
-            """))
-        {
-            command.Parameters.AddWithValue("id", "zone-" + Guid.NewGuid().ToString("N"));
-            command.Parameters.AddWithValue("person", person.Id);
-            command.Parameters.AddWithValue("lat", lat);
-            command.Parameters.AddWithValue("lon", lon);
-            await command.ExecuteNonQueryAsync();
-        }
+            """,
+            ("id", "zone-" + Guid.NewGuid().ToString("N")), ("person", person.Id), ("lat", lat), ("lon", lon));
 
         var grain = fixture.Client.GetGrain<IKeyPersonGrain>(person.Id);
         await grain.Reload();
         Assert.Equal(1, (await grain.Snapshot())!.ForbiddenPlaces);
 
-        var deviceId = $"dev-kp-forbidden-{Guid.NewGuid():N}"[..24];
-        await new DeviceCredentialStore(_kit.Db).IssueAsync(deviceId, "wristband", person.Id);
-        var band = fixture.Client.GetGrain<IDeviceGrain>(deviceId);
-        Task Post(double la, double lo) => band.Report([new DeviceStatus(Guid.NewGuid().ToString("N"), Interlocked.Increment(ref _seq), fixture.GrainClock.GetUtcNow(), la, lo, 5, 90, null, true)]);
+        var band = await _kit.DeviceForAsync(person.Id, "wristband");
+        Task Post(double la, double lo) => band.Report([_kit.BandStatus(la, lo)]);
 
         await Post(person.Lat, person.Lon);
         await Post(lat + 0.0005, lon);   // 55 m inside the circle
         await _kit.WaitForAlertsAsync("t-kp-forbidden", person.Id, a => a is [{ State: AlertStates.Firing }], "inside the forbidden place");
-        await OpsCentre.Testing.Eventually.HoldsAsync(async () => (await grain.Snapshot())!.State, s => s == "violation", TimeSpan.FromSeconds(10), "violation");
+        await GrainKit.EventuallyAsync(async () => (await grain.Snapshot())!.State, s => s == "violation", "violation", seconds: 10);
 
         await Post(person.Lat, person.Lon);
         await _kit.WaitForAlertsAsync("t-kp-forbidden", person.Id, a => a is [{ State: AlertStates.Resolved }], "left it");

@@ -2,6 +2,7 @@ using System.Text;
 using Npgsql;
 using OpsCentre.Grains.Map;
 using OpsCentre.Grains.Rosters;
+using OpsCentre.Testing;
 
 namespace OpsCentre.Grains.Tests.Map;
 
@@ -76,7 +77,7 @@ public sealed class ImportTests(ClusterFixture fixture)
     public async Task ARosterWithOneBadLineImportsNothingAndNamesEveryBadLine()
     {
         await using var dataSource = NpgsqlDataSource.Create(fixture.Database.AppConnectionString);
-        var grid = fixture.City.Units.First(u => u.Code.Length == 15).Code;
+        var grid = new GrainKit(fixture).Fresh.Grid();
         var csv = string.Join('\n',
             RosterImporter.WorkersHeader,
             $"wx1,甲,13800000000,{grid},30.6,104.0",
@@ -87,7 +88,6 @@ public sealed class ImportTests(ClusterFixture fixture)
         var result = await new RosterImporter(dataSource).ImportWorkersAsync(new StringReader(csv));
 
         Assert.Equal([3, 4, 5, 6], result.Errors.Select(e => e.Line));
-        await using var count = dataSource.CreateCommand("SELECT count(*)::int FROM grid_worker WHERE id LIKE 'wx%'");
-        Assert.Equal(0, await count.ExecuteScalarAsync());
+        Assert.Equal(0, await fixture.Db.ScalarAsync<int>("SELECT count(*)::int FROM grid_worker WHERE id LIKE 'wx%'"));
     }
 }

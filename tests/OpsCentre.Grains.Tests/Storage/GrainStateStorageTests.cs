@@ -1,6 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
+using OpsCentre.Testing;
 using OpsCentre.Grains.Tests.Probes;
 using Orleans.Runtime;
 using Orleans.Providers;
@@ -44,18 +44,13 @@ public sealed class GrainStateStorageTests(ClusterFixture fixture)
         var key = "json-" + Guid.NewGuid();
         await fixture.Client.GetGrain<IStorageProbeGrain>(key).Save(SampleState("round trip"));
 
-        await using var connection = new NpgsqlConnection(fixture.Database.AppConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT payload, version FROM orleans_grain_state WHERE grain_key = @k", connection);
-        command.Parameters.AddWithValue("k", key);
-        await using var reader = await command.ExecuteReaderAsync();
-        Assert.True(await reader.ReadAsync(), "no row stored for the grain");
-        var json = Encoding.UTF8.GetString((byte[])reader[0]);
+        var (json, version) = Assert.Single(await fixture.Db.RowsAsync("SELECT payload, version FROM orleans_grain_state WHERE grain_key = @k",
+            r => (Encoding.UTF8.GetString((byte[])r[0]), r.GetInt32(1)), ("k", key)));
 
         Assert.StartsWith("{\"name\":\"round trip\",\"count\":42,", json);
         Assert.DoesNotContain("$type", json);
         Assert.DoesNotContain("OpsCentre", json);
-        Assert.Equal(1, reader.GetInt32(1));
+        Assert.Equal(1, version);
     }
 
     [Fact]

@@ -19,15 +19,8 @@ public sealed class RemindersAndClocksTests(ClusterFixture fixture)
 
         // Each silo serves the reminders in its half of the hash ring (ReadRangeRows1/2); with 24 random
         // keys both halves hold some. Reminders run on real time: wait for every one to tick.
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        List<int> ticks;
-        do
-        {
-            await Task.Delay(500);
-            ticks = [.. await Task.WhenAll(grains.Select(g => g.Ticks()))];
-        }
-        while (ticks.Any(t => t == 0) && DateTime.UtcNow < deadline);
-
+        var ticks = await GrainKit.EventuallyAsync(() => Task.WhenAll(grains.Select(g => g.Ticks())), t => t.All(n => n != 0), "every reminder ticked", seconds: 60,
+            describe: t => string.Join(",", t));
         Assert.All(ticks, t => Assert.Equal(1, t));
     }
 
@@ -40,14 +33,7 @@ public sealed class RemindersAndClocksTests(ClusterFixture fixture)
         Assert.Null(await grain.TimerFiredAt());
 
         fixture.GrainClock.Advance(TimeSpan.FromMinutes(10));
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (await grain.TimerFiredAt() is null && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        var firedAt = await grain.TimerFiredAt();
-        Assert.NotNull(firedAt);
+        var firedAt = await GrainKit.EventuallyAsync(grain.TimerFiredAt, at => at is not null, "the timer fired", seconds: 10);
         Assert.True(firedAt >= before + TimeSpan.FromMinutes(10), $"fired at {firedAt}, armed at {before}");
 
         // Membership kept real time: both silos are still active members.

@@ -11,7 +11,7 @@ public sealed class LiveCountersTests(ClusterFixture fixture)
     [Fact]
     public async Task ACounterChangeReachesTheGatewaysAsLiveItemsForEveryUnitUpToTheDistrict()
     {
-        var grid = fixture.City.Units.First(u => u.Code.Length == 15 && u.Code.StartsWith("510106", StringComparison.Ordinal)).Code;
+        var grid = new GrainKit(fixture).Fresh.Grid(within: "510106");
         var feed = new RecordingFeed();
         var reference = fixture.Client.CreateObjectReference<ILiveFeedObserver>(feed);
         await fixture.Client.GetGrain<IDistrictLiveFeedGrain>("510106").Watch(reference);
@@ -19,12 +19,11 @@ public sealed class LiveCountersTests(ClusterFixture fixture)
         await fixture.Client.GetGrain<IUnitGrain>(grid).Report("worker:live-test", 1, new UnitCounters(1, 1, 0, 0, 0, 0));
 
         string[] expected = [grid, grid[..12], grid[..9], grid[..6]];
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!expected.All(code => feed.Live.Any(i => i.Id == code)) && DateTime.UtcNow < deadline)
+        await GrainKit.EventuallyAsync(() =>
         {
             // Live items wait in the silo's relay for a moment (real time), then the district's live feed forwards them.
-            await Task.Delay(50);
-        }
+            return Task.FromResult(expected.All(code => feed.Live.Any(i => i.Id == code)));
+        }, "a live item for every unit up to the district", seconds: 10);
 
         foreach (var code in expected)
         {

@@ -11,7 +11,7 @@ public sealed class WorkerLiveTests(ClusterFixture fixture)
     [Fact]
     public async Task AWorkersPositionsReachTheDistrictsScreensAsTheLatestOneConflated()
     {
-        var worker = fixture.City.Workers[41];
+        var worker = new GrainKit(fixture).Fresh.Worker();
         var district = worker.Grid[..6];
         var feed = new RecordingFeed();
         var reference = fixture.Client.CreateObjectReference<ILiveFeedObserver>(feed);
@@ -28,15 +28,11 @@ public sealed class WorkerLiveTests(ClusterFixture fixture)
         }
 
         var lastLat = worker.Lat + (Steps * 1e-7);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!Mine().Any(IsLast) && DateTime.UtcNow < deadline)
+        var seen = await GrainKit.EventuallyAsync(() =>
         {
             // The silo's relay sends on real time, and the district's live feed forwards at once.
-            await Task.Delay(50);
-        }
-
-        var seen = Mine().ToList();
-        Assert.True(seen.Any(IsLast), $"the last position ({lastLat}) never reached the screens; the worker is at {(await grain.Snapshot())?.Lat}, the screens saw {string.Join(", ", seen.Select(Lat))}");
+            return Task.FromResult(Mine().ToList());
+        }, items => items.Any(IsLast), $"the last position ({lastLat}) reaching the screens", seconds: 10, describe: items => "the screens saw " + string.Join(", ", items.Select(Lat)));
         Assert.Equal(worker.Grid, seen[^1].UnitCode);
         // Conflated on the way: far fewer items than positions, and none after the last moves it back.
         Assert.True(seen.Count < Steps, $"{seen.Count} live items for {Steps} positions");

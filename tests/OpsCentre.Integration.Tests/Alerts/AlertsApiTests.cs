@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using OpsCentre.Integration.Tests.Screens;
 
@@ -12,28 +11,18 @@ public sealed class AlertsApiTests(SystemFixture system, Xunit.Abstractions.ITes
 {
     private HttpClient Http => system.Http;
 
-    private async Task<string> TokenAsync(string username) => (await Api.SignInAsync(Http, username)).AccessToken;
+    private Task<string> TokenAsync(string username) => Api.TokenAsync(Http, username);
 
-    /// <summary>A worker of the street (counted from the street's last, so other tests' workers are left alone) and a phone freshly provisioned for them.</summary>
-    private async Task<(CityGen.GeneratedWorker Worker, string DeviceId, string Key)> DeviceInStreetAsync(string street, int index)
+    /// <summary>A fresh worker of the street and a phone provisioned for them.</summary>
+    private async Task<(CityGen.GeneratedWorker Worker, string DeviceId, string Key)> DeviceInStreetAsync(string street)
     {
-        var worker = system.City.Workers.Where(w => w.Grid.StartsWith(street, StringComparison.Ordinal)).Reverse().ElementAt(index);
-        using var response = await Http.SendAsync(Api.Authorized(HttpMethod.Post, "/api/v1/devices", await TokenAsync("jinjiang.operator"), new { kind = "worker-phone", boundTo = worker.Id }));
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return (worker, body.GetProperty("deviceId").GetString()!, body.GetProperty("key").GetString()!);
+        var worker = system.Fresh.Worker(within: street);
+        var (deviceId, key) = await Api.ProvisionDeviceAsync(Http, await TokenAsync("jinjiang.operator"), "worker-phone", worker.Id);
+        return (worker, deviceId, key);
     }
 
-    private async Task PostStatusAsync(string key, CityGen.GeneratedWorker worker, long seq, double battery)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/device/status")
-        {
-            Content = JsonContent.Create(new { opId = Guid.NewGuid().ToString(), seq, at = DateTimeOffset.UtcNow, lat = worker.Lat, lon = worker.Lon, accuracyM = 5, batteryPct = battery, onDuty = true }),
-        };
-        request.Headers.Add("X-Device-Key", key);
-        using var response = await Http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
+    private async Task PostStatusAsync(string key, CityGen.GeneratedWorker worker, long seq, double battery) =>
+        Assert.Equal(HttpStatusCode.OK, (await Api.PostStatusAsync(Http, key, Api.Status(seq, worker.Lat, worker.Lon, battery))).Status);
 
     private Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, string token, object? body = null) =>
         Api.SendAsync(Http, method, path, token, body);
@@ -48,7 +37,7 @@ public sealed class AlertsApiTests(SystemFixture system, Xunit.Abstractions.ITes
     [Fact]
     public async Task ADeviceAtFivePercentRaisesOneAlertOnTheApiAndTheHubAndAnAcknowledgementIsRecordedAndAnnounced()
     {
-        var (worker, deviceId, key) = await DeviceInStreetAsync("510104001", 0);
+        var (worker, deviceId, key) = await DeviceInStreetAsync("510104001");
         var operatorToken = await TokenAsync("jinjiang.operator");
         await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, operatorToken);
         await screen.SubscribeAsync("510104");
@@ -106,12 +95,10 @@ public sealed class AlertsApiTests(SystemFixture system, Xunit.Abstractions.ITes
     [Fact]
     public async Task AnOperatorOfAnotherStreetGets404ForTheAlertAndAnAuditorMayNotAcknowledge()
     {
-        var (worker, deviceId, key) = await DeviceInStreetAsync("510104001", 1);
+        var (worker, deviceId, key) = await DeviceInStreetAsync("510104001");
         await PostStatusAsync(key, worker, 1, 2);
         var operatorToken = await TokenAsync("jinjiang.operator");
-        var alert = await Testing.Eventually.HoldsAsync(
-            async () => (await ListAsync(operatorToken, $"unit={worker.Grid}")).FirstOrDefault(a => a.GetProperty("subject").GetProperty("id").GetString() == deviceId),
-            a => a.ValueKind == JsonValueKind.Object, TimeSpan.FromSeconds(10), "the alert listed");
+        var alert = await Api.AlertOfAsync(Http, operatorToken, worker.Grid, deviceId);
         var alertId = alert.GetProperty("id").GetString()!;
 
         var otherStreet = await TokenAsync(SystemFixture.SecondStreetOperator);

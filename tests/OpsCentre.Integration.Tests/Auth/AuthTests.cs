@@ -4,8 +4,8 @@ using System.Security.Claims;
 using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Npgsql;
 using OpsCentre.Database.Devices;
+using OpsCentre.Testing;
 
 namespace OpsCentre.Integration.Tests.Auth;
 
@@ -115,8 +115,7 @@ public sealed class AuthTests(SystemFixture system)
     public async Task MalformedJsonAndOversizedBodiesAreProblemsThatChangeNothing()
     {
         var admin = await Api.SignInAsync(Http, "city.admin");
-        var malformed = Api.Authorized(HttpMethod.Post, "/api/v1/admin/events", admin.AccessToken);
-        malformed.Content = new StringContent("{\"opId\": \"m1\", \"unitCode\": ", Encoding.UTF8, "application/json");
+        using var malformed = Api.Authorized(HttpMethod.Post, "/api/v1/admin/events", admin.AccessToken, Api.Raw("{\"opId\": \"m1\", \"unitCode\": "));
         using var bad = await Http.SendAsync(malformed);
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Equal("application/problem+json", bad.Content.Headers.ContentType?.MediaType);
@@ -132,19 +131,15 @@ public sealed class AuthTests(SystemFixture system)
         var problem = await invalid.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
         Assert.True(problem.GetProperty("errors").TryGetProperty("unitCode", out _));
 
-        await using var connection = new NpgsqlConnection(system.Database.AppConnectionString);
-        await connection.OpenAsync();
-        await using var count = new NpgsqlCommand("SELECT count(*)::int FROM event_log WHERE op_id IN ('m1', 'm2', 'm3')", connection);
-        Assert.Equal(0, await count.ExecuteScalarAsync());
+        Assert.Equal(0, await system.Db.ScalarAsync<int>("SELECT count(*)::int FROM event_log WHERE op_id IN ('m1', 'm2', 'm3')"));
     }
 
     [Fact]
     public async Task ADeviceIsKnownByItsKeyAloneAndARevokedKeyFailsAtOnce()
     {
-        await using var dataSource = NpgsqlDataSource.Create(system.Database.AppConnectionString);
-        var credentials = new DeviceCredentialStore(dataSource);
+        var credentials = new DeviceCredentialStore(system.Db);
         var deviceId = "dev-" + Guid.NewGuid().ToString("N")[..8];
-        var worker = system.City.Workers[7];
+        var worker = system.Fresh.Worker();
         var key = await credentials.IssueAsync(deviceId, "worker-phone", worker.Id);
 
         Assert.Equal(HttpStatusCode.OK, await DeviceCallAsync(key));
@@ -169,24 +164,18 @@ public sealed class AuthTests(SystemFixture system)
 
         // Nor is a device's key an operator's credential.
         var other = await credentials.IssueAsync("dev-" + Guid.NewGuid().ToString("N")[..8], "worker-phone", worker.Id);
-        using var operatorRead = new HttpRequestMessage(HttpMethod.Get, "/api/v1/units/" + worker.Grid);
-        operatorRead.Headers.Add("X-Device-Key", other);
-        using var asDevice = await Http.SendAsync(operatorRead);
-        Assert.Equal(HttpStatusCode.Unauthorized, asDevice.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Api.DeviceSendAsync(Http, HttpMethod.Get, "/api/v1/units/" + worker.Grid, other)).Status);
 
         async Task<HttpStatusCode> DeviceCallAsync(string presented)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/device/me");
-            request.Headers.Add("X-Device-Key", presented);
-            using var response = await Http.SendAsync(request);
-            if (response.StatusCode == HttpStatusCode.OK)
+            var (status, me) = await Api.DeviceSendAsync(Http, HttpMethod.Get, "/api/v1/device/me", presented);
+            if (status == HttpStatusCode.OK)
             {
-                var me = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
                 Assert.Equal(deviceId, me.GetProperty("deviceId").GetString());
                 Assert.Equal(worker.Id, me.GetProperty("boundTo").GetString());
             }
 
-            return response.StatusCode;
+            return status;
         }
     }
 }

@@ -1,20 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Npgsql;
+using OpsCentre.Testing;
 
 namespace OpsCentre.Integration.Tests.City;
 
 [Collection(nameof(SystemCollection))]
 public sealed class CityApiTests(SystemFixture system)
 {
-    private async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(string username, string path)
-    {
-        var tokens = await Api.SignInAsync(system.Http, username);
-        using var response = await system.Http.SendAsync(Api.Authorized(HttpMethod.Get, path, tokens.AccessToken));
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
-    }
+    private Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(string username, string path) => Api.GetAsync(system.Http, username, path);
 
     [Fact]
     public async Task TheDistrictOperatorSeesJinjiangWithItsStreetsAndTheAdminSeesFiveDistricts()
@@ -81,7 +75,7 @@ public sealed class CityApiTests(SystemFixture system)
     [Fact]
     public async Task KeyPersonNamesAreMaskedUnlessTheRoleIsClearedAndEveryReadIsAudited()
     {
-        var person = system.City.KeyPersons.First(p => p.Grid.StartsWith("510104", StringComparison.Ordinal));
+        var person = system.Fresh.KeyPerson(within: "510104");
         var grid = person.Grid;
 
         var (_, masked) = await GetAsync("jinjiang.operator", $"/api/v1/key-persons?unit={grid}");
@@ -92,24 +86,10 @@ public sealed class CityApiTests(SystemFixture system)
         var (_, clear) = await GetAsync("jinjiang.corrections.officer", $"/api/v1/key-persons?unit={grid}");
         Assert.Equal(person.Name, clear.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("id").GetString() == person.Id).GetProperty("name").GetString());
 
-        await using var connection = new NpgsqlConnection(system.Database.AppConnectionString);
-        await connection.OpenAsync();
-        await using var audit = new NpgsqlCommand(
-            "SELECT actor, unmasked FROM audit_log WHERE subject = @s AND action = 'key-person.list' ORDER BY id", connection);
-        audit.Parameters.AddWithValue("s", person.Id);
-        var rows = new List<(string, bool)>();
-        await using (var reader = await audit.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                rows.Add((reader.GetString(0), reader.GetBoolean(1)));
-            }
-        }
-
+        var rows = (await system.AuditAsync(person.Id, "key-person.list")).Select(a => (a.Actor, a.Unmasked)).ToList();
         Assert.Equal([("jinjiang.operator", false), ("jinjiang.corrections.officer", true)], rows);
 
         // Append-only in the database itself.
-        await using var tamper = new NpgsqlCommand("DELETE FROM audit_log", connection);
-        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, (await Assert.ThrowsAsync<PostgresException>(() => tamper.ExecuteNonQueryAsync())).SqlState);
+        await system.Db.AssertRefusedAsync("DELETE FROM audit_log");
     }
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Npgsql;
 using OpsCentre.Testing;
 
 namespace OpsCentre.Integration.Tests.Cluster;
@@ -48,11 +47,6 @@ public sealed class ClusterProcessTests(SystemFixture system)
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
-    private async Task<int> ActiveMembersInPostgresAsync()
-    {
-        await using var connection = new NpgsqlConnection(system.Database.AppConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT count(*)::int FROM orleans_membership WHERE deployment_id = 'integration' AND status = 3", connection);
-        return (int)(await command.ExecuteScalarAsync())!;
-    }
+    private Task<int> ActiveMembersInPostgresAsync() =>
+        system.Db.ScalarAsync<int>("SELECT count(*)::int FROM orleans_membership WHERE deployment_id = 'integration' AND status = 3");
 }

@@ -25,7 +25,7 @@ public sealed class CoHostedGatewayTests(SystemFixture system)
         await SystemFixture.WaitForActiveSilosAsync(http, 2);
         await SystemFixture.WaitForActiveSilosAsync(system.Http, 2);
 
-        var token = (await Api.SignInAsync(http, "jinjiang.operator")).AccessToken;
+        var token = await Api.TokenAsync(http, "jinjiang.operator");
         await using var onCohosted = await ScreenClient.ConnectAsync(url, token);
         await using var onClient = await ScreenClient.ConnectAsync(system.GatewayUrl, token);
         await onCohosted.SubscribeAsync(Jinjiang);
@@ -33,10 +33,9 @@ public sealed class CoHostedGatewayTests(SystemFixture system)
 
         // A phone provisioned and reporting through the co-hosted gateway: its low battery raises an
         // alert that both gateways' screens receive.
-        var worker = system.City.Workers.Where(w => w.Grid.StartsWith("510104003", StringComparison.Ordinal)).Reverse().ElementAt(2);
+        var worker = system.Fresh.Worker(within: "510104003");
         var (deviceId, key) = await Api.ProvisionDeviceAsync(http, token, "worker-phone", worker.Id);
-        var (posted, answer) = await Api.DeviceSendAsync(http, HttpMethod.Post, "/api/v1/device/status", key,
-            new { opId = Guid.NewGuid().ToString(), seq = 1, at = DateTimeOffset.UtcNow, lat = worker.Lat, lon = worker.Lon, accuracyM = 5, batteryPct = 5, onDuty = true });
+        var (posted, answer) = await Api.PostStatusAsync(http, key, Api.Status(1, worker.Lat, worker.Lon, batteryPct: 5));
         Assert.Equal(HttpStatusCode.OK, posted);
         Assert.Equal("applied", answer.GetProperty("status").GetString());
 
@@ -48,8 +47,7 @@ public sealed class CoHostedGatewayTests(SystemFixture system)
         // Stopped gracefully it leaves the membership at once, and the cluster carries on without it.
         await cohosted.StopAsync(TimeSpan.FromSeconds(30));
         await SystemFixture.WaitForActiveSilosAsync(system.Http, 1, timeoutSeconds: 30);
-        var (again, _) = await Api.DeviceSendAsync(system.Http, HttpMethod.Post, "/api/v1/device/status", key,
-            new { opId = Guid.NewGuid().ToString(), seq = 2, at = DateTimeOffset.UtcNow, lat = worker.Lat, lon = worker.Lon, accuracyM = 5, batteryPct = 60, onDuty = true });
+        var (again, _) = await Api.PostStatusAsync(system.Http, key, Api.Status(2, worker.Lat, worker.Lon, batteryPct: 60));
         Assert.Equal(HttpStatusCode.OK, again);
     }
 }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.Playwright;
 
 namespace OpsCentre.Integration.Tests.Dashboard;
@@ -55,20 +53,16 @@ public sealed class WallScreenBrowserTests(SystemFixture system, Xunit.Abstracti
         return page;
     }
 
-    /// <summary>A fresh phone for a worker of 锦江区's second street (counted from its last, past those other tests use).</summary>
-    private async Task<(string DeviceId, string Key, CityGen.GeneratedWorker Worker)> DeviceAsync(int index)
+    /// <summary>A phone for a fresh worker of 锦江区's second street.</summary>
+    private async Task<(string DeviceId, string Key, CityGen.GeneratedWorker Worker)> DeviceAsync()
     {
-        var worker = system.City.Workers.Where(w => w.Grid.StartsWith(SystemFixture.SecondStreet, StringComparison.Ordinal)).Reverse().ElementAt(3 + index);
-        var (deviceId, key) = await Api.ProvisionDeviceAsync(system.Http, (await Api.SignInAsync(system.Http, "jinjiang.operator")).AccessToken, "worker-phone", worker.Id);
+        var worker = system.Fresh.Worker(within: SystemFixture.SecondStreet);
+        var (deviceId, key) = await Api.ProvisionDeviceAsync(system.Http, await Api.TokenAsync(system.Http, "jinjiang.operator"), "worker-phone", worker.Id);
         return (deviceId, key, worker);
     }
 
-    private async Task BatteryAsync(string key, CityGen.GeneratedWorker worker, double battery)
-    {
-        var (status, _) = await Api.DeviceSendAsync(system.Http, HttpMethod.Post, "/api/v1/device/status", key,
-            new { opId = Guid.NewGuid().ToString(), seq = 1, at = DateTimeOffset.UtcNow, lat = worker.Lat, lon = worker.Lon, accuracyM = 5, batteryPct = battery, onDuty = true });
-        Assert.Equal(HttpStatusCode.OK, status);
-    }
+    private async Task BatteryAsync(string key, CityGen.GeneratedWorker worker, double battery) =>
+        Assert.Equal(HttpStatusCode.OK, (await Api.PostStatusAsync(system.Http, key, Api.Status(1, worker.Lat, worker.Lon, battery))).Status);
 
     [Fact]
     public async Task AnAlertAppearsWithinTwoSecondsAndItsAcknowledgementInTheOtherBrowser()
@@ -78,7 +72,7 @@ public sealed class WallScreenBrowserTests(SystemFixture system, Xunit.Abstracti
         Assert.Equal("锦江区", await first.InnerTextAsync("#unit-name"));
         Assert.Contains("锦江区", await first.TitleAsync());
 
-        var (deviceId, key, worker) = await DeviceAsync(0);
+        var (deviceId, key, worker) = await DeviceAsync();
         var clock = Stopwatch.StartNew();
         await BatteryAsync(key, worker, 5);
         var item = first.Locator($".alert-item[data-subject=\"{deviceId}\"][data-rule=\"device-battery-low\"]");
@@ -107,7 +101,7 @@ public sealed class WallScreenBrowserTests(SystemFixture system, Xunit.Abstracti
         await Assertions.Expect(page.Locator("#link-state")).ToHaveAttributeAsync("data-state", "disconnected", new() { Timeout = 15_000 });
 
         // Raised through the other gateway while this screen's is down.
-        var (deviceId, key, worker) = await DeviceAsync(1);
+        var (deviceId, key, worker) = await DeviceAsync();
         await BatteryAsync(key, worker, 4);
 
         system.StartGateway("gateway-browser", url);
@@ -118,9 +112,7 @@ public sealed class WallScreenBrowserTests(SystemFixture system, Xunit.Abstracti
     [Fact]
     public async Task DrillingDownToAStreetAndOnToAGridNarrowsTheMapAndTheFiguresAndBackUpRestoresThem()
     {
-        var token = (await Api.SignInAsync(system.Http, "jinjiang.operator")).AccessToken;
-        using var streetResponse = await system.Http.SendAsync(Api.Authorized(HttpMethod.Get, "/api/v1/units/510104002", token));
-        var street = await streetResponse.Content.ReadFromJsonAsync<JsonElement>();
+        var (_, street) = await Api.GetAsync(system.Http, "jinjiang.operator", "/api/v1/units/510104002");
 
         var page = await SignedInAsync(system.GatewayUrl, "jinjiang.operator");
         var districtChildren = await page.Locator("#children .child").CountAsync();
@@ -162,7 +154,7 @@ public sealed class WallScreenBrowserTests(SystemFixture system, Xunit.Abstracti
     public async Task TheMainScreenFitsTheWallWithoutALayoutBreak(int width, int height)
     {
         var page = await SignedInAsync(system.GatewayUrl, "jinjiang.operator", width, height);
-        await page.WaitForTimeoutAsync(1500);   // let the charts finish their first animation
+        await page.WaitForTimeoutAsync(1500);   // a pause, not a wait for a state: the charts' first animation has no end to observe
         var fits = await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= innerWidth && document.documentElement.scrollHeight <= innerHeight");
         Assert.True(fits, "the page scrolls: something does not fit the wall");
         foreach (var panel in new[] { ".kpis", ".map-panel", ".feed-panel", ".pipeline-panel", ".ranking-panel" })

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 
 namespace OpsCentre.Integration.Tests.Devices;
@@ -10,31 +8,23 @@ public sealed class DeviceIngestTests(SystemFixture system)
 {
     private HttpClient Http => system.Http;
 
-    /// <summary>A worker of 锦江区 and a freshly provisioned phone for them, by the district operator.</summary>
-    private async Task<(CityGen.GeneratedWorker Worker, string DeviceId, string Key)> ProvisionAsync(int index)
+    private Task<string> OperatorTokenAsync() => Api.TokenAsync(Http, "jinjiang.operator");
+
+    /// <summary>A fresh worker of 锦江区 and a phone provisioned for them by the district operator.</summary>
+    private async Task<(CityGen.GeneratedWorker Worker, string DeviceId, string Key)> ProvisionAsync()
     {
-        var worker = system.City.Workers.Where(w => w.Grid.StartsWith("510104", StringComparison.Ordinal)).ElementAt(index);
-        var operatorToken = (await Api.SignInAsync(Http, "jinjiang.operator")).AccessToken;
-        using var response = await Http.SendAsync(Api.Authorized(HttpMethod.Post, "/api/v1/devices", operatorToken, new { kind = "worker-phone", boundTo = worker.Id }));
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return (worker, body.GetProperty("deviceId").GetString()!, body.GetProperty("key").GetString()!);
+        var worker = system.Fresh.Worker(within: "510104");
+        var (deviceId, key) = await Api.ProvisionDeviceAsync(Http, await OperatorTokenAsync(), "worker-phone", worker.Id);
+        return (worker, deviceId, key);
     }
 
-    private static object Status(string opId, long seq, double lat, double lon, bool onDuty = true) =>
-        new { opId, seq, at = DateTimeOffset.UtcNow, lat, lon, accuracyM = 6.5, batteryPct = 77, onDuty };
+    private static Dictionary<string, object> Status(string opId, long seq, double lat, double lon) => Api.Status(seq, lat, lon, accuracyM: 6.5, opId: opId);
 
-    private async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string key, string path, object? body, string? raw = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path)
-        {
-            Content = raw is null ? JsonContent.Create(body) : new StringContent(raw, Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("X-Device-Key", key);
-        using var response = await Http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
-    }
+    private Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string key, string path, object? body) =>
+        Api.DeviceSendAsync(Http, HttpMethod.Post, path, key, body);
+
+    private async Task<JsonElement> TrackAsync(CityGen.GeneratedWorker worker, string token) =>
+        (await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/workers/{worker.Id}/track", token)).Body;
 
     /// <summary>The worker as listed, once the listing satisfies <paramref name="until"/> (the worker's update is one-way, so it lands a moment after the status is answered).</summary>
     private Task<JsonElement> WorkerAsync(CityGen.GeneratedWorker worker, Func<JsonElement, bool> until) =>
@@ -42,16 +32,14 @@ public sealed class DeviceIngestTests(SystemFixture system)
 
     private async Task<JsonElement> WorkerAsync(CityGen.GeneratedWorker worker)
     {
-        var token = (await Api.SignInAsync(Http, "jinjiang.operator")).AccessToken;
-        using var response = await Http.SendAsync(Api.Authorized(HttpMethod.Get, $"/api/v1/workers?unit={worker.Grid}", token));
-        var page = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var (_, page) = await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/workers?unit={worker.Grid}", await OperatorTokenAsync());
         return page.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("id").GetString() == worker.Id);
     }
 
     [Fact]
     public async Task ADuplicateOpIdIsAcknowledgedOnceAndAnOlderSeqDoesNotMoveTheWorkerBack()
     {
-        var (worker, _, key) = await ProvisionAsync(0);
+        var (worker, _, key) = await ProvisionAsync();
         var (status, body) = await PostAsync(key, "/api/v1/device/status", Status("a1", 10, worker.Lat, worker.Lon));
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("applied", body.GetProperty("status").GetString());
@@ -73,7 +61,7 @@ public sealed class DeviceIngestTests(SystemFixture system)
     [Fact]
     public async Task AReplayOf500QueuedItemsLandsInSeqOrderWithOneBadItemRejectedAlone()
     {
-        var (worker, _, key) = await ProvisionAsync(1);
+        var (worker, _, key) = await ProvisionAsync();
         var random = new Random(5);
         var items = Enumerable.Range(1, 500)
             .Select(seq => Status($"q{seq}", seq, worker.Lat + seq * 1e-7, worker.Lon))
@@ -95,35 +83,31 @@ public sealed class DeviceIngestTests(SystemFixture system)
         Assert.Equal(worker.Lat + 500 * 1e-7, live.GetProperty("lat").GetDouble(), 7);
 
         // The track holds all 500 positions, in order, once the batched writer has flushed them.
-        var admin = (await Api.SignInAsync(Http, "jinjiang.operator")).AccessToken;
-        var track = await Testing.Eventually.HoldsAsync(async () =>
-        {
-            using var response = await Http.SendAsync(Api.Authorized(HttpMethod.Get, $"/api/v1/workers/{worker.Id}/track", admin));
-            return await response.Content.ReadFromJsonAsync<JsonElement>();
-        }, t => t.GetProperty("points").GetArrayLength() >= 500, TimeSpan.FromSeconds(15), "500 track points");
+        var admin = await OperatorTokenAsync();
+        var track = await Testing.Eventually.HoldsAsync(() => TrackAsync(worker, admin), t => t.GetProperty("points").GetArrayLength() >= 500, TimeSpan.FromSeconds(15), "500 track points");
         Assert.Equal(Enumerable.Range(1, 500).Select(i => (long)i), track.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("seq").GetInt64()).Order());
     }
 
     [Fact]
     public async Task BadInputsGetProblemResponsesAndChangeNothing()
     {
-        var (worker, deviceId, key) = await ProvisionAsync(2);
+        var (worker, deviceId, key) = await ProvisionAsync();
         Assert.Equal("applied", (await PostAsync(key, "/api/v1/device/status", Status("base", 1, worker.Lat, worker.Lon))).Body.GetProperty("status").GetString());
         await WorkerAsync(worker, w => w.GetProperty("online").GetBoolean());
 
-        var cases = new (string Path, object? Body, string? Raw, HttpStatusCode Expected)[]
+        var cases = new (string Path, object? Body, HttpStatusCode Expected)[]
         {
-            ("/api/v1/device/status", Status("x1", 2, 91, worker.Lon), null, HttpStatusCode.BadRequest),
-            ("/api/v1/device/status", Status("x2", 3, worker.Lat, -181), null, HttpStatusCode.BadRequest),
-            ("/api/v1/device/status", new { opId = "x3", seq = 4, at = DateTimeOffset.UtcNow, lat = worker.Lat, lon = worker.Lon, deviceId = "someone-else" }, null, HttpStatusCode.BadRequest),
-            ("/api/v1/device/status", null, "{\"opId\":\"x4\",\"seq\":", HttpStatusCode.BadRequest),
-            ("/api/v1/device/status", new { opId = "x5", seq = 5, at = DateTimeOffset.UtcNow, lat = worker.Lat, lon = worker.Lon, pad = new string('x', 2 * 1024 * 1024) }, null, HttpStatusCode.RequestEntityTooLarge),
-            ("/api/v1/device/status/batch", new { items = Enumerable.Range(0, 1001).Select(i => Status($"b{i}", 100 + i, worker.Lat, worker.Lon)) }, null, HttpStatusCode.RequestEntityTooLarge),
-            ("/api/v1/device/status/batch", new { items = Array.Empty<object>() }, null, HttpStatusCode.BadRequest),
+            ("/api/v1/device/status", Status("x1", 2, 91, worker.Lon), HttpStatusCode.BadRequest),
+            ("/api/v1/device/status", Status("x2", 3, worker.Lat, -181), HttpStatusCode.BadRequest),
+            ("/api/v1/device/status", new { opId = "x3", seq = 4, at = DateTimeOffset.UtcNow, lat = worker.Lat, lon = worker.Lon, deviceId = "someone-else" }, HttpStatusCode.BadRequest),
+            ("/api/v1/device/status", Api.Raw("{\"opId\":\"x4\",\"seq\":"), HttpStatusCode.BadRequest),
+            ("/api/v1/device/status", new { opId = "x5", seq = 5, at = DateTimeOffset.UtcNow, lat = worker.Lat, lon = worker.Lon, pad = new string('x', 2 * 1024 * 1024) }, HttpStatusCode.RequestEntityTooLarge),
+            ("/api/v1/device/status/batch", new { items = Enumerable.Range(0, 1001).Select(i => Status($"b{i}", 100 + i, worker.Lat, worker.Lon)) }, HttpStatusCode.RequestEntityTooLarge),
+            ("/api/v1/device/status/batch", new { items = Array.Empty<object>() }, HttpStatusCode.BadRequest),
         };
-        foreach (var (path, body, raw, expected) in cases)
+        foreach (var (path, body, expected) in cases)
         {
-            var (status, problem) = await PostAsync(key, path, body, raw);
+            var (status, problem) = await PostAsync(key, path, body);
             Assert.Equal(expected, status);
             Assert.True(problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("status", out _), $"{path}: no problem details");
         }
@@ -138,15 +122,11 @@ public sealed class DeviceIngestTests(SystemFixture system)
     [Fact]
     public async Task ARevokedKeyGets401AndWritesNothing()
     {
-        var (worker, deviceId, key) = await ProvisionAsync(3);
+        var (worker, deviceId, key) = await ProvisionAsync();
         Assert.Equal(HttpStatusCode.OK, (await PostAsync(key, "/api/v1/device/status", Status("r1", 1, worker.Lat, worker.Lon))).Status);
         await WorkerAsync(worker, w => w.GetProperty("online").GetBoolean());
 
-        var operatorToken = (await Api.SignInAsync(Http, "jinjiang.operator")).AccessToken;
-        using (var revoke = await Http.SendAsync(Api.Authorized(HttpMethod.Delete, $"/api/v1/devices/{deviceId}", operatorToken)))
-        {
-            Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
-        }
+        Assert.Equal(HttpStatusCode.NoContent, (await Api.SendAsync(Http, HttpMethod.Delete, $"/api/v1/devices/{deviceId}", await OperatorTokenAsync())).Status);
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await PostAsync(key, "/api/v1/device/status", Status("r2", 2, worker.Lat + 0.001, worker.Lon))).Status);
         Assert.Equal(worker.Lat, (await WorkerAsync(worker)).GetProperty("lat").GetDouble(), 7);
@@ -155,35 +135,21 @@ public sealed class DeviceIngestTests(SystemFixture system)
     [Fact]
     public async Task ProvisioningIsScopedAndNeedsTheFunction()
     {
-        var jinjiangWorker = system.City.Workers.First(w => w.Grid.StartsWith("510104", StringComparison.Ordinal));
-        var qingyang = (await Api.SignInAsync(Http, "qingyang.operator")).AccessToken;
-        using (var outOfScope = await Http.SendAsync(Api.Authorized(HttpMethod.Post, "/api/v1/devices", qingyang, new { kind = "worker-phone", boundTo = jinjiangWorker.Id })))
-        {
-            Assert.Equal(HttpStatusCode.NotFound, outOfScope.StatusCode);
-        }
+        var jinjiangWorker = system.Fresh.Worker(within: "510104");
+        async Task<HttpStatusCode> ProvisionAsAsync(string username, string kind, string boundTo) =>
+            (await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/devices", await Api.TokenAsync(Http, username), new { kind, boundTo })).Status;
 
-        var auditor = (await Api.SignInAsync(Http, "city.auditor")).AccessToken;
-        using (var forbidden = await Http.SendAsync(Api.Authorized(HttpMethod.Post, "/api/v1/devices", auditor, new { kind = "worker-phone", boundTo = jinjiangWorker.Id })))
-        {
-            Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
-        }
-
-        var admin = (await Api.SignInAsync(Http, "city.admin")).AccessToken;
-        using (var wrongKind = await Http.SendAsync(Api.Authorized(HttpMethod.Post, "/api/v1/devices", admin, new { kind = "wristband", boundTo = jinjiangWorker.Id })))
-        {
-            Assert.Equal(HttpStatusCode.NotFound, wrongKind.StatusCode);
-        }
-
-        var person = system.City.KeyPersons.First();
-        using var wristband = await Http.SendAsync(Api.Authorized(HttpMethod.Post, "/api/v1/devices", admin, new { kind = "wristband", boundTo = person.Id }));
-        Assert.Equal(HttpStatusCode.Created, wristband.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, await ProvisionAsAsync("qingyang.operator", "worker-phone", jinjiangWorker.Id));
+        Assert.Equal(HttpStatusCode.Forbidden, await ProvisionAsAsync("city.auditor", "worker-phone", jinjiangWorker.Id));
+        Assert.Equal(HttpStatusCode.NotFound, await ProvisionAsAsync("city.admin", "wristband", jinjiangWorker.Id));
+        Assert.Equal(HttpStatusCode.Created, await ProvisionAsAsync("city.admin", "wristband", system.Fresh.KeyPerson().Id));
     }
 
     [Fact]
     public async Task AScreenSeesTheWorkerMoveAndItsGridsCountersAsLiveItems()
     {
-        var (worker, _, key) = await ProvisionAsync(5);
-        var operatorToken = (await Api.SignInAsync(Http, "jinjiang.operator")).AccessToken;
+        var (worker, _, key) = await ProvisionAsync();
+        var operatorToken = await OperatorTokenAsync();
         await using var screen = await Screens.ScreenClient.ConnectAsync(system.GatewayUrl, operatorToken);
         await screen.SubscribeAsync("510104");
 
@@ -199,7 +165,7 @@ public sealed class DeviceIngestTests(SystemFixture system)
     [Fact]
     public async Task AWorkersLiveItemReachesTheScreenAsOneObjectWithItsKindAndIdFirstThenItsData()
     {
-        var (worker, _, key) = await ProvisionAsync(7);
+        var (worker, _, key) = await ProvisionAsync();
         var operatorToken = (await Api.SignInAsync(Http, "jinjiang.operator")).AccessToken;
         await using var screen = await Screens.ScreenClient.ConnectAsync(system.GatewayUrl, operatorToken);
         await screen.SubscribeAsync(worker.Grid[..9]);
@@ -216,18 +182,14 @@ public sealed class DeviceIngestTests(SystemFixture system)
     [Fact]
     public async Task TracksAreStillThereAfterTheSiloIsReplaced()
     {
-        var (worker, _, key) = await ProvisionAsync(6);
+        var (worker, _, key) = await ProvisionAsync();
         for (var seq = 1; seq <= 20; seq++)
         {
             Assert.Equal(HttpStatusCode.OK, (await PostAsync(key, "/api/v1/device/status", Status($"t{seq}", seq, worker.Lat, worker.Lon))).Status);
         }
 
-        var token = (await Api.SignInAsync(Http, "jinjiang.operator")).AccessToken;
-        async Task<int> PointsAsync()
-        {
-            using var response = await Http.SendAsync(Api.Authorized(HttpMethod.Get, $"/api/v1/workers/{worker.Id}/track", token));
-            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("points").GetArrayLength();
-        }
+        var token = await OperatorTokenAsync();
+        async Task<int> PointsAsync() => (await TrackAsync(worker, token)).GetProperty("points").GetArrayLength();
 
         await Testing.Eventually.HoldsAsync(PointsAsync, n => n == 20, TimeSpan.FromSeconds(15), "20 track points written");
 
@@ -239,31 +201,20 @@ public sealed class DeviceIngestTests(SystemFixture system)
         Assert.Equal(20, await Testing.Eventually.HoldsAsync(PointsAsync, n => n == 20, TimeSpan.FromSeconds(30), "tracks after the restart"));
         Assert.False(replacement.HasExited);
 
-        var deviceTasks = await PostlessGetAsync(key, "/api/v1/device/tasks");
+        var (tasksStatus, deviceTasks) = await Api.DeviceSendAsync(Http, HttpMethod.Get, "/api/v1/device/tasks", key);
+        Assert.True(tasksStatus == HttpStatusCode.OK, $"device tasks: {tasksStatus}");
         Assert.Equal(0, deviceTasks.GetProperty("items").GetArrayLength());
-    }
-
-    private async Task<JsonElement> PostlessGetAsync(string key, string path)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Add("X-Device-Key", key);
-        using var response = await Http.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
     [Fact]
     public async Task DeviceStatusesMoveTheDistrictsCounters()
     {
-        var operatorToken = (await Api.SignInAsync(Http, "jinjiang.operator")).AccessToken;
-        async Task<long> OnlineAsync()
-        {
-            using var response = await Http.SendAsync(Api.Authorized(HttpMethod.Get, "/api/v1/units/510104", operatorToken));
-            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("counters").GetProperty("workersOnline").GetInt64();
-        }
+        var operatorToken = await OperatorTokenAsync();
+        async Task<long> OnlineAsync() =>
+            (await Api.SendAsync(Http, HttpMethod.Get, "/api/v1/units/510104", operatorToken)).Body.GetProperty("counters").GetProperty("workersOnline").GetInt64();
 
         var before = await OnlineAsync();
-        var (worker, _, key) = await ProvisionAsync(4);
+        var (worker, _, key) = await ProvisionAsync();
         Assert.Equal(HttpStatusCode.OK, (await PostAsync(key, "/api/v1/device/status", Status("c1", 1, worker.Lat, worker.Lon))).Status);
         Assert.Equal(before + 1, await Testing.Eventually.HoldsAsync(OnlineAsync, n => n == before + 1, TimeSpan.FromSeconds(15), "workersOnline up by one"));
     }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using OpsCentre.Integration.Tests.Screens;
 
@@ -11,7 +10,7 @@ public sealed class IncidentsApiTests(SystemFixture system)
 {
     private HttpClient Http => system.Http;
 
-    private async Task<string> TokenAsync(string username) => (await Api.SignInAsync(Http, username)).AccessToken;
+    private Task<string> TokenAsync(string username) => Api.TokenAsync(Http, username);
 
     private Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, string token, object? body = null) =>
         Api.SendAsync(Http, method, path, token, body);
@@ -33,7 +32,7 @@ public sealed class IncidentsApiTests(SystemFixture system)
     public async Task ACaseReportedThroughTheApiMovesThroughTheLoopItsEventsReachAScreenAndTheKpisAgree()
     {
         var token = await TokenAsync("jinjiang.operator");
-        var grid = system.City.Units.First(u => u.Code.Length == 15 && u.Code.StartsWith("510104003", StringComparison.Ordinal)).Code;
+        var grid = system.Fresh.Grid(within: "510104003");
         var street = grid[..9];
         var kpisBefore = (await SendAsync(HttpMethod.Get, $"/api/v1/kpis?unit={street}", token)).Body;
         await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, token);
@@ -82,7 +81,7 @@ public sealed class IncidentsApiTests(SystemFixture system)
     public async Task CommunityStaffGet404ForAnotherCommunitysCase()
     {
         var token = await TokenAsync("jinjiang.operator");
-        var otherCommunity = system.City.Units.First(u => u.Code.Length == 15 && u.Code.StartsWith("510104001", StringComparison.Ordinal) && !u.Code.StartsWith("510104001001", StringComparison.Ordinal)).Code;
+        var otherCommunity = system.Fresh.Grid(within: "510104001", where: g => !g.StartsWith("510104001001", StringComparison.Ordinal));
         var (_, answer) = await SendAsync(HttpMethod.Post, "/api/v1/incidents", token, new { opId = "report-2", category = "facilities", urgency = "urgent", description = "路灯损坏", gridCode = otherCommunity });
         var id = answer.GetProperty("id").GetString()!;
 
@@ -100,9 +99,8 @@ public sealed class IncidentsApiTests(SystemFixture system)
     public async Task ACaseDispatchedToAWorkerIsOnTheirDeviceAndTheyFeedBackFromIt()
     {
         var token = await TokenAsync("jinjiang.operator");
-        var worker = system.City.Workers.Where(w => w.Grid.StartsWith("510104002", StringComparison.Ordinal)).Last();
-        using var provisioned = await Http.SendAsync(Api.Authorized(HttpMethod.Post, "/api/v1/devices", token, new { kind = "worker-phone", boundTo = worker.Id }));
-        var key = (await provisioned.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        var worker = system.Fresh.Worker(within: "510104002");
+        var (deviceId, key) = await Api.ProvisionDeviceAsync(Http, token, "worker-phone", worker.Id);
         var (_, answer) = await SendAsync(HttpMethod.Post, "/api/v1/incidents", token, new { opId = "report-3", category = "property-complaint", urgency = "normal", description = "电梯故障", lat = worker.Lat, lon = worker.Lon });
         var id = answer.GetProperty("id").GetString()!;
         Assert.Equal(worker.Grid, answer.GetProperty("unitCode").GetString());
@@ -111,11 +109,9 @@ public sealed class IncidentsApiTests(SystemFixture system)
 
         async Task<JsonElement> DeviceAsync(HttpMethod method, string path, object? body = null)
         {
-            using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-            request.Headers.Add("X-Device-Key", key);
-            using var response = await Http.SendAsync(request);
-            Assert.True(response.IsSuccessStatusCode, $"{path}: {response.StatusCode}");
-            return await response.Content.ReadFromJsonAsync<JsonElement>();
+            var (status, answer) = await Api.DeviceSendAsync(Http, method, path, key, body);
+            Assert.True((int)status is >= 200 and < 300, $"{path}: {status}");
+            return answer;
         }
 
         var tasks = await DeviceAsync(HttpMethod.Get, "/api/v1/device/tasks");
@@ -133,12 +129,9 @@ public sealed class IncidentsApiTests(SystemFixture system)
         Assert.Equal(("device", worker.Id), (phoneCase.GetProperty("incident").GetProperty("source").GetString(), phoneCase.GetProperty("incident").GetProperty("reportedBy").GetString()));
 
         // … and an operator opens a case from the phone's low-battery alert in one action, which takes the alert on.
-        await DeviceAsync(HttpMethod.Post, "/api/v1/device/status", new { opId = "low", seq = 1, at = DateTimeOffset.UtcNow, lat = worker.Lat, lon = worker.Lon, batteryPct = 3, onDuty = true });
-        var deviceId = (await DeviceAsync(HttpMethod.Get, "/api/v1/device/me")).GetProperty("deviceId").GetString();
-        var alert = await Testing.Eventually.HoldsAsync(
-            async () => (await SendAsync(HttpMethod.Get, $"/api/v1/alerts?unit={worker.Grid}", token)).Body.GetProperty("items").EnumerateArray()
-                .FirstOrDefault(a => a.GetProperty("subject").GetProperty("id").GetString() == deviceId),
-            a => a.ValueKind == JsonValueKind.Object, TimeSpan.FromSeconds(10), "the low-battery alert");
+        await DeviceAsync(HttpMethod.Post, "/api/v1/device/status", Api.Status(1, worker.Lat, worker.Lon, batteryPct: 3, opId: "low"));
+        Assert.Equal(deviceId, (await DeviceAsync(HttpMethod.Get, "/api/v1/device/me")).GetProperty("deviceId").GetString());
+        var alert = await Api.AlertOfAsync(Http, token, worker.Grid, deviceId);
         var alertId = alert.GetProperty("id").GetString()!;
         var (created, fromAlert) = await SendAsync(HttpMethod.Post, "/api/v1/incidents", token,
             new { opId = "from-alert", category = "facilities", urgency = "urgent", description = "网格员手机电量耗尽", gridCode = worker.Grid, alertId });
@@ -153,7 +146,7 @@ public sealed class IncidentsApiTests(SystemFixture system)
     public async Task DepartmentStaffSeeAndHandleOnlyTheCasesDispatchedToTheirDepartment()
     {
         var token = await TokenAsync("jinjiang.operator");
-        var grid = system.City.Units.First(u => u.Code.Length == 15 && u.Code.StartsWith("510104002", StringComparison.Ordinal)).Code;
+        var grid = system.Fresh.Grid(within: "510104002");
         async Task<string> CaseAsync(string opId)
         {
             var (_, answer) = await SendAsync(HttpMethod.Post, "/api/v1/incidents", token, new { opId, category = "sanitation", urgency = "normal", description = "占道经营", gridCode = grid });

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Npgsql;
+using OpsCentre.Testing;
 using OpsCentre.Integration.Tests.Screens;
 
 namespace OpsCentre.Integration.Tests.KeyPersons;
@@ -12,7 +12,7 @@ public sealed class KeyPersonSupervisionApiTests(SystemFixture system, Xunit.Abs
 {
     private HttpClient Http => system.Http;
 
-    private async Task<string> TokenAsync(string username) => (await Api.SignInAsync(Http, username)).AccessToken;
+    private Task<string> TokenAsync(string username) => Api.TokenAsync(Http, username);
 
     private Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, string token, object? body = null) =>
         Api.SendAsync(Http, method, path, token, body);
@@ -23,26 +23,13 @@ public sealed class KeyPersonSupervisionApiTests(SystemFixture system, Xunit.Abs
     private async Task<string> ProvisionAsync(string kind, string boundTo) =>
         (await Api.ProvisionDeviceAsync(Http, await TokenAsync("jinjiang.operator"), kind, boundTo)).Key;
 
-    private async Task<List<string>> AuditActorsAsync(string subject, string action)
-    {
-        await using var db = NpgsqlDataSource.Create(system.Database.AppConnectionString);
-        await using var command = db.CreateCommand("SELECT actor || ':' || unmasked FROM audit_log WHERE subject = @s AND action = @a ORDER BY id");
-        command.Parameters.AddWithValue("s", subject);
-        command.Parameters.AddWithValue("a", action);
-        var rows = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(reader.GetString(0));
-        }
-
-        return rows;
-    }
+    private async Task<List<string>> AuditActorsAsync(string subject, string action) =>
+        [.. (await system.AuditAsync(subject, action)).Select(a => a.Actor + ":" + (a.Unmasked ? "true" : "false"))];
 
     [Fact]
     public async Task ForbiddenPlacesAreKeptByCorrectionsStaffOnceForAnOpIdValidatedAndEveryReadAudited()
     {
-        var person = system.City.KeyPersons.Where(p => p.Grid.StartsWith("510104", StringComparison.Ordinal)).ElementAt(1);
+        var person = system.Fresh.KeyPerson(within: "510104");
         var corrections = await TokenAsync("jinjiang.corrections.officer");
         var path = $"/api/v1/key-persons/{person.Id}/zones";
         var school = new { opId = "zone-school", name = "学校", lat = person.Lat + 0.01, lon = person.Lon, radiusM = 200 };
@@ -88,16 +75,13 @@ public sealed class KeyPersonSupervisionApiTests(SystemFixture system, Xunit.Abs
     [Fact]
     public async Task AVisitDueShowsOnTheGridWorkersPhoneAndAVisitFromThePhoneClearsItOnceWithNotesForCorrectionsOnly()
     {
-        var person = system.City.KeyPersons.Where(p => p.Grid.StartsWith("510104", StringComparison.Ordinal))
-            .First(p => system.City.Workers.Count(w => w.Grid == p.Grid) > 0 && system.City.Workers.Any(w => w.Grid != p.Grid && w.Grid.StartsWith("510104", StringComparison.Ordinal)));
-        var worker = system.City.Workers.Last(w => w.Grid == person.Grid);
-        var stranger = system.City.Workers.Last(w => w.Grid != person.Grid && w.Grid.StartsWith("510104", StringComparison.Ordinal));
-        await using (var db = NpgsqlDataSource.Create(system.Database.AppConnectionString))
-        await using (var command = db.CreateCommand("UPDATE key_person SET supervision_level = 'strict', supervised_since = now() - interval '8 days' WHERE id = @id"))
-        {
-            command.Parameters.AddWithValue("id", person.Id);
-            await command.ExecuteNonQueryAsync();
-        }
+        // A grid of the test's own with a key person and their grid worker in it; a worker of another grid.
+        var city = system.Fresh.City;
+        var grid = system.Fresh.Grid(within: "510104", where: g => city.KeyPersons.Any(p => p.Grid == g) && city.Workers.Any(w => w.Grid == g));
+        var person = city.KeyPersons.First(p => p.Grid == grid);
+        var worker = city.Workers.Last(w => w.Grid == grid);
+        var stranger = system.Fresh.Worker(within: "510104");
+        await system.Db.ExecuteAsync("UPDATE key_person SET supervision_level = 'strict', supervised_since = now() - interval '8 days' WHERE id = @id", ("id", person.Id));
 
         var phone = await ProvisionAsync("worker-phone", worker.Id);
         var (tasksStatus, tasks) = await DeviceSendAsync(HttpMethod.Get, "/api/v1/device/tasks", phone);
@@ -121,12 +105,7 @@ public sealed class KeyPersonSupervisionApiTests(SystemFixture system, Xunit.Abs
 
         var announced = await screen.ReceiveMatchingAsync(e => e.Type == "keyperson.visited" && e.Data.GetProperty("id").GetString() == person.Id, "keyperson.visited");
         Assert.False(announced.Data.TryGetProperty("notes", out _));
-        await using (var db = NpgsqlDataSource.Create(system.Database.AppConnectionString))
-        await using (var count = db.CreateCommand("SELECT count(*) FROM event_log WHERE payload ->> 'id' = @id AND type = 'keyperson.visited'"))
-        {
-            count.Parameters.AddWithValue("id", person.Id);
-            Assert.Equal(1L, await count.ExecuteScalarAsync());   // the retry was not logged again
-        }
+        Assert.Equal(1L, await system.Db.ScalarAsync<long>("SELECT count(*) FROM event_log WHERE payload ->> 'id' = @id AND type = 'keyperson.visited'", ("id", person.Id)));   // the retry was not logged again
 
         var (_, later) = await DeviceSendAsync(HttpMethod.Get, "/api/v1/device/tasks", phone);
         Assert.DoesNotContain(later.GetProperty("items").EnumerateArray(), t => t.GetProperty("id").GetString() == person.Id);
@@ -152,14 +131,14 @@ public sealed class KeyPersonSupervisionApiTests(SystemFixture system, Xunit.Abs
         var (_, checkIns) = await SendAsync(HttpMethod.Get, $"/api/v1/key-persons/{person.Id}/check-ins", await TokenAsync("jinjiang.operator"));
         Assert.Single(checkIns.GetProperty("items").EnumerateArray());
         Assert.True(checkIns.GetProperty("checkInDue").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddHours(23));
-        await OpsCentre.Testing.Eventually.HoldsAsync(async () => (await SendAsync(HttpMethod.Get, $"/api/v1/key-persons/{person.Id}", await TokenAsync("jinjiang.operator"))).Body,
+        await Eventually.HoldsAsync(async () => (await SendAsync(HttpMethod.Get, $"/api/v1/key-persons/{person.Id}", await TokenAsync("jinjiang.operator"))).Body,
             p => p.GetProperty("state").GetString() == "normal", TimeSpan.FromSeconds(10), "normal after the check-in");
     }
 
     [Fact]
     public async Task AWristbandPostingAPositionInBeijingRaisesACriticalZoneAlertOnAJinjiangScreen()
     {
-        var person = system.City.KeyPersons.Where(p => p.Grid.StartsWith("510104", StringComparison.Ordinal)).ElementAt(2);
+        var person = system.Fresh.KeyPerson(within: "510104");
         var operatorToken = await TokenAsync("jinjiang.operator");
         // The demo's rule waits 2 minutes before firing (dwell); this one, for the person's grid only, fires at once.
         var ruleId = "e2e-left-allowed-" + Guid.NewGuid().ToString("N")[..8];
@@ -170,14 +149,13 @@ public sealed class KeyPersonSupervisionApiTests(SystemFixture system, Xunit.Abs
             parameters = new { zone = "allowed", trigger = "leave", marginM = 50 }, pendingSeconds = 0, recoverySeconds = 0,
         });
         Assert.Equal(HttpStatusCode.Created, ruleStatus);
-        await Task.Delay(1500);   // every silo picks rule changes up within Alerts:RuleRefresh (1 s)
+        await SystemFixture.RuleRefreshAsync();
 
         var band = await ProvisionAsync("wristband", person.Id);
         await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, operatorToken);
         await screen.SubscribeAsync("510104");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var (posted, _) = await DeviceSendAsync(HttpMethod.Post, "/api/v1/device/status", band,
-            new { opId = Guid.NewGuid().ToString(), seq = 1, at = DateTimeOffset.UtcNow, lat = 39.9042, lon = 116.4074, accuracyM = 8, batteryPct = 80, strapIntact = true });
+        var (posted, _) = await Api.PostStatusAsync(Http, band, Api.Status(1, 39.9042, 116.4074, batteryPct: 80, onDuty: null, strapIntact: true, accuracyM: 8));
         Assert.Equal(HttpStatusCode.OK, posted);
 
         var raised = await screen.ReceiveMatchingAsync(e => e.Type == "alert.raised" && e.Data.GetProperty("ruleId").GetString() == ruleId, "alert.raised of the zone rule");
@@ -190,12 +168,11 @@ public sealed class KeyPersonSupervisionApiTests(SystemFixture system, Xunit.Abs
         var violation = await screen.ReceiveMatchingAsync(e => e.Type == "keyperson.state-changed" && e.Data.GetProperty("id").GetString() == person.Id, "keyperson.state-changed");
         Assert.Equal("violation", violation.Data.GetProperty("state").GetString());
         Assert.DoesNotContain(person.Name, violation.Data.GetRawText());
-        await OpsCentre.Testing.Eventually.HoldsAsync(async () => (await SendAsync(HttpMethod.Get, "/api/v1/units/" + person.Grid, operatorToken)).Body,
+        await Eventually.HoldsAsync(async () => (await SendAsync(HttpMethod.Get, "/api/v1/units/" + person.Grid, operatorToken)).Body,
             unit => unit.GetProperty("counters").GetProperty("keyPersonsAbnormal").GetInt64() >= 1, TimeSpan.FromSeconds(10), "the grid counts the person");
 
         // Home again: the alert resolves and the person is normal.
-        await DeviceSendAsync(HttpMethod.Post, "/api/v1/device/status", band,
-            new { opId = Guid.NewGuid().ToString(), seq = 2, at = DateTimeOffset.UtcNow, lat = person.Lat, lon = person.Lon, accuracyM = 8, batteryPct = 80, strapIntact = true });
+        await Api.PostStatusAsync(Http, band, Api.Status(2, person.Lat, person.Lon, batteryPct: 80, onDuty: null, strapIntact: true, accuracyM: 8));
         await screen.ReceiveMatchingAsync(e => e.Type == "alert.resolved" && e.Data.GetProperty("id").GetString() == raised.Data.GetProperty("id").GetString(), "alert.resolved");
         var normal = await screen.ReceiveMatchingAsync(e => e.Type == "keyperson.state-changed" && e.Data.GetProperty("id").GetString() == person.Id, "back to normal");
         Assert.Equal("normal", normal.Data.GetProperty("state").GetString());

@@ -151,11 +151,9 @@ public sealed class ScreenClient : IAsyncDisposable
     }
 
     /// <summary>Fails if any event arrives within <paramref name="quietPeriod"/>.</summary>
-    public async Task AssertNoMoreEventsAsync(TimeSpan quietPeriod)
-    {
-        await Task.Delay(quietPeriod);
-        Assert.False(_events.Reader.TryRead(out var extra), $"unexpected event seq {extra?.Seq} {extra?.UnitCode}");
-    }
+    public Task AssertNoMoreEventsAsync(TimeSpan quietPeriod) => Testing.Consistently.HoldsAsync(
+        () => Task.FromResult(_events.Reader.TryPeek(out var extra) ? extra : null), extra => extra is null, quietPeriod, "no further event",
+        extra => $"unexpected event seq {extra?.Seq} {extra?.UnitCode}");
 
     /// <summary>Waits for a watermark of <paramref name="district"/> at or beyond <paramref name="seq"/>.</summary>
     public async Task<Watermark> WatermarkReachingAsync(string district, long seq, int timeoutSeconds = 15)
