@@ -8,9 +8,9 @@ namespace OpsCentre.Testing;
 /// grid of its own, or a worker or key person together with their whole grid (so a grid's counters
 /// and grid-scoped rules are the test's alone). Also hands out unit codes that no generated unit uses,
 /// for tests that build their own units. Thread-safe; one per fixture, so unique for the test run.
-/// Parts are taken from the far end of the city (the highest codes first): the demo operators serve
-/// its first street, community and grid, so the tests that need a part in their scope ask for low
-/// codes, and the tests that need just any part leave those to them.
+/// Parts are taken from the street with the most left, the far end of the city (the highest codes)
+/// among equals: the demo operators serve its first street, community and grid, so the tests that need
+/// a part in their scope ask for low codes, and the tests that need just any part leave those to them.
 /// </summary>
 public sealed class TestCity(GeneratedCity city)
 {
@@ -80,20 +80,29 @@ public sealed class TestCity(GeneratedCity city)
     {
         lock (_takenGrids)
         {
-            foreach (var candidate in candidates.Reverse())
+            // From the street with the most left (the highest code among equals), so that tests asking for
+            // any part of a district do not use up the one street another test needs.
+            var free = candidates.Reverse().Where(c => IsFree(gridOf(c), within) && (where?.Invoke(c) ?? true)).ToList();
+            if (free.Count > 0)
             {
-                if (IsFree(gridOf(candidate), within) && (where?.Invoke(candidate) ?? true))
-                {
-                    _takenGrids.Add(gridOf(candidate));
-                    return candidate;
-                }
+                var street = free.GroupBy(c => gridOf(c)[..9]).MaxBy(s => FreeGridsIn(s.Key))!;
+                var candidate = street.First();
+                _takenGrids.Add(gridOf(candidate));
+                return candidate;
             }
         }
 
         throw new InvalidOperationException($"no {what} under '{within}' is left for another test ({_takenGrids.Count} grids handed out)");
     }
 
-    private bool IsFree(string grid, string within) => grid.StartsWith(within, StringComparison.Ordinal) && !_takenGrids.Contains(grid);
+    private int FreeGridsIn(string street) => city.Units.Count(u => u.Code.Length == 15 && u.Code.StartsWith(street, StringComparison.Ordinal) && !_takenGrids.Contains(u.Code));
+
+    // The first community of a district's first street is the demo staff's and grid worker's: handed out only to a test that names it.
+    private bool IsFree(string grid, string within) =>
+        grid.StartsWith(within, StringComparison.Ordinal) && !_takenGrids.Contains(grid) && (within.Length >= 12 || grid[..12] != FirstCommunityOf(grid[..6]));
+
+    private string FirstCommunityOf(string district) =>
+        city.Units.Where(u => u.Code.Length == 12 && u.Code.StartsWith(district, StringComparison.Ordinal)).Min(u => u.Code)!;
 
     private string Unmapped(string prefix, int number, int last, string what)
     {
