@@ -8,13 +8,16 @@ namespace OpsCentre.Testing;
 /// grid of its own, or a worker or key person together with their whole grid (so a grid's counters
 /// and grid-scoped rules are the test's alone). Also hands out unit codes that no generated unit uses,
 /// for tests that build their own units. Thread-safe; one per fixture, so unique for the test run.
-/// Parts are taken from the street with the most left, the far end of the city (the highest codes)
-/// among equals: the demo operators serve its first street, community and grid, so the tests that need
-/// a part in their scope ask for low codes, and the tests that need just any part leave those to them.
+/// Of the parts that fit, one is taken from the street with the most grids still free, and in it the
+/// one with the highest code, so a test that asks for "any worker of the district" leaves the small
+/// streets, and the low codes the demo operators serve (a street's first community, its first grid),
+/// to the tests that must have a part there.
 /// </summary>
 public sealed class TestCity(GeneratedCity city)
 {
     private readonly HashSet<string> _takenGrids = [];
+    private readonly Dictionary<string, int> _freeInStreet = city.Units.Where(u => u.Code.Length == 15)
+        .GroupBy(u => u.Code[..9]).ToDictionary(street => street.Key, street => street.Count());
     private int _unmappedDistricts;
     private int _unmappedCities;
 
@@ -31,11 +34,15 @@ public sealed class TestCity(GeneratedCity city)
         lock (_takenGrids)
         {
             var grids = city.Units.Where(u => u.Code.Length == 15 && u.Code.StartsWith(within, StringComparison.Ordinal)).Select(u => u.Code).ToList();
-            foreach (var community in grids.GroupBy(g => g[..12]).Reverse())
+            foreach (var community in grids.GroupBy(g => g[..12]).OrderByDescending(c => _freeInStreet[c.Key[..9]]))
             {
                 if (community.All(g => !_takenGrids.Contains(g)))
                 {
-                    _takenGrids.UnionWith(community);
+                    foreach (var grid in community)
+                    {
+                        Hold(grid);
+                    }
+
                     return community.Key;
                 }
             }
@@ -54,12 +61,9 @@ public sealed class TestCity(GeneratedCity city)
         lock (_takenGrids)
         {
             var taken = new List<GeneratedWorker>();
-            foreach (var worker in city.Workers.Reverse())
+            while (taken.Count < count && TryTake(city.Workers, w => w.Grid, within, where, out var worker))
             {
-                if (taken.Count < count && IsFree(worker.Grid, within) && (where?.Invoke(worker) ?? true) && _takenGrids.Add(worker.Grid))
-                {
-                    taken.Add(worker);
-                }
+                taken.Add(worker);
             }
 
             return taken;
@@ -80,29 +84,37 @@ public sealed class TestCity(GeneratedCity city)
     {
         lock (_takenGrids)
         {
-            // From the street with the most left (the highest code among equals), so that tests asking for
-            // any part of a district do not use up the one street another test needs.
-            var free = candidates.Reverse().Where(c => IsFree(gridOf(c), within) && (where?.Invoke(c) ?? true)).ToList();
-            if (free.Count > 0)
-            {
-                var street = free.GroupBy(c => gridOf(c)[..9]).MaxBy(s => FreeGridsIn(s.Key))!;
-                var candidate = street.First();
-                _takenGrids.Add(gridOf(candidate));
-                return candidate;
-            }
+            return TryTake(candidates, gridOf, within, where, out var taken)
+                ? taken
+                : throw new InvalidOperationException($"no {what} under '{within}' is left for another test ({_takenGrids.Count} grids handed out)");
         }
-
-        throw new InvalidOperationException($"no {what} under '{within}' is left for another test ({_takenGrids.Count} grids handed out)");
     }
 
-    private int FreeGridsIn(string street) => city.Units.Count(u => u.Code.Length == 15 && u.Code.StartsWith(street, StringComparison.Ordinal) && !_takenGrids.Contains(u.Code));
+    /// <summary>The free candidate with the highest code in the street with the most grids free; its grid is held from then on. Called under the lock.</summary>
+    private bool TryTake<T>(IEnumerable<T> candidates, Func<T, string> gridOf, string within, Func<T, bool>? where, out T taken)
+    {
+        var fits = candidates.Where(c => IsFree(gridOf(c), within) && (where?.Invoke(c) ?? true)).ToList();
+        if (fits.Count == 0)
+        {
+            taken = default!;
+            return false;
+        }
 
-    // The first community of a district's first street is the demo staff's and grid worker's: handed out only to a test that names it.
-    private bool IsFree(string grid, string within) =>
-        grid.StartsWith(within, StringComparison.Ordinal) && !_takenGrids.Contains(grid) && (within.Length >= 12 || grid[..12] != FirstCommunityOf(grid[..6]));
+        var most = fits.Max(c => _freeInStreet[gridOf(c)[..9]]);
+        taken = fits.Last(c => _freeInStreet[gridOf(c)[..9]] == most);
+        Hold(gridOf(taken));
+        return true;
+    }
 
-    private string FirstCommunityOf(string district) =>
-        city.Units.Where(u => u.Code.Length == 12 && u.Code.StartsWith(district, StringComparison.Ordinal)).Min(u => u.Code)!;
+    private void Hold(string grid)
+    {
+        if (_takenGrids.Add(grid))
+        {
+            _freeInStreet[grid[..9]]--;
+        }
+    }
+
+    private bool IsFree(string grid, string within) => grid.StartsWith(within, StringComparison.Ordinal) && !_takenGrids.Contains(grid);
 
     private string Unmapped(string prefix, int number, int last, string what)
     {
