@@ -23,14 +23,18 @@ public static class AlertRulesApi
         string? OpId, string? Id, string? Title, string? Kind, RuleTarget? Target, string? Severity, JsonElement Parameters,
         int? PendingSeconds, int? RecoverySeconds, EscalationPolicy? Escalation, bool? Enabled, int? ExpectedVersion);
 
+    /// <param name="Fault">Set when this version failed to compile or evaluate: it is skipped wherever it applies until a new version replaces it.</param>
     public sealed record RuleResponse(
         string Id, int Version, string Title, string Kind, RuleTarget Target, string Severity, JsonElement Parameters,
-        int PendingSeconds, int RecoverySeconds, EscalationPolicy? Escalation, bool Enabled, string ChangedBy, DateTimeOffset ChangedAt)
+        int PendingSeconds, int RecoverySeconds, EscalationPolicy? Escalation, bool Enabled, string ChangedBy, DateTimeOffset ChangedAt, RuleFault? Fault)
     {
-        public static RuleResponse From(AlertRule r) => new(
+        public static RuleResponse From(AlertRule r, IReadOnlyDictionary<(string, int), RuleFault>? faults = null) => new(
             r.Id, r.Version, r.Title, r.Kind, new RuleTarget(r.SubjectKind, r.UnitScope), r.Severity, JsonDocument.Parse(r.ParametersJson).RootElement.Clone(),
-            r.PendingSeconds, r.RecoverySeconds, r.Escalation, r.Enabled, r.ChangedBy, r.ChangedAt);
+            r.PendingSeconds, r.RecoverySeconds, r.Escalation, r.Enabled, r.ChangedBy, r.ChangedAt, faults?.GetValueOrDefault((r.Id, r.Version)));
     }
+
+    /// <summary>The most rules managed in one unit scope.</summary>
+    public const int MaxRulesPerScope = 200;
 
     public static RouteGroupBuilder MapAlertRulesApi(this IEndpointRouteBuilder app)
     {
@@ -38,7 +42,8 @@ public static class AlertRulesApi
 
         group.MapGet("/", async Task<Ok<Page<RuleResponse>>> (HttpContext context, AlertRuleStore store, CancellationToken ct) =>
         {
-            var rules = (await store.CurrentRulesAsync(ct)).Where(r => Relevant(context.User, r)).Select(RuleResponse.From).ToList();
+            var faults = await store.FaultsAsync(ct);
+            var rules = (await store.CurrentRulesAsync(ct)).Where(r => Relevant(context.User, r)).Select(r => RuleResponse.From(r, faults)).ToList();
             return TypedResults.Ok(new Page<RuleResponse>(rules, null));
         })
         .WithSummary("The current version of every rule that applies within the caller's unit or is managed there.");
@@ -46,9 +51,13 @@ public static class AlertRulesApi
         group.MapGet("/{id}", async Task<Results<Ok<Page<RuleResponse>>, ProblemHttpResult>> (string id, HttpContext context, AlertRuleStore store, CancellationToken ct) =>
         {
             var versions = await store.HistoryAsync(id, ct);
-            return versions.Count == 0 || !Relevant(context.User, versions[0])
-                ? Problems.NotFound()
-                : TypedResults.Ok(new Page<RuleResponse>([.. versions.Select(RuleResponse.From)], null));
+            if (versions.Count == 0 || !Relevant(context.User, versions[0]))
+            {
+                return Problems.NotFound();
+            }
+
+            var faults = await store.FaultsAsync(ct);
+            return TypedResults.Ok(new Page<RuleResponse>([.. versions.Select(r => RuleResponse.From(r, faults))], null));
         })
         .WithSummary("Every version of one rule, newest first: who changed what, and when.");
 
@@ -98,6 +107,11 @@ public static class AlertRulesApi
         if (ScopeGuard.Deny(context.User, draft.UnitScope, Permission.ManageAlertRules) is { } denied)
         {
             return denied;
+        }
+
+        if (expectedVersion == 0 && await store.RulesInScopeAsync(draft.UnitScope, ct) >= MaxRulesPerScope)
+        {
+            return Problems.Conflict($"A unit scope holds at most {MaxRulesPerScope} rules; change or switch off one instead");
         }
 
         var (outcome, rule) = await store.SaveAsync(draft, expectedVersion, context.User.Username(), request.OpId!, ct);

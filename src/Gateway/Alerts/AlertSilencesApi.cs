@@ -14,8 +14,6 @@ namespace OpsCentre.Gateway.Alerts;
 /// </summary>
 public static class AlertSilencesApi
 {
-    private static readonly TimeSpan LongestSilence = TimeSpan.FromDays(31);
-
     public sealed record SilenceRequest(string? OpId, string? UnitScope, string? RuleId, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, string? Reason);
 
     public static RouteGroupBuilder MapAlertSilencesApi(this IEndpointRouteBuilder app)
@@ -42,7 +40,7 @@ public static class AlertSilencesApi
             var startsAt = request.StartsAt ?? now;
             var errors = new RequestErrors().OpId(request.OpId)
                 .Check(UnitCode.IsValid(request.UnitScope), "unitScope", "a unit code")
-                .Check(request.EndsAt is { } endsAt && endsAt > startsAt && endsAt > now && endsAt - startsAt <= LongestSilence,
+                .Check(request.EndsAt is { } endsAt && endsAt > startsAt && endsAt > now && endsAt - startsAt <= AlertRuleStore.LongestSilence,
                     "endsAt", "after startsAt and in the future, at most 31 days after startsAt")
                 .Check(!string.IsNullOrWhiteSpace(request.Reason) && request.Reason.Length <= 500, "reason", "required (the planned work), at most 500 characters")
                 .Check(request.RuleId is not { } ruleId || (await store.HistoryAsync(ruleId, ct)).Count > 0, "ruleId", "no such rule; leave it out to silence every rule");
@@ -56,11 +54,14 @@ public static class AlertSilencesApi
                 return denied;
             }
 
-            var (outcome, silence) = await store.CreateSilenceAsync(
+            var (outcome, silence, refusal) = await store.CreateSilenceAsync(
                 request.UnitScope!, request.RuleId, startsAt, request.EndsAt!.Value, request.Reason!, context.User.Username(), request.OpId!, ct);
-            return outcome == ChangeOutcome.OpIdReused
-                ? Problems.OpIdReused()
-                : TypedResults.Created($"/api/v1/alert-silences/{silence.Id}", silence);
+            return outcome switch
+            {
+                ChangeOutcome.OpIdReused => Problems.OpIdReused(),
+                ChangeOutcome.Conflict => Problems.Conflict("The silence is not allowed", refusal),
+                _ => TypedResults.Created($"/api/v1/alert-silences/{silence!.Id}", silence),
+            };
         })
         .WithSummary("Silence alerts for planned work: a unit scope, optionally one rule, a time window and the reason.");
 

@@ -75,3 +75,6 @@ public sealed record AlertSilence(
     public bool Covers(string ruleId, string unitCode, DateTimeOffset at) =>
         at >= StartsAt && at < EndsAt && (RuleId is null || RuleId == ruleId) && unitCode.StartsWith(UnitScope, StringComparison.Ordinal);
 }
+
+/// <summary>A rule version whose evaluation threw: it is skipped wherever it applies until a new version replaces it.</summary>
+public sealed record RuleFault(string Error, DateTimeOffset FirstAt);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using OpsCentre.Database;
 using OpsCentre.Database.Operations;
 
 namespace OpsCentre.Grains.Alerts;
@@ -108,6 +109,43 @@ public sealed class AlertRuleStore(NpgsqlDataSource db)
         return (ChangeOutcome.Stored, rule);
     }
 
+    /// <summary>Flags a rule version as faulty (its evaluation threw); the first report of a version is kept.</summary>
+    public async Task RecordFaultAsync(string ruleId, int version, string error, CancellationToken cancellationToken = default)
+    {
+        await using var command = db.CreateCommand(
+            "INSERT INTO alert_rule_fault (rule_id, version, error) VALUES (@id, @version, @error) ON CONFLICT DO NOTHING");
+        command.Parameters.AddWithValue("id", ruleId);
+        command.Parameters.AddWithValue("version", version);
+        command.Parameters.AddWithValue("error", error.Length > 1000 ? error[..1000] : error);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The faults recorded for rule versions, by (rule id, version).</summary>
+    public async Task<IReadOnlyDictionary<(string RuleId, int Version), RuleFault>> FaultsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = db.CreateCommand("SELECT rule_id, version, error, first_at FROM alert_rule_fault");
+        return (await command.ReadAllAsync(r => (Key: (r.GetString(0), r.GetInt32(1)), Fault: new RuleFault(r.GetString(2), r.GetFieldValue<DateTimeOffset>(3))), cancellationToken))
+            .ToDictionary(f => f.Key, f => f.Fault);
+    }
+
+    /// <summary>How many current rules are managed in exactly this unit scope.</summary>
+    public async Task<int> RulesInScopeAsync(string unitScope, CancellationToken cancellationToken = default)
+    {
+        await using var command = db.CreateCommand("SELECT count(DISTINCT id)::int FROM alert_rule WHERE unit_scope = @scope");
+        command.Parameters.AddWithValue("scope", unitScope);
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Silences not yet ended by <paramref name="at"/>, set in exactly this unit scope.</summary>
+    public async Task<int> SilencesInScopeAsync(string unitScope, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT count(*)::int FROM alert_silence WHERE unit_scope = @scope AND coalesce(ended_early_at, ends_at) > @at");
+        command.Parameters.AddWithValue("scope", unitScope);
+        command.Parameters.AddWithValue("at", at.ToUniversalTime());
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>Silences that have not ended by <paramref name="since"/>.</summary>
     public async Task<IReadOnlyList<AlertSilence>> SilencesAsync(DateTimeOffset since, string unitPrefix = "", CancellationToken cancellationToken = default)
     {
@@ -125,8 +163,21 @@ public sealed class AlertRuleStore(NpgsqlDataSource db)
         return (await ReadSilencesAsync(command, cancellationToken)).SingleOrDefault();
     }
 
-    /// <summary>Creates a silence under the caller's operation id; the same id again returns the silence first created.</summary>
-    public async Task<(ChangeOutcome Outcome, AlertSilence Silence)> CreateSilenceAsync(
+    /// <summary>The longest a silence may run, alone or chained with the silences of the same scope and rule it overlaps or adjoins.</summary>
+    public static readonly TimeSpan LongestSilence = TimeSpan.FromDays(31);
+
+    /// <summary>Silences closer than this follow on from each other: one chain.</summary>
+    private static readonly TimeSpan ChainGap = TimeSpan.FromMinutes(1);
+
+    /// <summary>The most silences running or planned in one unit scope.</summary>
+    public const int MaxSilencesPerScope = 100;
+
+    /// <summary>
+    /// Creates a silence under the caller's operation id; the same id again returns the silence first created.
+    /// A new silence that would chain past <see cref="LongestSilence"/>, or exceed <see cref="MaxSilencesPerScope"/>,
+    /// is refused (<see cref="ChangeOutcome.Conflict"/>, with the reason) and nothing is stored.
+    /// </summary>
+    public async Task<(ChangeOutcome Outcome, AlertSilence? Silence, string? Refusal)> CreateSilenceAsync(
         string unitScope, string? ruleId, DateTimeOffset startsAt, DateTimeOffset endsAt, string reason, string createdBy, string opId, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
@@ -135,6 +186,11 @@ public sealed class AlertRuleStore(NpgsqlDataSource db)
         var hash = OperationIds.Hash(unitScope, ruleId, endsAt, reason);
         var claim = await OperationLedger.ClaimAsync(connection, transaction, new Operation(createdBy, opId, "alert-silence.create", hash),
             Guid.NewGuid().ToString(), cancellationToken);
+        if (claim.Outcome == ClaimOutcome.Fresh && await RefusalAsync(connection, transaction, unitScope, ruleId, startsAt, endsAt, cancellationToken) is { } refusal)
+        {
+            return (ChangeOutcome.Conflict, null, refusal); // the claim goes with the transaction: the same opId may try again
+        }
+
         if (claim.Outcome == ClaimOutcome.Fresh)
         {
             await using var insert = new NpgsqlCommand(
@@ -156,7 +212,47 @@ public sealed class AlertRuleStore(NpgsqlDataSource db)
         read.Parameters.AddWithValue("id", Guid.Parse(claim.ResultId));
         var silence = (await ReadSilencesAsync(read, cancellationToken)).Single();
         await transaction.CommitAsync(cancellationToken);
-        return (claim.Outcome switch { ClaimOutcome.Fresh => ChangeOutcome.Stored, ClaimOutcome.Replay => ChangeOutcome.Replayed, _ => ChangeOutcome.OpIdReused }, silence);
+        return (claim.Outcome switch { ClaimOutcome.Fresh => ChangeOutcome.Stored, ClaimOutcome.Replay => ChangeOutcome.Replayed, _ => ChangeOutcome.OpIdReused }, silence, null);
+    }
+
+    /// <summary>Why a new silence may not be stored, or null: too many in its scope, or a chain past the longest silence.</summary>
+    private static async Task<string?> RefusalAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string unitScope, string? ruleId, DateTimeOffset startsAt, DateTimeOffset endsAt, CancellationToken ct)
+    {
+        // Serialises the silences of one scope, so two concurrent requests cannot both pass the checks.
+        await using (var lockScope = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('alert_silence:' || @scope))", connection, transaction))
+        {
+            lockScope.Parameters.AddWithValue("scope", unitScope);
+            await lockScope.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var command = new NpgsqlCommand(
+            "SELECT rule_id, starts_at, coalesce(ended_early_at, ends_at) FROM alert_silence WHERE unit_scope = @scope AND coalesce(ended_early_at, ends_at) > now()",
+            connection, transaction);
+        command.Parameters.AddWithValue("scope", unitScope);
+        var running = await command.ReadAllAsync(r => (RuleId: r.NullableString(0), Start: r.GetFieldValue<DateTimeOffset>(1), End: r.GetFieldValue<DateTimeOffset>(2)), ct);
+        if (running.Count >= MaxSilencesPerScope)
+        {
+            return $"a unit scope holds at most {MaxSilencesPerScope} running or planned silences";
+        }
+
+        // Grow the new window by every silence of the same rule that overlaps or adjoins it, until none is left.
+        var (chainStart, chainEnd) = (startsAt, endsAt);
+        var same = running.Where(s => s.RuleId == ruleId).ToList();
+        for (var grown = true; grown;)
+        {
+            grown = false;
+            foreach (var s in same.Where(s => s.Start <= chainEnd + ChainGap && s.End + ChainGap >= chainStart).ToList())
+            {
+                (chainStart, chainEnd) = (s.Start < chainStart ? s.Start : chainStart, s.End > chainEnd ? s.End : chainEnd);
+                same.Remove(s);
+                grown = true;
+            }
+        }
+
+        return chainEnd - chainStart > LongestSilence
+            ? $"with the silences of the same scope and rule it joins, it would run {(chainEnd - chainStart).TotalDays:0.#} days; at most {LongestSilence.TotalDays:0} in a row"
+            : null;
     }
 
     /// <summary>Ends a silence now (planned work finished early). Ending one already over changes nothing.</summary>

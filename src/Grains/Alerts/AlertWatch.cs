@@ -72,7 +72,18 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains)
         foreach (var rule in applicable)
         {
             watches.TryGetValue(rule.Rule.Id, out var watch);
-            var result = rule.Condition.Evaluate(facts, now, watch?.Holds ?? false);
+            var (evaluated, fault) = Evaluate(rule, facts, now, watch?.Holds ?? false);
+            if (evaluated is not { } result)
+            {
+                // A faulty rule is skipped: it never fails the status or stops the other rules.
+                if (fault is not null)
+                {
+                    await rules.ReportFaultAsync(rule.Rule, fault);
+                }
+
+                continue;
+            }
+
             WakeAt(result.RecheckAt);
             if (watch is null && !result.Holds)
             {
@@ -94,6 +105,25 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains)
         }
 
         return next;
+    }
+
+    /// <summary>The condition's result; none for a rule already faulty on this silo, or none and the error when its evaluation throws.</summary>
+    private (ConditionResult? Result, Exception? Fault) Evaluate(CompiledRule rule, SubjectFacts facts, DateTimeOffset now, bool heldBefore)
+    {
+        if (rules.IsFaulty(rule.Rule))
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            return (rule.Condition.Evaluate(facts, now, heldBefore), null);
+        }
+        catch (Exception ex)
+        {
+            // Conditions are pure functions of the facts: whatever one throws is the rule's fault, not the subject's.
+            return (null, ex);
+        }
     }
 
     /// <summary>A rule switched off, deleted or moved out of scope ends its open episode.</summary>

@@ -60,6 +60,7 @@ public sealed partial class RuleBook(
     ILogger<RuleBook> logger)
 {
     private readonly SemaphoreSlim _loading = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string RuleId, int Version), bool> _faulty = new();
     private (RuleSet Rules, long CheckedAt)? _current;
 
     public async ValueTask<RuleSet> CurrentAsync(CancellationToken cancellationToken = default)
@@ -93,6 +94,34 @@ public sealed partial class RuleBook(
         }
     }
 
+    /// <summary>
+    /// A rule version whose evaluation threw: skipped from then on by every subject of this silo, logged once,
+    /// and flagged in the database (the rules API shows it as faulty) until a new version replaces it.
+    /// </summary>
+    public async Task ReportFaultAsync(AlertRule rule, Exception error)
+    {
+        if (_faulty.TryAdd((rule.Id, rule.Version), true))
+        {
+            LogFaultyRule(error, rule.Id, rule.Version);
+            await FlagAsync(rule, error.GetType().Name + ": " + error.Message);
+        }
+    }
+
+    /// <summary>Whether this silo has seen the rule version's evaluation throw.</summary>
+    public bool IsFaulty(AlertRule rule) => !_faulty.IsEmpty && _faulty.ContainsKey((rule.Id, rule.Version));
+
+    private async Task FlagAsync(AlertRule rule, string error)
+    {
+        try
+        {
+            await store.RecordFaultAsync(rule.Id, rule.Version, error);
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+        {
+            LogFaultNotFlagged(ex, rule.Id, rule.Version);
+        }
+    }
+
     private async Task<RuleSet> LoadAsync(long revision, CancellationToken cancellationToken)
     {
         var compiled = new List<CompiledRule>();
@@ -103,9 +132,10 @@ public sealed partial class RuleBook(
             {
                 compiled.Add(new CompiledRule(rule, condition));
             }
-            else
+            else if (_faulty.TryAdd((rule.Id, rule.Version), true))
             {
                 LogUnusableRule(rule.Id, rule.Version, error!);
+                await FlagAsync(rule, error!);
             }
         }
 
@@ -119,4 +149,10 @@ public sealed partial class RuleBook(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Alert rule {RuleId} version {Version} cannot be used: {Error}")]
     private partial void LogUnusableRule(string ruleId, int version, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Alert rule {RuleId} version {Version} failed to evaluate; it is skipped until a new version replaces it")]
+    private partial void LogFaultyRule(Exception exception, string ruleId, int version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not flag alert rule {RuleId} version {Version} as faulty")]
+    private partial void LogFaultNotFlagged(Exception exception, string ruleId, int version);
 }

@@ -70,11 +70,11 @@ public abstract class RuleCondition
 
             RuleCondition condition = kind switch
             {
-                "threshold" => new ThresholdCondition(Text(p, "metric"), Text(p, "op"), Number(p, "value")),
+                "threshold" => new ThresholdCondition(Text(p, "metric"), Text(p, "op"), Number(p, "value", -MaxMagnitude, MaxMagnitude)),
                 "absence" => new AbsenceCondition(Text(p, "signal"), Seconds(p, "afterSeconds")),
                 "zone" => ZoneCondition.From(p),
                 "time-window" => TimeWindowCondition.From(p),
-                "rate" => new RateCondition(Text(p, "occurrence"), (int)Number(p, "moreThan", min: 0), Seconds(p, "windowSeconds")),
+                "rate" => new RateCondition(Text(p, "occurrence"), Count(p, "moreThan"), Seconds(p, "windowSeconds")),
                 "stage-overdue" => new OverdueCondition(OptionalText(p, "deadline") ?? "stage"),
                 "overdue" => new OverdueCondition(Text(p, "deadline")),
                 _ => throw new RuleParameterException($"kind must be one of threshold, absence, zone, time-window, rate, stage-overdue, overdue; not '{kind}'"),
@@ -92,6 +92,12 @@ public abstract class RuleCondition
         catch (JsonException ex)
         {
             error = "parameters are not valid JSON: " + ex.Message;
+            return null;
+        }
+        catch (Exception ex) when (ex is OverflowException or ArgumentException or FormatException or InvalidOperationException)
+        {
+            // A stored rule from before a bound existed: unusable, said so, never fatal to whoever evaluates.
+            error = "parameters cannot be used: " + ex.Message;
             return null;
         }
     }
@@ -117,28 +123,54 @@ public abstract class RuleCondition
         OptionalText(p, name) ?? throw new RuleParameterException($"parameter '{name}' is required");
 
     protected static string? OptionalText(JsonElement p, string name) => p.TryGetProperty(name, out var v)
-        ? v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : throw new RuleParameterException($"parameter '{name}' must be a non-empty string")
+        ? v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 and <= MaxTextLength } s
+            ? s
+            : throw new RuleParameterException($"parameter '{name}' must be a string of 1 to {MaxTextLength} characters")
         : null;
 
-    protected static double Number(JsonElement p, string name, double min = double.MinValue) =>
-        OptionalNumber(p, name, min) ?? throw new RuleParameterException($"parameter '{name}' is required");
+    /// <summary>The longest duration a parameter may give: a year.</summary>
+    public const double MaxSeconds = 366 * 86400;
 
-    protected static double? OptionalNumber(JsonElement p, string name, double min = double.MinValue)
+    /// <summary>The widest margin around a zone: 100 km.</summary>
+    public const double MaxMarginM = 100_000;
+
+    /// <summary>The largest count a rate rule may name.</summary>
+    public const int MaxCount = 1_000_000;
+
+    /// <summary>The largest magnitude of a threshold's value.</summary>
+    public const double MaxMagnitude = 1e9;
+
+    /// <summary>The longest text parameter (a metric, signal, zone or occurrence name).</summary>
+    public const int MaxTextLength = 100;
+
+    protected static double Number(JsonElement p, string name, double min, double max) =>
+        OptionalNumber(p, name, min, max) ?? throw new RuleParameterException($"parameter '{name}' is required");
+
+    /// <summary>A number in [<paramref name="min"/>, <paramref name="max"/>]; out of range, the message names the parameter and the range.</summary>
+    protected static double? OptionalNumber(JsonElement p, string name, double min, double max)
     {
         if (!p.TryGetProperty(name, out var v))
         {
             return null;
         }
 
-        if (v.ValueKind != JsonValueKind.Number || !double.IsFinite(v.GetDouble()) || v.GetDouble() < min)
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out var x) || !double.IsFinite(x) || x < min || x > max)
         {
-            throw new RuleParameterException($"parameter '{name}' must be a number of at least {min.ToString(CultureInfo.InvariantCulture)}");
+            throw new RuleParameterException(
+                $"parameter '{name}' must be a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}");
         }
 
-        return v.GetDouble();
+        return x;
     }
 
-    protected static TimeSpan Seconds(JsonElement p, string name) => TimeSpan.FromSeconds(Number(p, name, min: 1));
+    /// <summary>A whole number of seconds from 1 to a year.</summary>
+    protected static TimeSpan Seconds(JsonElement p, string name) => TimeSpan.FromSeconds(Math.Round(Number(p, name, 1, MaxSeconds)));
+
+    protected static int Count(JsonElement p, string name)
+    {
+        var x = Number(p, name, 0, MaxCount);
+        return x == Math.Floor(x) ? (int)x : throw new RuleParameterException($"parameter '{name}' must be a whole number from 0 to {MaxCount}");
+    }
 }
 
 /// <summary>A rule's parameters are wrong; the message says how.</summary>
@@ -202,7 +234,7 @@ public sealed class ZoneCondition(string zone, bool onLeave, double marginM) : R
             throw new RuleParameterException("trigger must be leave or enter");
         }
 
-        return new ZoneCondition(Text(p, "zone"), trigger == "leave", OptionalNumber(p, "marginM", min: 0) ?? 0);
+        return new ZoneCondition(Text(p, "zone"), trigger == "leave", OptionalNumber(p, "marginM", 0, MaxMarginM) ?? 0);
     }
 
     public override ConditionResult Evaluate(SubjectFacts facts, DateTimeOffset now, bool heldBefore) => new(Holds(facts, heldBefore), null);

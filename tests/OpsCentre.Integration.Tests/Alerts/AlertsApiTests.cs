@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using OpsCentre.Integration.Tests.Screens;
+using OpsCentre.Testing;
 
 namespace OpsCentre.Integration.Tests.Alerts;
 
@@ -179,5 +180,70 @@ public sealed class AlertsApiTests(SystemFixture system, Xunit.Abstractions.ITes
         var (ended, endedSilence) = await SendAsync(HttpMethod.Delete, $"/api/v1/alert-silences/{silence.GetProperty("id").GetString()}", token);
         Assert.Equal(HttpStatusCode.OK, ended);
         Assert.True(endedSilence.GetProperty("endsAt").GetDateTimeOffset() <= DateTimeOffset.UtcNow);
+    }
+
+    [Fact]
+    public async Task ARuleParameterOutsideItsRangeIsRefusedNamingTheParameterAndNothingIsStored()
+    {
+        var token = await TokenAsync("jinjiang.operator");
+        var rule = new
+        {
+            opId = "bounds-1", id = "jj-bounds", title = "far too patient", kind = "absence",
+            target = new { subjectKind = "device", unitScope = "510104" }, severity = "warning",
+            parameters = (object)new { signal = "status", afterSeconds = 5e11 },
+        };
+        var (status, problem) = await SendAsync(HttpMethod.Post, "/api/v1/alert-rules", token, rule);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("afterSeconds", problem.GetProperty("errors").GetProperty("parameters")[0].GetString());
+
+        var (marginStatus, marginProblem) = await SendAsync(HttpMethod.Post, "/api/v1/alert-rules", token, rule with
+        {
+            opId = "bounds-2", kind = "zone", parameters = (object)new { zone = "assigned-grid", marginM = 1e7 },
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, marginStatus);
+        Assert.Contains("marginM", marginProblem.GetProperty("errors").GetProperty("parameters")[0].GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "/api/v1/alert-rules/jj-bounds", token)).Status);
+    }
+
+    [Fact]
+    public async Task ARuleStoredBeforeItsBoundsExistedIsFlaggedFaultyAndTheStatusesItTargetsStillApply()
+    {
+        var (worker, _, key) = await DeviceInStreetAsync("510104");
+        // As an older version let it be stored: an absence of 15,800 years, which no date can hold.
+        await system.Db.ExecuteAsync(
+            """
+            INSERT INTO alert_rule (id, version, title, kind, subject_kind, unit_scope, severity, parameters, pending_seconds, recovery_seconds, enabled, changed_by)
+            VALUES ('jj-legacy-absence', 1, 'legacy', 'absence', 'device', @scope, 'warning', '{"signal":"status","afterSeconds":500000000000}', 0, 0, true, 'legacy')
+            """, ("scope", worker.Grid));
+        await SystemFixture.RuleRefreshAsync();
+
+        for (var seq = 1; seq <= 3; seq++)
+        {
+            await PostStatusAsync(key, worker, seq, 80);
+        }
+
+        var token = await TokenAsync("jinjiang.operator");
+        var fault = await Testing.Eventually.HoldsAsync(async () => (await SendAsync(HttpMethod.Get, "/api/v1/alert-rules/jj-legacy-absence", token)).Body,
+            rule => rule.GetProperty("items")[0].GetProperty("fault").ValueKind == JsonValueKind.Object, TimeSpan.FromSeconds(15), "the legacy rule flagged faulty");
+        Assert.Contains("afterSeconds", fault.GetProperty("items")[0].GetProperty("fault").GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task SilencesOfOneScopeAndRuleCannotBeChainedPastTheLongestSilence()
+    {
+        var token = await TokenAsync("jinjiang.street.operator");
+        var now = DateTimeOffset.UtcNow;
+        // A grid of the test's own: its silences suppress nothing another test expects.
+        var first = new { opId = "chain-1", unitScope = system.Fresh.Grid(within: "510104001"), ruleId = "device-battery-low", startsAt = now, endsAt = now.AddDays(20), reason = "re-cabling, part one" };
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(HttpMethod.Post, "/api/v1/alert-silences", token, first)).Status);
+
+        var (chained, problem) = await SendAsync(HttpMethod.Post, "/api/v1/alert-silences", token,
+            first with { opId = "chain-2", startsAt = now.AddDays(20), endsAt = now.AddDays(40), reason = "re-cabling, part two" });
+        Assert.Equal(HttpStatusCode.Conflict, chained);
+        Assert.Contains("31", problem.GetProperty("detail").GetString());
+
+        // Another rule's silence is its own chain.
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(HttpMethod.Post, "/api/v1/alert-silences", token,
+            first with { opId = "chain-3", ruleId = "worker-device-silent", startsAt = now.AddDays(20), endsAt = now.AddDays(40) })).Status);
     }
 }
