@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using OpsCentre.Database.Operations;
 using OpsCentre.Gateway.Hosting;
 using OpsCentre.Grains.Devices;
@@ -22,13 +23,19 @@ public static class DeviceStatusApi
 
     public sealed record BatchResponse(IReadOnlyList<ItemResult> Results);
 
+    /// <summary>The largest seq accepted: the largest integer a JSON number carries exactly.</summary>
+    public const long MaxSeq = (1L << 53) - 1;
+
     public static RouteGroupBuilder MapDeviceStatusApi(this IEndpointRouteBuilder app)
     {
         var device = app.MapDeviceGroup();
+        // Read once: the window is the same for every status, and a status is the hottest path there is.
+        var options = app.ServiceProvider.GetRequiredService<IOptions<DeviceOptions>>().Value;
+        var window = (options.AcceptedBack, options.AcceptedAhead);
         device.MapPost("/status", async Task<Results<Ok<StatusResponse>, ProblemHttpResult>> (
             StatusBody body, AuthenticatedDevice device, TimeProvider clock) =>
         {
-            if (Validate(body, device.DeviceId, clock.GetUtcNow()) is { } error)
+            if (Validate(body, device.DeviceId, clock.GetUtcNow(), window) is { } error)
             {
                 return Problems.BadRequest("Invalid status", error);
             }
@@ -65,7 +72,7 @@ public static class DeviceStatusApi
                 {
                     results[i] = new ItemResult(null, "rejected", "the item is null");
                 }
-                else if (Validate(item, device.DeviceId, now) is { } error)
+                else if (Validate(item, device.DeviceId, now, window) is { } error)
                 {
                     results[i] = new ItemResult(item.OpId, "rejected", error);
                 }
@@ -97,12 +104,13 @@ public static class DeviceStatusApi
     }
 
     /// <summary>Null when the status is acceptable, else the reason.</summary>
-    public static string? Validate(StatusBody s, string deviceId, DateTimeOffset now) =>
+    public static string? Validate(StatusBody s, string deviceId, DateTimeOffset now, (TimeSpan Back, TimeSpan Ahead) window) =>
         s.DeviceId is not null && s.DeviceId != deviceId ? "the body names another device; a device reports only for itself"
         : !OperationIds.IsValid(s.OpId) ? $"opId is {OperationIds.Requirement}"
-        : s.Seq is not >= 0 ? "seq must be a non-negative integer"
+        : s.Seq is not (>= 0 and <= MaxSeq) ? "seq must be an integer from 0 to 2^53 - 1"
         : s.At is not { } at ? "at is required (ISO 8601 with offset)"
-        : at > now.AddMinutes(10) ? "at lies in the future"
+        : at > now + window.Ahead ? "at lies in the future"
+        : at < now - window.Back ? $"at lies more than {window.Back.TotalDays:0.##} days back"
         : s.Lat is not { } lat || !double.IsFinite(lat) || lat is < -90 or > 90 ? "lat must be WGS-84 latitude (-90 to 90)"
         : s.Lon is not { } lon || !double.IsFinite(lon) || lon is < -180 or > 180 ? "lon must be WGS-84 longitude (-180 to 180)"
         : s.AccuracyM is { } accuracy && (!double.IsFinite(accuracy) || accuracy < 0) ? "accuracyM must be a non-negative number of metres"

@@ -43,6 +43,8 @@ public static class GatewayHosting
         // TryAdd: a gateway that hosts its silo has these already, from the grains' services.
         builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         builder.Services.AddOpsCentreStores();
+        // The silo binds them too; a gateway checks a status's time window with the same settings.
+        builder.Services.AddOptions<Grains.Devices.DeviceOptions>().BindConfiguration(Grains.Devices.DeviceOptions.Section);
         builder.Services.AddSingleton<KeyPersons.PersonalDataReads>();
         builder.Services.AddSingleton<KeyPersons.VisitRecording>();
         builder.Services.AddSingleton<Incidents.IncidentReporting>();

@@ -63,6 +63,12 @@ public sealed class DeviceOptions
     /// <summary>Days of tracks kept; older daily partitions are dropped whole. Default 90; 0 keeps everything.</summary>
     public int TrackRetentionDays { get; set; } = 90;
 
+    /// <summary>How far back a status's <c>at</c> may lie (a queue uploaded after a loss of signal). Default 30 days; older is rejected.</summary>
+    public TimeSpan AcceptedBack { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How far ahead of the server's clock a status's <c>at</c> may lie (a device's clock drift). Default 10 minutes.</summary>
+    public TimeSpan AcceptedAhead { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How often a device writes its live state behind. Default 10 seconds.</summary>
     public TimeSpan PersistEvery { get; set; } = TimeSpan.FromSeconds(10);
 }

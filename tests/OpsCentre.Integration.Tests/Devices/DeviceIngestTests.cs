@@ -120,6 +120,36 @@ public sealed class DeviceIngestTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task AStatusOutsideTheAcceptedTimeWindowOrWithAnAbsurdSeqIsRejectedAndChangesNothing()
+    {
+        var (worker, _, key) = await ProvisionAsync();
+        TimedStatus WithAt(string opId, long seq, DateTimeOffset at) => new(opId, seq, at, worker.Lat, worker.Lon);
+        var cases = new object[]
+        {
+            WithAt("old", 1, DateTimeOffset.UtcNow.AddDays(-31)),
+            WithAt("ancient", 2, DateTimeOffset.MinValue),
+            WithAt("far-future", 3, DateTimeOffset.MaxValue),
+            new { opId = "huge-seq", seq = long.MaxValue, at = DateTimeOffset.UtcNow, lat = worker.Lat, lon = worker.Lon },
+        };
+        foreach (var body in cases)
+        {
+            var (status, problem) = await PostAsync(key, "/api/v1/device/status", body);
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        }
+
+        var (_, batch) = await PostAsync(key, "/api/v1/device/status/batch", new { items = new object[] { WithAt("queued-old", 4, DateTimeOffset.UtcNow.AddDays(-40)), WithAt("queued-ok", 5, DateTimeOffset.UtcNow.AddDays(-29)) } });
+        var results = batch.GetProperty("results");
+        Assert.Equal("rejected", results[0].GetProperty("status").GetString());
+        Assert.Contains("days back", results[0].GetProperty("error").GetString());
+        Assert.Equal("applied", results[1].GetProperty("status").GetString());
+        // A month-old position fills the track, not the live state: nothing refused reached the worker.
+        Assert.Equal("applied", (await PostAsync(key, "/api/v1/device/status", WithAt("now", 6, DateTimeOffset.UtcNow))).Body.GetProperty("status").GetString());
+    }
+
+    private sealed record TimedStatus(string OpId, long Seq, DateTimeOffset At, double Lat, double Lon);
+
+    [Fact]
     public async Task ARevokedKeyGets401AndWritesNothing()
     {
         var (worker, deviceId, key) = await ProvisionAsync();
