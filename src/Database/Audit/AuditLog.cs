@@ -15,8 +15,12 @@ public sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, string
 /// </summary>
 public sealed class AuditLog(NpgsqlDataSource db)
 {
-    /// <summary>Writes one row per subject of <paramref name="access"/>, inside the read's transaction.</summary>
-    public static async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AuditedAccess access, IReadOnlyCollection<string> subjects, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes one row per subject of <paramref name="access"/>, inside the read's transaction. Each subject
+    /// comes with the unit the read concerned: the person's grid, or the reader's own unit for an unknown id.
+    /// </summary>
+    public static async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AuditedAccess access,
+        IReadOnlyCollection<(string Subject, string UnitCode)> subjects, CancellationToken cancellationToken)
     {
         if (subjects.Count == 0)
         {
@@ -25,26 +29,27 @@ public sealed class AuditLog(NpgsqlDataSource db)
 
         await using var command = new NpgsqlCommand(
             """
-            INSERT INTO audit_log (actor, role, action, subject, unmasked, detail)
-            SELECT @actor, @role, @action, subject, @unmasked, @detail FROM unnest(@subjects) AS subject
+            INSERT INTO audit_log (actor, role, action, subject, unit_code, unmasked, detail)
+            SELECT @actor, @role, @action, subject, unit_code, @unmasked, @detail FROM unnest(@subjects, @units) AS s (subject, unit_code)
             """, connection, transaction);
         command.Parameters.AddWithValue("actor", access.Actor);
         command.Parameters.AddWithValue("role", access.Role);
         command.Parameters.AddWithValue("action", access.Action);
         command.Parameters.AddWithValue("unmasked", access.Unmasked);
         command.Parameters.AddWithValue("detail", (object?)access.Detail ?? DBNull.Value);
-        command.Parameters.AddWithValue("subjects", subjects.ToArray());
+        command.Parameters.AddWithValue("subjects", subjects.Select(s => s.Subject).ToArray());
+        command.Parameters.AddWithValue("units", subjects.Select(s => s.UnitCode).ToArray());
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Reads of key persons within a unit, newest first, before the row id <paramref name="before"/>.</summary>
+    /// <summary>Reads of key persons' data concerning a unit (denied probes of unknown ids included), newest first, before the row id <paramref name="before"/>.</summary>
     public async Task<List<AuditEntry>> KeyPersonReadsAsync(string unitPrefix, long before, int take, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(
             """
             SELECT a.id, a.at, a.actor, a.role, a.action, a.subject, a.unmasked, a.detail
-            FROM audit_log a JOIN key_person k ON k.id = a.subject
-            WHERE k.grid_code LIKE @prefix AND a.id < @before
+            FROM audit_log a
+            WHERE a.unit_code LIKE @prefix AND a.id < @before
             ORDER BY a.id DESC LIMIT @take
             """);
         command.Parameters.AddWithValue("prefix", unitPrefix + "%");

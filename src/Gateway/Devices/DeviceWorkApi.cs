@@ -55,7 +55,7 @@ public static class DeviceWorkApi
             var visits = grid is null ? [] : await reads.ReadListAsync(access, async (connection, transaction) =>
             {
                 var due = await KeyPersonRecords.VisitsDueAsync(connection, transaction, grid, clock.GetUtcNow() + VisitsShownAhead, MaxVisitTasks, ct);
-                return (due, (IReadOnlyCollection<string>)[.. due.Select(v => v.PersonId)]);
+                return (due, (IReadOnlyCollection<(string, string)>)[.. due.Select(v => (v.PersonId, grid!))]);
             }, ct);
             return TypedResults.Ok(new Page<DeviceTask>(
                 [.. cases.Select(c => new DeviceTask("incident", c.Id, c.Title, c.DueAt)),

@@ -34,7 +34,7 @@ public static class KeyPersonsApi
                 var rows = await KeyPersonRecords.PageAsync(connection, transaction, unit!, after ?? "", take + 1, ct);
                 var page = Page<KeyPersonItem>.From(
                     rows.ConvertAll(p => new KeyPersonItem(p.Id, unmasked ? p.Name : PersonalDataMasking.Name(p.Name), p.Category, p.GridCode, p.State)), take, p => p.Id);
-                return (page, (IReadOnlyCollection<string>)[.. page.Items.Select(p => p.Id)]);
+                return (page, (IReadOnlyCollection<(string, string)>)[.. page.Items.Select(p => (p.Id, p.GridCode))]);
             }, ct));
         })
         .WithSummary("Key persons within the unit, paged by id. Names are masked unless the role may see them; every read is audited.");

@@ -36,7 +36,8 @@ public sealed class PersonalDataReads(NpgsqlDataSource db)
         var grid = await KeyPersonRecords.GridOfAsync(connection, transaction, personId, ct);
         var decision = grid is null ? ScopeDecision.OutOfScope : ScopeGuard.Check(user, grid, permission);
         var disclosed = decision == ScopeDecision.Allowed ? await read(new PersonalDataRead(connection, transaction, personId, grid!)) : null;
-        await AuditLog.RecordAsync(connection, transaction, OperatorEntry(user, action, disclosed?.Unmasked ?? false, disclosed?.Fields ?? Denied, purpose), [personId], ct);
+        await AuditLog.RecordAsync(connection, transaction, OperatorEntry(user, action, disclosed?.Unmasked ?? false, disclosed?.Fields ?? Denied, purpose),
+            [(personId, grid ?? user.UnitCodeOf())], ct);
         await transaction.CommitAsync(ct);
         return disclosed is null ? ScopeGuard.Deny(decision) ?? Problems.NotFound() : TypedResults.Ok(disclosed.Value);
     }
@@ -45,7 +46,8 @@ public sealed class PersonalDataReads(NpgsqlDataSource db)
     /// Reads a list of persons' data (scope already checked by the caller) and records one row per
     /// person listed under <paramref name="entry"/>, in the read's transaction.
     /// </summary>
-    public async Task<T> ReadListAsync<T>(AuditedAccess entry, Func<NpgsqlConnection, NpgsqlTransaction, Task<(T Value, IReadOnlyCollection<string> Subjects)>> read, CancellationToken ct)
+    public async Task<T> ReadListAsync<T>(AuditedAccess entry,
+        Func<NpgsqlConnection, NpgsqlTransaction, Task<(T Value, IReadOnlyCollection<(string Subject, string UnitCode)> Subjects)>> read, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);

@@ -23,7 +23,8 @@ public sealed class KeyPersonPrivacyTests(SystemFixture system)
         var (status, masked) = await ReadAsync(reader, person.Id, purpose);
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(person.Name[..1] + new string('*', person.Name.Length - 1), masked.GetProperty("name").GetString());
-        Assert.Equal(person.IdNumber[..4] + new string('*', person.IdNumber.Length - 8) + person.IdNumber[^4..], masked.GetProperty("idNumber").GetString());
+        // The region only: never the birth date (digits 7–14) or the gender digit (the 17th).
+        Assert.Equal(person.IdNumber[..4] + new string('*', person.IdNumber.Length - 4), masked.GetProperty("idNumber").GetString());
         Assert.Equal(JsonValueKind.Null, masked.GetProperty("lat").ValueKind);
 
         var (_, clear) = await ReadAsync("jinjiang.corrections.officer", person.Id, purpose);
@@ -42,6 +43,22 @@ public sealed class KeyPersonPrivacyTests(SystemFixture system)
         Assert.Equal(3, entries.Count);
         Assert.Equal(HttpStatusCode.Forbidden, (await Api.GetAsync(Http, "jinjiang.operator", $"/api/v1/audit?unit={person.Grid}")).Status);
         Assert.All(audit, a => Assert.Contains("purpose=" + purpose, a.Detail));
+    }
+
+    [Fact]
+    public async Task AProbeOfAnIdThatDoesNotExistIsOnTheAuditorsTrailOfTheProbersUnit()
+    {
+        var probe = "kp-no-such-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal(HttpStatusCode.NotFound, (await ReadAsync("jinjiang.street.operator", probe, "probe")).Status);
+
+        var (status, trail) = await Api.GetAsync(Http, "city.auditor", "/api/v1/audit?unit=510104&limit=1000");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var entry = Assert.Single(trail.GetProperty("items").EnumerateArray(), e => e.GetProperty("subject").GetString() == probe);
+        Assert.Equal("jinjiang.street.operator", entry.GetProperty("actor").GetString());
+        Assert.Contains("denied", entry.GetProperty("detail").GetString());
+        // Outside the prober's unit the probe is not part of that unit's trail.
+        var (_, other) = await Api.GetAsync(Http, "city.auditor", "/api/v1/audit?unit=510105&limit=1000");
+        Assert.DoesNotContain(other.GetProperty("items").EnumerateArray(), e => e.GetProperty("subject").GetString() == probe);
     }
 
     [Fact]
