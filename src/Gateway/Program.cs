@@ -29,6 +29,7 @@ try
     app.UseSerilogRequestLogging(o => o.GetLevel = GatewayHosting.RequestLogLevel);
     app.UseExceptionHandler();
     app.UseStatusCodePages();
+    app.UseSecurityHeaders();
     app.UseDefaultFiles();
     app.UseStaticFiles();
     DeviceKeyAuthentication.UseDeviceKeys(app);

@@ -1,6 +1,6 @@
 import type { Counters, UnitMap } from '../api';
 import { echarts, px, type ChartPanel } from '../charts';
-import { byId } from '../dom';
+import { byId, escapeHtml } from '../dom';
 import type { Strings } from '../i18n';
 import type { Panel, ScreenView } from './view';
 
@@ -43,7 +43,8 @@ export class MapPanel implements Panel, ChartPanel {
         trigger: 'item', textStyle: { fontSize: px(0.85) },
         formatter: (p: { name: string; data?: { counters?: Counters } }) => {
           const k = p.data?.counters;
-          return k ? `${names.get(p.name) ?? p.name}<br/>${t.alertsCritical}+${t.alertsWarning}: ${k.alertsFiring ?? 0}<br/>${t.incidentsOverdue}: ${k.incidentsOverdue ?? 0}<br/>${t.keyPersonsAbnormal}: ${k.keyPersonsAbnormal ?? 0}<br/>${t.workersOnline}: ${k.workersOnline ?? 0}` : '';
+          // Names come from the map's data: shown as text, never as markup.
+          return k ? `${escapeHtml(names.get(p.name) ?? p.name)}<br/>${t.alertsCritical}+${t.alertsWarning}: ${k.alertsFiring ?? 0}<br/>${t.incidentsOverdue}: ${k.incidentsOverdue ?? 0}<br/>${t.keyPersonsAbnormal}: ${k.keyPersonsAbnormal ?? 0}<br/>${t.workersOnline}: ${k.workersOnline ?? 0}` : '';
         },
       },
       visualMap: {
