@@ -60,10 +60,15 @@ public static class GatewayHosting
     {
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier);
+        builder.Services.AddExceptionHandler<UnstorableTextHandler>();
         var maxBody = builder.Configuration.GetValue<long>("Gateway:MaxRequestBodyBytes", 1024 * 1024);
         builder.Services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = maxBody);
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = maxBody);
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
+            o.SerializerOptions.Converters.Add(new NoNulStrings());
+        });
         return builder;
     }
 

@@ -144,6 +144,12 @@ public sealed partial class DistrictEventLogGrain(EventLogStore store, ILogger<D
             {
                 throw new ArgumentException("an event's payload must be a JSON object");
             }
+
+            // jsonb refuses the NUL character: one such event would fail the whole batch it is committed in.
+            if (e.PayloadJson.Contains("\\u0000", StringComparison.Ordinal))
+            {
+                throw new ArgumentException("an event's payload may not hold the NUL character");
+            }
         }
     }
 
