@@ -7,10 +7,12 @@ namespace OpsCentre.Simulator;
 
 /// <summary>
 /// A flow of cases through the closed loop, so the demo's lists, counters and KPIs mean something:
-/// an operator reports cases where workers are (more by day than by night, Asia/Shanghai), accepts and
-/// dispatches them to the worker, the worker starts and feeds back from the phone, the operator
-/// verifies — about one in seven fails verification once (rework), about one in ten is left lying
-/// at some stage and goes overdue. Steps come seconds to minutes apart.
+/// a worker reports a case from the phone where they are (more by day than by night, Asia/Shanghai),
+/// the signed-in supervisor (city.admin by default) accepts and dispatches it back to the worker, the
+/// worker starts and feeds back from the phone, the supervisor verifies — about one in seven fails
+/// verification once (rework), about one in ten is left lying at some stage and goes overdue. Steps
+/// come seconds to minutes apart. The duties are split as the duty table asks: the reporter (the
+/// worker) does not verify, and accepting, dispatching and verifying are the supervisor's.
 /// </summary>
 public sealed class CaseFlow(HttpClient http, Func<Task<string>> signIn, IReadOnlyList<(string WorkerId, string DeviceId, string Key, double Lat, double Lon)> devices, double casesPerMinute, Action<string> say)
 {
@@ -49,7 +51,7 @@ public sealed class CaseFlow(HttpClient http, Func<Task<string>> signIn, IReadOn
             var total = Categories.Sum(c => c.Weight);
             var pick = random.Next(total);
             var category = Categories.First(c => (pick -= c.Weight) < 0).Code;
-            var report = await OperatorAsync(HttpMethod.Post, "/api/v1/incidents", new
+            var report = await DeviceAsync(worker.Key, "/api/v1/device/incidents", new
             {
                 opId = Guid.NewGuid().ToString("N"), category, urgency = random.NextDouble() < 0.15 ? "urgent" : "normal",
                 description = Descriptions[random.Next(Descriptions.Length)], lat = worker.Lat, lon = worker.Lon,
@@ -100,15 +102,17 @@ public sealed class CaseFlow(HttpClient http, Func<Task<string>> signIn, IReadOn
         return OperatorAsync(HttpMethod.Post, $"/api/v1/incidents/{id}/actions", withOpId, ct);
     }
 
-    private async Task DeviceActAsync(string key, string id, string action, CancellationToken ct)
+    private Task DeviceActAsync(string key, string id, string action, CancellationToken ct) =>
+        DeviceAsync(key, $"/api/v1/device/incidents/{id}/actions", new { opId = Guid.NewGuid().ToString("N"), action, note = "现场已处理" }, ct);
+
+    /// <summary>A worker phone's call, with its key.</summary>
+    private async Task<JsonElement> DeviceAsync(string key, string path, object body, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/device/incidents/{id}/actions")
-        {
-            Content = JsonContent.Create(new { opId = Guid.NewGuid().ToString("N"), action, note = "现场已处理" }),
-        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
         request.Headers.Add("X-Device-Key", key);
         using var response = await http.SendAsync(request, ct);
         response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>(ct);
     }
 
     /// <summary>An operator's call; signs in again when the access token has expired.</summary>

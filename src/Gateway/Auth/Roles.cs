@@ -1,3 +1,5 @@
+using OpsCentre.Database.Operators;
+
 namespace OpsCentre.Gateway.Auth;
 
 /// <summary>What a role may do. Scope (which units) is separate: it comes from the unit-code claim.</summary>
@@ -24,7 +26,7 @@ public enum Permission
     /// <summary>Report a case.</summary>
     ReportIncidents,
 
-    /// <summary>Act on a case: accept, dispatch, handle, verify, transfer, extend.</summary>
+    /// <summary>Act on a case at all; which action each role may take, and the rules on who in person, is the case grain's duty table (<c>IncidentDuties</c>).</summary>
     HandleIncidents,
 
     /// <summary>Record a visit (回访) to a key person.</summary>
@@ -37,15 +39,15 @@ public enum Permission
 /// <summary>The roles of the contract and the functions each has.</summary>
 public static class Roles
 {
-    public const string Admin = "admin";
-    public const string Operator = "operator";
-    public const string Staff = "staff";
-    public const string Worker = "worker";
-    public const string Corrections = "corrections";
-    public const string Auditor = "auditor";
+    public const string Admin = OperatorRoles.Admin;
+    public const string Operator = OperatorRoles.Operator;
+    public const string Staff = OperatorRoles.Staff;
+    public const string Worker = OperatorRoles.Worker;
+    public const string Corrections = OperatorRoles.Corrections;
+    public const string Auditor = OperatorRoles.Auditor;
 
     /// <summary>Staff of a department (职能部门); scoped to their district's units for reading, to their department's cases for acting.</summary>
-    public const string Department = "department";
+    public const string Department = OperatorRoles.Department;
 
     public static IReadOnlyList<string> All { get; } = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department];
 

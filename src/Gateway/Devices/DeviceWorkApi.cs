@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsCentre.Database.Audit;
+using OpsCentre.Database.Operators;
 using OpsCentre.Gateway.Hosting;
 using OpsCentre.Gateway.Incidents;
 using OpsCentre.Gateway.KeyPersons;
@@ -114,15 +115,16 @@ public static class DeviceWorkApi
             }
 
             // A device acts only on its own worker's tasks; anything else does not exist for it.
-            if (device.Kind != DeviceKinds.WorkerPhone
-                || (await incidents.AssignedToWorkerAsync(device.BoundTo, await roster.AssignedGridAsync(device.BoundTo, ct), ct)).All(c => c.Id != id))
+            var grid = device.Kind == DeviceKinds.WorkerPhone ? await roster.AssignedGridAsync(device.BoundTo, ct) : null;
+            if (device.Kind != DeviceKinds.WorkerPhone || (await incidents.AssignedToWorkerAsync(device.BoundTo, grid, ct)).All(c => c.Id != id))
             {
                 return Problems.NotFound();
             }
 
+            // The phone acts as its grid worker, in their grid, under the same duty table as the console.
             var hash = Database.Operations.OperationIds.Hash(request.Action, request.Note);
             return IncidentReporting.Answer(await cluster.GetGrain<IIncidentGrain>(id).Act(
-                new IncidentCommand(request.Action!, device.BoundTo, request.OpId!, request.Note, null, null, null, hash)));
+                new IncidentCommand(request.Action!, device.BoundTo, request.OpId!, request.Note, null, null, null, hash, OperatorRoles.Worker, grid ?? "", null)));
         })
         .WithSummary("The worker starts a task or feeds back from the device (start | feedback); the case must be one of the device's tasks.");
 

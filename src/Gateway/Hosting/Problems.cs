@@ -13,7 +13,7 @@ public static class Problems
     public static ProblemHttpResult NotFound(string title = "Not found") => Problem(StatusCodes.Status404NotFound, title);
 
     /// <summary>403: within scope, but the caller's role or device may not do this.</summary>
-    public static ProblemHttpResult Forbidden(string title = "Your role may not do this") => Problem(StatusCodes.Status403Forbidden, title);
+    public static ProblemHttpResult Forbidden(string title = "Your role may not do this", string? detail = null) => Problem(StatusCodes.Status403Forbidden, title, detail);
 
     /// <summary>409: the object's state does not allow it now; nothing changed.</summary>
     public static ProblemHttpResult Conflict(string title, string? detail = null) => Problem(StatusCodes.Status409Conflict, title, detail);
@@ -30,6 +30,18 @@ public static class Problems
 
     /// <summary>One field's error, as a validation problem like <see cref="RequestErrors.Problem"/>.</summary>
     public static ValidationProblem Invalid(string field, string message) => new RequestErrors().Check(false, field, message).Problem();
+
+    /// <summary>
+    /// 422 with one field's error in the validation problem's shape (<c>{"errors":{"field":["…"]}}</c>): the request
+    /// is well formed, but a field names something that does not fit the object (a worker outside the unit a case is
+    /// dispatched to); nothing changed.
+    /// </summary>
+    public static ProblemHttpResult Unprocessable(string field, string message) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+        {
+            Status = StatusCodes.Status422UnprocessableEntity,
+            Title = "One or more fields name something that does not fit",
+        });
 
     private static ProblemHttpResult Problem(int status, string title, string? detail = null) =>
         TypedResults.Problem(statusCode: status, title: title, detail: detail);

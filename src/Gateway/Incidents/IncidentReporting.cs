@@ -88,6 +88,7 @@ public sealed class IncidentReporting(IClusterClient cluster, IncidentCatalog ca
     {
         IncidentActionOutcome.Done or IncidentActionOutcome.Replayed => TypedResults.Ok(result.Incident!),
         IncidentActionOutcome.NotAllowed => Problems.Conflict("Not allowed in this stage", result.Reason),
+        IncidentActionOutcome.Forbidden => Problems.Forbidden("Not your duty", result.Reason),
         IncidentActionOutcome.OpIdReused => Problems.OpIdReused(),
         _ => Problems.NotFound(),
     };

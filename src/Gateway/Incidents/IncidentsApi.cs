@@ -8,6 +8,7 @@ using OpsCentre.Grains;
 using OpsCentre.Grains.Incidents;
 using OpsCentre.Grains.Map;
 using OpsCentre.Grains.Units;
+using OpsCentre.Grains.Workers;
 
 namespace OpsCentre.Gateway.Incidents;
 
@@ -64,12 +65,12 @@ public static class IncidentsApi
         .WithSummary("One case with its full timeline (every action as committed to the event log).");
 
         group.MapPost("/{id}/actions", ActAsync)
-            .WithSummary("An action of the closed loop; 409 when the stage does not allow it (nothing changes). A retry with the same opId returns the first answer.");
+            .WithSummary("An action of the closed loop; 403 when it is not the caller's duty (docs/incidents.md, separation of duties), 409 when the stage does not allow it, 422 when dispatch names a worker outside the responsible unit; each changes nothing. A retry with the same opId returns the first answer.");
         return group;
     }
 
     private static async Task<Results<Ok<IncidentView>, ProblemHttpResult, ValidationProblem>> ActAsync(
-        string id, ActionRequest request, HttpContext context, IClusterClient cluster, IncidentCatalog catalog, MapStore map, CancellationToken ct)
+        string id, ActionRequest request, HttpContext context, IClusterClient cluster, IncidentCatalog catalog, MapStore map, WorkerRoster roster, CancellationToken ct)
     {
         var errors = new RequestErrors().OpId(request.OpId)
             .Check(request.Action is not null && IncidentActions.All.Contains(request.Action), "action", "one of " + string.Join(", ", IncidentActions.All))
@@ -98,9 +99,17 @@ public static class IncidentsApi
             return Problems.Invalid("unitCode", "a unit or department of the case's district");
         }
 
+        if (request.Action == "dispatch" && request.WorkerId is { } workerId
+            && !await IsWorkerOfAsync(workerId, IncidentActions.ResponsibleOnDispatch(incident.UnitCode, request.UnitCode), roster, ct))
+        {
+            return Problems.Unprocessable("workerId", "a grid worker assigned within the unit the case is dispatched to");
+        }
+
+        // Who may take which action on this case is the grain's duty table; it answers 403 for what is not the caller's.
         var hash = OperationIds.Hash(request.Action, request.Note, request.UnitCode, request.WorkerId, request.ExtensionMinutes);
         return IncidentReporting.Answer(await cluster.GetGrain<IIncidentGrain>(id).Act(new IncidentCommand(
-            request.Action!, context.User.Username(), request.OpId!, request.Note, request.UnitCode, request.WorkerId, request.ExtensionMinutes, hash)));
+            request.Action!, context.User.Username(), request.OpId!, request.Note, request.UnitCode, request.WorkerId, request.ExtensionMinutes, hash,
+            context.User.RoleOf() ?? "", context.User.UnitCodeOf(), context.User.DepartmentOf())));
     }
 
     /// <summary>The case, when it exists and the caller may see it.</summary>
@@ -118,6 +127,10 @@ public static class IncidentsApi
 
     /// <summary>The unit whose scope covers a unit or department code (a department belongs to its district).</summary>
     private static string ScopeUnitOf(string code) => UnitCode.IsValid(code) ? code : code[..Math.Min(6, code.Length)];
+
+    /// <summary>Whether the worker exists and is assigned to a grid within <paramref name="responsible"/> (never within a department).</summary>
+    private static async Task<bool> IsWorkerOfAsync(string workerId, string responsible, WorkerRoster roster, CancellationToken ct) =>
+        UnitCode.IsValid(responsible) && await roster.AssignedGridAsync(workerId, ct) is { } grid && UnitCode.IsWithin(grid, responsible);
 
     private static async Task<bool> IsTargetAsync(string code, IncidentView incident, IncidentCatalog catalog, MapStore map, CancellationToken ct) =>
         code.StartsWith(incident.Id[..6], StringComparison.Ordinal)

@@ -14,7 +14,8 @@ public interface IIncidentGrain : IGrainWithStringKey
     /// <summary>
     /// Applies an action. A retry with the same caller and <c>OpId</c> returns the answer first given;
     /// the same <c>OpId</c> with another request is <see cref="IncidentActionOutcome.OpIdReused"/>; an
-    /// action the stage does not allow is <see cref="IncidentActionOutcome.NotAllowed"/> and changes nothing.
+    /// action the duty table does not give the actor is <see cref="IncidentActionOutcome.Forbidden"/>, one
+    /// the stage does not allow is <see cref="IncidentActionOutcome.NotAllowed"/>; both change nothing.
     /// </summary>
     Task<IncidentActionResult> Act(IncidentCommand command);
 
@@ -46,6 +47,10 @@ public static class IncidentActions
         "accept", "cancel", "dispatch", "start", "feedback", "verify-pass", "verify-fail", "transfer", "accept-transfer",
         "reject-transfer", "request-extension", "approve-extension", "reject-extension",
     ];
+
+    /// <summary>The unit or department a dispatch makes responsible: the one named, else the case's community (or its unit, above that level).</summary>
+    public static string ResponsibleOnDispatch(string caseUnitCode, string? named) =>
+        named ?? (caseUnitCode.Length > 12 ? caseUnitCode[..12] : caseUnitCode);
 }
 
 /// <summary>What is known when a case is reported.</summary>
@@ -62,7 +67,12 @@ public sealed record IncidentOpening(
     [property: Id(8)] DateTimeOffset At,
     [property: Id(9)] string? AlertId);
 
-/// <summary>An action on a case, by whom, under their operation id; <c>RequestHash</c> identifies the request for retries.</summary>
+/// <summary>
+/// An action on a case, by whom, under their operation id; <c>RequestHash</c> identifies the request for retries.
+/// <c>Actor</c> is the acting person (a username, or a worker id for a phone); <c>ActorRole</c>, <c>ActorUnit</c>
+/// and <c>ActorDepartment</c> are theirs as authenticated (a token's claims, or the phone's worker: role
+/// <c>worker</c>, their assigned grid), so the case can apply its duty table (<see cref="IncidentDuties"/>).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("ops.IncidentCommand")]
 public sealed record IncidentCommand(
     [property: Id(0)] string Action,
@@ -72,7 +82,10 @@ public sealed record IncidentCommand(
     [property: Id(4)] string? TargetCode,
     [property: Id(5)] string? WorkerId,
     [property: Id(6)] int? ExtensionMinutes,
-    [property: Id(7)] string RequestHash);
+    [property: Id(7)] string RequestHash,
+    [property: Id(8)] string ActorRole,
+    [property: Id(9)] string ActorUnit,
+    [property: Id(10)] string? ActorDepartment);
 
 /// <summary>
 /// A case's state. It is also the payload of each of its events, so the log alone rebuilds the case.
@@ -144,6 +157,9 @@ public enum IncidentActionOutcome
 
     /// <summary>The operation id was used before for a different request.</summary>
     OpIdReused,
+
+    /// <summary>The duty table (<see cref="IncidentDuties"/>) does not give this action to this actor on this case; nothing changed. <c>Reason</c> says why.</summary>
+    Forbidden,
 
     NotFound,
 }

@@ -11,7 +11,9 @@ namespace OpsCentre.Grains.Incidents;
 
 /// <summary>
 /// One case. Not reentrant: the single writer of its history, one action at a time. Every action is
-/// appended to the district's event log and committed before the case changes or anyone hears of it;
+/// held to the duty table first (<see cref="IncidentDuties"/>: who may, with rules such as "not the
+/// reporter" that need the case's history), then to the stage; then it is appended to the district's
+/// event log and committed before the case changes or anyone hears of it;
 /// the case is rebuilt from its events on activation, so a case and its timeline cannot disagree.
 /// The current stage's deadline is watched by a grain timer and, while the case is open, a reminder
 /// (durable wake-up): past it, the case emits <c>incident.overdue</c> once and its alert rules
@@ -81,6 +83,12 @@ public sealed class IncidentGrain(
                 : new(IncidentActionOutcome.OpIdReused, _case, "this opId was used for a different request");
         }
 
+        // Who may, before whether the stage allows it: a role that may never take the action hears so in any stage.
+        if (IncidentDuties.Refusal(command, _case, ExtensionRequester()) is { } refusal)
+        {
+            return new(IncidentActionOutcome.Forbidden, _case, refusal);
+        }
+
         var now = clock.GetUtcNow();
         var category = await catalog.CategoryAsync(_case.Category) ?? throw new InvalidOperationException($"category {_case.Category} vanished");
         var (next, type) = Transition(_case, command, category, now);
@@ -110,7 +118,7 @@ public sealed class IncidentGrain(
             ("cancel", IncidentStages.Reported or IncidentStages.Accepted) => (Enter(IncidentStages.Cancelled, null), StageChanged),
             ("dispatch", IncidentStages.Accepted) => (Enter(IncidentStages.Dispatched, category.Deadline(c.Urgency, "dispatched", now)) with
             {
-                ResponsibleCode = command.TargetCode ?? CommunityOf(c.UnitCode),
+                ResponsibleCode = IncidentActions.ResponsibleOnDispatch(c.UnitCode, command.TargetCode),
                 AssignedWorker = command.WorkerId,
                 DispatchedAt = now,
                 DueAt = category.Deadline(c.Urgency, "resolve", now),
@@ -145,8 +153,10 @@ public sealed class IncidentGrain(
         return (c.Stage == IncidentStages.InProgress ? extended with { StageDeadline = due, Overdue = c.Overdue && now >= due } : extended, "incident.extended");
     }
 
-    /// <summary>A case without a named responsible unit goes to its community (or the unit itself above that level).</summary>
-    private static string CommunityOf(string unitCode) => unitCode.Length > 12 ? unitCode[..12] : unitCode;
+    /// <summary>Who asked for the pending extension: the actor of the latest request in the case's history; null when none is pending.</summary>
+    private string? ExtensionRequester() => _case?.PendingExtensionMinutes is null
+        ? null
+        : _timeline.LastOrDefault(t => t.Type == "incident.extension-requested")?.Actor;
 
     private static string RequestKey(string actor, string opId) => actor + "\n" + opId;
 

@@ -19,12 +19,22 @@ public sealed class IncidentLoopTests(ClusterFixture fixture)
         return incident;
     }
 
-    private static IncidentCommand Command(string action, string? target = null, string actor = "operator.a", string? opId = null, int? minutes = null) =>
-        new(action, actor, opId ?? Guid.NewGuid().ToString("N"), $"note for {action}", target, null, minutes, $"hash:{action}:{target}:{minutes}");
+    /// <summary>Who acts: a name, a role and a unit (and a department for department staff), as a token would carry them.</summary>
+    private sealed record Actor(string Name, string Role, string Unit, string? Department = null);
 
-    private static async Task<IncidentView> DoAsync(IIncidentGrain incident, string action, string? target = null, int? minutes = null)
+    /// <summary>The case's district supervision centre: an operator strictly above every unit of the district.</summary>
+    private static Actor DistrictOperator(IIncidentGrain incident) => new("operator.a", "operator", incident.GetPrimaryKeyString()[..6]);
+
+    private static IncidentCommand Command(Actor actor, string action, string? target = null, string? opId = null, int? minutes = null) =>
+        new(action, actor.Name, opId ?? Guid.NewGuid().ToString("N"), $"note for {action}", target, null, minutes, $"hash:{action}:{target}:{minutes}",
+            actor.Role, actor.Unit, actor.Department);
+
+    private static IncidentCommand Command(IIncidentGrain incident, string action, string? target = null, string? opId = null) =>
+        Command(DistrictOperator(incident), action, target, opId);
+
+    private static async Task<IncidentView> DoAsync(IIncidentGrain incident, string action, string? target = null, int? minutes = null, Actor? by = null)
     {
-        var result = await incident.Act(Command(action, target, minutes: minutes));
+        var result = await incident.Act(Command(by ?? DistrictOperator(incident), action, target, minutes: minutes));
         Assert.True(result.Outcome == IncidentActionOutcome.Done, $"{action}: {result.Outcome} {result.Reason}");
         return result.Incident!;
     }
@@ -59,14 +69,17 @@ public sealed class IncidentLoopTests(ClusterFixture fixture)
         await DoAsync(cancelled, "accept");
         Assert.Equal(IncidentStages.Cancelled, (await DoAsync(cancelled, "cancel")).Stage);
 
-        var extended = await ReportAsync(_kit.Fresh.Grid());
+        // The community's staff handle the case and ask; the district's centre decides (the asker may not: TheExtensionsRequesterDoesNotDecideOnIt).
+        var extendedGrid = _kit.Fresh.Grid();
+        var extended = await ReportAsync(extendedGrid);
+        var staff = new Actor("staff.a", "staff", extendedGrid[..12]);
         await DoAsync(extended, "accept");
         var due = (await DoAsync(extended, "dispatch")).DueAt!.Value;
-        await DoAsync(extended, "request-extension", minutes: 120);
-        Assert.Equal(IncidentActionOutcome.NotAllowed, (await extended.Act(Command("start"))).Outcome); // an extension is pending
+        await DoAsync(extended, "request-extension", minutes: 120, by: staff);
+        Assert.Equal(IncidentActionOutcome.NotAllowed, (await extended.Act(Command(staff, "start"))).Outcome); // an extension is pending
         var approved = await DoAsync(extended, "approve-extension");
         Assert.Equal((due.AddMinutes(120), 1), (approved.DueAt!.Value, approved.ExtensionCount));
-        await DoAsync(extended, "request-extension");
+        await DoAsync(extended, "request-extension", by: staff);
         Assert.Null((await DoAsync(extended, "reject-extension")).PendingExtensionMinutes);
     }
 
@@ -81,14 +94,16 @@ public sealed class IncidentLoopTests(ClusterFixture fixture)
         await DoAsync(incident, "dispatch");
         Assert.Equal(openBefore + 1, (await _kit.CountersAsync(grid)).IncidentsOpen);
 
+        // The receiving street's own centre decides on the transfer (nobody else may: OnlyTheReceivingUnitDecidesOnATransfer).
+        var receiving = new Actor("street.operator.b", "operator", otherStreet);
         var pending = await DoAsync(incident, "transfer", otherStreet);
         Assert.Equal((grid, otherStreet), (pending.UnitCode, pending.PendingTransferTo));
-        var rejected = await DoAsync(incident, "reject-transfer");
+        var rejected = await DoAsync(incident, "reject-transfer", by: receiving);
         Assert.Equal(grid, rejected.UnitCode);
         Assert.Null(rejected.PendingTransferTo);
 
         await DoAsync(incident, "transfer", otherStreet);
-        var moved = await DoAsync(incident, "accept-transfer");
+        var moved = await DoAsync(incident, "accept-transfer", by: receiving);
         Assert.Equal((otherStreet, otherStreet), (moved.UnitCode, moved.ResponsibleCode));
         Assert.Equal(openBefore, (await _kit.CountersAsync(grid)).IncidentsOpen);
         var street = await fixture.Client.GetGrain<IUnitGrain>(otherStreet).Snapshot();
@@ -102,14 +117,14 @@ public sealed class IncidentLoopTests(ClusterFixture fixture)
         var incident = await ReportAsync(grid);
         foreach (var action in IncidentActions.All.Except(["accept", "cancel"]))
         {
-            var result = await incident.Act(Command(action, action is "dispatch" or "transfer" ? grid[..12] : null));
+            var result = await incident.Act(Command(incident, action, action is "dispatch" or "transfer" ? grid[..12] : null));
             Assert.True(result.Outcome == IncidentActionOutcome.NotAllowed, $"{action} on a reported case: {result.Outcome}");
         }
 
         Assert.Equal(["report"], await TimelineAsync(incident));
         await DoAsync(incident, "accept");
-        Assert.Equal(IncidentActionOutcome.NotAllowed, (await incident.Act(Command("accept"))).Outcome);
-        Assert.Equal(IncidentActionOutcome.NotAllowed, (await incident.Act(Command("verify-pass"))).Outcome);
+        Assert.Equal(IncidentActionOutcome.NotAllowed, (await incident.Act(Command(incident, "accept"))).Outcome);
+        Assert.Equal(IncidentActionOutcome.NotAllowed, (await incident.Act(Command(incident, "verify-pass"))).Outcome);
         Assert.Equal(["report", "accept"], await TimelineAsync(incident));
     }
 
@@ -117,13 +132,13 @@ public sealed class IncidentLoopTests(ClusterFixture fixture)
     public async Task ARetriedActionIsAppliedOnceAndAReusedOpIdIsRefused()
     {
         var incident = await ReportAsync(_kit.Fresh.Grid());
-        var accept = Command("accept", opId: "op-accept");
+        var accept = Command(incident, "accept", opId: "op-accept");
         var first = await incident.Act(accept);
         var again = await incident.Act(accept);
         Assert.Equal(IncidentActionOutcome.Done, first.Outcome);
         Assert.Equal(IncidentActionOutcome.Replayed, again.Outcome);
         Assert.Equal(first.Incident, again.Incident);
-        Assert.Equal(IncidentActionOutcome.OpIdReused, (await incident.Act(Command("dispatch", opId: "op-accept"))).Outcome);
+        Assert.Equal(IncidentActionOutcome.OpIdReused, (await incident.Act(Command(incident, "dispatch", opId: "op-accept"))).Outcome);
         Assert.Equal(["report", "accept"], await TimelineAsync(incident));
     }
 
@@ -177,6 +192,129 @@ public sealed class IncidentLoopTests(ClusterFixture fixture)
         Assert.Equal(before.Incident, after!.Incident);
         Assert.Equal(before.Timeline, after.Timeline);
         Assert.Equal(IncidentStages.InProgress, (await DoAsync(incident, "start")).Stage);
+    }
+
+    // Separation of duties: the duty table (IncidentDuties) as the grain applies it. Each refusal is Forbidden and leaves the timeline as it was.
+
+    private static async Task RefusedAsync(IIncidentGrain incident, Actor by, string action, string? target = null)
+    {
+        var before = (await incident.Detail())!;
+        var result = await incident.Act(Command(by, action, target));
+        Assert.True(result.Outcome == IncidentActionOutcome.Forbidden, $"{action} by {by}: {result.Outcome} {result.Reason}");
+        Assert.Equal(before.Incident, (await incident.Detail())!.Incident);
+        Assert.Equal(before.Timeline, (await incident.Detail())!.Timeline);
+    }
+
+    [Fact]
+    public void EveryActionOfTheLoopHasARowInTheDutyTable()
+    {
+        Assert.Equal(IncidentActions.All.Order(), IncidentDuties.Table.Keys.Order());
+        Assert.All(IncidentDuties.Table.Values, duty => Assert.NotEmpty(duty.Roles));
+    }
+
+    [Fact]
+    public async Task TheReporterOfACaseDoesNotVerifyIt()
+    {
+        var incident = await ReportAsync(_kit.Fresh.Grid());
+        var reporter = DistrictOperator(incident) with { Name = "tests" };   // "tests" reported it
+        foreach (var action in new[] { "accept", "dispatch", "start", "feedback" })
+        {
+            await DoAsync(incident, action, by: reporter);   // everything else in the loop the reporter may do
+        }
+
+        await RefusedAsync(incident, reporter, "verify-pass");
+        await RefusedAsync(incident, reporter, "verify-fail");
+        Assert.Equal(IncidentStages.Closed, (await DoAsync(incident, "verify-pass")).Stage);
+    }
+
+    [Fact]
+    public async Task TheExtensionsRequesterDoesNotDecideOnIt()
+    {
+        var incident = await ReportAsync(_kit.Fresh.Grid());
+        var requester = DistrictOperator(incident) with { Name = "operator.b" };
+        await DoAsync(incident, "accept");
+        await DoAsync(incident, "dispatch");
+        await DoAsync(incident, "request-extension", minutes: 60, by: requester);
+        await RefusedAsync(incident, requester, "approve-extension");
+        await RefusedAsync(incident, requester, "reject-extension");
+        Assert.Equal(1, (await DoAsync(incident, "approve-extension")).ExtensionCount);
+    }
+
+    [Fact]
+    public async Task OnlyTheReceivingUnitDecidesOnATransfer()
+    {
+        var grid = _kit.Fresh.Grid();
+        var otherStreet = _kit.Fresh.City.Units.First(u => u.Code.Length == 9 && u.Code.StartsWith(grid[..6], StringComparison.Ordinal) && u.Code != grid[..9]).Code;
+        var incident = await ReportAsync(grid);
+        await DoAsync(incident, "accept");
+        await DoAsync(incident, "dispatch");
+        await DoAsync(incident, "transfer", otherStreet);
+        // The district above both, the city's admin, the sending street and a community of the receiving street: none is the receiving unit.
+        foreach (var outsider in new[] { DistrictOperator(incident), new Actor("admin", "admin", "5101"), new Actor("street.a", "operator", grid[..9]),
+                     new Actor("staff.b", "staff", otherStreet + "001"), new Actor("dept", "department", grid[..6], grid[..6] + "-CG") })
+        {
+            await RefusedAsync(incident, outsider, "accept-transfer");
+            await RefusedAsync(incident, outsider, "reject-transfer");
+        }
+
+        await RefusedAsync(incident, new Actor("worker.b", "worker", otherStreet), "accept-transfer");   // a worker does not take a case over for a unit
+        Assert.Equal(otherStreet, (await DoAsync(incident, "accept-transfer", by: new Actor("street.b", "operator", otherStreet))).UnitCode);
+
+        var toDepartment = await ReportAsync(_kit.Fresh.Grid(within: grid[..6]));
+        await DoAsync(toDepartment, "accept");
+        await DoAsync(toDepartment, "dispatch");
+        await DoAsync(toDepartment, "transfer", grid[..6] + "-CG");
+        await RefusedAsync(toDepartment, new Actor("dept.ga", "department", grid[..6], grid[..6] + "-GA"), "accept-transfer");
+        await RefusedAsync(toDepartment, DistrictOperator(toDepartment), "accept-transfer");
+        Assert.Equal(grid[..6] + "-CG", (await DoAsync(toDepartment, "accept-transfer", by: new Actor("dept.cg", "department", grid[..6], grid[..6] + "-CG"))).ResponsibleCode);
+    }
+
+    [Fact]
+    public async Task AHandlerDoesNotCancelOrVerify()
+    {
+        var grid = _kit.Fresh.Grid();
+        var handlers = new[] { new Actor("worker.a", "worker", grid), new Actor("staff.a", "staff", grid[..12]), new Actor("dept", "department", grid[..6], grid[..6] + "-CG") };
+        var incident = await ReportAsync(grid);
+        foreach (var handler in handlers)
+        {
+            await RefusedAsync(incident, handler, "cancel");
+            await RefusedAsync(incident, handler, "accept");
+        }
+
+        await DoAsync(incident, "accept");
+        foreach (var handler in handlers)
+        {
+            await RefusedAsync(incident, handler, "cancel");
+            await RefusedAsync(incident, handler, "dispatch");
+        }
+
+        await DoAsync(incident, "dispatch");
+        await DoAsync(incident, "start", by: handlers[0]);
+        await DoAsync(incident, "feedback", by: handlers[1]);
+        foreach (var handler in handlers)
+        {
+            await RefusedAsync(incident, handler, "verify-pass");
+            await RefusedAsync(incident, handler, "verify-fail");
+        }
+
+        Assert.Equal(IncidentStages.Closed, (await DoAsync(incident, "verify-pass")).Stage);
+    }
+
+    [Fact]
+    public async Task SupervisionSitsStrictlyAboveTheUnitHandlingTheCase()
+    {
+        var grid = _kit.Fresh.Grid();
+        var street = new Actor("street.a", "operator", grid[..9]);
+        var incident = await ReportAsync(grid);
+        await DoAsync(incident, "accept");
+        await DoAsync(incident, "dispatch", grid[..9]);   // the street itself handles it
+        await DoAsync(incident, "start", by: street);
+        await DoAsync(incident, "feedback", by: street);
+        await RefusedAsync(incident, street, "verify-pass");   // not above itself
+        Assert.Equal(IncidentStages.Closed, (await DoAsync(incident, "verify-pass")).Stage);   // the district is
+
+        var cancelled = await ReportAsync(_kit.Fresh.Grid(within: grid[..9]));
+        Assert.Equal(IncidentStages.Cancelled, (await DoAsync(cancelled, "cancel", by: street)).Stage);   // the street is above the case's grid
     }
 
     [Fact]
