@@ -15,6 +15,9 @@ public sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, string
 /// </summary>
 public sealed class AuditLog(NpgsqlDataSource db)
 {
+    /// <summary>The action of a wall screen's subscription that receives key persons' events; its subject is the unit watched.</summary>
+    public const string KeyPersonWatch = "key-person.watch";
+
     /// <summary>Writes one row per subject of <paramref name="access"/>, inside the read's transaction.</summary>
     public static async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AuditedAccess access, IReadOnlyCollection<string> subjects, CancellationToken cancellationToken)
     {
@@ -37,17 +40,33 @@ public sealed class AuditLog(NpgsqlDataSource db)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Reads of key persons within a unit, newest first, before the row id <paramref name="before"/>.</summary>
+    /// <summary>Writes one row in a transaction of its own: an access that reads no rows, such as a wall screen's subscription to a unit's key-person events.</summary>
+    public async Task RecordAsync(AuditedAccess access, string subject, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await RecordAsync(connection, transaction, access, [subject], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads of key persons within a unit, and subscriptions to their events (<see cref="KeyPersonWatch"/>, whose
+    /// subject is the unit watched) that cover any of it, newest first, before the row id <paramref name="before"/>.
+    /// </summary>
     public async Task<List<AuditEntry>> KeyPersonReadsAsync(string unitPrefix, long before, int take, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(
             """
             SELECT a.id, a.at, a.actor, a.role, a.action, a.subject, a.unmasked, a.detail
-            FROM audit_log a JOIN key_person k ON k.id = a.subject
-            WHERE k.grid_code LIKE @prefix AND a.id < @before
+            FROM audit_log a LEFT JOIN key_person k ON k.id = a.subject
+            WHERE (k.grid_code LIKE @prefix
+                   OR (k.id IS NULL AND a.action = @watch AND (a.subject LIKE @prefix OR @unit LIKE a.subject || '%')))
+              AND a.id < @before
             ORDER BY a.id DESC LIMIT @take
             """);
         command.Parameters.AddWithValue("prefix", unitPrefix + "%");
+        command.Parameters.AddWithValue("unit", unitPrefix);
+        command.Parameters.AddWithValue("watch", KeyPersonWatch);
         command.Parameters.AddWithValue("before", before);
         command.Parameters.AddWithValue("take", take);
         return await command.ReadAllAsync(r => new AuditEntry(r.GetInt64(0), r.GetFieldValue<DateTimeOffset>(1), r.GetString(2), r.GetString(3),
