@@ -15,6 +15,9 @@ public sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, string
 /// </summary>
 public sealed class AuditLog(NpgsqlDataSource db)
 {
+    /// <summary>The action of a wall screen's subscription that receives key persons' events; its subject is the unit watched.</summary>
+    public const string KeyPersonWatch = "key-person.watch";
+
     /// <summary>
     /// Writes one row per subject of <paramref name="access"/>, inside the read's transaction. Each subject
     /// comes with the unit the read concerned: the person's grid, or the reader's own unit for an unknown id.
@@ -42,17 +45,35 @@ public sealed class AuditLog(NpgsqlDataSource db)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Reads of key persons' data concerning a unit (denied probes of unknown ids included), newest first, before the row id <paramref name="before"/>.</summary>
+    /// <summary>
+    /// Writes one row in a transaction of its own: an access that reads no rows, such as a wall screen's subscription to a
+    /// unit's key-person events (its subject and unit: the unit watched).
+    /// </summary>
+    public async Task RecordAsync(AuditedAccess access, string unitWatched, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await RecordAsync(connection, transaction, access, [(unitWatched, unitWatched)], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads of key persons' data concerning a unit (denied probes of unknown ids included), and subscriptions to their
+    /// events (<see cref="KeyPersonWatch"/>) that cover any of it, newest first, before the row id <paramref name="before"/>.
+    /// </summary>
     public async Task<List<AuditEntry>> KeyPersonReadsAsync(string unitPrefix, long before, int take, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(
             """
             SELECT a.id, a.at, a.actor, a.role, a.action, a.subject, a.unmasked, a.detail
             FROM audit_log a
-            WHERE a.unit_code LIKE @prefix AND a.id < @before
+            WHERE (a.unit_code LIKE @prefix OR (a.action = @watch AND @unit LIKE a.unit_code || '%'))
+              AND a.id < @before
             ORDER BY a.id DESC LIMIT @take
             """);
         command.Parameters.AddWithValue("prefix", unitPrefix + "%");
+        command.Parameters.AddWithValue("unit", unitPrefix);
+        command.Parameters.AddWithValue("watch", KeyPersonWatch);
         command.Parameters.AddWithValue("before", before);
         command.Parameters.AddWithValue("take", take);
         return await command.ReadAllAsync(r => new AuditEntry(r.GetInt64(0), r.GetFieldValue<DateTimeOffset>(1), r.GetString(2), r.GetString(3),

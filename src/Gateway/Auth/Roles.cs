@@ -34,6 +34,12 @@ public enum Permission
 
     /// <summary>Read and change a key person's zones (home, forbidden places): community-corrections staff only.</summary>
     ManageKeyPersonZones,
+
+    /// <summary>
+    /// Receive key persons' events on a wall screen (<c>keyperson.*</c>, and alerts whose subject is a key person):
+    /// the supervision centres and community-corrections staff. Each such subscription is audited.
+    /// </summary>
+    WatchKeyPersons,
 }
 
 /// <summary>The roles of the contract and the functions each has.</summary>
@@ -63,6 +69,10 @@ public static class Roles
         [Permission.HandleIncidents] = [Admin, Operator, Staff, Worker, Department],
         [Permission.RecordVisits] = [Staff, Worker, Corrections],
         [Permission.ManageKeyPersonZones] = [Corrections],
+        // Grid workers and community staff read the persons they visit over HTTP, one audited read at a time; a
+        // screen's stream of every state change in their area is more than that duty needs. Departments and
+        // auditors have no key-person duty at all.
+        [Permission.WatchKeyPersons] = [Admin, Operator, Corrections],
     };
 
     public static bool Allows(string? role, Permission permission) => role is not null && Grants[permission].Contains(role);

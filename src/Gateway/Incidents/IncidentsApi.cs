@@ -88,7 +88,7 @@ public static class IncidentsApi
         }
 
         // The receiving side decides on a transfer; everyone else acts within the case's own unit.
-        var actingOn = request.Action is "accept-transfer" or "reject-transfer" && incident.PendingTransferTo is { } target ? ScopeUnitOf(target) : incident.UnitCode;
+        var actingOn = request.Action is "accept-transfer" or "reject-transfer" && incident.PendingTransferTo is { } target ? CaseVisibility.ScopeUnitOf(target) : incident.UnitCode;
         if (ScopeGuard.Deny(context.User, actingOn, Permission.HandleIncidents) is { } denied)
         {
             return denied;
@@ -114,19 +114,7 @@ public static class IncidentsApi
 
     /// <summary>The case, when it exists and the caller may see it.</summary>
     private static async Task<IncidentDetail?> FindAsync(string id, ClaimsPrincipal user, IClusterClient cluster) =>
-        DistrictIds.IsValid(id) && await cluster.GetGrain<IIncidentGrain>(id).Detail() is { } detail && MaySee(user, detail.Incident) ? detail : null;
-
-    /// <summary>
-    /// A case is visible within its own unit, and to the unit it is dispatched or being transferred to;
-    /// department staff see only the cases their department is responsible for or asked to take over.
-    /// </summary>
-    private static bool MaySee(ClaimsPrincipal user, IncidentView incident) => user.DepartmentOf() is { } department
-        ? incident.ResponsibleCode == department || incident.PendingTransferTo == department
-        : new[] { incident.UnitCode, incident.ResponsibleCode, incident.PendingTransferTo }
-            .Any(code => code is not null && UnitCode.IsWithin(ScopeUnitOf(code), user.UnitCodeOf()));
-
-    /// <summary>The unit whose scope covers a unit or department code (a department belongs to its district).</summary>
-    private static string ScopeUnitOf(string code) => UnitCode.IsValid(code) ? code : code[..Math.Min(6, code.Length)];
+        DistrictIds.IsValid(id) && await cluster.GetGrain<IIncidentGrain>(id).Detail() is { } detail && CaseVisibility.MaySee(user, detail.Incident) ? detail : null;
 
     /// <summary>Whether the worker exists and is assigned to a grid within <paramref name="responsible"/> (never within a department).</summary>
     private static async Task<bool> IsWorkerOfAsync(string workerId, string responsible, WorkerRoster roster, CancellationToken ct) =>

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using OpsCentre.Grains.Live;
 
@@ -17,8 +17,8 @@ public interface IOpsClient
     Task Live(LiveBatch batch);
 }
 
-/// <summary>A durable event as a screen receives it; <c>data.id</c> names its object.</summary>
-public sealed record EventEnvelope(long Seq, string DistrictCode, string UnitCode, string Type, DateTimeOffset At, JsonElement Data);
+/// <summary>A durable event as a screen receives it (<see cref="EventProjection"/>); <c>data.id</c> names its object.</summary>
+public sealed record EventEnvelope(long Seq, string DistrictCode, string UnitCode, string Type, DateTimeOffset At, JsonObject Data);
 
 public sealed record WatermarkMessage(string DistrictCode, long Seq);
 
@@ -28,7 +28,6 @@ public sealed record WatermarkMessage(string DistrictCode, long Seq);
 /// </summary>
 public sealed record LiveBatch([property: JsonConverter(typeof(LiveItemsJsonConverter))] IReadOnlyList<LiveItem> Items);
 
-/// <summary>The answer of <c>Subscribe</c>: the unit's snapshot and where this subscription starts in each district it spans.</summary>
 /// <summary>
 /// What <c>Subscribe</c> answers: the unit, the cursor delivery starts after, and each district's head
 /// at that moment — a screen has caught up once its cursor reaches the head (events or watermarks).

@@ -1,9 +1,9 @@
-using System.Text.Json;
+using System.Security.Claims;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
+using OpsCentre.Gateway.Auth;
 using OpsCentre.Grains.EventLog;
 using OpsCentre.Grains.Live;
-using OpsCentre.Grains.Units;
 
 namespace OpsCentre.Gateway.Screens;
 
@@ -12,12 +12,14 @@ namespace OpsCentre.Gateway.Screens;
 /// queue of work drained by a single loop. Replay, live events, gap fills and watermarks all pass
 /// through that one queue, so a subscriber gets every event in order exactly once without racing
 /// between "join" and "replay": live events that arrive before a subscription has caught up are
-/// skipped by sequence number, because its replay reads them from the log.
+/// skipped by sequence number, because its replay reads them from the log. What is sent of each event and live
+/// item is <see cref="EventProjection"/>'s decision for the caller.
 /// </summary>
 public sealed partial class ScreenConnection
 {
     private readonly Channel<Work> _work;
     private readonly Dictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _units = new(StringComparer.Ordinal);
     private readonly IOpsClient _client;
     private readonly HubCallerContext _context;
     private readonly EventLogStore _log;
@@ -31,11 +33,18 @@ public sealed partial class ScreenConnection
         _log = log;
         _options = options;
         _logger = logger;
+        Username = context.User!.Username();
         _work = Channel.CreateBounded<Work>(new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         Pump = Task.Run(PumpAsync);
     }
 
     public string ConnectionId => _context.ConnectionId;
+
+    /// <summary>The caller, as authenticated when the connection opened.</summary>
+    public ClaimsPrincipal User => _context.User!;
+
+    /// <summary>Whose connection this is (the token's subject), for the per-user limit.</summary>
+    public string Username { get; }
 
     /// <summary>The loop; completes when the connection ends.</summary>
     public Task Pump { get; }
@@ -43,9 +52,34 @@ public sealed partial class ScreenConnection
     /// <summary>Districts this connection currently watches (read by the feed; changed only through the queue).</summary>
     public IReadOnlySet<string> Districts { get; private set; } = new HashSet<string>();
 
-    public void Start(string unitCode, IReadOnlyDictionary<string, long> cursor) => Enqueue(new StartWork(unitCode, cursor));
+    /// <summary>Whether <paramref name="unitCode"/> is subscribed already, or one more subscription stays within <paramref name="limit"/>.</summary>
+    public bool MaySubscribe(string unitCode, int limit)
+    {
+        lock (_units)
+        {
+            return _units.Contains(unitCode) || _units.Count < limit;
+        }
+    }
 
-    public void Stop(string unitCode) => Enqueue(new StopWork(unitCode));
+    public void Start(string unitCode, IReadOnlyDictionary<string, long> cursor)
+    {
+        lock (_units)
+        {
+            _units.Add(unitCode);
+        }
+
+        Enqueue(new StartWork(unitCode, cursor));
+    }
+
+    public void Stop(string unitCode)
+    {
+        lock (_units)
+        {
+            _units.Remove(unitCode);
+        }
+
+        Enqueue(new StopWork(unitCode));
+    }
 
     public void OnEvents(string district, IReadOnlyList<LoggedEvent> events) => Enqueue(new LiveWork(district, events));
 
@@ -101,7 +135,7 @@ public sealed partial class ScreenConnection
 
     private async Task StartAsync(StartWork start)
     {
-        var subscription = new Subscription(start.UnitCode, start.Cursor);
+        var subscription = new Subscription(start.UnitCode, start.Cursor, EventProjection.MayHideEvents(User, start.UnitCode));
         _subscriptions[start.UnitCode] = subscription;
         Districts = _subscriptions.Values.SelectMany(s => s.Last.Keys).ToHashSet();
         foreach (var district in subscription.Last.Keys)
@@ -172,11 +206,11 @@ public sealed partial class ScreenConnection
 
     private async Task DeliverAsync(Subscription subscription, LoggedEvent e)
     {
+        // Handled whether sent or not: the cursor moves past what this caller does not see, and watermarks say so.
         subscription.Last[e.DistrictCode] = e.Seq;
-        if (UnitCode.IsWithin(e.UnitCode, subscription.UnitCode))
+        if (EventProjection.Project(User, subscription.UnitCode, e) is { } envelope)
         {
-            using var data = JsonDocument.Parse(e.PayloadJson);
-            await _client.Event(new EventEnvelope(e.Seq, e.DistrictCode, e.UnitCode, e.Type, e.OccurredAt, data.RootElement.Clone()));
+            await _client.Event(envelope);
         }
     }
 
@@ -188,7 +222,7 @@ public sealed partial class ScreenConnection
             foreach (var subscription in _subscriptions.Values)
             {
                 // Each item is already its wire JSON ({"kind":…,"id":…,…}); a subscription only picks its unit's.
-                var items = pending.Where(i => UnitCode.IsWithin(i.UnitCode, subscription.UnitCode)).ToList();
+                var items = pending.Where(i => EventProjection.Shows(User, subscription.UnitCode, i)).ToList();
                 if (items.Count > 0)
                 {
                     await _client.Live(new LiveBatch(items));
@@ -204,7 +238,7 @@ public sealed partial class ScreenConnection
 
     private async Task WatermarksAsync()
     {
-        foreach (var subscription in _subscriptions.Values.Where(s => s.IsPartialDistrict))
+        foreach (var subscription in _subscriptions.Values.Where(s => s.NeedsWatermarks))
         {
             foreach (var (district, seq) in subscription.Last)
             {
@@ -221,15 +255,15 @@ public sealed partial class ScreenConnection
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery to screen connection {ConnectionId} failed; closing it")]
     private partial void LogDeliveryFailed(Exception exception, string connectionId);
 
-    private sealed class Subscription(string unitCode, IReadOnlyDictionary<string, long> cursor)
+    private sealed class Subscription(string unitCode, IReadOnlyDictionary<string, long> cursor, bool needsWatermarks)
     {
         public string UnitCode { get; } = unitCode;
 
         /// <summary>Last sequence number handled (delivered or filtered) per district.</summary>
         public Dictionary<string, long> Last { get; } = new(cursor);
 
-        /// <summary>A street, community or grid sees only part of its district and needs watermarks.</summary>
-        public bool IsPartialDistrict => UnitCode.Length > 6;
+        /// <summary>Events of its districts may pass it by (<see cref="EventProjection.MayHideEvents"/>): it gets watermarks.</summary>
+        public bool NeedsWatermarks { get; } = needsWatermarks;
     }
 
     private abstract record Work;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
+using OpsCentre.Gateway.Auth;
 using OpsCentre.Grains.EventLog;
 using OpsCentre.Grains.Live;
 
@@ -21,12 +22,25 @@ public sealed partial class ScreenFeed(
     private readonly ConcurrentDictionary<string, ScreenConnection> _connections = new();
     private readonly ConcurrentDictionary<string, bool> _watched = new();
     private readonly Lock _liveLock = new();
+    private readonly Lock _openLock = new();
     private Dictionary<string, LiveConflation> _live = [];
     private IEventFeedObserver? _events;
     private ILiveFeedObserver? _liveReference;
 
-    public ScreenConnection Open(HubCallerContext context) =>
-        _connections[context.ConnectionId] = new ScreenConnection(context, hub.Clients.Client(context.ConnectionId), log, options.Value, logger);
+    /// <summary>The connection's delivery, or null when its user already holds <see cref="ScreenOptions.MaxConnectionsPerUser"/> on this gateway.</summary>
+    public ScreenConnection? Open(HubCallerContext context)
+    {
+        var username = context.User!.Username();
+        lock (_openLock)
+        {
+            if (_connections.Values.Count(c => c.Username == username) >= options.Value.MaxConnectionsPerUser)
+            {
+                return null;
+            }
+
+            return _connections[context.ConnectionId] = new ScreenConnection(context, hub.Clients.Client(context.ConnectionId), log, options.Value, logger);
+        }
+    }
 
     public ScreenConnection? Find(string connectionId) => _connections.GetValueOrDefault(connectionId);
 

@@ -9,7 +9,9 @@ public static class ScreensSetup
 {
     public static IHostApplicationBuilder AddOpsCentreScreens(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ScreenOptions>().BindConfiguration(ScreenOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ScreenOptions>().BindConfiguration(ScreenOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.MaxReplayEventsByRole.Values.All(bound => bound >= 0), "Screens:MaxReplayEventsByRole: every bound must be 0 or more")
+            .ValidateOnStart();
         builder.Services.AddSignalR();
         builder.Services.AddSingleton<UnitDirectory>();
         builder.Services.AddSingleton<EventLogStore>();

@@ -24,11 +24,20 @@ public sealed class ScreenClient : IAsyncDisposable
     /// <summary>Every event received, in arrival order (kept even when taken from the queue).</summary>
     public System.Collections.Concurrent.ConcurrentQueue<Envelope> History { get; } = new();
 
+    /// <summary>Every live item received, in arrival order (kept even when taken from the queue).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<JsonElement> LiveHistory { get; } = new();
+
     /// <summary>When each <c>Live</c> batch arrived (<see cref="System.Diagnostics.Stopwatch"/> timestamps).</summary>
     public System.Collections.Concurrent.ConcurrentQueue<long> LiveBatchesAt { get; } = new();
 
     /// <summary>Completes when the server (or the network) closes the connection.</summary>
     public Task Closed => _closed.Task;
+
+    /// <summary>Why the connection closed, when it closed with an error (a hub error the server sent as it closed).</summary>
+    public Exception? CloseError { get; private set; }
+
+    /// <summary>Each district's head as the last <c>Subscribe</c> answered it.</summary>
+    public Dictionary<string, long> Head { get; private set; } = [];
 
     private ScreenClient(HubConnection connection)
     {
@@ -45,11 +54,13 @@ public sealed class ScreenClient : IAsyncDisposable
             LiveBatchesAt.Enqueue(System.Diagnostics.Stopwatch.GetTimestamp());
             foreach (var item in batch.GetProperty("items").EnumerateArray())
             {
+                LiveHistory.Enqueue(item.Clone());
                 _live.Writer.TryWrite(item.Clone());
             }
         });
-        _connection.Closed += _ =>
+        _connection.Closed += error =>
         {
+            CloseError = error;
             _closed.TrySetResult();
             return Task.CompletedTask;
         };
@@ -100,6 +111,7 @@ public sealed class ScreenClient : IAsyncDisposable
     public async Task<Dictionary<string, long>> SubscribeAsync(string unitCode, Dictionary<string, long>? cursor = null)
     {
         var result = await _connection.InvokeAsync<JsonElement>("Subscribe", unitCode, cursor);
+        Head = result.GetProperty("head").Deserialize<Dictionary<string, long>>()!;
         return result.GetProperty("cursor").Deserialize<Dictionary<string, long>>()!;
     }
 

@@ -1,0 +1,115 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Incidents;
+using OpsCentre.Grains.Alerts;
+using OpsCentre.Grains.EventLog;
+using OpsCentre.Grains.Live;
+using OpsCentre.Grains.Units;
+
+namespace OpsCentre.Gateway.Screens;
+
+/// <summary>
+/// What one screen connection receives: the hub's one projection step, applied to every event before it reaches a
+/// connection (replayed and live alike) and to every live item. It decides from the caller's claims and the object,
+/// with the rules the HTTP endpoints use:
+/// <list type="bullet">
+/// <item>every event and live item: within the subscribed unit (itself within the caller's scope);</item>
+/// <item>cases (<c>incident.*</c>): <see cref="CaseVisibility.MaySee(ClaimsPrincipal, string, string, string)"/> on the
+/// codes in the payload, so department staff get only their department's cases;</item>
+/// <item>key persons (<c>keyperson.*</c>, and alerts whose subject is a key person): only roles with
+/// <see cref="Permission.WatchKeyPersons"/>;</item>
+/// <item>other alerts and other events (appended by an administrator): everyone who watches the unit.</item>
+/// </list>
+/// Free text never rides in a hub payload, whoever the caller: a screen fetches it over HTTP, where it is scoped
+/// (and, for personal data, audited). An event that is not for the caller still moves the subscription's cursor,
+/// and such subscriptions get watermarks (<see cref="MayHideEvents"/>).
+/// </summary>
+public static class EventProjection
+{
+    private const string CaseEvents = "incident.";
+    private const string AlertEvents = "alert.";
+    private const string KeyPersonEvents = "keyperson.";
+
+    /// <summary>The envelope to send for <paramref name="e"/> on a subscription to <paramref name="subscribedUnit"/>, or null when it is not for this caller.</summary>
+    public static EventEnvelope? Project(ClaimsPrincipal viewer, string subscribedUnit, LoggedEvent e)
+    {
+        if (!UnitCode.IsWithin(e.UnitCode, subscribedUnit))
+        {
+            return null;
+        }
+
+        var data = JsonNode.Parse(e.PayloadJson)!.AsObject();
+        var shown = e.Type.StartsWith(CaseEvents, StringComparison.Ordinal) ? CaseEvent(viewer, data)
+            : e.Type.StartsWith(AlertEvents, StringComparison.Ordinal) ? AlertEvent(viewer, data)
+            : !e.Type.StartsWith(KeyPersonEvents, StringComparison.Ordinal) || ReceivesKeyPersonEvents(viewer);
+        return shown ? new EventEnvelope(e.Seq, e.DistrictCode, e.UnitCode, e.Type, e.OccurredAt, data) : null;
+    }
+
+    /// <summary>Whether a live item goes to a subscription to <paramref name="subscribedUnit"/>.</summary>
+    public static bool Shows(ClaimsPrincipal viewer, string subscribedUnit, LiveItem item)
+    {
+        if (!UnitCode.IsWithin(item.UnitCode, subscribedUnit))
+        {
+            return false;
+        }
+
+        if (item.Kind != "incident" || viewer.DepartmentOf() is null)
+        {
+            return true;
+        }
+
+        // A case's live state names its responsible unit but not a pending transfer: a department sees its own cases' only.
+        using var json = JsonDocument.Parse(item.Json);
+        return json.RootElement.TryGetProperty("responsibleCode", out var responsible) && responsible.ValueKind == JsonValueKind.String
+            && CaseVisibility.MaySee(viewer, item.UnitCode, responsible.GetString(), null);
+    }
+
+    /// <summary>The roles that receive key persons' events; each of their subscriptions writes an audit row.</summary>
+    public static bool ReceivesKeyPersonEvents(ClaimsPrincipal viewer) => Roles.Allows(viewer.RoleOf(), Permission.WatchKeyPersons);
+
+    /// <summary>
+    /// Whether events of a district this subscription spans may pass it by: a street, community or grid sees part of
+    /// its district, and department staff and roles without key-person events part of any unit. Such subscriptions
+    /// get <c>Watermark</c>s, so a screen that sees few events still resumes gap-free.
+    /// </summary>
+    public static bool MayHideEvents(ClaimsPrincipal viewer, string subscribedUnit) =>
+        subscribedUnit.Length > 6 || viewer.DepartmentOf() is not null || !ReceivesKeyPersonEvents(viewer);
+
+    /// <summary>
+    /// A case event's payload is the case (<c>IncidentView</c>). Free text removed: <c>description</c> (the report's
+    /// text) and <c>lastStep.note</c> (the note of the action that made the event); a screen reads both from
+    /// <c>GET /api/v1/incidents/{id}</c>. Kept: ids, codes, stage, deadlines, counts, position, who acted.
+    /// </summary>
+    private static bool CaseEvent(ClaimsPrincipal viewer, JsonObject data)
+    {
+        if (!CaseVisibility.MaySee(viewer, (string?)data["unitCode"] ?? "", (string?)data["responsibleCode"], (string?)data["pendingTransferTo"]))
+        {
+            return false;
+        }
+
+        data.Remove("description");
+        (data["lastStep"] as JsonObject)?.Remove("note");
+        return true;
+    }
+
+    /// <summary>
+    /// An alert event's payload is the alert (<c>AlertView</c>). Free text removed: <c>note</c> (an acknowledgement's or
+    /// resolution's note, a silence's reason, why the rule cleared); a screen reads it from <c>GET /api/v1/alerts/{id}</c>.
+    /// Kept: ids, rule, title (the rule's), severity, state, subject, units, who acted and when.
+    /// </summary>
+    private static bool AlertEvent(ClaimsPrincipal viewer, JsonObject data)
+    {
+        if ((string?)data["subject"]?["kind"] == SubjectKinds.KeyPerson && !ReceivesKeyPersonEvents(viewer))
+        {
+            return false;
+        }
+
+        data.Remove("note");
+        return true;
+    }
+
+    // Key-person events carry no free text: their grain writes ids, states and a visit's outcome (the visit's notes
+    // stay in its row, read over HTTP by corrections staff only).
+}
