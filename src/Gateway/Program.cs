@@ -6,6 +6,7 @@ using OpsCentre.Gateway.Health;
 using OpsCentre.Gateway.Hosting;
 using OpsCentre.Gateway.Incidents;
 using OpsCentre.Gateway.KeyPersons;
+using OpsCentre.Gateway.Limits;
 using OpsCentre.Gateway.Screens;
 using OpsCentre.Gateway.Units;
 using OpsCentre.Gateway.Workers;
@@ -21,6 +22,7 @@ try
     builder.AddOpsCentreDatabase();
     builder.AddOpsCentreHttpDefaults();
     builder.AddOpsCentreAuth();
+    builder.AddOpsCentreLimits();
     builder.AddOpsCentreScreens();
     builder.Services.AddOpenApi();
     builder.Services.AddOpsCentreHealthChecks();

@@ -14,7 +14,13 @@ public static class GrainServices
     public static IServiceCollection AddOpsCentreGrainServices(this IServiceCollection services, string connectionString)
     {
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
-        services.AddKeyedSingleton(LiveState.Storage, (_, _) => NpgsqlDataSource.Create(LiveState.ConnectionString(connectionString)));
+        services.AddKeyedSingleton(LiveState.Storage, (provider, _) =>
+        {
+            // A second pool: its dead connections must go when an outage begins, like the main one's.
+            var liveState = NpgsqlDataSource.Create(LiveState.ConnectionString(connectionString));
+            provider.GetRequiredService<Database.DatabaseHealth>().ClearsAlso(liveState);
+            return liveState;
+        });
         services.AddOpsCentreStores();
         services.AddSingleton<TrackWriter>();
         services.AddSingleton<LiveRelay>();
@@ -28,10 +34,12 @@ public static class GrainServices
 
     /// <summary>
     /// The stores and queries over the tables the domain owns, for the silo and the gateway alike (a
-    /// gateway that hosts its silo registers them once). Each needs the <see cref="NpgsqlDataSource"/>.
+    /// gateway that hosts its silo registers them once), and the process's <see cref="Database.DatabaseHealth"/>.
+    /// Each needs the <see cref="NpgsqlDataSource"/>.
     /// </summary>
     public static IServiceCollection AddOpsCentreStores(this IServiceCollection services)
     {
+        services.TryAddSingleton<Database.DatabaseHealth>();
         services.TryAddSingleton<EventLogStore>();
         services.TryAddSingleton<MapStore>();
         services.TryAddSingleton<GridLocator>();

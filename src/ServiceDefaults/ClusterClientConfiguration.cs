@@ -18,6 +18,7 @@ public static class ClusterClientConfiguration
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o => ClusterSettings.Apply(o, configuration));
+            client.Configure<Orleans.Serialization.ExceptionSerializationOptions>(ClusterSettings.Apply);
             client.UseAdoNetClustering(o =>
             {
                 o.Invariant = ClusterSettings.Invariant;

@@ -66,4 +66,13 @@ public static class ClusterSettings
         options.ClusterId = configuration["Orleans:ClusterId"] ?? "opscentre";
         options.ServiceId = configuration["Orleans:ServiceId"] ?? "opscentre";
     }
+
+    /// <summary>
+    /// Lets Npgsql's exceptions cross grain calls, for silos and clients alike. Orleans serializes only
+    /// exceptions of the <c>System</c>, <c>Microsoft</c> and <c>Azure</c> namespaces; a grain whose
+    /// database call failed otherwise answered its caller with a <c>CodecNotFoundException</c> that no
+    /// longer said why, and the gateway could not tell an outage (503) from a defect.
+    /// </summary>
+    public static void Apply(Orleans.Serialization.ExceptionSerializationOptions options) =>
+        options.SupportedNamespacePrefixes.Add("Npgsql");
 }

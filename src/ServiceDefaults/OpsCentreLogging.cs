@@ -43,6 +43,9 @@ public static class OpsCentreLogging
             .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
             // Orleans' placement runs through a Polly pipeline that logs every execution at Information.
             .MinimumLevel.Override("Polly", LogEventLevel.Warning)
+            // An outage of PostgreSQL is logged twice by DatabaseHealth (when it begins and ends), not
+            // once per failed request, batch, activation or refresh by whoever meets it meanwhile.
+            .Filter.ByExcluding(e => e.Exception is { } error && Database.DatabaseHealth.AnyOutage && Database.DatabaseHealth.IsUnreachable(error))
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()

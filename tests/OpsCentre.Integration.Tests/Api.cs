@@ -121,6 +121,42 @@ public static class Api
         SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Convert.FromBase64String(base64Key)), SecurityAlgorithms.HmacSha256),
     });
 
+    /// <summary>An answer with what a "try again later" answer carries besides its status: <c>Retry-After</c> (seconds), the media type, the JSON body.</summary>
+    public sealed record Answer(HttpStatusCode Status, double? RetryAfterSeconds, string? MediaType, JsonElement Body)
+    {
+        public static async Task<Answer> ReadAsync(HttpResponseMessage response)
+        {
+            var text = await response.Content.ReadAsStringAsync();
+            return new Answer(response.StatusCode, response.Headers.RetryAfter?.Delta?.TotalSeconds, response.Content.Headers.ContentType?.MediaType,
+                text.Length > 0 && text[0] is '{' or '[' ? JsonDocument.Parse(text).RootElement.Clone() : default);
+        }
+
+        public override string ToString() => $"{(int)Status} Retry-After {RetryAfterSeconds?.ToString() ?? "none"} {MediaType} {Body}";
+    }
+
+    /// <summary>Sends <paramref name="request"/> (and disposes it); the whole <see cref="Answer"/>.</summary>
+    public static async Task<Answer> AnswerOfAsync(HttpClient http, HttpRequestMessage request)
+    {
+        using (request)
+        {
+            using var response = await http.SendAsync(request);
+            return await Answer.ReadAsync(response);
+        }
+    }
+
+    /// <summary>
+    /// Asserts a "try again later" answer: <paramref name="status"/> (429 or 503), a problem body saying
+    /// so with its trace id, and a <c>Retry-After</c> of <paramref name="minSeconds"/> to <paramref name="maxSeconds"/>.
+    /// </summary>
+    public static void AssertRetryLater(Answer answer, HttpStatusCode status, int minSeconds, int maxSeconds)
+    {
+        Assert.True(answer.Status == status, answer.ToString());
+        Assert.Equal("application/problem+json", answer.MediaType);
+        Assert.Equal((int)status, answer.Body.GetProperty("status").GetInt32());
+        Assert.True(answer.Body.TryGetProperty("traceId", out _), answer.ToString());
+        Assert.True(answer.RetryAfterSeconds is { } seconds && seconds >= minSeconds && seconds <= maxSeconds, $"Retry-After not within {minSeconds}–{maxSeconds} s: {answer}");
+    }
+
     private static HttpContent? Content(object? body) => body switch
     {
         null => null,

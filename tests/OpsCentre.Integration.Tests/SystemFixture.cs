@@ -36,9 +36,15 @@ public sealed class SystemFixture : IAsyncLifetime
     /// <summary>The application's connection to the database, for what a test checks beneath the API.</summary>
     public Npgsql.NpgsqlDataSource Db { get; private set; } = null!;
 
+    /// <summary>
+    /// Runs the system on a PostgreSQL server of its own rather than the test run's shared one, so that a
+    /// test may stop and start it (<see cref="PrivatePostgres.StopServerAsync"/>). Set before <see cref="InitializeAsync"/>.
+    /// </summary>
+    public bool OwnServer { get; init; }
+
     public async Task InitializeAsync()
     {
-        Postgres = await PrivatePostgres.StartAsync();
+        Postgres = OwnServer ? await PrivatePostgres.StartOwnAsync() : await PrivatePostgres.StartAsync();
         Database = await Postgres.CreateDatabaseAsync("integration_tests");
         Db = Npgsql.NpgsqlDataSource.Create(Database.AppConnectionString);
         var operators = new OperatorStore(Db);
@@ -96,6 +102,13 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Auth__SigningKey"] = SigningKey,
         ["Screens__WatermarkSeconds"] = "1",
         ["Screens__RenewSeconds"] = "2",
+        // The suite signs in and calls from one address with few tokens, far faster than people do: the
+        // limits per address and per token are lifted for it. AbuseLimitTests check the limits on
+        // gateways of their own; the sign-in lockout and the device limits keep their defaults here.
+        ["Limits__SignInPerAddressBurst"] = "1000000",
+        ["Limits__SignInPerAddressPerMinute"] = "1000000",
+        ["Limits__OperatorBurst"] = "1000000",
+        ["Limits__OperatorPerSecond"] = "1000000",
         // The gateways serve the built wall screen (src/Dashboard/dist, built by scripts/test.sh) for the browser tests.
         ["ASPNETCORE_WEBROOT"] = Path.Combine(RepositoryPaths.Root, "src", "Dashboard", "dist"),
     };

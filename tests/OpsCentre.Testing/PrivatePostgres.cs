@@ -14,11 +14,13 @@ namespace OpsCentre.Testing;
 public sealed class PrivatePostgres : IAsyncDisposable
 {
     private readonly string? _ownedDirectory;
+    private readonly int _port;
 
-    private PrivatePostgres(string adminConnectionString, string? ownedDirectory)
+    private PrivatePostgres(string adminConnectionString, string? ownedDirectory, int port = 0)
     {
         AdminConnectionString = adminConnectionString;
         _ownedDirectory = ownedDirectory;
+        _port = port;
     }
 
     /// <summary>The superuser connection to the server (database <c>postgres</c>).</summary>
@@ -31,11 +33,30 @@ public sealed class PrivatePostgres : IAsyncDisposable
             return new PrivatePostgres(shared, ownedDirectory: null);
         }
 
-        var directory = Path.Combine(Path.GetTempPath(), "opscentre-test-pg-" + Guid.NewGuid().ToString("N")[..8]);
-        await RunScriptAsync("start", directory, FreePort.Next().ToString());
-        var url = await RunScriptAsync("url", directory);
-        return new PrivatePostgres(url.Trim(), directory);
+        return await StartOwnAsync();
     }
+
+    /// <summary>
+    /// A server of the caller's own in a temp folder, never the run's shared one: for a test that stops
+    /// and starts it (<see cref="StopServerAsync"/>, <see cref="StartServerAsync"/>). Stopped and
+    /// deleted on dispose.
+    /// </summary>
+    public static async Task<PrivatePostgres> StartOwnAsync()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "opscentre-test-pg-" + Guid.NewGuid().ToString("N")[..8]);
+        var port = FreePort.Next();
+        await RunScriptAsync("start", directory, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var url = await RunScriptAsync("url", directory);
+        return new PrivatePostgres(url.Trim(), directory, port);
+    }
+
+    /// <summary>Stops the server (a fast shutdown: sessions are ended, what was committed stays). Only for a server of one's own.</summary>
+    public Task StopServerAsync() => RunScriptAsync("stop", OwnDirectory);
+
+    /// <summary>Starts the stopped server again on the same port, with the same data.</summary>
+    public Task StartServerAsync() => RunScriptAsync("start", OwnDirectory, _port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private string OwnDirectory => _ownedDirectory ?? throw new InvalidOperationException("this is the test run's shared server; start one of your own (StartOwnAsync)");
 
     /// <summary>A fresh database <paramref name="name"/> (dropped first if a previous run left it), migrated.</summary>
     public async Task<ProvisionedDatabase> CreateDatabaseAsync(string name)

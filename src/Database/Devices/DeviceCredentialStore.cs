@@ -15,6 +15,9 @@ public sealed record DeviceIdentity(string DeviceId, string Kind, string BoundTo
 /// </summary>
 public sealed class DeviceCredentialStore(NpgsqlDataSource dataSource)
 {
+    /// <summary>Characters of a key's secret: 32 random bytes in base64url, unpadded.</summary>
+    public const int SecretLength = 43;
+
     /// <summary>Creates a device with a new key; the key is returned once and never stored.</summary>
     public async Task<string> IssueAsync(string deviceId, string kind, string boundTo, CancellationToken cancellationToken = default)
     {

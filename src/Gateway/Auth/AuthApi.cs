@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsCentre.Gateway.Hosting;
+using OpsCentre.Gateway.Limits;
 
 namespace OpsCentre.Gateway.Auth;
 
@@ -14,18 +15,29 @@ public static class AuthApi
     {
         var group = app.MapGroup("/api/v1/auth").WithTags("Auth").AllowAnonymous();
 
-        group.MapPost("/token", async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> (TokenRequest request, TokenService tokens, CancellationToken ct) =>
+        group.MapPost("/token", async Task<Results<Ok<TokenResponse>, ProblemHttpResult, RetryLaterProblem>> (TokenRequest request, TokenService tokens, CancellationToken ct) =>
         {
             if (string.IsNullOrEmpty(request.Username) || string.IsNullOrEmpty(request.Password))
             {
                 return Problems.BadRequest("username and password are required");
             }
 
-            return await tokens.SignInAsync(request.Username, request.Password, ct) is { } issued
-                ? TypedResults.Ok(issued)
-                : Problems.Unauthorized("Unknown user or wrong password");
+            var outcome = await tokens.SignInAsync(request.Username, request.Password, ct);
+            if (outcome.Issued is { } issued)
+            {
+                return TypedResults.Ok(issued);
+            }
+
+            if (outcome.LockedFor is { } wait)
+            {
+                return Problems.TooManyRequests(wait, "Too many failed sign-ins; try again later");
+            }
+
+            return Problems.Unauthorized("Unknown user or wrong password");
         })
-        .WithSummary("Sign in with username and password; returns an access token and a refresh token.");
+        .RequireRateLimiting(LimitsSetup.SignInPolicy)
+        .WithSummary("Sign in with username and password; returns an access token and a refresh token. "
+            + "Limited per client address, and repeated failures lock the username for a while: 429 with Retry-After.");
 
         group.MapPost("/refresh", async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> (RefreshRequest request, TokenService tokens, CancellationToken ct) =>
         {

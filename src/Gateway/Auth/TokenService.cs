@@ -3,29 +3,44 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using OpsCentre.Database.Operators;
+using OpsCentre.Gateway.Limits;
 
 namespace OpsCentre.Gateway.Auth;
 
 /// <summary>The answer of <c>/auth/token</c> and <c>/auth/refresh</c>.</summary>
 public sealed record TokenResponse(string AccessToken, string RefreshToken, int ExpiresIn, string Role, string UnitCode);
 
+/// <summary>What a sign-in came to: tokens; or neither (unknown user, wrong password, disabled account); or a lockout and how long it lasts.</summary>
+public sealed record SignInOutcome(TokenResponse? Issued, TimeSpan? LockedFor);
+
 /// <summary>Issues short-lived access tokens (JWT, HMAC-SHA256) and rotating refresh tokens.</summary>
-public sealed class TokenService(IOptions<AuthOptions> options, OperatorStore operators, RefreshTokenStore refreshTokens, TimeProvider clock)
+public sealed class TokenService(
+    IOptions<AuthOptions> options, OperatorStore operators, RefreshTokenStore refreshTokens, SignInLockout lockout, TimeProvider clock)
 {
     private readonly AuthOptions _options = options.Value;
     private readonly JsonWebTokenHandler _handler = new();
 
-    /// <summary>Signs in with a password; null for unknown users, wrong passwords and disabled accounts.</summary>
-    public async Task<TokenResponse?> SignInAsync(string username, string password, CancellationToken cancellationToken)
+    /// <summary>
+    /// Signs in with a password, unless the username is locked out (<see cref="SignInLockout"/>): then
+    /// the password is not even checked. Failures count towards a lockout, a success ends the count.
+    /// </summary>
+    public async Task<SignInOutcome> SignInAsync(string username, string password, CancellationToken cancellationToken)
     {
+        if (lockout.LockedFor(username) is { } wait)
+        {
+            return new SignInOutcome(null, wait);
+        }
+
         var account = await operators.VerifyAsync(username, password, cancellationToken);
         if (account is null)
         {
-            return null;
+            lockout.Failed(username);
+            return new SignInOutcome(null, null);
         }
 
+        lockout.Succeeded(username);
         var refresh = await refreshTokens.IssueAsync(account.Username, RefreshLifetime, cancellationToken);
-        return Issue(account, refresh);
+        return new SignInOutcome(Issue(account, refresh), null);
     }
 
     /// <summary>Exchanges a refresh token for a new pair; null when the token is unknown, used, revoked or expired.</summary>

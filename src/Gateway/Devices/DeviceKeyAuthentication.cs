@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
+using OpsCentre.Database.Devices;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Grains.Devices;
 
@@ -29,8 +31,14 @@ public sealed class DeviceKeyRequired
 /// the bytes allocated and the CPU per status (docs/benchmarks.md, "Measured reasons in the code").
 /// Here a known key costs a SHA-256 and one
 /// dictionary lookup, with no allocation; the principal is made once per verification.
+/// The device keys' limits are kept here too (<see cref="DeviceKeyLimits"/>): a known key's requests per
+/// second, checked on the limit kept with its verification (no lookup, no allocation); a malformed key
+/// is refused before anything is hashed or asked; a key its grain refused lately is refused again from
+/// the cache; and an address whose keys keep failing may present no new ones for a while. Only a key
+/// that is well formed, not known, not refused lately, from an address in good standing costs a grain
+/// call (and at most one activation, which the grain ends at once for an unknown device).
 /// </remarks>
-public sealed class DeviceKeyAuthentication(RequestDelegate next, IClusterClient cluster, DeviceKeyCache cache)
+public sealed class DeviceKeyAuthentication(RequestDelegate next, IClusterClient cluster, DeviceKeyCache cache, DeviceKeyLimits limits)
 {
     public const string Header = "X-Device-Key";
 
@@ -40,18 +48,26 @@ public sealed class DeviceKeyAuthentication(RequestDelegate next, IClusterClient
     /// <summary>Longest key accepted: a device id and a secret are far shorter.</summary>
     private const int MaxKeyLength = 200;
 
+    /// <summary>What a device id may be made of (the ids provisioning makes are <c>dev-</c> and hex digits).</summary>
+    private static readonly SearchValues<char> DeviceIdChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
+
+    /// <summary>The alphabet of a secret (base64url).</summary>
+    private static readonly SearchValues<char> SecretChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_");
+
     public static bool Applies(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<DeviceKeyRequired>() is not null;
 
     /// <summary>
     /// Device endpoints go through <see cref="DeviceKeyAuthentication"/>; every other request through
-    /// ASP.NET Core's authentication and authorization (operators' tokens, the fallback policy).
+    /// ASP.NET Core's authentication, authorization (operators' tokens, the fallback policy) and rate
+    /// limiting (per operator token, sign-in per address: <see cref="Limits.LimitsSetup"/>), in that order,
+    /// so the limiter knows whose request it is and an unauthenticated one is refused before it counts.
     /// </summary>
     public static void UseDeviceKeys(IApplicationBuilder app)
     {
         app.UseMiddleware<DeviceKeyAuthentication>();
         app.UseWhen(context => !Applies(context), operators =>
         {
-            operators.UseAuthentication().UseAuthorization();
+            operators.UseAuthentication().UseAuthorization().UseRateLimiter();
 
             // UseAuthentication and UseAuthorization leave a mark on the builder they are added to, and a
             // WebApplication whose own builder lacks the marks adds both again at the pipeline's start.
@@ -86,7 +102,7 @@ public sealed class DeviceKeyAuthentication(RequestDelegate next, IClusterClient
         // "<deviceId>.<secret>": the device's grain holds the secret's hash and compares it, so a
         // status costs no database read; revocation goes through the same grain and counts at once.
         var dot = key.LastIndexOf('.');
-        if (dot <= 0 || dot == key.Length - 1)
+        if (!IsWellFormed(key, dot))
         {
             return Unauthorized(context);
         }
@@ -95,10 +111,31 @@ public sealed class DeviceKeyAuthentication(RequestDelegate next, IClusterClient
         Span<byte> secretHash = stackalloc byte[SHA256.HashSizeInBytes];
         Span<byte> secret = stackalloc byte[Encoding.UTF8.GetMaxByteCount(MaxKeyLength)];
         SHA256.HashData(secret[..Encoding.UTF8.GetBytes(key.AsSpan(dot + 1), secret)], secretHash);
-        return cache.Find(key.AsSpan(0, dot), secretHash) is { } device
-            ? Authenticated(context, device)
+        var deviceId = key.AsSpan(0, dot);
+        if (cache.Find(deviceId, secretHash) is { } device)
+        {
+            return Admit(context, device);
+        }
+
+        if (cache.IsRefused(deviceId, secretHash))
+        {
+            return Unauthorized(context);
+        }
+
+        return limits.FailuresExceeded(context.Connection.RemoteIpAddress) is { } wait
+            ? TooManyRequests(context, wait)
             : VerifyAsync(context, key[..dot], secretHash.ToArray());
     }
+
+    /// <summary>
+    /// A key as provisioning makes them: a device id of letters, digits, <c>-</c>, <c>_</c> and <c>.</c>,
+    /// and a secret of exactly <see cref="DeviceCredentialStore.SecretLength"/> base64url characters.
+    /// </summary>
+    private static bool IsWellFormed(string key, int dot) =>
+        dot > 0
+        && key.Length - dot - 1 == DeviceCredentialStore.SecretLength
+        && !key.AsSpan(0, dot).ContainsAnyExcept(DeviceIdChars)
+        && !key.AsSpan(dot + 1).ContainsAnyExcept(SecretChars);
 
     /// <summary>A key this gateway has not seen verified lately: the device's grain decides.</summary>
     private async Task VerifyAsync(HttpContext context, string deviceId, byte[] secretHash)
@@ -106,21 +143,32 @@ public sealed class DeviceKeyAuthentication(RequestDelegate next, IClusterClient
         var grain = cluster.GetGrain<IDeviceGrain>(deviceId);
         if (await grain.Authenticate(secretHash) is not { } binding)
         {
+            cache.Refuse(deviceId, secretHash);
+            limits.CountFailure(context.Connection.RemoteIpAddress);
             await Unauthorized(context);
             return;
         }
 
-        var device = new AuthenticatedDevice(deviceId, binding, grain, Principal(deviceId, binding));
+        var device = new AuthenticatedDevice(deviceId, binding, grain, Principal(deviceId, binding), limits.ForDevice());
         cache.Remember(secretHash, device);
-        await Authenticated(context, device);
+        await Admit(context, device);
     }
 
-    private Task Authenticated(HttpContext context, AuthenticatedDevice device)
+    /// <summary>A proven device, within its requests per second: on to the endpoint.</summary>
+    private Task Admit(HttpContext context, AuthenticatedDevice device)
     {
+        if (device.Limit.TryAdmit() is { } wait)
+        {
+            return TooManyRequests(context, wait);
+        }
+
         context.User = device.Principal;
         context.Features.Set(device);
         return next(context);
     }
+
+    private static Task TooManyRequests(HttpContext context, TimeSpan retryAfter) =>
+        Hosting.Problems.TooManyRequests(retryAfter).ExecuteAsync(context);
 
     /// <summary>401, its problem details written by the status-code pages like every other 401.</summary>
     private static Task Unauthorized(HttpContext context)

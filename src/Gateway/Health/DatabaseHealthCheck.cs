@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
+using OpsCentre.Database;
 
 namespace OpsCentre.Gateway.Health;
 
-/// <summary>Healthy when PostgreSQL answers a query on the application's connection.</summary>
-internal sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
+/// <summary>Healthy when PostgreSQL answers a query on the application's connection; tells the process's <see cref="DatabaseHealth"/> either way.</summary>
+internal sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource, DatabaseHealth health) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -12,10 +13,16 @@ internal sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource) : IHealth
         {
             await using var command = dataSource.CreateCommand("SELECT 1");
             await command.ExecuteScalarAsync(cancellationToken);
+            health.Succeeded();
             return HealthCheckResult.Healthy("PostgreSQL answers");
         }
         catch (NpgsqlException ex)
         {
+            if (DatabaseHealth.IsUnreachable(ex))
+            {
+                health.Failed(ex);
+            }
+
             return HealthCheckResult.Unhealthy("PostgreSQL unreachable", ex);
         }
     }

@@ -53,14 +53,16 @@ public static class GatewayHosting
     }
 
     /// <summary>
-    /// Every error answer is a problem details document; request bodies are capped at
-    /// <c>Gateway:MaxRequestBodyBytes</c> (default 1 MiB), answered 413.
+    /// Every error answer is a problem details document; PostgreSQL or the cluster out of reach is 503
+    /// with <c>Retry-After</c>, never 500 (<see cref="UnavailableExceptionHandler"/>); request bodies are
+    /// capped at <c>Gateway:MaxRequestBodyBytes</c> (default 1 MiB), answered 413.
     /// </summary>
     public static IHostApplicationBuilder AddOpsCentreHttpDefaults(this IHostApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier);
         builder.Services.AddExceptionHandler<UnstorableTextHandler>();
+        builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
         var maxBody = builder.Configuration.GetValue<long>("Gateway:MaxRequestBodyBytes", 1024 * 1024);
         builder.Services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = maxBody);
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = maxBody);
@@ -74,11 +76,15 @@ public static class GatewayHosting
 
     /// <summary>
     /// The level of a request's log line: devices' successful statuses are routine machine traffic at
-    /// thousands per second and log at Debug (off by default); other requests at Information, client
-    /// errors at Warning, failures at Error.
+    /// thousands per second and log at Debug (off by default); so do answers that say when to try again
+    /// (429 over a limit, 503 while PostgreSQL or the cluster is out of reach, both with
+    /// <c>Retry-After</c>): a flood or an outage would otherwise write a line per request, and each is
+    /// logged where it is decided (a lockout when it begins, an outage when it begins and ends). Other
+    /// requests log at Information, client errors at Warning, failures at Error.
     /// </summary>
     public static Serilog.Events.LogEventLevel RequestLogLevel(HttpContext context, double elapsedMs, Exception? exception) =>
-        exception is not null || context.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
+        exception is null && context.Response.Headers.RetryAfter.Count > 0 ? Serilog.Events.LogEventLevel.Debug
+        : exception is not null || context.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
         : context.Response.StatusCode >= 400 ? Serilog.Events.LogEventLevel.Warning
         : context.Request.Path.StartsWithSegments("/api/v1/device/status") ? Serilog.Events.LogEventLevel.Debug
         : Serilog.Events.LogEventLevel.Information;

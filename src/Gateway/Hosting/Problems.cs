@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsCentre.Database.Operations;
 
@@ -28,6 +29,14 @@ public static class Problems
 
     public static ProblemHttpResult Unauthorized(string title) => Problem(StatusCodes.Status401Unauthorized, title);
 
+    /// <summary>429: a limit was reached (requests per client, a locked account); the answer says when to try again.</summary>
+    public static RetryLaterProblem TooManyRequests(TimeSpan retryAfter, string title = "Too many requests; try again later") =>
+        new(Problem(StatusCodes.Status429TooManyRequests, title), retryAfter);
+
+    /// <summary>503: something the request needs (PostgreSQL, the cluster) cannot be reached now; nothing is the request's fault.</summary>
+    public static RetryLaterProblem Unavailable(TimeSpan retryAfter, string title = "Temporarily unavailable; try again later") =>
+        new(Problem(StatusCodes.Status503ServiceUnavailable, title), retryAfter);
+
     /// <summary>One field's error, as a validation problem like <see cref="RequestErrors.Problem"/>.</summary>
     public static ValidationProblem Invalid(string field, string message) => new RequestErrors().Check(false, field, message).Problem();
 
@@ -45,6 +54,26 @@ public static class Problems
 
     private static ProblemHttpResult Problem(int status, string title, string? detail = null) =>
         TypedResults.Problem(statusCode: status, title: title, detail: detail);
+}
+
+/// <summary>
+/// A problem answer that says when to try again (429, 503): the problem details, and a
+/// <c>Retry-After</c> header in whole seconds (rounded up, at least 1).
+/// </summary>
+public sealed class RetryLaterProblem(ProblemHttpResult problem, TimeSpan retryAfter) : IResult, IStatusCodeHttpResult
+{
+    public int StatusCode => problem.StatusCode;
+
+    int? IStatusCodeHttpResult.StatusCode => problem.StatusCode;
+
+    /// <summary>The <c>Retry-After</c> value, in seconds.</summary>
+    public int RetryAfterSeconds { get; } = (int)Math.Clamp(Math.Ceiling(retryAfter.TotalSeconds), 1, int.MaxValue);
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return problem.ExecuteAsync(httpContext);
+    }
 }
 
 /// <summary>

@@ -16,7 +16,7 @@ namespace OpsCentre.Gateway.Screens;
 /// all of the gateway's connections, and handed to them on each tick.
 /// </summary>
 public sealed partial class ScreenFeed(
-    IClusterClient cluster, IHubContext<OpsHub, IOpsClient> hub, EventLogStore log, IOptions<ScreenOptions> options, ILogger<ScreenFeed> logger)
+    IClusterClient cluster, IHubContext<OpsHub, IOpsClient> hub, EventLogStore log, IOptions<ScreenOptions> options, Database.DatabaseHealth database, ILogger<ScreenFeed> logger)
     : BackgroundService, IEventFeedObserver, ILiveFeedObserver
 {
     private readonly ConcurrentDictionary<string, ScreenConnection> _connections = new();
@@ -139,9 +139,18 @@ public sealed partial class ScreenFeed(
                     connection.OnHead(district, head);
                 }
             }
-            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            catch (Exception ex) when (ex is OrleansException or TimeoutException || Hosting.UnavailableExceptionHandler.Classify(ex) != Hosting.FailureKind.Defect)
             {
-                LogRenewFailed(ex, district);
+                // Also PostgreSQL out of reach (a district's log that must activate reads it): the feed
+                // must outlive an outage, not end the gateway's background service with it.
+                if (Hosting.UnavailableExceptionHandler.Classify(ex) == Hosting.FailureKind.DatabaseUnreachable)
+                {
+                    database.Failed(ex);
+                }
+                else
+                {
+                    LogRenewFailed(ex, district);
+                }
             }
         }
     }

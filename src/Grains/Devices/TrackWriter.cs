@@ -17,7 +17,12 @@ public sealed record TrackPoint(string DeviceId, string SubjectId, long Seq, Dat
 /// COPY), so no status waits for a database write. Positions are live data: a crash loses at most
 /// the last <see cref="FlushEvery"/>. One per silo.
 /// </summary>
-public sealed partial class TrackWriter([FromKeyedServices(LiveState.Storage)] NpgsqlDataSource dataSource, IOptions<DeviceOptions> options, [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock, ILogger<TrackWriter> logger) : BackgroundService
+public sealed partial class TrackWriter(
+    [FromKeyedServices(LiveState.Storage)] NpgsqlDataSource dataSource,
+    IOptions<DeviceOptions> options,
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
+    Database.DatabaseHealth health,
+    ILogger<TrackWriter> logger) : BackgroundService
 {
     public static readonly TimeSpan FlushEvery = TimeSpan.FromMilliseconds(500);
     private const int MaxBatch = 5000;
@@ -52,13 +57,26 @@ public sealed partial class TrackWriter([FromKeyedServices(LiveState.Storage)] N
 
             try
             {
-                await WriteAsync(batch, CancellationToken.None);
-                batch.Clear();
+                if (batch.Count > 0)
+                {
+                    await WriteAsync(batch, CancellationToken.None);
+                    batch.Clear();
+                    health.Succeeded();
+                }
             }
             catch (NpgsqlException ex)
             {
-                // Kept for the next attempt; the bounded queue caps what waits meanwhile.
-                LogWriteFailed(ex, batch.Count);
+                // Kept for the next attempt; the bounded queue caps what waits meanwhile. An outage is
+                // logged once, by the health tracker, not every half second with its stack trace.
+                if (Database.DatabaseHealth.IsUnreachable(ex))
+                {
+                    health.Failed(ex);
+                }
+                else
+                {
+                    LogWriteFailed(ex, batch.Count);
+                }
+
                 await Task.Delay(FlushEvery, CancellationToken.None);
             }
         }
@@ -84,7 +102,15 @@ public sealed partial class TrackWriter([FromKeyedServices(LiveState.Storage)] N
         }
         catch (NpgsqlException ex)
         {
-            LogRetentionFailed(ex);
+            if (Database.DatabaseHealth.IsUnreachable(ex))
+            {
+                health.Failed(ex);
+            }
+            else
+            {
+                LogRetentionFailed(ex);
+            }
+
             return 0;
         }
     }

@@ -15,7 +15,7 @@ namespace OpsCentre.Grains.EventLog;
 // Reentrant so that callers can queue while a batch commits; only the flush loop touches the
 // database and the sequence counter, so there is still exactly one writer.
 [Reentrant]
-public sealed partial class DistrictEventLogGrain(EventLogStore store, ILogger<DistrictEventLogGrain> logger) : Grain, IDistrictEventLogGrain
+public sealed partial class DistrictEventLogGrain(EventLogStore store, Database.DatabaseHealth health, ILogger<DistrictEventLogGrain> logger) : Grain, IDistrictEventLogGrain
 {
     private static readonly TimeSpan ObserverExpiry = TimeSpan.FromMinutes(1);
 
@@ -90,6 +90,7 @@ public sealed partial class DistrictEventLogGrain(EventLogStore store, ILogger<D
                     _lastSeq = written[^1].Seq;
                 }
 
+                health.Succeeded();
                 for (var i = 0; i < batch.Count; i++)
                 {
                     batch[i].Done.TrySetResult(perRequest[i]);
@@ -97,7 +98,17 @@ public sealed partial class DistrictEventLogGrain(EventLogStore store, ILogger<D
             }
             catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
             {
-                LogBatchFailed(ex, _district, batch.Count);
+                // Every caller gets the error (the gateway answers 503). An outage is logged once, by
+                // the health tracker, rather than once per batch of every district.
+                if (Database.DatabaseHealth.IsUnreachable(ex))
+                {
+                    health.Failed(ex);
+                }
+                else
+                {
+                    LogBatchFailed(ex, _district, batch.Count);
+                }
+
                 _reloadNeeded = true;
                 foreach (var pending in batch)
                 {

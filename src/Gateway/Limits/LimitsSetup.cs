@@ -1,0 +1,88 @@
+using System.Net;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Devices;
+using OpsCentre.Gateway.Hosting;
+
+namespace OpsCentre.Gateway.Limits;
+
+/// <summary>
+/// The abuse limits (<see cref="LimitOptions"/>): ASP.NET Core's rate limiter for the operators' side —
+/// every request with an operator's token is limited per token (the global limiter, as the fallback
+/// authorisation policy covers every endpoint), sign-in per client address (<see cref="SignInPolicy"/>) —
+/// the sign-in lockout per account, and the device keys' limits, which <see cref="DeviceKeyAuthentication"/>
+/// keeps itself because device requests do not go through ASP.NET Core's authentication, authorization
+/// or rate limiting at all. Over a limit: 429 with <c>Retry-After</c>, a problem body.
+/// </summary>
+public static class LimitsSetup
+{
+    /// <summary>The rate-limiting policy of <c>POST /api/v1/auth/token</c>: attempts per client address.</summary>
+    public const string SignInPolicy = "sign-in";
+
+    public static IHostApplicationBuilder AddOpsCentreLimits(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<LimitOptions>()
+            .BindConfiguration(LimitOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(LimitOptions.IsConsistent, "Limits:SignInMaxLockoutSeconds must not be shorter than Limits:SignInLockoutSeconds")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<SignInLockout>();
+        builder.Services.AddSingleton<DeviceKeyLimits>();
+        builder.Services.AddRateLimiter(_ => { });
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<LimitOptions>>((rateLimiter, limits) => Configure(rateLimiter, limits.Value));
+        return builder;
+    }
+
+    private static void Configure(RateLimiterOptions rateLimiter, LimitOptions limits)
+    {
+        rateLimiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+        rateLimiter.OnRejected = (context, _) =>
+            new ValueTask(Problems.TooManyRequests(RetryAfter(context.Lease)).ExecuteAsync(context.HttpContext));
+
+        rateLimiter.AddPolicy(SignInPolicy, context => RateLimitPartition.GetTokenBucketLimiter(
+            context.Connection.RemoteIpAddress ?? IPAddress.None,
+            _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = limits.SignInPerAddressBurst,
+                TokensPerPeriod = limits.SignInPerAddressPerMinute,
+                ReplenishmentPeriod = TimeSpan.FromMinutes(1),
+                QueueLimit = 0,
+                AutoReplenishment = false,
+            }));
+
+        var perToken = new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = limits.OperatorBurst,
+            TokensPerPeriod = limits.OperatorPerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = false,
+        };
+        rateLimiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            OperatorToken(context) is { } token
+                ? RateLimitPartition.GetTokenBucketLimiter(token, _ => perToken)
+                : RateLimitPartition.GetNoLimiter(""));
+    }
+
+    /// <summary>The credential an operator's request came with (bearer header, or the hub's query string); null for anonymous requests.</summary>
+    private static string? OperatorToken(HttpContext context)
+    {
+        if (context.User.Identity?.IsAuthenticated != true)
+        {
+            return null;
+        }
+
+        if (context.Request.Headers.Authorization is [{ Length: > 0 } header])
+        {
+            return header;
+        }
+
+        return context.Request.Query["access_token"] is [{ Length: > 0 } token] ? token : context.User.Username();
+    }
+
+    /// <summary>When the lease says a permit will be free again; else a second.</summary>
+    public static TimeSpan RetryAfter(RateLimitLease lease) =>
+        lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) && retryAfter > TimeSpan.Zero ? retryAfter : TimeSpan.FromSeconds(1);
+}
