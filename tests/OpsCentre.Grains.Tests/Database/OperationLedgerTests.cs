@@ -1,5 +1,6 @@
 using Npgsql;
 using OpsCentre.Database.Operations;
+using OpsCentre.Testing;
 
 namespace OpsCentre.Grains.Tests.Database;
 
@@ -30,19 +31,24 @@ public sealed class OperationLedgerTests(ClusterFixture fixture)
         await using var db = NpgsqlDataSource.Create(fixture.Database.AppConnectionString);
         var operation = new Operation("ledger-tests", Guid.NewGuid().ToString("N"), "incident.report", OperationIds.Hash("same body"));
 
-        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
+        // The first claim holds its row uncommitted, as a write after the claim does; the others are started
+        // only then, and it commits only once all of them wait on its row in PostgreSQL: they must overlap.
+        await using var first = await db.OpenConnectionAsync();
+        await using var firstTransaction = await first.BeginTransactionAsync();
+        var fresh = await OperationLedger.ClaimAsync(first, firstTransaction, operation, "result-0", default);
+        var others = Enumerable.Range(1, 7).Select(async i =>
         {
             await using var connection = await db.OpenConnectionAsync();
-            await using var transaction = await connection.BeginTransactionAsync();
-            var claim = await OperationLedger.ClaimAsync(connection, transaction, operation, "result-" + i, default);
-            await Task.Delay(20); // hold the row uncommitted a moment, as a write after the claim does
-            await transaction.CommitAsync();
-            return claim;
-        }));
+            return await OperationLedger.ClaimAsync(connection, null, operation, "result-" + i, default);
+        }).ToList();
+        await Eventually.HoldsAsync(
+            () => db.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO operation_ledger%'"),
+            waiting => waiting == 7, TimeSpan.FromSeconds(15), "seven claims waiting on the first one's row");
+        await firstTransaction.CommitAsync();
+        var claims = await Task.WhenAll(others);
 
-        var fresh = Assert.Single(claims, c => c.Outcome == ClaimOutcome.Fresh);
-        Assert.All(claims, c => Assert.Equal(fresh.ResultId, c.ResultId));
-        Assert.DoesNotContain(claims, c => c.Outcome == ClaimOutcome.Reused);
+        Assert.Equal(new OperationClaim(ClaimOutcome.Fresh, "result-0"), fresh);
+        Assert.All(claims, c => Assert.Equal(new OperationClaim(ClaimOutcome.Replay, "result-0"), c));
     }
 
     [Fact]

@@ -56,16 +56,9 @@ public sealed class LiveFeedTests(ClusterFixture fixture)
 
         IEnumerable<LiveItem> Mine(string id) => feed.Live.Where(i => i.Kind == "probe" && i.Id == id);
 
-        async Task SeenAsync(string id, int value)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (!Mine(id).Any(i => Value(i) == value) && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(20);
-            }
-
-            Assert.True(Mine(id).Any(i => Value(i) == value), $"{id} = {value} never reached the gateway; it saw {string.Join(", ", Mine(id).Select(Value))}");
-        }
+        Task SeenAsync(string id, int value) => Testing.Eventually.HoldsAsync(
+            () => Task.FromResult(Mine(id).Select(Value).ToList()), seen => seen.Contains(value), TimeSpan.FromSeconds(10),
+            $"{id} = {value} reaching the gateway", describe: seen => "it saw " + string.Join(", ", seen));
 
         static int Value(LiveItem item)
         {

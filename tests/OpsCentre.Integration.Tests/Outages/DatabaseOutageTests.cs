@@ -44,7 +44,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output) : IAsyncLifeti
             {
                 var (status, body) = await Api.PostStatusAsync(http, key, Api.Status(seq, worker.Lat, worker.Lon));
                 statuses.Enqueue((seq, status, status == HttpStatusCode.OK ? body.GetProperty("status").GetString() : null));
-                await Task.Delay(20);
+                await Task.Delay(20); // pacing of the background load, about 50 statuses a second; no check waits on it
             }
         });
 
