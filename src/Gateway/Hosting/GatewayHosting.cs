@@ -62,6 +62,7 @@ public static class GatewayHosting
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier);
         builder.Services.AddExceptionHandler<UnstorableTextHandler>();
+        builder.Services.AddSingleton<UnavailableFailures>();
         builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
         var maxBody = builder.Configuration.GetValue<long>("Gateway:MaxRequestBodyBytes", 1024 * 1024);
         builder.Services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = maxBody);

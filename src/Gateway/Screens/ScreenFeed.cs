@@ -139,11 +139,11 @@ public sealed partial class ScreenFeed(
                     connection.OnHead(district, head);
                 }
             }
-            catch (Exception ex) when (ex is OrleansException or TimeoutException || Hosting.UnavailableExceptionHandler.Classify(ex) != Hosting.FailureKind.Defect)
+            catch (Exception ex) when (ex is OrleansException or TimeoutException || Hosting.UnavailableFailures.Classify(ex) != Hosting.FailureKind.Defect)
             {
                 // Also PostgreSQL out of reach (a district's log that must activate reads it): the feed
                 // must outlive an outage, not end the gateway's background service with it.
-                if (Hosting.UnavailableExceptionHandler.Classify(ex) == Hosting.FailureKind.DatabaseUnreachable)
+                if (Hosting.UnavailableFailures.Classify(ex) == Hosting.FailureKind.DatabaseUnreachable)
                 {
                     database.Failed(ex);
                 }

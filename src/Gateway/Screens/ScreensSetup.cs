@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.SignalR;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Units;
 using OpsCentre.Grains.EventLog;
@@ -12,7 +13,7 @@ public static class ScreensSetup
         builder.Services.AddOptions<ScreenOptions>().BindConfiguration(ScreenOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.MaxReplayEventsByRole.Values.All(bound => bound >= 0), "Screens:MaxReplayEventsByRole: every bound must be 0 or more")
             .ValidateOnStart();
-        builder.Services.AddSignalR();
+        builder.Services.AddSignalR(o => o.AddFilter<UnavailableHubFilter>());
         builder.Services.AddSingleton<UnitDirectory>();
         builder.Services.AddSingleton<EventLogStore>();
         builder.Services.AddSingleton<MapStore>();

@@ -56,6 +56,9 @@ public sealed partial class DatabaseOutageTests(ITestOutputHelper output) : IAsy
         await Eventually.HoldsAsync(async () => (await LinesAsync(simulator.LogPath)).Any(l => l.Contains("sent ", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(60), "the simulator reporting statuses");
 
+        // A wall screen connected before: its subscription (which writes an audit row) is told to come back later.
+        await using var screen = await Screens.ScreenClient.ConnectAsync(_system.GatewayUrl, admin);
+
         await _system.Postgres.StopServerAsync();
 
         // Sign-in, a write through the gateway's own store, a write through a grain, a read: 503, a problem, Retry-After.
@@ -77,6 +80,9 @@ public sealed partial class DatabaseOutageTests(ITestOutputHelper output) : IAsy
             Api.AssertRetryLater(answer, HttpStatusCode.ServiceUnavailable, 5, 5);
         }
 
+        var refused = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => screen.SubscribeAsync("510104"));
+        Assert.Contains("unavailable: try again in 5 s", refused.Message, StringComparison.Ordinal);
+
         using (var ready = await http.GetAsync("/health/ready"))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
@@ -96,6 +102,18 @@ public sealed partial class DatabaseOutageTests(ITestOutputHelper output) : IAsy
             new { opId = "after", unitCode = "510104", type = "probe.outage", data = new { id = "after" } })).Status == HttpStatusCode.Created,
             TimeSpan.FromSeconds(30), "an append after PostgreSQL is back");
 
+        await Eventually.HoldsAsync(async () =>
+        {
+            try
+            {
+                await screen.SubscribeAsync("510104");
+                return true;
+            }
+            catch (Microsoft.AspNetCore.SignalR.HubException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(30), "the screen's subscription once PostgreSQL is back");
         await stopLoad.CancelAsync();
         await load;
 
