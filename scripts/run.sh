@@ -3,11 +3,15 @@
 # gateway serving the wall screen, and the city simulator. Ctrl+C stops everything it started.
 #
 # Settings (environment):
-#   ConnectionStrings__OpsCentre       use this database (application role); nothing local is started
+#   ConnectionStrings__OpsCentre       use this database (application role); nothing local is started, and no demo
+#                                      data (city, accounts) is written to it unless OPSCENTRE_DEMO=on
 #   ConnectionStrings__OpsCentreOwner  with the above: migrate as this owner role first (OPSCENTRE_APP_ROLE names the app role)
 #   OPSCENTRE_HTTP_URL                 where the gateway listens (default http://127.0.0.1:5080)
 #   OPSCENTRE_PG_PORT                  port of the local PostgreSQL (default 5433)
 #   OPSCENTRE_PG_DIR                   folder of the local PostgreSQL (default .data/postgres)
+#   OPSCENTRE_DEMO                     on: seed the demo city and its accounts (default: on for the local PostgreSQL
+#                                      this script provisions, off for a database given in ConnectionStrings__OpsCentre)
+#   OPSCENTRE_DEMO_PASSWORD            the demo accounts' password when they are created (default demo-password)
 #   OPSCENTRE_CITY_SIZE                the generated city loaded on first start: demo (default) or large
 #   OPSCENTRE_SIMULATOR                off: do not start the city simulator (default on)
 #   OPSCENTRE_SIMULATOR_RATE           statuses per second the simulator sends (default 100)
@@ -44,6 +48,8 @@ if [ -z "${ConnectionStrings__OpsCentre:-}" ]; then
   OPSCENTRE_OWNER_PASSWORD=$OWNER_PASSWORD OPSCENTRE_APP_PASSWORD=$APP_PASSWORD \
     dotnet "$(bin tools/Migrator OpsCentre.Migrator)" provision opscentre
   export ConnectionStrings__OpsCentre="Host=127.0.0.1;Port=$(cat "$pg_dir/port");Database=opscentre;Username=opscentre_app;Password=$APP_PASSWORD"
+  # The database this script made for the demo: the one place demo data goes without being asked for.
+  export OPSCENTRE_DEMO=${OPSCENTRE_DEMO:-on}
 elif [ -n "${ConnectionStrings__OpsCentreOwner:-}" ]; then
   echo "== schema"
   dotnet "$(bin tools/Migrator OpsCentre.Migrator)" migrate
@@ -55,10 +61,12 @@ if [ -z "${Auth__SigningKey:-}" ]; then
   export Auth__SigningKey; Auth__SigningKey=$(cat "$data/signing.key")
 fi
 
-echo "== demo operators"
-dotnet "$(bin tools/Migrator OpsCentre.Migrator)" seed-demo-operators
-echo "== demo city (generated and imported on first start; later starts reuse it)"
-dotnet "$(bin tools/CityGen OpsCentre.CityGen)" ensure "${OPSCENTRE_CITY_SIZE:-demo}" "$data/city-${OPSCENTRE_CITY_SIZE:-demo}"
+if [ "${OPSCENTRE_DEMO:-off}" = "on" ]; then
+  echo "== demo city and accounts (generated and imported on first start; later starts reuse them and create only missing accounts)"
+  dotnet "$(bin tools/CityGen OpsCentre.CityGen)" ensure "${OPSCENTRE_CITY_SIZE:-demo}" "$data/city-${OPSCENTRE_CITY_SIZE:-demo}"
+else
+  echo "== no demo data (OPSCENTRE_DEMO is not on; it is on by default only for the PostgreSQL this script provisions): no demo city, no demo accounts, no simulator"
+fi
 
 pids=()
 stop_all() {
@@ -84,7 +92,8 @@ for _ in $(seq 1 120); do
 done
 curl -fs "$http_url/health/ready" >/dev/null || { echo "the system did not become ready; see $data/logs" >&2; exit 1; }
 
-if [ "${OPSCENTRE_SIMULATOR:-on}" != "off" ]; then
+# The simulator drives the demo city's workers and signs in as its demo accounts.
+if [ "${OPSCENTRE_SIMULATOR:-on}" != "off" ] && [ "${OPSCENTRE_DEMO:-off}" = "on" ]; then
   echo "== city simulator at ${OPSCENTRE_SIMULATOR_RATE:-100} statuses/s and ${OPSCENTRE_SIMULATOR_CASES:-6} cases/min (log: $data/logs/simulator.out; OPSCENTRE_SIMULATOR=off to skip)"
   dotnet "$(bin tools/Simulator OpsCentre.Simulator)" --gateway "$http_url" --data "$data/simulator" \
     --rate "${OPSCENTRE_SIMULATOR_RATE:-100}" --cases "${OPSCENTRE_SIMULATOR_CASES:-6}" \

@@ -63,6 +63,23 @@ public sealed class ChildProcess : IAsyncDisposable
         return new ChildProcess(name, process, log, logPath);
     }
 
+    /// <summary>Waits for a process that ends by itself (a command-line tool); its exit code. Kills it and throws after <paramref name="timeout"/>.</summary>
+    public async Task<int> ExitCodeAsync(TimeSpan timeout)
+    {
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await KillAsync();
+            throw new TimeoutException($"{Name} did not exit within {timeout}; see {LogPath}");
+        }
+
+        return _process.ExitCode;
+    }
+
     /// <summary>Ends the process at once, as a crash would (SIGKILL): no graceful shutdown.</summary>
     public async Task KillAsync()
     {

@@ -7,7 +7,8 @@ using OpsCentre.Grains.Map;
 //   generate <demo|large|tiny> <dir> [seed]   write map.geojson, workers.csv, key-persons.csv
 //   load <dir>                                 import them (ConnectionStrings__OpsCentre) through the real import path
 //   ensure <demo|large|tiny> <dir> [seed]      generate and load unless the database already has a map; then make sure the demo
-//                                              alert rules, case categories and departments exist
+//                                              alert rules, case categories, departments and accounts exist (missing accounts
+//                                              are created, existing ones left alone). Only with OPSCENTRE_DEMO=on (DemoSeeding).
 if (args.Length < 2 || args[0] is not ("generate" or "load" or "ensure"))
 {
     Console.Error.WriteLine("usage: OpsCentre.CityGen generate|ensure <demo|large|tiny> <dir> [seed] | load <dir>");
@@ -22,6 +23,13 @@ try
     if (args[0] == "load")
     {
         return await LoadAsync(args[1]);
+    }
+
+    if (args[0] == "ensure" && !DemoSeeding.Requested())
+    {
+        Console.Error.WriteLine($"refusing to seed demo data without {DemoSeeding.FlagVariable}=on: the demo city and its accounts (known passwords) "
+            + "belong only in a database made for the demo; scripts/run.sh sets it for the PostgreSQL it provisions itself");
+        return 2;
     }
 
     var size = CitySize.Parse(args[1]);
@@ -75,17 +83,13 @@ async Task<int> LoadAsync(string directory)
 async Task<int> EnsureRulesAsync()
 {
     await using var dataSource = NpgsqlDataSource.Create(ConnectionString());
-    var created = await DemoAlertRules.EnsureAsync(new OpsCentre.Grains.Alerts.AlertRuleStore(dataSource));
-    Say($"demo alert rules ready ({created} created, {DemoAlertRules.All.Count - created} already there)");
+    var rules = await DemoAlertRules.EnsureAsync(new OpsCentre.Grains.Alerts.AlertRuleStore(dataSource));
+    Say($"demo alert rules ready ({rules} created, {DemoAlertRules.All.Count - rules} already there)");
     var districts = await new MapStore(dataSource).ChildrenAsync("5101");
     await DemoIncidentCatalog.EnsureAsync(new OpsCentre.Grains.Incidents.IncidentCatalog(dataSource), districts.Select(d => (d.Code, d.Name)));
     Say($"case categories ({DemoIncidentCatalog.Categories.Count}) and departments of {districts.Count} districts ready");
-    if (districts.Any(d => d.Code == "510104"))
-    {
-        var password = Environment.GetEnvironmentVariable("OPSCENTRE_DEMO_PASSWORD") is { Length: > 0 } p ? p : OpsCentre.Database.Operators.DemoOperators.DefaultPassword;
-        await new OpsCentre.Database.Operators.OperatorStore(dataSource).UpsertAsync(DemoIncidentCatalog.DepartmentStaff, password);
-        Say($"department staff ready: {DemoIncidentCatalog.DepartmentStaff.Username} ({DemoIncidentCatalog.DepartmentStaff.DepartmentCode})");
-    }
+    var accounts = await DemoSeeding.CreateMissingAccountsAsync(dataSource, districts.Select(d => d.Code));
+    Say($"demo accounts ready ({(accounts.Count == 0 ? "none created" : "created " + string.Join(", ", accounts))}; existing accounts left as they are)");
     return 0;
 }
 

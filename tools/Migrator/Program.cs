@@ -1,5 +1,4 @@
 using OpsCentre.Database;
-using OpsCentre.Database.Operators;
 
 // OpsCentre database tool. Secrets come from the environment, never from arguments (visible in `ps`).
 //
@@ -8,11 +7,16 @@ using OpsCentre.Database.Operators;
 //                          OPSCENTRE_APP_PASSWORD and the database, then migrate it.
 //   migrate                as the owner in ConnectionStrings__OpsCentreOwner: apply migrations,
 //                          granting the application role OPSCENTRE_APP_ROLE.
-//   seed-demo-operators    as the application role in ConnectionStrings__OpsCentre: create or reset
-//                          the demo operators (one per role) with OPSCENTRE_DEMO_PASSWORD (default demo-password).
-if (args.Length == 0 || args[0] is not ("provision" or "migrate" or "seed-demo-operators"))
+// The demo accounts are not the migrator's: they come with the demo city (tools/CityGen `ensure`, OPSCENTRE_DEMO=on).
+if (args is ["seed-demo-operators", ..])
 {
-    Console.Error.WriteLine("usage: OpsCentre.Migrator provision <database> | migrate | seed-demo-operators");
+    Console.Error.WriteLine("seed-demo-operators is no more: the demo accounts come with the demo city, `OpsCentre.CityGen ensure` with OPSCENTRE_DEMO=on");
+    return 2;
+}
+
+if (args.Length == 0 || args[0] is not ("provision" or "migrate"))
+{
+    Console.Error.WriteLine("usage: OpsCentre.Migrator provision <database> | migrate");
     return 2;
 }
 
@@ -27,21 +31,9 @@ try
             Required("OPSCENTRE_OWNER_PASSWORD"), Required("OPSCENTRE_APP_PASSWORD"));
         Report(await migrator.MigrateAsync(provisioned.OwnerConnectionString, provisioned.AppRole));
     }
-    else if (args[0] == "migrate")
-    {
-        Report(await migrator.MigrateAsync(Required("ConnectionStrings__OpsCentreOwner"), Required("OPSCENTRE_APP_ROLE")));
-    }
     else
     {
-        await using var dataSource = Npgsql.NpgsqlDataSource.Create(Required("ConnectionStrings__OpsCentre"));
-        var operators = new OperatorStore(dataSource);
-        var password = Environment.GetEnvironmentVariable("OPSCENTRE_DEMO_PASSWORD") is { Length: > 0 } p ? p : DemoOperators.DefaultPassword;
-        foreach (var account in DemoOperators.All)
-        {
-            await operators.UpsertAsync(account, password);
-        }
-
-        Console.WriteLine($"demo operators ready: {string.Join(", ", DemoOperators.All.Select(a => a.Username))}");
+        Report(await migrator.MigrateAsync(Required("ConnectionStrings__OpsCentreOwner"), Required("OPSCENTRE_APP_ROLE")));
     }
 
     return 0;

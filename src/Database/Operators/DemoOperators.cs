@@ -2,7 +2,9 @@ namespace OpsCentre.Database.Operators;
 
 /// <summary>
 /// The demo city's operators, one per role (see CONTRACT.md, "Local defaults"). "First" means the
-/// lowest code: the demo city numbers streets, communities and grids from 001.
+/// lowest code: the demo city numbers streets, communities and grids from 001. They are created with the demo
+/// city only (<c>OpsCentre.CityGen ensure</c> with <c>OPSCENTRE_DEMO=on</c>, <c>DemoSeeding</c>), and only when
+/// missing: an existing account is never reset or re-enabled.
 /// </summary>
 public static class DemoOperators
 {

@@ -8,7 +8,11 @@ public sealed class OperatorStore(NpgsqlDataSource dataSource)
 {
     private static readonly PasswordHasher<string> Hasher = new();
 
-    /// <summary>Creates the account, or updates its name, role, unit and password when it exists.</summary>
+    /// <summary>
+    /// Creates the account, or overwrites everything of it — name, role, unit, password and disabled flag — when it
+    /// exists: for setting an account up completely (tests). Seeding uses <see cref="CreateIfMissingAsync"/>, which never
+    /// touches an existing account.
+    /// </summary>
     public async Task UpsertAsync(OperatorAccount account, string password, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
@@ -30,6 +34,28 @@ public sealed class OperatorStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Creates the account unless one of that name exists; an existing account — its password, its disabled flag, its
+    /// role and unit — is left exactly as it is. True when it was created.
+    /// </summary>
+    public async Task<bool> CreateIfMissingAsync(OperatorAccount account, string password, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            INSERT INTO operator_account (username, display_name, password_hash, role, unit_code, disabled, department_code)
+            VALUES (@u, @n, @h, @r, @c, @d, @dep)
+            ON CONFLICT (username) DO NOTHING
+            """);
+        command.Parameters.AddWithValue("u", account.Username);
+        command.Parameters.AddWithValue("n", account.DisplayName);
+        command.Parameters.AddWithValue("h", Hasher.HashPassword(account.Username, password));
+        command.Parameters.AddWithValue("r", account.Role);
+        command.Parameters.AddWithValue("c", account.UnitCode);
+        command.Parameters.AddWithValue("d", account.Disabled);
+        command.Parameters.AddWithValue("dep", (object?)account.DepartmentCode ?? DBNull.Value);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
     /// <summary>The enabled account whose password matches, or null. Rehashes an outdated hash.</summary>
     public async Task<OperatorAccount?> VerifyAsync(string username, string password, CancellationToken cancellationToken = default)
     {
@@ -49,7 +75,12 @@ public sealed class OperatorStore(NpgsqlDataSource dataSource)
 
         if (result == PasswordVerificationResult.SuccessRehashNeeded)
         {
-            await UpsertAsync(found.Value.Account, password, cancellationToken);
+            // Only the hash, and only if nobody changed it meanwhile: never the disabled flag or the rest.
+            await using var rehash = dataSource.CreateCommand("UPDATE operator_account SET password_hash = @h WHERE username = @u AND password_hash = @old");
+            rehash.Parameters.AddWithValue("h", Hasher.HashPassword(username, password));
+            rehash.Parameters.AddWithValue("u", found.Value.Account.Username);
+            rehash.Parameters.AddWithValue("old", found.Value.Hash);
+            await rehash.ExecuteNonQueryAsync(cancellationToken);
         }
 
         return found.Value.Account;
@@ -58,6 +89,29 @@ public sealed class OperatorStore(NpgsqlDataSource dataSource)
     /// <summary>The account by name (enabled or not), or null.</summary>
     public async Task<OperatorAccount?> FindAsync(string username, CancellationToken cancellationToken = default) =>
         (await FindWithHashAsync(username, cancellationToken))?.Account;
+
+    /// <summary>The accounts of <paramref name="usernames"/> that exist (enabled or not), in one query; absent names are missing.</summary>
+    public async Task<Dictionary<string, OperatorAccount>> FindManyAsync(IReadOnlyCollection<string> usernames, CancellationToken cancellationToken = default)
+    {
+        var found = new Dictionary<string, OperatorAccount>(StringComparer.Ordinal);
+        if (usernames.Count == 0)
+        {
+            return found;
+        }
+
+        await using var command = dataSource.CreateCommand(
+            "SELECT username, display_name, role, unit_code, disabled, department_code FROM operator_account WHERE username = ANY(@u)");
+        command.Parameters.AddWithValue("u", usernames.ToArray());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var account = new OperatorAccount(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5));
+            found[account.Username] = account;
+        }
+
+        return found;
+    }
 
     private static readonly string DummyHash = Hasher.HashPassword("", Guid.NewGuid().ToString());
 

@@ -6,28 +6,41 @@ namespace OpsCentre.Database.Operators;
 /// <summary>
 /// Refresh tokens: random, shown to the client once, stored as SHA-256 hashes, rotated on every use.
 /// Presenting a token that was already rotated revokes its whole family (a stolen token is useless
-/// to both parties from then on).
+/// to both parties from then on). A family (a chain) ends for good a fixed time after the sign-in that started
+/// it, however often it rotated: its start is its first token's <c>issued_at</c> (a family's rows are never
+/// deleted while its account exists), and no token of it is valid past that end.
 /// </summary>
 public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, TimeProvider clock)
 {
-    /// <summary>Issues a token in a new family (a fresh login).</summary>
-    public Task<string> IssueAsync(string username, TimeSpan lifetime, CancellationToken cancellationToken = default) =>
-        InsertAsync(username, Guid.NewGuid(), lifetime, connection: null, transaction: null, cancellationToken);
+    /// <summary>Issues a token in a new family (a fresh login), valid for <paramref name="lifetime"/> but not past <paramref name="chainLifetime"/>.</summary>
+    public Task<string> IssueAsync(string username, TimeSpan lifetime, TimeSpan chainLifetime, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        return InsertAsync(username, Guid.NewGuid(), Earlier(now + lifetime, now + chainLifetime), connection: null, transaction: null, cancellationToken);
+    }
 
     /// <summary>
     /// Uses a token: when it is valid, marks it used and returns the account name and a new token of
     /// the same family; otherwise returns null (and revokes the family if the token had been used before).
+    /// The new token is valid for <paramref name="lifetime"/>, but never past the family's start plus
+    /// <paramref name="chainLifetime"/>; a family past that end rotates no more.
     /// </summary>
-    public async Task<(string Username, string Token)?> RotateAsync(string token, TimeSpan lifetime, CancellationToken cancellationToken = default)
+    public async Task<(string Username, string Token)?> RotateAsync(string token, TimeSpan lifetime, TimeSpan chainLifetime, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var find = new NpgsqlCommand(
-            "SELECT username, family_id, expires_at, used_at, revoked_at FROM refresh_token WHERE token_hash = @h FOR UPDATE",
+            """
+            SELECT username, family_id, expires_at, used_at, revoked_at,
+                   (SELECT min(issued_at) FROM refresh_token f WHERE f.family_id = t.family_id)
+            FROM refresh_token t WHERE token_hash = @h FOR UPDATE
+            """,
             connection, transaction);
         find.Parameters.AddWithValue("h", Hash(token));
         string username;
         Guid family;
+        DateTimeOffset chainEnd;
+        var now = clock.GetUtcNow();
         await using (var reader = await find.ExecuteReaderAsync(cancellationToken))
         {
             if (!await reader.ReadAsync(cancellationToken))
@@ -37,7 +50,8 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, TimeProvider 
 
             username = reader.GetString(0);
             family = reader.GetGuid(1);
-            var expired = reader.GetFieldValue<DateTimeOffset>(2) <= clock.GetUtcNow();
+            chainEnd = reader.GetFieldValue<DateTimeOffset>(5) + chainLifetime;
+            var expired = reader.GetFieldValue<DateTimeOffset>(2) <= now || chainEnd <= now;
             var used = !reader.IsDBNull(3);
             var revoked = !reader.IsDBNull(4);
             if (used || revoked || expired)
@@ -55,12 +69,12 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, TimeProvider 
 
         await using (var markUsed = new NpgsqlCommand("UPDATE refresh_token SET used_at = @now WHERE token_hash = @h", connection, transaction))
         {
-            markUsed.Parameters.AddWithValue("now", clock.GetUtcNow());
+            markUsed.Parameters.AddWithValue("now", now);
             markUsed.Parameters.AddWithValue("h", Hash(token));
             await markUsed.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var next = await InsertAsync(username, family, lifetime, connection, transaction, cancellationToken);
+        var next = await InsertAsync(username, family, Earlier(now + lifetime, chainEnd), connection, transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return (username, next);
     }
@@ -91,7 +105,7 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, TimeProvider 
     }
 
     private async Task<string> InsertAsync(
-        string username, Guid family, TimeSpan lifetime, NpgsqlConnection? connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+        string username, Guid family, DateTimeOffset expiresAt, NpgsqlConnection? connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var now = clock.GetUtcNow();
@@ -104,10 +118,12 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, TimeProvider 
         command.Parameters.AddWithValue("u", username);
         command.Parameters.AddWithValue("f", family);
         command.Parameters.AddWithValue("now", now);
-        command.Parameters.AddWithValue("exp", now + lifetime);
+        command.Parameters.AddWithValue("exp", expiresAt);
         await command.ExecuteNonQueryAsync(cancellationToken);
         return token;
     }
+
+    private static DateTimeOffset Earlier(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static byte[] Hash(string token) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token));
 }

@@ -50,7 +50,8 @@ public static class AuthApi
                 ? TypedResults.Ok(issued)
                 : Problems.Unauthorized("The refresh token is not valid");
         })
-        .WithSummary("Exchange a refresh token for a new pair. Each refresh token works once; reusing one revokes its whole chain.");
+        .WithSummary("Exchange a refresh token for a new pair. Each refresh token works once; reusing one revokes its whole chain. "
+            + "A chain ends Auth:RefreshChainLifetime (7 days) after its sign-in, however often it rotates; a disabled account's refresh fails.");
 
         group.MapPost("/revoke", async Task<Results<NoContent, ProblemHttpResult>> (RefreshRequest request, TokenService tokens, CancellationToken ct) =>
         {
@@ -62,7 +63,7 @@ public static class AuthApi
             await tokens.RevokeAsync(request.RefreshToken, ct);
             return TypedResults.NoContent();
         })
-        .WithSummary("Revoke a refresh token and every token rotated from it (sign out).");
+        .WithSummary("Sign out: revoke the refresh token's whole chain (every token rotated from or into it), so none of them refreshes again. 204, for an unknown token too.");
 
         return group;
     }

@@ -13,7 +13,8 @@ public static class AuthenticationSetup
     public const string HubPath = "/hubs/ops";
 
     /// <summary>
-    /// JWT bearer for operators (header, or <c>access_token</c> query on the hub path only) and a fallback
+    /// JWT bearer for operators (header, or <c>access_token</c> query on the hub path only; signed with the current
+    /// key or the previous one; the account still in good standing: <see cref="OperatorBearerEvents"/>) and a fallback
     /// policy: every endpoint needs an authenticated operator unless it says otherwise. Devices' keys are
     /// checked apart, by <see cref="DeviceKeyAuthentication"/>.
     /// </summary>
@@ -23,6 +24,7 @@ public static class AuthenticationSetup
             .BindConfiguration(AuthOptions.Section)
             .ValidateDataAnnotations()
             .Validate(AuthOptions.HasUsableKey, "Auth:SigningKey must be base64 of at least 32 random bytes")
+            .Validate(AuthOptions.HasUsablePreviousKey, "Auth:PreviousSigningKey, when set, must be base64 of at least 32 random bytes and differ from Auth:SigningKey")
             .ValidateOnStart();
 
         var options = builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
@@ -30,31 +32,19 @@ public static class AuthenticationSetup
         builder.Services.AddSingleton<OperatorStore>();
         builder.Services.AddSingleton<RefreshTokenStore>();
         builder.Services.AddSingleton<TokenService>();
+        builder.Services.AddSingleton<AccountStanding>();
+        builder.Services.AddSingleton<OperatorBearerEvents>();
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(jwt =>
             {
                 jwt.MapInboundClaims = false;
-                if (AuthOptions.HasUsableKey(options))
+                if (AuthOptions.HasUsableKey(options) && AuthOptions.HasUsablePreviousKey(options))
                 {
                     jwt.TokenValidationParameters = TokenService.ValidationParameters(options);
                 }
 
-                jwt.Events = new JwtBearerEvents
-                {
-                    OnMessageReceived = context =>
-                    {
-                        // Browsers cannot set headers on WebSocket requests, so the hub accepts the query
-                        // string; nowhere else does, and request logging never records it.
-                        if (context.HttpContext.Request.Path.StartsWithSegments(HubPath)
-                            && context.Request.Query["access_token"] is [{ Length: > 0 } token])
-                        {
-                            context.Token = token;
-                        }
-
-                        return Task.CompletedTask;
-                    },
-                };
+                jwt.EventsType = typeof(OperatorBearerEvents);
             });
         builder.Services.AddSingleton<Devices.DeviceKeyCache>();
 

@@ -13,12 +13,16 @@ public sealed record TokenResponse(string AccessToken, string RefreshToken, int 
 /// <summary>What a sign-in came to: tokens; or neither (unknown user, wrong password, disabled account); or a lockout and how long it lasts.</summary>
 public sealed record SignInOutcome(TokenResponse? Issued, TimeSpan? LockedFor);
 
-/// <summary>Issues short-lived access tokens (JWT, HMAC-SHA256) and rotating refresh tokens.</summary>
+/// <summary>
+/// Issues short-lived access tokens (JWT, HMAC-SHA256, signed with the current key and carrying its <c>kid</c>) and
+/// rotating refresh tokens, whose chain ends <see cref="AuthOptions.RefreshChainLifetime"/> after the sign-in.
+/// </summary>
 public sealed class TokenService(
-    IOptions<AuthOptions> options, OperatorStore operators, RefreshTokenStore refreshTokens, SignInLockout lockout, TimeProvider clock)
+    IOptions<AuthOptions> options, OperatorStore operators, RefreshTokenStore refreshTokens, SignInLockout lockout, AccountStanding standing, TimeProvider clock)
 {
     private readonly AuthOptions _options = options.Value;
     private readonly JsonWebTokenHandler _handler = new();
+    private readonly SigningCredentials _signing = new(options.Value.CurrentKey(), SecurityAlgorithms.HmacSha256);
 
     /// <summary>
     /// Signs in with a password, unless the username is locked out (<see cref="SignInLockout"/>): then
@@ -39,20 +43,25 @@ public sealed class TokenService(
         }
 
         lockout.Succeeded(username);
-        var refresh = await refreshTokens.IssueAsync(account.Username, RefreshLifetime, cancellationToken);
+        standing.Put(account.Username, account);
+        var refresh = await refreshTokens.IssueAsync(account.Username, RefreshLifetime, _options.RefreshChainLifetime, cancellationToken);
         return new SignInOutcome(Issue(account, refresh), null);
     }
 
-    /// <summary>Exchanges a refresh token for a new pair; null when the token is unknown, used, revoked or expired.</summary>
+    /// <summary>
+    /// Exchanges a refresh token for a new pair; null when the token is unknown, used, revoked or expired, when its chain
+    /// has reached its end, and when the account is disabled or gone (then the chain is revoked).
+    /// </summary>
     public async Task<TokenResponse?> RefreshAsync(string refreshToken, CancellationToken cancellationToken)
     {
-        var rotated = await refreshTokens.RotateAsync(refreshToken, RefreshLifetime, cancellationToken);
+        var rotated = await refreshTokens.RotateAsync(refreshToken, RefreshLifetime, _options.RefreshChainLifetime, cancellationToken);
         if (rotated is null)
         {
             return null;
         }
 
         var account = await operators.FindAsync(rotated.Value.Username, cancellationToken);
+        standing.Put(rotated.Value.Username, account);
         if (account is null || account.Disabled)
         {
             await refreshTokens.RevokeAsync(rotated.Value.Token, cancellationToken);
@@ -62,15 +71,16 @@ public sealed class TokenService(
         return Issue(account, rotated.Value.Token);
     }
 
+    /// <summary>Signs out: revokes the token's whole family, so neither it nor any token rotated from it or into it refreshes again.</summary>
     public Task<bool> RevokeAsync(string refreshToken, CancellationToken cancellationToken) =>
         refreshTokens.RevokeAsync(refreshToken, cancellationToken);
 
-    /// <summary>The parameters the JWT bearer handler validates access tokens with.</summary>
+    /// <summary>The parameters the JWT bearer handler validates access tokens with: the current key and, when set, the previous one.</summary>
     public static TokenValidationParameters ValidationParameters(AuthOptions options) => new()
     {
         ValidIssuer = options.Issuer,
         ValidAudience = options.Issuer,
-        IssuerSigningKey = new SymmetricSecurityKey(options.SigningKeyBytes()),
+        IssuerSigningKeys = options.ValidationKeys(),
         ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
         ClockSkew = TimeSpan.FromSeconds(options.ClockSkewSeconds),
         NameClaimType = OpsClaims.Subject,
@@ -98,7 +108,7 @@ public sealed class TokenService(
                 new Claim(OpsClaims.UnitCode, account.UnitCode),
                 .. account.DepartmentCode is { } department ? [new Claim(OpsClaims.Department, department)] : Array.Empty<Claim>(),
             ]),
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(_options.SigningKeyBytes()), SecurityAlgorithms.HmacSha256),
+            SigningCredentials = _signing,
         });
         return new TokenResponse(token, refreshToken, (int)lifetime.TotalSeconds, account.Role, account.UnitCode);
     }

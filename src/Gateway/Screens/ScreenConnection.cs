@@ -93,6 +93,13 @@ public sealed partial class ScreenConnection
 
     public void Complete() => _work.Writer.TryComplete();
 
+    /// <summary>Closes the connection from the server's side (its account is no longer in good standing: <see cref="ScreenStandingWatch"/>).</summary>
+    public void Abort()
+    {
+        _work.Writer.TryComplete();
+        _context.Abort();
+    }
+
     private void Enqueue(Work work)
     {
         if (!_work.Writer.TryWrite(work))

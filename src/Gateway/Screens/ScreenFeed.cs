@@ -44,6 +44,9 @@ public sealed partial class ScreenFeed(
 
     public ScreenConnection? Find(string connectionId) => _connections.GetValueOrDefault(connectionId);
 
+    /// <summary>The connections open on this gateway now (a snapshot).</summary>
+    public IReadOnlyCollection<ScreenConnection> Connections => [.. _connections.Values];
+
     public void Close(string connectionId)
     {
         if (_connections.TryRemove(connectionId, out var connection))

@@ -19,6 +19,7 @@ public static class ScreensSetup
         builder.Services.AddSingleton<MapStore>();
         builder.Services.AddSingleton<ScreenFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ScreenFeed>());
+        builder.Services.AddHostedService<ScreenStandingWatch>();
         return builder;
     }
 

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+
+namespace OpsCentre.Gateway.Auth;
+
+/// <summary>
+/// The JWT bearer handler's events for operators' tokens: where a token may come from, and, once its signature and
+/// lifetime are valid, whether its account is still in good standing (<see cref="AccountStanding"/>; a token of a
+/// disabled, deleted or moved account is refused, 401). Runs for every authenticated request — the hub's included.
+/// </summary>
+public sealed class OperatorBearerEvents(AccountStanding standing) : JwtBearerEvents
+{
+    public override Task MessageReceived(MessageReceivedContext context)
+    {
+        // Browsers cannot set headers on WebSocket requests, so the hub accepts the query string; nowhere else
+        // does, and request logging never records it.
+        if (context.HttpContext.Request.Path.StartsWithSegments(AuthenticationSetup.HubPath)
+            && context.Request.Query["access_token"] is [{ Length: > 0 } token])
+        {
+            context.Token = token;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override async Task TokenValidated(TokenValidatedContext context)
+    {
+        if (context.Principal is not { } user || !await standing.AdmitsAsync(user))
+        {
+            context.Fail("The account is disabled or no longer exists, or its role or unit changed; sign in again");
+        }
+    }
+}
