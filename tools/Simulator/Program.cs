@@ -42,7 +42,7 @@ if (options.CasesPerMinute > 0)
     Say($"and a flow of about {options.CasesPerMinute} cases per minute by day through the closed loop, and visits (回访) as they fall due");
 }
 
-var counts = new Dictionary<string, long> { ["applied"] = 0, ["duplicate"] = 0, ["stale"] = 0, ["rejected"] = 0, ["error"] = 0 };
+var counts = new Dictionary<string, long> { ["applied"] = 0, ["duplicate"] = 0, ["stale"] = 0, ["rejected"] = 0, ["requeued"] = 0, ["unanswered"] = 0, ["error"] = 0 };
 using var gate = new SemaphoreSlim(options.Concurrency);
 var sent = 0L;
 var started = Stopwatch.StartNew();
@@ -87,11 +87,24 @@ for (var turn = 0L; options.Duration is null || started.Elapsed < options.Durati
 }
 
 await Task.WhenAll(inFlight);
+
+// What the phones still hold (lost signal at the end, or statuses the gateway did not take) is sent before
+// the run ends, patiently: a minute of retries at most, then what is left is said, not dropped silently.
+for (var flush = 0; flush < 30 && workers.Any(w => w.Queued > 0); flush++)
+{
+    await Task.WhenAll(workers.Where(w => w.Queued > 0).Select(w => SendAsync(w, w.TakeQueued())));
+    if (workers.Any(w => w.Queued > 0))
+    {
+        await Task.Delay(2000);
+    }
+}
+
+var unsent = workers.Sum(w => w.Queued);
 await stopCases.CancelAsync();
 await caseFlow;
 await visitFlow;
 await personFlow;
-Say($"done: {sent:N0} statuses in {started.Elapsed.TotalSeconds:F1} s ({sent / started.Elapsed.TotalSeconds:N0}/s): {string.Join(", ", counts.Select(c => $"{c.Key} {c.Value:N0}"))}");
+Say($"done: {sent:N0} statuses in {started.Elapsed.TotalSeconds:F1} s ({sent / started.Elapsed.TotalSeconds:N0}/s): {string.Join(", ", counts.Select(c => $"{c.Key} {c.Value:N0}"))}; unsent {unsent:N0}");
 return 0;
 
 async Task SendAsync(SimulatedWorker worker, List<object> statuses)
@@ -104,6 +117,14 @@ async Task SendAsync(SimulatedWorker worker, List<object> statuses)
         };
         request.Headers.Add("X-Device-Key", worker.Key);
         using var response = await http.SendAsync(request);
+        if (response.StatusCode is System.Net.HttpStatusCode.ServiceUnavailable or System.Net.HttpStatusCode.TooManyRequests)
+        {
+            // Not taken: kept, and sent again later with the same opIds.
+            worker.Requeue(statuses);
+            Count("requeued", statuses.Count);
+            return;
+        }
+
         if (!response.IsSuccessStatusCode)
         {
             Count("error", statuses.Count);
@@ -125,7 +146,9 @@ async Task SendAsync(SimulatedWorker worker, List<object> statuses)
     }
     catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
     {
-        Count("error", statuses.Count);
+        // No answer: perhaps applied, perhaps not; sent again, a status already applied answers "duplicate".
+        worker.Requeue(statuses);
+        Count("unanswered", statuses.Count);
     }
 }
 

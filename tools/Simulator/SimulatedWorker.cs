@@ -3,7 +3,9 @@ namespace OpsCentre.Simulator;
 /// <summary>
 /// One grid worker carrying a phone: walks near home inside their grid, goes on and off duty,
 /// drains and recharges the battery, and now and then loses signal — queuing statuses that are
-/// replayed as one batch when the signal returns (the 人+互联网 field reality).
+/// replayed as one batch when the signal returns (the 人+互联网 field reality). A status the gateway
+/// did not take (503 while it cannot serve, 429, no answer at all) goes back to the front of the queue and
+/// is sent again with its own opId and time, as a phone does; the queue is the phone's, nothing is dropped.
 /// </summary>
 /// <param name="firstSeq">Where this run's sequence numbers start: the start time in milliseconds, so a
 /// device's seq (and op ids) keep growing across runs of the simulator and nothing is taken for a retry.</param>
@@ -22,6 +24,38 @@ public sealed class SimulatedWorker(string workerId, string deviceId, string key
     public string Key { get; } = key;
 
     public long Seq { get; private set; } = firstSeq;
+
+    /// <summary>Statuses waiting to be sent.</summary>
+    public int Queued
+    {
+        get
+        {
+            lock (_queued)
+            {
+                return _queued.Count;
+            }
+        }
+    }
+
+    /// <summary>Puts statuses the gateway did not take back in front of the queue, oldest first.</summary>
+    public void Requeue(List<object> statuses)
+    {
+        lock (_queued)
+        {
+            _queued.InsertRange(0, statuses);
+        }
+    }
+
+    /// <summary>Everything queued, to send now (the run is ending); the queue is empty after.</summary>
+    public List<object> TakeQueued()
+    {
+        lock (_queued)
+        {
+            var all = new List<object>(_queued);
+            _queued.Clear();
+            return all;
+        }
+    }
 
     /// <summary>The next statuses to send now: none while without signal, the queued ones on return.</summary>
     public List<object> Next(DateTimeOffset now)
@@ -53,15 +87,18 @@ public sealed class SimulatedWorker(string workerId, string deviceId, string key
             _offlineTurns = random.Next(2, 6);
         }
 
-        if (_offlineTurns > 0)
+        lock (_queued)
         {
-            _offlineTurns--;
-            _queued.Add(status);
-            return [];
-        }
+            if (_offlineTurns > 0)
+            {
+                _offlineTurns--;
+                _queued.Add(status);
+                return [];
+            }
 
-        var send = new List<object>(_queued) { status };
-        _queued.Clear();
-        return send;
+            var send = new List<object>(_queued) { status };
+            _queued.Clear();
+            return send;
+        }
     }
 }

@@ -11,7 +11,7 @@ namespace OpsCentre.Integration.Tests.Outages;
 public sealed class OutageCollection;
 
 [Collection(nameof(OutageCollection))]
-public sealed class DatabaseOutageTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed partial class DatabaseOutageTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Unreachable = "PostgreSQL is unreachable";
     private const string Reachable = "PostgreSQL is reachable again";
@@ -47,6 +47,14 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output) : IAsyncLifeti
                 await Task.Delay(20); // pacing of the background load, about 50 statuses a second; no check waits on it
             }
         });
+
+        // And the city simulator as a separate process: 30 workers' phones, cases walked through the closed loop.
+        var simulatorData = Path.Combine(Path.GetTempPath(), "opscentre-sim-" + Guid.NewGuid().ToString("N")[..8]);
+        await using var simulator = ChildProcess.Start("simulator", RepositoryPaths.Output("tools/Simulator", "OpsCentre.Simulator"), new Dictionary<string, string>(),
+            "--gateway", _system.GatewayUrl.ToString(), "--user", "city.admin", "--password", SystemFixture.Password, "--data", simulatorData,
+            "--workers", "30", "--rate", "60", "--cases", "30", "--duration", "45");
+        await Eventually.HoldsAsync(async () => (await LinesAsync(simulator.LogPath)).Any(l => l.Contains("sent ", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(60), "the simulator reporting statuses");
 
         await _system.Postgres.StopServerAsync();
 
@@ -91,6 +99,24 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output) : IAsyncLifeti
         await stopLoad.CancelAsync();
         await load;
 
+        // The simulator ends by itself, its phones' queues sent: what it was told was taken is all in the tracks.
+        var done = await Eventually.HoldsAsync(async () => (await LinesAsync(simulator.LogPath)).FirstOrDefault(l => l.Contains("] done: ", StringComparison.Ordinal)),
+            line => line is not null, TimeSpan.FromSeconds(120), "the simulator finishing its run");
+        output.WriteLine(done);
+        var simulated = Counts().Match(done!);
+        Assert.True(simulated.Success, done);
+        // Each status is answered applied or stale once, or first not taken (503, no answer) and then applied, or found
+        // applied already ("duplicate": a 503 or a lost answer after the grain had taken it): each is one track row.
+        var (applied, duplicate, stale, unsent) = (Number("applied"), Number("duplicate"), Number("stale"), Number("unsent"));
+        Assert.Equal(0, unsent);
+        Assert.True(applied > 0, done);
+        var simulatorDevices = File.ReadAllLines(Path.Combine(simulatorData, "devices.tsv")).Select(l => l.Split('\t')[1]).ToArray();
+        await Eventually.HoldsAsync(
+            async () => await _system.Db.ScalarAsync<long>("SELECT count(*) FROM device_track WHERE device_id = ANY(@d)", ("d", simulatorDevices)),
+            tracked => tracked == applied + duplicate + stale, TimeSpan.FromSeconds(30), $"the simulator's {applied} applied, {duplicate} duplicate and {stale} stale statuses in device_track",
+            describe: tracked => $"{tracked} tracked");
+        long Number(string name) => long.Parse(simulated.Groups[name].Value.Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture);
+
         // Nothing acknowledged was lost: what was written before, and every status answered while it was down.
         Assert.Equal(1, await _system.Db.ScalarAsync<int>("SELECT count(*)::int FROM event_log WHERE op_id = @o", ("o", beforeOpId)));
         var (found, _) = await Api.SendAsync(http, HttpMethod.Get, $"/api/v1/incidents/{before.GetProperty("id").GetString()}", admin);
@@ -121,6 +147,9 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output) : IAsyncLifeti
         var gatewayWarnings = (await LinesAsync(_system.Gateway.LogPath)).Count(IsWarningOrWorse);
         Assert.True(gatewayWarnings <= 20, $"{gatewayWarnings} warnings and errors in the gateway's log for {answers.Count} requests answered 503");
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"applied (?<applied>[\d,]+), duplicate (?<duplicate>[\d,]+), stale (?<stale>[\d,]+), .*unsent (?<unsent>[\d,]+)")]
+    private static partial System.Text.RegularExpressions.Regex Counts();
 
     private static object Report(string opId, string grid) =>
         new { opId, category = "sanitation", urgency = "normal", description = "停电期间的报告", gridCode = grid };

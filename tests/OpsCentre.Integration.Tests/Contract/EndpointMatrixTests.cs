@@ -1,0 +1,396 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using OpsCentre.Database.Operators;
+using OpsCentre.Testing;
+
+namespace OpsCentre.Integration.Tests.Contract;
+
+/// <summary>
+/// The endpoint × role × scope matrix, generated from the table "Endpoints by role" of docs/security.md:
+/// every operation of the OpenAPI document must have a row there, and every row is called by every role
+/// on objects of three places — the demo grid worker's own grid (in everyone's scope), another grid of
+/// 锦江区 (outside the community's staff and the worker), and a grid of 青羊区 (outside every 锦江区
+/// account). Out of scope the answer is 404 or 403 (a list leaves the object out) and nothing changes;
+/// in scope a role without the function gets 403 and nothing changes, and a role with it is served.
+/// </summary>
+[Collection(nameof(SystemCollection))]
+public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abstractions.ITestOutputHelper output)
+{
+    /// <summary>The account that stands for each role, its unit and (for department staff) department.</summary>
+    private static readonly (string Role, string Username, string Unit)[] Accounts =
+    [
+        ("admin", "city.admin", "5101"),
+        ("operator", "jinjiang.operator", "510104"),
+        ("staff", "jinjiang.community.staff", "510104001001"),
+        ("worker", "jinjiang.grid.worker", "510104001001001"),
+        ("corrections", "jinjiang.corrections.officer", "510104"),
+        ("auditor", "city.auditor", "5101"),
+        ("department", "jinjiang.cg.staff", "510104"),
+    ];
+
+    /// <summary>A corrections officer of 青羊区, who sets up the zone of the person there (zones are corrections staff's alone).</summary>
+    private static readonly OperatorAccount QingyangCorrections = new("matrix.qingyang.corrections", "青羊区社区矫正", "corrections", "510105", Disabled: false);
+
+    /// <summary>The purpose named on reads of personal data.</summary>
+    private const string Purpose = "supervision";
+
+    /// <summary>One row of the table: the operation and, per role, ✓ (served), — (403), or "duty" (the case's duty table decides: 2xx, 403 or 409).</summary>
+    private sealed record Row(string Method, string Path, IReadOnlyDictionary<string, string> Cells)
+    {
+        public string Key => $"{Method} {Path}";
+        public bool ForDevices => Path.StartsWith("/api/v1/device/", StringComparison.Ordinal);
+    }
+
+    /// <summary>The objects of one place, made before the calls.</summary>
+    private sealed record Place(string Name, string Grid, string WorkerId, string PersonId, double Lat, double Lon, string Department)
+    {
+        public string DeviceId { get; set; } = "";
+        public string AlertId { get; set; } = "";
+        public string IncidentId { get; set; } = "";
+        public string RuleId { get; set; } = "";
+        public string SilenceId { get; set; } = "";
+        public string ZoneId { get; set; } = "";
+        public string[] Ids => [DeviceId, AlertId, IncidentId, RuleId, SilenceId, ZoneId, PersonId, WorkerId];
+    }
+
+    private HttpClient Http => system.Http;
+
+    [Fact]
+    public async Task EveryEndpointByEveryRoleInAndOutOfScopeAnswersAsTheTableSays()
+    {
+        var rows = ReadTable();
+        var document = await Http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var operations = Operations(document).ToDictionary(o => $"{o.Method} {o.Path}");
+        var untabled = operations.Keys.Where(k => !k.Contains("/api/v1/auth/") && !rows.Any(r => r.Key == k)).ToList();
+        Assert.True(untabled.Count == 0, "operations of the API document without a row in docs/security.md: " + string.Join(", ", untabled));
+        var stale = rows.Where(r => !operations.ContainsKey(r.Key)).Select(r => r.Key).ToList();
+        Assert.True(stale.Count == 0, "rows of docs/security.md that the API does not have: " + string.Join(", ", stale));
+        var unbodied = rows.Where(r => operations[r.Key].HasBody && !r.ForDevices && !Bodies.ContainsKey(r.Key)).Select(r => r.Key).ToList();
+        Assert.True(unbodied.Count == 0, "rows without a request body in this test: " + string.Join(", ", unbodied));
+
+        await new OperatorStore(system.Db).UpsertAsync(QingyangCorrections, SystemFixture.Password);
+        var admin = await Api.TokenAsync(Http, "city.admin");
+        var tokens = new Dictionary<string, string>();
+        foreach (var (role, username, _) in Accounts)
+        {
+            tokens[role] = await Api.TokenAsync(Http, username);
+        }
+
+        var own = system.Fresh.City;
+        var firstGrid = Accounts.Single(a => a.Role == "worker").Unit;
+        var places = new[]
+        {
+            PlaceIn("the grid worker's grid", firstGrid, "510104-CG"),
+            PlaceIn("another grid of 锦江区", system.Fresh.KeyPerson(within: "510104", where: p => !p.Grid.StartsWith("510104001001", StringComparison.Ordinal)).Grid, "510104-GA"),
+            PlaceIn("a grid of 青羊区", system.Fresh.KeyPerson(within: "510105").Grid, null),
+        };
+        foreach (var place in places)
+        {
+            await SetUpAsync(place, admin, await Api.TokenAsync(Http, place.Grid.StartsWith("510105", StringComparison.Ordinal) ? QingyangCorrections.Username : "jinjiang.corrections.officer"));
+        }
+
+        var counts = new Dictionary<string, int> { ["out of scope"] = 0, ["in scope, refused"] = 0, ["in scope, served"] = 0, ["device endpoint, refused"] = 0 };
+        var failures = new List<string>();
+        foreach (var row in rows)
+        {
+            var operation = operations[row.Key];
+            foreach (var (role, username, unit) in Accounts)
+            {
+                if (row.ForDevices)
+                {
+                    // An operator's token opens no device endpoint, whatever the role.
+                    var (status, _) = await CallAsync(row, operation, places[0], tokens[role], admin);
+                    counts["device endpoint, refused"]++;
+                    Check(status == HttpStatusCode.Unauthorized, $"{row.Key} as {role} with an operator's token: {(int)status}, expected 401");
+                    continue;
+                }
+
+                foreach (var place in places)
+                {
+                    var inScope = place.Grid.StartsWith(unit, StringComparison.Ordinal)
+                        && !(role == "department" && row.Path.StartsWith("/api/v1/incidents/{id}", StringComparison.Ordinal) && place.Department != "510104-CG");
+                    var cell = row.Cells[role];
+                    var what = $"{row.Key} as {role} ({username}) on {place.Name}";
+                    if (inScope && cell != "—")
+                    {
+                        continue; // served calls run after every refused one, below
+                    }
+
+                    var before = await FingerprintAsync(place);
+                    var (status, body) = await CallAsync(row, operation, place, tokens[role], admin);
+                    var after = await FingerprintAsync(place);
+                    Check(before == after, $"{what}: {(int)status} and the data changed");
+                    if (inScope)
+                    {
+                        counts["in scope, refused"]++;
+                        Check(status == HttpStatusCode.Forbidden, $"{what}: {(int)status}, expected 403 (the role lacks the function)");
+                    }
+                    else
+                    {
+                        counts["out of scope"]++;
+                        var listed = status == HttpStatusCode.OK && IsUnitlessList(row, operation) && !place.Ids.Any(id => id.Length > 0 && body.GetRawText().Contains(id, StringComparison.Ordinal));
+                        Check(status is HttpStatusCode.NotFound or HttpStatusCode.Forbidden || listed,
+                            $"{what}: {(int)status}, expected 404 or 403 out of scope {Excerpt(body)}");
+                    }
+                }
+            }
+        }
+
+        // Served: every role with the function, on the objects in its scope (a fresh object where the call ends one).
+        foreach (var row in rows.Where(r => !r.ForDevices))
+        {
+            foreach (var (role, username, unit) in Accounts)
+            {
+                var cell = row.Cells[role];
+                foreach (var place in places.Where(p => p.Grid.StartsWith(unit, StringComparison.Ordinal) && cell != "—"))
+                {
+                    if (role == "department" && row.Path.StartsWith("/api/v1/incidents/{id}", StringComparison.Ordinal) && place.Department != "510104-CG")
+                    {
+                        continue;
+                    }
+
+                    var (status, body) = await CallAsync(row, operations[row.Key], place, tokens[role], admin, fresh: true);
+                    counts["in scope, served"]++;
+                    var served = (int)status is >= 200 and < 300 || status == HttpStatusCode.Conflict || (cell == "duty" && status == HttpStatusCode.Forbidden);
+                    Check(served, $"{row.Key} as {role} ({username}) on {place.Name}: {(int)status}, expected to be served (cell {cell}) {Excerpt(body)}");
+                }
+            }
+        }
+
+        var total = counts.Values.Sum();
+        output.WriteLine($"endpoint matrix: {rows.Count} endpoints × {Accounts.Length} roles × {places.Length} places = {total} calls "
+            + $"({string.Join(", ", counts.Select(c => $"{c.Value} {c.Key}"))}); {failures.Count} not as the table says");
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+
+        void Check(bool holds, string failure)
+        {
+            if (!holds)
+            {
+                failures.Add(failure);
+            }
+        }
+
+        Place PlaceIn(string name, string grid, string? department)
+        {
+            var worker = own.Workers.First(w => w.Grid == grid);
+            var person = own.KeyPersons.First(p => p.Grid == grid);
+            return new Place(name, grid, worker.Id, person.Id, person.Lat, person.Lon, department ?? "");
+        }
+    }
+
+    /// <summary>A device of the place's worker reporting a low battery (an alert), a rule and a silence in the grid, a case (dispatched to the place's department) and a zone.</summary>
+    private async Task SetUpAsync(Place place, string admin, string corrections)
+    {
+        (place.DeviceId, var key) = await Api.ProvisionDeviceAsync(Http, admin, "worker-phone", place.WorkerId);
+        var worker = system.Fresh.City.Workers.First(w => w.Id == place.WorkerId);
+        Assert.Equal(HttpStatusCode.OK, (await Api.PostStatusAsync(Http, key, Api.Status(1, worker.Lat, worker.Lon, 10))).Status);
+        place.AlertId = await Eventually.HoldsAsync(
+            async () =>
+            {
+                var (_, page) = await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/alerts?unit={place.Grid}", admin);
+                return page.ValueKind == JsonValueKind.Object
+                    ? page.GetProperty("items").EnumerateArray().Where(a => a.GetProperty("subject").GetProperty("id").GetString() == place.DeviceId)
+                        .Select(a => a.GetProperty("id").GetString()!).FirstOrDefault() ?? ""
+                    : "";
+            },
+            id => id.Length > 0, TimeSpan.FromSeconds(20), $"the low-battery alert of {place.DeviceId}");
+
+        var (ruleStatus, rule) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/alert-rules", admin, RuleBody(place, "matrix-" + Guid.NewGuid().ToString("N")[..12]));
+        Assert.Equal(HttpStatusCode.Created, ruleStatus);
+        place.RuleId = rule.GetProperty("id").GetString()!;
+        place.SilenceId = await NewSilenceAsync(place, admin);
+
+        var (reported, incident) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/incidents", admin, IncidentBody(place));
+        Assert.Equal(HttpStatusCode.Created, reported);
+        place.IncidentId = incident.GetProperty("id").GetString()!;
+        if (place.Department.Length > 0)
+        {
+            foreach (var action in new object[] { new { opId = Guid.NewGuid().ToString(), action = "accept" }, new { opId = Guid.NewGuid().ToString(), action = "dispatch", unitCode = place.Department } })
+            {
+                Assert.Equal(HttpStatusCode.OK, (await Api.SendAsync(Http, HttpMethod.Post, $"/api/v1/incidents/{place.IncidentId}/actions", admin, action)).Status);
+            }
+        }
+
+        place.ZoneId = await NewZoneAsync(place, corrections);
+    }
+
+    private async Task<string> NewSilenceAsync(Place place, string token)
+    {
+        var (status, silence) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/alert-silences", token, SilenceBody(place));
+        Assert.Equal(HttpStatusCode.Created, status);
+        return silence.GetProperty("id").GetString()!;
+    }
+
+    private async Task<string> NewZoneAsync(Place place, string corrections)
+    {
+        var (status, zone) = await Api.SendAsync(Http, HttpMethod.Post, $"/api/v1/key-persons/{place.PersonId}/zones", corrections, ZoneBody(place));
+        Assert.True(status == HttpStatusCode.Created, $"zone for {place.PersonId}: {(int)status} {zone}");
+        return zone.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>
+    /// Calls the row's operation on the place's objects. With <paramref name="fresh"/>, a call that would end the
+    /// place's object (a device revoked, a silence or zone ended) gets a new one of its own first, made by the admin
+    /// (a zone by the place's corrections officer).
+    /// </summary>
+    private async Task<(HttpStatusCode Status, JsonElement Body)> CallAsync(Row row, Operation operation, Place place, string token, string admin, bool fresh = false)
+    {
+        var (deviceId, silenceId, zoneId) = (place.DeviceId, place.SilenceId, place.ZoneId);
+        if (fresh && row.Method == "DELETE")
+        {
+            if (row.Path.Contains("{deviceId}", StringComparison.Ordinal))
+            {
+                deviceId = (await Api.ProvisionDeviceAsync(Http, admin, "worker-phone", place.WorkerId)).DeviceId;
+            }
+            else if (row.Path.StartsWith("/api/v1/alert-silences", StringComparison.Ordinal))
+            {
+                silenceId = await NewSilenceAsync(place, admin);
+            }
+            else if (row.Path.Contains("{zoneId}", StringComparison.Ordinal))
+            {
+                zoneId = await NewZoneAsync(place, await Api.TokenAsync(Http, place.Grid.StartsWith("510105", StringComparison.Ordinal) ? QingyangCorrections.Username : "jinjiang.corrections.officer"));
+            }
+        }
+
+        var id = row.Path switch
+        {
+            var p when p.StartsWith("/api/v1/alerts/", StringComparison.Ordinal) => place.AlertId,
+            var p when p.StartsWith("/api/v1/alert-rules/", StringComparison.Ordinal) => place.RuleId,
+            var p when p.StartsWith("/api/v1/alert-silences/", StringComparison.Ordinal) => silenceId,
+            var p when p.StartsWith("/api/v1/incidents/", StringComparison.Ordinal) || p.StartsWith("/api/v1/device/incidents/", StringComparison.Ordinal) => place.IncidentId,
+            var p when p.StartsWith("/api/v1/key-persons/", StringComparison.Ordinal) => place.PersonId,
+            var p when p.StartsWith("/api/v1/workers/", StringComparison.Ordinal) => place.WorkerId,
+            _ => "",
+        };
+        var path = row.Path.Replace("{id}", id).Replace("{code}", place.Grid).Replace("{deviceId}", deviceId).Replace("{zoneId}", zoneId);
+        var query = operation.Query.Select(name => name switch
+        {
+            "unit" => $"unit={place.Grid}",
+            "purpose" => $"purpose={Purpose}",
+            _ => null,
+        }).Where(q => q is not null).ToList();
+        if (query.Count > 0)
+        {
+            path += "?" + string.Join("&", query);
+        }
+
+        object? body = null;
+        if (operation.HasBody && Bodies.TryGetValue(row.Key, out var make))
+        {
+            body = await make(new BodyContext(place, Http, admin));
+        }
+
+        return await Api.SendAsync(Http, new HttpMethod(row.Method), path, token, body);
+    }
+
+    private sealed record BodyContext(Place Place, HttpClient Http, string Admin);
+
+    /// <summary>A valid request body for each operation that takes one, so that scope and role are the only reasons to refuse it.</summary>
+    private static readonly Dictionary<string, Func<BodyContext, Task<object>>> Bodies = new()
+    {
+        ["POST /api/v1/devices"] = c => Task.FromResult<object>(new { kind = "worker-phone", boundTo = c.Place.WorkerId }),
+        ["POST /api/v1/admin/events"] = c => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), unitCode = c.Place.Grid, type = "matrix.probe", data = new { id = "matrix" } }),
+        ["POST /api/v1/alerts/{id}/ack"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), note = "matrix" }),
+        ["POST /api/v1/alerts/{id}/resolve"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), note = "matrix" }),
+        ["POST /api/v1/alert-rules"] = c => Task.FromResult(RuleBody(c.Place, "matrix-" + Guid.NewGuid().ToString("N")[..12])),
+        ["PUT /api/v1/alert-rules/{id}"] = async c =>
+        {
+            var (_, versions) = await Api.SendAsync(c.Http, HttpMethod.Get, $"/api/v1/alert-rules/{c.Place.RuleId}", c.Admin);
+            return RuleBody(c.Place, c.Place.RuleId, versions.GetProperty("items")[0].GetProperty("version").GetInt32());
+        },
+        ["POST /api/v1/alert-silences"] = c => Task.FromResult(SilenceBody(c.Place)),
+        ["POST /api/v1/incidents"] = c => Task.FromResult(IncidentBody(c.Place)),
+        ["POST /api/v1/incidents/{id}/actions"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), action = "accept" }),
+        ["POST /api/v1/key-persons/{id}/visits"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), outcome = "met", notes = "matrix" }),
+        ["POST /api/v1/key-persons/{id}/zones"] = c => Task.FromResult(ZoneBody(c.Place)),
+    };
+
+    private static object RuleBody(Place place, string id, int? expectedVersion = null) => new
+    {
+        opId = Guid.NewGuid().ToString(), id, title = "matrix", kind = "threshold", target = new { subjectKind = "device", unitScope = place.Grid },
+        severity = "info", parameters = new { metric = "batteryPct", op = "<", value = 1 }, pendingSeconds = 0, recoverySeconds = 60, enabled = true, expectedVersion,
+    };
+
+    private static object SilenceBody(Place place) => new
+    {
+        opId = Guid.NewGuid().ToString(), unitScope = place.Grid, ruleId = place.RuleId, endsAt = DateTimeOffset.UtcNow.AddHours(1), reason = "matrix",
+    };
+
+    private static object IncidentBody(Place place) => new
+    {
+        opId = Guid.NewGuid().ToString(), category = "sanitation", urgency = "normal", description = "matrix", gridCode = place.Grid,
+    };
+
+    private static object ZoneBody(Place place) => new { opId = Guid.NewGuid().ToString(), name = "matrix", lat = place.Lat, lon = place.Lon, radiusM = 300 };
+
+    /// <summary>
+    /// What the calls could change about the place's objects, as one digest: the rows of its case, alert, rule,
+    /// silence, devices, zones and visits, its grid's events (not the workers' and devices' own comings and
+    /// goings), and how many cases, rules, silences, devices and ledger claims there are in all.
+    /// </summary>
+    private async Task<string> FingerprintAsync(Place place) => (await system.Db.ScalarAsync<string>(
+        """
+        SELECT md5(concat_ws('|',
+          (SELECT string_agg(t::text, ',') FROM incident t WHERE id = @incident),
+          (SELECT string_agg(t::text, ',') FROM alert t WHERE id = @alert),
+          (SELECT string_agg(t::text, ',' ORDER BY version) FROM alert_rule t WHERE id = @rule),
+          (SELECT string_agg(t::text, ',') FROM alert_silence t WHERE id::text = @silence),
+          (SELECT string_agg(t::text, ',' ORDER BY device_id) FROM device_credential t WHERE bound_to IN (@worker, @person)),
+          (SELECT string_agg(t::text, ',' ORDER BY id) FROM key_person_zone t WHERE person_id = @person),
+          (SELECT count(*) FROM key_person_visit WHERE person_id = @person),
+          (SELECT count(*) FROM event_log WHERE unit_code = @grid AND type NOT LIKE 'worker.%' AND type NOT LIKE 'device.%'),
+          (SELECT count(*) FROM operation_ledger), (SELECT count(*) FROM incident), (SELECT count(*) FROM alert_rule),
+          (SELECT count(*) FROM alert_silence), (SELECT count(*) FROM device_credential), (SELECT count(*) FROM event_log WHERE type = 'matrix.probe')))
+        """,
+        ("incident", place.IncidentId), ("alert", place.AlertId), ("rule", place.RuleId), ("silence", place.SilenceId),
+        ("worker", place.WorkerId), ("person", place.PersonId), ("grid", place.Grid)))!;
+
+    private static bool IsUnitlessList(Row row, Operation operation) => row.Method == "GET" && !row.Path.Contains('{') && !operation.Query.Contains("unit");
+
+    private static string Excerpt(JsonElement body) => body.ValueKind == JsonValueKind.Undefined ? "" : body.GetRawText()[..Math.Min(200, body.GetRawText().Length)];
+
+    private sealed record Operation(string Method, string Path, IReadOnlyList<string> Query, bool HasBody);
+
+    private static IEnumerable<Operation> Operations(JsonElement document)
+    {
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                var query = operation.Value.TryGetProperty("parameters", out var parameters)
+                    ? parameters.EnumerateArray().Where(p => p.GetProperty("in").GetString() == "query").Select(p => p.GetProperty("name").GetString()!).ToList()
+                    : [];
+                yield return new Operation(operation.Name.ToUpperInvariant(), path.Name, query, operation.Value.TryGetProperty("requestBody", out _));
+            }
+        }
+    }
+
+    /// <summary>The rows of the table under "## Endpoints by role" in docs/security.md; its header names the roles.</summary>
+    private static List<Row> ReadTable()
+    {
+        var lines = File.ReadAllLines(Path.Combine(RepositoryPaths.Root, "docs", "security.md"));
+        var start = Array.FindIndex(lines, l => l.StartsWith("## Endpoints by role", StringComparison.Ordinal));
+        Assert.True(start >= 0, "docs/security.md has no section '## Endpoints by role'");
+        var table = lines.Skip(start + 1).SkipWhile(l => !l.StartsWith('|')).TakeWhile(l => l.StartsWith('|')).ToList();
+        var header = Cells(table[0]);
+        Assert.Equal(["endpoint", .. Accounts.Select(a => a.Role)], header);
+        var rows = new List<Row>();
+        foreach (var line in table.Skip(2))
+        {
+            var cells = Cells(line);
+            var match = OperationCell().Match(cells[0]);
+            Assert.True(match.Success, $"not an operation: {cells[0]}");
+            Assert.All(cells.Skip(1), c => Assert.Contains(c, new[] { "✓", "—", "duty", "key" }));
+            rows.Add(new Row(match.Groups[1].Value, match.Groups[2].Value, header.Skip(1).Zip(cells.Skip(1)).ToDictionary(p => p.First, p => p.Second)));
+        }
+
+        return rows;
+    }
+
+    private static List<string> Cells(string line) => [.. line.Trim().Trim('|').Split('|').Select(c => c.Trim())];
+
+    [GeneratedRegex(@"^`(GET|POST|PUT|DELETE|PATCH) ([^`]+)`$")]
+    private static partial Regex OperationCell();
+}
