@@ -148,12 +148,12 @@ public sealed class SystemFixture : IAsyncLifetime
             TimeSpan.FromSeconds(timeoutSeconds),
             $"/health/ready reporting {count} active silo(s)");
 
-    public sealed record AuditEntry(string Actor, bool Unmasked, string Detail);
+    public sealed record AuditEntry(string Actor, bool Unmasked, string Detail, string? Purpose);
 
     /// <summary>The audit trail of <paramref name="action"/> on <paramref name="subject"/>, oldest first, as the database keeps it.</summary>
     public async Task<List<AuditEntry>> AuditAsync(string subject, string action) =>
-        await Db.RowsAsync("SELECT actor, unmasked, detail FROM audit_log WHERE subject = @s AND action = @a ORDER BY id",
-            r => new AuditEntry(r.GetString(0), r.GetBoolean(1), r.IsDBNull(2) ? "" : r.GetString(2)), ("s", subject), ("a", action));
+        await Db.RowsAsync("SELECT actor, unmasked, detail, purpose FROM audit_log WHERE subject = @s AND action = @a ORDER BY id",
+            r => new AuditEntry(r.GetString(0), r.GetBoolean(1), r.IsDBNull(2) ? "" : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3)), ("s", subject), ("a", action));
 
     /// <summary>
     /// Waits out the rule refresh of every silo (<c>Alerts:RuleRefresh</c>, 1 s) after a rule change

@@ -2,14 +2,18 @@ using Npgsql;
 
 namespace OpsCentre.Database.Audit;
 
-/// <summary>One read of personal data: who (actor, role), what (action, subject), whether in clear, and the detail (unit, fields, purpose).</summary>
-public sealed record AuditedAccess(string Actor, string Role, string Action, bool Unmasked, string? Detail);
+/// <summary>
+/// One read of personal data: who (actor, role), what (action, subject), whether in clear, why (<paramref name="Purpose"/>,
+/// one of <see cref="AccessPurposes"/>; null when the read named none) and the detail (the reader's unit, the fields).
+/// </summary>
+public sealed record AuditedAccess(string Actor, string Role, string Action, bool Unmasked, AccessPurpose? Purpose, string? Detail);
 
-/// <summary>A row of the audit log as the auditor reads it.</summary>
-public sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, string Role, string Action, string Subject, bool Unmasked, string? Detail);
+/// <summary>A row of the audit log as the auditor reads it; <c>Purpose</c> is the code, <c>PurposeLabel</c> its zh-CN name.</summary>
+public sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, string Role, string Action, string Subject, bool Unmasked,
+    string? Purpose, string? PurposeLabel, string? Detail);
 
 /// <summary>
-/// The append-only audit log of personal-data reads (<c>audit_log</c>; the application role may insert
+/// The append-only audit log of personal-data reads (<c>audit_log</c>: key persons' records, workers' tracks; the application role may insert
 /// and select, never update or delete). Rows are written in the transaction of the read itself, so no
 /// answer leaves without its row.
 /// </summary>
@@ -32,13 +36,14 @@ public sealed class AuditLog(NpgsqlDataSource db)
 
         await using var command = new NpgsqlCommand(
             """
-            INSERT INTO audit_log (actor, role, action, subject, unit_code, unmasked, detail)
-            SELECT @actor, @role, @action, subject, unit_code, @unmasked, @detail FROM unnest(@subjects, @units) AS s (subject, unit_code)
+            INSERT INTO audit_log (actor, role, action, subject, unit_code, unmasked, purpose, detail)
+            SELECT @actor, @role, @action, subject, unit_code, @unmasked, @purpose, @detail FROM unnest(@subjects, @units) AS s (subject, unit_code)
             """, connection, transaction);
         command.Parameters.AddWithValue("actor", access.Actor);
         command.Parameters.AddWithValue("role", access.Role);
         command.Parameters.AddWithValue("action", access.Action);
         command.Parameters.AddWithValue("unmasked", access.Unmasked);
+        command.Parameters.AddWithValue("purpose", (object?)access.Purpose?.Code ?? DBNull.Value);
         command.Parameters.AddWithValue("detail", (object?)access.Detail ?? DBNull.Value);
         command.Parameters.AddWithValue("subjects", subjects.Select(s => s.Subject).ToArray());
         command.Parameters.AddWithValue("units", subjects.Select(s => s.UnitCode).ToArray());
@@ -58,25 +63,32 @@ public sealed class AuditLog(NpgsqlDataSource db)
     }
 
     /// <summary>
-    /// Reads of key persons' data concerning a unit (denied probes of unknown ids included), and subscriptions to their
-    /// events (<see cref="KeyPersonWatch"/>) that cover any of it, newest first, before the row id <paramref name="before"/>.
+    /// Reads of personal data concerning a unit — key persons' records, workers' tracks, denied probes of unknown ids —
+    /// and subscriptions to key persons' events (<see cref="KeyPersonWatch"/>) that cover any of it, newest first,
+    /// before the row id <paramref name="before"/>; only those that named <paramref name="purpose"/> when it is given.
     /// </summary>
-    public async Task<List<AuditEntry>> KeyPersonReadsAsync(string unitPrefix, long before, int take, CancellationToken cancellationToken)
+    public async Task<List<AuditEntry>> PersonalDataReadsAsync(string unitPrefix, AccessPurpose? purpose, long before, int take, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(
             """
-            SELECT a.id, a.at, a.actor, a.role, a.action, a.subject, a.unmasked, a.detail
+            SELECT a.id, a.at, a.actor, a.role, a.action, a.subject, a.unmasked, a.purpose, a.detail
             FROM audit_log a
             WHERE (a.unit_code LIKE @prefix OR (a.action = @watch AND @unit LIKE a.unit_code || '%'))
+              AND (@purpose IS NULL OR a.purpose = @purpose)
               AND a.id < @before
             ORDER BY a.id DESC LIMIT @take
             """);
         command.Parameters.AddWithValue("prefix", unitPrefix + "%");
         command.Parameters.AddWithValue("unit", unitPrefix);
         command.Parameters.AddWithValue("watch", KeyPersonWatch);
+        command.Parameters.Add("purpose", NpgsqlTypes.NpgsqlDbType.Text).Value = (object?)purpose?.Code ?? DBNull.Value;
         command.Parameters.AddWithValue("before", before);
         command.Parameters.AddWithValue("take", take);
-        return await command.ReadAllAsync(r => new AuditEntry(r.GetInt64(0), r.GetFieldValue<DateTimeOffset>(1), r.GetString(2), r.GetString(3),
-            r.GetString(4), r.GetString(5), r.GetBoolean(6), r.NullableString(7)), cancellationToken);
+        return await command.ReadAllAsync(r =>
+        {
+            var code = r.NullableString(7);
+            return new AuditEntry(r.GetInt64(0), r.GetFieldValue<DateTimeOffset>(1), r.GetString(2), r.GetString(3),
+                r.GetString(4), r.GetString(5), r.GetBoolean(6), code, AccessPurposes.Find(code)?.Label, r.NullableString(8));
+        }, cancellationToken);
     }
 }

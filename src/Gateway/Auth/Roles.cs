@@ -32,6 +32,24 @@ public enum Permission
     /// <summary>Record a visit (回访) to a key person.</summary>
     RecordVisits,
 
+    /// <summary>
+    /// Read key persons (重点人员): the list, one person, their check-ins and visits — masked (张*, 5101**************),
+    /// each read audited. Who also sees a person's category, or the data in clear, are permissions of their own.
+    /// </summary>
+    ReadKeyPersons,
+
+    /// <summary>See a key person's category (社区矫正, 精神障碍, 吸毒…), itself sensitive; without it the category is null.</summary>
+    ReadKeyPersonCategories,
+
+    /// <summary>
+    /// See key persons' personal data in clear — name, ID number, whereabouts, last check-in, visit notes, home — when the
+    /// read names a purpose (<c>AccessPurposes</c>); masked otherwise.
+    /// </summary>
+    ReadPersonalDataInClear,
+
+    /// <summary>Read a grid worker's track (<c>GET /api/v1/workers/{id}/track</c>): whereabouts, personal data; each read audited.</summary>
+    ReadTracks,
+
     /// <summary>Read and change a key person's zones (home, forbidden places): community-corrections staff only.</summary>
     ManageKeyPersonZones,
 
@@ -68,6 +86,13 @@ public static class Roles
         [Permission.ReportIncidents] = [Admin, Operator, Staff, Worker],
         [Permission.HandleIncidents] = [Admin, Operator, Staff, Worker, Department],
         [Permission.RecordVisits] = [Staff, Worker, Corrections],
+        // Least privilege per field: departments see their cases and what those need, auditors the audit log — neither
+        // reads key persons. Category and clear data go only to the roles whose duty needs them (docs/key-persons.md).
+        [Permission.ReadKeyPersons] = [Admin, Operator, Staff, Worker, Corrections],
+        [Permission.ReadKeyPersonCategories] = [Admin, Operator, Staff, Corrections],
+        [Permission.ReadPersonalDataInClear] = [Corrections],
+        // The supervision centres dispatch and community staff lead the grid workers; nobody else follows where a worker went.
+        [Permission.ReadTracks] = [Admin, Operator, Staff],
         [Permission.ManageKeyPersonZones] = [Corrections],
         // Grid workers and community staff read the persons they visit over HTTP, one audited read at a time; a
         // screen's stream of every state change in their area is more than that duty needs. Departments and

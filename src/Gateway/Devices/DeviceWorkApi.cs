@@ -52,7 +52,7 @@ public static class DeviceWorkApi
             var grid = await roster.AssignedGridAsync(device.BoundTo, ct);
             var cases = await incidents.AssignedToWorkerAsync(device.BoundTo, grid, ct);
             // Names masked (a grid worker is not cleared); each person listed is audited as a read.
-            var access = new AuditedAccess(device.BoundTo, "worker", "key-person.visit-tasks", false, $"device={device.DeviceId}; fields=name(masked),visitDue; purpose=visit tasks");
+            var access = new AuditedAccess(device.BoundTo, "worker", "key-person.visit-tasks", false, AccessPurposes.Visit, $"device={device.DeviceId}; fields=name(masked),visitDue");
             var visits = grid is null ? [] : await reads.ReadListAsync(access, async (connection, transaction) =>
             {
                 var due = await KeyPersonRecords.VisitsDueAsync(connection, transaction, grid, clock.GetUtcNow() + VisitsShownAhead, MaxVisitTasks, ct);

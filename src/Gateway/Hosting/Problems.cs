@@ -46,11 +46,17 @@ public static class Problems
     /// dispatched to); nothing changed.
     /// </summary>
     public static ProblemHttpResult Unprocessable(string field, string message) =>
-        TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
-        {
-            Status = StatusCodes.Status422UnprocessableEntity,
-            Title = "One or more fields name something that does not fit",
-        });
+        FieldProblem(StatusCodes.Status422UnprocessableEntity, "One or more fields name something that does not fit", field, message);
+
+    /// <summary>
+    /// 400 for one query parameter, in the validation problem's shape (<c>{"errors":{"purpose":["one of …"]}}</c>), for
+    /// handlers whose answers are <see cref="ProblemHttpResult"/>s; nothing was read or written.
+    /// </summary>
+    public static ProblemHttpResult InvalidQuery(string field, string message) =>
+        FieldProblem(StatusCodes.Status400BadRequest, "One or more validation errors occurred.", field, message);
+
+    private static ProblemHttpResult FieldProblem(int status, string title, string field, string message) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] }) { Status = status, Title = title });
 
     private static ProblemHttpResult Problem(int status, string title, string? detail = null) =>
         TypedResults.Problem(statusCode: status, title: title, detail: detail);

@@ -2,12 +2,14 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsCentre.Database.Audit;
 using OpsCentre.Gateway.Auth;
-using OpsCentre.Gateway.Hosting;
 using OpsCentre.Gateway.Paging;
 
 namespace OpsCentre.Gateway.KeyPersons;
 
-/// <summary><c>GET /api/v1/audit?unit=</c>: the auditor reads who read which key person's data, newest first.</summary>
+/// <summary>
+/// <c>GET /api/v1/audit?unit=</c>: the auditor reads who read whose personal data (key persons, workers' tracks), why and
+/// when, newest first; <c>GET /api/v1/audit/purposes</c>: the purposes a read may name.
+/// </summary>
 public static class AuditApi
 {
     public static RouteGroupBuilder MapAuditApi(this IEndpointRouteBuilder app)
@@ -15,22 +17,27 @@ public static class AuditApi
         var group = app.MapGroup("/api/v1/audit").WithTags("Key persons");
 
         group.MapGet("/", async Task<Results<Ok<Page<AuditEntry>>, ProblemHttpResult>> (
-            string? unit, int? limit, long? after, HttpContext context, AuditLog audit, CancellationToken ct) =>
+            string? unit, int? limit, long? after, string? purpose, HttpContext context, AuditLog audit, CancellationToken ct) =>
         {
-            if (UnitListing.Check(unit, limit, context.User, out var take) is { } problem)
+            if (UnitListing.Check(unit, limit, context.User, out var take, Permission.ReadAudit) is { } problem)
             {
                 return problem;
             }
 
-            if (!Roles.Allows(context.User.RoleOf(), Permission.ReadAudit))
+            if (PersonalDataReads.CheckPurpose(purpose, required: false, out var named) is { } invalid)
             {
-                return Problems.Forbidden();
+                return invalid;
             }
 
-            var rows = await audit.KeyPersonReadsAsync(unit!, after ?? long.MaxValue, take + 1, ct);
+            var rows = await audit.PersonalDataReadsAsync(unit!, named, after ?? long.MaxValue, take + 1, ct);
             return TypedResults.Ok(Page<AuditEntry>.From(rows, take, e => e.Id.ToString(CultureInfo.InvariantCulture)));
         })
-        .WithSummary("Reads of key persons' personal data within a unit (who, role, subject, fields, purpose, when), newest first; auditors and admins only.");
+        .WithSummary("Reads of personal data within a unit — key persons' records, workers' tracks, wall-screen subscriptions to key persons' events — "
+            + "(who, role, subject, whether in clear, purpose and its zh-CN label, fields, when), newest first; only those naming `purpose` when given. "
+            + "Auditors and admins only.");
+
+        group.MapGet("/purposes", () => TypedResults.Ok(new Page<AccessPurpose>(AccessPurposes.All, null)))
+            .WithSummary($"The purposes a read of personal data may name (?purpose=), with their zh-CN labels: {AccessPurposes.Described}.");
 
         return group;
     }

@@ -24,30 +24,28 @@ public static class KeyPersonVisitsApi
         var group = app.MapGroup("/api/v1/key-persons").WithTags("Key persons");
 
         group.MapGet("/{id}/check-ins", (string id, string? purpose, HttpContext context, PersonalDataReads reads, IClusterClient cluster, CancellationToken ct) =>
-            reads.ReadAsync(context.User, id, Permission.ViewUnits, "key-person.check-ins", purpose, async read =>
+            reads.ReadAsync(context.User, id, Permission.ReadKeyPersons, "key-person.check-ins", purpose, async read =>
                 await cluster.GetGrain<IKeyPersonGrain>(id).Snapshot() is { } person
                     ? new Disclosure<CheckInsView>(new CheckInsView(person.SupervisionLevel, person.LastCheckIn, person.CheckInDue,
                         await KeyPersonRecords.CheckInsAsync(read.Connection, read.Transaction, id, UnitCode.DistrictOf(read.Grid)!, Latest, ct)), false, "checkIns")
                     : null, ct))
-        .WithSummary("The person's latest check-ins (报到) and when the next is due by their supervision level; audited.");
+        .WithSummary("The person's latest check-ins (报到) and when the next is due by their supervision level; not for department staff or auditors (403); audited, with the purpose if named.");
 
         group.MapGet("/{id}/visits", (string id, string? purpose, HttpContext context, PersonalDataReads reads, IClusterClient cluster, CancellationToken ct) =>
-        {
-            // Notes describe the person and their circumstances: personal data, shown to the cleared role only.
-            var unmasked = PersonalDataMasking.MaySeeUnmasked(context.User);
-            return reads.ReadAsync(context.User, id, Permission.ViewUnits, "key-person.visits", purpose, async read =>
+            reads.ReadAsync(context.User, id, Permission.ReadKeyPersons, "key-person.visits", purpose, async read =>
             {
                 if (await cluster.GetGrain<IKeyPersonGrain>(id).Snapshot() is not { } person)
                 {
                     return null;
                 }
 
+                // Notes describe the person and their circumstances: personal data, shown only in clear.
                 var visits = await KeyPersonRecords.VisitsAsync(read.Connection, read.Transaction, id, Latest, ct);
-                var view = new VisitsView(person.SupervisionLevel, person.LastVisit, person.VisitDue, unmasked ? visits : visits.ConvertAll(v => v with { Notes = null }));
-                return new Disclosure<VisitsView>(view, unmasked, unmasked ? "visits,notes" : "visits");
-            }, ct);
-        })
-        .WithSummary("The person's latest visits (回访) and when the next is due by their supervision level; notes only for corrections staff; audited.");
+                var view = new VisitsView(person.SupervisionLevel, person.LastVisit, person.VisitDue, read.InClear ? visits : visits.ConvertAll(v => v with { Notes = null }));
+                return new Disclosure<VisitsView>(view, read.InClear, read.InClear ? "visits,notes" : "visits");
+            }, ct))
+        .WithSummary("The person's latest visits (回访) and when the next is due by their supervision level; not for department staff or auditors (403); "
+            + "notes only for corrections staff naming a purpose; audited.");
 
         group.MapPost("/{id}/visits", async Task<Results<Created<VisitRecorded>, ProblemHttpResult, ValidationProblem>> (
             string id, VisitRequest request, HttpContext context, VisitRecording visits, CancellationToken ct) =>

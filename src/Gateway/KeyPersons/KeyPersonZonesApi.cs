@@ -20,7 +20,8 @@ public static class KeyPersonZonesApi
 
     public sealed record AllowedZone(string UnitCode);
 
-    public sealed record ZonesView(AllowedZone Allowed, HomeZone Home, IReadOnlyList<ForbiddenPlace> Forbidden);
+    /// <param name="Home">Null unless the read names a purpose (home is the person's address).</param>
+    public sealed record ZonesView(AllowedZone Allowed, HomeZone? Home, IReadOnlyList<ForbiddenPlace> Forbidden);
 
     public static RouteGroupBuilder MapKeyPersonZonesApi(this IEndpointRouteBuilder app)
     {
@@ -29,12 +30,20 @@ public static class KeyPersonZonesApi
         group.MapGet("/{id}/zones", (string id, string? purpose, HttpContext context, PersonalDataReads reads, CancellationToken ct) =>
             reads.ReadAsync(context.User, id, Permission.ManageKeyPersonZones, "key-person.zones", purpose, async read =>
             {
-                var (lat, lon) = await KeyPersonRecords.HomeAsync(read.Connection, read.Transaction, id, ct);
                 var places = await KeyPersonRecords.ForbiddenPlacesAsync(read.Connection, read.Transaction, id, ct);
-                var zones = new ZonesView(new AllowedZone(UnitCode.DistrictOf(read.Grid)!), new HomeZone(lat, lon, KeyPersonGrain.HomeRadiusM), places);
-                return new Disclosure<ZonesView>(zones, true, "home,forbidden");
+                // Home is the person's address: in clear only when the read names a purpose.
+                HomeZone? home = null;
+                if (read.InClear)
+                {
+                    var (lat, lon) = await KeyPersonRecords.HomeAsync(read.Connection, read.Transaction, id, ct);
+                    home = new HomeZone(lat, lon, KeyPersonGrain.HomeRadiusM);
+                }
+
+                var zones = new ZonesView(new AllowedZone(UnitCode.DistrictOf(read.Grid)!), home, places);
+                return new Disclosure<ZonesView>(zones, read.InClear, read.InClear ? "home,forbidden" : "forbidden");
             }, ct))
-        .WithSummary("The person's zones: the allowed area (their district), home (a circle around the registered address) and forbidden places. Corrections staff only; audited.");
+        .WithSummary("The person's zones: the allowed area (their district), home (a circle around the registered address; null unless a purpose is named) "
+            + "and forbidden places. Corrections staff only; audited.");
 
         group.MapPost("/{id}/zones", async Task<Results<Created<ForbiddenPlace>, ProblemHttpResult, ValidationProblem>> (
             string id, ZoneRequest request, HttpContext context, KeyPersonRecords records, IClusterClient cluster, CancellationToken ct) =>

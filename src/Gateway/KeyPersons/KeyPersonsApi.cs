@@ -6,13 +6,19 @@ using OpsCentre.Grains.KeyPersons;
 
 namespace OpsCentre.Gateway.KeyPersons;
 
-/// <summary><c>GET /api/v1/key-persons?unit=</c>: key persons under supervision within a unit; names masked by role, every read audited.</summary>
+/// <summary>
+/// <c>GET /api/v1/key-persons?unit=</c> and <c>/{id}</c>: key persons under supervision, for the roles that read them;
+/// category for the roles that need it, names and the rest in clear only for the cleared role naming a purpose; every read audited.
+/// </summary>
 public static class KeyPersonsApi
 {
-    public sealed record KeyPersonItem(string Id, string Name, string Category, string GridCode, string State);
+    /// <param name="Category">Null unless the role may see categories (<see cref="Permission.ReadKeyPersonCategories"/>).</param>
+    public sealed record KeyPersonItem(string Id, string Name, string? Category, string GridCode, string State);
 
+    /// <param name="Category">Null unless the role may see categories.</param>
+    /// <param name="Lat">Whereabouts and the last check-in: only in clear (the cleared role, naming a purpose).</param>
     public sealed record KeyPersonDetail(
-        string Id, string Name, string IdNumber, string Category, string SupervisionLevel, string GridCode, string State,
+        string Id, string Name, string IdNumber, string? Category, string SupervisionLevel, string GridCode, string State,
         double? Lat, double? Lon, DateTimeOffset? LastCheckIn);
 
     public static RouteGroupBuilder MapKeyPersonsApi(this IEndpointRouteBuilder app)
@@ -20,43 +26,51 @@ public static class KeyPersonsApi
         var group = app.MapGroup("/api/v1/key-persons").WithTags("Key persons");
 
         group.MapGet("/", async Task<Results<Ok<Page<KeyPersonItem>>, ProblemHttpResult>> (
-            string? unit, int? limit, string? after, HttpContext context, PersonalDataReads reads, CancellationToken ct) =>
+            string? unit, int? limit, string? after, string? purpose, HttpContext context, PersonalDataReads reads, CancellationToken ct) =>
         {
-            if (UnitListing.Check(unit, limit, context.User, out var take) is { } problem)
+            if (UnitListing.Check(unit, limit, context.User, out var take, Permission.ReadKeyPersons) is { } problem)
             {
                 return problem;
             }
 
-            var unmasked = PersonalDataMasking.MaySeeUnmasked(context.User);
-            var entry = new AuditedAccess(context.User.Username(), context.User.RoleOf() ?? "", "key-person.list", unmasked, null);
+            if (PersonalDataReads.CheckPurpose(purpose, required: false, out var named) is { } invalid)
+            {
+                return invalid;
+            }
+
+            var user = context.User;
+            var unmasked = PersonalDataMasking.MaySeeUnmasked(user, named);
+            var entry = PersonalDataReads.OperatorEntry(user, "key-person.list", unmasked, unmasked ? "name" : "name(masked)", named);
             return TypedResults.Ok(await reads.ReadListAsync(entry, async (connection, transaction) =>
             {
                 var rows = await KeyPersonRecords.PageAsync(connection, transaction, unit!, after ?? "", take + 1, ct);
-                var page = Page<KeyPersonItem>.From(
-                    rows.ConvertAll(p => new KeyPersonItem(p.Id, unmasked ? p.Name : PersonalDataMasking.Name(p.Name), p.Category, p.GridCode, p.State)), take, p => p.Id);
+                var page = Page<KeyPersonItem>.From(rows.ConvertAll(p => new KeyPersonItem(
+                    p.Id, unmasked ? p.Name : PersonalDataMasking.Name(p.Name), PersonalDataMasking.Category(user, p.Category), p.GridCode, p.State)), take, p => p.Id);
                 return (page, (IReadOnlyCollection<(string, string)>)[.. page.Items.Select(p => (p.Id, p.GridCode))]);
             }, ct));
         })
-        .WithSummary("Key persons within the unit, paged by id. Names are masked unless the role may see them; every read is audited.");
+        .WithSummary("Key persons within the unit, paged by id; not for department staff or auditors (403). Names masked (张*) unless the role is "
+            + $"cleared and names a purpose ({AccessPurposes.Described}); category null for roles that do not need it; every read is audited with its purpose.");
 
         group.MapGet("/{id}", (string id, string? purpose, HttpContext context, PersonalDataReads reads, IClusterClient cluster, CancellationToken ct) =>
-        {
-            var unmasked = PersonalDataMasking.MaySeeUnmasked(context.User);
-            return reads.ReadAsync(context.User, id, Permission.ViewUnits, "key-person.read", purpose, async read =>
+            reads.ReadAsync(context.User, id, Permission.ReadKeyPersons, "key-person.read", purpose, async read =>
             {
+                var clear = read.InClear;
                 var p = (await KeyPersonRecords.FindAsync(read.Connection, read.Transaction, id, ct))!;
-                var detail = new KeyPersonDetail(id, unmasked ? p.Name : PersonalDataMasking.Name(p.Name), unmasked ? p.IdNumber : PersonalDataMasking.IdNumber(p.IdNumber),
-                    p.Category, p.SupervisionLevel, p.GridCode, p.State, null, null, null);
-                // Whereabouts are personal data too: only a cleared role sees them.
-                if (unmasked && await cluster.GetGrain<IKeyPersonGrain>(id).Snapshot() is { } live)
+                var detail = new KeyPersonDetail(id, clear ? p.Name : PersonalDataMasking.Name(p.Name), clear ? p.IdNumber : PersonalDataMasking.IdNumber(p.IdNumber),
+                    PersonalDataMasking.Category(context.User, p.Category), p.SupervisionLevel, p.GridCode, p.State, null, null, null);
+                // Whereabouts are personal data too: only a read in clear sees them, and its audit row says so.
+                if (clear && await cluster.GetGrain<IKeyPersonGrain>(id).Snapshot() is { } live)
                 {
                     detail = detail with { Lat = live.Lat, Lon = live.Lon, LastCheckIn = live.LastCheckIn };
                 }
 
-                return new Disclosure<KeyPersonDetail>(detail, unmasked, unmasked ? "name,idNumber,position" : "name(masked),idNumber(masked)");
-            }, ct);
-        })
-        .WithSummary("One key person: name and ID number masked unless the role may see them, whereabouts only for that role; every read (allowed or denied) is audited, with the optional purpose.");
+                var fields = (clear ? "name,idNumber,position,lastCheckIn" : "name(masked),idNumber(masked)") + (detail.Category is null ? "" : ",category");
+                return new Disclosure<KeyPersonDetail>(detail, clear, fields);
+            }, ct))
+        .WithSummary("One key person; not for department staff or auditors (403). Name and ID number masked (张*, 5101**************), "
+            + "whereabouts and last check-in absent, unless the role is cleared and names a purpose (400 for a purpose not in the list); "
+            + "category null for roles that do not need it; every read (allowed or denied) is audited with its purpose.");
 
         return group;
     }

@@ -1,13 +1,25 @@
 using System.Security.Claims;
+using OpsCentre.Database.Audit;
 using OpsCentre.Gateway.Auth;
 
 namespace OpsCentre.Gateway.KeyPersons;
 
-/// <summary>How personal data of key persons (重点人员) is shown: masked unless the role is cleared for it.</summary>
+/// <summary>
+/// How personal data of key persons (重点人员) is shown: masked unless the role is cleared for it and the read names a
+/// purpose; the category only to the roles whose duty needs it. Who is which is the permission table (<see cref="Roles"/>).
+/// </summary>
 public static class PersonalDataMasking
 {
-    /// <summary>Only community-corrections staff see names and identity numbers in clear.</summary>
-    public static bool MaySeeUnmasked(ClaimsPrincipal user) => user.RoleOf() == Roles.Corrections;
+    /// <summary>
+    /// In clear only for a role with <see cref="Permission.ReadPersonalDataInClear"/> (community-corrections staff) that
+    /// names why (<paramref name="purpose"/>); the same role without a purpose reads masked, as anyone else.
+    /// </summary>
+    public static bool MaySeeUnmasked(ClaimsPrincipal user, AccessPurpose? purpose) =>
+        purpose is not null && Roles.Allows(user.RoleOf(), Permission.ReadPersonalDataInClear);
+
+    /// <summary>A person's category (社区矫正, 精神障碍, 吸毒…) for a role with <see cref="Permission.ReadKeyPersonCategories"/>; null for others.</summary>
+    public static string? Category(ClaimsPrincipal user, string category) =>
+        Roles.Allows(user.RoleOf(), Permission.ReadKeyPersonCategories) ? category : null;
 
     /// <summary>张三 → 张*, 欧阳娜娜 → 欧***.</summary>
     public static string Name(string name) => name.Length <= 1 ? "*" : name[..1] + new string('*', name.Length - 1);

@@ -8,42 +8,65 @@ using OpsCentre.Grains.KeyPersons;
 
 namespace OpsCentre.Gateway.KeyPersons;
 
-/// <summary>The connection and transaction of an audited read, with the person and their grid once scope allowed it.</summary>
-public sealed record PersonalDataRead(NpgsqlConnection Connection, NpgsqlTransaction Transaction, string PersonId, string Grid);
+/// <summary>
+/// The connection and transaction of an audited read, with the subject (a key person, a worker) and their grid once scope
+/// allowed it, the purpose the read named, and whether it may show personal data in clear (the role is cleared and a
+/// purpose was named: <see cref="PersonalDataMasking.MaySeeUnmasked"/>).
+/// </summary>
+public sealed record PersonalDataRead(NpgsqlConnection Connection, NpgsqlTransaction Transaction, string PersonId, string Grid, AccessPurpose? Purpose, bool InClear);
 
 /// <summary>What a read disclosed: the answer, whether personal data was in clear, and the fields named in the audit row.</summary>
 public sealed record Disclosure<T>(T Value, bool Unmasked, string Fields);
 
+/// <summary>Finds the grid of a read's subject in the read's transaction; null for an unknown id.</summary>
+public delegate Task<string?> SubjectGrid(NpgsqlConnection connection, NpgsqlTransaction transaction, string subjectId, CancellationToken ct);
+
 /// <summary>
-/// The one audited read of key persons' personal data (profile, zones, check-ins, visits, lists): find
-/// the person's grid, check scope, read, write the audit row in the same transaction — allowed or
-/// denied, so probes are on record too — and commit before anything is answered.
+/// The one audited read of personal data — key persons' profile, zones, check-ins, visits and lists, workers' tracks:
+/// check the purpose named, find the subject's grid, check scope and function, read, write the audit row in the same
+/// transaction — allowed or denied, so probes are on record too — and commit before anything is answered.
 /// </summary>
 public sealed class PersonalDataReads(NpgsqlDataSource db)
 {
     /// <summary>What a denied read records as its fields.</summary>
     private const string Denied = "none (denied)";
 
+    /// <summary>The query parameter naming why personal data is read.</summary>
+    public const string PurposeParameter = "purpose";
+
+    /// <summary>Reads one key person's data; see the general overload.</summary>
+    public Task<Results<Ok<T>, ProblemHttpResult>> ReadAsync<T>(ClaimsPrincipal user, string personId, Permission permission, string action, string? purpose,
+        Func<PersonalDataRead, Task<Disclosure<T>?>> read, CancellationToken ct) =>
+        ReadAsync(user, personId, KeyPersonRecords.GridOfAsync, permission, action, purpose, purposeRequired: false, read, ct);
+
     /// <summary>
-    /// Reads one person's data for <paramref name="user"/>: 404 for an unknown person or one out of scope,
-    /// 403 when the role lacks <paramref name="permission"/>, 404 when <paramref name="read"/> finds nothing.
+    /// Reads one subject's data for <paramref name="user"/>: 400 (nothing read or recorded) for a purpose not in
+    /// <see cref="AccessPurposes"/>, or none when <paramref name="purposeRequired"/>; 404 for an unknown subject or one out
+    /// of scope, 403 when the role lacks <paramref name="permission"/>, 404 when <paramref name="read"/> finds nothing.
     /// </summary>
-    public async Task<Results<Ok<T>, ProblemHttpResult>> ReadAsync<T>(ClaimsPrincipal user, string personId, Permission permission, string action, string? purpose,
-        Func<PersonalDataRead, Task<Disclosure<T>?>> read, CancellationToken ct)
+    public async Task<Results<Ok<T>, ProblemHttpResult>> ReadAsync<T>(ClaimsPrincipal user, string subjectId, SubjectGrid gridOf, Permission permission,
+        string action, string? purpose, bool purposeRequired, Func<PersonalDataRead, Task<Disclosure<T>?>> read, CancellationToken ct)
     {
+        if (CheckPurpose(purpose, purposeRequired, out var named) is { } invalid)
+        {
+            return invalid;
+        }
+
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var grid = await KeyPersonRecords.GridOfAsync(connection, transaction, personId, ct);
+        var grid = await gridOf(connection, transaction, subjectId, ct);
         var decision = grid is null ? ScopeDecision.OutOfScope : ScopeGuard.Check(user, grid, permission);
-        var disclosed = decision == ScopeDecision.Allowed ? await read(new PersonalDataRead(connection, transaction, personId, grid!)) : null;
-        await AuditLog.RecordAsync(connection, transaction, OperatorEntry(user, action, disclosed?.Unmasked ?? false, disclosed?.Fields ?? Denied, purpose),
-            [(personId, grid ?? user.UnitCodeOf())], ct);
+        var disclosed = decision == ScopeDecision.Allowed
+            ? await read(new PersonalDataRead(connection, transaction, subjectId, grid!, named, PersonalDataMasking.MaySeeUnmasked(user, named)))
+            : null;
+        await AuditLog.RecordAsync(connection, transaction, OperatorEntry(user, action, disclosed?.Unmasked ?? false, disclosed?.Fields ?? Denied, named),
+            [(subjectId, grid ?? user.UnitCodeOf())], ct);
         await transaction.CommitAsync(ct);
         return disclosed is null ? ScopeGuard.Deny(decision) ?? Problems.NotFound() : TypedResults.Ok(disclosed.Value);
     }
 
     /// <summary>
-    /// Reads a list of persons' data (scope already checked by the caller) and records one row per
+    /// Reads a list of persons' data (scope, function and purpose already checked by the caller) and records one row per
     /// person listed under <paramref name="entry"/>, in the read's transaction.
     /// </summary>
     public async Task<T> ReadListAsync<T>(AuditedAccess entry,
@@ -57,7 +80,19 @@ public sealed class PersonalDataReads(NpgsqlDataSource db)
         return value;
     }
 
-    /// <summary>The audit entry of an operator's read: who, role, and the unit, fields and purpose in its detail.</summary>
-    public static AuditedAccess OperatorEntry(ClaimsPrincipal user, string action, bool unmasked, string fields, string? purpose) =>
-        new(user.Username(), user.RoleOf() ?? "", action, unmasked, $"unit={user.UnitCodeOf()}; fields={fields}; purpose={purpose ?? "-"}");
+    /// <summary>
+    /// The <c>purpose</c> query parameter: null (and <paramref name="named"/> the purpose, or null when none was named and
+    /// none is required), else a 400 naming the field and listing the purposes.
+    /// </summary>
+    public static ProblemHttpResult? CheckPurpose(string? purpose, bool required, out AccessPurpose? named)
+    {
+        named = AccessPurposes.Find(purpose);
+        return named is null && (purpose is not null || required)
+            ? Problems.InvalidQuery(PurposeParameter, (required ? "required: " : "") + "one of " + AccessPurposes.Described)
+            : null;
+    }
+
+    /// <summary>The audit entry of an operator's read: who, role, why, and the reader's unit, the fields (and any note) in its detail.</summary>
+    public static AuditedAccess OperatorEntry(ClaimsPrincipal user, string action, bool unmasked, string fields, AccessPurpose? purpose, string? note = null) =>
+        new(user.Username(), user.RoleOf() ?? "", action, unmasked, purpose, $"unit={user.UnitCodeOf()}; fields={fields}" + (note is null ? "" : "; " + note));
 }

@@ -9,8 +9,11 @@ namespace OpsCentre.Gateway.Paging;
 /// <summary>The checks every <c>?unit=&amp;limit=&amp;after=</c> listing makes before it reads anything.</summary>
 public static class UnitListing
 {
-    /// <summary>A problem response for a bad or out-of-scope request; otherwise null and the number of items to take.</summary>
-    public static ProblemHttpResult? Check(string? unit, int? limit, ClaimsPrincipal user, out int take)
+    /// <summary>
+    /// A problem response for a bad or out-of-scope request, or one the role may not make (<paramref name="permission"/>,
+    /// by default <see cref="Permission.ViewUnits"/>); otherwise null and the number of items to take.
+    /// </summary>
+    public static ProblemHttpResult? Check(string? unit, int? limit, ClaimsPrincipal user, out int take, Permission permission = Permission.ViewUnits)
     {
         take = 0;
         if (!UnitCode.IsValid(unit) || limit is < 1 or > Page<object>.MaxLimit)
@@ -19,7 +22,7 @@ public static class UnitListing
         }
 
         take = limit ?? Page<object>.DefaultLimit;
-        return ScopeGuard.Deny(user, unit, Permission.ViewUnits);
+        return ScopeGuard.Deny(user, unit, permission);
     }
 }
 

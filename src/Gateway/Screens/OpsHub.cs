@@ -75,7 +75,7 @@ public sealed class OpsHub(ScreenFeed feed, UnitDirectory units, AuditLog audit,
         {
             // Key persons' events are personal data pushed, not read: one row per subscription records who watches whose.
             await audit.RecordAsync(PersonalDataReads.OperatorEntry(user, AuditLog.KeyPersonWatch, unmasked: false, "keyperson.* events, key-person alerts (ids, states)",
-                $"wall screen, connection {Context.ConnectionId}"), unit.Code, Context.ConnectionAborted);
+                AccessPurposes.Monitoring, $"wall screen, connection {Context.ConnectionId}"), unit.Code, Context.ConnectionAborted);
         }
 
         connection.Start(unit.Code, start);

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using OpsCentre.Database.Audit;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Hosting;
+using OpsCentre.Gateway.KeyPersons;
 using OpsCentre.Gateway.Paging;
 using OpsCentre.Grains.Workers;
 
@@ -37,7 +39,7 @@ public static class WorkersApi
         .WithSummary("Grid workers assigned within the unit, paged by id, with their live position and state.");
 
         group.MapGet("/{id}/track", async Task<Results<Ok<TrackResponse>, ProblemHttpResult>> (
-            string id, DateTimeOffset? from, DateTimeOffset? to, HttpContext context, WorkerRoster roster, TimeProvider clock, CancellationToken ct) =>
+            string id, DateTimeOffset? from, DateTimeOffset? to, string? purpose, HttpContext context, PersonalDataReads reads, TimeProvider clock, CancellationToken ct) =>
         {
             var end = to ?? clock.GetUtcNow();
             var start = from ?? end.AddHours(-24);
@@ -46,16 +48,13 @@ public static class WorkersApi
                 return Problems.BadRequest("from must be before to, at most 31 days apart");
             }
 
-            if (await roster.AssignedGridAsync(id, ct) is not { } grid)
-            {
-                return Problems.NotFound();
-            }
-
-            return ScopeGuard.Deny(context.User, grid, Permission.ViewUnits) is { } denied
-                ? denied
-                : TypedResults.Ok(new TrackResponse(id, start, end, await roster.TrackAsync(id, start, end, ct)));
+            // Where a worker went is personal data in clear: a read names its purpose, and is audited like a key person's.
+            return await reads.ReadAsync(context.User, id, WorkerRoster.AssignedGridAsync, Permission.ReadTracks, "worker.track", purpose, purposeRequired: true,
+                async read => new Disclosure<TrackResponse>(
+                    new TrackResponse(id, start, end, await WorkerRoster.TrackAsync(read.Connection, read.Transaction, id, start, end, ct)), true, "track"), ct);
         })
-        .WithSummary("The worker's accepted positions between from and to (default: the last 24 hours), oldest first, at most 10,000.");
+        .WithSummary("The worker's accepted positions between from and to (default: the last 24 hours), oldest first, at most 10,000. For admins, operators and "
+            + $"community staff (others 403); the read names its purpose ({AccessPurposes.Described}; 400 otherwise) and is audited.");
 
         return group;
     }

@@ -18,7 +18,14 @@ public sealed class WorkerRoster(NpgsqlDataSource db)
     /// <summary>The grid a worker is assigned to; null for an unknown id.</summary>
     public async Task<string?> AssignedGridAsync(string workerId, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("SELECT assigned_grid FROM grid_worker WHERE id = @id");
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await AssignedGridAsync(connection, null, workerId, ct);
+    }
+
+    /// <summary>The grid a worker is assigned to, in the caller's transaction (an audited read's); null for an unknown id.</summary>
+    public static async Task<string?> AssignedGridAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string workerId, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("SELECT assigned_grid FROM grid_worker WHERE id = @id", connection, transaction);
         command.Parameters.AddWithValue("id", workerId);
         return await command.ExecuteScalarAsync(ct) as string;
     }
@@ -37,11 +44,16 @@ public sealed class WorkerRoster(NpgsqlDataSource db)
         return await command.ReadAllAsync(r => new RosterWorker(r.GetString(0), r.GetString(1), r.GetString(2), r.GetDouble(3), r.GetDouble(4)), ct);
     }
 
-    /// <summary>A worker's accepted positions in [from, to], oldest first, at most <see cref="MaxTrackPoints"/>.</summary>
-    public async Task<List<TrackPointItem>> TrackAsync(string workerId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    /// <summary>
+    /// A worker's accepted positions in [from, to], oldest first, at most <see cref="MaxTrackPoints"/>; whereabouts, so read in
+    /// the transaction of an audited read.
+    /// </summary>
+    public static async Task<List<TrackPointItem>> TrackAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string workerId,
+        DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
-        await using var command = db.CreateCommand(
-            "SELECT seq, at, lat, lon, accuracy_m FROM device_track WHERE subject_id = @id AND at >= @from AND at <= @to ORDER BY at, seq LIMIT @take");
+        await using var command = new NpgsqlCommand(
+            "SELECT seq, at, lat, lon, accuracy_m FROM device_track WHERE subject_id = @id AND at >= @from AND at <= @to ORDER BY at, seq LIMIT @take",
+            connection, transaction);
         command.Parameters.AddWithValue("id", workerId);
         command.Parameters.AddWithValue("from", from.ToUniversalTime());
         command.Parameters.AddWithValue("to", to.ToUniversalTime());

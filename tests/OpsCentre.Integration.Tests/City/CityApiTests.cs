@@ -83,7 +83,7 @@ public sealed class CityApiTests(SystemFixture system)
         Assert.Equal(person.Name[..1] + new string('*', person.Name.Length - 1), maskedItem.GetProperty("name").GetString());
         Assert.DoesNotContain(person.Name, masked.GetRawText());
 
-        var (_, clear) = await GetAsync("jinjiang.corrections.officer", $"/api/v1/key-persons?unit={grid}");
+        var (_, clear) = await GetAsync("jinjiang.corrections.officer", $"/api/v1/key-persons?unit={grid}&purpose=correction");
         Assert.Equal(person.Name, clear.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("id").GetString() == person.Id).GetProperty("name").GetString());
 
         var rows = (await system.AuditAsync(person.Id, "key-person.list")).Select(a => (a.Actor, a.Unmasked)).ToList();

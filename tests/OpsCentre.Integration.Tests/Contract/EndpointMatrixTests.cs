@@ -33,8 +33,8 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
     /// <summary>A corrections officer of 青羊区, who sets up the zone of the person there (zones are corrections staff's alone).</summary>
     private static readonly OperatorAccount QingyangCorrections = new("matrix.qingyang.corrections", "青羊区社区矫正", "corrections", "510105", Disabled: false);
 
-    /// <summary>The purpose named on reads of personal data.</summary>
-    private const string Purpose = "supervision";
+    /// <summary>The purpose named on reads of personal data: one of the fixed list (AccessPurposes), as a read in clear must name.</summary>
+    private const string Purpose = "correction";
 
     /// <summary>One row of the table: the operation and, per role, ✓ (served), — (403), or "duty" (the case's duty table decides: 2xx, 403 or 409).</summary>
     private sealed record Row(string Method, string Path, IReadOnlyDictionary<string, string> Cells)

@@ -24,7 +24,7 @@ public sealed class DeviceIngestTests(SystemFixture system)
         Api.DeviceSendAsync(Http, HttpMethod.Post, path, key, body);
 
     private async Task<JsonElement> TrackAsync(CityGen.GeneratedWorker worker, string token) =>
-        (await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/workers/{worker.Id}/track", token)).Body;
+        (await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/workers/{worker.Id}/track?purpose=case-handling", token)).Body;
 
     /// <summary>The worker as listed, once the listing satisfies <paramref name="until"/> (the worker's update is one-way, so it lands a moment after the status is answered).</summary>
     private Task<JsonElement> WorkerAsync(CityGen.GeneratedWorker worker, Func<JsonElement, bool> until) =>

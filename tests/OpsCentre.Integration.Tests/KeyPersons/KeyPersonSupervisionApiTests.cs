@@ -54,7 +54,7 @@ public sealed class KeyPersonSupervisionApiTests(SystemFixture system, Xunit.Abs
         Assert.Equal(HttpStatusCode.Created, square);
 
         // Only corrections staff read zones (home is the person's address); others in scope 403, out of scope 404; all audited.
-        var (read, zones) = await SendAsync(HttpMethod.Get, path + "?purpose=review", corrections);
+        var (read, zones) = await SendAsync(HttpMethod.Get, path + "?purpose=correction", corrections);
         Assert.Equal(HttpStatusCode.OK, read);
         Assert.Equal("510104", zones.GetProperty("allowed").GetProperty("unitCode").GetString());
         Assert.Equal(person.Lat, zones.GetProperty("home").GetProperty("lat").GetDouble(), 6);
@@ -70,6 +70,11 @@ public sealed class KeyPersonSupervisionApiTests(SystemFixture system, Xunit.Abs
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Delete, $"{path}/zone-unknown", corrections)).Status);
         var (_, after) = await SendAsync(HttpMethod.Get, path, corrections);
         Assert.Equal(["酒吧街"], after.GetProperty("forbidden").EnumerateArray().Select(z => z.GetProperty("name").GetString()));
+        // Without a purpose, home (the person's address) is not shown, to corrections staff either.
+        Assert.Equal(JsonValueKind.Null, after.GetProperty("home").ValueKind);
+        var unnamed = (await system.AuditAsync(person.Id, "key-person.zones"))[^1];
+        Assert.False(unnamed.Unmasked);
+        Assert.Null(unnamed.Purpose);
     }
 
     [Fact]
@@ -90,6 +95,7 @@ public sealed class KeyPersonSupervisionApiTests(SystemFixture system, Xunit.Abs
         Assert.Equal("回访 " + person.Name[..1] + new string('*', person.Name.Length - 1), due.GetProperty("title").GetString());
         Assert.True(due.GetProperty("due").GetDateTimeOffset() < DateTimeOffset.UtcNow);
         Assert.Contains(worker.Id + ":false", await AuditActorsAsync(person.Id, "key-person.visit-tasks"));
+        Assert.All(await system.AuditAsync(person.Id, "key-person.visit-tasks"), a => Assert.Equal("visit", a.Purpose));
 
         await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, await TokenAsync("jinjiang.operator"));
         await screen.SubscribeAsync("510104");
@@ -117,13 +123,15 @@ public sealed class KeyPersonSupervisionApiTests(SystemFixture system, Xunit.Abs
             new { opId = "op-visit", outcome = "met" })).Status);
 
         // The notes are personal data: corrections staff read them, others see the visit without them.
-        var (_, forCorrections) = await SendAsync(HttpMethod.Get, $"/api/v1/key-persons/{person.Id}/visits", await TokenAsync("jinjiang.corrections.officer"));
+        var (_, forCorrections) = await SendAsync(HttpMethod.Get, $"/api/v1/key-persons/{person.Id}/visits?purpose=correction", await TokenAsync("jinjiang.corrections.officer"));
         Assert.Equal("在家，情绪稳定", forCorrections.GetProperty("items")[0].GetProperty("notes").GetString());
         Assert.Equal("strict", forCorrections.GetProperty("supervisionLevel").GetString());
         var (_, forOperator) = await SendAsync(HttpMethod.Get, $"/api/v1/key-persons/{person.Id}/visits", await TokenAsync("jinjiang.operator"));
         Assert.Equal(JsonValueKind.Null, forOperator.GetProperty("items")[0].GetProperty("notes").ValueKind);
         Assert.Equal("met", forOperator.GetProperty("items")[0].GetProperty("outcome").GetString());
         Assert.Equal(["jinjiang.corrections.officer:true", "jinjiang.operator:false"], await AuditActorsAsync(person.Id, "key-person.visits"));
+        var (_, withoutPurpose) = await SendAsync(HttpMethod.Get, $"/api/v1/key-persons/{person.Id}/visits", await TokenAsync("jinjiang.corrections.officer"));
+        Assert.Equal(JsonValueKind.Null, withoutPurpose.GetProperty("items")[0].GetProperty("notes").ValueKind);
 
         // Eight days under strict supervision without a check-in is a missed one too; the person's phone checks in and it clears.
         var personPhone = await ProvisionAsync("person-phone", person.Id);
