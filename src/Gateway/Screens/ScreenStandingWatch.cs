@@ -35,7 +35,7 @@ public sealed partial class ScreenStandingWatch(
             {
                 accounts = await operators.FindManyAsync(users, stoppingToken);
             }
-            catch (Exception ex) when (UnavailableExceptionHandler.Classify(ex) == FailureKind.DatabaseUnreachable)
+            catch (Exception ex) when (UnavailableFailures.Classify(ex) == FailureKind.DatabaseUnreachable)
             {
                 // Nobody can disable an account in a database out of reach: the connections stay, the next tick tries again.
                 database.Failed(ex);
