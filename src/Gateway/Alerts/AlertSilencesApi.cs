@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Hosting;
@@ -49,7 +50,7 @@ public static class AlertSilencesApi
                 return errors.Problem();
             }
 
-            if (ScopeGuard.Deny(context.User, request.UnitScope!, Permission.ManageAlertRules) is { } denied)
+            if (await DenyAsync(context.User, request.UnitScope!, request.RuleId, store, ct) is { } denied)
             {
                 return denied;
             }
@@ -63,7 +64,7 @@ public static class AlertSilencesApi
                 _ => TypedResults.Created($"/api/v1/alert-silences/{silence!.Id}", silence),
             };
         })
-        .WithSummary("Silence alerts for planned work: a unit scope, optionally one rule, a time window and the reason.");
+        .WithSummary("Silence alerts for planned work: a unit scope, optionally one rule, a time window and the reason. A silence that would cover a protected rule (critical, about key persons) only by corrections staff or the city level, else 403.");
 
         group.MapDelete("/{id:guid}", async Task<Results<Ok<AlertSilence>, ProblemHttpResult>> (
             Guid id, HttpContext context, AlertRuleStore store, TimeProvider clock, CancellationToken ct) =>
@@ -74,7 +75,7 @@ public static class AlertSilencesApi
                 return Problems.NotFound();
             }
 
-            if (ScopeGuard.Deny(context.User, silence.UnitScope, Permission.ManageAlertRules) is { } denied)
+            if (await DenyAsync(context.User, silence.UnitScope, silence.RuleId, store, ct) is { } denied)
             {
                 return denied;
             }
@@ -84,5 +85,30 @@ public static class AlertSilencesApi
         .WithSummary("End a silence now (the work finished early); suppressed alerts then fire. Ending one already over changes nothing.");
 
         return group;
+    }
+
+    /// <summary>
+    /// Who may set (or end) a silence: someone whose unit holds its scope (else 404); for the ordinary rules it covers, a role
+    /// that manages rules; for the protected rules it covers (<see cref="ProtectedRules"/>, by the rules as they stand now),
+    /// corrections staff or the city level (else 403 <see cref="AlertAccess.ProtectedRule"/>). Corrections staff, who manage no
+    /// rules, may so silence a protected rule they name. A silence of every rule covers ordinary rules too, and rules saved later.
+    /// </summary>
+    private static async Task<ProblemHttpResult?> DenyAsync(ClaimsPrincipal user, string unitScope, string? ruleId, AlertRuleStore store, CancellationToken ct)
+    {
+        if (ScopeGuard.Check(user, unitScope, Permission.ViewUnits) == ScopeDecision.OutOfScope)
+        {
+            return Problems.NotFound();
+        }
+
+        var covered = (await store.CurrentRulesAsync(ct)).Where(rule => AlertSilence.WouldCover(unitScope, ruleId, rule)).ToList();
+        var protectedRules = covered.Where(rule => rule.IsProtected()).Select(rule => rule.Id).Order(StringComparer.Ordinal).ToList();
+        if ((ruleId is null || protectedRules.Count == 0) && ScopeGuard.Deny(user, unitScope, Permission.ManageAlertRules) is { } denied)
+        {
+            return denied;
+        }
+
+        return protectedRules.Count > 0 && !AlertAccess.MayHandleProtected(user)
+            ? AlertAccess.DenyProtected(protectedRules.Count > 5 ? [.. protectedRules.Take(5), "…"] : protectedRules)
+            : null;
     }
 }

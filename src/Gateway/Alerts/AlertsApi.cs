@@ -1,7 +1,9 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsCentre.Gateway.Auth;
+using OpsCentre.Database.Audit;
 using OpsCentre.Gateway.Hosting;
+using OpsCentre.Gateway.KeyPersons;
 using OpsCentre.Gateway.Paging;
 using OpsCentre.Grains;
 using OpsCentre.Grains.Alerts;
@@ -51,31 +53,43 @@ public static class AlertsApi
                 return Problems.BadRequest("after must be a cursor returned as next");
             }
 
-            var rows = await alerts.ListAsync(new AlertFilter(unit!, state, severity, cursor, take + 1), ct);
+            var rows = await alerts.ListAsync(new AlertFilter(unit!, state, severity, cursor, take + 1, AlertAccess.SeesKeyPersonAlerts(context.User)), ct);
             return TypedResults.Ok(Page<AlertItem>.From(rows, take, a => ListCursor.Format(a.RaisedAt, a.Id)));
         })
-        .WithSummary("Alerts within a unit, newest first, filtered by state and severity; paged.");
+        .WithSummary("Alerts within a unit, newest first, filtered by state and severity; paged. Alerts about key persons are listed only for roles that watch them (admin, operator, corrections).");
 
-        group.MapGet("/{id}", async Task<Results<Ok<AlertResponse>, ProblemHttpResult>> (string id, HttpContext context, IClusterClient cluster) =>
+        group.MapGet("/{id}", async Task<Results<Ok<AlertResponse>, ProblemHttpResult>> (
+            string id, HttpContext context, IClusterClient cluster, PersonalDataReads reads, CancellationToken ct) =>
         {
-            var (detail, denied) = await FindAsync(id, context, cluster, Permission.ViewUnits);
+            var (detail, denied) = await reads.ReadAboutAsync(async () =>
+            {
+                var found = await FindAsync(id, context, cluster, Permission.ViewUnits);
+                // An alert about a key person is a read about them: on record, allowed or denied.
+                var audit = found.Detail?.Alert is { } alert && alert.Subject.KeyPerson() is { } person
+                    ? (PersonalDataReads.OperatorEntry(context.User, KeyPersonAlertRead, false, found.Denied is null ? "alert " + alert.Id : PersonalDataReads.Denied, null), person, alert.UnitCode)
+                    : ((AuditedAccess, string, string)?)null;
+                return (found, audit);
+            }, ct);
             return denied is not null ? denied : TypedResults.Ok(AlertResponse.From(detail!.Alert, detail.History));
         })
-        .WithSummary("One alert with its full history (every transition as committed to the event log).");
+        .WithSummary("One alert with its full history (every transition as committed to the event log). Reading an alert about a key person is audited.");
 
         group.MapPost("/{id}/ack", (string id, AlertAction action, HttpContext context, IClusterClient cluster) =>
-            ActAsync(id, action, context, cluster, (alert, actor) => alert.Acknowledge(actor, action.OpId!, action.Note)))
+            ActAsync(id, action, context, cluster, guardsProtected: false, (alert, actor) => alert.Acknowledge(actor, action.OpId!, action.Note)))
             .WithSummary("Acknowledge: records who and when, stops escalation. Repeating it answers 200 and changes nothing.");
 
         group.MapPost("/{id}/resolve", (string id, AlertAction action, HttpContext context, IClusterClient cluster) =>
-            ActAsync(id, action, context, cluster, (alert, actor) => alert.Resolve(actor, action.OpId!, action.Note)))
-            .WithSummary("Resolve by hand. Repeating it answers 200 and changes nothing.");
+            ActAsync(id, action, context, cluster, guardsProtected: true, (alert, actor) => alert.Resolve(actor, action.OpId!, action.Note)))
+            .WithSummary("Resolve by hand. Repeating it answers 200 and changes nothing. A protected rule's alert (critical, about a key person) only by corrections staff or the city level, else 403. While the condition still holds, a new alert opens once it has held on for the rule's recovery period.");
 
         return group;
     }
 
+    /// <summary>The audit action of reading an alert about a key person.</summary>
+    public const string KeyPersonAlertRead = "key-person.alert";
+
     private static async Task<Results<Ok<AlertResponse>, ProblemHttpResult, ValidationProblem>> ActAsync(
-        string id, AlertAction action, HttpContext context, IClusterClient cluster, Func<IAlertGrain, string, Task<AlertActionResult>> act)
+        string id, AlertAction action, HttpContext context, IClusterClient cluster, bool guardsProtected, Func<IAlertGrain, string, Task<AlertActionResult>> act)
     {
         var errors = new RequestErrors().OpId(action.OpId).Check(action.Note is not { Length: > 1000 }, "note", "at most 1000 characters");
         if (errors.Any)
@@ -83,10 +97,15 @@ public static class AlertsApi
             return errors.Problem();
         }
 
-        var (_, denied) = await FindAsync(id, context, cluster, Permission.HandleAlerts);
+        var (detail, denied) = await FindAsync(id, context, cluster, Permission.HandleAlerts);
         if (denied is not null)
         {
             return denied;
+        }
+
+        if (guardsProtected && detail!.Alert.IsProtected() && !AlertAccess.MayHandleProtected(context.User))
+        {
+            return AlertAccess.DenyProtected([detail.Alert.RuleId]);
         }
 
         var result = await act(cluster.GetGrain<IAlertGrain>(id), context.User.Username());
@@ -98,13 +117,21 @@ public static class AlertsApi
         };
     }
 
-    /// <summary>The alert if it exists and lies within the caller's scope; otherwise the problem to answer (404 alike for unknown and out of scope).</summary>
+    /// <summary>
+    /// The alert, and the problem to answer when the caller may not have it: 404 alike for unknown, out of scope and — for roles
+    /// that do not watch key persons — about a key person (<see cref="AlertAccess.MaySee"/>); 403 for a role without the function.
+    /// </summary>
     private static async Task<(AlertDetail? Detail, ProblemHttpResult? Denied)> FindAsync(string id, HttpContext context, IClusterClient cluster, Permission permission)
     {
         var detail = DistrictIds.IsValid(id) ? await cluster.GetGrain<IAlertGrain>(id).Detail() : null;
         if (detail is null)
         {
             return (null, Problems.NotFound());
+        }
+
+        if (!AlertAccess.MaySee(context.User, detail.Alert.Subject))
+        {
+            return (detail, Problems.NotFound());
         }
 
         return (detail, ScopeGuard.Deny(context.User, detail.Alert.UnitCode, permission));

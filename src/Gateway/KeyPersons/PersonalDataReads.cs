@@ -29,7 +29,7 @@ public delegate Task<string?> SubjectGrid(NpgsqlConnection connection, NpgsqlTra
 public sealed class PersonalDataReads(NpgsqlDataSource db)
 {
     /// <summary>What a denied read records as its fields.</summary>
-    private const string Denied = "none (denied)";
+    public const string Denied = "none (denied)";
 
     /// <summary>The query parameter naming why personal data is read.</summary>
     public const string PurposeParameter = "purpose";
@@ -76,6 +76,25 @@ public sealed class PersonalDataReads(NpgsqlDataSource db)
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var (value, subjects) = await read(connection, transaction);
         await AuditLog.RecordAsync(connection, transaction, entry, subjects, ct);
+        await transaction.CommitAsync(ct);
+        return value;
+    }
+
+    /// <summary>
+    /// A read about a key person from outside their records — an alert about them, from its grain: <paramref name="read"/>
+    /// runs inside the transaction that writes its audit row (when it turned out to concern a key person, allowed or denied),
+    /// committed before anything is answered. One row per read.
+    /// </summary>
+    public async Task<T> ReadAboutAsync<T>(Func<Task<(T Value, (AuditedAccess Entry, string PersonId, string UnitCode)? Audit)>> read, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var (value, audit) = await read();
+        if (audit is { } row)
+        {
+            await AuditLog.RecordAsync(connection, transaction, row.Entry, [(row.PersonId, row.UnitCode)], ct);
+        }
+
         await transaction.CommitAsync(ct);
         return value;
     }

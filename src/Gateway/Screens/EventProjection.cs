@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using OpsCentre.Gateway.Alerts;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Incidents;
 using OpsCentre.Grains.Alerts;
@@ -18,8 +19,8 @@ namespace OpsCentre.Gateway.Screens;
 /// <item>every event and live item: within the subscribed unit (itself within the caller's scope);</item>
 /// <item>cases (<c>incident.*</c>): <see cref="CaseVisibility.MaySee(ClaimsPrincipal, string, string, string)"/> on the
 /// codes in the payload, so department staff get only their department's cases;</item>
-/// <item>key persons (<c>keyperson.*</c>, and alerts whose subject is a key person): only roles with
-/// <see cref="Permission.WatchKeyPersons"/>;</item>
+/// <item>key persons (<c>keyperson.*</c>, and alerts about a key person — the person or a device of theirs,
+/// <see cref="AlertAccess.MaySee"/>, the rule of the alert endpoints too): only roles with <see cref="Permission.WatchKeyPersons"/>;</item>
 /// <item>other alerts and other events (appended by an administrator): everyone who watches the unit.</item>
 /// </list>
 /// Free text never rides in a hub payload, whoever the caller: a screen fetches it over HTTP, where it is scoped
@@ -101,7 +102,8 @@ public static class EventProjection
     /// </summary>
     private static bool AlertEvent(ClaimsPrincipal viewer, JsonObject data)
     {
-        if ((string?)data["subject"]?["kind"] == SubjectKinds.KeyPerson && !ReceivesKeyPersonEvents(viewer))
+        var subject = data["subject"];
+        if (!AlertAccess.MaySee(viewer, new AlertSubject((string?)subject?["kind"] ?? "", (string?)subject?["id"] ?? "", (string?)subject?["keyPersonId"])))
         {
             return false;
         }

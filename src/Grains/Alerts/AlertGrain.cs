@@ -130,6 +130,12 @@ public sealed partial class AlertGrain(
         return _alert is null ? null : new AlertDetail(_alert, [.. _history]);
     }
 
+    public async Task<AlertView?> Current()
+    {
+        await LoadAsync();
+        return _alert;
+    }
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         await LoadAsync();

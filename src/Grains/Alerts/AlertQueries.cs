@@ -9,7 +9,8 @@ public sealed record AlertItem(
     AlertSubject Subject, DateTimeOffset RaisedAt, DateTimeOffset UpdatedAt, string Title);
 
 /// <summary>Which alerts a list wants: a unit, optionally a state and severity, and the page after a (raisedAt, id) keyset.</summary>
-public sealed record AlertFilter(string UnitPrefix, string? State, string? Severity, (DateTimeOffset RaisedAt, string Id)? After, int Take);
+/// <param name="KeyPersons">Whether alerts about key persons (<see cref="AlertSubject.KeyPerson"/>) are listed: only for roles that watch them.</param>
+public sealed record AlertFilter(string UnitPrefix, string? State, string? Severity, (DateTimeOffset RaisedAt, string Id)? After, int Take, bool KeyPersons);
 
 /// <summary>Reads of the alert list (<c>alert</c>, projected from the event log in the transaction of each alert event).</summary>
 public sealed class AlertQueries(NpgsqlDataSource db)
@@ -19,9 +20,10 @@ public sealed class AlertQueries(NpgsqlDataSource db)
     {
         await using var command = db.CreateCommand(
             """
-            SELECT id, rule_id, severity, state, unit_code, responsible_unit_code, subject_kind, subject_id, raised_at, updated_at, title
+            SELECT id, rule_id, severity, state, unit_code, responsible_unit_code, subject_kind, subject_id, raised_at, updated_at, title, key_person_id
             FROM alert
             WHERE unit_code LIKE @prefix AND (@state::text IS NULL OR state = @state) AND (@severity::text IS NULL OR severity = @severity)
+              AND (@key_persons OR key_person_id IS NULL)
               AND (@after_at::timestamptz IS NULL OR (raised_at, id) < (@after_at, @after_id))
             ORDER BY raised_at DESC, id DESC
             LIMIT @take
@@ -32,8 +34,9 @@ public sealed class AlertQueries(NpgsqlDataSource db)
         command.Parameters.AddWithValue("after_at", filter.After is { } after ? after.RaisedAt : (object)DBNull.Value);
         command.Parameters.AddWithValue("after_id", filter.After?.Id ?? "");
         command.Parameters.AddWithValue("take", filter.Take);
+        command.Parameters.AddWithValue("key_persons", filter.KeyPersons);
         return await command.ReadAllAsync(r => new AlertItem(
             r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
-            new AlertSubject(r.GetString(6), r.GetString(7)), r.GetFieldValue<DateTimeOffset>(8), r.GetFieldValue<DateTimeOffset>(9), r.GetString(10)), ct);
+            new AlertSubject(r.GetString(6), r.GetString(7), r.GetString(6) == SubjectKinds.KeyPerson ? null : r.NullableString(11)), r.GetFieldValue<DateTimeOffset>(8), r.GetFieldValue<DateTimeOffset>(9), r.GetString(10)), ct);
     }
 }

@@ -74,7 +74,33 @@ public sealed record AlertSilence(
 {
     public bool Covers(string ruleId, string unitCode, DateTimeOffset at) =>
         at >= StartsAt && at < EndsAt && (RuleId is null || RuleId == ruleId) && unitCode.StartsWith(UnitScope, StringComparison.Ordinal);
+
+    /// <summary>Whether a silence of <paramref name="ruleId"/> (or of every rule) in <paramref name="unitScope"/> would suppress alerts of <paramref name="rule"/>: it names the rule or none, and the scopes overlap.</summary>
+    public static bool WouldCover(string unitScope, string? ruleId, AlertRule rule) =>
+        (ruleId is null || ruleId == rule.Id) && (Units.UnitCode.IsWithin(rule.UnitScope, unitScope) || Units.UnitCode.IsWithin(unitScope, rule.UnitScope));
 }
 
 /// <summary>A rule version whose evaluation threw: it is skipped wherever it applies until a new version replaces it.</summary>
 public sealed record RuleFault(string Error, DateTimeOffset FirstAt);
+
+/// <summary>
+/// Protected rules: the critical rules about key persons (重点人员) — zones and forbidden places, curfew, the wristband's
+/// strap. Their alerts are resolved, and the rules silenced, only by community-corrections staff or the city level
+/// (docs/alerts.md, "Protected rules"); this is where "protected" is defined, for a rule and for one of its alerts.
+/// </summary>
+public static class ProtectedRules
+{
+    /// <summary>A rule is protected when it is critical and may raise alerts about a key person: it targets key persons, or devices of a kind key persons carry (a device rule without <c>deviceKinds</c> targets every device).</summary>
+    public static bool IsProtected(this AlertRule rule) => Protects(rule.Severity, rule.SubjectKind switch
+    {
+        SubjectKinds.KeyPerson => true,
+        SubjectKinds.Device => RuleCondition.TryCompile(rule.Kind, rule.ParametersJson, out _)?.Variants is not { } kinds
+            || kinds.Any(kind => !Devices.DeviceKinds.IsWorkerDevice(kind)),
+        _ => false,
+    });
+
+    /// <summary>An alert is protected when it is critical and about a key person (the person, or a device of theirs).</summary>
+    public static bool IsProtected(this AlertView alert) => Protects(alert.Severity, alert.Subject.KeyPerson() is not null);
+
+    private static bool Protects(string severity, bool aboutKeyPerson) => severity == AlertSeverity.Critical && aboutKeyPerson;
+}

@@ -31,6 +31,12 @@ public sealed class RuleWatch
 
     /// <summary>Whether the alert has been told to fire (its pending period passed).</summary>
     public bool Fired { get; set; }
+
+    /// <summary>When the subject last asked the fired alert, while the condition held, whether it was resolved by hand.</summary>
+    public DateTimeOffset? LookedAt { get; set; }
+
+    /// <summary>When an operator resolved the episode's alert while the condition still held; the next episode opens a recovery period later.</summary>
+    public DateTimeOffset? ResolvedByHandAt { get; set; }
 }
 
 /// <summary>The subject being evaluated: who it is, where it is, and how to save its watch state.</summary>
@@ -46,7 +52,7 @@ public sealed record WatchedSubject(AlertSubject Subject, string UnitCode, Alert
 /// holds (pending) or once it has held for the pending period (firing), resolved once the condition
 /// has been clear for the recovery period. Nothing here scans other subjects.
 /// </summary>
-public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains)
+public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft.Extensions.Options.IOptions<AlertOptions> options)
 {
     /// <summary>Episodes looked at before giving up: more than a crash can leave behind.</summary>
     private const int MaxEpisodeLookups = 50;
@@ -152,17 +158,62 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains)
             var opened = await OpenEpisodeAsync(subject, rule, watch, firing, now);
             watch.Opened = true;
             watch.Fired = opened.State != AlertStates.Pending;
+            watch.LookedAt = now;
             // Remembered after the screens have the alert: the episode's number in the log, not this write, keeps it single.
             await subject.Persist();
         }
 
         if (firing && !watch.Fired)
         {
-            await grains.GetGrain<IAlertGrain>(watch.AlertId!).Fire(now);
+            var fired = await grains.GetGrain<IAlertGrain>(watch.AlertId!).Fire(now);
             watch.Fired = true;
+            watch.LookedAt = now;
+            if (fired is { State: AlertStates.Resolved, ResolvedAt: { } resolvedAt })
+            {
+                watch.ResolvedByHandAt = resolvedAt; // resolved by hand while pending
+            }
         }
 
-        return watch.Fired ? null : firesAt;
+        return watch.Fired ? await WhileFiringAsync(subject, rule, watch, now) : firesAt;
+    }
+
+    /// <summary>
+    /// The condition holds and the alert has fired. A resolution by hand cannot hide a condition that still holds: the
+    /// subject asks its alert now and then (<see cref="AlertOptions.ResolvedByHandCheck"/>), and once the condition has
+    /// held on for the rule's recovery period after such a resolution, the next episode opens — a new alert, firing.
+    /// </summary>
+    private async Task<DateTimeOffset?> WhileFiringAsync(WatchedSubject subject, CompiledRule rule, RuleWatch watch, DateTimeOffset now)
+    {
+        if (watch.ResolvedByHandAt is null)
+        {
+            var lookAt = (watch.LookedAt ?? now) + options.Value.ResolvedByHandCheck;
+            if (watch.LookedAt is not null && now < lookAt)
+            {
+                return lookAt;
+            }
+
+            watch.LookedAt = now;
+            if (await grains.GetGrain<IAlertGrain>(watch.AlertId!).Current() is not { State: AlertStates.Resolved } resolved)
+            {
+                return now + options.Value.ResolvedByHandCheck;
+            }
+
+            watch.ResolvedByHandAt = resolved.ResolvedAt ?? now;
+        }
+
+        var reopensAt = watch.ResolvedByHandAt.Value + rule.Recovery;
+        if (now < reopensAt)
+        {
+            return reopensAt;
+        }
+
+        // The condition has held since before the resolution, so the new episode's pending period is long over: it fires at once.
+        watch.AlertId = null;
+        watch.Opened = false;
+        watch.Fired = false;
+        watch.LookedAt = null;
+        watch.ResolvedByHandAt = null;
+        return await WhileHoldingAsync(subject, rule, watch, now);
     }
 
     /// <summary>
@@ -222,6 +273,8 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains)
         watch.ClearSince = null;
         watch.Opened = false;
         watch.Fired = false;
+        watch.LookedAt = null;
+        watch.ResolvedByHandAt = null;
         return null;
     }
 }

@@ -30,6 +30,9 @@ public interface IAlertGrain : IGrainWithStringKey
 
     /// <summary>The alert with its full history; null when no such alert was ever opened.</summary>
     Task<AlertDetail?> Detail();
+
+    /// <summary>The alert's current state without its history (what its subject asks while the condition holds); null when never opened.</summary>
+    Task<AlertView?> Current();
 }
 
 /// <summary>The lifecycle states of an alert, as on the wire.</summary>
@@ -68,8 +71,23 @@ public sealed record AlertOpening(
 }
 
 /// <summary>The thing an alert is about: a device, a worker, a key person, a case or a grid.</summary>
+/// <param name="KeyPersonId">
+/// For a device of a key person's (a wristband, the person's phone): the person it is bound to, so that the alert is treated as
+/// one about that person (who sees it, who may resolve it). Null for every other subject; a key person is named by <c>Id</c>.
+/// </param>
 [GenerateSerializer, Immutable, Alias("ops.AlertSubject")]
-public sealed record AlertSubject([property: Id(0)] string Kind, [property: Id(1)] string Id);
+public sealed record AlertSubject(
+    [property: Id(0)] string Kind,
+    [property: Id(1)] string Id,
+    [property: Id(2), System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? KeyPersonId = null)
+{
+    /// <summary>
+    /// The key person (重点人员) the alert is about — the subject itself, or the person whose device it is — or null. The one
+    /// definition of a key-person alert: the hub, the alert list (its <c>key_person_id</c> column, migration 0014), the detail
+    /// and the protected rules all go by it.
+    /// </summary>
+    public string? KeyPerson() => Kind == SubjectKinds.KeyPerson ? Id : KeyPersonId;
+}
 
 /// <summary>
 /// An alert's current state. It is also the payload of each of its events (camelCase JSON), so the

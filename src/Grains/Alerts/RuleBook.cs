@@ -13,6 +13,12 @@ public sealed class AlertOptions
 
     /// <summary>Period of an alert's durable wake-up while it may escalate or is suppressed. Default 1 min.</summary>
     public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How often a subject whose rule still holds asks the episode's firing alert whether an operator resolved it by hand
+    /// (then the next episode opens once the condition has held on for the rule's recovery period). Default 10 s.
+    /// </summary>
+    public TimeSpan ResolvedByHandCheck { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>The rules and silences in force, as one silo sees them at one revision.</summary>

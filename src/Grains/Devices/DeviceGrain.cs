@@ -236,7 +236,9 @@ public sealed partial class DeviceGrain(
         }
 
         // Made once: the device's state object, and so its watch state, lives as long as the activation.
-        _subject ??= new WatchedSubject(new AlertSubject(SubjectKinds.Device, _id), _unitCode, state.State.Alerts, PersistAsync);
+        // A key person's device names the person: its alerts are about them (who sees them, who may resolve them).
+        _subject ??= new WatchedSubject(new AlertSubject(SubjectKinds.Device, _id, DeviceKinds.IsWorkerDevice(_kind) ? null : _boundTo),
+            _unitCode, state.State.Alerts, PersistAsync);
         _ruleWake = await alerts.EvaluateAsync(_subject, facts, now);
     }
 

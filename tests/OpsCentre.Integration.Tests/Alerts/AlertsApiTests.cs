@@ -167,7 +167,8 @@ public sealed class AlertsApiTests(SystemFixture system, Xunit.Abstractions.ITes
     public async Task ASilenceIsCreatedOnceForItsOpIdAndCanBeEndedEarly()
     {
         var token = await TokenAsync("jinjiang.street.operator");
-        var request = new { opId = "silence-1", unitScope = "510104001", ruleId = "wristband-strap-open", endsAt = DateTimeOffset.UtcNow.AddHours(2), reason = "battery replacement round" };
+        // A grid of the test's own, and an ordinary rule (a protected one is refused: ProtectedAlertsApiTests).
+        var request = new { opId = "silence-1", unitScope = system.Fresh.Grid(within: "510104001"), ruleId = "device-battery-low", endsAt = DateTimeOffset.UtcNow.AddHours(2), reason = "battery replacement round" };
         var (created, silence) = await SendAsync(HttpMethod.Post, "/api/v1/alert-silences", token, request);
         Assert.Equal(HttpStatusCode.Created, created);
         var (_, same) = await SendAsync(HttpMethod.Post, "/api/v1/alert-silences", token, request);
@@ -175,7 +176,7 @@ public sealed class AlertsApiTests(SystemFixture system, Xunit.Abstractions.ITes
         Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Post, "/api/v1/alert-silences", token, request with { opId = "silence-2", endsAt = DateTimeOffset.UtcNow.AddHours(-1) })).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Post, "/api/v1/alert-silences", token, request with { opId = "silence-3", unitScope = "510104002" })).Status);
 
-        var (_, listed) = await SendAsync(HttpMethod.Get, "/api/v1/alert-silences?unit=510104001", token);
+        var (_, listed) = await SendAsync(HttpMethod.Get, "/api/v1/alert-silences?unit=" + request.unitScope, token);
         Assert.Contains(listed.GetProperty("items").EnumerateArray(), s => s.GetProperty("id").GetString() == silence.GetProperty("id").GetString());
         var (ended, endedSilence) = await SendAsync(HttpMethod.Delete, $"/api/v1/alert-silences/{silence.GetProperty("id").GetString()}", token);
         Assert.Equal(HttpStatusCode.OK, ended);
