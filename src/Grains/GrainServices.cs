@@ -52,6 +52,7 @@ public static class GrainServices
         services.TryAddSingleton<Incidents.IncidentQueries>();
         services.TryAddSingleton<KeyPersons.KeyPersonRecords>();
         services.TryAddSingleton<Workers.WorkerRoster>();
+        services.TryAddSingleton<Units.UnitMembers>();
         return services;
     }
 }

@@ -23,12 +23,12 @@ public static class AlertsApi
     public sealed record AlertResponse(
         string Id, string RuleId, int RuleVersion, string Title, string Severity, string State, AlertSubject Subject, string UnitCode,
         string ResponsibleUnitCode, int EscalationLevel, DateTimeOffset RaisedAt, string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt,
-        string? ResolvedBy, DateTimeOffset? ResolvedAt, string? Note,
+        string? ResolvedBy, DateTimeOffset? ResolvedAt, string? Note, string? InhibitedBy,
         [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AlertHistoryEntry>? History)
     {
         public static AlertResponse From(AlertView a, IReadOnlyList<AlertHistoryEntry>? history = null) => new(
             a.Id, a.RuleId, a.RuleVersion, a.Title, a.Severity, a.State, a.Subject, a.UnitCode, a.ResponsibleUnitCode, a.EscalationLevel,
-            a.RaisedAt, a.AcknowledgedBy, a.AcknowledgedAt, a.ResolvedBy, a.ResolvedAt, a.Note, history);
+            a.RaisedAt, a.AcknowledgedBy, a.AcknowledgedAt, a.ResolvedBy, a.ResolvedAt, a.Note, a.InhibitedBy, history);
     }
 
     public static RouteGroupBuilder MapAlertsApi(this IEndpointRouteBuilder app)

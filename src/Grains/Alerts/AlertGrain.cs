@@ -124,6 +124,28 @@ public sealed partial class AlertGrain(
         return new(AlertActionOutcome.Done, _alert);
     }
 
+    public async Task<AlertView?> Inhibit(string inhibitorId, DateTimeOffset at)
+    {
+        await LoadAsync();
+        if (_alert is { State: AlertStates.Firing } firing)
+        {
+            await CommitAsync("alert.inhibited", EngineActor, Inhibited(firing, inhibitorId), at);
+        }
+
+        return _alert;
+    }
+
+    public async Task<AlertView?> Release(string inhibitorId, DateTimeOffset at)
+    {
+        await LoadAsync();
+        if (_alert is { State: AlertStates.Inhibited } inhibited && inhibited.InhibitedBy == inhibitorId)
+        {
+            await StartFiringAsync(inhibited, at);
+        }
+
+        return _alert;
+    }
+
     public async Task<AlertDetail?> Detail()
     {
         await LoadAsync();
@@ -178,11 +200,44 @@ public sealed partial class AlertGrain(
         return _alert!;
     }
 
-    /// <summary>Firing, unless a silence covers it now: then suppressed until the silence ends.</summary>
-    private async Task<(string Type, AlertView Next)> FiringAsync(AlertView alert, DateTimeOffset at) =>
-        (await rules.CurrentAsync()).SilenceFor(alert.RuleId, alert.UnitCode, at) is { } silence
-            ? ("alert.suppressed", alert with { State = AlertStates.Suppressed, Note = "silenced: " + silence.Reason })
-            : ("alert.raised", alert with { State = AlertStates.Firing, Note = null });
+    /// <summary>
+    /// Firing, unless a silence covers it now (then suppressed until the silence ends) or a unit alert above it inhibits its
+    /// rule there (then inhibited until that alert resolves).
+    /// </summary>
+    private async Task<(string Type, AlertView Next)> FiringAsync(AlertView alert, DateTimeOffset at)
+    {
+        var ruleSet = await rules.CurrentAsync();
+        if (ruleSet.SilenceFor(alert.RuleId, alert.UnitCode, at) is { } silence)
+        {
+            return ("alert.suppressed", alert with { State = AlertStates.Suppressed, Note = "silenced: " + silence.Reason, InhibitedBy = null });
+        }
+
+        return await InhibitorAsync(ruleSet, alert) is { } inhibitor
+            ? ("alert.inhibited", Inhibited(alert, inhibitor))
+            : ("alert.raised", alert with { State = AlertStates.Firing, Note = null, InhibitedBy = null });
+    }
+
+    /// <summary>The unit alert (a grid's or community's <c>member-share</c> rule) that inhibits this alert's rule where it is, if any.</summary>
+    private async Task<string?> InhibitorAsync(RuleSet ruleSet, AlertView alert)
+    {
+        if (SubjectKinds.IsUnit(alert.Subject.Kind))
+        {
+            return null;
+        }
+
+        foreach (var unit in ruleSet.UnitsWatching(alert.RuleId, alert.UnitCode, inhibiting: true))
+        {
+            if (await GrainFactory.GetGrain<IUnitWatchGrain>(unit).InhibitorOf(alert.RuleId) is { } inhibitor)
+            {
+                return inhibitor;
+            }
+        }
+
+        return null;
+    }
+
+    private static AlertView Inhibited(AlertView alert, string inhibitorId) =>
+        alert with { State = AlertStates.Inhibited, InhibitedBy = inhibitorId, Note = "inhibited by " + inhibitorId };
 
     private async Task StartFiringAsync(AlertView alert, DateTimeOffset at)
     {
@@ -202,6 +257,11 @@ public sealed partial class AlertGrain(
             case { State: AlertStates.Firing } firing
                 when (await rules.CurrentAsync()).SilenceFor(firing.RuleId, firing.UnitCode, now) is { } silence:
                 await CommitAsync("alert.suppressed", EngineActor, firing with { State = AlertStates.Suppressed, Note = "silenced: " + silence.Reason }, now);
+                break;
+            case { State: AlertStates.Inhibited, InhibitedBy: { } inhibitor } inhibited
+                when await GrainFactory.GetGrain<IAlertGrain>(inhibitor).Current() is null or { State: AlertStates.Resolved }:
+                // The unit alert resolved and its unit's word was lost (a crash): the alert's own wake-up releases it.
+                await StartFiringAsync(inhibited, now);
                 break;
             case { State: AlertStates.Firing } firing when EscalationDue() is { } due && now >= due:
                 var up = UnitCode.ParentOf(firing.ResponsibleUnitCode)!;
@@ -229,6 +289,11 @@ public sealed partial class AlertGrain(
             return silence?.EndsAt ?? clock.GetUtcNow();
         }
 
+        if (_alert is { State: AlertStates.Inhibited })
+        {
+            return clock.GetUtcNow() + options.Value.ReminderPeriod; // looks at its inhibitor now and then, in case the release was lost
+        }
+
         return EscalationDue();
     }
 
@@ -254,9 +319,15 @@ public sealed partial class AlertGrain(
 
     private async Task AfterCommitAsync(IReadOnlyList<LoggedEvent> stored)
     {
+        var firstFiring = !FiredBefore();
         foreach (var logged in stored)
         {
             Apply(logged);
+        }
+
+        if (firstFiring && FiredBefore())
+        {
+            await CountInGridAsync();
         }
 
         await ReportToUnitAsync();
@@ -275,6 +346,22 @@ public sealed partial class AlertGrain(
         if (logged.Type is "alert.raised" or "alert.escalated")
         {
             _escalationClockFrom = logged.OccurredAt;
+        }
+    }
+
+    /// <summary>Whether the alert has started firing (raised, or would have been: suppressed or inhibited) at some point.</summary>
+    private bool FiredBefore() => _history.Exists(h => h.Type is "alert.raised" or "alert.suppressed" or "alert.inhibited");
+
+    /// <summary>
+    /// An alert that starts firing for the first time is an occurrence in its grid (<c>alert</c>, <c>alert:&lt;ruleId&gt;</c>) for the
+    /// grid's rate rules — when one counts it. Alerts about a grid or community are not counted (no unit counts its own alerts).
+    /// </summary>
+    private async Task CountInGridAsync()
+    {
+        var alert = _alert!;
+        if (!SubjectKinds.IsUnit(alert.Subject.Kind))
+        {
+            await UnitWatch.CountAsync(GrainFactory, await rules.CurrentAsync(), alert.UnitCode, _id, _history[^1].At, "alert", "alert:" + alert.RuleId);
         }
     }
 

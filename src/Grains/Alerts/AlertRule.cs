@@ -19,7 +19,59 @@ public static class SubjectKinds
     public const string Incident = "incident";
     public const string Grid = "grid";
 
-    public static IReadOnlyList<string> All { get; } = [Device, Worker, KeyPerson, Incident, Grid];
+    /// <summary>A community (社区) as a subject: its members' rule states (<c>member-share</c>), like a grid's.</summary>
+    public const string Community = "community";
+
+    public static IReadOnlyList<string> All { get; } = [Device, Worker, KeyPerson, Incident, Grid, Community];
+
+    /// <summary>The units that are subjects themselves (a grid, a community), each evaluated in its <c>IUnitWatchGrain</c>.</summary>
+    public static bool IsUnit(string kind) => kind is Grid or Community;
+
+    /// <summary>The length of a unit subject's code: a grid's 15 digits, a community's 12.</summary>
+    public static int CodeLength(string unitKind) => unitKind == Grid ? 15 : 12;
+}
+
+/// <summary>
+/// Which rule kinds each subject kind evaluates — the one table the rules API checks a rule against, so that no
+/// rule is stored that nothing would ever evaluate. A subject evaluates a kind when its grain fills in the facts
+/// the kind reads (<see cref="SubjectFacts"/>): metrics and signals (device, worker, key person), positions and
+/// zones (worker, key person), deadlines (key person, incident), occurrences and members (grid, community).
+/// </summary>
+public static class RuleSubjects
+{
+    private static readonly Dictionary<string, string[]> Kinds = new()
+    {
+        [SubjectKinds.Device] = ["threshold", "absence", "time-window"],
+        [SubjectKinds.Worker] = ["threshold", "zone", "time-window"],
+        [SubjectKinds.KeyPerson] = ["threshold", "absence", "zone", "time-window", "overdue"],
+        [SubjectKinds.Incident] = ["stage-overdue", "overdue"],
+        [SubjectKinds.Grid] = ["rate", "member-share"],
+        [SubjectKinds.Community] = ["member-share"],
+    };
+
+    /// <summary>The rule kinds a subject of this kind evaluates (none for an unknown kind).</summary>
+    public static IReadOnlyList<string> KindsFor(string subjectKind) => Kinds.GetValueOrDefault(subjectKind) ?? [];
+
+    /// <summary>Why nothing would evaluate a rule of this kind for this subject kind (a zone needs a subject with a position), or null.</summary>
+    public static string? Refusal(string kind, string subjectKind, RuleCondition condition)
+    {
+        if (!Kinds.TryGetValue(subjectKind, out var kinds))
+        {
+            return null; // the subject kind itself is refused
+        }
+
+        if (!kinds.Contains(kind))
+        {
+            return $"no {subjectKind} evaluates '{kind}' rules; a {subjectKind} evaluates {string.Join(", ", kinds)}";
+        }
+
+        if (condition is TimeWindowCondition { HasZone: true } && subjectKind == SubjectKinds.Device)
+        {
+            return "a device has no zones: a time-window rule with a zone targets workers or key persons";
+        }
+
+        return null;
+    }
 }
 
 /// <summary>

@@ -37,6 +37,9 @@ public sealed class RuleWatch
 
     /// <summary>When an operator resolved the episode's alert while the condition still held; the next episode opens a recovery period later.</summary>
     public DateTimeOffset? ResolvedByHandAt { get; set; }
+
+    /// <summary>What the units counting this rule (<c>member-share</c>) were last told of it: <c>holds</c>/<c>clear</c> and the alert; null when never told.</summary>
+    public string? ReportedToUnits { get; set; }
 }
 
 /// <summary>The subject being evaluated: who it is, where it is, and how to save its watch state.</summary>
@@ -99,6 +102,7 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
             watch ??= watches[rule.Rule.Id] = new RuleWatch();
             watch.Holds = result.Holds;
             WakeAt(result.Holds ? await WhileHoldingAsync(subject, rule, watch, now) : await WhileClearAsync(rule, watch, now));
+            await ReportToUnitsAsync(ruleSet, subject, rule, watch, now);
             if (watch is { Holds: false, AlertId: null })
             {
                 watches.Remove(rule.Rule.Id);
@@ -112,6 +116,37 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
 
         return next;
     }
+
+    /// <summary>
+    /// Tells the units above the subject whose <c>member-share</c> rules count this rule (most phones of a grid silent) whether
+    /// it holds for the subject, and its alert — only when that changed, so a steady state costs nothing.
+    /// </summary>
+    private async Task ReportToUnitsAsync(RuleSet ruleSet, WatchedSubject subject, CompiledRule rule, RuleWatch watch, DateTimeOffset now)
+    {
+        var mark = (watch.Holds ? "holds:" : "clear:") + watch.AlertId;
+        if (mark == watch.ReportedToUnits || (watch.ReportedToUnits is null && !watch.Holds) || SubjectKinds.IsUnit(subject.Subject.Kind))
+        {
+            return; // units count their members, never other units: no cycle between units
+        }
+
+        var units = ruleSet.UnitsWatching(rule.Rule.Id, subject.UnitCode);
+        if (units.Count == 0)
+        {
+            return; // no unit counts this rule (most rules); a unit rule made later hears of it at the subject's next evaluation
+        }
+
+        var member = subject.Subject.Kind + ":" + subject.Subject.Id;
+        foreach (var unit in units)
+        {
+            await grains.GetGrain<Units.IUnitWatchGrain>(unit).MemberChanged(rule.Rule.Id, member, watch.Holds, watch.AlertId, now);
+        }
+
+        watch.ReportedToUnits = mark;
+    }
+
+    /// <summary>Counts an occurrence in its grid for the grid's rate rules (<see cref="Units.UnitWatch.CountAsync"/>): a case reported there.</summary>
+    public async Task CountInGridAsync(string unitCode, string key, DateTimeOffset at, params string[] names) =>
+        await Units.UnitWatch.CountAsync(grains, await rules.CurrentAsync(), unitCode, key, at, names);
 
     /// <summary>The condition's result; none for a rule already faulty on this silo, or none and the error when its evaluation throws.</summary>
     private (ConditionResult? Result, Exception? Fault) Evaluate(CompiledRule rule, SubjectFacts facts, DateTimeOffset now, bool heldBefore)

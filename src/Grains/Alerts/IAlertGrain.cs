@@ -33,6 +33,15 @@ public interface IAlertGrain : IGrainWithStringKey
 
     /// <summary>The alert's current state without its history (what its subject asks while the condition holds); null when never opened.</summary>
     Task<AlertView?> Current();
+
+    /// <summary>
+    /// A unit's alert (<paramref name="inhibitorId"/>, a <c>member-share</c> rule's: most phones of the grid silent) inhibits this
+    /// member alert: firing → inhibited (<c>alert.inhibited</c>); it no longer counts or escalates, and is not lost. No-op in any other state.
+    /// </summary>
+    Task<AlertView?> Inhibit(string inhibitorId, DateTimeOffset at);
+
+    /// <summary>The unit's alert <paramref name="inhibitorId"/> has resolved: an alert it inhibits fires again (or stays inhibited by another). No-op otherwise.</summary>
+    Task<AlertView?> Release(string inhibitorId, DateTimeOffset at);
 }
 
 /// <summary>The lifecycle states of an alert, as on the wire.</summary>
@@ -42,9 +51,12 @@ public static class AlertStates
     public const string Firing = "firing";
     public const string Acknowledged = "acknowledged";
     public const string Suppressed = "suppressed";
+
+    /// <summary>Would fire, but a unit-level alert above it (a grid's or community's) covers it: see <see cref="AlertView.InhibitedBy"/>.</summary>
+    public const string Inhibited = "inhibited";
     public const string Resolved = "resolved";
 
-    public static IReadOnlyList<string> All { get; } = [Pending, Firing, Acknowledged, Suppressed, Resolved];
+    public static IReadOnlyList<string> All { get; } = [Pending, Firing, Acknowledged, Suppressed, Inhibited, Resolved];
 }
 
 /// <summary>What a subject's grain knows when it opens an alert.</summary>
@@ -70,7 +82,7 @@ public sealed record AlertOpening(
     public (string Caller, string OpId) LogKey => ($"subject:{Subject.Kind}:{Subject.Id}", $"{RuleId}#{Episode}");
 }
 
-/// <summary>The thing an alert is about: a device, a worker, a key person, a case or a grid.</summary>
+/// <summary>The thing an alert is about: a device, a worker, a key person, a case, a grid or a community.</summary>
 /// <param name="KeyPersonId">
 /// For a device of a key person's (a wristband, the person's phone): the person it is bound to, so that the alert is treated as
 /// one about that person (who sees it, who may resolve it). Null for every other subject; a key person is named by <c>Id</c>.
@@ -92,7 +104,7 @@ public sealed record AlertSubject(
 /// <summary>
 /// An alert's current state. It is also the payload of each of its events (camelCase JSON), so the
 /// log alone rebuilds it. <c>UnitCode</c> is where the subject is; <c>ResponsibleUnitCode</c> moves
-/// up the hierarchy as it escalates.
+/// up the hierarchy as it escalates. <c>InhibitedBy</c> is the unit-level alert that inhibits it while it is <c>inhibited</c>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("ops.AlertView")]
 public sealed record AlertView(
@@ -112,7 +124,8 @@ public sealed record AlertView(
     [property: Id(13)] DateTimeOffset? AcknowledgedAt,
     [property: Id(14)] string? ResolvedBy,
     [property: Id(15)] DateTimeOffset? ResolvedAt,
-    [property: Id(16)] string? Note);
+    [property: Id(16)] string? Note,
+    [property: Id(24)] string? InhibitedBy = null);
 
 /// <summary>One step of an alert's history: its event in the district log.</summary>
 [GenerateSerializer, Immutable, Alias("ops.AlertHistoryEntry")]

@@ -26,6 +26,16 @@ public sealed class RuleSet(long revision, IReadOnlyList<CompiledRule> rules, IR
 {
     private readonly ILookup<string, CompiledRule> _bySubject = rules.Where(r => r.Rule.Enabled).ToLookup(r => r.Rule.SubjectKind);
 
+    // Unit-level rules by the member rule they count (member-share), and the rate rules by what they count: asked on every
+    // evaluation of a member rule and on every case reported, so looked up, not searched.
+    private readonly ILookup<string, CompiledRule> _byMemberRule = rules
+        .Where(r => r.Rule.Enabled && SubjectKinds.IsUnit(r.Rule.SubjectKind) && r.Condition is MemberShareCondition)
+        .ToLookup(r => ((MemberShareCondition)r.Condition).MemberRule);
+
+    private readonly ILookup<string, CompiledRule> _byOccurrence = rules
+        .Where(r => r.Rule.Enabled && r.Rule.SubjectKind == SubjectKinds.Grid && r.Condition is RateCondition)
+        .ToLookup(r => ((RateCondition)r.Condition).Occurrence);
+
     public static RuleSet Empty { get; } = new(0, [], []);
 
     public long Revision { get; } = revision;
@@ -47,6 +57,39 @@ public sealed class RuleSet(long revision, IReadOnlyList<CompiledRule> rules, IR
     }
 
     public CompiledRule? Find(string ruleId) => rules.FirstOrDefault(r => r.Rule.Id == ruleId);
+
+    /// <summary>
+    /// The units (grid, community) above a subject in <paramref name="unitCode"/> whose <c>member-share</c> rules count
+    /// <paramref name="memberRuleId"/> — where the subject reports that rule's state — and, with <paramref name="inhibiting"/>,
+    /// only those whose rule inhibits its alerts. Empty for most rules.
+    /// </summary>
+    public List<string> UnitsWatching(string memberRuleId, string unitCode, bool inhibiting = false)
+    {
+        var units = new List<string>();
+        foreach (var rule in _byMemberRule[memberRuleId])
+        {
+            var length = SubjectKinds.CodeLength(rule.Rule.SubjectKind);
+            if (unitCode.Length >= length && (!inhibiting || ((MemberShareCondition)rule.Condition).Inhibits)
+                && UnitCode.IsWithin(unitCode[..length], rule.Rule.UnitScope) && !units.Contains(unitCode[..length]))
+            {
+                units.Add(unitCode[..length]);
+            }
+        }
+
+        return units;
+    }
+
+    /// <summary>Whether some rate rule of the grid counts any of these occurrences (so the grid must be told of it).</summary>
+    public bool Counts(string gridCode, IEnumerable<string> occurrences) =>
+        occurrences.Any(name => _byOccurrence[name].Any(r => UnitCode.IsWithin(gridCode, r.Rule.UnitScope)));
+
+    /// <summary>The longest window of the rate rules of the grid counting <paramref name="occurrence"/>; null when none counts it.</summary>
+    public TimeSpan? LongestWindow(string gridCode, string occurrence) => _byOccurrence[occurrence]
+        .Where(r => UnitCode.IsWithin(gridCode, r.Rule.UnitScope)).Select(r => (TimeSpan?)((RateCondition)r.Condition).Window).Max();
+
+    /// <summary>The <c>member-share</c> rules that apply to the unit (a grid or community).</summary>
+    public IEnumerable<CompiledRule> MemberShareRules(string unitKind, string unitCode) =>
+        _bySubject[unitKind].Where(r => r.Condition is MemberShareCondition && UnitCode.IsWithin(unitCode, r.Rule.UnitScope));
 
     /// <summary>The silence that covers an alert of the rule in the unit at the time, if any (the one that ends last).</summary>
     public AlertSilence? SilenceFor(string ruleId, string unitCode, DateTimeOffset at) =>

@@ -32,12 +32,19 @@ public sealed class SubjectFacts
     /// <summary>Deadlines by name (<c>stage</c>), for overdue rules.</summary>
     public Dictionary<string, DateTimeOffset> Deadlines => _deadlines ??= [];
 
+    /// <summary>
+    /// For a unit (grid, community): per member rule, how many of the unit's members it holds for now and how many
+    /// members the unit has (its roster), for <c>member-share</c> rules.
+    /// </summary>
+    public Dictionary<string, (int Holding, int Members)> Members => _members ??= [];
+
     // Made when first used: devices and workers fill two of the five on every status.
     private Dictionary<string, double>? _metrics;
     private Dictionary<string, DateTimeOffset>? _signals;
     private Dictionary<string, Geometry>? _zones;
     private Dictionary<string, IReadOnlyList<DateTimeOffset>>? _occurrences;
     private Dictionary<string, DateTimeOffset>? _deadlines;
+    private Dictionary<string, (int Holding, int Members)>? _members;
 }
 
 /// <summary>Whether a condition holds now, and when it should be looked at again even if nothing else happens.</summary>
@@ -55,6 +62,9 @@ public abstract class RuleCondition
     public abstract ConditionResult Evaluate(SubjectFacts facts, DateTimeOffset now, bool heldBefore);
 
     public bool AppliesTo(SubjectFacts facts) => Variants is null || (facts.Variant is { } v && Variants.Contains(v));
+
+    /// <summary>The rule kinds there are (<see cref="RuleSubjects"/> says which subject evaluates which).</summary>
+    public static IReadOnlyList<string> Kinds { get; } = ["threshold", "absence", "zone", "time-window", "rate", "member-share", "stage-overdue", "overdue"];
 
     /// <summary>Compiles a rule's condition, or says in <paramref name="error"/> what is wrong with its parameters.</summary>
     public static RuleCondition? TryCompile(string kind, string parametersJson, out string? error)
@@ -74,10 +84,11 @@ public abstract class RuleCondition
                 "absence" => new AbsenceCondition(Text(p, "signal"), Seconds(p, "afterSeconds")),
                 "zone" => ZoneCondition.From(p),
                 "time-window" => TimeWindowCondition.From(p),
-                "rate" => new RateCondition(Text(p, "occurrence"), Count(p, "moreThan"), Seconds(p, "windowSeconds")),
+                "rate" => new RateCondition(RateCondition.OccurrenceName(Text(p, "occurrence")), Count(p, "moreThan"), Seconds(p, "windowSeconds")),
+                "member-share" => MemberShareCondition.From(p),
                 "stage-overdue" => new OverdueCondition(OptionalText(p, "deadline") ?? "stage"),
                 "overdue" => new OverdueCondition(Text(p, "deadline")),
-                _ => throw new RuleParameterException($"kind must be one of threshold, absence, zone, time-window, rate, stage-overdue, overdue; not '{kind}'"),
+                _ => throw new RuleParameterException($"kind must be one of {string.Join(", ", Kinds)}; not '{kind}'"),
             };
             error = null;
             return p.TryGetProperty("deviceKinds", out var kinds)
@@ -262,6 +273,9 @@ public sealed class ZoneCondition(string zone, bool onLeave, double marginM) : R
 /// </summary>
 public sealed class TimeWindowCondition(TimeOnly from, TimeOnly to, TimeZoneInfo zone, ZoneCondition? where) : RuleCondition
 {
+    /// <summary>Whether the window is combined with a zone (a curfew), which only subjects with a position evaluate.</summary>
+    public bool HasZone => where is not null;
+
     public static TimeWindowCondition From(JsonElement p)
     {
         var from = ParseTime(Text(p, "from"), "from");
@@ -316,24 +330,94 @@ public sealed class TimeWindowCondition(TimeOnly from, TimeOnly to, TimeZoneInfo
     }
 }
 
-/// <summary><c>rate</c>: more than <c>moreThan</c> occurrences within the last <c>windowSeconds</c> (a spike of one category of incidents in a grid).</summary>
+/// <summary>
+/// <c>rate</c>: more than <c>moreThan</c> occurrences within the last <c>windowSeconds</c> — cases of one category in a grid
+/// (<c>incident:&lt;category&gt;</c>, or <c>incident</c> for any), or alerts of one rule (<c>alert:&lt;ruleId&gt;</c>, or
+/// <c>alert</c> for any alert about a device, worker, key person or case there). Evaluated by the grid
+/// (<c>IUnitWatchGrain</c>), which is told of each occurrence.
+/// </summary>
 public sealed class RateCondition(string occurrence, int moreThan, TimeSpan window) : RuleCondition
 {
+    public string Occurrence { get; } = occurrence;
+
+    public TimeSpan Window { get; } = window;
+
+    /// <summary>The occurrence names a grid counts: <c>incident</c>, <c>incident:&lt;category&gt;</c>, <c>alert</c>, <c>alert:&lt;ruleId&gt;</c>.</summary>
+    public static string OccurrenceName(string name) =>
+        name is "incident" or "alert" || (name.StartsWith("incident:", StringComparison.Ordinal) && name.Length > 9)
+            || (name.StartsWith("alert:", StringComparison.Ordinal) && name.Length > 6)
+            ? name
+            : throw new RuleParameterException("parameter 'occurrence' must be incident, incident:<category>, alert or alert:<ruleId>");
+
     public override ConditionResult Evaluate(SubjectFacts facts, DateTimeOffset now, bool heldBefore)
     {
-        if (!facts.Occurrences.TryGetValue(occurrence, out var times))
+        if (!facts.Occurrences.TryGetValue(Occurrence, out var times))
         {
             return new(false, null);
         }
 
-        var inWindow = times.Where(t => t > now - window && t <= now).Order().ToList();
+        var inWindow = times.Where(t => t > now - Window && t <= now).Order().ToList();
         if (inWindow.Count <= moreThan)
         {
             return new(false, null);
         }
 
         // It stops holding once enough of the oldest have left the window.
-        return new(true, inWindow[inWindow.Count - moreThan - 1] + window);
+        return new(true, inWindow[inWindow.Count - moreThan - 1] + Window);
+    }
+}
+
+/// <summary>
+/// <c>member-share</c>: a unit-level condition — at least <c>share</c> (a fraction, 0 &lt; share ≤ 1) of the unit's members,
+/// and at least <c>minMembers</c> of them, hold the member rule <c>memberRule</c> at once: most phones of a grid or community
+/// silent (a mast down, a power cut). With <c>inhibit</c> (default true) the unit's alert, once fired, inhibits the member
+/// rule's alerts within the unit (Alertmanager's inhibit rules, along the grid hierarchy).
+/// </summary>
+public sealed class MemberShareCondition(string memberRule, double share, int minMembers, bool inhibit) : RuleCondition
+{
+    /// <summary>The rule whose members are counted, and whose alerts the unit's alert inhibits.</summary>
+    public string MemberRule { get; } = memberRule;
+
+    public bool Inhibits { get; } = inhibit;
+
+    public static MemberShareCondition From(JsonElement p)
+    {
+        var member = Text(p, "memberRule");
+        if (!System.Text.RegularExpressions.Regex.IsMatch(member, "^[a-z0-9][a-z0-9.-]{1,62}$"))
+        {
+            throw new RuleParameterException("parameter 'memberRule' must be a rule id");
+        }
+
+        var share = Number(p, "share", 0, 1);
+        if (share <= 0)
+        {
+            throw new RuleParameterException("parameter 'share' must be a number above 0 and at most 1");
+        }
+
+        var minMembers = p.TryGetProperty("minMembers", out _) ? Count(p, "minMembers") : 2;
+        var inhibit = true;
+        if (p.TryGetProperty("inhibit", out var flag))
+        {
+            inhibit = flag.ValueKind switch
+            {
+                JsonValueKind.True => true,
+                JsonValueKind.False => false,
+                _ => throw new RuleParameterException("parameter 'inhibit' must be true or false"),
+            };
+        }
+
+        return new MemberShareCondition(member, share, Math.Max(1, minMembers), inhibit);
+    }
+
+    public override ConditionResult Evaluate(SubjectFacts facts, DateTimeOffset now, bool heldBefore)
+    {
+        if (!facts.Members.TryGetValue(MemberRule, out var counted) || counted.Members == 0)
+        {
+            return new(false, null);
+        }
+
+        var holding = Math.Min(counted.Holding, counted.Members);
+        return new(holding >= minMembers && holding >= share * counted.Members, null);
     }
 }
 

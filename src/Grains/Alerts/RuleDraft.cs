@@ -63,9 +63,22 @@ public sealed partial record RuleDraft(
             Fail("escalation.timeoutSeconds", "between 10 and 604800");
         }
 
-        if (RuleCondition.TryCompile(Kind, ParametersJson, out var problem) is null)
+        if (RuleCondition.TryCompile(Kind, ParametersJson, out var problem) is not { } condition)
         {
-            Fail(Kind is "threshold" or "absence" or "zone" or "time-window" or "rate" or "stage-overdue" or "overdue" ? "parameters" : "kind", problem!);
+            Fail(RuleCondition.Kinds.Contains(Kind) ? "parameters" : "kind", problem!);
+        }
+        else if (RuleSubjects.Refusal(Kind, SubjectKind, condition) is { } refusal)
+        {
+            // Stored, it could never fire: nothing evaluates this kind for these subjects.
+            Fail("kind", refusal);
+        }
+        else if (condition.Variants is not null && SubjectKind != SubjectKinds.Device)
+        {
+            Fail("parameters", "deviceKinds applies to device rules only");
+        }
+        else if (condition is MemberShareCondition share && share.MemberRule == Id)
+        {
+            Fail("parameters", "memberRule must name another rule");
         }
 
         return errors;

@@ -66,6 +66,8 @@ public sealed class IncidentGrain(
             category.Deadline(o.Urgency, "reported", o.At), null, false, o.At, o.ReportedBy, o.Source, null, null, 0, 0, 0, null, null,
             o.Lat, o.Lon, o.AlertId, new IncidentStep("report", o.ReportedBy, null, null, null));
         await CommitAsync("incident.reported", o.ReportedBy, opened, o.At, opId: _id + "/report");
+        // A case reported is an occurrence in its grid, for the grid's rate rules (more than N of a category within a window).
+        await alerts.CountInGridAsync(_case!.UnitCode, _id, o.At, "incident", "incident:" + o.Category);
         return _case!;
     }
 
