@@ -19,6 +19,8 @@ var clock = Stopwatch.StartNew();
 void Say(string message) => Console.WriteLine($"[simulator {clock.Elapsed:hh\\:mm\\:ss}] {message}");
 
 var token = await SignInAsync();
+var gridOf = new Dictionary<string, string>(StringComparer.Ordinal);
+var outages = new MastOutages(options.DataDirectory);
 var roster = await RosterAsync();
 var devices = await DevicesAsync(roster);
 var random = new Random(42);
@@ -60,6 +62,11 @@ for (var turn = 0L; options.Duration is null || started.Elapsed < options.Durati
     }
 
     var worker = workers[(int)(turn % workers.Count)];
+    if (outages.IsDark(gridOf.GetValueOrDefault(worker.WorkerId)))
+    {
+        continue; // a mast down over the worker's unit: the phone has no signal
+    }
+
     var statuses = new List<object>();
     while (statuses.Count < options.BatchSize)
     {
@@ -213,6 +220,7 @@ async Task<List<(string Id, double Lat, double Lon)>> RosterAsync()
         foreach (var item in page.GetProperty("items").EnumerateArray())
         {
             workers.Add((item.GetProperty("id").GetString()!, item.GetProperty("lat").GetDouble(), item.GetProperty("lon").GetDouble()));
+            gridOf[item.GetProperty("id").GetString()!] = item.GetProperty("gridCode").GetString()!;
         }
 
         after = page.GetProperty("next").GetString();

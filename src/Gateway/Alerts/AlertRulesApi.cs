@@ -63,7 +63,7 @@ public static class AlertRulesApi
 
         group.MapPost("/", (RuleRequest request, HttpContext context, AlertRuleStore store, CancellationToken ct) =>
             SaveAsync(request, request.Id, expectedVersion: 0, context, store, ct))
-            .WithSummary("Create a rule (version 1). The same opId again returns the rule as first stored.");
+            .WithSummary("Create a rule (version 1). The same opId again returns the rule as first stored. A kind that nothing evaluates for the target's subject kind is 400 on 'kind'.");
 
         group.MapPut("/{id}", async Task<Results<Created<RuleResponse>, Ok<RuleResponse>, ProblemHttpResult, ValidationProblem>> (
             string id, RuleRequest request, HttpContext context, AlertRuleStore store, CancellationToken ct) =>
