@@ -242,6 +242,11 @@ public sealed partial class AlertGrain(
     private async Task StartFiringAsync(AlertView alert, DateTimeOffset at)
     {
         var (type, next) = await FiringAsync(alert, at);
+        if (next is { State: AlertStates.Inhibited } && alert is { State: AlertStates.Inhibited } && next.InhibitedBy == alert.InhibitedBy)
+        {
+            return; // still inhibited by the same unit alert (its unit has not yet seen it resolved by hand): nothing new to record
+        }
+
         await CommitAsync(type, EngineActor, next, at);
     }
 

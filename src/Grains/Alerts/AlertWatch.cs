@@ -102,7 +102,11 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
             watch ??= watches[rule.Rule.Id] = new RuleWatch();
             watch.Holds = result.Holds;
             WakeAt(result.Holds ? await WhileHoldingAsync(subject, rule, watch, now) : await WhileClearAsync(rule, watch, now));
-            await ReportToUnitsAsync(ruleSet, subject, rule, watch, now);
+            if (ruleSet.IsMemberRule(rule.Rule.Id))
+            {
+                await ReportToUnitsAsync(ruleSet, subject, rule.Rule.Id, watch, now);
+            }
+
             if (watch is { Holds: false, AlertId: null })
             {
                 watches.Remove(rule.Rule.Id);
@@ -111,7 +115,7 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
 
         if (watches.Count > 0)
         {
-            await EndInapplicableAsync(watches, applicable, now);
+            await EndInapplicableAsync(ruleSet, subject, watches, applicable, now);
         }
 
         return next;
@@ -121,7 +125,7 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
     /// Tells the units above the subject whose <c>member-share</c> rules count this rule (most phones of a grid silent) whether
     /// it holds for the subject, and its alert — only when that changed, so a steady state costs nothing.
     /// </summary>
-    private async Task ReportToUnitsAsync(RuleSet ruleSet, WatchedSubject subject, CompiledRule rule, RuleWatch watch, DateTimeOffset now)
+    private async Task ReportToUnitsAsync(RuleSet ruleSet, WatchedSubject subject, string ruleId, RuleWatch watch, DateTimeOffset now)
     {
         var mark = (watch.Holds ? "holds:" : "clear:") + watch.AlertId;
         if (mark == watch.ReportedToUnits || (watch.ReportedToUnits is null && !watch.Holds) || SubjectKinds.IsUnit(subject.Subject.Kind))
@@ -129,7 +133,7 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
             return; // units count their members, never other units: no cycle between units
         }
 
-        var units = ruleSet.UnitsWatching(rule.Rule.Id, subject.UnitCode);
+        var units = ruleSet.UnitsWatching(ruleId, subject.UnitCode);
         if (units.Count == 0)
         {
             return; // no unit counts this rule (most rules); a unit rule made later hears of it at the subject's next evaluation
@@ -138,7 +142,7 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
         var member = subject.Subject.Kind + ":" + subject.Subject.Id;
         foreach (var unit in units)
         {
-            await grains.GetGrain<Units.IUnitWatchGrain>(unit).MemberChanged(rule.Rule.Id, member, watch.Holds, watch.AlertId, now);
+            await grains.GetGrain<Units.IUnitWatchGrain>(unit).MemberChanged(ruleId, member, watch.Holds, watch.AlertId, now);
         }
 
         watch.ReportedToUnits = mark;
@@ -169,13 +173,21 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
 
     /// <summary>A rule switched off, deleted or moved out of scope ends its open episode.</summary>
     /// <remarks>Apart from <see cref="EvaluateAsync"/>, so that its lambdas' closure is made only when needed.</remarks>
-    private async Task EndInapplicableAsync(Dictionary<string, RuleWatch> watches, List<CompiledRule> applicable, DateTimeOffset now)
+    private async Task EndInapplicableAsync(RuleSet ruleSet, WatchedSubject subject, Dictionary<string, RuleWatch> watches, List<CompiledRule> applicable, DateTimeOffset now)
     {
         foreach (var (ruleId, watch) in watches.Where(w => applicable.All(r => r.Rule.Id != w.Key)).ToList())
         {
             if (watch.AlertId is { } alertId)
             {
                 await grains.GetGrain<IAlertGrain>(alertId).Clear(now, "the rule no longer applies");
+            }
+
+            if (watch.ReportedToUnits is not null && ruleSet.IsMemberRule(ruleId))
+            {
+                // The units counting it hear that it no longer holds here.
+                watch.Holds = false;
+                watch.AlertId = null;
+                await ReportToUnitsAsync(ruleSet, subject, ruleId, watch, now);
             }
 
             watches.Remove(ruleId);

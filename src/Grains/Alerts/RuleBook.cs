@@ -65,6 +65,11 @@ public sealed class RuleSet(long revision, IReadOnlyList<CompiledRule> rules, IR
     /// </summary>
     public List<string> UnitsWatching(string memberRuleId, string unitCode, bool inhibiting = false)
     {
+        if (!IsMemberRule(memberRuleId))
+        {
+            return s_none;
+        }
+
         var units = new List<string>();
         foreach (var rule in _byMemberRule[memberRuleId])
         {
@@ -78,6 +83,11 @@ public sealed class RuleSet(long revision, IReadOnlyList<CompiledRule> rules, IR
 
         return units;
     }
+
+    /// <summary>Whether some unit's <c>member-share</c> rule counts this rule (so its subjects report it): asked on every evaluation, a lookup.</summary>
+    public bool IsMemberRule(string ruleId) => _byMemberRule.Contains(ruleId);
+
+    private static readonly List<string> s_none = [];
 
     /// <summary>Whether some rate rule of the grid counts any of these occurrences (so the grid must be told of it).</summary>
     public bool Counts(string gridCode, IEnumerable<string> occurrences) =>

@@ -146,6 +146,14 @@ public sealed class UnitWatchGrain(
         foreach (var rule in _shareRules)
         {
             var member = ((MemberShareCondition)rule.Condition).MemberRule;
+            if (ruleSet.Find(member) is not { Rule.Enabled: true })
+            {
+                // A member rule switched off (or never made) holds for nobody: its marks are gone with it.
+                state.State.Members.Remove(member);
+                facts.Members[member] = (0, 0);
+                continue;
+            }
+
             var holding = state.State.Members.TryGetValue(member, out var marks) ? marks.Values.Count(m => m.Holds) : 0;
             facts.Members[member] = (holding, await RosterAsync(ruleSet, member, now));
         }
