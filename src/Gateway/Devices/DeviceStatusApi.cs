@@ -98,7 +98,7 @@ public static class DeviceStatusApi
 
             return TypedResults.Ok(new BatchResponse(results));
         })
-        .WithSummary($"Queued statuses after a loss of signal (at most {MaxBatch}); applied in seq order, answered in the order sent. A bad item is rejected alone.");
+        .WithSummary($"Queued statuses after a loss of signal (at most {MaxBatch}); applied in seq order, answered in the order sent. A bad item is rejected alone. Every applied position reaches the worker or key person, and one that arrives late is judged by their zone and curfew rules at its own time (alerts found so carry breachedAt and detectedOnReplay).");
 
         return device;
     }
