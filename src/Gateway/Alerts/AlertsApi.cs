@@ -19,16 +19,19 @@ public static class AlertsApi
 {
     public sealed record AlertAction(string? OpId, string? Note);
 
-    /// <summary>An alert as the API shows it: its current state and, on the detail call, its history.</summary>
+    /// <summary>
+    /// An alert as the API shows it: its current state and, on the detail call, its history. <c>BreachedAt</c>: when the rule's
+    /// condition began to hold; <c>DetectedOnReplay</c>: found in positions a device uploaded after a loss of signal, so later than it happened.
+    /// </summary>
     public sealed record AlertResponse(
         string Id, string RuleId, int RuleVersion, string Title, string Severity, string State, AlertSubject Subject, string UnitCode,
         string ResponsibleUnitCode, int EscalationLevel, DateTimeOffset RaisedAt, string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt,
-        string? ResolvedBy, DateTimeOffset? ResolvedAt, string? Note,
+        string? ResolvedBy, DateTimeOffset? ResolvedAt, string? Note, DateTimeOffset? BreachedAt, bool DetectedOnReplay,
         [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AlertHistoryEntry>? History)
     {
         public static AlertResponse From(AlertView a, IReadOnlyList<AlertHistoryEntry>? history = null) => new(
             a.Id, a.RuleId, a.RuleVersion, a.Title, a.Severity, a.State, a.Subject, a.UnitCode, a.ResponsibleUnitCode, a.EscalationLevel,
-            a.RaisedAt, a.AcknowledgedBy, a.AcknowledgedAt, a.ResolvedBy, a.ResolvedAt, a.Note, history);
+            a.RaisedAt, a.AcknowledgedBy, a.AcknowledgedAt, a.ResolvedBy, a.ResolvedAt, a.Note, a.BreachedAt, a.DetectedOnReplay, history);
     }
 
     public static RouteGroupBuilder MapAlertsApi(this IEndpointRouteBuilder app)

@@ -48,6 +48,8 @@ public static class AlertStates
 }
 
 /// <summary>What a subject's grain knows when it opens an alert.</summary>
+/// <param name="BreachedAt">When the rule's condition began to hold: by the observations' own times when detected on replay.</param>
+/// <param name="DetectedOnReplay">The condition was found holding while the subject judged a replayed observation (a queued position), after the fact.</param>
 [GenerateSerializer, Immutable, Alias("ops.AlertOpening")]
 public sealed record AlertOpening(
     [property: Id(0)] string RuleId,
@@ -60,7 +62,9 @@ public sealed record AlertOpening(
     [property: Id(7)] bool Firing,
     [property: Id(8)] DateTimeOffset At,
     [property: Id(9)] long Episode,
-    [property: Id(10)] bool NewId)
+    [property: Id(10)] bool NewId,
+    [property: Id(11)] DateTimeOffset? BreachedAt = null,
+    [property: Id(12)] bool DetectedOnReplay = false)
 {
     /// <summary>
     /// The opening's operation key in the district's log: the subject, the rule and the subject's episode
@@ -92,7 +96,10 @@ public sealed record AlertSubject(
 /// <summary>
 /// An alert's current state. It is also the payload of each of its events (camelCase JSON), so the
 /// log alone rebuilds it. <c>UnitCode</c> is where the subject is; <c>ResponsibleUnitCode</c> moves
-/// up the hierarchy as it escalates.
+/// up the hierarchy as it escalates. <c>RaisedAt</c> and the transitions are when the engine made them; <c>BreachedAt</c> is
+/// when the condition began to hold — for an alert <c>DetectedOnReplay</c> (found in positions a device uploaded after a loss
+/// of signal) that is the time the device recorded, earlier than <c>RaisedAt</c>. Both are absent from alerts opened before
+/// they existed.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("ops.AlertView")]
 public sealed record AlertView(
@@ -112,7 +119,9 @@ public sealed record AlertView(
     [property: Id(13)] DateTimeOffset? AcknowledgedAt,
     [property: Id(14)] string? ResolvedBy,
     [property: Id(15)] DateTimeOffset? ResolvedAt,
-    [property: Id(16)] string? Note);
+    [property: Id(16)] string? Note,
+    [property: Id(17)] DateTimeOffset? BreachedAt = null,
+    [property: Id(18)] bool DetectedOnReplay = false);
 
 /// <summary>One step of an alert's history: its event in the district log.</summary>
 [GenerateSerializer, Immutable, Alias("ops.AlertHistoryEntry")]

@@ -54,6 +54,13 @@ public abstract class RuleCondition
 
     public abstract ConditionResult Evaluate(SubjectFacts facts, DateTimeOffset now, bool heldBefore);
 
+    /// <summary>
+    /// Whether the condition reads what an observation brings (a position, a metric it carries), so that it can be judged
+    /// again at the time of a replayed observation. Conditions of time passing at the subject — absence, deadlines, rates, a
+    /// bare time window — are not: in the past they would only say again what the subject's own wake-ups judged then.
+    /// </summary>
+    public virtual bool ReadsObservation(SubjectFacts facts) => false;
+
     public bool AppliesTo(SubjectFacts facts) => Variants is null || (facts.Variant is { } v && Variants.Contains(v));
 
     /// <summary>Compiles a rule's condition, or says in <paramref name="error"/> what is wrong with its parameters.</summary>
@@ -199,6 +206,8 @@ public sealed class ThresholdCondition : RuleCondition
 
     public override ConditionResult Evaluate(SubjectFacts facts, DateTimeOffset now, bool heldBefore) =>
         new(facts.Metrics.TryGetValue(_metric, out var x) && _test(x), null);
+
+    public override bool ReadsObservation(SubjectFacts facts) => facts.Metrics.ContainsKey(_metric);
 }
 
 /// <summary><c>absence</c>: nothing of a signal for a period (a silent device, a missed check-in). A subject never heard from is not silent.</summary>
@@ -238,6 +247,8 @@ public sealed class ZoneCondition(string zone, bool onLeave, double marginM) : R
     }
 
     public override ConditionResult Evaluate(SubjectFacts facts, DateTimeOffset now, bool heldBefore) => new(Holds(facts, heldBefore), null);
+
+    public override bool ReadsObservation(SubjectFacts facts) => facts.Position is not null && facts.Zones.ContainsKey(zone);
 
     internal bool Holds(SubjectFacts facts, bool heldBefore)
     {
@@ -299,6 +310,9 @@ public sealed class TimeWindowCondition(TimeOnly from, TimeOnly to, TimeZoneInfo
         var holds = inWindow && (where?.Holds(facts, heldBefore) ?? true);
         return new(holds, NextEdge(local));
     }
+
+    /// <summary>With a zone, a curfew: judged at the time the subject was where the observation says.</summary>
+    public override bool ReadsObservation(SubjectFacts facts) => where?.ReadsObservation(facts) ?? false;
 
     private DateTimeOffset NextEdge(DateTimeOffset local)
     {
