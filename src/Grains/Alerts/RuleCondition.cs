@@ -29,6 +29,12 @@ public sealed class SubjectFacts
     /// <summary>Times of countable occurrences by name (<c>incident:sanitation</c>), for rate rules.</summary>
     public Dictionary<string, IReadOnlyList<DateTimeOffset>> Occurrences => _occurrences ??= [];
 
+    /// <summary>
+    /// Until when absence rules hold off (a calm restart: a device silent since before its silo started,
+    /// <see cref="Devices.StartupGrace"/>): meanwhile an absence holds only if it already held. Null: no such pause.
+    /// </summary>
+    public DateTimeOffset? QuietUntil { get; init; }
+
     /// <summary>Deadlines by name (<c>stage</c>), for overdue rules.</summary>
     public Dictionary<string, DateTimeOffset> Deadlines => _deadlines ??= [];
 
@@ -218,6 +224,11 @@ public sealed class AbsenceCondition(string signal, TimeSpan after) : RuleCondit
         if (!facts.Signals.TryGetValue(signal, out var last))
         {
             return new(false, null);
+        }
+
+        if (facts.QuietUntil is { } quiet && now < quiet)
+        {
+            return new(heldBefore, quiet);
         }
 
         var due = last + after;

@@ -44,6 +44,7 @@ public sealed partial class DeviceGrain(
     DeviceCredentialStore credentials,
     TrackWriter tracks,
     AlertWatcher alerts,
+    StartupGrace grace,
     IOptions<DeviceOptions> options,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain, IRemindable
@@ -101,7 +102,7 @@ public sealed partial class DeviceGrain(
         // crash); online/offline changes are written at once.
         _persistTimer = this.RegisterGrainTimer(PersistIfDirtyAsync, new GrainTimerCreationOptions(_options.PersistEvery, _options.PersistEvery));
         // Look at silence and rules at once: an activation by the reminder after a crash may be overdue.
-        _wakeUp = new DurableWakeUp(this, WakeReminder, _options.SilenceReminderPeriod, WakeAsync, clock);
+        _wakeUp = new DurableWakeUp(this, WakeReminder, _options.SilenceReminderPeriod, WakeAsync, clock, phaseKey: _id);
         _wakeUp.Soon();
     }
 
@@ -257,7 +258,8 @@ public sealed partial class DeviceGrain(
             return;
         }
 
-        var facts = new SubjectFacts { Variant = _kind };
+        // Silent since before this silo started: the silence may be the system's own (a calm restart, StartupGrace).
+        var facts = new SubjectFacts { Variant = _kind, QuietUntil = grace.QuietUntil(_id, state.State.LastSeenAt) };
         if (state.State.BatteryPct is { } battery)
         {
             facts.Metrics["batteryPct"] = battery;

@@ -76,6 +76,13 @@ public sealed class DeviceOptions
     /// <summary>How far ahead of the server's clock a status's <c>at</c> may lie (a device's clock drift). Default 10 minutes.</summary>
     public TimeSpan AcceptedAhead { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// A calm restart (<see cref="StartupGrace"/>): how long after a silo starts the absence rules of a device last heard
+    /// before the start hold off, plus a phase of the device's own within <see cref="SilenceReminderPeriod"/>. Default
+    /// (null): <see cref="OfflineAfter"/>.
+    /// </summary>
+    public TimeSpan? StartupGrace { get; set; }
+
     /// <summary>How often a device writes its live state behind. Default 10 seconds.</summary>
     public TimeSpan PersistEvery { get; set; } = TimeSpan.FromSeconds(10);
 }
