@@ -17,13 +17,18 @@ namespace OpsCentre.Gateway.Incidents;
 /// the timeline, and actions. Every action goes through the case's grain, which commits it to the
 /// event log before answering.
 /// </summary>
-public static class IncidentsApi
+public static partial class IncidentsApi
 {
+    /// <summary>A department's code: its district's, a dash and letters (<c>510104-CG</c>), as the <c>department</c> table checks.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("^[0-9]{6}-[A-Z]{2,8}$")]
+    private static partial System.Text.RegularExpressions.Regex DepartmentCode();
+
     public sealed record CategoryItem(string Code, string Name, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Deadlines);
 
     public sealed record ActionRequest(string? OpId, string? Action, string? Note, string? UnitCode, string? WorkerId, int? ExtensionMinutes);
 
-    public sealed record IncidentResponse(IncidentView Incident, IReadOnlyList<IncidentTimelineEntry> Timeline);
+    /// <summary>A case with its timeline and the 督办 of its alerts (an overdue stage's escalations), oldest first.</summary>
+    public sealed record IncidentResponse(IncidentView Incident, IReadOnlyList<IncidentTimelineEntry> Timeline, IReadOnlyList<Grains.Alerts.Supervision> Supervisions);
 
     public static RouteGroupBuilder MapIncidentsApi(this IEndpointRouteBuilder app)
     {
@@ -41,7 +46,7 @@ public static class IncidentsApi
             .WithSummary("Report a case at coordinates (its grid from the map) or in a given grid. The same opId again returns the original answer; with another body, 422.");
 
         group.MapGet("/", async Task<Results<Ok<Page<IncidentItem>>, ProblemHttpResult>> (
-            string? unit, string? stage, string? category, bool? overdue, int? limit, string? after, HttpContext context, IncidentQueries incidents, CancellationToken ct) =>
+            string? unit, string? stage, string? category, bool? overdue, string? responsible, int? limit, string? after, HttpContext context, IncidentQueries incidents, CancellationToken ct) =>
         {
             if (UnitListing.Check(unit, limit, context.User, out var take) is { } problem)
             {
@@ -53,16 +58,22 @@ public static class IncidentsApi
                 return Problems.BadRequest($"stage must be one of {string.Join(", ", IncidentStages.All)}");
             }
 
-            var rows = await incidents.ListAsync(new IncidentFilter(unit!, stage, category, overdue, context.User.DepartmentOf(), after, take + 1), ct);
+            if (responsible is not null && !UnitCode.IsValid(responsible) && !DepartmentCode().IsMatch(responsible))
+            {
+                return Problems.BadRequest("responsible must be a unit or department code");
+            }
+
+            var rows = await incidents.ListAsync(new IncidentFilter(unit!, stage, category, overdue, context.User.DepartmentOf(), after, take + 1, responsible), ct);
             return TypedResults.Ok(Page<IncidentItem>.From(rows, take, i => i.Id));
         })
-        .WithSummary("Cases within a unit, newest first, by stage, category and overdue; paged.");
+        .WithSummary("Cases within a unit, newest first, by stage, category, overdue and the unit or department responsible; each with how far its alerts have escalated (督办); paged.");
 
-        group.MapGet("/{id}", async Task<Results<Ok<IncidentResponse>, ProblemHttpResult>> (string id, HttpContext context, IClusterClient cluster) =>
+        group.MapGet("/{id}", async Task<Results<Ok<IncidentResponse>, ProblemHttpResult>> (
+            string id, HttpContext context, IClusterClient cluster, Grains.Alerts.SupervisionQueries supervisions, CancellationToken ct) =>
             await FindAsync(id, context.User, cluster) is not { } detail ? Problems.NotFound()
             : !Roles.Allows(context.User.RoleOf(), Permission.ViewUnits) ? Problems.Forbidden()
-            : TypedResults.Ok(new IncidentResponse(detail.Incident, detail.Timeline)))
-        .WithSummary("One case with its full timeline (every action as committed to the event log).");
+            : TypedResults.Ok(new IncidentResponse(detail.Incident, detail.Timeline, await supervisions.ForSubjectAsync(Grains.Alerts.SubjectKinds.Incident, id, ct))))
+        .WithSummary("One case with its full timeline (every action as committed to the event log) and the 督办 of its overdue stages (the unit urged, when, by which rule, reply due, the reply).");
 
         group.MapPost("/{id}/actions", ActAsync)
             .WithSummary("An action of the closed loop; 403 when it is not the caller's duty (docs/incidents.md, separation of duties), 409 when the stage does not allow it, 422 when dispatch names a worker outside the responsible unit; each changes nothing. A retry with the same opId returns the first answer.");
