@@ -74,7 +74,8 @@ public static class IncidentsApi
     {
         var errors = new RequestErrors().OpId(request.OpId)
             .Check(request.Action is not null && IncidentActions.All.Contains(request.Action), "action", "one of " + string.Join(", ", IncidentActions.All))
-            .Check(request.Action != "transfer" || request.UnitCode is not null, "unitCode", "the unit or department to transfer to")
+            .Check(request.Action is not ("transfer" or "add-co-handler" or "remove-co-handler") || request.UnitCode is not null, "unitCode",
+                "the unit or department to transfer to, or to add or remove as co-handler")
             .Check(request.ExtensionMinutes is not (< 1 or > 30 * 1440), "extensionMinutes", "between 1 and 43200")
             .Check(request.Note is not { Length: > 2000 }, "note", "at most 2000 characters");
         if (errors.Any)
@@ -87,16 +88,21 @@ public static class IncidentsApi
             return Problems.NotFound();
         }
 
-        // The receiving side decides on a transfer; everyone else acts within the case's own unit.
-        var actingOn = request.Action is "accept-transfer" or "reject-transfer" && incident.PendingTransferTo is { } target ? CaseVisibility.ScopeUnitOf(target) : incident.UnitCode;
+        // The receiving side decides on a transfer within its own scope; for the rest, whoever sees the case may ask, and
+        // the case's duty table says which action is whose (a co-handler assists, the lead's side handles).
+        var actingOn = request.Action is "accept-transfer" or "reject-transfer" && incident.PendingTransferTo is { } target
+            ? CaseVisibility.ScopeUnitOf(target)
+            : incident.Involved().Select(CaseVisibility.ScopeUnitOf).FirstOrDefault(code => UnitCode.IsWithin(code, context.User.UnitCodeOf())) ?? incident.UnitCode;
         if (ScopeGuard.Deny(context.User, actingOn, Permission.HandleIncidents) is { } denied)
         {
             return denied;
         }
 
-        if (request.UnitCode is { } code && request.Action is "dispatch" or "transfer" && !await IsTargetAsync(code, incident, catalog, map, ct))
+        if (request.UnitCode is { } code && IncidentActions.NamesUnit(request.Action!) && !await IsTargetAsync(code, request.Action!, incident, catalog, map, ct))
         {
-            return Problems.Invalid("unitCode", "a unit or department of the case's district");
+            return Problems.Invalid("unitCode", request.Action == "transfer"
+                ? "a unit of the map (of any district) or a department of the case's district"
+                : "a unit or department of the case's district");
         }
 
         if (request.Action == "dispatch" && request.WorkerId is { } workerId
@@ -120,7 +126,12 @@ public static class IncidentsApi
     private static async Task<bool> IsWorkerOfAsync(string workerId, string responsible, WorkerRoster roster, CancellationToken ct) =>
         UnitCode.IsValid(responsible) && await roster.AssignedGridAsync(workerId, ct) is { } grid && UnitCode.IsWithin(grid, responsible);
 
-    private static async Task<bool> IsTargetAsync(string code, IncidentView incident, IncidentCatalog catalog, MapStore map, CancellationToken ct) =>
-        code.StartsWith(incident.Id[..6], StringComparison.Ordinal)
-        && (UnitCode.IsValid(code) ? await map.FindAsync(code, ct) is not null : await catalog.DepartmentAsync(code, ct) is not null);
+    /// <summary>
+    /// A unit or department of the district that owns the case (where its unit lies); a transfer may also go to a unit of
+    /// another district, which takes the case over — and its ownership — when it accepts.
+    /// </summary>
+    private static async Task<bool> IsTargetAsync(string code, string action, IncidentView incident, IncidentCatalog catalog, MapStore map, CancellationToken ct) =>
+        UnitCode.IsValid(code)
+            ? (action == "transfer" || code.StartsWith(incident.UnitCode[..6], StringComparison.Ordinal)) && code.Length >= 6 && await map.FindAsync(code, ct) is not null
+            : code.StartsWith(incident.UnitCode[..6], StringComparison.Ordinal) && await catalog.DepartmentAsync(code, ct) is not null;
 }
