@@ -29,6 +29,7 @@ public static class GrainServices
         services.AddSingleton<KeyPersons.UnitAreas>();
         services.AddHostedService(sp => sp.GetRequiredService<TrackWriter>());
         services.AddHostedService(sp => sp.GetRequiredService<LiveRelay>());
+        services.AddHostedService<Rosters.RosterWatch>();
         return services;
     }
 
