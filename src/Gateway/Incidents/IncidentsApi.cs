@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using OpsCentre.Database.Audit;
 using OpsCentre.Database.Operations;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Hosting;
@@ -56,7 +57,27 @@ public static class IncidentsApi
             var rows = await incidents.ListAsync(new IncidentFilter(unit!, stage, category, overdue, context.User.DepartmentOf(), after, take + 1), ct);
             return TypedResults.Ok(Page<IncidentItem>.From(rows, take, i => i.Id));
         })
-        .WithSummary("Cases within a unit, newest first, by stage, category and overdue; paged.");
+        .WithSummary("Cases the unit is involved in — in its area, led by it, being transferred to it, co-handled by it (or a unit below it) — newest first, by stage, category and overdue; paged.");
+
+        group.MapGet("/export", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (
+            string? unit, string? stage, string? category, bool? overdue, HttpContext context, IncidentQueries incidents, AuditLog audit, CancellationToken ct) =>
+        {
+            if (UnitListing.Check(unit, null, context.User, out _) is { } problem)
+            {
+                return problem;
+            }
+
+            if (stage is not null && !IncidentStages.All.Contains(stage))
+            {
+                return Problems.BadRequest($"stage must be one of {string.Join(", ", IncidentStages.All)}");
+            }
+
+            var rows = await incidents.ListAsync(new IncidentFilter(unit!, stage, category, overdue, context.User.DepartmentOf(), null, CsvExport.MaxRows), ct);
+            await KpisApi.RecordExportAsync(audit, context.User, "incidents.export", unit!,
+                $"unit={unit}; stage={stage}; category={category}; overdue={overdue}; rows={rows.Count}", ct);
+            return CsvExport.File($"incidents-{unit}.csv", CaseColumns, rows);
+        })
+        .WithSummary("CSV of the case list as GET /api/v1/incidents selects it (at most 10,000 rows, newest first): zh-CN headers with the English codes; each export is written to the audit log.");
 
         group.MapGet("/{id}", async Task<Results<Ok<IncidentResponse>, ProblemHttpResult>> (string id, HttpContext context, IClusterClient cluster) =>
             await FindAsync(id, context.User, cluster) is not { } detail ? Problems.NotFound()
@@ -117,6 +138,24 @@ public static class IncidentsApi
             request.Action!, context.User.Username(), request.OpId!, request.Note, request.UnitCode, request.WorkerId, request.ExtensionMinutes, hash,
             context.User.RoleOf() ?? "", context.User.UnitCodeOf(), context.User.DepartmentOf())));
     }
+
+    private static readonly IReadOnlyList<CsvExport.Column<IncidentItem>> CaseColumns =
+    [
+        new("事件编号", "id", i => i.Id),
+        new("类别", "category", i => i.Category),
+        new("紧急程度", "urgency", i => i.Urgency),
+        new("阶段", "stage", i => i.Stage),
+        new("所在单元", "unitCode", i => i.UnitCode),
+        new("责任单位(主办)", "responsibleCode", i => i.ResponsibleCode),
+        new("待接收单位", "pendingTransferTo", i => i.PendingTransferTo),
+        new("协办单位", "coHandlers", i => i.CoHandlers),
+        new("指派网格员", "assignedWorker", i => i.AssignedWorker),
+        new("超期", "overdue", i => i.Overdue),
+        new("上报时间", "reportedAt", i => i.ReportedAt),
+        new("阶段时限", "stageDeadline", i => i.StageDeadline),
+        new("处置时限", "dueAt", i => i.DueAt),
+        new("结案时间", "closedAt", i => i.ClosedAt),
+    ];
 
     /// <summary>The case, when it exists and the caller may see it.</summary>
     private static async Task<IncidentDetail?> FindAsync(string id, ClaimsPrincipal user, IClusterClient cluster) =>
