@@ -32,7 +32,8 @@ DECLARE
     v integer := coalesce((p ->> 'version')::integer, 0);
     old incident%ROWTYPE;
     minutes jsonb := '{}';
-    co text[] := coalesce(ARRAY(SELECT jsonb_array_elements_text(coalesce(p -> 'coHandlers', '[]'))), '{}');
+    co text[] := CASE WHEN jsonb_typeof(p -> 'coHandlers') = 'array'
+                      THEN ARRAY(SELECT jsonb_array_elements_text(p -> 'coHandlers')) ELSE '{}' END;
 BEGIN
     SELECT * INTO old FROM incident WHERE id = p ->> 'id' FOR UPDATE;
     IF FOUND THEN

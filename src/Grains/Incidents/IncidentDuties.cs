@@ -31,7 +31,7 @@ public enum DutyRule
     /// </summary>
     CaseSide,
 
-    /// <summary>The acting person is of a co-handling unit (or above it) or a co-handling department's staff.</summary>
+    /// <summary>The acting person is of a co-handling unit (or above it) or a co-handling department's staff (trivially held without co-handlers: the stage refuses then).</summary>
     CoHandler,
 }
 
@@ -114,7 +114,7 @@ public static class IncidentDuties
         DutyRule.CaseSide when !IsOfCaseSide(command, c) =>
             $"{command.Action} is for the side of the case ({c.UnitCode}" + (c.ResponsibleCode is { } lead ? $", led by {lead})" : ")")
             + "; a co-handler or a unit asked to take it over does not act for it",
-        DutyRule.CoHandler when !(c.CoHandlers ?? []).Any(co => Covers(command, co)) => "only a co-handler (协办) of the case assists",
+        DutyRule.CoHandler when c.CoHandlers is { Count: > 0 } co && !co.Any(code => Covers(command, code)) => "only a co-handler (协办) of the case assists",
         _ => null,
     };
 

@@ -167,7 +167,7 @@ public sealed class IncidentGrain(
                 (c with { CoHandlers = [.. c.CoHandlers ?? [], co] }, "incident.co-handler-added"),
             ("remove-co-handler", _) when IncidentStages.IsOpen(c.Stage) && command.TargetCode is { } co && (c.CoHandlers ?? []).Contains(co) =>
                 (c with { CoHandlers = [.. c.CoHandlers!.Where(x => x != co)] }, "incident.co-handler-removed"),
-            ("assist", IncidentStages.Dispatched or IncidentStages.InProgress) => (c, "incident.assisted"),
+            ("assist", IncidentStages.Dispatched or IncidentStages.InProgress) when c.CoHandlers is { Count: > 0 } => (c, "incident.assisted"),
             _ => (null, ""),
         };
     }
