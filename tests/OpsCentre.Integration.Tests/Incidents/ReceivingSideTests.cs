@@ -113,7 +113,7 @@ public sealed class ReceivingSideTests(SystemFixture system)
         await ActAsync(Street, id, "start");
         await ActAsync(Street, id, "feedback");
         Assert.Equal(HttpStatusCode.Forbidden, (await TryAsync(Street, id, "verify-pass")).Status);
-        await ActAsync(District, id, "verify-pass");
+        await ActAsync(Admin, id, "verify-pass");
     }
 
     [Fact]
