@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using OpsCentre.Database.Operators;
 using OpsCentre.Grains.Rosters;
+using OpsCentre.Integration.Tests.Screens;
 using OpsCentre.Testing;
 
 namespace OpsCentre.Integration.Tests.Incidents;
@@ -78,8 +79,14 @@ public sealed class ReceivingSideTests(SystemFixture system)
         Assert.DoesNotContain(await ListAsync(Street, "510104001"), i => i.GetProperty("id").GetString() == id);
         var incomingBefore = await CounterAsync("510104001", "incidentsIncoming");
         var districtBefore = await CounterAsync("510104", "incidentsIncoming");
+        await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, await TokenAsync(Street));
+        await screen.SubscribeAsync("510104001");
 
         await ActAsync(District, id, "transfer", new { unitCode = "510104001" });
+
+        // The receiving street's wall hears of it while it is pending, though the case lies in another street.
+        var heard = await screen.ReceiveMatchingAsync(e => e.Type == "incident.transfer-requested" && e.Data.GetProperty("id").GetString() == id, "the transfer on the receiving street's screen");
+        Assert.Equal(grid, heard.UnitCode);
 
         // Before accepting: in the receiving street's list (pending), its detail, and its incoming counter.
         var listed = Assert.Single(await ListAsync(Street, "510104001"), i => i.GetProperty("id").GetString() == id);
@@ -150,8 +157,12 @@ public sealed class ReceivingSideTests(SystemFixture system)
         var receiver = QingyangStreet.Username;
         Assert.Equal(HttpStatusCode.NotFound, (await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/incidents/{id}", await TokenAsync(receiver))).Status);
 
+        await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, await TokenAsync(receiver));
+        await screen.SubscribeAsync("510105001");
         await ActAsync(District, id, "transfer", new { unitCode = "510105001" });
         Assert.Single(await ListAsync(receiver, "510105001"), i => i.GetProperty("id").GetString() == id);
+        var heard = await screen.ReceiveMatchingAsync(e => e.Type == "incident.transfer-requested" && e.Data.GetProperty("id").GetString() == id, "the transfer on 青羊区's street screen");
+        Assert.Equal(("510105", "510105001"), (heard.DistrictCode, heard.UnitCode));
         await Eventually.HoldsAsync(() => CounterAsync("510105001", "incidentsIncoming"), n => n >= 1, TimeSpan.FromSeconds(20), "青羊区's street counts the case as incoming");
 
         var accepted = await ActAsync(receiver, id, "accept-transfer");
