@@ -25,8 +25,8 @@ public enum DutyRule
     SupervisingLevel,
 
     /// <summary>
-    /// The acting person is of the case's side: their unit holds the case's unit or its lead (the responsible unit), or,
-    /// for department staff, their department leads it. A co-handler (协办), or a unit only asked to take the case over,
+    /// The acting person is of the case's side: the grid worker the case is assigned to, or someone whose unit holds the
+    /// case's unit or its lead (the responsible unit), or, for department staff, whose department leads it. A co-handler (协办), or a unit only asked to take the case over,
     /// sees the case but does not act for it.
     /// </summary>
     CaseSide,
@@ -118,10 +118,12 @@ public static class IncidentDuties
         _ => null,
     };
 
-    /// <summary>Whether the actor's unit holds the case's unit or its lead, or their department leads it.</summary>
+    /// <summary>Whether the actor is the assigned worker, their unit holds the case's unit or its lead, or their department leads it.</summary>
     private static bool IsOfCaseSide(IncidentCommand command, IncidentView c) => command.ActorDepartment is { } department
         ? department == c.ResponsibleCode
-        : UnitCode.IsWithin(c.UnitCode, command.ActorUnit) || (c.ResponsibleCode is { } lead && UnitCode.IsValid(lead) && UnitCode.IsWithin(lead, command.ActorUnit));
+        : command.Actor == c.AssignedWorker
+          || UnitCode.IsWithin(c.UnitCode, command.ActorUnit)
+          || (c.ResponsibleCode is { } lead && UnitCode.IsValid(lead) && UnitCode.IsWithin(lead, command.ActorUnit));
 
     /// <summary>Whether the actor speaks for a unit or department code: its own department, or a unit at or below the actor's.</summary>
     private static bool Covers(IncidentCommand command, string code) => command.ActorDepartment is { } department

@@ -124,6 +124,26 @@ public sealed class ReceivingSideTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task AWorkerAssignedACaseOfAnotherGridOfTheCommunityHandlesItFromThePhone()
+    {
+        // The case lies in one grid; the worker dispatched to it is assigned to another grid of the same community.
+        var community = system.Fresh.Community(within: "510104002");
+        var grids = system.City.Units.Where(u => u.Code.Length == 15 && u.Code.StartsWith(community, StringComparison.Ordinal)).Select(u => u.Code).ToList();
+        var worker = system.City.Workers.First(w => w.Grid == grids[^1]);
+        var caseGrid = grids.First(g => g != worker.Grid);
+        var (status, answer) = await Api.SendAsync(system.Http, HttpMethod.Post, "/api/v1/incidents", await TokenAsync(District),
+            new { opId = Guid.NewGuid().ToString("N"), category = "sanitation", urgency = "normal", description = "井盖缺失", gridCode = caseGrid });
+        Assert.True(status == HttpStatusCode.Created, $"report: {status} {answer}");
+        var id = answer.GetProperty("id").GetString()!;
+        await ActAsync(District, id, "accept");
+        await ActAsync(District, id, "dispatch", new { workerId = worker.Id });
+
+        var (_, key) = await Api.ProvisionDeviceAsync(system.Http, await TokenAsync(Admin), "worker-phone", worker.Id);
+        var (started, body) = await Api.DeviceSendAsync(system.Http, HttpMethod.Post, $"/api/v1/device/incidents/{id}/actions", key, new { opId = "p-start", action = "start" });
+        Assert.True(started == HttpStatusCode.OK, $"start from the assigned worker's phone: {started} {body}");
+    }
+
+    [Fact]
     public async Task CoHandlersSeeTheCaseAndAssistButOnlyTheLeadHandlesIt()
     {
         // Staff of a community of another street of 锦江区.
