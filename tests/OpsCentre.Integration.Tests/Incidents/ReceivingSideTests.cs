@@ -127,10 +127,8 @@ public sealed class ReceivingSideTests(SystemFixture system)
     public async Task AWorkerAssignedACaseOfAnotherGridOfTheCommunityHandlesItFromThePhone()
     {
         // The case lies in one grid; the worker dispatched to it is assigned to another grid of the same community.
-        var community = system.Fresh.Community(within: "510104002");
-        var grids = system.City.Units.Where(u => u.Code.Length == 15 && u.Code.StartsWith(community, StringComparison.Ordinal)).Select(u => u.Code).ToList();
-        var worker = system.City.Workers.First(w => w.Grid == grids[^1]);
-        var caseGrid = grids.First(g => g != worker.Grid);
+        var worker = system.Fresh.Worker(within: "510104002");
+        var caseGrid = system.Fresh.Grid(within: worker.Grid[..12], where: g => g != worker.Grid);
         var (status, answer) = await Api.SendAsync(system.Http, HttpMethod.Post, "/api/v1/incidents", await TokenAsync(District),
             new { opId = Guid.NewGuid().ToString("N"), category = "sanitation", urgency = "normal", description = "井盖缺失", gridCode = caseGrid });
         Assert.True(status == HttpStatusCode.Created, $"report: {status} {answer}");
@@ -146,8 +144,8 @@ public sealed class ReceivingSideTests(SystemFixture system)
     [Fact]
     public async Task CoHandlersSeeTheCaseAndAssistButOnlyTheLeadHandlesIt()
     {
-        // Staff of a community of another street of 锦江区.
-        var community = system.Fresh.Community(within: "510104001");
+        // Staff of a community of another street of 锦江区 (any: the test looks for its own case only).
+        var community = system.City.Units.First(u => u.Code.Length == 12 && u.Code.StartsWith("510104001", StringComparison.Ordinal)).Code;
         var coHandlingStaff = new OperatorAccount("receiving.staff." + community, "社区工作站", "staff", community, Disabled: false);
         await new OperatorStore(system.Db).UpsertAsync(coHandlingStaff, SystemFixture.Password);
         var id = await OpenDispatchedAsync(system.Fresh.Grid(within: "510104002"), to: "510104002");
