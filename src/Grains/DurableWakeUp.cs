@@ -7,9 +7,14 @@ namespace OpsCentre.Grains;
 /// the durable wake-up that reactivates the grain on another silo after its silo died. It remembers
 /// whether its reminder is registered, so scheduling again (on every status, every transition) costs
 /// no storage call unless the reminder must come or go. Used from the grain's own turns only.
+/// With a <c>phaseKey</c> (the grain's key) the reminder's phase within its period is spread by the key: grains that
+/// registered theirs in the same second (a whole city's devices coming online after a start) do not all tick in the
+/// same second after the next start, when every overdue reminder fires within one period.
 /// </summary>
-public sealed class DurableWakeUp(Grain grain, string reminderName, TimeSpan reminderPeriod, Func<Task> wake, TimeProvider clock, bool keepAlive = false)
+public sealed class DurableWakeUp(Grain grain, string reminderName, TimeSpan reminderPeriod, Func<Task> wake, TimeProvider clock, bool keepAlive = false, string? phaseKey = null)
 {
+    private readonly TimeSpan _firstTick = reminderPeriod + (phaseKey is null ? TimeSpan.Zero : PhaseOf(phaseKey, reminderPeriod));
+
     private IGrainTimer? _timer;
     private bool? _reminderRegistered; // null: not known since activation
 
@@ -42,9 +47,21 @@ public sealed class DurableWakeUp(Grain grain, string reminderName, TimeSpan rem
         Arm(delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
         if (_reminderRegistered != true)
         {
-            await grain.RegisterOrUpdateReminder(reminderName, reminderPeriod, reminderPeriod);
+            await grain.RegisterOrUpdateReminder(reminderName, _firstTick, reminderPeriod);
             _reminderRegistered = true;
         }
+    }
+
+    /// <summary>A stable point within <paramref name="period"/> for <paramref name="key"/> (FNV-1a of the key: the same on every silo and every run).</summary>
+    public static TimeSpan PhaseOf(string key, TimeSpan period)
+    {
+        var hash = 2166136261u;
+        foreach (var c in key)
+        {
+            hash = unchecked((hash ^ c) * 16777619u);
+        }
+
+        return TimeSpan.FromTicks((long)(hash % (ulong)Math.Max(1, period.Ticks / TimeSpan.TicksPerMillisecond)) * TimeSpan.TicksPerMillisecond);
     }
 
     private void Arm(TimeSpan delay)

@@ -26,6 +26,8 @@ public static class GrainServices
         services.AddSingleton<LiveRelay>();
         services.AddSingleton<Alerts.RuleBook>();
         services.AddSingleton<Alerts.AlertWatcher>();
+        services.AddSingleton<StartupGrace>();
+        services.AddHostedService(sp => sp.GetRequiredService<StartupGrace>());
         services.AddSingleton<KeyPersons.UnitAreas>();
         services.AddHostedService(sp => sp.GetRequiredService<TrackWriter>());
         services.AddHostedService(sp => sp.GetRequiredService<LiveRelay>());
@@ -48,6 +50,7 @@ public static class GrainServices
         services.TryAddSingleton<Database.Audit.AuditLog>();
         services.TryAddSingleton<Alerts.AlertRuleStore>();
         services.TryAddSingleton<Alerts.AlertQueries>();
+        services.TryAddSingleton<Alerts.SupervisionQueries>();
         services.TryAddSingleton<Incidents.IncidentCatalog>();
         services.TryAddSingleton<Incidents.IncidentKpis>();
         services.TryAddSingleton<Incidents.IncidentQueries>();

@@ -14,7 +14,7 @@ public static class DemoAlertRules
     public static IReadOnlyList<RuleDraft> All { get; } =
     [
         new("device-battery-low", "设备电量低于20%", "threshold", SubjectKinds.Device, CityScope, AlertSeverity.Warning,
-            """{"metric":"batteryPct","op":"<","value":20}""", PendingSeconds: 0, RecoverySeconds: 300, new EscalationPolicy(1800), Enabled: true),
+            """{"metric":"batteryPct","op":"<","value":20}""", PendingSeconds: 0, RecoverySeconds: 300, new EscalationPolicy(1800, ResolveWithinSeconds: 7200), Enabled: true),
         new("worker-device-silent", "网格员终端离线超过10分钟", "absence", SubjectKinds.Device, CityScope, AlertSeverity.Warning,
             """{"signal":"status","afterSeconds":600,"deviceKinds":["worker-phone"]}""", 0, 0, new EscalationPolicy(1800), true),
         new("wristband-strap-open", "手环腕带被打开", "threshold", SubjectKinds.Device, CityScope, AlertSeverity.Critical,
@@ -32,7 +32,7 @@ public static class DemoAlertRules
         new("key-person-visit-overdue", "回访超期", "overdue", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Warning,
             """{"deadline":"visit"}""", 0, 0, new EscalationPolicy(86400), true),
         new("incident-stage-overdue", "事件办理超期（督办）", "stage-overdue", SubjectKinds.Incident, CityScope, AlertSeverity.Warning,
-            """{"deadline":"stage"}""", 0, 0, new EscalationPolicy(3600), true),
+            """{"deadline":"stage"}""", 0, 0, new EscalationPolicy(3600, RepeatSeconds: 3600, ResolveWithinSeconds: 7200, ReplyWithinSeconds: 7200), true),
     ];
 
     /// <summary>Stores each demo rule as version 1 unless a rule of that id exists; safe to run again.</summary>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlertFeed, type AlertView } from './alerts';
+import { AlertFeed, supervisionOf, type AlertView } from './alerts';
 import type { Envelope } from './cursor';
 
 const alert = (id: string, state: string, raisedAt: string, severity: AlertView['severity'] = 'warning'): AlertView => ({
@@ -24,6 +24,18 @@ describe('AlertFeed', () => {
     expect(feed.apply(event('alert.raised', raised))).toBeNull();
     feed.apply(event('alert.acknowledged', { ...raised, state: 'acknowledged', acknowledgedBy: 'jinjiang.operator' }));
     expect(feed.list()[0].acknowledgedBy).toBe('jinjiang.operator');
+  });
+
+  it('keeps the escalation an alert.urged event brings, for the 督办 badge', () => {
+    const feed = new AlertFeed();
+    const raised = alert('u', 'firing', '2026-11-29T03:00:00Z');
+    expect(supervisionOf(raised)).toBeNull();
+    feed.apply(event('alert.raised', raised));
+    feed.apply(event('alert.escalated', { ...raised, responsibleUnitCode: '510104001', escalationLevel: 2, supervisionCount: 2 }, 2));
+    expect(supervisionOf(feed.list()[0])).toEqual({ level: 'street', count: 2 });
+    feed.apply(event('alert.urged', { ...raised, responsibleUnitCode: '510104', escalationLevel: 3, supervisionCount: 5 }, 3));
+    expect(supervisionOf(feed.list()[0])).toEqual({ level: 'district', count: 5 });
+    expect(feed.list()).toHaveLength(1);
   });
 
   it('ignores events of other families', () => {

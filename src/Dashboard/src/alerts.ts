@@ -12,6 +12,19 @@ export interface AlertView {
   raisedAt: string;
   acknowledgedBy?: string | null;
   acknowledgedAt?: string | null;
+  /** How far up it has escalated (0 grid … 3 district) and how many times a unit was urged (督办). */
+  escalationLevel?: number;
+  supervisionCount?: number;
+}
+
+/** What the 督办 badge says: the level the alert has reached and how many times a unit was urged; null before any. */
+export function supervisionOf(a: AlertView): { level: 'district' | 'street' | 'community'; count: number } | null {
+  const count = a.supervisionCount ?? 0;
+  if (count === 0 && !a.escalationLevel) {
+    return null;
+  }
+  const length = (a.responsibleUnitCode ?? a.unitCode).length;
+  return { level: length <= 6 ? 'district' : length <= 9 ? 'street' : 'community', count: Math.max(count, a.escalationLevel ?? 0) };
 }
 
 const open = new Set(['firing', 'acknowledged']);

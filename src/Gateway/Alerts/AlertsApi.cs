@@ -19,16 +19,25 @@ public static class AlertsApi
 {
     public sealed record AlertAction(string? OpId, string? Note);
 
-    /// <summary>An alert as the API shows it: its current state and, on the detail call, its history.</summary>
+    /// <summary>A reply to a 督办 (its number; without one, the alert's latest): what the unit urged has done or will do.</summary>
+    public sealed record ReplyRequest(string? OpId, int? Number, string? Reply);
+
+    /// <summary>
+    /// An alert as the API shows it: its current state and, on the detail call, its history and its 督办. <c>BreachedAt</c>: when
+    /// the rule's condition began to hold; <c>DetectedOnReplay</c>: found in positions a device uploaded after a loss of signal, so
+    /// later than it happened.
+    /// </summary>
     public sealed record AlertResponse(
         string Id, string RuleId, int RuleVersion, string Title, string Severity, string State, AlertSubject Subject, string UnitCode,
         string ResponsibleUnitCode, int EscalationLevel, DateTimeOffset RaisedAt, string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt,
-        string? ResolvedBy, DateTimeOffset? ResolvedAt, string? Note,
-        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AlertHistoryEntry>? History)
+        string? ResolvedBy, DateTimeOffset? ResolvedAt, string? Note, DateTimeOffset? BreachedAt, bool DetectedOnReplay, EscalationPolicy? Escalation, int SupervisionCount,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AlertHistoryEntry>? History,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Supervision>? Supervisions)
     {
-        public static AlertResponse From(AlertView a, IReadOnlyList<AlertHistoryEntry>? history = null) => new(
+        public static AlertResponse From(AlertView a, AlertDetail? detail = null) => new(
             a.Id, a.RuleId, a.RuleVersion, a.Title, a.Severity, a.State, a.Subject, a.UnitCode, a.ResponsibleUnitCode, a.EscalationLevel,
-            a.RaisedAt, a.AcknowledgedBy, a.AcknowledgedAt, a.ResolvedBy, a.ResolvedAt, a.Note, history);
+            a.RaisedAt, a.AcknowledgedBy, a.AcknowledgedAt, a.ResolvedBy, a.ResolvedAt, a.Note, a.BreachedAt, a.DetectedOnReplay, a.Policy(), a.SupervisionCount,
+            detail?.History, detail?.Supervisions);
     }
 
     public static RouteGroupBuilder MapAlertsApi(this IEndpointRouteBuilder app)
@@ -36,7 +45,7 @@ public static class AlertsApi
         var group = app.MapGroup("/api/v1/alerts").WithTags("Alerts");
 
         group.MapGet("/", async Task<Results<Ok<Page<AlertItem>>, ProblemHttpResult>> (
-            string? unit, string? state, string? severity, int? limit, string? after, HttpContext context, AlertQueries alerts, CancellationToken ct) =>
+            string? unit, string? state, string? severity, string? responsible, int? limit, string? after, HttpContext context, AlertQueries alerts, CancellationToken ct) =>
         {
             if (UnitListing.Check(unit, limit, context.User, out var take) is { } problem)
             {
@@ -53,10 +62,15 @@ public static class AlertsApi
                 return Problems.BadRequest("after must be a cursor returned as next");
             }
 
-            var rows = await alerts.ListAsync(new AlertFilter(unit!, state, severity, cursor, take + 1, AlertAccess.SeesKeyPersonAlerts(context.User)), ct);
+            if (responsible is not null && !Grains.Units.UnitCode.IsValid(responsible))
+            {
+                return Problems.BadRequest("responsible must be a unit code");
+            }
+
+            var rows = await alerts.ListAsync(new AlertFilter(unit!, state, severity, cursor, take + 1, AlertAccess.SeesKeyPersonAlerts(context.User), responsible), ct);
             return TypedResults.Ok(Page<AlertItem>.From(rows, take, a => ListCursor.Format(a.RaisedAt, a.Id)));
         })
-        .WithSummary("Alerts within a unit, newest first, filtered by state and severity; paged. Alerts about key persons are listed only for roles that watch them (admin, operator, corrections).");
+        .WithSummary("Alerts within a unit, newest first, filtered by state, severity and the unit responsible now (where escalation has brought them); each with its escalation level and number of 督办; paged. Alerts about key persons are listed only for roles that watch them (admin, operator, corrections).");
 
         group.MapGet("/{id}", async Task<Results<Ok<AlertResponse>, ProblemHttpResult>> (
             string id, HttpContext context, IClusterClient cluster, PersonalDataReads reads, CancellationToken ct) =>
@@ -70,9 +84,9 @@ public static class AlertsApi
                     : ((AuditedAccess, string, string)?)null;
                 return (found, audit);
             }, ct);
-            return denied is not null ? denied : TypedResults.Ok(AlertResponse.From(detail!.Alert, detail.History));
+            return denied is not null ? denied : TypedResults.Ok(AlertResponse.From(detail!.Alert, detail));
         })
-        .WithSummary("One alert with its full history (every transition as committed to the event log). Reading an alert about a key person is audited.");
+        .WithSummary("One alert with its full history (every transition as committed to the event log) and its 督办 records (the unit urged, when, by which rule, reply due, the reply). Reading an alert about a key person is audited.");
 
         group.MapPost("/{id}/ack", (string id, AlertAction action, HttpContext context, IClusterClient cluster) =>
             ActAsync(id, action, context, cluster, guardsProtected: false, (alert, actor) => alert.Acknowledge(actor, action.OpId!, action.Note)))
@@ -82,7 +96,41 @@ public static class AlertsApi
             ActAsync(id, action, context, cluster, guardsProtected: true, (alert, actor) => alert.Resolve(actor, action.OpId!, action.Note)))
             .WithSummary("Resolve by hand. Repeating it answers 200 and changes nothing. A protected rule's alert (critical, about a key person) only by corrections staff or the city level, else 403. While the condition still holds, a new alert opens once it has held on for the rule's recovery period.");
 
+        group.MapPost("/{id}/reply", ReplyAsync)
+            .WithSummary("The unit urged replies to one of the alert's 督办 (its number, or the latest): 403 for anyone else (an admin excepted); 409 once it is answered, or when the alert has no 督办; 422 for a number it has not; the same reply again answers 200 and changes nothing.");
+
         return group;
+    }
+
+    private static async Task<Results<Ok<Supervision>, ProblemHttpResult, ValidationProblem>> ReplyAsync(
+        string id, ReplyRequest request, HttpContext context, IClusterClient cluster)
+    {
+        var errors = new RequestErrors().OpId(request.OpId)
+            .Check(!string.IsNullOrWhiteSpace(request.Reply) && request.Reply.Length <= 2000, "reply", "required, at most 2000 characters")
+            .Check(request.Number is null or > 0, "number", "a 督办's number (1, 2, …)");
+        if (errors.Any)
+        {
+            return errors.Problem();
+        }
+
+        var (_, denied) = await FindAsync(id, context, cluster, Permission.HandleAlerts);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var user = context.User;
+        var result = await cluster.GetGrain<IAlertGrain>(id).Reply(new SupervisionReply(request.Number, user.Username(), user.RoleOf() ?? "", user.UnitCodeOf(), request.OpId!, request.Reply!));
+        return result.Outcome switch
+        {
+            SupervisionReplyOutcome.Done or SupervisionReplyOutcome.Replayed => TypedResults.Ok(result.Supervision!),
+            SupervisionReplyOutcome.Forbidden => Problems.Forbidden("Not your duty", result.Reason),
+            SupervisionReplyOutcome.AlreadyReplied => Problems.Conflict("This 督办 has been answered already", result.Reason),
+            SupervisionReplyOutcome.OpIdReused => Problems.OpIdReused(),
+            SupervisionReplyOutcome.NoSuchSupervision when request.Number is null => Problems.Conflict("The alert has no 督办 to reply to"),
+            SupervisionReplyOutcome.NoSuchSupervision => Problems.Unprocessable("number", result.Reason!),
+            _ => Problems.NotFound(),
+        };
     }
 
     /// <summary>The audit action of reading an alert about a key person.</summary>

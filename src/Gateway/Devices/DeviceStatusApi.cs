@@ -98,7 +98,7 @@ public static class DeviceStatusApi
 
             return TypedResults.Ok(new BatchResponse(results));
         })
-        .WithSummary($"Queued statuses after a loss of signal (at most {MaxBatch}); applied in seq order, answered in the order sent. A bad item is rejected alone.");
+        .WithSummary($"Queued statuses after a loss of signal (at most {MaxBatch}); applied in seq order, answered in the order sent. A bad item is rejected alone. Every applied position reaches the worker or key person, and one that arrives late is judged by their zone and curfew rules at its own time (alerts found so carry breachedAt and detectedOnReplay).");
 
         return device;
     }
@@ -108,13 +108,22 @@ public static class DeviceStatusApi
         s.DeviceId is not null && s.DeviceId != deviceId ? "the body names another device; a device reports only for itself"
         : !OperationIds.IsValid(s.OpId) ? $"opId is {OperationIds.Requirement}"
         : s.Seq is not (>= 0 and <= MaxSeq) ? "seq must be an integer from 0 to 2^53 - 1"
-        : s.At is not { } at ? "at is required (ISO 8601 with offset)"
-        : at > now + window.Ahead ? "at lies in the future"
-        : at < now - window.Back ? $"at lies more than {window.Back.TotalDays:0.##} days back"
+        : ProblemWithAt(s.At, now, window) is { } atProblem ? atProblem
         : s.Lat is not { } lat || !double.IsFinite(lat) || lat is < -90 or > 90 ? "lat must be WGS-84 latitude (-90 to 90)"
         : s.Lon is not { } lon || !double.IsFinite(lon) || lon is < -180 or > 180 ? "lon must be WGS-84 longitude (-180 to 180)"
         : s.AccuracyM is { } accuracy && (!double.IsFinite(accuracy) || accuracy < 0) ? "accuracyM must be a non-negative number of metres"
         : s.BatteryPct is { } battery && (!double.IsFinite(battery) || battery is < 0 or > 100) ? "batteryPct must be between 0 and 100"
+        : null;
+
+    /// <summary>
+    /// Null when a device's own time <paramref name="at"/> is acceptable — at most <c>Devices:AcceptedBack</c> back (a queue
+    /// uploaded after a loss of signal) and <c>Devices:AcceptedAhead</c> ahead (clock drift) — else the reason. Statuses and
+    /// check-ins alike.
+    /// </summary>
+    public static string? ProblemWithAt(DateTimeOffset? at, DateTimeOffset now, (TimeSpan Back, TimeSpan Ahead) window) =>
+        at is not { } t ? "at is required (ISO 8601 with offset)"
+        : t > now + window.Ahead ? "at lies in the future"
+        : t < now - window.Back ? $"at lies more than {window.Back.TotalDays:0.##} days back"
         : null;
 
     private static DeviceStatus ToStatus(StatusBody s) =>

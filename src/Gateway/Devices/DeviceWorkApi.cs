@@ -27,6 +27,9 @@ public static class DeviceWorkApi
 
     public sealed record DeviceVisitRequest(string? OpId, string? KeyPersonId, string? Outcome, string? Notes, DateTimeOffset? VisitedAt);
 
+    /// <summary>A check-in the phone may have to send again (queued while it had no signal): its op id and when it was made.</summary>
+    public sealed record CheckInRequest(string? OpId, DateTimeOffset? At);
+
     public sealed record CheckInResponse(DateTimeOffset At);
 
     /// <summary>How far ahead a visit that falls due shows on the worker's phone.</summary>
@@ -90,18 +93,43 @@ public static class DeviceWorkApi
                 : reporting.ReportAsync(request with { AlertId = null, Source = null }, device.BoundTo, "device", _ => null, _ => false, ct))
         .WithSummary("A grid worker reports a case from the phone (上报), at coordinates or in a grid; idempotent by opId like the operators' report.");
 
-        group.MapPost("/check-ins", async Task<Results<Ok<CheckInResponse>, ProblemHttpResult>> (AuthenticatedDevice device, IClusterClient cluster, TimeProvider clock) =>
+        // Read once, as for statuses: a check-in's time is bounded like a status's.
+        var deviceOptions = app.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<DeviceOptions>>().Value;
+        var window = (deviceOptions.AcceptedBack, deviceOptions.AcceptedAhead);
+        group.MapPost("/check-ins", async Task<Results<Ok<CheckInResponse>, ProblemHttpResult, ValidationProblem>> (
+            CheckInRequest? request, AuthenticatedDevice device, IClusterClient cluster, TimeProvider clock) =>
         {
             if (device.Kind != DeviceKinds.PersonPhone)
             {
                 return Problems.Forbidden("Only a key person's own phone checks in");
             }
 
-            var at = clock.GetUtcNow();
-            await cluster.GetGrain<IKeyPersonGrain>(device.BoundTo).CheckIn(at);
-            return TypedResults.Ok(new CheckInResponse(at));
+            var now = clock.GetUtcNow();
+            if (request is not null)
+            {
+                var errors = new RequestErrors().OpId(request.OpId);
+                if (DeviceStatusApi.ProblemWithAt(request.At, now, window) is { } problem)
+                {
+                    errors.Check(false, "at", problem);
+                }
+
+                if (errors.Any)
+                {
+                    return errors.Problem();
+                }
+            }
+
+            // Without a body (phones from before check-ins were queued) it counts at its arrival, once per request.
+            var checkIn = request is null ? new KeyPersonCheckIn(now) : new KeyPersonCheckIn(request.At!.Value, device.DeviceId, request.OpId);
+            var result = await cluster.GetGrain<IKeyPersonGrain>(device.BoundTo).CheckIn(checkIn);
+            return result.Outcome switch
+            {
+                CheckInOutcome.Counted => TypedResults.Ok(new CheckInResponse(result.At!.Value)),
+                CheckInOutcome.OpIdReused => Problems.OpIdReused(),
+                _ => Problems.NotFound(),
+            };
         })
-        .WithSummary("A key person's scheduled self-report (报到) through their phone.");
+        .WithSummary("A key person's scheduled self-report (报到) through their phone. With {opId, at} (a check-in queued while the phone had no signal) it counts at its own time, once per opId: the same again answers the same, another time under the same opId is 422; at up to 30 days back. Without a body it counts now.");
 
         group.MapPost("/incidents/{id}/actions", async Task<Results<Ok<IncidentView>, ProblemHttpResult, ValidationProblem>> (
             string id, DeviceAction request, AuthenticatedDevice device, WorkerRoster roster, IncidentQueries incidents, IClusterClient cluster, CancellationToken ct) =>

@@ -18,13 +18,18 @@ namespace OpsCentre.Gateway.Incidents;
 /// the timeline, and actions. Every action goes through the case's grain, which commits it to the
 /// event log before answering.
 /// </summary>
-public static class IncidentsApi
+public static partial class IncidentsApi
 {
+    /// <summary>A department's code: its district's, a dash and letters (<c>510104-CG</c>), as the <c>department</c> table checks.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("^[0-9]{6}-[A-Z]{2,8}$")]
+    private static partial System.Text.RegularExpressions.Regex DepartmentCode();
+
     public sealed record CategoryItem(string Code, string Name, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Deadlines);
 
     public sealed record ActionRequest(string? OpId, string? Action, string? Note, string? UnitCode, string? WorkerId, int? ExtensionMinutes);
 
-    public sealed record IncidentResponse(IncidentView Incident, IReadOnlyList<IncidentTimelineEntry> Timeline);
+    /// <summary>A case with its timeline and the 督办 of its alerts (an overdue stage's escalations), oldest first.</summary>
+    public sealed record IncidentResponse(IncidentView Incident, IReadOnlyList<IncidentTimelineEntry> Timeline, IReadOnlyList<Grains.Alerts.Supervision> Supervisions);
 
     public static RouteGroupBuilder MapIncidentsApi(this IEndpointRouteBuilder app)
     {
@@ -42,7 +47,7 @@ public static class IncidentsApi
             .WithSummary("Report a case at coordinates (its grid from the map) or in a given grid. The same opId again returns the original answer; with another body, 422.");
 
         group.MapGet("/", async Task<Results<Ok<Page<IncidentItem>>, ProblemHttpResult>> (
-            string? unit, string? stage, string? category, bool? overdue, int? limit, string? after, HttpContext context, IncidentQueries incidents, CancellationToken ct) =>
+            string? unit, string? stage, string? category, bool? overdue, string? responsible, int? limit, string? after, HttpContext context, IncidentQueries incidents, CancellationToken ct) =>
         {
             if (UnitListing.Check(unit, limit, context.User, out var take) is { } problem)
             {
@@ -54,13 +59,18 @@ public static class IncidentsApi
                 return Problems.BadRequest($"stage must be one of {string.Join(", ", IncidentStages.All)}");
             }
 
-            var rows = await incidents.ListAsync(new IncidentFilter(unit!, stage, category, overdue, context.User.DepartmentOf(), after, take + 1), ct);
+            if (responsible is not null && !UnitCode.IsValid(responsible) && !DepartmentCode().IsMatch(responsible))
+            {
+                return Problems.BadRequest("responsible must be a unit or department code");
+            }
+
+            var rows = await incidents.ListAsync(new IncidentFilter(unit!, stage, category, overdue, context.User.DepartmentOf(), after, take + 1, responsible), ct);
             return TypedResults.Ok(Page<IncidentItem>.From(rows, take, i => i.Id));
         })
-        .WithSummary("Cases the unit is involved in — in its area, led by it, being transferred to it, co-handled by it (or a unit below it) — newest first, by stage, category and overdue; paged.");
+        .WithSummary("Cases the unit is involved in — in its area, led by it, being transferred to it, co-handled by it (or a unit below it) — newest first, by stage, category, overdue and the unit or department responsible; each with how far its alerts have escalated (督办); paged.");
 
         group.MapGet("/export", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (
-            string? unit, string? stage, string? category, bool? overdue, HttpContext context, IncidentQueries incidents, AuditLog audit, CancellationToken ct) =>
+            string? unit, string? stage, string? category, bool? overdue, string? responsible, HttpContext context, IncidentQueries incidents, AuditLog audit, CancellationToken ct) =>
         {
             if (UnitListing.Check(unit, null, context.User, out _) is { } problem)
             {
@@ -72,18 +82,24 @@ public static class IncidentsApi
                 return Problems.BadRequest($"stage must be one of {string.Join(", ", IncidentStages.All)}");
             }
 
-            var rows = await incidents.ListAsync(new IncidentFilter(unit!, stage, category, overdue, context.User.DepartmentOf(), null, CsvExport.MaxRows), ct);
+            if (responsible is not null && !UnitCode.IsValid(responsible) && !DepartmentCode().IsMatch(responsible))
+            {
+                return Problems.BadRequest("responsible must be a unit or department code");
+            }
+
+            var rows = await incidents.ListAsync(new IncidentFilter(unit!, stage, category, overdue, context.User.DepartmentOf(), null, CsvExport.MaxRows, responsible), ct);
             await KpisApi.RecordExportAsync(audit, context.User, "incidents.export", unit!,
-                $"unit={unit}; stage={stage}; category={category}; overdue={overdue}; rows={rows.Count}", ct);
+                $"unit={unit}; stage={stage}; category={category}; overdue={overdue}; responsible={responsible}; rows={rows.Count}", ct);
             return CsvExport.File($"incidents-{unit}.csv", CaseColumns, rows);
         })
         .WithSummary("CSV of the case list as GET /api/v1/incidents selects it (at most 10,000 rows, newest first): zh-CN headers with the English codes; each export is written to the audit log.");
 
-        group.MapGet("/{id}", async Task<Results<Ok<IncidentResponse>, ProblemHttpResult>> (string id, HttpContext context, IClusterClient cluster) =>
+        group.MapGet("/{id}", async Task<Results<Ok<IncidentResponse>, ProblemHttpResult>> (
+            string id, HttpContext context, IClusterClient cluster, Grains.Alerts.SupervisionQueries supervisions, CancellationToken ct) =>
             await FindAsync(id, context.User, cluster) is not { } detail ? Problems.NotFound()
             : !Roles.Allows(context.User.RoleOf(), Permission.ViewUnits) ? Problems.Forbidden()
-            : TypedResults.Ok(new IncidentResponse(detail.Incident, detail.Timeline)))
-        .WithSummary("One case with its full timeline (every action as committed to the event log).");
+            : TypedResults.Ok(new IncidentResponse(detail.Incident, detail.Timeline, await supervisions.ForSubjectAsync(Grains.Alerts.SubjectKinds.Incident, id, ct))))
+        .WithSummary("One case with its full timeline (every action as committed to the event log) and the 督办 of its overdue stages (the unit urged, when, by which rule, reply due, the reply).");
 
         group.MapPost("/{id}/actions", ActAsync)
             .WithSummary("An action of the closed loop; 403 when it is not the caller's duty (docs/incidents.md, separation of duties), 409 when the stage does not allow it, 422 when dispatch names a worker outside the responsible unit; each changes nothing. A retry with the same opId returns the first answer.");
@@ -151,6 +167,7 @@ public static class IncidentsApi
         new("协办单位", "coHandlers", i => i.CoHandlers),
         new("指派网格员", "assignedWorker", i => i.AssignedWorker),
         new("超期", "overdue", i => i.Overdue),
+        new("督办级别", "escalationLevel", i => i.EscalationLevel),
         new("上报时间", "reportedAt", i => i.ReportedAt),
         new("阶段时限", "stageDeadline", i => i.StageDeadline),
         new("处置时限", "dueAt", i => i.DueAt),

@@ -103,9 +103,10 @@ public static class EventProjection
     }
 
     /// <summary>
-    /// An alert event's payload is the alert (<c>AlertView</c>). Free text removed: <c>note</c> (an acknowledgement's or
-    /// resolution's note, a silence's reason, why the rule cleared); a screen reads it from <c>GET /api/v1/alerts/{id}</c>.
-    /// Kept: ids, rule, title (the rule's), severity, state, subject, units, who acted and when.
+    /// An alert event's payload is the alert (<c>AlertView</c>), and for a 督办 the record (<c>supervision</c>). Free text
+    /// removed: <c>note</c> (an acknowledgement's or resolution's note, a silence's reason, why the rule cleared) and a 督办's
+    /// <c>reply</c>; a screen reads them from <c>GET /api/v1/alerts/{id}</c>. Kept: ids, rule, title (the rule's), severity,
+    /// state, subject, units, escalation level and 督办 count, who acted and when.
     /// </summary>
     private static bool AlertEvent(ClaimsPrincipal viewer, JsonObject data)
     {
@@ -116,6 +117,7 @@ public static class EventProjection
         }
 
         data.Remove("note");
+        (data["supervision"] as JsonObject)?.Remove("reply");
         return true;
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,9 @@ namespace OpsCentre.Grains.Alerts;
 /// transition is appended to the district's event log and committed before the grain's state changes
 /// or anyone is told; the state is rebuilt from those events on first use (a brand-new alert, known to be one, skips the read). While it may still escalate
 /// (or is waiting for a silence to end) it keeps a reminder as a durable wake-up, so escalation goes on
-/// after the silo hosting it died, and a grain timer for the exact moment.
+/// after the silo hosting it died, and a grain timer for the exact moment. Every escalation is a 督办
+/// (<see cref="Supervision"/>), carried in the payload of the event that issued it; at the district the alert is
+/// urged again at the policy's interval until someone acts.
 /// </summary>
 public sealed partial class AlertGrain(
     EventLogStore log,
@@ -27,11 +30,13 @@ public sealed partial class AlertGrain(
 
     private const string WakeReminder = "wake";
     private const string EventFamily = "alert.";
+    private const string SupervisionMember = "supervision";
 
     private string _id = "";
     private string _district = "";
     private AlertView? _alert;
     private readonly List<AlertHistoryEntry> _history = [];
+    private readonly List<Supervision> _supervisions = [];
     private DateTimeOffset _escalationClockFrom;
     private DurableWakeUp? _wakeUp;
     private bool _loaded;
@@ -41,7 +46,7 @@ public sealed partial class AlertGrain(
         _id = this.GetPrimaryKeyString();
         _district = DistrictIds.DistrictOf(_id);
         // Kept alive while it may still escalate: the timer, not the reminder's period, sets the moment.
-        _wakeUp = new DurableWakeUp(this, WakeReminder, options.Value.ReminderPeriod, WakeAsync, clock, keepAlive: true);
+        _wakeUp = new DurableWakeUp(this, WakeReminder, options.Value.ReminderPeriod, WakeAsync, clock, keepAlive: true, phaseKey: _id);
         return Task.CompletedTask;
     }
 
@@ -63,7 +68,7 @@ public sealed partial class AlertGrain(
         var now = opening.At;
         var alert = new AlertView(
             _id, opening.RuleId, opening.RuleVersion, opening.Title, opening.Severity, AlertStates.Pending, opening.Subject, opening.UnitCode,
-            opening.UnitCode, now, opening.Escalation?.TimeoutSeconds, 0, null, null, null, null, null);
+            opening.UnitCode, now, opening.Escalation?.TimeoutSeconds, 0, null, null, null, null, null, opening.BreachedAt, opening.DetectedOnReplay, opening.Escalation);
         var (type, opened) = opening.Firing ? await FiringAsync(alert, now) : ("alert.pending", alert);
         return await OpenAsync(type, opened, opening);
     }
@@ -127,13 +132,52 @@ public sealed partial class AlertGrain(
     public async Task<AlertDetail?> Detail()
     {
         await LoadAsync();
-        return _alert is null ? null : new AlertDetail(_alert, [.. _history]);
+        return _alert is null ? null : new AlertDetail(_alert, [.. _history], [.. _supervisions]);
     }
 
     public async Task<AlertView?> Current()
     {
         await LoadAsync();
         return _alert;
+    }
+
+    public async Task<SupervisionReplyResult> Reply(SupervisionReply reply)
+    {
+        await LoadAsync();
+        if (_alert is null)
+        {
+            return new(SupervisionReplyOutcome.NotFound, null, null);
+        }
+
+        if ((reply.Number is { } number ? _supervisions.FirstOrDefault(s => s.Number == number) : _supervisions.LastOrDefault()) is not { } supervision)
+        {
+            return new(SupervisionReplyOutcome.NoSuchSupervision, null, reply.Number is null ? "the alert has no 督办" : $"the alert has no 督办 {reply.Number}");
+        }
+
+        // Whose it is, before whether it is still open: someone else's 督办 is refused whatever its state.
+        if (SupervisionDuty.Refusal(supervision, reply) is { } refusal)
+        {
+            return new(SupervisionReplyOutcome.Forbidden, supervision, refusal);
+        }
+
+        if (supervision.RepliedAt is not null)
+        {
+            return supervision.RepliedBy == reply.Actor && supervision.Reply == reply.Text
+                ? new(SupervisionReplyOutcome.Replayed, supervision, null)
+                : new(SupervisionReplyOutcome.AlreadyReplied, supervision, $"this 督办 was answered by {supervision.RepliedBy} at {supervision.RepliedAt:O}");
+        }
+
+        var now = clock.GetUtcNow();
+        var answered = supervision with { RepliedAt = now, RepliedBy = reply.Actor, Reply = reply.Text };
+        var stored = await AppendAsync("alert.supervision-replied", reply.Actor, _alert with { Note = null }, now, "operator:" + reply.Actor, reply.OpId, answered);
+        if (stored.All(e => _history.Any(h => h.Seq == e.Seq)))
+        {
+            // The log answered with an event this alert already has: the caller used this opId for something else before.
+            return new(SupervisionReplyOutcome.OpIdReused, supervision, "this opId was used for a different request");
+        }
+
+        await AfterCommitAsync(stored);
+        return new(SupervisionReplyOutcome.Done, _supervisions.First(s => s.Number == supervision.Number), null);
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -203,22 +247,61 @@ public sealed partial class AlertGrain(
                 when (await rules.CurrentAsync()).SilenceFor(firing.RuleId, firing.UnitCode, now) is { } silence:
                 await CommitAsync("alert.suppressed", EngineActor, firing with { State = AlertStates.Suppressed, Note = "silenced: " + silence.Reason }, now);
                 break;
-            case { State: AlertStates.Firing } firing when EscalationDue() is { } due && now >= due:
-                var up = UnitCode.ParentOf(firing.ResponsibleUnitCode)!;
-                LogEscalated(_id, firing.ResponsibleUnitCode, up);
-                await CommitAsync("alert.escalated", EngineActor, firing with { ResponsibleUnitCode = up, EscalationLevel = firing.EscalationLevel + 1, Note = null }, now);
+            case { State: AlertStates.Firing or AlertStates.Acknowledged } open when EscalationDue() is { } due && now >= due:
+                await SuperviseAsync(open, now);
                 break;
         }
 
         await ArmWakeUpAsync();
     }
 
-    /// <summary>When the next escalation step is due, or null when the alert does not escalate (any more).</summary>
-    private DateTimeOffset? EscalationDue() =>
-        _alert is { State: AlertStates.Firing, EscalationTimeoutSeconds: { } timeout } alert
-        && UnitCode.LevelOf(alert.ResponsibleUnitCode) > UnitLevel.District
-            ? _escalationClockFrom + TimeSpan.FromSeconds(timeout)
-            : null;
+    /// <summary>
+    /// 督办: the responsible unit moves one level up and is urged — or, at the district already, is urged again. Due
+    /// long ago (the cluster was down), it happens once, and the next one is a whole step later: no burst of catch-ups.
+    /// </summary>
+    private async Task SuperviseAsync(AlertView alert, DateTimeOffset now)
+    {
+        var policy = alert.Policy()!;
+        var atDistrict = AtDistrict(alert);
+        var urged = atDistrict ? alert.ResponsibleUnitCode : UnitCode.ParentOf(alert.ResponsibleUnitCode)!;
+        var level = alert.EscalationLevel + (atDistrict ? 0 : 1);
+        var number = _supervisions.Count + 1;
+        var supervision = new Supervision(
+            $"{_id}-{number}", _id, number, urged, level,
+            alert.State == AlertStates.Acknowledged ? SupervisionReasons.NotResolved : SupervisionReasons.NotAcknowledged,
+            atDistrict, alert.RuleId, alert.RuleVersion, now, now + policy.ReplyWithin);
+        LogEscalated(_id, alert.ResponsibleUnitCode, urged, number);
+        await CommitAsync(atDistrict ? "alert.urged" : "alert.escalated", EngineActor,
+            alert with { ResponsibleUnitCode = urged, EscalationLevel = level, SupervisionCount = number, Note = null }, now, supervision: supervision);
+    }
+
+    private static bool AtDistrict(AlertView alert) => UnitCode.LevelOf(alert.ResponsibleUnitCode) <= UnitLevel.District;
+
+    /// <summary>
+    /// When the next 督办 is due, or null when the alert does not escalate (any more): firing, a step after it started
+    /// firing or was last urged; acknowledged, with a "resolve within" deadline, at that deadline and then a step
+    /// after each 督办 since the acknowledgement. A step is the timeout below the district, the repeat interval at it.
+    /// </summary>
+    private DateTimeOffset? EscalationDue()
+    {
+        if (_alert is not { } alert || alert.Policy() is not { } policy)
+        {
+            return null;
+        }
+
+        var step = policy.NextStep(AtDistrict(alert));
+        switch (alert)
+        {
+            case { State: AlertStates.Firing }:
+                return _escalationClockFrom + step;
+            case { State: AlertStates.Acknowledged, AcknowledgedAt: { } acknowledgedAt } when policy.ResolveWithinSeconds is { } within:
+                return _supervisions is [.., var last] && last.At >= acknowledgedAt
+                    ? last.At + step
+                    : acknowledgedAt + TimeSpan.FromSeconds(within);
+            default:
+                return null;
+        }
+    }
 
     /// <summary>When the alert must look at itself again: an escalation step, or the end of the silence suppressing it.</summary>
     private async Task<DateTimeOffset?> NextWakeAsync()
@@ -239,16 +322,28 @@ public sealed partial class AlertGrain(
     /// alert's state change, its unit hear of it and (through the log) the screens. System transitions
     /// use the history position as operation id, so a transition retried after a crash is stored once.
     /// </summary>
-    private async Task CommitAsync(string type, string actor, AlertView next, DateTimeOffset at, string? opId = null)
+    private async Task CommitAsync(string type, string actor, AlertView next, DateTimeOffset at, string? opId = null, Supervision? supervision = null)
     {
         var caller = opId is null ? EngineActor : "operator:" + actor;
         opId ??= $"{_id}/{_history.Count}";
-        await AfterCommitAsync(await AppendAsync(type, actor, next, at, caller, opId));
+        await AfterCommitAsync(await AppendAsync(type, actor, next, at, caller, opId, supervision));
     }
 
-    private Task<IReadOnlyList<LoggedEvent>> AppendAsync(string type, string actor, AlertView next, DateTimeOffset at, string caller, string opId)
+    /// <summary>The event's payload is the alert after the transition, plus the 督办 the event issues or answers, if any.</summary>
+    private Task<IReadOnlyList<LoggedEvent>> AppendAsync(string type, string actor, AlertView next, DateTimeOffset at, string caller, string opId, Supervision? supervision = null)
     {
-        var payload = JsonSerializer.Serialize(next, JsonSerializerOptions.Web);
+        string payload;
+        if (supervision is null)
+        {
+            payload = JsonSerializer.Serialize(next, JsonSerializerOptions.Web);
+        }
+        else
+        {
+            var node = JsonSerializer.SerializeToNode(next, JsonSerializerOptions.Web)!.AsObject();
+            node[SupervisionMember] = JsonSerializer.SerializeToNode(supervision, JsonSerializerOptions.Web);
+            payload = node.ToJsonString();
+        }
+
         return GrainFactory.GetGrain<IDistrictEventLogGrain>(_district).Append(caller, opId, [new EventDraft(next.UnitCode, type, actor, at, payload)]);
     }
 
@@ -270,11 +365,25 @@ public sealed partial class AlertGrain(
             return;
         }
 
-        _alert = JsonSerializer.Deserialize<AlertView>(logged.PayloadJson, JsonSerializerOptions.Web)!;
+        using var payload = JsonDocument.Parse(logged.PayloadJson);
+        _alert = payload.RootElement.Deserialize<AlertView>(JsonSerializerOptions.Web)!;
         _history.Add(new AlertHistoryEntry(logged.Seq, logged.Type, logged.OccurredAt, logged.Actor, _alert.State, _alert.ResponsibleUnitCode, _alert.Note));
-        if (logged.Type is "alert.raised" or "alert.escalated")
+        if (logged.Type is "alert.raised" or "alert.escalated" or "alert.urged")
         {
             _escalationClockFrom = logged.OccurredAt;
+        }
+
+        if (payload.RootElement.TryGetProperty(SupervisionMember, out var member) && member.Deserialize<Supervision>(JsonSerializerOptions.Web) is { } supervision)
+        {
+            var known = _supervisions.FindIndex(s => s.Number == supervision.Number);
+            if (known >= 0)
+            {
+                _supervisions[known] = supervision; // its reply
+            }
+            else
+            {
+                _supervisions.Add(supervision);
+            }
         }
     }
 
@@ -300,6 +409,6 @@ public sealed partial class AlertGrain(
         return unit.Report(source, _history[^1].Seq, totals);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} escalates from {From} to {To}")]
-    private partial void LogEscalated(string alertId, string from, string to);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} escalates from {From} to {To} (督办 {Number})")]
+    private partial void LogEscalated(string alertId, string from, string to, int number);
 }

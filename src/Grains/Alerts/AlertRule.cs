@@ -24,10 +24,25 @@ public static class SubjectKinds
 
 /// <summary>
 /// 督办: when an alert is not acknowledged within <c>TimeoutSeconds</c> of firing (or of its last
-/// escalation), the responsible unit moves one level up — grid → community → street → district.
+/// escalation), the responsible unit moves one level up — grid → community → street → district — and is urged
+/// (a <see cref="Supervision"/> record). At the district it is urged again every <c>RepeatSeconds</c> (default: the
+/// timeout) for as long as nobody acknowledges it. With <c>ResolveWithinSeconds</c>, an acknowledged alert not
+/// resolved that long after its acknowledgement escalates again the same way. Each 督办 expects a reply within
+/// <c>ReplyWithinSeconds</c> (default: the timeout).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("ops.EscalationPolicy")]
-public sealed record EscalationPolicy([property: Id(0)] int TimeoutSeconds);
+public sealed record EscalationPolicy(
+    [property: Id(0)] int TimeoutSeconds,
+    [property: Id(1), System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? RepeatSeconds = null,
+    [property: Id(2), System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? ResolveWithinSeconds = null,
+    [property: Id(3), System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? ReplyWithinSeconds = null)
+{
+    /// <summary>How long after a 督办 the next one comes: the timeout below the district, the repeat interval at it.</summary>
+    public TimeSpan NextStep(bool atDistrict) => TimeSpan.FromSeconds(atDistrict ? RepeatSeconds ?? TimeoutSeconds : TimeoutSeconds);
+
+    /// <summary>How long the unit urged has to reply.</summary>
+    public TimeSpan ReplyWithin => TimeSpan.FromSeconds(ReplyWithinSeconds ?? TimeoutSeconds);
+}
 
 /// <summary>
 /// One version of a rule, as stored. <c>Kind</c> and <c>ParametersJson</c> define the condition (see

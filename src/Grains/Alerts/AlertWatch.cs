@@ -57,13 +57,24 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
     /// <summary>Episodes looked at before giving up: more than a crash can leave behind.</summary>
     private const int MaxEpisodeLookups = 50;
 
+    /// <summary>Whether an observation made at <paramref name="observedAt"/> arrives late (<see cref="AlertOptions.LateObservationAfter"/>) and is to be judged at its own time first.</summary>
+    public bool IsLate(DateTimeOffset observedAt, DateTimeOffset now) => observedAt < now - options.Value.LateObservationAfter;
+
     /// <summary>
     /// Evaluates every rule that targets the subject. Returns when the subject should evaluate again even
     /// if nothing happens (a pending or recovery period ending, a silence period running out, a window
     /// edge), or null when only a change can make a difference.
     /// </summary>
-    public async Task<DateTimeOffset?> EvaluateAsync(WatchedSubject subject, SubjectFacts facts, DateTimeOffset now)
+    /// <param name="replayedAt">
+    /// For the facts of a replayed observation (a queued position, <see cref="IsLate"/>): when it was made. Only the rules that read
+    /// the observation (<see cref="RuleCondition.ReadsObservation"/>) are judged, as of then — a curfew at the time the person was
+    /// there, a dwell counted in the observations' own times — while the alerts' transitions are stamped <paramref name="now"/>, and an
+    /// alert opened so records when its condition began and that it was detected on replay. The answer is of no use then: the subject
+    /// evaluates once more at <paramref name="now"/> after its replay, and arms its wake-up from that.
+    /// </param>
+    public async Task<DateTimeOffset?> EvaluateAsync(WatchedSubject subject, SubjectFacts facts, DateTimeOffset now, DateTimeOffset? replayedAt = null)
     {
+        var at = replayedAt ?? now;
         var ruleSet = await rules.CurrentAsync();
         var watches = subject.State.Rules;
         DateTimeOffset? next = null;
@@ -77,8 +88,13 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
 
         foreach (var rule in applicable)
         {
+            if (replayedAt is not null && !rule.Condition.ReadsObservation(facts))
+            {
+                continue; // a replay says nothing new to it: left as it stands, for the evaluation at now
+            }
+
             watches.TryGetValue(rule.Rule.Id, out var watch);
-            var (evaluated, fault) = Evaluate(rule, facts, now, watch?.Holds ?? false);
+            var (evaluated, fault) = Evaluate(rule, facts, at, watch?.Holds ?? false);
             if (evaluated is not { } result)
             {
                 // A faulty rule is skipped: it never fails the status or stops the other rules.
@@ -98,14 +114,15 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
 
             watch ??= watches[rule.Rule.Id] = new RuleWatch();
             watch.Holds = result.Holds;
-            WakeAt(result.Holds ? await WhileHoldingAsync(subject, rule, watch, now) : await WhileClearAsync(rule, watch, now));
+            var moment = new Moment(now, at, replayedAt is not null);
+            WakeAt(result.Holds ? await WhileHoldingAsync(subject, rule, watch, moment) : await WhileClearAsync(rule, watch, moment));
             if (watch is { Holds: false, AlertId: null })
             {
                 watches.Remove(rule.Rule.Id);
             }
         }
 
-        if (watches.Count > 0)
+        if (watches.Count > 0 && replayedAt is null)
         {
             await EndInapplicableAsync(watches, applicable, now);
         }
@@ -147,15 +164,22 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
         }
     }
 
-    private async Task<DateTimeOffset?> WhileHoldingAsync(WatchedSubject subject, CompiledRule rule, RuleWatch watch, DateTimeOffset now)
+    /// <summary>
+    /// When an evaluation happens: <c>Now</c> stamps what the alerts do; <c>At</c> is the time the facts are judged as of —
+    /// <c>Now</c>, or a replayed observation's own time (<c>Replay</c>) — and counts the pending and recovery periods.
+    /// </summary>
+    private readonly record struct Moment(DateTimeOffset Now, DateTimeOffset At, bool Replay);
+
+    private async Task<DateTimeOffset?> WhileHoldingAsync(WatchedSubject subject, CompiledRule rule, RuleWatch watch, Moment moment)
     {
+        var now = moment.Now;
         watch.ClearSince = null;
-        watch.HoldsSince ??= now;
+        watch.HoldsSince ??= moment.At;
         var firesAt = watch.HoldsSince.Value + rule.Pending;
-        var firing = now >= firesAt;
+        var firing = moment.At >= firesAt;
         if (!watch.Opened)
         {
-            var opened = await OpenEpisodeAsync(subject, rule, watch, firing, now);
+            var opened = await OpenEpisodeAsync(subject, rule, watch, firing, now, moment.Replay);
             watch.Opened = true;
             watch.Fired = opened.State != AlertStates.Pending;
             watch.LookedAt = now;
@@ -174,7 +198,7 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
             }
         }
 
-        return watch.Fired ? await WhileFiringAsync(subject, rule, watch, now) : firesAt;
+        return watch.Fired ? await WhileFiringAsync(subject, rule, watch, moment) : firesAt;
     }
 
     /// <summary>
@@ -182,8 +206,9 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
     /// subject asks its alert now and then (<see cref="AlertOptions.ResolvedByHandCheck"/>), and once the condition has
     /// held on for the rule's recovery period after such a resolution, the next episode opens — a new alert, firing.
     /// </summary>
-    private async Task<DateTimeOffset?> WhileFiringAsync(WatchedSubject subject, CompiledRule rule, RuleWatch watch, DateTimeOffset now)
+    private async Task<DateTimeOffset?> WhileFiringAsync(WatchedSubject subject, CompiledRule rule, RuleWatch watch, Moment moment)
     {
+        var now = moment.Now;
         if (watch.ResolvedByHandAt is null)
         {
             var lookAt = (watch.LookedAt ?? now) + options.Value.ResolvedByHandCheck;
@@ -213,14 +238,14 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
         watch.Fired = false;
         watch.LookedAt = null;
         watch.ResolvedByHandAt = null;
-        return await WhileHoldingAsync(subject, rule, watch, now);
+        return await WhileHoldingAsync(subject, rule, watch, moment);
     }
 
     /// <summary>
     /// Opens this episode's alert under a new id, or — when the log already holds the episode's opening from
     /// before a crash — takes that alert over; an episode found already resolved makes way for the next number.
     /// </summary>
-    private async Task<AlertView> OpenEpisodeAsync(WatchedSubject subject, CompiledRule rule, RuleWatch watch, bool firing, DateTimeOffset now)
+    private async Task<AlertView> OpenEpisodeAsync(WatchedSubject subject, CompiledRule rule, RuleWatch watch, bool firing, DateTimeOffset now, bool replay)
     {
         var episodes = subject.State.Episodes;
         for (var attempt = 0; attempt < MaxEpisodeLookups; attempt++)
@@ -234,7 +259,7 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
 
             var opened = await grains.GetGrain<IAlertGrain>(watch.AlertId!).Open(new AlertOpening(
                 rule.Rule.Id, rule.Rule.Version, rule.Rule.Title, rule.Rule.Severity, subject.Subject, subject.UnitCode, rule.Rule.Escalation,
-                firing, now, episodes.GetValueOrDefault(rule.Rule.Id), newId));
+                firing, now, episodes.GetValueOrDefault(rule.Rule.Id), newId, watch.HoldsSince, replay));
             if (opened.Id != watch.AlertId)
             {
                 watch.AlertId = opened.Id; // opened before a crash: ours; ask it for its current state
@@ -252,7 +277,7 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
         throw new InvalidOperationException($"no open episode found for rule {rule.Rule.Id} of {subject.Subject.Kind} {subject.Subject.Id}");
     }
 
-    private async Task<DateTimeOffset?> WhileClearAsync(CompiledRule rule, RuleWatch watch, DateTimeOffset now)
+    private async Task<DateTimeOffset?> WhileClearAsync(CompiledRule rule, RuleWatch watch, Moment moment)
     {
         watch.HoldsSince = null;
         if (watch.AlertId is not { } alertId)
@@ -261,14 +286,15 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
         }
 
         // A pending alert whose condition cleared never fired: it ends at once. A fired one waits out the recovery period.
-        watch.ClearSince ??= now;
-        var resolvesAt = watch.Fired ? watch.ClearSince.Value + rule.Recovery : now;
-        if (now < resolvesAt)
+        watch.ClearSince ??= moment.At;
+        var resolvesAt = watch.Fired ? watch.ClearSince.Value + rule.Recovery : moment.At;
+        if (moment.At < resolvesAt)
         {
             return resolvesAt;
         }
 
-        await grains.GetGrain<IAlertGrain>(alertId).Clear(now, watch.Fired ? "the condition cleared" : "the condition cleared before the alert fired");
+        var reason = watch.Fired ? "the condition cleared" : "the condition cleared before the alert fired";
+        await grains.GetGrain<IAlertGrain>(alertId).Clear(moment.Now, moment.Replay ? $"{reason} at {watch.ClearSince.Value:O} (detected on replay)" : reason);
         watch.AlertId = null;
         watch.ClearSince = null;
         watch.Opened = false;

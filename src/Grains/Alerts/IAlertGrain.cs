@@ -33,6 +33,9 @@ public interface IAlertGrain : IGrainWithStringKey
 
     /// <summary>The alert's current state without its history (what its subject asks while the condition holds); null when never opened.</summary>
     Task<AlertView?> Current();
+
+    /// <summary>The unit urged answers one of the alert's 督办 (<see cref="Supervision"/>); the reply is committed to the log first.</summary>
+    Task<SupervisionReplyResult> Reply(SupervisionReply reply);
 }
 
 /// <summary>The lifecycle states of an alert, as on the wire.</summary>
@@ -48,6 +51,8 @@ public static class AlertStates
 }
 
 /// <summary>What a subject's grain knows when it opens an alert.</summary>
+/// <param name="BreachedAt">When the rule's condition began to hold: by the observations' own times when detected on replay.</param>
+/// <param name="DetectedOnReplay">The condition was found holding while the subject judged a replayed observation (a queued position), after the fact.</param>
 [GenerateSerializer, Immutable, Alias("ops.AlertOpening")]
 public sealed record AlertOpening(
     [property: Id(0)] string RuleId,
@@ -60,7 +65,9 @@ public sealed record AlertOpening(
     [property: Id(7)] bool Firing,
     [property: Id(8)] DateTimeOffset At,
     [property: Id(9)] long Episode,
-    [property: Id(10)] bool NewId)
+    [property: Id(10)] bool NewId,
+    [property: Id(11)] DateTimeOffset? BreachedAt = null,
+    [property: Id(12)] bool DetectedOnReplay = false)
 {
     /// <summary>
     /// The opening's operation key in the district's log: the subject, the rule and the subject's episode
@@ -92,7 +99,12 @@ public sealed record AlertSubject(
 /// <summary>
 /// An alert's current state. It is also the payload of each of its events (camelCase JSON), so the
 /// log alone rebuilds it. <c>UnitCode</c> is where the subject is; <c>ResponsibleUnitCode</c> moves
-/// up the hierarchy as it escalates.
+/// up the hierarchy as it escalates. <c>RaisedAt</c> and the transitions are when the engine made them; <c>BreachedAt</c> is
+/// when the condition began to hold — for an alert <c>DetectedOnReplay</c> (found in positions a device uploaded after a loss
+/// of signal) that is the time the device recorded, earlier than <c>RaisedAt</c>. Both are absent from alerts opened before
+/// they existed. <c>Escalation</c> is the rule's
+/// policy when the alert opened (null in alerts opened before it was kept: then <c>EscalationTimeoutSeconds</c> alone);
+/// <c>SupervisionCount</c> counts its 督办 so far.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("ops.AlertView")]
 public sealed record AlertView(
@@ -112,7 +124,15 @@ public sealed record AlertView(
     [property: Id(13)] DateTimeOffset? AcknowledgedAt,
     [property: Id(14)] string? ResolvedBy,
     [property: Id(15)] DateTimeOffset? ResolvedAt,
-    [property: Id(16)] string? Note);
+    [property: Id(16)] string? Note,
+    [property: Id(17)] DateTimeOffset? BreachedAt = null,
+    [property: Id(18)] bool DetectedOnReplay = false,
+    [property: Id(19)] EscalationPolicy? Escalation = null,
+    [property: Id(20)] int SupervisionCount = 0)
+{
+    /// <summary>The escalation policy the alert follows, or null when it does not escalate.</summary>
+    public EscalationPolicy? Policy() => Escalation ?? (EscalationTimeoutSeconds is { } timeout ? new EscalationPolicy(timeout) : null);
+}
 
 /// <summary>One step of an alert's history: its event in the district log.</summary>
 [GenerateSerializer, Immutable, Alias("ops.AlertHistoryEntry")]
@@ -125,8 +145,12 @@ public sealed record AlertHistoryEntry(
     [property: Id(5)] string ResponsibleUnitCode,
     [property: Id(6)] string? Note);
 
+/// <summary>An alert with its history and its 督办, oldest first.</summary>
 [GenerateSerializer, Immutable, Alias("ops.AlertDetail")]
-public sealed record AlertDetail([property: Id(0)] AlertView Alert, [property: Id(1)] IReadOnlyList<AlertHistoryEntry> History);
+public sealed record AlertDetail(
+    [property: Id(0)] AlertView Alert,
+    [property: Id(1)] IReadOnlyList<AlertHistoryEntry> History,
+    [property: Id(2)] IReadOnlyList<Supervision> Supervisions);
 
 /// <summary>How an operator's action on an alert went.</summary>
 public enum AlertActionOutcome

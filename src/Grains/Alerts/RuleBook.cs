@@ -19,6 +19,13 @@ public sealed class AlertOptions
     /// (then the next episode opens once the condition has held on for the rule's recovery period). Default 10 s.
     /// </summary>
     public TimeSpan ResolvedByHandCheck { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// An observation (a position) that reaches its subject more than this after it was made — a queue a device uploads
+    /// after a loss of signal — is judged first at its own time by the rules that read it, and an alert it opens says when
+    /// its condition began and that it was detected on replay. Fresher ones are judged at their arrival only. Default 1 minute.
+    /// </summary>
+    public TimeSpan LateObservationAfter { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>The rules and silences in force, as one silo sees them at one revision.</summary>

@@ -29,6 +29,12 @@ public sealed class SubjectFacts
     /// <summary>Times of countable occurrences by name (<c>incident:sanitation</c>), for rate rules.</summary>
     public Dictionary<string, IReadOnlyList<DateTimeOffset>> Occurrences => _occurrences ??= [];
 
+    /// <summary>
+    /// Until when absence rules hold off (a calm restart: a device silent since before its silo started,
+    /// <see cref="Devices.StartupGrace"/>): meanwhile an absence holds only if it already held. Null: no such pause.
+    /// </summary>
+    public DateTimeOffset? QuietUntil { get; init; }
+
     /// <summary>Deadlines by name (<c>stage</c>), for overdue rules.</summary>
     public Dictionary<string, DateTimeOffset> Deadlines => _deadlines ??= [];
 
@@ -53,6 +59,13 @@ public abstract class RuleCondition
     public IReadOnlySet<string>? Variants { get; private set; }
 
     public abstract ConditionResult Evaluate(SubjectFacts facts, DateTimeOffset now, bool heldBefore);
+
+    /// <summary>
+    /// Whether the condition reads what an observation brings (a position, a metric it carries), so that it can be judged
+    /// again at the time of a replayed observation. Conditions of time passing at the subject — absence, deadlines, rates, a
+    /// bare time window — are not: in the past they would only say again what the subject's own wake-ups judged then.
+    /// </summary>
+    public virtual bool ReadsObservation(SubjectFacts facts) => false;
 
     public bool AppliesTo(SubjectFacts facts) => Variants is null || (facts.Variant is { } v && Variants.Contains(v));
 
@@ -199,6 +212,8 @@ public sealed class ThresholdCondition : RuleCondition
 
     public override ConditionResult Evaluate(SubjectFacts facts, DateTimeOffset now, bool heldBefore) =>
         new(facts.Metrics.TryGetValue(_metric, out var x) && _test(x), null);
+
+    public override bool ReadsObservation(SubjectFacts facts) => facts.Metrics.ContainsKey(_metric);
 }
 
 /// <summary><c>absence</c>: nothing of a signal for a period (a silent device, a missed check-in). A subject never heard from is not silent.</summary>
@@ -209,6 +224,11 @@ public sealed class AbsenceCondition(string signal, TimeSpan after) : RuleCondit
         if (!facts.Signals.TryGetValue(signal, out var last))
         {
             return new(false, null);
+        }
+
+        if (facts.QuietUntil is { } quiet && now < quiet)
+        {
+            return new(heldBefore, quiet);
         }
 
         var due = last + after;
@@ -238,6 +258,8 @@ public sealed class ZoneCondition(string zone, bool onLeave, double marginM) : R
     }
 
     public override ConditionResult Evaluate(SubjectFacts facts, DateTimeOffset now, bool heldBefore) => new(Holds(facts, heldBefore), null);
+
+    public override bool ReadsObservation(SubjectFacts facts) => facts.Position is not null && facts.Zones.ContainsKey(zone);
 
     internal bool Holds(SubjectFacts facts, bool heldBefore)
     {
@@ -299,6 +321,9 @@ public sealed class TimeWindowCondition(TimeOnly from, TimeOnly to, TimeZoneInfo
         var holds = inWindow && (where?.Holds(facts, heldBefore) ?? true);
         return new(holds, NextEdge(local));
     }
+
+    /// <summary>With a zone, a curfew: judged at the time the subject was where the observation says.</summary>
+    public override bool ReadsObservation(SubjectFacts facts) => where?.ReadsObservation(facts) ?? false;
 
     private DateTimeOffset NextEdge(DateTimeOffset local)
     {

@@ -63,6 +63,21 @@ public sealed partial record RuleDraft(
             Fail("escalation.timeoutSeconds", "between 10 and 604800");
         }
 
+        if (Escalation is { RepeatSeconds: < 10 or > 7 * 86400 })
+        {
+            Fail("escalation.repeatSeconds", "between 10 and 604800");
+        }
+
+        if (Escalation is { ResolveWithinSeconds: < 10 or > 31 * 86400 })
+        {
+            Fail("escalation.resolveWithinSeconds", "between 10 and 2678400 (31 days)");
+        }
+
+        if (Escalation is { ReplyWithinSeconds: < 10 or > 31 * 86400 })
+        {
+            Fail("escalation.replyWithinSeconds", "between 10 and 2678400 (31 days)");
+        }
+
         if (RuleCondition.TryCompile(Kind, ParametersJson, out var problem) is null)
         {
             Fail(Kind is "threshold" or "absence" or "zone" or "time-window" or "rate" or "stage-overdue" or "overdue" ? "parameters" : "kind", problem!);

@@ -17,6 +17,9 @@ public sealed class DeviceState
     /// <summary>Hashes of the most recent op ids, oldest first, to answer duplicates (see <see cref="Devices.RecentOpIds"/>).</summary>
     public byte[] RecentOpIdHashes { get; set; } = [];
 
+    /// <summary>When those hashes were received: pairs of (slice start in UTC ticks, count), oldest first.</summary>
+    public long[] RecentOpIdSlices { get; set; } = [];
+
     public DateTimeOffset? LastSeenAt { get; set; }
 
     public bool Online { get; set; }
@@ -41,6 +44,7 @@ public sealed partial class DeviceGrain(
     DeviceCredentialStore credentials,
     TrackWriter tracks,
     AlertWatcher alerts,
+    StartupGrace grace,
     IOptions<DeviceOptions> options,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain, IRemindable
@@ -93,12 +97,12 @@ public sealed partial class DeviceGrain(
             return;
         }
 
-        _opIds = new RecentOpIds(_options.RememberedOpIds, state.State.RecentOpIdHashes);
+        _opIds = new RecentOpIds(_options.RememberedOpIds, _options.RememberOpIdsFor, state.State.RecentOpIdHashes, state.State.RecentOpIdSlices, clock.GetUtcNow());
         // Live state is written behind on a timer (battery and last-seen may lose a few seconds in a
         // crash); online/offline changes are written at once.
         _persistTimer = this.RegisterGrainTimer(PersistIfDirtyAsync, new GrainTimerCreationOptions(_options.PersistEvery, _options.PersistEvery));
         // Look at silence and rules at once: an activation by the reminder after a crash may be overdue.
-        _wakeUp = new DurableWakeUp(this, WakeReminder, _options.SilenceReminderPeriod, WakeAsync, clock);
+        _wakeUp = new DurableWakeUp(this, WakeReminder, _options.SilenceReminderPeriod, WakeAsync, clock, phaseKey: _id);
         _wakeUp.Soon();
     }
 
@@ -116,10 +120,12 @@ public sealed partial class DeviceGrain(
 
         var now = clock.GetUtcNow();
         DeviceStatus? newest = null;
+        // The applied statuses of a batch, in seq order, for the subject to judge one by one; a single status needs no list.
+        List<DeviceStatus>? applied = null;
         foreach (var i in InSeqOrder(statuses))
         {
             var status = statuses[i];
-            if (!_opIds!.Remember(status.OpId))
+            if (!_opIds!.Remember(status.OpId, now))
             {
                 outcomes[i] = StatusOutcome.Duplicate;
                 continue;
@@ -135,6 +141,11 @@ public sealed partial class DeviceGrain(
             state.State.LastSeq = status.Seq;
             state.State.BatteryPct = status.BatteryPct ?? state.State.BatteryPct;
             state.State.StrapIntact = status.StrapIntact ?? state.State.StrapIntact;
+            if (newest is not null)
+            {
+                (applied ??= [newest]).Add(status);
+            }
+
             newest = status;
             outcomes[i] = StatusOutcome.Applied;
         }
@@ -149,23 +160,51 @@ public sealed partial class DeviceGrain(
                 await PersistAsync();
             }
 
-            if (_kind == DeviceKinds.WorkerPhone)
-            {
-                _worker ??= GrainFactory.GetGrain<IWorkerGrain>(_boundTo);
-                await _worker.Observe(new WorkerObservation(newest.At, newest.Lat, newest.Lon, newest.OnDuty, _id, newest.Seq));
-            }
-            else
-            {
-                await GrainFactory.GetGrain<KeyPersons.IKeyPersonGrain>(_boundTo).Observe(
-                    new KeyPersons.KeyPersonObservation(_id, _kind, newest.At, newest.Lat, newest.Lon));
-            }
-
+            await HandOnAsync(newest, applied);
             await EvaluateRulesAsync(now);
             await ScheduleWakeAsync();
         }
 
         return outcomes;
     }
+
+    /// <summary>
+    /// Hands the applied positions to the worker or key person the device is bound to. A single one (what a device with
+    /// signal sends) goes as one observation, one-way to a worker; the positions of a batch (a queue uploaded after a loss
+    /// of signal) go in one awaited call, in seq order, so that the subject judges every one of them at its own time before
+    /// the device's next status reaches it.
+    /// </summary>
+    private async Task HandOnAsync(DeviceStatus newest, List<DeviceStatus>? applied)
+    {
+        if (_kind == DeviceKinds.WorkerPhone)
+        {
+            _worker ??= GrainFactory.GetGrain<IWorkerGrain>(_boundTo);
+            if (applied is null)
+            {
+                await _worker.Observe(ToWorker(newest));
+            }
+            else
+            {
+                await _worker.Replay([.. applied.Select(ToWorker)]);
+            }
+        }
+        else
+        {
+            var person = GrainFactory.GetGrain<KeyPersons.IKeyPersonGrain>(_boundTo);
+            if (applied is null)
+            {
+                await person.Observe(ToKeyPerson(newest));
+            }
+            else
+            {
+                await person.Replay([.. applied.Select(ToKeyPerson)]);
+            }
+        }
+    }
+
+    private WorkerObservation ToWorker(DeviceStatus s) => new(s.At, s.Lat, s.Lon, s.OnDuty, _id, s.Seq);
+
+    private KeyPersons.KeyPersonObservation ToKeyPerson(DeviceStatus s) => new(_id, _kind, s.At, s.Lat, s.Lon);
 
     public Task<DeviceHealth> Health() => Task.FromResult(new DeviceHealth(
         _id, state.State.Online, state.State.LastSeenAt, state.State.LastSeq, state.State.BatteryPct, state.State.StrapIntact));
@@ -219,7 +258,8 @@ public sealed partial class DeviceGrain(
             return;
         }
 
-        var facts = new SubjectFacts { Variant = _kind };
+        // Silent since before this silo started: the silence may be the system's own (a calm restart, StartupGrace).
+        var facts = new SubjectFacts { Variant = _kind, QuietUntil = grace.QuietUntil(_id, state.State.LastSeenAt) };
         if (state.State.BatteryPct is { } battery)
         {
             facts.Metrics["batteryPct"] = battery;
@@ -262,7 +302,9 @@ public sealed partial class DeviceGrain(
         _dirty = false;
         if (_opIds is not null)
         {
+            _opIds.Expire(clock.GetUtcNow());
             state.State.RecentOpIdHashes = _opIds.ToBytes();
+            state.State.RecentOpIdSlices = _opIds.SlicesToArray();
         }
 
         await state.WriteStateAsync();

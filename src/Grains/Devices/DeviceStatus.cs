@@ -60,6 +60,13 @@ public sealed class DeviceOptions
     /// <summary>How many recent op ids each device remembers to drop duplicates. Default 2000.</summary>
     public int RememberedOpIds { get; set; } = 2000;
 
+    /// <summary>
+    /// How long a device remembers an op id after receiving it (and at most a tenth longer; see <see cref="RecentOpIds"/>).
+    /// A status repeated later is answered <c>stale</c> instead of <c>duplicate</c> (its seq is no longer new): it does not
+    /// move live state or reach the rules again, but is kept in the track once more. Default 10 minutes.
+    /// </summary>
+    public TimeSpan RememberOpIdsFor { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Days of tracks kept; older daily partitions are dropped whole. Default 90; 0 keeps everything.</summary>
     public int TrackRetentionDays { get; set; } = 90;
 
@@ -68,6 +75,13 @@ public sealed class DeviceOptions
 
     /// <summary>How far ahead of the server's clock a status's <c>at</c> may lie (a device's clock drift). Default 10 minutes.</summary>
     public TimeSpan AcceptedAhead { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// A calm restart (<see cref="StartupGrace"/>): how long after a silo starts the absence rules of a device last heard
+    /// before the start hold off, plus a phase of the device's own within <see cref="SilenceReminderPeriod"/>. Default
+    /// (null): <see cref="OfflineAfter"/>.
+    /// </summary>
+    public TimeSpan? StartupGrace { get; set; }
 
     /// <summary>How often a device writes its live state behind. Default 10 seconds.</summary>
     public TimeSpan PersistEvery { get; set; } = TimeSpan.FromSeconds(10);

@@ -68,7 +68,7 @@ public sealed class IncidentGrain(
         }
 
         // Look at the deadline at once: an activation by the reminder after a crash may be overdue.
-        _wakeUp = new DurableWakeUp(this, WakeReminder, options.Value.ReminderPeriod, WakeAsync, clock);
+        _wakeUp = new DurableWakeUp(this, WakeReminder, options.Value.ReminderPeriod, WakeAsync, clock, phaseKey: _id);
         _wakeUp.Soon();
     }
 

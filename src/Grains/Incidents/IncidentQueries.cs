@@ -3,14 +3,20 @@ using OpsCentre.Database;
 
 namespace OpsCentre.Grains.Incidents;
 
-/// <summary>A case in the case list (kept by the database from the event log).</summary>
+/// <summary>
+/// A case in the case list (kept by the database from the event log). <c>EscalationLevel</c>: how far up its open
+/// alerts (an overdue stage's, 督办) have escalated — 0 when none has.
+/// </summary>
 public sealed record IncidentItem(
     string Id, string Category, string Urgency, string Stage, string UnitCode, string? ResponsibleCode, string? AssignedWorker,
-    bool Overdue, DateTimeOffset ReportedAt, DateTimeOffset? StageDeadline, DateTimeOffset? DueAt,
+    bool Overdue, DateTimeOffset ReportedAt, DateTimeOffset? StageDeadline, DateTimeOffset? DueAt, int EscalationLevel = 0,
     string? PendingTransferTo = null, IReadOnlyList<string>? CoHandlers = null, DateTimeOffset? ClosedAt = null);
 
-/// <summary>Which cases a list wants: a unit, optionally a stage, category, overdue flag, a department's cases only, and the page.</summary>
-public sealed record IncidentFilter(string UnitPrefix, string? Stage, string? Category, bool? Overdue, string? Department, string? After, int Take);
+/// <summary>
+/// Which cases a list wants: a unit, optionally a stage, category, overdue flag, a department's cases only, and the page;
+/// <c>Responsible</c>: only the cases that unit or department is responsible for (dispatched or transferred to it).
+/// </summary>
+public sealed record IncidentFilter(string UnitPrefix, string? Stage, string? Category, bool? Overdue, string? Department, string? After, int Take, string? Responsible = null);
 
 /// <summary>A case assigned to a grid worker, as their phone lists it.</summary>
 public sealed record WorkerCase(string Id, string Title, DateTimeOffset? DueAt);
@@ -31,9 +37,11 @@ public sealed class IncidentQueries(NpgsqlDataSource db)
         await using var command = db.CreateCommand(
             """
             SELECT id, category, urgency, stage, unit_code, responsible_code, assigned_worker, overdue, reported_at, stage_deadline, due_at,
+                   (SELECT coalesce(max(a.escalation_level), 0) FROM alert a WHERE a.subject_kind = 'incident' AND a.subject_id = incident.id AND a.state <> 'resolved'),
                    pending_transfer_to, co_handlers, closed_at
             FROM incident
             WHERE involved @> ARRAY[@prefix] AND (@stage::text IS NULL OR stage = @stage) AND (@category::text IS NULL OR category = @category)
+              AND (@responsible::text IS NULL OR responsible_code = @responsible)
               AND (@overdue::boolean IS NULL OR overdue = @overdue) AND (@after::text IS NULL OR id < @after)
               AND (@department::text IS NULL OR involved @> ARRAY[@department::text])
             ORDER BY id DESC LIMIT @take
@@ -44,10 +52,11 @@ public sealed class IncidentQueries(NpgsqlDataSource db)
         command.Parameters.AddWithValue("overdue", (object?)filter.Overdue ?? DBNull.Value);
         command.Parameters.AddWithValue("after", (object?)filter.After ?? DBNull.Value);
         command.Parameters.AddWithValue("department", (object?)filter.Department ?? DBNull.Value);
+        command.Parameters.AddWithValue("responsible", (object?)filter.Responsible ?? DBNull.Value);
         command.Parameters.AddWithValue("take", filter.Take);
         return await command.ReadAllAsync(r => new IncidentItem(
             r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.NullableString(5), r.NullableString(6), r.GetBoolean(7),
-            r.GetFieldValue<DateTimeOffset>(8), r.NullableTime(9), r.NullableTime(10), r.NullableString(11), r.GetFieldValue<string[]>(12), r.NullableTime(13)), ct);
+            r.GetFieldValue<DateTimeOffset>(8), r.NullableTime(9), r.NullableTime(10), r.GetInt32(11), r.NullableString(12), r.GetFieldValue<string[]>(13), r.NullableTime(14)), ct);
     }
 
     /// <summary>Cases dispatched to the worker (or to their grid, unassigned) and not yet handled, soonest due first.</summary>

@@ -15,8 +15,19 @@ public interface IKeyPersonGrain : IGrainWithStringKey
     /// </summary>
     Task Observe(KeyPersonObservation observation);
 
-    /// <summary>A scheduled self-report through the person's phone; committed to the event log as <c>keyperson.checked-in</c> before it counts.</summary>
-    Task CheckIn(DateTimeOffset at);
+    /// <summary>
+    /// The positions of a queue one of the person's devices uploaded after a loss of signal, in seq order. Each one that
+    /// arrives late is judged at its own time by the rules that read positions (zones, forbidden places, a curfew at the
+    /// time the person was there); then the person is judged as of now, once.
+    /// </summary>
+    Task Replay(IReadOnlyList<KeyPersonObservation> observations);
+
+    /// <summary>
+    /// A scheduled self-report (报到) through the person's phone, at the time the phone made it; committed to the event log
+    /// as <c>keyperson.checked-in</c> before it counts. Under the phone's op id it is logged once: the same id again answers
+    /// the check-in as first stored, and with another time <see cref="CheckInOutcome.OpIdReused"/>.
+    /// </summary>
+    Task<CheckInResult> CheckIn(KeyPersonCheckIn checkIn);
 
     /// <summary>
     /// A visit (回访) already stored in <c>key_person_visit</c>: committed to the district's log as
@@ -61,6 +72,29 @@ public sealed record KeyPersonSnapshot(
     [property: Id(10)] DateTimeOffset? LastVisit,
     [property: Id(11)] DateTimeOffset VisitDue,
     [property: Id(12)] int ForbiddenPlaces);
+
+/// <summary>A check-in (报到): when the person's phone made it, and — for one the phone may send again (queued) — its id and op id.</summary>
+[GenerateSerializer, Immutable, Alias("ops.KeyPersonCheckIn")]
+public sealed record KeyPersonCheckIn(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] string? DeviceId = null,
+    [property: Id(2)] string? OpId = null);
+
+public enum CheckInOutcome
+{
+    /// <summary>Logged (now, or before under the same op id and time) and counted.</summary>
+    Counted,
+
+    /// <summary>The op id was used before for a check-in at another time: nothing changes.</summary>
+    OpIdReused,
+
+    /// <summary>No such person.</summary>
+    NotFound,
+}
+
+/// <summary>How a check-in went, with its time as logged.</summary>
+[GenerateSerializer, Immutable, Alias("ops.CheckInResult")]
+public sealed record CheckInResult([property: Id(0)] CheckInOutcome Outcome, [property: Id(1)] DateTimeOffset? At);
 
 [GenerateSerializer, Immutable, Alias("ops.KeyPersonVisit")]
 public sealed record KeyPersonVisit(

@@ -71,33 +71,84 @@ public sealed class KeyPersonGrain(
 
     public async Task Observe(KeyPersonObservation o)
     {
-        if (_profile is null)
+        if (_profile is not null && await TakeAsync(o))
         {
-            return;
+            await EvaluateAsync();
         }
-
-        if (state.State.Positions.TryGetValue(o.DeviceId, out var held) && held.At > o.At)
-        {
-            return;
-        }
-
-        state.State.Positions[o.DeviceId] = new DevicePosition { Kind = o.DeviceKind, At = o.At, Lat = o.Lat, Lon = o.Lon };
-        await EvaluateAsync();
     }
 
-    public async Task CheckIn(DateTimeOffset at)
+    public async Task Replay(IReadOnlyList<KeyPersonObservation> observations)
     {
         if (_profile is null)
         {
             return;
         }
 
-        // A check-in is a durable fact: committed to the district's log (the person's id only, nothing
-        // personal) before the person's state counts it.
-        await AppendAsync($"{Id}/check-in/{at.UtcTicks}", "keyperson.checked-in", Devices.DeviceKinds.PersonPhone, at, new { id = Id });
-        state.State.LastCheckIn = at > (state.State.LastCheckIn ?? DateTimeOffset.MinValue) ? at : state.State.LastCheckIn;
-        await state.WriteStateAsync();
+        var any = false;
+        foreach (var o in observations)
+        {
+            any |= await TakeAsync(o);
+        }
+
+        if (any)
+        {
+            await EvaluateAsync();
+        }
+    }
+
+    /// <summary>
+    /// Takes a position no older than its device's last into the person's state; one that arrives late (a queued upload) is
+    /// first judged at its own time by the rules that read positions. False when it is older.
+    /// </summary>
+    private async Task<bool> TakeAsync(KeyPersonObservation o)
+    {
+        if (state.State.Positions.TryGetValue(o.DeviceId, out var held) && held.At > o.At)
+        {
+            return false;
+        }
+
+        state.State.Positions[o.DeviceId] = new DevicePosition { Kind = o.DeviceKind, At = o.At, Lat = o.Lat, Lon = o.Lon };
+        var now = clock.GetUtcNow();
+        if (alerts.IsLate(o.At, now))
+        {
+            // Where the person's other device was then is known only when its last position is no newer than this one:
+            // otherwise the separation is not judged at this time (the evaluation at now judges it).
+            var other = state.State.Positions.Values.Where(p => p.Kind != o.DeviceKind).MaxBy(p => p.At);
+            double? separation = other is not null && other.At <= o.At ? Metres(o.Lat, o.Lon, other.Lat, other.Lon) : null;
+            await alerts.EvaluateAsync(Subject(), await FactsAsync((o.Lat, o.Lon), separation), now, replayedAt: o.At);
+        }
+
+        return true;
+    }
+
+    public async Task<CheckInResult> CheckIn(KeyPersonCheckIn checkIn)
+    {
+        if (_profile is null)
+        {
+            return new(CheckInOutcome.NotFound, null);
+        }
+
+        // A check-in is a durable fact: committed to the district's log (the person's id only, nothing personal) before the
+        // person's state counts it, at the time the phone made it (to the microsecond, as the log keeps it). Under the phone's
+        // op id the log stores it once and answers a repeat with the check-in first stored.
+        var at = checkIn.At.AddTicks(-(checkIn.At.UtcTicks % 10));
+        var stored = checkIn is { DeviceId: { } device, OpId: { } opId }
+            ? await AppendAsync("device:" + device, opId, "keyperson.checked-in", Devices.DeviceKinds.PersonPhone, at, new { id = Id })
+            : await AppendAsync($"{Id}/check-in/{at.UtcTicks}", "keyperson.checked-in", Devices.DeviceKinds.PersonPhone, at, new { id = Id });
+        var logged = stored[0];
+        if (logged.Type != "keyperson.checked-in" || !logged.PayloadJson.Contains($"\"{Id}\"", StringComparison.Ordinal) || logged.OccurredAt != at)
+        {
+            return new(CheckInOutcome.OpIdReused, null);
+        }
+
+        if (at > (state.State.LastCheckIn ?? DateTimeOffset.MinValue))
+        {
+            state.State.LastCheckIn = at;
+            await state.WriteStateAsync();
+        }
+
         await EvaluateAsync();
+        return new(CheckInOutcome.Counted, at);
     }
 
     public async Task Visited(KeyPersonVisit visit)
@@ -175,7 +226,21 @@ public sealed class KeyPersonGrain(
     {
         var now = clock.GetUtcNow();
         var latest = Latest();
-        var facts = new SubjectFacts { Position = latest is null ? null : (latest.Lat, latest.Lon) };
+        var next = await alerts.EvaluateAsync(Subject(), await FactsAsync(latest is null ? null : (latest.Lat, latest.Lon), Separation()), now);
+        await ReportStateAsync(await rules.CurrentAsync());
+        // A timer for the next moment a rule needs another look (a dwell or separation period ending, a
+        // curfew edge, a check-in or visit falling due) and a reminder meanwhile: a person who goes silent
+        // is still noticed after the silo holding their grain died.
+        _wakeUp ??= new DurableWakeUp(this, WakeReminder, options.Value.ReminderPeriod, EvaluateAsync, clock);
+        await _wakeUp.ScheduleAsync(next);
+    }
+
+    private WatchedSubject Subject() => new(new AlertSubject(SubjectKinds.KeyPerson, Id), Grid, state.State.Alerts, state.WriteStateAsync);
+
+    /// <summary>What the person's rules read, for a position (the latest, or a replayed one) and the device separation then.</summary>
+    private async Task<SubjectFacts> FactsAsync((double Lat, double Lon)? position, double? separation)
+    {
+        var facts = new SubjectFacts { Position = position };
         if (await areas.AreaOfAsync(Grid[..6]) is { } district)
         {
             facts.Zones["allowed"] = district;
@@ -189,9 +254,9 @@ public sealed class KeyPersonGrain(
             facts.Zones["forbidden"] = forbidden;
         }
 
-        if (Separation() is { } separation)
+        if (separation is { } metres)
         {
-            facts.Metrics["deviceSeparationM"] = separation;
+            facts.Metrics["deviceSeparationM"] = metres;
         }
 
         if (state.State.LastCheckIn is { } checkIn)
@@ -201,15 +266,7 @@ public sealed class KeyPersonGrain(
 
         facts.Deadlines["checkIn"] = CheckInDue();
         facts.Deadlines["visit"] = VisitDue();
-
-        var subject = new WatchedSubject(new AlertSubject(SubjectKinds.KeyPerson, Id), Grid, state.State.Alerts, state.WriteStateAsync);
-        var next = await alerts.EvaluateAsync(subject, facts, now);
-        await ReportStateAsync(await rules.CurrentAsync());
-        // A timer for the next moment a rule needs another look (a dwell or separation period ending, a
-        // curfew edge, a check-in or visit falling due) and a reminder meanwhile: a person who goes silent
-        // is still noticed after the silo holding their grain died.
-        _wakeUp ??= new DurableWakeUp(this, WakeReminder, options.Value.ReminderPeriod, EvaluateAsync, clock);
-        await _wakeUp.ScheduleAsync(next);
+        return facts;
     }
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => _profile is null ? Task.CompletedTask : EvaluateAsync();
@@ -242,8 +299,11 @@ public sealed class KeyPersonGrain(
             UnitCounters.Zero with { KeyPersonsAbnormal = now == "normal" ? 0 : 1 });
     }
 
-    private Task AppendAsync(string opId, string type, string source, DateTimeOffset at, object data) =>
-        GrainFactory.GetGrain<IDistrictEventLogGrain>(Grid[..6]).Append("key-person", opId, [new EventDraft(Grid, type, source, at, JsonSerializer.Serialize(data))]);
+    private Task<IReadOnlyList<LoggedEvent>> AppendAsync(string opId, string type, string source, DateTimeOffset at, object data) =>
+        AppendAsync("key-person", opId, type, source, at, data);
+
+    private Task<IReadOnlyList<LoggedEvent>> AppendAsync(string caller, string opId, string type, string source, DateTimeOffset at, object data) =>
+        GrainFactory.GetGrain<IDistrictEventLogGrain>(Grid[..6]).Append(caller, opId, [new EventDraft(Grid, type, source, at, JsonSerializer.Serialize(data))]);
 
     private static double Metres(double lat1, double lon1, double lat2, double lon2)
     {

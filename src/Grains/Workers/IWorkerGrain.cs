@@ -40,6 +40,13 @@ public interface IWorkerGrain : IGrainWithStringKey
     [OneWay]
     Task Observe(WorkerObservation observation);
 
+    /// <summary>
+    /// The positions of a queue the worker's device uploaded after a loss of signal, in seq order: each newer than the last
+    /// applied is judged by the worker's rules at its own time when it arrives late, then the newest counts as the worker's
+    /// live state. Awaited (batches are rare), so the device's next status cannot overtake it.
+    /// </summary>
+    Task Replay(IReadOnlyList<WorkerObservation> observations);
+
     /// <summary>The device fell silent. One-way, as <see cref="Observe"/>.</summary>
     [OneWay]
     Task GoOffline();

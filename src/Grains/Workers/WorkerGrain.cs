@@ -106,20 +106,59 @@ public sealed class WorkerGrain(
 
     public async Task Observe(WorkerObservation observation)
     {
+        if (await TakeAsync(observation))
+        {
+            await ApplyAsync();
+        }
+    }
+
+    public async Task Replay(IReadOnlyList<WorkerObservation> observations)
+    {
+        var any = false;
+        foreach (var observation in observations)
+        {
+            any |= await TakeAsync(observation);
+        }
+
+        if (any)
+        {
+            await ApplyAsync();
+        }
+    }
+
+    /// <summary>
+    /// Takes an observation newer than the last from its device into the worker's state; one that arrives late is judged at
+    /// its own time by the rules that read positions. False when it is not newer (or the worker is not on the roster).
+    /// </summary>
+    private async Task<bool> TakeAsync(WorkerObservation observation)
+    {
         if (_assignedGrid is null || (_newest is { } newest && newest.DeviceId == observation.DeviceId && observation.Seq <= newest.Seq))
         {
-            return;
+            return false;
         }
 
         _newest = (observation.DeviceId, observation.Seq);
         var s = state.State;
-        var counted = (s.Online, s.OnDuty);
-        s.Online = true;
         s.OnDuty = observation.OnDuty ?? s.OnDuty;
         s.Lat = observation.Lat;
         s.Lon = observation.Lon;
         s.At = observation.At;
-        s.CurrentGrid = (await grids.IndexAsync()).Locate(observation.Lat, observation.Lon);
+        var now = clock.GetUtcNow();
+        if (alerts.IsLate(observation.At, now))
+        {
+            await alerts.EvaluateAsync(Subject(), await FactsAsync(replayed: true), now, replayedAt: observation.At);
+        }
+
+        return true;
+    }
+
+    /// <summary>The newest observation taken is the worker's live state: online, its grid, on the screens, in the counters, judged now.</summary>
+    private async Task ApplyAsync()
+    {
+        var s = state.State;
+        var counted = (s.Online, s.OnDuty);
+        s.Online = true;
+        s.CurrentGrid = (await grids.IndexAsync()).Locate(s.Lat!.Value, s.Lon!.Value);
         PublishPosition();
         if ((s.Online, s.OnDuty) != counted)
         {
@@ -151,18 +190,7 @@ public sealed class WorkerGrain(
 
     private async Task EvaluateRulesAsync()
     {
-        var s = state.State;
-        var facts = new SubjectFacts { Position = s.Lat is { } lat && s.Lon is { } lon ? (lat, lon) : null };
-        facts.Metrics["onDuty"] = s.OnDuty ? 1 : 0;
-        facts.Metrics["online"] = s.Online ? 1 : 0;
-        if ((await grids.IndexAsync()).AreaOf(_assignedGrid!) is { } area)
-        {
-            facts.Zones["assigned-grid"] = area;
-        }
-
-        // Made once: the worker's state object, and so its watch state, lives as long as the activation.
-        _subject ??= new WatchedSubject(new AlertSubject(SubjectKinds.Worker, _id), _assignedGrid!, s.Alerts, state.WriteStateAsync);
-        var next = await alerts.EvaluateAsync(_subject, facts, clock.GetUtcNow());
+        var next = await alerts.EvaluateAsync(Subject(), await FactsAsync(replayed: false), clock.GetUtcNow());
         if (next is { } due)
         {
             var delay = due - clock.GetUtcNow();
@@ -175,6 +203,32 @@ public sealed class WorkerGrain(
             _ruleTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
     }
+
+    /// <summary>
+    /// What the worker's rules read: the position, on duty and online, the assigned grid's area. A replayed observation
+    /// says nothing of being online (the server did not hear the device then), so its facts leave it out.
+    /// </summary>
+    private async Task<SubjectFacts> FactsAsync(bool replayed)
+    {
+        var s = state.State;
+        var facts = new SubjectFacts { Position = s.Lat is { } lat && s.Lon is { } lon ? (lat, lon) : null };
+        facts.Metrics["onDuty"] = s.OnDuty ? 1 : 0;
+        if (!replayed)
+        {
+            facts.Metrics["online"] = s.Online ? 1 : 0;
+        }
+
+        if ((await grids.IndexAsync()).AreaOf(_assignedGrid!) is { } area)
+        {
+            facts.Zones["assigned-grid"] = area;
+        }
+
+        return facts;
+    }
+
+    // Made once: the worker's state object, and so its watch state, lives as long as the activation.
+    private WatchedSubject Subject() =>
+        _subject ??= new WatchedSubject(new AlertSubject(SubjectKinds.Worker, _id), _assignedGrid!, state.State.Alerts, state.WriteStateAsync);
 
     private async Task ReportCountersAsync()
     {

@@ -122,10 +122,12 @@ public sealed class AlertLifecycleTests(ClusterFixture fixture)
             }
         }
 
-        // At the district it stops; the acknowledged one never went further than its first step.
+        // At the district it stays, and is urged there again a timeout later (the policy names no other interval);
+        // the acknowledged one never went further than its first step.
         fixture.GrainClock.Advance(TimeSpan.FromSeconds(61));
+        await GrainKit.EventuallyAsync(async () => (await _kit.HistoryAsync(alert.Id)).Length == 5, "urged again at the district");
         await _kit.AlertsStayAsync("t-escalate", device.GetPrimaryKeyString(), a => a[0].ResponsibleUnitCode == worker.Grid[..6], "still at the district", TimeSpan.FromMilliseconds(500));
-        Assert.Equal(["alert.raised", "alert.escalated", "alert.escalated", "alert.escalated"], await _kit.HistoryAsync(alert.Id));
+        Assert.Equal(["alert.raised", "alert.escalated", "alert.escalated", "alert.escalated", "alert.urged"], await _kit.HistoryAsync(alert.Id));
         var acknowledged = (await _kit.AlertsAsync("t-escalate", other.GetPrimaryKeyString()))[0];
         Assert.Equal(AlertStates.Acknowledged, acknowledged.State);
         Assert.Equal(otherWorker.Grid[..12], acknowledged.ResponsibleUnitCode);

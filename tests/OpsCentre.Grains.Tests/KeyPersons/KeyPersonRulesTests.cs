@@ -89,17 +89,46 @@ public sealed class KeyPersonRulesTests(ClusterFixture fixture, Xunit.Abstractio
     }
 
     [Fact]
+    public async Task ACurfewBreachInAQueueUploadedLaterIsJudgedAtTheTimeThePersonWasThere()
+    {
+        var (band, person) = await BandAsync();
+        var now = fixture.GrainClock.GetUtcNow();
+        var local = TimeZoneInfo.ConvertTime(now, TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"));
+        string At(int hours) => local.AddHours(hours).ToString("HH:mm", CultureInfo.InvariantCulture);
+        // A window that ended an hour ago: a position judged at its arrival would never be inside it.
+        await _kit.SaveRuleAsync(Rule("t-kp-curfew-replayed", "time-window", person.Grid, $$"""{"from":"{{At(-3)}}","to":"{{At(-1)}}","zone":"home","trigger":"leave","marginM":20}""", pending: 300));
+
+        // Queued while the band had no signal: away from home from 2.5 h ago for 40 minutes (inside the window), then home.
+        DeviceStatus Queued(int minutesAgo, double lat, double lon) => _kit.BandStatus(lat, lon) with { At = now.AddMinutes(-minutesAgo) };
+        var away = new[] { 150, 140, 130, 120, 110 }.Select(m => Queued(m, person.Lat + 0.01, person.Lon));
+        var home = new[] { 100, 60, 20 }.Select(m => Queued(m, person.Lat, person.Lon));
+        var outcomes = await band.Report([Queued(160, person.Lat, person.Lon), .. away, .. home]);
+        Assert.All(outcomes, o => Assert.Equal(StatusOutcome.Applied, o));
+
+        var alerts = await _kit.WaitForAlertsAsync("t-kp-curfew-replayed", person.Id, a => a is [{ State: AlertStates.Resolved }], "one curfew alert, found and ended in the replay");
+        var detail = (await fixture.Client.GetGrain<IAlertGrain>(alerts[0].Id).Detail())!;
+        Assert.True(detail.Alert.DetectedOnReplay);
+        Assert.Equal(now.AddMinutes(-150), detail.Alert.BreachedAt);
+        Assert.Equal(now, detail.Alert.RaisedAt);   // raised when it was found, not back-dated
+        Assert.Equal(["alert.pending", "alert.raised", "alert.resolved"], await _kit.HistoryAsync(alerts[0].Id));
+
+        // The same position now, outside the window, breaches nothing: the time of the observation decided.
+        await PostAsync(band, person.Lat + 0.01, person.Lon);
+        await _kit.AlertsStayAsync("t-kp-curfew-replayed", person.Id, a => a.Count == 1, "no second alert for a position outside the window", TimeSpan.FromMilliseconds(500));
+    }
+
+    [Fact]
     public async Task AMissedCheckInRaisesAnAlertFromThePersonsOwnTimer()
     {
         var person = _kit.Fresh.KeyPerson();
         await _kit.SaveRuleAsync(Rule("t-kp-check-in", "absence", person.Grid, """{"signal":"checkIn","afterSeconds":3600}""", severity: AlertSeverity.Warning));
         var grain = fixture.Client.GetGrain<IKeyPersonGrain>(person.Id);
-        await grain.CheckIn(fixture.GrainClock.GetUtcNow());
+        await grain.CheckIn(new KeyPersonCheckIn(fixture.GrainClock.GetUtcNow()));
         Assert.Empty(await _kit.AlertsAsync("t-kp-check-in", person.Id));
 
         fixture.GrainClock.Advance(TimeSpan.FromSeconds(3601));
         await _kit.WaitForAlertsAsync("t-kp-check-in", person.Id, a => a is [{ State: AlertStates.Firing }], "missed check-in");
-        await grain.CheckIn(fixture.GrainClock.GetUtcNow());
+        await grain.CheckIn(new KeyPersonCheckIn(fixture.GrainClock.GetUtcNow()));
         await _kit.WaitForAlertsAsync("t-kp-check-in", person.Id, a => a is [{ State: AlertStates.Resolved }], "checked in again");
     }
 }

@@ -81,7 +81,7 @@ public sealed class KeyPersonSupervisionTests(ClusterFixture fixture)
         await GrainKit.EventuallyAsync(async () => (await grain.Snapshot())!.State, s => s == "attention", "attention", seconds: 10);
 
         var checkedInAt = fixture.GrainClock.GetUtcNow();
-        await grain.CheckIn(checkedInAt);
+        await grain.CheckIn(new KeyPersonCheckIn(checkedInAt));
         await _kit.WaitForAlertsAsync("t-kp-check-in-due", person.Id, a => a is [{ State: AlertStates.Resolved }], "checked in");
         Assert.Equal(checkedInAt + TimeSpan.FromDays(1), (await grain.Snapshot())!.CheckInDue);
 

@@ -40,7 +40,9 @@ public sealed class AlertsApiTests(SystemFixture system, Xunit.Abstractions.ITes
     {
         var (worker, deviceId, key) = await DeviceInStreetAsync("510104001");
         var operatorToken = await TokenAsync("jinjiang.operator");
-        await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, operatorToken);
+        // The district's screen, reading the events of this device's alerts (other tests' devices come and go meanwhile).
+        await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, operatorToken,
+            only: e => e.Data.TryGetProperty("subject", out var subject) && subject.GetProperty("id").GetString() == deviceId);
         await screen.SubscribeAsync("510104");
 
         var clock = Stopwatch.StartNew();

@@ -294,6 +294,7 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         ["POST /api/v1/admin/events"] = c => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), unitCode = c.Place.Grid, type = "matrix.probe", data = new { id = "matrix" } }),
         ["POST /api/v1/alerts/{id}/ack"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), note = "matrix" }),
         ["POST /api/v1/alerts/{id}/resolve"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), note = "matrix" }),
+        ["POST /api/v1/alerts/{id}/reply"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), reply = "matrix" }),
         ["POST /api/v1/alert-rules"] = c => Task.FromResult(RuleBody(c.Place, "matrix-" + Guid.NewGuid().ToString("N")[..12])),
         ["PUT /api/v1/alert-rules/{id}"] = async c =>
         {

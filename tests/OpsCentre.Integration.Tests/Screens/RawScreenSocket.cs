@@ -39,8 +39,8 @@ public sealed class RawScreenSocket : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads everything the server sent until it closed the connection; returns the sequence numbers of the events.</summary>
-    public async Task<(List<long> Seqs, bool ClosedByServer)> DrainUntilClosedAsync(TimeSpan timeout)
+    /// <summary>Reads everything the server sent until it closed the connection; returns the sequence numbers of the events (of the types <paramref name="only"/> picks).</summary>
+    public async Task<(List<long> Seqs, bool ClosedByServer)> DrainUntilClosedAsync(TimeSpan timeout, Func<string, bool>? only = null)
     {
         var seqs = new List<long>();
         try
@@ -49,7 +49,8 @@ public sealed class RawScreenSocket : IAsyncDisposable
             {
                 using var message = JsonDocument.Parse(text);
                 var root = message.RootElement;
-                if (root.GetProperty("type").GetInt32() == 1 && root.GetProperty("target").GetString() == "Event")
+                if (root.GetProperty("type").GetInt32() == 1 && root.GetProperty("target").GetString() == "Event"
+                    && (only?.Invoke(root.GetProperty("arguments")[0].GetProperty("type").GetString() ?? "") ?? true))
                 {
                     seqs.Add(root.GetProperty("arguments")[0].GetProperty("seq").GetInt64());
                 }

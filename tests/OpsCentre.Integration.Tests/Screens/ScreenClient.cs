@@ -39,14 +39,17 @@ public sealed class ScreenClient : IAsyncDisposable
     /// <summary>Each district's head as the last <c>Subscribe</c> answered it.</summary>
     public Dictionary<string, long> Head { get; private set; } = [];
 
-    private ScreenClient(HubConnection connection)
+    private ScreenClient(HubConnection connection, Func<Envelope, bool>? only)
     {
         _connection = connection;
         _connection.On<Envelope>("Event", e =>
         {
             ArrivedAt[(e.DistrictCode, e.Seq)] = System.Diagnostics.Stopwatch.GetTimestamp();
             History.Enqueue(e);
-            _events.Writer.TryWrite(e);
+            if (only?.Invoke(e) ?? true)
+            {
+                _events.Writer.TryWrite(e);
+            }
         });
         _connection.On<Watermark>("Watermark", w => _watermarks.Writer.TryWrite(w));
         _connection.On<JsonElement>("Live", batch =>
@@ -91,8 +94,13 @@ public sealed class ScreenClient : IAsyncDisposable
     }
 
 
-    /// <summary>Connects over WebSockets with the token in the query string, as a browser does.</summary>
-    public static async Task<ScreenClient> ConnectAsync(Uri gateway, string accessToken)
+    /// <summary>
+    /// Connects over WebSockets with the token in the query string, as a browser does. With <paramref name="only"/>,
+    /// the events a test reads (<see cref="ReceiveAsync"/>, <see cref="AssertNoMoreEventsAsync(TimeSpan)"/>) are those it
+    /// picks: a district's screen also hears other tests' devices come and go, and their alerts. <see cref="History"/>
+    /// keeps every event.
+    /// </summary>
+    public static async Task<ScreenClient> ConnectAsync(Uri gateway, string accessToken, Func<Envelope, bool>? only = null)
     {
         var url = new Uri(gateway, "/hubs/ops?access_token=" + Uri.EscapeDataString(accessToken));
         var connection = new HubConnectionBuilder()
@@ -102,7 +110,7 @@ public sealed class ScreenClient : IAsyncDisposable
                 o.SkipNegotiation = true;
             })
             .Build();
-        var client = new ScreenClient(connection);
+        var client = new ScreenClient(connection, only);
         await connection.StartAsync();
         return client;
     }

@@ -7,6 +7,9 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
 {
     private const string Jinjiang = "510104";
 
+    /// <summary>This class's tests append probes; the district's other events (other tests' devices) are not theirs.</summary>
+    private static bool Probes(ScreenClient.Envelope e) => e.Type.StartsWith("probe.", StringComparison.Ordinal);
+
     [Fact]
     public async Task AScreenGetsLiveEventsAndAfterReconnectingWithItsCursorExactlyTheOnesItMissed()
     {
@@ -14,7 +17,7 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
         var operatorToken = await Api.TokenAsync(system.Http, "jinjiang.operator");
 
         Dictionary<string, long> cursor;
-        await using (var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, operatorToken))
+        await using (var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, operatorToken, only: Probes))
         {
             cursor = await screen.SubscribeAsync(Jinjiang);
             Assert.Equal([Jinjiang], cursor.Keys);
@@ -37,7 +40,7 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
             missed.Add(await Api.AppendAsync(system.Http, admin.AccessToken, "510104002", "probe.reported", $"missed-{i}"));
         }
 
-        await using var resumed = await ScreenClient.ConnectAsync(system.GatewayUrl, operatorToken);
+        await using var resumed = await ScreenClient.ConnectAsync(system.GatewayUrl, operatorToken, only: Probes);
         await resumed.SubscribeAsync(Jinjiang, cursor);
         Assert.Equal(missed, (await resumed.ReceiveAsync(4)).Select(e => e.Seq));
 
@@ -57,7 +60,7 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
         await SystemFixture.WaitForActiveSilosAsync(viaRestarted, 1);
 
         Dictionary<string, long> cursor;
-        await using (var screen = await ScreenClient.ConnectAsync(url, operatorToken))
+        await using (var screen = await ScreenClient.ConnectAsync(url, operatorToken, only: Probes))
         {
             cursor = await screen.SubscribeAsync(Jinjiang);
             var seq = await Api.AppendAsync(system.Http, admin.AccessToken, "510104003", "probe.raised", "before-restart");
@@ -74,7 +77,7 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
 
         system.StartGateway("gateway-restart", url);
         await SystemFixture.WaitForActiveSilosAsync(viaRestarted, 1);
-        await using var resumed = await ScreenClient.ConnectAsync(url, operatorToken);
+        await using var resumed = await ScreenClient.ConnectAsync(url, operatorToken, only: Probes);
         await resumed.SubscribeAsync(Jinjiang, cursor);
         Assert.Equal(missed, (await resumed.ReceiveAsync(3)).Select(e => e.Seq));
         await resumed.AssertNoMoreEventsAsync(TimeSpan.FromSeconds(1));
@@ -98,7 +101,7 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
         await using var slow = await RawScreenSocket.ConnectAsync(url, operatorToken);
         var cursor = await slow.SubscribeAsync(Jinjiang);
         // A screen on the same gateway that reads as it should.
-        await using var fast = await ScreenClient.ConnectAsync(url, operatorToken);
+        await using var fast = await ScreenClient.ConnectAsync(url, operatorToken, only: Probes);
         await fast.SubscribeAsync(Jinjiang);
 
         // 16 KB events, until the socket's buffers and then the connection's queue are full.
@@ -119,14 +122,14 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
         output.WriteLine($"fast screen beside a stalled one: append answered → event received p50 {delays[delays.Count / 2]:F1} ms, p99 {delays[delays.Count * 99 / 100]:F1} ms, max {delays[^1]:F1} ms");
         Assert.True(delays[delays.Count * 99 / 100] < 1000, $"the fast screen fell behind: p99 {delays[delays.Count * 99 / 100]:F0} ms");
 
-        var (seen, closed) = await slow.DrainUntilClosedAsync(TimeSpan.FromSeconds(30));
+        var (seen, closed) = await slow.DrainUntilClosedAsync(TimeSpan.FromSeconds(30), only: type => type.StartsWith("probe.", StringComparison.Ordinal));
         Assert.True(closed, "the server never closed the connection that stopped reading");
         Assert.True(seen.Count < appended.Count, $"the stalled screen received all {seen.Count} events; nothing was held back");
         Assert.Equal(appended.Take(seen.Count), seen);
 
         // It comes back with the cursor of what it did receive and gets every other event.
         cursor[Jinjiang] = seen.Count > 0 ? seen[^1] : cursor[Jinjiang];
-        await using var resumed = await ScreenClient.ConnectAsync(url, operatorToken);
+        await using var resumed = await ScreenClient.ConnectAsync(url, operatorToken, only: Probes);
         await resumed.SubscribeAsync(Jinjiang, cursor);
         var rest = await resumed.ReceiveAsync(appended.Count - seen.Count, timeoutSeconds: 60);
         Assert.Equal(appended.Skip(seen.Count), rest.Select(e => e.Seq));
@@ -137,7 +140,7 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
     {
         var admin = await Api.SignInAsync(system.Http, "city.admin");
         var street = await Api.SignInAsync(system.Http, "jinjiang.street.operator");
-        await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, street.AccessToken);
+        await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, street.AccessToken, only: Probes);
         await screen.SubscribeAsync("510104001");
 
         var mine = await Api.AppendAsync(system.Http, admin.AccessToken, "510104001003", "probe.raised", "in-street");
@@ -161,7 +164,7 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
     public async Task SubscribingOutsideTheCallersScopeIsRefused(string username, string unit)
     {
         var token = await Api.SignInAsync(system.Http, username);
-        await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, token.AccessToken);
+        await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, token.AccessToken, only: Probes);
         var error = await Assert.ThrowsAsync<HubException>(() => screen.SubscribeAsync(unit));
         Assert.Contains("not found", error.Message);
     }
@@ -170,7 +173,7 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
     public async Task ACitySubscriptionSpansEveryDistrict()
     {
         var admin = await Api.SignInAsync(system.Http, "city.admin");
-        await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, admin.AccessToken);
+        await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, admin.AccessToken, only: Probes);
         var cursor = await screen.SubscribeAsync("5101");
         Assert.Equal(["510104", "510105", "510106", "510107", "510108"], cursor.Keys.Order());
 
@@ -183,14 +186,14 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
     public async Task NoLogLineOfAnyProcessContainsAnAccessToken()
     {
         var tokens = await Api.SignInAsync(system.Http, "jinjiang.operator");
-        await using (var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, tokens.AccessToken))
+        await using (var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, tokens.AccessToken, only: Probes))
         {
             await screen.SubscribeAsync(Jinjiang);
         }
 
         // A refused hub connection and ordinary API calls log too; none of them may print the token.
         var refused = tokens.AccessToken[..^4] + "AAAA";
-        await Assert.ThrowsAnyAsync<Exception>(async () => await ScreenClient.ConnectAsync(system.GatewayUrl, refused));
+        await Assert.ThrowsAnyAsync<Exception>(async () => await ScreenClient.ConnectAsync(system.GatewayUrl, refused, only: Probes));
         using var call = await system.Http.SendAsync(Api.Authorized(HttpMethod.Get, "/api/v1/units/510104", tokens.AccessToken));
 
         // Read once the refused hub connection is in the logs, so the files checked hold it.

@@ -1,4 +1,4 @@
-import { AlertFeed, type AlertView } from '../alerts';
+import { AlertFeed, supervisionOf, type AlertView } from '../alerts';
 import type { ApiClient } from '../api';
 import type { Envelope } from '../cursor';
 import { byId, escapeHtml, onClickOf } from '../dom';
@@ -68,7 +68,7 @@ export class AlertFeedPanel implements Panel {
           <span class="severity">${t.severities[a.severity] ?? a.severity}</span>
           <span class="time">${formatTime(a.raisedAt, language)}</span>
           <span class="what">${escapeHtml(a.title)}</span>
-          <span class="where">${a.unitCode}</span>
+          <span class="where">${a.unitCode}${badge(a, t)}</span>
           ${a.state === 'acknowledged'
             ? `<span class="acked-by">${t.acknowledgedBy} · ${escapeHtml(a.acknowledgedBy ?? '')}</span>`
             : mayAck ? `<button class="ack" data-id="${a.id}">${t.acknowledge}</button>` : ''}
@@ -86,6 +86,12 @@ export class AlertFeedPanel implements Panel {
       button.disabled = false;
     }
   }
+}
+
+/** 督办 · 区 ×3: the level an escalated alert has reached and how often a unit was urged. */
+function badge(a: AlertView, t: Strings): string {
+  const s = supervisionOf(a);
+  return s ? ` <span class="escalation" data-level="${s.level}" data-count="${s.count}">${t.supervised} · ${t.levels[s.level]}${s.count > 1 ? ` ×${s.count}` : ''}</span>` : '';
 }
 
 let audio: AudioContext | undefined;
