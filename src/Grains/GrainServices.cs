@@ -31,6 +31,7 @@ public static class GrainServices
         services.AddSingleton<KeyPersons.UnitAreas>();
         services.AddHostedService(sp => sp.GetRequiredService<TrackWriter>());
         services.AddHostedService(sp => sp.GetRequiredService<LiveRelay>());
+        services.AddHostedService<Rosters.RosterWatch>();
         return services;
     }
 

@@ -170,7 +170,9 @@ public static class Api
         {
             using var response = await http.SendAsync(request);
             var text = await response.Content.ReadAsStringAsync();
-            return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
+            // A CSV export (or any answer that is not JSON) comes back as one JSON string holding its text.
+            var json = response.Content.Headers.ContentType?.MediaType is not { } type || type.EndsWith("json", StringComparison.Ordinal);
+            return (response.StatusCode, text.Length == 0 ? default : json ? JsonDocument.Parse(text).RootElement.Clone() : JsonSerializer.SerializeToElement(text));
         }
     }
 }

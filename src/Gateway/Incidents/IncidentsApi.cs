@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using OpsCentre.Database.Audit;
 using OpsCentre.Database.Operations;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Hosting;
@@ -66,7 +67,32 @@ public static partial class IncidentsApi
             var rows = await incidents.ListAsync(new IncidentFilter(unit!, stage, category, overdue, context.User.DepartmentOf(), after, take + 1, responsible), ct);
             return TypedResults.Ok(Page<IncidentItem>.From(rows, take, i => i.Id));
         })
-        .WithSummary("Cases within a unit, newest first, by stage, category, overdue and the unit or department responsible; each with how far its alerts have escalated (督办); paged.");
+        .WithSummary("Cases the unit is involved in — in its area, led by it, being transferred to it, co-handled by it (or a unit below it) — newest first, by stage, category, overdue and the unit or department responsible; each with how far its alerts have escalated (督办); paged.");
+
+        group.MapGet("/export", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (
+            string? unit, string? stage, string? category, bool? overdue, string? responsible, HttpContext context, IncidentQueries incidents, AuditLog audit, CancellationToken ct) =>
+        {
+            if (UnitListing.Check(unit, null, context.User, out _) is { } problem)
+            {
+                return problem;
+            }
+
+            if (stage is not null && !IncidentStages.All.Contains(stage))
+            {
+                return Problems.BadRequest($"stage must be one of {string.Join(", ", IncidentStages.All)}");
+            }
+
+            if (responsible is not null && !UnitCode.IsValid(responsible) && !DepartmentCode().IsMatch(responsible))
+            {
+                return Problems.BadRequest("responsible must be a unit or department code");
+            }
+
+            var rows = await incidents.ListAsync(new IncidentFilter(unit!, stage, category, overdue, context.User.DepartmentOf(), null, CsvExport.MaxRows, responsible), ct);
+            await KpisApi.RecordExportAsync(audit, context.User, "incidents.export", unit!,
+                $"unit={unit}; stage={stage}; category={category}; overdue={overdue}; responsible={responsible}; rows={rows.Count}", ct);
+            return CsvExport.File($"incidents-{unit}.csv", CaseColumns, rows);
+        })
+        .WithSummary("CSV of the case list as GET /api/v1/incidents selects it (at most 10,000 rows, newest first): zh-CN headers with the English codes; each export is written to the audit log.");
 
         group.MapGet("/{id}", async Task<Results<Ok<IncidentResponse>, ProblemHttpResult>> (
             string id, HttpContext context, IClusterClient cluster, Grains.Alerts.SupervisionQueries supervisions, CancellationToken ct) =>
@@ -85,7 +111,8 @@ public static partial class IncidentsApi
     {
         var errors = new RequestErrors().OpId(request.OpId)
             .Check(request.Action is not null && IncidentActions.All.Contains(request.Action), "action", "one of " + string.Join(", ", IncidentActions.All))
-            .Check(request.Action != "transfer" || request.UnitCode is not null, "unitCode", "the unit or department to transfer to")
+            .Check(request.Action is not ("transfer" or "add-co-handler" or "remove-co-handler") || request.UnitCode is not null, "unitCode",
+                "the unit or department to transfer to, or to add or remove as co-handler")
             .Check(request.ExtensionMinutes is not (< 1 or > 30 * 1440), "extensionMinutes", "between 1 and 43200")
             .Check(request.Note is not { Length: > 2000 }, "note", "at most 2000 characters");
         if (errors.Any)
@@ -98,16 +125,21 @@ public static partial class IncidentsApi
             return Problems.NotFound();
         }
 
-        // The receiving side decides on a transfer; everyone else acts within the case's own unit.
-        var actingOn = request.Action is "accept-transfer" or "reject-transfer" && incident.PendingTransferTo is { } target ? CaseVisibility.ScopeUnitOf(target) : incident.UnitCode;
+        // The receiving side decides on a transfer within its own scope; for the rest, whoever sees the case may ask, and
+        // the case's duty table says which action is whose (a co-handler assists, the lead's side handles).
+        var actingOn = request.Action is "accept-transfer" or "reject-transfer" && incident.PendingTransferTo is { } target
+            ? CaseVisibility.ScopeUnitOf(target)
+            : incident.Involved().Select(CaseVisibility.ScopeUnitOf).FirstOrDefault(code => UnitCode.IsWithin(code, context.User.UnitCodeOf())) ?? incident.UnitCode;
         if (ScopeGuard.Deny(context.User, actingOn, Permission.HandleIncidents) is { } denied)
         {
             return denied;
         }
 
-        if (request.UnitCode is { } code && request.Action is "dispatch" or "transfer" && !await IsTargetAsync(code, incident, catalog, map, ct))
+        if (request.UnitCode is { } code && IncidentActions.NamesUnit(request.Action!) && !await IsTargetAsync(code, request.Action!, incident, catalog, map, ct))
         {
-            return Problems.Invalid("unitCode", "a unit or department of the case's district");
+            return Problems.Invalid("unitCode", request.Action == "transfer"
+                ? "a unit of the map (of any district) or a department of the case's district"
+                : "a unit or department of the case's district");
         }
 
         if (request.Action == "dispatch" && request.WorkerId is { } workerId
@@ -123,6 +155,25 @@ public static partial class IncidentsApi
             context.User.RoleOf() ?? "", context.User.UnitCodeOf(), context.User.DepartmentOf())));
     }
 
+    private static readonly IReadOnlyList<CsvExport.Column<IncidentItem>> CaseColumns =
+    [
+        new("事件编号", "id", i => i.Id),
+        new("类别", "category", i => i.Category),
+        new("紧急程度", "urgency", i => i.Urgency),
+        new("阶段", "stage", i => i.Stage),
+        new("所在单元", "unitCode", i => i.UnitCode),
+        new("责任单位(主办)", "responsibleCode", i => i.ResponsibleCode),
+        new("待接收单位", "pendingTransferTo", i => i.PendingTransferTo),
+        new("协办单位", "coHandlers", i => i.CoHandlers),
+        new("指派网格员", "assignedWorker", i => i.AssignedWorker),
+        new("超期", "overdue", i => i.Overdue),
+        new("督办级别", "escalationLevel", i => i.EscalationLevel),
+        new("上报时间", "reportedAt", i => i.ReportedAt),
+        new("阶段时限", "stageDeadline", i => i.StageDeadline),
+        new("处置时限", "dueAt", i => i.DueAt),
+        new("结案时间", "closedAt", i => i.ClosedAt),
+    ];
+
     /// <summary>The case, when it exists and the caller may see it.</summary>
     private static async Task<IncidentDetail?> FindAsync(string id, ClaimsPrincipal user, IClusterClient cluster) =>
         DistrictIds.IsValid(id) && await cluster.GetGrain<IIncidentGrain>(id).Detail() is { } detail && CaseVisibility.MaySee(user, detail.Incident) ? detail : null;
@@ -131,7 +182,12 @@ public static partial class IncidentsApi
     private static async Task<bool> IsWorkerOfAsync(string workerId, string responsible, WorkerRoster roster, CancellationToken ct) =>
         UnitCode.IsValid(responsible) && await roster.AssignedGridAsync(workerId, ct) is { } grid && UnitCode.IsWithin(grid, responsible);
 
-    private static async Task<bool> IsTargetAsync(string code, IncidentView incident, IncidentCatalog catalog, MapStore map, CancellationToken ct) =>
-        code.StartsWith(incident.Id[..6], StringComparison.Ordinal)
-        && (UnitCode.IsValid(code) ? await map.FindAsync(code, ct) is not null : await catalog.DepartmentAsync(code, ct) is not null);
+    /// <summary>
+    /// A unit or department of the district that owns the case (where its unit lies); a transfer may also go to a unit of
+    /// another district, which takes the case over — and its ownership — when it accepts.
+    /// </summary>
+    private static async Task<bool> IsTargetAsync(string code, string action, IncidentView incident, IncidentCatalog catalog, MapStore map, CancellationToken ct) =>
+        UnitCode.IsValid(code)
+            ? (action == "transfer" || code.StartsWith(incident.UnitCode[..6], StringComparison.Ordinal)) && code.Length >= 6 && await map.FindAsync(code, ct) is not null
+            : code.StartsWith(incident.UnitCode[..6], StringComparison.Ordinal) && await catalog.DepartmentAsync(code, ct) is not null;
 }

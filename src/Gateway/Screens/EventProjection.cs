@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using OpsCentre.Gateway.Alerts;
 using OpsCentre.Gateway.Auth;
@@ -16,8 +15,10 @@ namespace OpsCentre.Gateway.Screens;
 /// connection (replayed and live alike) and to every live item. It decides from the caller's claims and the object,
 /// with the rules the HTTP endpoints use:
 /// <list type="bullet">
-/// <item>every event and live item: within the subscribed unit (itself within the caller's scope);</item>
-/// <item>cases (<c>incident.*</c>): <see cref="CaseVisibility.MaySee(ClaimsPrincipal, string, string, string)"/> on the
+/// <item>every event and live item: within the subscribed unit (itself within the caller's scope) — for a case, any unit
+/// it involves (where it is, its lead, a unit asked to take it over, a co-handler: <see cref="CaseVisibility.Involves"/>),
+/// so the receiving side's screens hear of what it receives;</item>
+/// <item>cases (<c>incident.*</c>): <see cref="CaseVisibility.MaySee(ClaimsPrincipal, string, string, string, IEnumerable{string})"/> on the
 /// codes in the payload, so department staff get only their department's cases;</item>
 /// <item>key persons (<c>keyperson.*</c>, and alerts about a key person — the person or a device of theirs,
 /// <see cref="AlertAccess.MaySee"/>, the rule of the alert endpoints too): only roles with <see cref="Permission.WatchKeyPersons"/>;</item>
@@ -36,13 +37,20 @@ public static class EventProjection
     /// <summary>The envelope to send for <paramref name="e"/> on a subscription to <paramref name="subscribedUnit"/>, or null when it is not for this caller.</summary>
     public static EventEnvelope? Project(ClaimsPrincipal viewer, string subscribedUnit, LoggedEvent e)
     {
-        if (!UnitCode.IsWithin(e.UnitCode, subscribedUnit))
+        var isCase = e.Type.StartsWith(CaseEvents, StringComparison.Ordinal);
+        if (!isCase && !UnitCode.IsWithin(e.UnitCode, subscribedUnit))
         {
             return null;
         }
 
         var data = JsonNode.Parse(e.PayloadJson)!.AsObject();
-        var shown = e.Type.StartsWith(CaseEvents, StringComparison.Ordinal) ? CaseEvent(viewer, data)
+        if (isCase && !UnitCode.IsWithin(e.UnitCode, subscribedUnit)
+            && !CaseVisibility.Involves(subscribedUnit, (string?)data["unitCode"] ?? "", (string?)data["responsibleCode"], (string?)data["pendingTransferTo"], CoHandlers(data)))
+        {
+            return null;
+        }
+
+        var shown = isCase ? CaseEvent(viewer, data)
             : e.Type.StartsWith(AlertEvents, StringComparison.Ordinal) ? AlertEvent(viewer, data)
             : !e.Type.StartsWith(KeyPersonEvents, StringComparison.Ordinal) || ReceivesKeyPersonEvents(viewer);
         return shown ? new EventEnvelope(e.Seq, e.DistrictCode, e.UnitCode, e.Type, e.OccurredAt, data) : null;
@@ -51,21 +59,20 @@ public static class EventProjection
     /// <summary>Whether a live item goes to a subscription to <paramref name="subscribedUnit"/>.</summary>
     public static bool Shows(ClaimsPrincipal viewer, string subscribedUnit, LiveItem item)
     {
-        if (!UnitCode.IsWithin(item.UnitCode, subscribedUnit))
+        if (item.Kind != "incident")
         {
-            return false;
+            return UnitCode.IsWithin(item.UnitCode, subscribedUnit);
         }
 
-        if (item.Kind != "incident" || viewer.DepartmentOf() is null)
-        {
-            return true;
-        }
-
-        // A case's live state names its responsible unit but not a pending transfer: a department sees its own cases' only.
-        using var json = JsonDocument.Parse(item.Json);
-        return json.RootElement.TryGetProperty("responsibleCode", out var responsible) && responsible.ValueKind == JsonValueKind.String
-            && CaseVisibility.MaySee(viewer, item.UnitCode, responsible.GetString(), null);
+        // A case's live state names the units it involves, as its events do: the receiving side's screens show it too.
+        var data = JsonNode.Parse(item.Json)!.AsObject();
+        var (responsible, pending, co) = ((string?)data["responsibleCode"], (string?)data["pendingTransferTo"], CoHandlers(data));
+        return (UnitCode.IsWithin(item.UnitCode, subscribedUnit) || CaseVisibility.Involves(subscribedUnit, item.UnitCode, responsible, pending, co))
+            && CaseVisibility.MaySee(viewer, item.UnitCode, responsible, pending, co);
     }
+
+    private static List<string> CoHandlers(JsonObject data) =>
+        data["coHandlers"] is JsonArray array ? [.. array.Select(x => (string?)x).OfType<string>()] : [];
 
     /// <summary>The roles that receive key persons' events; each of their subscriptions writes an audit row.</summary>
     public static bool ReceivesKeyPersonEvents(ClaimsPrincipal viewer) => Roles.Allows(viewer.RoleOf(), Permission.WatchKeyPersons);
@@ -85,7 +92,7 @@ public static class EventProjection
     /// </summary>
     private static bool CaseEvent(ClaimsPrincipal viewer, JsonObject data)
     {
-        if (!CaseVisibility.MaySee(viewer, (string?)data["unitCode"] ?? "", (string?)data["responsibleCode"], (string?)data["pendingTransferTo"]))
+        if (!CaseVisibility.MaySee(viewer, (string?)data["unitCode"] ?? "", (string?)data["responsibleCode"], (string?)data["pendingTransferTo"], CoHandlers(data)))
         {
             return false;
         }

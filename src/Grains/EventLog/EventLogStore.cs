@@ -42,6 +42,18 @@ public sealed class EventLogStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
+    /// A case's events from every district's log, in the case's order: by the version each carries (every copy of one
+    /// event has the same), events from before versions existed first, by seq (they were all in one district's log).
+    /// </summary>
+    public async Task<IReadOnlyList<LoggedEvent>> ReadCaseAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {Columns} FROM event_log WHERE payload ->> 'id' = @id AND type LIKE 'incident.%' ORDER BY coalesce((payload ->> 'version')::integer, 0), seq");
+        command.Parameters.AddWithValue("id", id);
+        return await ReadAllAsync(command, cancellationToken);
+    }
+
+    /// <summary>
     /// Commits a batch of appends: requests whose (caller, opId) is already in the log (or earlier in this batch)
     /// get the stored events back; the others are numbered from <paramref name="lastSeq"/> + 1 without gaps.
     /// A primary-key violation means another writer numbered events meanwhile; the caller must reload

@@ -45,12 +45,15 @@ public static class IncidentActions
     public static IReadOnlyList<string> All { get; } =
     [
         "accept", "cancel", "dispatch", "start", "feedback", "verify-pass", "verify-fail", "transfer", "accept-transfer",
-        "reject-transfer", "request-extension", "approve-extension", "reject-extension",
+        "reject-transfer", "request-extension", "approve-extension", "reject-extension", "add-co-handler", "remove-co-handler", "assist",
     ];
 
     /// <summary>The unit or department a dispatch makes responsible: the one named, else the case's community (or its unit, above that level).</summary>
     public static string ResponsibleOnDispatch(string caseUnitCode, string? named) =>
         named ?? (caseUnitCode.Length > 12 ? caseUnitCode[..12] : caseUnitCode);
+
+    /// <summary>The actions that name a unit or department in <c>unitCode</c>.</summary>
+    public static bool NamesUnit(string action) => action is "dispatch" or "transfer" or "add-co-handler" or "remove-co-handler";
 }
 
 /// <summary>What is known when a case is reported.</summary>
@@ -89,8 +92,10 @@ public sealed record IncidentCommand(
 
 /// <summary>
 /// A case's state. It is also the payload of each of its events, so the log alone rebuilds the case.
-/// <c>UnitCode</c> is where the case is (its grid, or the unit it was transferred to);
-/// <c>ResponsibleCode</c> the unit or department it is dispatched to.
+/// <c>UnitCode</c> is where the case is (its grid, or the unit it was transferred to) and so which district owns it;
+/// <c>ResponsibleCode</c> the unit or department it is dispatched to (the lead, 主办); <c>CoHandlers</c> the units and
+/// departments that help (协办). <c>Version</c> counts the case's events (1 for the report): every copy of one event,
+/// in whichever district's log, carries the same version.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("ops.IncidentView")]
 public sealed record IncidentView(
@@ -119,7 +124,33 @@ public sealed record IncidentView(
     [property: Id(22)] double? Lat,
     [property: Id(23)] double? Lon,
     [property: Id(24)] string? AlertId,
-    [property: Id(25)] IncidentStep? LastStep);
+    [property: Id(25)] IncidentStep? LastStep,
+    [property: Id(26)] IReadOnlyList<string>? CoHandlers = null,
+    [property: Id(27)] int Version = 0)
+{
+    /// <summary>
+    /// Every unit and department the case involves: where it is, the lead, a unit asked to take it over, the co-handlers.
+    /// Its events reach the screens of each, and its list row the lists of each (<c>incident.involved</c>).
+    /// </summary>
+    public IEnumerable<string> Involved()
+    {
+        yield return UnitCode;
+        if (ResponsibleCode is { } responsible)
+        {
+            yield return responsible;
+        }
+
+        if (PendingTransferTo is { } pending)
+        {
+            yield return pending;
+        }
+
+        foreach (var co in CoHandlers ?? [])
+        {
+            yield return co;
+        }
+    }
+}
 
 /// <summary>The action that produced a state: who, what, when, the note, and the request it answered.</summary>
 [GenerateSerializer, Immutable, Alias("ops.IncidentStep")]
@@ -140,7 +171,8 @@ public sealed record IncidentTimelineEntry(
     [property: Id(4)] string? Action,
     [property: Id(5)] string Stage,
     [property: Id(6)] string? ResponsibleCode,
-    [property: Id(7)] string? Note);
+    [property: Id(7)] string? Note,
+    [property: Id(8)] string? DistrictCode = null);
 
 [GenerateSerializer, Immutable, Alias("ops.IncidentDetail")]
 public sealed record IncidentDetail([property: Id(0)] IncidentView Incident, [property: Id(1)] IReadOnlyList<IncidentTimelineEntry> Timeline);

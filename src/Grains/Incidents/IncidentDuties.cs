@@ -23,6 +23,16 @@ public enum DutyRule
     /// responsible unit once dispatched to a unit, else the case's own unit). Admins are exempt.
     /// </summary>
     SupervisingLevel,
+
+    /// <summary>
+    /// The acting person is of the case's side: the grid worker the case is assigned to, or someone whose unit holds the
+    /// case's unit or its lead (the responsible unit), or, for department staff, whose department leads it. A co-handler (协办), or a unit only asked to take the case over,
+    /// sees the case but does not act for it.
+    /// </summary>
+    CaseSide,
+
+    /// <summary>The acting person is of a co-handling unit (or above it) or a co-handling department's staff (trivially held without co-handlers: the stage refuses then).</summary>
+    CoHandler,
 }
 
 /// <summary>Who may take an action: the roles that may, and the rules the acting person must meet as well.</summary>
@@ -50,19 +60,22 @@ public static class IncidentDuties
     /// <summary>The table. Every action of <see cref="IncidentActions.All"/> has a row; an action without one is nobody's.</summary>
     public static IReadOnlyDictionary<string, IncidentDuty> Table { get; } = new Dictionary<string, IncidentDuty>(StringComparer.Ordinal)
     {
-        ["accept"] = new(Supervisors, []),
-        ["cancel"] = new(Supervisors, [DutyRule.SupervisingLevel]),
-        ["dispatch"] = new(Supervisors, []),
-        ["start"] = new(Handlers, []),
-        ["feedback"] = new(Handlers, []),
-        ["verify-pass"] = new(Supervisors, [DutyRule.NotTheReporter, DutyRule.SupervisingLevel]),
-        ["verify-fail"] = new(Supervisors, [DutyRule.NotTheReporter, DutyRule.SupervisingLevel]),
-        ["transfer"] = new(Handlers, []),
+        ["accept"] = new(Supervisors, [DutyRule.CaseSide]),
+        ["cancel"] = new(Supervisors, [DutyRule.CaseSide, DutyRule.SupervisingLevel]),
+        ["dispatch"] = new(Supervisors, [DutyRule.CaseSide]),
+        ["start"] = new(Handlers, [DutyRule.CaseSide]),
+        ["feedback"] = new(Handlers, [DutyRule.CaseSide]),
+        ["verify-pass"] = new(Supervisors, [DutyRule.CaseSide, DutyRule.NotTheReporter, DutyRule.SupervisingLevel]),
+        ["verify-fail"] = new(Supervisors, [DutyRule.CaseSide, DutyRule.NotTheReporter, DutyRule.SupervisingLevel]),
+        ["transfer"] = new(Handlers, [DutyRule.CaseSide]),
         ["accept-transfer"] = new(Receivers, [DutyRule.ReceivingSide]),
         ["reject-transfer"] = new(Receivers, [DutyRule.ReceivingSide]),
-        ["request-extension"] = new(Handlers, []),
-        ["approve-extension"] = new(Supervisors, [DutyRule.NotTheRequester]),
-        ["reject-extension"] = new(Supervisors, [DutyRule.NotTheRequester]),
+        ["request-extension"] = new(Handlers, [DutyRule.CaseSide]),
+        ["approve-extension"] = new(Supervisors, [DutyRule.CaseSide, DutyRule.NotTheRequester]),
+        ["reject-extension"] = new(Supervisors, [DutyRule.CaseSide, DutyRule.NotTheRequester]),
+        ["add-co-handler"] = new(Supervisors, [DutyRule.CaseSide]),
+        ["remove-co-handler"] = new(Supervisors, [DutyRule.CaseSide]),
+        ["assist"] = new(Handlers, [DutyRule.CoHandler]),
     };
 
     /// <summary>Why the command's actor may not take its action on the case, or null when they may.</summary>
@@ -98,8 +111,24 @@ public static class IncidentDuties
             $"only {c.PendingTransferTo} itself decides on the transfer to it",
         DutyRule.SupervisingLevel when command.ActorRole != OperatorRoles.Admin && !IsStrictlyAbove(command.ActorUnit, HandlingUnit(c)) =>
             $"{command.Action} belongs to the level above {HandlingUnit(c)}, which handles the case",
+        DutyRule.CaseSide when !IsOfCaseSide(command, c) =>
+            $"{command.Action} is for the side of the case ({c.UnitCode}" + (c.ResponsibleCode is { } lead ? $", led by {lead})" : ")")
+            + "; a co-handler or a unit asked to take it over does not act for it",
+        DutyRule.CoHandler when c.CoHandlers is { Count: > 0 } co && !co.Any(code => Covers(command, code)) => "only a co-handler (协办) of the case assists",
         _ => null,
     };
+
+    /// <summary>Whether the actor is the assigned worker, their unit holds the case's unit or its lead, or their department leads it.</summary>
+    private static bool IsOfCaseSide(IncidentCommand command, IncidentView c) => command.ActorDepartment is { } department
+        ? department == c.ResponsibleCode
+        : command.Actor == c.AssignedWorker
+          || UnitCode.IsWithin(c.UnitCode, command.ActorUnit)
+          || (c.ResponsibleCode is { } lead && UnitCode.IsValid(lead) && UnitCode.IsWithin(lead, command.ActorUnit));
+
+    /// <summary>Whether the actor speaks for a unit or department code: its own department, or a unit at or below the actor's.</summary>
+    private static bool Covers(IncidentCommand command, string code) => command.ActorDepartment is { } department
+        ? department == code
+        : UnitCode.IsValid(code) && UnitCode.IsWithin(code, command.ActorUnit);
 
     /// <summary>The receiving department's own staff, or someone of the receiving unit itself.</summary>
     private static bool IsReceiver(IncidentCommand command, string target) => command.ActorDepartment is { } department

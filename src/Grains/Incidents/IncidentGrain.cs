@@ -18,6 +18,10 @@ namespace OpsCentre.Grains.Incidents;
 /// The current stage's deadline is watched by a grain timer and, while the case is open, a reminder
 /// (durable wake-up): past it, the case emits <c>incident.overdue</c> once and its alert rules
 /// (<c>stage-overdue</c>) raise an alert that escalates (督办) until someone acts.
+/// A case belongs to the district of its unit (<see cref="IncidentView.UnitCode"/>), which moves when a transfer to a unit
+/// of another district is accepted; each event goes to the log of every district the case involves before or after it
+/// (<see cref="IncidentView.Involved"/>), the owner's first, each copy numbered by its own district's writer, so the
+/// screens and lists of a receiving unit in another district hear of the case too.
 /// </summary>
 public sealed class IncidentGrain(
     [PersistentState("incidentAlerts")] IPersistentState<AlertWatchState> watch,
@@ -29,11 +33,19 @@ public sealed class IncidentGrain(
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, IIncidentGrain, IRemindable
 {
     public const string EngineActor = "incident-engine";
+
+    /// <summary>At most this many co-handlers (协办) per case.</summary>
+    public const int MaxCoHandlers = 10;
     private const string WakeReminder = "wake";
 
     private string _id = "";
-    private string _district = "";
     private IncidentView? _case;
+    private IncidentView? _previous;
+
+    // Copies of the latest event still to be written to other districts' logs (a write that failed): written before
+    // anything else is committed, so at most the latest event can lack a copy, and activation finds which.
+    private List<(string District, EventDraft Draft, string Caller, string OpId)> _unsentCopies = [];
+    private readonly HashSet<string> _districtsOfLatest = [];
     private readonly List<IncidentTimelineEntry> _timeline = [];
     private readonly Dictionary<string, (string RequestHash, IncidentView After)> _requests = [];
     private DurableWakeUp? _wakeUp;
@@ -42,10 +54,17 @@ public sealed class IncidentGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = this.GetPrimaryKeyString();
-        _district = DistrictIds.DistrictOf(_id);
-        foreach (var logged in await log.ReadSubjectAsync(_district, "incident.", _id, cancellationToken))
+        _ = DistrictIds.DistrictOf(_id);
+        foreach (var logged in await log.ReadCaseAsync(_id, cancellationToken))
         {
             Apply(logged);
+        }
+
+        if (_case is { Version: > 0 } latest && _timeline.Count > 0)
+        {
+            var last = _timeline[^1];
+            _unsentCopies = [.. Copies(_previous, latest, last.Type, last.Actor, last.At, CallerOf(last.Actor, latest.LastStep), OpIdOf(latest.LastStep, _timeline.Count - 1))
+                .Where(c => !_districtsOfLatest.Contains(c.District))];
         }
 
         // Look at the deadline at once: an activation by the reminder after a crash may be overdue.
@@ -65,7 +84,7 @@ public sealed class IncidentGrain(
             _id, o.Category, o.Urgency, o.Description, o.UnitCode, null, null, IncidentStages.Reported, o.At,
             category.Deadline(o.Urgency, "reported", o.At), null, false, o.At, o.ReportedBy, o.Source, null, null, 0, 0, 0, null, null,
             o.Lat, o.Lon, o.AlertId, new IncidentStep("report", o.ReportedBy, null, null, null));
-        await CommitAsync("incident.reported", o.ReportedBy, opened, o.At, opId: _id + "/report");
+        await CommitAsync("incident.reported", o.ReportedBy, opened, o.At, opId: _id + ReportOpId);
         // A case reported is an occurrence in its grid, for the grid's rate rules (more than N of a category within a window).
         await alerts.CountInGridAsync(_case!.UnitCode, _id, o.At, "incident", "incident:" + o.Category);
         return _case!;
@@ -133,17 +152,24 @@ public sealed class IncidentGrain(
                 (c with { PendingTransferTo = target }, "incident.transfer-requested"),
             ("accept-transfer", _) when c.PendingTransferTo is { } target => (c with
             {
-                // A unit receiving the case takes it into its area; a department takes responsibility only.
+                // A unit receiving the case takes it into its area (and district); a department takes responsibility only.
                 UnitCode = UnitCode.IsValid(target) ? target : c.UnitCode,
                 ResponsibleCode = target,
                 AssignedWorker = null,
                 PendingTransferTo = null,
+                CoHandlers = c.CoHandlers?.Where(co => co != target).ToList(),
             }, "incident.transferred"),
             ("reject-transfer", _) when c.PendingTransferTo is not null => (c with { PendingTransferTo = null }, "incident.transfer-rejected"),
             ("request-extension", IncidentStages.Dispatched or IncidentStages.InProgress) when noPending =>
                 (c with { PendingExtensionMinutes = command.ExtensionMinutes ?? 1440 }, "incident.extension-requested"),
             ("approve-extension", _) when c.PendingExtensionMinutes is { } minutes => Extend(c, minutes, now),
             ("reject-extension", _) when c.PendingExtensionMinutes is not null => (c with { PendingExtensionMinutes = null }, "incident.extension-rejected"),
+            ("add-co-handler", IncidentStages.Dispatched or IncidentStages.InProgress) when command.TargetCode is { } co && co != c.ResponsibleCode
+                && co != c.UnitCode && !(c.CoHandlers ?? []).Contains(co) && (c.CoHandlers?.Count ?? 0) < MaxCoHandlers =>
+                (c with { CoHandlers = [.. c.CoHandlers ?? [], co] }, "incident.co-handler-added"),
+            ("remove-co-handler", _) when IncidentStages.IsOpen(c.Stage) && command.TargetCode is { } co && (c.CoHandlers ?? []).Contains(co) =>
+                (c with { CoHandlers = [.. c.CoHandlers!.Where(x => x != co)] }, "incident.co-handler-removed"),
+            ("assist", IncidentStages.Dispatched or IncidentStages.InProgress) when c.CoHandlers is { Count: > 0 } => (c, "incident.assisted"),
             _ => (null, ""),
         };
     }
@@ -182,15 +208,21 @@ public sealed class IncidentGrain(
     /// </summary>
     private async Task CommitAsync(string type, string actor, IncidentView next, DateTimeOffset at, string? opId = null)
     {
+        // A copy of the latest event that could not be written yet goes first: the logs receive a case's events in order.
+        await SendCopiesAsync();
         var before = _case;
         var caller = opId is null ? EngineActor : "operator:" + actor;
         opId ??= $"{_id}/{_timeline.Count}";
-        var stored = await GrainFactory.GetGrain<IDistrictEventLogGrain>(_district)
+        next = next with { Version = _timeline.Count + 1 };
+        var stored = await GrainFactory.GetGrain<IDistrictEventLogGrain>(DistrictOfCode(next.UnitCode))
             .Append(caller, opId, [new EventDraft(next.UnitCode, type, actor, at, JsonSerializer.Serialize(next, JsonSerializerOptions.Web))]);
         foreach (var logged in stored)
         {
             Apply(logged);
         }
+
+        _unsentCopies = [.. Copies(before, _case!, type, actor, at, caller, opId)];
+        await SendCopiesAsync();
 
         if (before is not null && before.UnitCode != _case!.UnitCode)
         {
@@ -198,28 +230,43 @@ public sealed class IncidentGrain(
         }
 
         await ReportToUnitAsync();
-        PublishLive();
-        var kpiFeed = GrainFactory.GetGrain<IKpiFeedGrain>(_district);
-        await kpiFeed.Touch(_case!.UnitCode);
+        await ReportIncomingAsync(before);
+        PublishLive(before);
+        await GrainFactory.GetGrain<IKpiFeedGrain>(DistrictOfCode(_case!.UnitCode)).Touch(_case.UnitCode);
         if (before is not null && before.UnitCode != _case.UnitCode)
         {
-            await kpiFeed.Touch(before.UnitCode);
+            await GrainFactory.GetGrain<IKpiFeedGrain>(DistrictOfCode(before.UnitCode)).Touch(before.UnitCode);
         }
 
         await EvaluateRulesAsync(clock.GetUtcNow());
         await ArmWakeUpAsync();
     }
 
+    /// <summary>
+    /// Takes one committed event. Events carry the case's version, the same in every district's copy, so a copy of an
+    /// event already taken is skipped; events from before versions existed were all in one district's log, read in order.
+    /// </summary>
     private void Apply(LoggedEvent logged)
     {
-        if (_timeline.Any(t => t.Seq == logged.Seq))
+        var next = JsonSerializer.Deserialize<IncidentView>(logged.PayloadJson, JsonSerializerOptions.Web)!;
+        var version = next.Version > 0 ? next.Version : _timeline.Count + 1;
+        if (version <= _timeline.Count)
         {
+            if (version == _timeline.Count)
+            {
+                _districtsOfLatest.Add(logged.DistrictCode);
+            }
+
             return;
         }
 
-        _case = JsonSerializer.Deserialize<IncidentView>(logged.PayloadJson, JsonSerializerOptions.Web)!;
+        _previous = _case;
+        _case = next;
+        _districtsOfLatest.Clear();
+        _districtsOfLatest.Add(logged.DistrictCode);
         var step = _case.LastStep;
-        _timeline.Add(new IncidentTimelineEntry(logged.Seq, logged.Type, logged.OccurredAt, logged.Actor, step?.Action, _case.Stage, _case.ResponsibleCode, step?.Note));
+        _timeline.Add(new IncidentTimelineEntry(logged.Seq, logged.Type, logged.OccurredAt, logged.Actor, step?.Action, _case.Stage, _case.ResponsibleCode, step?.Note,
+            logged.DistrictCode));
         if (step is { OpId: { } opId, RequestHash: { } hash })
         {
             _requests[RequestKey(logged.Actor, opId)] = (hash, _case);
@@ -260,14 +307,117 @@ public sealed class IncidentGrain(
         var c = _case!;
         var unit = GrainFactory.GetGrain<IUnitGrain>(c.UnitCode);
         return IncidentStages.IsOpen(c.Stage)
-            ? unit.Report("incident:" + _id, _timeline[^1].Seq, UnitCounters.Zero with { IncidentsOpen = 1, IncidentsOverdue = c.Overdue ? 1 : 0 })
+            ? unit.Report("incident:" + _id, ReportVersion, UnitCounters.Zero with { IncidentsOpen = 1, IncidentsOverdue = c.Overdue ? 1 : 0 })
             : unit.Retire("incident:" + _id);
     }
 
-    private void PublishLive()
+    /// <summary>The case's live item goes to every district it involves (and to one it just left, which then drops it).</summary>
+    private void PublishLive(IncidentView? before)
     {
         var c = _case!;
-        var data = JsonSerializer.Serialize(new { stage = c.Stage, category = c.Category, overdue = c.Overdue, lat = c.Lat, lon = c.Lon, responsibleCode = c.ResponsibleCode });
-        live.Publish(_district, LiveItem.Create("incident", _id, c.UnitCode, data));
+        var data = JsonSerializer.Serialize(new
+        {
+            stage = c.Stage, category = c.Category, overdue = c.Overdue, lat = c.Lat, lon = c.Lon, responsibleCode = c.ResponsibleCode,
+            pendingTransferTo = c.PendingTransferTo, coHandlers = c.CoHandlers ?? [],
+        });
+        var item = LiveItem.Create("incident", _id, c.UnitCode, data);
+        foreach (var district in DistrictsOf(before, c))
+        {
+            live.Publish(district, item);
+        }
     }
+
+    private const string ReportOpId = "/report";
+
+    private static string CallerOf(string actor, IncidentStep? step) => step?.OpId is null && step?.Action != "report" ? EngineActor : "operator:" + actor;
+
+    private string OpIdOf(IncidentStep? step, int position) => step?.Action == "report" ? _id + ReportOpId : step?.OpId ?? $"{_id}/{position}";
+
+    /// <summary>The district a unit or department code belongs to.</summary>
+    private static string DistrictOfCode(string code) => code[..6];
+
+    /// <summary>Every district the case involves before or after an event, the owner (after it) first.</summary>
+    private static IEnumerable<string> DistrictsOf(IncidentView? before, IncidentView after) =>
+        new[] { after.UnitCode }.Concat(after.Involved()).Concat(before?.Involved() ?? []).Select(DistrictOfCode).Distinct();
+
+    /// <summary>
+    /// The copies of an event for the districts other than the owner's: under the same caller and operation id (the logs
+    /// keep one per district), each with a unit of that district the case involves (a department: its district).
+    /// </summary>
+    private static IEnumerable<(string District, EventDraft Draft, string Caller, string OpId)> Copies(
+        IncidentView? before, IncidentView after, string type, string actor, DateTimeOffset at, string caller, string opId)
+    {
+        var owner = DistrictOfCode(after.UnitCode);
+        var payload = JsonSerializer.Serialize(after, JsonSerializerOptions.Web);
+        foreach (var district in DistrictsOf(before, after).Where(d => d != owner))
+        {
+            var unit = after.Involved().Concat(before?.Involved() ?? []).First(code => DistrictOfCode(code) == district);
+            yield return (district, new EventDraft(UnitCode.IsValid(unit) ? unit : district, type, actor, at, payload), caller, opId);
+        }
+    }
+
+    private async Task SendCopiesAsync()
+    {
+        while (_unsentCopies.Count > 0)
+        {
+            var (district, draft, caller, opId) = _unsentCopies[0];
+            await GrainFactory.GetGrain<IDistrictEventLogGrain>(district).Append(caller, opId, [draft]);
+            _unsentCopies.RemoveAt(0);
+        }
+    }
+
+    /// <summary>
+    /// A case handled by units it does not lie in counts in their <c>incidentsIncoming</c> (来件): the lead, a unit asked to
+    /// take it over, the co-handlers, and the units above them up to — not including — the lowest unit that also holds
+    /// the case. Parents add up their children, so each unit's entry is weighted to make every level count the case
+    /// once: +1 at a unit that counts it, minus the number of its children that count it.
+    /// </summary>
+    private async Task ReportIncomingAsync(IncidentView? before)
+    {
+        var source = "incoming:" + _id;
+        var now = IncomingWeights(_case!);
+        foreach (var unit in (before is null ? [] : IncomingWeights(before).Keys).Except(now.Keys))
+        {
+            await GrainFactory.GetGrain<IUnitGrain>(unit).Retire(source);
+        }
+
+        foreach (var (unit, weight) in now)
+        {
+            await GrainFactory.GetGrain<IUnitGrain>(unit).Report(source, ReportVersion, UnitCounters.Zero with { IncidentsIncoming = weight });
+        }
+    }
+
+    /// <summary>The weight of each unit's <c>incoming</c> entry for a case (none once it is closed or cancelled).</summary>
+    public static IReadOnlyDictionary<string, int> IncomingWeights(IncidentView c)
+    {
+        var counting = new HashSet<string>();
+        if (IncidentStages.IsOpen(c.Stage))
+        {
+            foreach (var code in c.Involved().Skip(1).Where(UnitCode.IsValid))
+            {
+                for (string? unit = code; unit is not null && !UnitCode.IsWithin(c.UnitCode, unit); unit = UnitCode.ParentOf(unit))
+                {
+                    counting.Add(unit);
+                }
+            }
+        }
+
+        var weights = new Dictionary<string, int>();
+        foreach (var unit in counting)
+        {
+            weights[unit] = weights.GetValueOrDefault(unit) + 1;
+            if (UnitCode.ParentOf(unit) is { } parent)
+            {
+                weights[parent] = weights.GetValueOrDefault(parent) - 1;
+            }
+        }
+
+        return weights.Where(w => w.Value != 0).ToDictionary();
+    }
+
+    /// <summary>
+    /// The version a case reports its counters under: its own version, shifted above the sequence numbers it reported
+    /// under before cases had versions, so a unit holding such an entry takes the new one.
+    /// </summary>
+    private long ReportVersion => (long)_timeline.Count << 32;
 }

@@ -3,15 +3,18 @@ using Npgsql;
 namespace OpsCentre.Grains.Incidents;
 
 /// <summary>
-/// Assessment KPIs (考核) of the cases reported in a period, for a unit (its cases), a department (cases
-/// it is responsible for) or a worker (cases assigned to them). Each rate is numerator / denominator,
-/// <c>null</c> when the denominator is 0:
+/// Assessment KPIs (考核) of a period <c>[from, to)</c>, for a unit (its cases), a department (cases it is responsible
+/// for) or a worker (cases assigned to them), counted as assessors count them: closures in the period the cases
+/// closed, intake in the period the cases were reported. Each rate is numerator / denominator, <c>null</c> when the
+/// denominator is 0:
 /// <list type="bullet">
-/// <item><c>onTimeClosureRate</c> (按期结案率): closed by their due time (with approved extensions) / closed.</item>
-/// <item><c>closureRate</c> (结案率): closed / reported and not cancelled.</item>
-/// <item><c>reworkRate</c> (返工率): failed verification at least once / verified at least once.</item>
-/// <item><c>extensionRate</c> (延期率): at least one extension approved / dispatched.</item>
-/// <item><c>meanMinutesByStage</c>: mean minutes spent in each stage, over the cases that left it.</item>
+/// <item><c>onTimeClosureRate</c> (按期结案率): closed in the period by their due time (with approved extensions) / closed in the period.</item>
+/// <item><c>closureRate</c> (结案率): closed in the period / (closed in the period + open at its end), where open at the end
+/// is reported before the end and neither closed nor cancelled before it: the period's caseload.</item>
+/// <item><c>reworkRate</c> (返工率): of the cases closed in the period, those that failed verification at least once / those verified.</item>
+/// <item><c>extensionRate</c> (延期率), by report date: reported in the period with at least one extension approved / dispatched.</item>
+/// <item><c>meanMinutesByStage</c>, by report date: mean minutes spent in each stage, over the cases reported in the period that left it.</item>
+/// <item><c>count</c>: cases reported in the period (intake); <c>closed</c>: closed in it; <c>openAtEnd</c>: open at its end.</item>
 /// </list>
 /// Computed from the case list that the database keeps from the event log in the same transaction as
 /// each event (<c>incident</c>, migration 0006), so the figures always agree with the log.
@@ -20,7 +23,27 @@ public sealed class IncidentKpis(NpgsqlDataSource db)
 {
     public sealed record Figures(
         double? OnTimeClosureRate, double? ClosureRate, double? ReworkRate, double? ExtensionRate,
-        IReadOnlyDictionary<string, double> MeanMinutesByStage, long Count);
+        IReadOnlyDictionary<string, double> MeanMinutesByStage, long Count, long Closed = 0, long OpenAtEnd = 0);
+
+    /// <summary>The figures that can rank units (<c>GET /api/v1/kpis/ranking</c>): the rates and the counts.</summary>
+    public static IReadOnlyList<string> RankableFigures { get; } =
+        ["onTimeClosureRate", "closureRate", "reworkRate", "extensionRate", "count", "closed", "openAtEnd"];
+
+    /// <summary>The value of a rankable figure; null for a rate whose denominator was 0.</summary>
+    public static double? ValueOf(Figures f, string figure) => figure switch
+    {
+        "onTimeClosureRate" => f.OnTimeClosureRate,
+        "closureRate" => f.ClosureRate,
+        "reworkRate" => f.ReworkRate,
+        "extensionRate" => f.ExtensionRate,
+        "count" => f.Count,
+        "closed" => f.Closed,
+        "openAtEnd" => f.OpenAtEnd,
+        _ => throw new ArgumentException($"'{figure}' is not a rankable figure", nameof(figure)),
+    };
+
+    /// <summary>Whether less is better for a figure (rework and extension rates, cases left open): such a ranking is ascending.</summary>
+    public static bool LowerIsBetter(string figure) => figure is "reworkRate" or "extensionRate" or "openAtEnd";
 
     public enum Scope
     {
@@ -29,49 +52,83 @@ public sealed class IncidentKpis(NpgsqlDataSource db)
         Worker,
     }
 
-    public async Task<Figures> ComputeAsync(Scope scope, string code, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    public async Task<Figures> ComputeAsync(Scope scope, string code, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        (await ComputeByAsync(scope, code, code.Length, from, to, cancellationToken)).GetValueOrDefault(code) ?? Empty;
+
+    /// <summary>
+    /// The figures of each unit of <paramref name="childLength"/> digits below <paramref name="unit"/> that has cases in the
+    /// period (a unit without any has <see cref="Empty"/> figures), by its code.
+    /// </summary>
+    public Task<Dictionary<string, Figures>> ComputeChildrenAsync(string unit, int childLength, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        ComputeByAsync(Scope.Unit, unit, childLength, from, to, cancellationToken);
+
+    /// <summary>Figures of a population without cases.</summary>
+    public static Figures Empty { get; } = new(null, null, null, null, new Dictionary<string, double>(), 0);
+
+    private async Task<Dictionary<string, Figures>> ComputeByAsync(Scope scope, string code, int keyLength, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
-        var population = scope switch
+        var (population, key) = scope switch
         {
-            Scope.Unit => "unit_code LIKE @code || '%'",
-            Scope.Department => "responsible_code = @code",
-            _ => "assigned_worker = @code",
+            Scope.Unit => ("unit_code LIKE @code || '%'", "left(unit_code, @len)"),
+            Scope.Department => ("responsible_code = @code", "@code"),
+            _ => ("assigned_worker = @code", "@code"),
         };
-        var where = $"{population} AND reported_at >= @from AND reported_at < @to";
+        const string Reported = "reported_at >= @from AND reported_at < @to";
+        const string Closed = "stage = 'closed' AND closed_at >= @from AND closed_at < @to";
+        const string OpenAtEnd = "NOT (stage = 'closed' AND closed_at < @to) AND NOT (stage = 'cancelled' AND stage_entered_at < @to)";
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var counts = new NpgsqlCommand(
             $"""
-            SELECT count(*),
-                   count(*) FILTER (WHERE stage <> 'cancelled'),
-                   count(*) FILTER (WHERE stage = 'closed'),
-                   count(*) FILTER (WHERE stage = 'closed' AND closed_at <= due_at),
-                   count(*) FILTER (WHERE verified_count > 0),
-                   count(*) FILTER (WHERE rework_count > 0),
-                   count(*) FILTER (WHERE dispatched_at IS NOT NULL),
-                   count(*) FILTER (WHERE extension_count > 0)
-            FROM incident WHERE {where}
+            SELECT {key}::text,
+                   count(*) FILTER (WHERE {Reported}),
+                   count(*) FILTER (WHERE {Closed}),
+                   count(*) FILTER (WHERE {Closed} AND closed_at <= due_at),
+                   count(*) FILTER (WHERE {Closed} AND verified_count > 0),
+                   count(*) FILTER (WHERE {Closed} AND rework_count > 0),
+                   count(*) FILTER (WHERE {Reported} AND dispatched_at IS NOT NULL),
+                   count(*) FILTER (WHERE {Reported} AND extension_count > 0),
+                   count(*) FILTER (WHERE {OpenAtEnd})
+            FROM incident WHERE {population} AND reported_at < @to
+            GROUP BY 1
             """, connection);
-        Bind(counts, code, from, to);
-        long[] n;
+        Bind(counts, code, keyLength, from, to);
+        var rows = new Dictionary<string, long[]>();
         await using (var reader = await counts.ExecuteReaderAsync(cancellationToken))
         {
-            await reader.ReadAsync(cancellationToken);
-            n = [.. Enumerable.Range(0, 8).Select(reader.GetInt64)];
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows[reader.GetString(0)] = [.. Enumerable.Range(1, 8).Select(reader.GetInt64)];
+            }
         }
 
         await using var stages = new NpgsqlCommand(
-            $"SELECT s.key, avg(s.value::numeric)::float8 FROM incident, jsonb_each_text(stage_minutes) AS s WHERE {where} GROUP BY s.key ORDER BY s.key", connection);
-        Bind(stages, code, from, to);
-        var means = new Dictionary<string, double>();
+            $"""
+            SELECT {key}::text, s.key, avg(s.value::numeric)::float8 FROM incident, jsonb_each_text(stage_minutes) AS s
+            WHERE {population} AND {Reported} GROUP BY 1, 2 ORDER BY 1, 2
+            """, connection);
+        Bind(stages, code, keyLength, from, to);
+        var means = new Dictionary<string, Dictionary<string, double>>();
         await using (var reader = await stages.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                means[reader.GetString(0)] = Math.Round(reader.GetDouble(1), 2);
+                var unit = reader.GetString(0);
+                if (!means.TryGetValue(unit, out var byStage))
+                {
+                    means[unit] = byStage = [];
+                }
+
+                byStage[reader.GetString(1)] = Math.Round(reader.GetDouble(2), 2);
             }
         }
 
-        return new Figures(Rate(n[3], n[2]), Rate(n[2], n[1]), Rate(n[5], n[4]), Rate(n[7], n[6]), means, n[0]);
+        return rows.ToDictionary(r => r.Key, r =>
+        {
+            var (reported, closed, onTime, verified, reworked, dispatched, extended, openAtEnd) =
+                (r.Value[0], r.Value[1], r.Value[2], r.Value[3], r.Value[4], r.Value[5], r.Value[6], r.Value[7]);
+            return new Figures(Rate(onTime, closed), Rate(closed, closed + openAtEnd), Rate(reworked, verified), Rate(extended, dispatched),
+                means.GetValueOrDefault(r.Key) ?? [], reported, closed, openAtEnd);
+        });
     }
 
     /// <summary>The current month in Asia/Shanghai time, as the default period.</summary>
@@ -85,9 +142,10 @@ public sealed class IncidentKpis(NpgsqlDataSource db)
 
     private static double? Rate(long numerator, long denominator) => denominator == 0 ? null : Math.Round((double)numerator / denominator, 4);
 
-    private static void Bind(NpgsqlCommand command, string code, DateTimeOffset from, DateTimeOffset to)
+    private static void Bind(NpgsqlCommand command, string code, int keyLength, DateTimeOffset from, DateTimeOffset to)
     {
         command.Parameters.AddWithValue("code", code);
+        command.Parameters.AddWithValue("len", keyLength);
         // Npgsql writes timestamptz only from UTC values; callers may pass any offset.
         command.Parameters.AddWithValue("from", from.ToUniversalTime());
         command.Parameters.AddWithValue("to", to.ToUniversalTime());

@@ -9,7 +9,8 @@ namespace OpsCentre.Grains.Incidents;
 /// </summary>
 public sealed record IncidentItem(
     string Id, string Category, string Urgency, string Stage, string UnitCode, string? ResponsibleCode, string? AssignedWorker,
-    bool Overdue, DateTimeOffset ReportedAt, DateTimeOffset? StageDeadline, DateTimeOffset? DueAt, int EscalationLevel = 0);
+    bool Overdue, DateTimeOffset ReportedAt, DateTimeOffset? StageDeadline, DateTimeOffset? DueAt, int EscalationLevel = 0,
+    string? PendingTransferTo = null, IReadOnlyList<string>? CoHandlers = null, DateTimeOffset? ClosedAt = null);
 
 /// <summary>
 /// Which cases a list wants: a unit, optionally a stage, category, overdue flag, a department's cases only, and the page;
@@ -26,21 +27,26 @@ public sealed class IncidentQueries(NpgsqlDataSource db)
     /// <summary>The most cases a worker's task list holds.</summary>
     public const int MaxWorkerCases = 200;
 
-    /// <summary>Cases newest first by id, before <see cref="IncidentFilter.After"/>.</summary>
+    /// <summary>
+    /// Cases newest first by id, before <see cref="IncidentFilter.After"/>: those the unit (or a unit below it) is involved
+    /// in — where the case is, its lead, a unit asked to take it over, a co-handler (<c>involved</c>, migration 0017) —
+    /// and, for department staff, those their department is involved in, as <c>CaseVisibility</c> lets them see.
+    /// </summary>
     public async Task<List<IncidentItem>> ListAsync(IncidentFilter filter, CancellationToken ct)
     {
         await using var command = db.CreateCommand(
             """
             SELECT id, category, urgency, stage, unit_code, responsible_code, assigned_worker, overdue, reported_at, stage_deadline, due_at,
-                   (SELECT coalesce(max(a.escalation_level), 0) FROM alert a WHERE a.subject_kind = 'incident' AND a.subject_id = incident.id AND a.state <> 'resolved')
+                   (SELECT coalesce(max(a.escalation_level), 0) FROM alert a WHERE a.subject_kind = 'incident' AND a.subject_id = incident.id AND a.state <> 'resolved'),
+                   pending_transfer_to, co_handlers, closed_at
             FROM incident
-            WHERE unit_code LIKE @prefix AND (@stage::text IS NULL OR stage = @stage) AND (@category::text IS NULL OR category = @category)
+            WHERE involved @> ARRAY[@prefix] AND (@stage::text IS NULL OR stage = @stage) AND (@category::text IS NULL OR category = @category)
               AND (@responsible::text IS NULL OR responsible_code = @responsible)
               AND (@overdue::boolean IS NULL OR overdue = @overdue) AND (@after::text IS NULL OR id < @after)
-              AND (@department::text IS NULL OR responsible_code = @department)
+              AND (@department::text IS NULL OR involved @> ARRAY[@department::text])
             ORDER BY id DESC LIMIT @take
             """);
-        command.Parameters.AddWithValue("prefix", filter.UnitPrefix + "%");
+        command.Parameters.AddWithValue("prefix", filter.UnitPrefix);
         command.Parameters.AddWithValue("stage", (object?)filter.Stage ?? DBNull.Value);
         command.Parameters.AddWithValue("category", (object?)filter.Category ?? DBNull.Value);
         command.Parameters.AddWithValue("overdue", (object?)filter.Overdue ?? DBNull.Value);
@@ -50,7 +56,7 @@ public sealed class IncidentQueries(NpgsqlDataSource db)
         command.Parameters.AddWithValue("take", filter.Take);
         return await command.ReadAllAsync(r => new IncidentItem(
             r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.NullableString(5), r.NullableString(6), r.GetBoolean(7),
-            r.GetFieldValue<DateTimeOffset>(8), r.NullableTime(9), r.NullableTime(10), r.GetInt32(11)), ct);
+            r.GetFieldValue<DateTimeOffset>(8), r.NullableTime(9), r.NullableTime(10), r.GetInt32(11), r.NullableString(12), r.GetFieldValue<string[]>(13), r.NullableTime(14)), ct);
     }
 
     /// <summary>Cases dispatched to the worker (or to their grid, unassigned) and not yet handled, soonest due first.</summary>

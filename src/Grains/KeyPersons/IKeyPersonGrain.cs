@@ -39,6 +39,12 @@ public interface IKeyPersonGrain : IGrainWithStringKey
     /// <summary>The person's record changed (forbidden places, supervision level): read it again and re-evaluate.</summary>
     Task Reload();
 
+    /// <summary>
+    /// The roster moved the person to another grid (a re-import; <c>RosterWatch</c> tells): their entry leaves
+    /// <paramref name="formerGrid"/>'s counters and counts in the new grid's.
+    /// </summary>
+    Task Reassign(string formerGrid);
+
     /// <summary>The person as the grain sees them; null for an unknown id.</summary>
     Task<KeyPersonSnapshot?> Snapshot();
 }

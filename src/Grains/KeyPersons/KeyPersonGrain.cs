@@ -173,6 +173,25 @@ public sealed class KeyPersonGrain(
         }
     }
 
+    public async Task Reassign(string formerGrid)
+    {
+        await LoadAsync();
+        if (_profile is not null && formerGrid == Grid)
+        {
+            return;
+        }
+
+        // The person's entry leaves the old grid's counters and, while not normal, counts in the new grid's.
+        await GrainFactory.GetGrain<IUnitGrain>(formerGrid).Retire("key-person:" + Id);
+        if (_profile is not null)
+        {
+            _version = Math.Max(_version + 1, clock.GetUtcNow().UtcTicks);
+            await GrainFactory.GetGrain<IUnitGrain>(Grid).Report("key-person:" + Id, _version,
+                UnitCounters.Zero with { KeyPersonsAbnormal = state.State.ReportedState == "normal" ? 0 : 1 });
+            await EvaluateAsync();
+        }
+    }
+
     public Task<KeyPersonSnapshot?> Snapshot()
     {
         if (_profile is not { } p)

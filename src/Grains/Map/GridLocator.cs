@@ -12,6 +12,13 @@ public sealed class GridLocator(MapStore map, TimeProvider clock)
     private readonly SemaphoreSlim _building = new(1, 1);
     private (GridIndex Index, long Version, DateTimeOffset CheckedAt)? _current;
 
+    /// <summary>The map's version as of the index in use (checked at most every <see cref="RefreshInterval"/>).</summary>
+    public async ValueTask<long> VersionAsync(CancellationToken cancellationToken = default)
+    {
+        await IndexAsync(cancellationToken);
+        return _current!.Value.Version;
+    }
+
     public async ValueTask<GridIndex> IndexAsync(CancellationToken cancellationToken = default)
     {
         var current = _current;

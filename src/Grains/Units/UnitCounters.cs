@@ -3,6 +3,8 @@ namespace OpsCentre.Grains.Units;
 /// <summary>
 /// The live counters every unit rolls up from below (CONTRACT.md, "Units"). <c>AlertsFiring</c> counts
 /// alerts firing or acknowledged (not yet resolved, not suppressed); the three after it split them by severity.
+/// <c>IncidentsIncoming</c> (来件) counts open cases the unit handles, is asked to take over or co-handles (协办) that lie
+/// outside it (docs/incidents.md, "The receiving side").
 /// </summary>
 [GenerateSerializer, Immutable, Alias("ops.UnitCounters")]
 public sealed record UnitCounters(
@@ -14,7 +16,8 @@ public sealed record UnitCounters(
     [property: Id(5)] long KeyPersonsAbnormal,
     [property: Id(6)] long AlertsCritical = 0,
     [property: Id(7)] long AlertsWarning = 0,
-    [property: Id(8)] long AlertsInfo = 0)
+    [property: Id(8)] long AlertsInfo = 0,
+    [property: Id(9)] long IncidentsIncoming = 0)
 {
     public static UnitCounters Zero { get; } = new(0, 0, 0, 0, 0, 0);
 
@@ -24,7 +27,7 @@ public sealed record UnitCounters(
     public static UnitCounters operator +(UnitCounters a, UnitCounters b) => new(
         a.WorkersOnDuty + b.WorkersOnDuty, a.WorkersOnline + b.WorkersOnline, a.AlertsFiring + b.AlertsFiring,
         a.IncidentsOpen + b.IncidentsOpen, a.IncidentsOverdue + b.IncidentsOverdue, a.KeyPersonsAbnormal + b.KeyPersonsAbnormal,
-        a.AlertsCritical + b.AlertsCritical, a.AlertsWarning + b.AlertsWarning, a.AlertsInfo + b.AlertsInfo);
+        a.AlertsCritical + b.AlertsCritical, a.AlertsWarning + b.AlertsWarning, a.AlertsInfo + b.AlertsInfo, a.IncidentsIncoming + b.IncidentsIncoming);
 
     /// <summary>The wire form: camelCase names as in the contract.</summary>
     public IReadOnlyDictionary<string, long> ToWire() => new Dictionary<string, long>
@@ -37,6 +40,7 @@ public sealed record UnitCounters(
         ["alertsInfo"] = AlertsInfo,
         ["incidentsOpen"] = IncidentsOpen,
         ["incidentsOverdue"] = IncidentsOverdue,
+        ["incidentsIncoming"] = IncidentsIncoming,
         ["keyPersonsAbnormal"] = KeyPersonsAbnormal,
     };
 }

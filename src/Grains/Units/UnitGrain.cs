@@ -27,7 +27,8 @@ public sealed class SourceReport
 // not N. Only the GroupCommit loop writes the state.
 [Orleans.Concurrency.Reentrant]
 public sealed partial class UnitGrain(
-    [PersistentState("rollup", LiveState.Storage)] IPersistentState<UnitRollupState> state, MapStore map, LiveRelay live, ILogger<UnitGrain> logger) : Grain, IUnitGrain
+    [PersistentState("rollup", LiveState.Storage)] IPersistentState<UnitRollupState> state, MapStore map, GridLocator grids, LiveRelay live, ILogger<UnitGrain> logger)
+    : Grain, IUnitGrain
 {
     private static readonly TimeSpan ParentRetry = TimeSpan.FromSeconds(2);
 
@@ -38,6 +39,7 @@ public sealed partial class UnitGrain(
     private IGrainTimer? _parentRetry;
     private bool _forceReport;
     private GroupCommit _writes = null!;
+    private long _mapVersion;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -47,16 +49,31 @@ public sealed partial class UnitGrain(
             throw new ArgumentException($"'{_code}' is not a unit code");
         }
 
-        _identity = await map.FindAsync(_code, cancellationToken);
-        _children = _identity is null ? [] : await map.ChildrenAsync(_code, cancellationToken);
+        await LoadIdentityAsync(cancellationToken);
         _totals = Sum();
         _writes = new GroupCommit(WriteAsync);
     }
 
-    public Task<UnitSnapshot?> Snapshot() => Task.FromResult(_identity is null
-        ? null
-        : new UnitSnapshot(_code, _identity.Name, UnitCode.LevelOf(_code), _identity.ParentCode, _totals,
-            [.. _children.Select(c => new UnitChild(c.Code, c.Name, state.State.Sources.TryGetValue(c.Code, out var r) ? r.Counters : UnitCounters.Zero))]));
+    public async Task<UnitSnapshot?> Snapshot()
+    {
+        // A re-imported map (a new name, new children) reaches a live unit within the locator's refresh interval.
+        if (await grids.VersionAsync() != _mapVersion)
+        {
+            await LoadIdentityAsync(CancellationToken.None);
+        }
+
+        return _identity is null
+            ? null
+            : new UnitSnapshot(_code, _identity.Name, UnitCode.LevelOf(_code), _identity.ParentCode, _totals,
+                [.. _children.Select(c => new UnitChild(c.Code, c.Name, state.State.Sources.TryGetValue(c.Code, out var r) ? r.Counters : UnitCounters.Zero))]);
+    }
+
+    private async Task LoadIdentityAsync(CancellationToken cancellationToken)
+    {
+        _mapVersion = await grids.VersionAsync(cancellationToken);
+        _identity = await map.FindAsync(_code, cancellationToken);
+        _children = _identity is null ? [] : await map.ChildrenAsync(_code, cancellationToken);
+    }
 
     public Task<UnitReport> Totals() => Task.FromResult(new UnitReport(state.State.Version, _totals));
 

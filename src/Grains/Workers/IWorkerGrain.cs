@@ -53,4 +53,11 @@ public interface IWorkerGrain : IGrainWithStringKey
 
     /// <summary>Null when no such worker is on the roster.</summary>
     Task<WorkerSnapshot?> Snapshot();
+
+    /// <summary>
+    /// The roster changed the worker's assigned grid (a re-import; <c>RosterWatch</c> tells): the worker's entry leaves the
+    /// old grid's counters and is counted in the new grid's.
+    /// </summary>
+    /// <param name="formerGrid">The grid the roster assigned the worker to before.</param>
+    Task Reassign(string formerGrid);
 }

@@ -23,6 +23,9 @@ public sealed class WorkerState
 
     public DateTimeOffset? At { get; set; }
 
+    /// <summary>The grid whose counters hold this worker's entry: when the roster moves the worker, the entry is retired there.</summary>
+    public string? CountedGrid { get; set; }
+
     /// <summary>Where this worker stands with the rules that target workers (zones, duty windows).</summary>
     public AlertWatchState Alerts { get; set; } = new();
 }
@@ -56,6 +59,49 @@ public sealed class WorkerGrain(
         _id = this.GetPrimaryKeyString();
         _assignedGrid = await roster.AssignedGridAsync(_id, cancellationToken);
         _district = _assignedGrid is null ? null : UnitCode.DistrictOf(_assignedGrid);
+        if (state.State.CountedGrid is { } counted && counted != _assignedGrid)
+        {
+            // Moved (or removed) while this grain slept: its entry leaves the old grid now.
+            await MoveEntryAsync(counted);
+        }
+    }
+
+    public async Task Reassign(string formerGrid)
+    {
+        var assigned = await roster.AssignedGridAsync(_id, CancellationToken.None);
+        _assignedGrid = assigned;
+        _district = assigned is null ? null : UnitCode.DistrictOf(assigned);
+        _subject = null; // the rules' subject names the assigned grid
+        if (formerGrid != assigned)
+        {
+            // The grid the roster names as former holds the entry even when this grain's state predates CountedGrid.
+            await GrainFactory.GetGrain<IUnitGrain>(formerGrid).Retire("worker:" + _id);
+        }
+
+        if (state.State.CountedGrid is { } counted && counted != assigned)
+        {
+            await MoveEntryAsync(counted);
+        }
+
+        if (assigned is not null)
+        {
+            PublishPosition();
+        }
+    }
+
+    /// <summary>Retires the worker's entry at the grid that counted it, and counts them where they are assigned now.</summary>
+    private async Task MoveEntryAsync(string counted)
+    {
+        await GrainFactory.GetGrain<IUnitGrain>(counted).Retire("worker:" + _id);
+        if (_assignedGrid is not null)
+        {
+            await ReportCountersAsync();
+        }
+        else
+        {
+            state.State.CountedGrid = null;
+            await state.WriteStateAsync();
+        }
     }
 
     public async Task Observe(WorkerObservation observation)
@@ -184,7 +230,7 @@ public sealed class WorkerGrain(
     private WatchedSubject Subject() =>
         _subject ??= new WatchedSubject(new AlertSubject(SubjectKinds.Worker, _id), _assignedGrid!, state.State.Alerts, state.WriteStateAsync);
 
-    private Task ReportCountersAsync()
+    private async Task ReportCountersAsync()
     {
         // Versions from the clock stay ahead of any earlier report, even after a restart lost _version.
         _version = Math.Max(_version + 1, clock.GetUtcNow().UtcTicks);
@@ -193,7 +239,14 @@ public sealed class WorkerGrain(
             WorkersOnline = state.State.Online ? 1 : 0,
             WorkersOnDuty = state.State.Online && state.State.OnDuty ? 1 : 0,
         };
-        return GrainFactory.GetGrain<IUnitGrain>(_assignedGrid!).Report("worker:" + _id, _version, totals);
+        if (state.State.CountedGrid != _assignedGrid)
+        {
+            // Written before the entry exists, so a crash in between leaves nothing the next move cannot retire.
+            state.State.CountedGrid = _assignedGrid;
+            await state.WriteStateAsync();
+        }
+
+        await GrainFactory.GetGrain<IUnitGrain>(_assignedGrid!).Report("worker:" + _id, _version, totals);
     }
 
     private void PublishPosition()

@@ -89,9 +89,53 @@ public sealed class IncidentKpiTests(ClusterFixture fixture)
             ["reported"] = 12.5,      // A 10, B 20, C 15, D 5
         }, figures.MeanMinutesByStage);
 
-        // Nothing in the period: every rate is null, not 0.
-        var empty = await kpis.ComputeAsync(IncidentKpis.Scope.Unit, street, T0.AddDays(10), T0.AddDays(11));
+        Assert.Equal((2L, 1L), (figures.Closed, figures.OpenAtEnd));  // A, B closed; D open
+
+        // Nothing in the period (before any case): every rate is null, not 0.
+        var empty = await kpis.ComputeAsync(IncidentKpis.Scope.Unit, street, T0.AddDays(-11), T0.AddDays(-10));
         Assert.Equal((0L, (double?)null, (double?)null, (double?)null, (double?)null), (empty.Count, empty.OnTimeClosureRate, empty.ClosureRate, empty.ReworkRate, empty.ExtensionRate));
         Assert.Empty(empty.MeanMinutesByStage);
+    }
+
+    [Fact]
+    public async Task ClosuresCountInThePeriodTheCasesClosedInAndIntakeInThePeriodTheyWereReported()
+    {
+        var district = new GrainKit(fixture).Fresh.UnmappedDistrict();
+        var (north, south) = (district + "998", district + "997");
+        var (gridN, gridS) = (north + "001001", south + "001001");
+        // E: reported on day 0, closed on time on day 40 (the next period). F: reported on day 0, closed late on day 41.
+        // G (south): reported on day 35, open at the end of the second period. H (south): reported and cancelled on day 36.
+        var e = new HandBuiltCase(gridN, "E").Step("incident.reported", 0, c => c)
+            .Step("incident.stage-changed", 60, c => c with { Stage = IncidentStages.Dispatched, DispatchedAt = T0.AddMinutes(60), DueAt = T0.AddDays(45) })
+            .Step("incident.stage-changed", 40 * 1440, c => c with { Stage = IncidentStages.Closed, ClosedAt = T0.AddDays(40), VerifiedCount = 1 });
+        var f = new HandBuiltCase(gridN, "F").Step("incident.reported", 0, c => c)
+            .Step("incident.stage-changed", 60, c => c with { Stage = IncidentStages.Dispatched, DispatchedAt = T0.AddMinutes(60), DueAt = T0.AddDays(2) })
+            .Step("incident.stage-changed", 41 * 1440, c => c with { Stage = IncidentStages.Closed, ClosedAt = T0.AddDays(41), VerifiedCount = 2, ReworkCount = 1 });
+        var g = new HandBuiltCase(gridS, "G").Step("incident.reported", 35 * 1440, c => c);
+        var h = new HandBuiltCase(gridS, "H").Step("incident.reported", 36 * 1440, c => c).Step("incident.stage-changed", 36 * 1440 + 5, To(IncidentStages.Cancelled));
+        var log = fixture.Client.GetGrain<IDistrictEventLogGrain>(district);
+        foreach (var (type, at, state, id) in new[] { e, f, g, h }.SelectMany(x => x.Events.Select(ev => (ev.Type, ev.At, ev.State, x.Id))).OrderBy(ev => ev.At))
+        {
+            await log.Append("tests", $"{id}/{type}/{at:O}", [new EventDraft(state.UnitCode, type, "tests", at, JsonSerializer.Serialize(state, JsonSerializerOptions.Web))]);
+        }
+
+        var kpis = new IncidentKpis(fixture.Db);
+        var first = await kpis.ComputeAsync(IncidentKpis.Scope.Unit, district, T0.AddDays(-1), T0.AddDays(30));
+        Assert.Equal((2L, 0L, 2L), (first.Count, first.Closed, first.OpenAtEnd)); // intake E, F; nothing closed; both open at the end
+        Assert.Equal((null, 0.0, null), (first.OnTimeClosureRate, first.ClosureRate, first.ReworkRate));
+        Assert.Equal(0.0, first.ExtensionRate);                                     // E, F dispatched, neither extended
+
+        var second = await kpis.ComputeAsync(IncidentKpis.Scope.Unit, district, T0.AddDays(30), T0.AddDays(60));
+        Assert.Equal((2L, 2L, 1L), (second.Count, second.Closed, second.OpenAtEnd)); // intake G, H; E, F closed; G open
+        Assert.Equal(0.5, second.OnTimeClosureRate);                                  // E of E, F
+        Assert.Equal(0.6667, second.ClosureRate);                                     // E, F of E, F, G
+        Assert.Equal(0.5, second.ReworkRate);                                         // F of E, F
+        Assert.Null(second.ExtensionRate);                                            // neither G nor H dispatched
+
+        // The children of the district, each with its own figures: the ranking's input.
+        var children = await kpis.ComputeChildrenAsync(district, 9, T0.AddDays(30), T0.AddDays(60));
+        Assert.Equal([south, north], children.Keys.Order().ToList());
+        Assert.Equal((0.5, 1.0, 2L), (children[north].OnTimeClosureRate, children[north].ClosureRate, children[north].Closed));
+        Assert.Equal((0.0, 2L, 1L), (children[south].ClosureRate, children[south].Count, children[south].OpenAtEnd));
     }
 }
