@@ -27,7 +27,7 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = null!;
 
-    /// <summary>The tiny generated city loaded into the database through the real import path.</summary>
+    /// <summary>The suite's generated city (<see cref="CityGen.CitySize.Suite"/>) loaded into the database through the real import path.</summary>
     public CityGen.GeneratedCity City { get; private set; } = null!;
 
     /// <summary>The run's allocator of the city's parts: a fresh worker, key person or grid for each test that changes one.</summary>
@@ -53,7 +53,7 @@ public sealed class SystemFixture : IAsyncLifetime
             await operators.UpsertAsync(account, Password);
         }
 
-        City = await CityGen.CityLoader.GenerateAndLoadAsync(Db, CityGen.CitySize.Tiny, seed: 3);
+        City = await CityGen.CityLoader.GenerateAndLoadAsync(Db, CityGen.CitySize.Suite, seed: 3);
         Fresh = new TestCity(City);
         await CityGen.DemoAlertRules.EnsureAsync(new Grains.Alerts.AlertRuleStore(Db));
         await CityGen.DemoIncidentCatalog.EnsureAsync(new Grains.Incidents.IncidentCatalog(Db), [("510104", "锦江区"), ("510105", "青羊区")]);

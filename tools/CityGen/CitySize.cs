@@ -12,11 +12,18 @@ public sealed record CitySize(string Name, int Grids, int GridsPerCommunity, int
     /// <summary>A small city for quick tests.</summary>
     public static CitySize Tiny { get; } = new("tiny", 300, 6, 5, 2, 10);
 
+    /// <summary>
+    /// The integration suite's city: twice the tiny one's grids, and streets of ten communities (60 grids), so each test
+    /// can hold grids of its own in 锦江区's first streets — where the demo accounts sit — with room to spare.
+    /// </summary>
+    public static CitySize Suite { get; } = new("suite", 600, 6, 10, 2, 10);
+
     public static CitySize Parse(string name) => name switch
     {
+        "suite" => Suite,
         "demo" => Demo,
         "large" => Large,
         "tiny" => Tiny,
-        _ => throw new ArgumentException($"unknown size '{name}' (demo, large, tiny)"),
+        _ => throw new ArgumentException($"unknown size '{name}' (demo, large, tiny, suite)"),
     };
 }
