@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { texts } from './i18n';
-import { levelOf, pathOf, UnitNames, type UnitName } from './names';
+import { levelOf, pathOf, SubjectNames, UnitNames, type UnitName } from './names';
 
 const t = texts('zh');
 const en = texts('en');
@@ -38,7 +38,7 @@ describe('UnitNames', () => {
     const api = server(city);
     let changed = 0;
     const names = new UnitNames(api.read, () => changed++);
-    names.learn([{ code: '510104', name: '锦江区' }]);
+    names.learnUnits([{ code: '510104', name: '锦江区' }]);
     expect(names.name('510104')).toBe('锦江区');
     expect(names.name('510104022')).toBeUndefined();
     names.want(['510104022', '510104022001', '510104']);
@@ -109,5 +109,26 @@ describe('UnitNames', () => {
     names.want(['510104-CG']);
     await names.flush();
     expect(api.requests).toEqual([]);
+  });
+});
+
+describe('SubjectNames', () => {
+  it('asks the persons behind alerts in one request and names them as the server does (a key person masked)', async () => {
+    const requests: string[][] = [];
+    const subjects = new SubjectNames(async (keys) => {
+      requests.push(keys);
+      return { items: [{ kind: 'device', id: 'd1', name: '王小明', masked: false }, { kind: 'key-person', id: 'k1', name: '张*', masked: true }] };
+    });
+    expect(subjects.of({ kind: 'device', id: 'd1' })).toBeUndefined();
+    expect(subjects.of({ kind: 'key-person', id: 'k1' })).toBeUndefined();
+    expect(subjects.of({ kind: 'incident', id: 'i1' })).toBeUndefined();   // not a person: never asked
+    expect(subjects.of({ kind: 'worker', id: 'w9' })).toBeUndefined();
+    await subjects.flush();
+    expect(requests).toEqual([['device:d1', 'key-person:k1', 'worker:w9']]);
+    expect(subjects.of({ kind: 'device', id: 'd1' })).toBe('王小明');
+    expect(subjects.of({ kind: 'key-person', id: 'k1' })).toBe('张*');
+    expect(subjects.of({ kind: 'worker', id: 'w9' })).toBeUndefined();    // left out (out of scope): nothing shown, not asked again
+    await subjects.flush();
+    expect(requests).toHaveLength(1);
   });
 });

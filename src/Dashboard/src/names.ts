@@ -33,39 +33,43 @@ export function pathOf(code: string): string[] {
   return [4, 6, 9, 12, 15].filter((n) => n <= code.length).map((n) => code.slice(0, n));
 }
 
-export class UnitNames {
+/**
+ * Names by key, learnt from reads or asked of the server in batches: the unknown keys of a moment (50 ms) in one
+ * request per 200, each key asked once; a key the server leaves out stays unnamed.
+ */
+export class NameCache {
   private readonly names = new Map<string, string>();
-  /** Codes asked (or being asked) of the server: none is asked twice. */
+  /** Keys asked (or being asked) of the server: none is asked twice. */
   private readonly asked = new Set<string>();
   private readonly pending = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   /** <paramref name="changed"/> is called when names arrive, so the screen redraws with them. */
-  constructor(private readonly read: NameReads, private readonly changed: () => void = () => undefined) {}
+  constructor(private readonly read: (keys: string[]) => Promise<[string, string][]>, private readonly askable: (key: string) => boolean, private readonly changed: () => void) {}
 
-  /** Names the screen has read anyway (a unit, its children, its map's features): no request for them. */
-  learn(units: Iterable<{ code: string; name: string }>): void {
-    for (const u of units) {
-      this.names.set(u.code, u.name);
-      this.asked.add(u.code);
+  /** Names the screen has read anyway: no request for them. */
+  learn(named: Iterable<[string, string]>): void {
+    for (const [key, name] of named) {
+      this.names.set(key, name);
+      this.asked.add(key);
     }
   }
 
-  /** The unit's name, or undefined while unknown (it is then asked for, with the other unknown codes of this moment). */
-  name(code: string): string | undefined {
-    const name = this.names.get(code);
+  /** The name, or undefined while unknown (it is then asked for, with the other unknown keys of this moment). */
+  name(key: string): string | undefined {
+    const name = this.names.get(key);
     if (name === undefined) {
-      this.want([code]);
+      this.want([key]);
     }
     return name;
   }
 
-  /** Asks for the codes not known yet, in one request per 200 gathered within 50 ms. */
-  want(codes: Iterable<string>): void {
-    for (const code of codes) {
-      if (/^\d+$/.test(code) && !this.asked.has(code)) {
-        this.asked.add(code);
-        this.pending.add(code);
+  /** Asks for the keys not known yet, in one request per 200 gathered within 50 ms. */
+  want(keys: Iterable<string>): void {
+    for (const key of keys) {
+      if (this.askable(key) && !this.asked.has(key)) {
+        this.asked.add(key);
+        this.pending.add(key);
       }
     }
     if (this.pending.size > 0) {
@@ -73,28 +77,39 @@ export class UnitNames {
     }
   }
 
-  /** Sends what is pending now (the timer does it on its own; tests and the screen's first draw may call it). */
+  /** Sends what is pending now (the timer does it on its own; tests may call it). */
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const codes = [...this.pending];
+    const keys = [...this.pending];
     this.pending.clear();
     let learned = false;
-    for (let i = 0; i < codes.length; i += batch) {
-      const part = codes.slice(i, i + batch);
+    for (let i = 0; i < keys.length; i += batch) {
+      const part = keys.slice(i, i + batch);
       try {
-        const answer = await this.read(part);
-        for (const u of answer.items) {
-          this.names.set(u.code, u.name);
+        for (const [key, name] of await this.read(part)) {
+          this.names.set(key, name);
           learned = true;
         }
       } catch {
-        part.forEach((c) => this.asked.delete(c));   // a failed request is asked again the next time the code is seen
+        part.forEach((k) => this.asked.delete(k));   // a failed request is asked again the next time the key is seen
       }
     }
     if (learned) {
       this.changed();
     }
+  }
+}
+
+/** Units by name (GET /api/v1/units/names), keyed by code. */
+export class UnitNames extends NameCache {
+  constructor(read: NameReads, changed: () => void = () => undefined) {
+    super(async (codes) => (await read(codes)).items.map((u) => [u.code, u.name]), (code) => /^\d+$/.test(code), changed);
+  }
+
+  /** Names the screen has read anyway (a unit, its children, its map's features). */
+  learnUnits(units: Iterable<{ code: string; name: string }>): void {
+    this.learn([...units].map((u) => [u.code, u.name] as [string, string]));
   }
 
   /** The unit's name, or its level's word until (unless) the name is known: 春熙路街道, else 街道. */
@@ -115,5 +130,31 @@ export class UnitNames {
     this.want(below);
     const labels = below.map((c) => this.label(c, t));
     return labels.filter((l, i) => i === labels.length - 1 || !labels[i + 1].startsWith(l)).join(' › ');
+  }
+}
+
+/** A subject's name as GET /api/v1/subjects/names gives it. */
+export interface SubjectName {
+  kind: string;
+  id: string;
+  name: string;
+  masked: boolean;
+}
+
+/** The kinds of subject named by a person: a grid worker, a key person, or the device bound to one. */
+const personKinds = new Set(['worker', 'key-person', 'device']);
+
+/**
+ * Who an alert is about, by name: a grid worker's name, a key person's masked name (张*, and only for roles that read key
+ * persons: the server leaves the others out), or the name of the person a device is bound to. Nothing while unknown.
+ */
+export class SubjectNames extends NameCache {
+  constructor(read: (keys: string[]) => Promise<{ items: SubjectName[] }>, changed: () => void = () => undefined) {
+    super(async (keys) => (await read(keys)).items.map((s) => [`${s.kind}:${s.id}`, s.name]), (key) => personKinds.has(key.split(':')[0]), changed);
+  }
+
+  /** The subject's person's name, or undefined (not a person, not known yet, or not for this caller). */
+  of(subject: { kind: string; id: string }): string | undefined {
+    return personKinds.has(subject.kind) ? this.name(`${subject.kind}:${subject.id}`) : undefined;
   }
 }

@@ -9,7 +9,7 @@ import { ChildrenList } from './panels/children';
 import { Header } from './panels/header';
 import { KpiTiles } from './panels/kpi-tiles';
 import { MapPanel } from './panels/map';
-import { UnitNames } from './names';
+import { SubjectNames, UnitNames } from './names';
 import { PipelinePanel } from './panels/pipeline';
 import { RankingPanel } from './panels/ranking';
 import type { Panel, ScreenView } from './panels/view';
@@ -31,6 +31,8 @@ export class WallScreen {
   private readonly map = new MapPanel((code) => void this.drillDown(code));
   /** Units' names for every code on screen: learnt from the reads, the rest asked in batches. */
   private readonly names: UnitNames;
+  /** Who the alerts are about (workers, key persons masked, devices' persons), asked in batches. */
+  private readonly subjects: SubjectNames;
   private readonly feed: AlertFeedPanel;
   private readonly pipeline = new PipelinePanel();
   private readonly ranking = new RankingPanel();
@@ -43,6 +45,7 @@ export class WallScreen {
 
   constructor(private readonly root: HTMLElement, private readonly session: Session, private readonly api: ApiClient, private readonly onSignOut: () => void) {
     this.names = new UnitNames((codes) => api.unitNames(codes), () => this.scheduleRender());
+    this.subjects = new SubjectNames((keys) => api.subjectNames(keys), () => this.scheduleRender());
     this.header = new Header(session.username, session.unitCode, () => this.language, {
       back: () => void this.drillUp(),
       go: (code) => void this.go(code),
@@ -110,8 +113,8 @@ export class WallScreen {
     this.staged = null;
     this.live = live;
     this.figures = new UnitFigures(unit, live);
-    this.names.learn([unit, ...unit.children]);
-    this.names.learn(map.features.flatMap((f) => (f.properties.name ? [{ code: f.properties.code, name: f.properties.name }] : [])));
+    this.names.learnUnits([unit, ...unit.children]);
+    this.names.learnUnits(map.features.flatMap((f) => (f.properties.name ? [{ code: f.properties.code, name: f.properties.name }] : [])));
     this.map.register(code, map);
     this.feed.show();
     // Where the screen is, in the address: a drill-down is a step of the browser's history, so its back button goes up again.
@@ -172,7 +175,7 @@ export class WallScreen {
 
   private render(): void {
     if (this.figures) {
-      const view: ScreenView = { language: this.language, t: texts(this.language), figures: this.figures, names: this.names };
+      const view: ScreenView = { language: this.language, t: texts(this.language), figures: this.figures, names: this.names, subjects: this.subjects };
       this.panels.forEach((p) => p.render(view));
     }
   }

@@ -59,7 +59,7 @@ export class AlertFeedPanel implements Panel {
     }
   }
 
-  render({ language, t, figures: { unit }, names }: ScreenView): void {
+  render({ language, t, figures: { unit }, names, subjects }: ScreenView): void {
     const mayAck = rolesThatAcknowledge.has(this.operator.role);
     const items = this.feed.list().filter((a) => a.unitCode.startsWith(unit.code)).slice(0, shown);
     this.list.innerHTML = items.length === 0
@@ -68,7 +68,7 @@ export class AlertFeedPanel implements Panel {
         <li class="alert-item ${a.severity} ${this.flashing.has(a.id) && a.state === 'firing' ? 'flash' : ''}" data-id="${a.id}" data-state="${a.state}" data-subject="${escapeHtml(a.subject.id)}" data-rule="${escapeHtml(a.ruleId)}">
           <span class="severity">${t.severities[a.severity] ?? a.severity}</span>
           <span class="time">${formatTime(a.raisedAt, language)}</span>
-          <span class="what">${escapeHtml(a.title)}</span>
+          <span class="what">${escapeHtml(a.title)}${who(subjects.of(a.subject))}</span>
           <span class="where">${escapeHtml(names.place(a.unitCode, unit.code, t))}${badge(a, t, names)}</span>
           ${a.state === 'acknowledged'
             ? `<span class="acked-by">${t.acknowledgedBy} · ${escapeHtml(a.acknowledgedBy ?? '')}</span>`
@@ -87,6 +87,11 @@ export class AlertFeedPanel implements Panel {
       button.disabled = false;
     }
   }
+}
+
+/** Who the alert is about, when known: a worker's name, a key person's masked one. */
+function who(name: string | undefined): string {
+  return name ? ` <span class="who">· ${escapeHtml(name)}</span>` : '';
 }
 
 /** 督办 · 锦江区 ×3: the unit an escalated alert has reached (by name; its level's word until the name is known) and how often a unit was urged. */
