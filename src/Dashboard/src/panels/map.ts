@@ -112,6 +112,24 @@ export class MapPanel implements Panel, ChartPanel {
         { type: 'scatter', coordinateSystem: 'geo', symbolSize: px(0.3), itemStyle: { color: '#68d391' }, data: workers, silent: true, z: 5 },
       ],
     }, { notMerge: true });
+    this.showWhereNamesAre(unit.code, layout);
+  }
+
+  /**
+   * Where each region's name point is drawn, in pixels of the map's element (`data-points`, JSON code → [x, y]): so a
+   * browser check can click a region by its code, whatever the layout (as the console's data-id attributes are for).
+   */
+  private showWhereNamesAre(code: string, layout: MapLayout): void {
+    const points: Record<string, number[]> = {};
+    for (const [unit, point] of layout.labels) {
+      const pixel = this.chart.convertToPixel({ geoIndex: 0 }, point) as number[] | undefined;
+      if (pixel) {
+        points[unit] = pixel.map(Math.round);
+      }
+    }
+    const element = this.chart.getDom();
+    element.dataset.unit = code;
+    element.dataset.points = JSON.stringify(points);
   }
 
   /** A region's name and figures; names are shown as text, never as markup. */
