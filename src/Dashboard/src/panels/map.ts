@@ -70,7 +70,7 @@ export class MapPanel implements Panel, ChartPanel {
     const regions = figures.regions();
     const data = regions.map((c) => ({ name: c.code, value: figures.attention(c), counters: figures.counters(c) }));
     // The names as a series of their own, so that where they would overlap (small central districts) the more urgent
-    // one stays and the other shows on hover.
+    // one stays and the other is named by the tooltip over its region.
     const labels = regions.filter((c) => layout.labels.has(c.code))
       .map((c) => ({ name: names.label(c.code, t), code: c.code, value: [...layout.labels.get(c.code)!, figures.attention(c)] }))
       .sort((a, b) => b.value[2] - a.value[2]);   // where names overlap, the first keeps its place
