@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsCentre.Database.Devices;
 using OpsCentre.Gateway.Auth;
@@ -47,47 +48,58 @@ public static class SubjectNamesApi
                 return denied;
             }
 
-            var readsKeyPersons = Roles.Allows(user.RoleOf(), Permission.ReadKeyPersons);
-            var entry = PersonalDataReads.OperatorEntry(user, "key-person.names", unmasked: false, "name(masked)", purpose: null, note: "wall screen: names of alert subjects");
-            var items = await reads.ReadListAsync(entry, async (connection, transaction) =>
-            {
-                var devices = await DeviceCredentialStore.BindingsAsync(connection, transaction, Ids(SubjectKinds.Device), ct);
-                var workerIds = Ids(SubjectKinds.Worker).Concat(devices.Where(d => DeviceKinds.IsWorkerDevice(d.Kind)).Select(d => d.BoundTo)).ToHashSet();
-                var personIds = Ids(SubjectKinds.KeyPerson).Concat(devices.Where(d => !DeviceKinds.IsWorkerDevice(d.Kind)).Select(d => d.BoundTo)).ToHashSet();
-                var workers = (await WorkerRoster.NamesAsync(connection, transaction, workerIds, ct))
-                    .Where(w => UnitCode.IsWithin(w.Grid, user.UnitCodeOf())).ToDictionary(w => w.Id, w => w.Name);
-                var persons = readsKeyPersons && personIds.Count > 0
-                    ? (await KeyPersonRecords.NamesAsync(connection, transaction, personIds, ct)).Where(p => UnitCode.IsWithin(p.Grid, user.UnitCodeOf())).ToList()
-                    : [];
-                var masked = persons.ToDictionary(p => p.Id, p => PersonalDataMasking.Name(p.Name));
-
-                var named = new List<SubjectName>();
-                foreach (var (kind, id) in asked)
-                {
-                    var device = kind == SubjectKinds.Device ? devices.Find(d => d.DeviceId == id) : null;
-                    var (person, isWorker) = device is null ? (id, kind == SubjectKinds.Worker) : (device.BoundTo, DeviceKinds.IsWorkerDevice(device.Kind));
-                    if (kind == SubjectKinds.Device && device is null)
-                    {
-                        continue;
-                    }
-
-                    if (isWorker ? workers.TryGetValue(person, out var name) : masked.TryGetValue(person, out name))
-                    {
-                        named.Add(new SubjectName(kind, id, name, Masked: !isWorker));
-                    }
-                }
-
-                // One audit row per key person whose (masked) name was shown, as for the masked list.
-                var shown = persons.Where(p => named.Exists(n => n.Masked && (n.Id == p.Id || devices.Exists(d => d.DeviceId == n.Id && d.BoundTo == p.Id))));
-                return (new Page<SubjectName>(named, null), (IReadOnlyCollection<(string, string)>)[.. shown.Select(p => (p.Id, p.Grid))]);
-            }, ct);
-            return TypedResults.Ok(items);
-
-            List<string> Ids(string kind) => [.. asked.Where(s => s.Kind == kind).Select(s => s.Id)];
+            return TypedResults.Ok(await NamesAsync(reads, user, asked, ct));
         })
         .WithSummary($"Names for up to {MaxSubjects} alert subjects (ids: kind:id comma-separated, kind worker, key-person or device): a worker's name, "
             + "a key person's masked name (roles that read key persons only; audited), a device's person's; outside the caller's scope left out.");
 
         return group;
+    }
+
+    /// <summary>
+    /// The names of <paramref name="asked"/> the caller may see, read in one transaction with the audit rows of the key
+    /// persons among them (one per person shown, masked, as the masked list's; none when none is shown).
+    /// </summary>
+    private static Task<Page<SubjectName>> NamesAsync(PersonalDataReads reads, ClaimsPrincipal user, List<(string Kind, string Id)> asked, CancellationToken ct)
+    {
+        var readsKeyPersons = Roles.Allows(user.RoleOf(), Permission.ReadKeyPersons);
+        var entry = PersonalDataReads.OperatorEntry(user, "key-person.names", unmasked: false, "name(masked)", purpose: null, note: "wall screen: names of alert subjects");
+        return reads.ReadListAsync(entry, async (connection, transaction) =>
+        {
+            var devices = await DeviceCredentialStore.BindingsAsync(connection, transaction, Ids(SubjectKinds.Device), ct);
+            var workerIds = Ids(SubjectKinds.Worker).Concat(devices.Where(d => DeviceKinds.IsWorkerDevice(d.Kind)).Select(d => d.BoundTo)).ToHashSet();
+            var personIds = Ids(SubjectKinds.KeyPerson).Concat(devices.Where(d => !DeviceKinds.IsWorkerDevice(d.Kind)).Select(d => d.BoundTo)).ToHashSet();
+            var workers = (await WorkerRoster.NamesAsync(connection, transaction, workerIds, ct))
+                .Where(w => UnitCode.IsWithin(w.Grid, user.UnitCodeOf())).ToDictionary(w => w.Id, w => w.Name);
+            var persons = readsKeyPersons && personIds.Count > 0
+                ? (await KeyPersonRecords.NamesAsync(connection, transaction, personIds, ct)).Where(p => UnitCode.IsWithin(p.Grid, user.UnitCodeOf())).ToList()
+                : [];
+            var masked = persons.ToDictionary(p => p.Id, p => PersonalDataMasking.Name(p.Name));
+
+            var named = new List<SubjectName>();
+            var shown = new HashSet<string>();
+            foreach (var (kind, id) in asked)
+            {
+                var device = kind == SubjectKinds.Device ? devices.Find(d => d.DeviceId == id) : null;
+                if (kind == SubjectKinds.Device && device is null)
+                {
+                    continue;
+                }
+
+                var (person, isWorker) = device is null ? (id, kind == SubjectKinds.Worker) : (device.BoundTo, DeviceKinds.IsWorkerDevice(device.Kind));
+                if (isWorker ? workers.TryGetValue(person, out var name) : masked.TryGetValue(person, out name))
+                {
+                    named.Add(new SubjectName(kind, id, name, Masked: !isWorker));
+                    if (!isWorker)
+                    {
+                        shown.Add(person);
+                    }
+                }
+            }
+
+            return (new Page<SubjectName>(named, null), (IReadOnlyCollection<(string, string)>)[.. persons.Where(p => shown.Contains(p.Id)).Select(p => (p.Id, p.Grid))]);
+        }, ct);
+
+        List<string> Ids(string kind) => [.. asked.Where(s => s.Kind == kind).Select(s => s.Id)];
     }
 }
