@@ -68,8 +68,12 @@ export class WallScreen {
     window.addEventListener('resize', this.resized);
     window.addEventListener('hashchange', this.hashChanged);
 
+    // The unit the address names, if it is within the operator's; one that cannot be read (gone, mistyped) gives way to theirs.
     const code = unitInHash();
-    await this.load(code && code.startsWith(this.session.unitCode) ? code : this.session.unitCode, 'replace');
+    const opened = code && code.startsWith(this.session.unitCode) && await this.load(code, 'replace').catch(() => false);
+    if (!opened) {
+      await this.load(this.session.unitCode, 'replace');
+    }
     this.link = new ScreenLink(this.session, this.figures!.unit.code, {
       event: (e) => {
         this.feed.apply(e);
@@ -146,8 +150,15 @@ export class WallScreen {
     if (!code.startsWith(this.session.unitCode) || code === this.figures?.unit.code) {
       return;
     }
-    if (await this.load(code, history)) {
-      await this.link?.watch(code);
+    try {
+      if (await this.load(code, history)) {
+        await this.link?.watch(code);
+      }
+    } catch {
+      // Not a unit this screen can read (an address edited by hand): stay where it is, and say so in the address.
+      if (this.figures) {
+        window.history.replaceState(null, '', `#/unit/${this.figures.unit.code}`);
+      }
     }
   }
 

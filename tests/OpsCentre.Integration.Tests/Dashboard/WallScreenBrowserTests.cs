@@ -216,6 +216,16 @@ public sealed class WallScreenBrowserTests(SystemFixture system, Xunit.Abstracti
         // Opened from its address, the screen starts at the community.
         await page.GotoAsync(new Uri(system.GatewayUrl, $"/#/unit/{community}").ToString());
         await Assertions.Expect(page.Locator("#unit-name")).ToHaveTextAsync(name[community], new() { Timeout = 20_000 });
+
+        // An address naming no unit (edited by hand): the screen stays where it is; opened at it, the operator's own unit, still signed in.
+        var nowhere = new Uri(system.GatewayUrl, $"/#/unit/{district}999").ToString();
+        await page.GotoAsync(nowhere);
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"#/unit/{community}$"), new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator("#unit-name")).ToHaveTextAsync(name[community]);
+        await page.EvaluateAsync("url => history.replaceState(null, '', url)", nowhere);   // no hashchange: the reload opens at it
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#unit-name")).ToHaveTextAsync(name[district], new() { Timeout = 20_000 });
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"#/unit/{district}$"));
     }
 
     [Fact]
