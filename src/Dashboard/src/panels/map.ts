@@ -105,7 +105,8 @@ export class MapPanel implements Panel, ChartPanel {
         { type: 'map', geoIndex: 0, data },
         {
           type: 'scatter', coordinateSystem: 'geo', symbolSize: 1, itemStyle: { color: 'transparent' }, data: labels, z: 4,
-          label: { show: true, formatter: '{b}', color: '#e2e8f0', fontSize: px(0.85), textBorderColor: '#0b1a2e', textBorderWidth: 2 },
+          // A dense map (成都市's 20 districts, a street's many communities) gets smaller names, so that more of them fit.
+          label: { show: true, formatter: '{b}', color: '#e2e8f0', fontSize: px(regions.length > 12 ? 0.7 : 0.85), textBorderColor: '#0b1a2e', textBorderWidth: 2 },
           labelLayout: { hideOverlap: true },
           emphasis: { label: { color: '#fff' } },
         },
