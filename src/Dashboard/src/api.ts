@@ -1,4 +1,5 @@
 import type { AlertView } from './alerts';
+import type { SubjectName, UnitName } from './names';
 
 // The gateway's HTTP API as the screen uses it: every request goes through ApiClient.send, with the
 // request and response shapes typed here. Operator calls carry the session's access token; a 401 is
@@ -26,10 +27,10 @@ export interface UnitView extends UnitChild {
   children: UnitChild[];
 }
 
-/** GeoJSON FeatureCollection of a unit's children, each feature named by its unit code. */
+/** GeoJSON FeatureCollection of a unit's children, each feature named by its unit code, with its name and where to put it. */
 export interface UnitMap {
   type: string;
-  features: { properties: { code: string; [key: string]: unknown }; [key: string]: unknown }[];
+  features: { properties: { code: string; name?: string; labelPoint?: number[]; [key: string]: unknown }; [key: string]: unknown }[];
 }
 
 export interface Page<T> {
@@ -98,6 +99,16 @@ export class ApiClient {
 
   unitMap(code: string): Promise<UnitMap> {
     return this.send('GET', `api/v1/units/${code}/map`);
+  }
+
+  /** The names of up to 200 units; those outside the caller's scope (or unknown) are left out. */
+  unitNames(codes: string[]): Promise<Page<UnitName>> {
+    return this.send('GET', `api/v1/units/names${query({ codes: codes.join(',') })}`);
+  }
+
+  /** Names of up to 200 alert subjects (`kind:id`): workers, key persons (masked; roles that read them only), devices' persons. */
+  subjectNames(keys: string[]): Promise<Page<SubjectName>> {
+    return this.send('GET', `api/v1/subjects/names${query({ ids: keys.join(',') })}`);
   }
 
   alerts(unit: string, state: OpenAlertState, limit = 200): Promise<Page<AlertView>> {

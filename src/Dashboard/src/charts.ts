@@ -1,11 +1,12 @@
 import * as echarts from 'echarts/core';
 import { BarChart, MapChart, ScatterChart } from 'echarts/charts';
 import { GeoComponent, GridComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
+import { LabelLayout } from 'echarts/features';
 import { CanvasRenderer } from 'echarts/renderers';
 
 // ECharts with only what the panels draw, and the look the charts share.
 
-echarts.use([MapChart, ScatterChart, BarChart, GeoComponent, GridComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
+echarts.use([MapChart, ScatterChart, BarChart, GeoComponent, GridComponent, TooltipComponent, VisualMapComponent, LabelLayout, CanvasRenderer]);
 
 export { echarts };
 

@@ -9,6 +9,7 @@ import { ChildrenList } from './panels/children';
 import { Header } from './panels/header';
 import { KpiTiles } from './panels/kpi-tiles';
 import { MapPanel } from './panels/map';
+import { SubjectNames, UnitNames } from './names';
 import { PipelinePanel } from './panels/pipeline';
 import { RankingPanel } from './panels/ranking';
 import type { Panel, ScreenView } from './panels/view';
@@ -28,6 +29,10 @@ export class WallScreen {
   private readonly tiles = new KpiTiles();
   private readonly children = new ChildrenList((code) => void this.drillDown(code));
   private readonly map = new MapPanel((code) => void this.drillDown(code));
+  /** Units' names for every code on screen: learnt from the reads, the rest asked in batches. */
+  private readonly names: UnitNames;
+  /** Who the alerts are about (workers, key persons masked, devices' persons), asked in batches. */
+  private readonly subjects: SubjectNames;
   private readonly feed: AlertFeedPanel;
   private readonly pipeline = new PipelinePanel();
   private readonly ranking = new RankingPanel();
@@ -39,8 +44,11 @@ export class WallScreen {
   };
 
   constructor(private readonly root: HTMLElement, private readonly session: Session, private readonly api: ApiClient, private readonly onSignOut: () => void) {
-    this.header = new Header(session.username, () => this.language, {
+    this.names = new UnitNames((codes) => api.unitNames(codes), () => this.scheduleRender());
+    this.subjects = new SubjectNames((keys) => api.subjectNames(keys), () => this.scheduleRender());
+    this.header = new Header(session.username, session.unitCode, () => this.language, {
       back: () => void this.drillUp(),
+      go: (code) => void this.go(code),
       switchLanguage: () => this.switchLanguage(),
       signOut: () => this.signOut(),
     });
@@ -58,9 +66,14 @@ export class WallScreen {
       </main>`;
     this.panels.forEach((p) => p.mount(this.root));
     window.addEventListener('resize', this.resized);
+    window.addEventListener('hashchange', this.hashChanged);
 
-    const code = location.hash.match(/^#\/unit\/(\d+)$/)?.[1];
-    await this.load(code && code.startsWith(this.session.unitCode) ? code : this.session.unitCode);
+    // The unit the address names, if it is within the operator's; one that cannot be read (gone, mistyped) gives way to theirs.
+    const code = unitInHash();
+    const opened = code && code.startsWith(this.session.unitCode) && await this.load(code, 'replace').catch(() => false);
+    if (!opened) {
+      await this.load(this.session.unitCode, 'replace');
+    }
     this.link = new ScreenLink(this.session, this.figures!.unit.code, {
       event: (e) => {
         this.feed.apply(e);
@@ -77,7 +90,7 @@ export class WallScreen {
    * wins); what is shown switches to the new unit at once, when every read is in. False when a
    * later load took its place meanwhile.
    */
-  private async load(code: string): Promise<boolean> {
+  private async load(code: string, history: 'push' | 'replace' | 'keep' = 'push'): Promise<boolean> {
     const live = new LiveState();
     this.staged = live;
     const current = () => this.staged === live;   // no later load has started since
@@ -104,29 +117,58 @@ export class WallScreen {
     this.staged = null;
     this.live = live;
     this.figures = new UnitFigures(unit, live);
+    this.names.learnUnits([unit, ...unit.children]);
+    this.names.learnUnits(map.features.flatMap((f) => (f.properties.name ? [{ code: f.properties.code, name: f.properties.name }] : [])));
     this.map.register(code, map);
     this.feed.show();
-    location.hash = `#/unit/${code}`;
+    // Where the screen is, in the address: a drill-down is a step of the browser's history, so its back button goes up again.
+    if (history === 'push' && unitInHash() !== code) {
+      location.hash = `#/unit/${code}`;
+    } else if (history === 'replace') {
+      window.history.replaceState(null, '', `#/unit/${code}`);
+    }
     this.header.showBack(code !== this.session.unitCode && !!unit.parentCode);
     this.render();
     return true;
   }
 
   private async drillDown(code: string): Promise<void> {
-    if (!this.figures?.unit.children.some((c) => c.code === code)) {
-      return;   // not a child (a grid has none: it is the bottom of the tree)
-    }
-    if (await this.load(code)) {
-      await this.link?.watch(code);
+    if (this.figures?.unit.children.some((c) => c.code === code)) {
+      await this.go(code);   // a grid has no children: it is the bottom of the tree
     }
   }
 
   private async drillUp(): Promise<void> {
     const unit = this.figures?.unit;
-    if (unit?.parentCode && unit.code !== this.session.unitCode && await this.load(unit.parentCode)) {
-      await this.link?.watch(unit.parentCode);
+    if (unit?.parentCode) {
+      await this.go(unit.parentCode);
     }
   }
+
+  /** Shows another unit within the operator's own (the server refuses any other anyway) and watches it. */
+  private async go(code: string, history: 'push' | 'keep' = 'push'): Promise<void> {
+    if (!code.startsWith(this.session.unitCode) || code === this.figures?.unit.code) {
+      return;
+    }
+    try {
+      if (await this.load(code, history)) {
+        await this.link?.watch(code);
+      }
+    } catch {
+      // Not a unit this screen can read (an address edited by hand): stay where it is, and say so in the address.
+      if (this.figures) {
+        window.history.replaceState(null, '', `#/unit/${this.figures.unit.code}`);
+      }
+    }
+  }
+
+  /** The browser's back and forward buttons (or an edited address): the unit the address names. */
+  private readonly hashChanged = () => {
+    const code = unitInHash();
+    if (code) {
+      void this.go(code, 'keep');
+    }
+  };
 
   private onLive(items: LiveItem[]): void {
     this.live.apply(items);
@@ -144,7 +186,7 @@ export class WallScreen {
 
   private render(): void {
     if (this.figures) {
-      const view: ScreenView = { language: this.language, t: texts(this.language), figures: this.figures };
+      const view: ScreenView = { language: this.language, t: texts(this.language), figures: this.figures, names: this.names, subjects: this.subjects };
       this.panels.forEach((p) => p.render(view));
     }
   }
@@ -163,8 +205,14 @@ export class WallScreen {
     this.link?.stop();
     this.header.close();
     window.removeEventListener('resize', this.resized);
+    window.removeEventListener('hashchange', this.hashChanged);
     clearTimeout(this.redraw);
     this.session.signOut();
     this.onSignOut();
   }
+}
+
+/** The unit the address names (#/unit/510104022), if any. */
+function unitInHash(): string | undefined {
+  return location.hash.match(/^#\/unit\/(\d+)$/)?.[1];
 }

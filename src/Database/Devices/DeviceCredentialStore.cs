@@ -43,6 +43,14 @@ public sealed class DeviceCredentialStore(NpgsqlDataSource dataSource)
             : null;
     }
 
+    /// <summary>The bindings of those of <paramref name="deviceIds"/> ever provisioned (revoked or not): whose device each is.</summary>
+    public static async Task<List<DeviceIdentity>> BindingsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT device_id, kind, bound_to FROM device_credential WHERE device_id = ANY(@ids)", connection, transaction);
+        command.Parameters.AddWithValue("ids", deviceIds.ToArray());
+        return await command.ReadAllAsync(r => new DeviceIdentity(r.GetString(0), r.GetString(1), r.GetString(2)), cancellationToken);
+    }
+
     /// <summary>Revokes the device's key at once. False when the device is unknown or already revoked.</summary>
     public async Task<bool> RevokeAsync(string deviceId, CancellationToken cancellationToken = default)
     {

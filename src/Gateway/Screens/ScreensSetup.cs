@@ -28,6 +28,7 @@ public static class ScreensSetup
         // A connection ends when its access token expires; the screen reconnects with a refreshed
         // token and its cursor, and misses nothing in between.
         app.MapHub<OpsHub>(AuthenticationSetup.HubPath, o => o.CloseOnAuthenticationExpiration = true);
+        app.MapSubjectNamesApi();   // what a screen shows in place of its alerts' subject ids
         return app;
     }
 }

@@ -44,6 +44,14 @@ public sealed class KeyPersonRecords(NpgsqlDataSource db)
         return await command.ExecuteScalarAsync(ct) as string;
     }
 
+    /// <summary>The names and grids of those of <paramref name="ids"/> on record, in the transaction of the audited read that shows them (masked).</summary>
+    public static async Task<List<(string Id, string Name, string Grid)>> NamesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("SELECT id, name, grid_code FROM key_person WHERE id = ANY(@ids)", connection, transaction);
+        command.Parameters.AddWithValue("ids", ids.ToArray());
+        return await command.ReadAllAsync(r => (r.GetString(0), r.GetString(1), r.GetString(2)), ct);
+    }
+
     /// <summary>Persons within a unit, by id after <paramref name="after"/>.</summary>
     public static async Task<List<KeyPersonRecord>> PageAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string unitPrefix, string after, int take, CancellationToken ct)
     {

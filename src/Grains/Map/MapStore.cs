@@ -34,6 +34,21 @@ public sealed class MapStore(NpgsqlDataSource dataSource)
         return children;
     }
 
+    /// <summary>The identities of those of <paramref name="codes"/> that the map holds, in code order (names for a screen, one query).</summary>
+    public async Task<IReadOnlyList<UnitRecord>> FindManyAsync(IReadOnlyCollection<string> codes, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT code, name, parent_code FROM unit_map WHERE code = ANY(@c) ORDER BY code");
+        command.Parameters.AddWithValue("c", codes.ToArray());
+        var units = new List<UnitRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            units.Add(new UnitRecord(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+        }
+
+        return units;
+    }
+
     /// <summary>The polygons of <paramref name="code"/>'s children.</summary>
     public Task<IReadOnlyList<(UnitRecord Unit, Geometry Geometry)>> ChildGeometriesAsync(string code, CancellationToken cancellationToken = default) =>
         GeometriesAsync("SELECT code, name, parent_code, geometry FROM unit_map WHERE parent_code = @c ORDER BY code", code, cancellationToken);

@@ -30,6 +30,14 @@ public sealed class WorkerRoster(NpgsqlDataSource db)
         return await command.ExecuteScalarAsync(ct) as string;
     }
 
+    /// <summary>The names and assigned grids of those of <paramref name="ids"/> on the roster (a screen's names for its alerts' subjects).</summary>
+    public static async Task<List<(string Id, string Name, string Grid)>> NamesAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("SELECT id, name, assigned_grid FROM grid_worker WHERE id = ANY(@ids)", connection, transaction);
+        command.Parameters.AddWithValue("ids", ids.ToArray());
+        return await command.ReadAllAsync(r => (r.GetString(0), r.GetString(1), r.GetString(2)), ct);
+    }
+
     /// <summary>Workers assigned within a unit, by id after <paramref name="after"/>.</summary>
     public async Task<List<RosterWorker>> PageAsync(string unitPrefix, string after, int take, CancellationToken ct)
     {

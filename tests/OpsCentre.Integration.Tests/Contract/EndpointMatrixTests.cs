@@ -269,6 +269,8 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         {
             "unit" => $"unit={place.Grid}",
             "purpose" => $"purpose={Purpose}",
+            "codes" => $"codes={place.Grid}",
+            "ids" => $"ids=worker:{place.WorkerId},key-person:{place.PersonId},device:{deviceId}",
             _ => null,
         }).Where(q => q is not null).ToList();
         if (query.Count > 0)

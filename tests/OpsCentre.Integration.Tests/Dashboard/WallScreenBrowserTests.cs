@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json;
 using Microsoft.Playwright;
+using OpsCentre.Database.Operators;
+using OpsCentre.Testing;
 
 namespace OpsCentre.Integration.Tests.Dashboard;
 
@@ -112,15 +115,15 @@ public sealed class WallScreenBrowserTests(SystemFixture system, Xunit.Abstracti
     [Fact]
     public async Task DrillingDownToAStreetAndOnToAGridNarrowsTheMapAndTheFiguresAndBackUpRestoresThem()
     {
-        var (_, street) = await Api.GetAsync(system.Http, "jinjiang.operator", "/api/v1/units/510104002");
+        var (_, street) = await Api.GetAsync(system.Http, "jinjiang.operator", $"/api/v1/units/{SystemFixture.SecondStreet}");
 
         var page = await SignedInAsync(system.GatewayUrl, "jinjiang.operator");
         var districtChildren = await page.Locator("#children .child").CountAsync();
-        await page.ClickAsync("#children .child[data-code=\"510104002\"]");
+        await page.ClickAsync($"#children .child[data-code=\"{SystemFixture.SecondStreet}\"]");
 
         await Assertions.Expect(page.Locator("#unit-name")).ToHaveTextAsync(street.GetProperty("name").GetString()!);
         await Assertions.Expect(page.Locator("#children .child")).ToHaveCountAsync(street.GetProperty("children").GetArrayLength());
-        Assert.All(await page.Locator("#children .child").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.code)"), code => Assert.StartsWith("510104002", code));
+        Assert.All(await page.Locator("#children .child").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.code)"), code => Assert.StartsWith(SystemFixture.SecondStreet, code));
         await Assertions.Expect(page.Locator("#kpi-workersOnDuty")).ToHaveTextAsync(street.GetProperty("counters").GetProperty("workersOnDuty").GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
         await Assertions.Expect(page.Locator("#link-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 15_000 });
 
@@ -130,7 +133,7 @@ public sealed class WallScreenBrowserTests(SystemFixture system, Xunit.Abstracti
         await Assertions.Expect(page.Locator("#unit-name")).ToHaveTextAsync(community.GetProperty("name").GetString()!);
         var grid = await page.Locator("#children .child").First.GetAttributeAsync("data-code");
         await page.ClickAsync($"#children .child[data-code=\"{grid}\"]");
-        await Assertions.Expect(page.Locator("#breadcrumb")).ToContainTextAsync(grid!);
+        await Assertions.Expect(page.Locator("#breadcrumb .crumb.current")).ToHaveTextAsync(system.City.Units.Single(u => u.Code == grid).Name);
         await Assertions.Expect(page.Locator("#children .child")).ToHaveCountAsync(0);
         await page.ClickAsync("#back");
         await Assertions.Expect(page.Locator("#unit-name")).ToHaveTextAsync(community.GetProperty("name").GetString()!);
@@ -146,6 +149,114 @@ public sealed class WallScreenBrowserTests(SystemFixture system, Xunit.Abstracti
         await Assertions.Expect(page.Locator("[data-text=workersOnline]")).ToHaveTextAsync("Workers online");
         await page.ClickAsync("#language");
         await Assertions.Expect(page.Locator("[data-text=workersOnline]")).ToHaveTextAsync("在线网格员");
+    }
+
+    /// <summary>A code of the city (成都市 5101…) standing bare in the page's text: what the screen must never show.</summary>
+    private static readonly System.Text.RegularExpressions.Regex BareCode = new(@"\b5101\d{2,13}\b");
+
+    /// <summary>The visible text of the screen's panels (header, tiles and units below, alert feed, tooltips), and the page's title.</summary>
+    private static async Task<string> PanelTextAsync(IPage page) =>
+        await page.TitleAsync() + "\n" + await page.EvaluateAsync<string>("() => [...document.querySelectorAll('header, main section')].map(e => e.innerText).join('\\n')");
+
+    /// <summary>Clicks the unit's region on the map at the point where its name is drawn (the map's <c>data-points</c>).</summary>
+    private static async Task ClickOnTheMapAsync(IPage page, string code)
+    {
+        var map = page.Locator("#map");
+        var points = await Eventually.HoldsAsync(
+            async () => JsonDocument.Parse(await map.GetAttributeAsync("data-points") ?? "{}").RootElement,
+            p => p.TryGetProperty(code, out _), TimeSpan.FromSeconds(10), $"{code} drawn on the map");
+        var point = points.GetProperty(code);
+        await map.ClickAsync(new() { Position = new() { X = point[0].GetInt32(), Y = point[1].GetInt32() } });
+    }
+
+    [Fact]
+    public async Task TheScreenShowsNamesNeverCodesAndTheMapDrillsDownToACommunityByItsName()
+    {
+        var district = DemoOperators.All.Single(o => o.Username == "jinjiang.operator").UnitCode;
+        var name = system.City.Units.ToDictionary(u => u.Code, u => u.Name);
+        // An alert in a grid of the district, about a worker there: the feed names the place and the worker.
+        var worker = system.Fresh.Worker(within: district);
+        var (deviceId, key) = await Api.ProvisionDeviceAsync(system.Http, await Api.TokenAsync(system.Http, "jinjiang.operator"), "worker-phone", worker.Id);
+        var (street, community) = (worker.Grid[..9], worker.Grid[..12]);
+
+        var page = await SignedInAsync(system.GatewayUrl, "jinjiang.operator");
+        await BatteryAsync(key, worker, 3);
+        var item = page.Locator($".alert-item[data-subject=\"{deviceId}\"]").First;
+        await Assertions.Expect(item.Locator(".who")).ToContainTextAsync(worker.Name, new() { Timeout = 10_000 });
+        await Assertions.Expect(item.Locator(".where")).ToContainTextAsync(name[street]);
+        await Assertions.Expect(item.Locator(".where")).ToContainTextAsync(name[worker.Grid]);
+        await Assertions.Expect(page.Locator("#breadcrumb .crumb.current")).ToHaveTextAsync(name[district]);
+        var text = await PanelTextAsync(page);
+        Assert.False(BareCode.IsMatch(text), $"a bare unit code on the district's screen: {BareCode.Match(text).Value} in\n{text}");
+        await SaveScreenshotAsync(page, "wall-screen-names-district.png");
+
+        // District → street → community, by clicking their regions on the map; the address follows.
+        await ClickOnTheMapAsync(page, street);
+        await Assertions.Expect(page.Locator("#unit-name")).ToHaveTextAsync(name[street]);
+        await Assertions.Expect(page.Locator("#map")).ToHaveAttributeAsync("data-unit", street);
+        await ClickOnTheMapAsync(page, community);
+        await Assertions.Expect(page.Locator("#unit-name")).ToHaveTextAsync(name[community]);
+        Assert.EndsWith($"#/unit/{community}", page.Url, StringComparison.Ordinal);
+        Assert.Equal([name[district], name[street], name[community]], await page.Locator("#breadcrumb .crumb").AllInnerTextsAsync());
+        await Assertions.Expect(page.Locator("#link-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 15_000 });
+        await Assertions.Expect(item.Locator(".where")).ToHaveTextAsync(name[worker.Grid]);   // below the community: the grid alone
+        text = await PanelTextAsync(page);
+        Assert.False(BareCode.IsMatch(text), $"a bare unit code on the community's screen: {BareCode.Match(text).Value} in\n{text}");
+        await SaveScreenshotAsync(page, "wall-screen-names-community.png");
+
+        // The browser's back and forward buttons walk the same path; the breadcrumb jumps up by name.
+        await page.GoBackAsync();
+        await Assertions.Expect(page.Locator("#unit-name")).ToHaveTextAsync(name[street]);
+        await page.GoForwardAsync();
+        await Assertions.Expect(page.Locator("#unit-name")).ToHaveTextAsync(name[community]);
+        await page.ClickAsync($"#breadcrumb button.crumb[data-code=\"{district}\"]");
+        await Assertions.Expect(page.Locator("#unit-name")).ToHaveTextAsync(name[district]);
+        Assert.EndsWith($"#/unit/{district}", page.Url, StringComparison.Ordinal);
+
+        // Opened from its address, the screen starts at the community.
+        await page.GotoAsync(new Uri(system.GatewayUrl, $"/#/unit/{community}").ToString());
+        await Assertions.Expect(page.Locator("#unit-name")).ToHaveTextAsync(name[community], new() { Timeout = 20_000 });
+
+        // An address naming no unit (edited by hand): the screen stays where it is; opened at it, the operator's own unit, still signed in.
+        var nowhere = new Uri(system.GatewayUrl, $"/#/unit/{district}999").ToString();
+        await page.GotoAsync(nowhere);
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"#/unit/{community}$"), new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator("#unit-name")).ToHaveTextAsync(name[community]);
+        await page.EvaluateAsync("url => history.replaceState(null, '', url)", nowhere);   // no hashchange: the reload opens at it
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#unit-name")).ToHaveTextAsync(name[district], new() { Timeout = 20_000 });
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"#/unit/{district}$"));
+    }
+
+    [Fact]
+    public async Task TheWholeCityIsDrawnWithEveryDistrictNamedForTheCityAdministrator()
+    {
+        var page = await SignedInAsync(system.GatewayUrl, "city.admin");
+        var districts = system.City.Units.Where(u => u.Code.Length == 6).ToList();
+        var points = await Eventually.HoldsAsync(
+            async () => JsonDocument.Parse(await page.Locator("#map").GetAttributeAsync("data-points") ?? "{}").RootElement,
+            p => districts.All(d => p.TryGetProperty(d.Code, out _)), TimeSpan.FromSeconds(20), "every district drawn on the city's map");
+        var box = (await page.Locator("#map").BoundingBoxAsync())!;
+        foreach (var d in districts)
+        {
+            var point = points.GetProperty(d.Code);
+            Assert.InRange(point[0].GetInt32(), 0, (int)box.Width);
+            Assert.InRange(point[1].GetInt32(), 0, (int)box.Height);
+        }
+
+        Assert.Equal(districts.Select(d => d.Name).Order(), (await page.Locator("#children .child .name").AllInnerTextsAsync()).Order());
+        var text = await PanelTextAsync(page);
+        Assert.False(BareCode.IsMatch(text), $"a bare unit code on the city's screen: {BareCode.Match(text).Value}");
+        await SaveScreenshotAsync(page, "wall-screen-city.png");
+    }
+
+    private async Task SaveScreenshotAsync(IPage page, string name)
+    {
+        await page.WaitForTimeoutAsync(800);   // the charts' first animation has no end to observe
+        Directory.CreateDirectory(ScreenshotDirectory);
+        var file = Path.Combine(ScreenshotDirectory, name);
+        await page.ScreenshotAsync(new() { Path = file });
+        output.WriteLine($"screenshot: {file}");
     }
 
     [Theory]

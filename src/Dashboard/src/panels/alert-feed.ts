@@ -3,6 +3,7 @@ import type { ApiClient } from '../api';
 import type { Envelope } from '../cursor';
 import { byId, escapeHtml, onClickOf } from '../dom';
 import { formatTime, type Strings } from '../i18n';
+import type { UnitNames } from '../names';
 import type { Panel, ScreenView } from './view';
 
 const rolesThatAcknowledge = new Set(['admin', 'operator', 'staff', 'worker', 'corrections']);
@@ -58,7 +59,7 @@ export class AlertFeedPanel implements Panel {
     }
   }
 
-  render({ language, t, figures: { unit } }: ScreenView): void {
+  render({ language, t, figures: { unit }, names, subjects }: ScreenView): void {
     const mayAck = rolesThatAcknowledge.has(this.operator.role);
     const items = this.feed.list().filter((a) => a.unitCode.startsWith(unit.code)).slice(0, shown);
     this.list.innerHTML = items.length === 0
@@ -67,8 +68,8 @@ export class AlertFeedPanel implements Panel {
         <li class="alert-item ${a.severity} ${this.flashing.has(a.id) && a.state === 'firing' ? 'flash' : ''}" data-id="${a.id}" data-state="${a.state}" data-subject="${escapeHtml(a.subject.id)}" data-rule="${escapeHtml(a.ruleId)}">
           <span class="severity">${t.severities[a.severity] ?? a.severity}</span>
           <span class="time">${formatTime(a.raisedAt, language)}</span>
-          <span class="what">${escapeHtml(a.title)}</span>
-          <span class="where">${a.unitCode}${badge(a, t)}</span>
+          <span class="what">${escapeHtml(a.title)}${who(subjects.of(a.subject))}</span>
+          <span class="where">${escapeHtml(names.place(a.unitCode, unit.code, t))}${badge(a, t, names)}</span>
           ${a.state === 'acknowledged'
             ? `<span class="acked-by">${t.acknowledgedBy} · ${escapeHtml(a.acknowledgedBy ?? '')}</span>`
             : mayAck ? `<button class="ack" data-id="${a.id}">${t.acknowledge}</button>` : ''}
@@ -88,10 +89,16 @@ export class AlertFeedPanel implements Panel {
   }
 }
 
-/** 督办 · 区 ×3: the level an escalated alert has reached and how often a unit was urged. */
-function badge(a: AlertView, t: Strings): string {
+/** Who the alert is about, when known: a worker's name, a key person's masked one. */
+function who(name: string | undefined): string {
+  return name ? ` <span class="who">· ${escapeHtml(name)}</span>` : '';
+}
+
+/** 督办 · 锦江区 ×3: the unit an escalated alert has reached (by name; its level's word until the name is known) and how often a unit was urged. */
+function badge(a: AlertView, t: Strings, names: UnitNames): string {
   const s = supervisionOf(a);
-  return s ? ` <span class="escalation" data-level="${s.level}" data-count="${s.count}">${t.supervised} · ${t.levels[s.level]}${s.count > 1 ? ` ×${s.count}` : ''}</span>` : '';
+  const reached = a.responsibleUnitCode ?? a.unitCode;
+  return s ? ` <span class="escalation" data-level="${s.level}" data-count="${s.count}">${t.supervised} · ${escapeHtml(names.name(reached) ?? t.levels[s.level])}${s.count > 1 ? ` ×${s.count}` : ''}</span>` : '';
 }
 
 let audio: AudioContext | undefined;

@@ -1,10 +1,13 @@
-import { byId } from '../dom';
+import { byId, escapeHtml, onClickOf } from '../dom';
 import { formatClock, type Language, type Strings } from '../i18n';
 import type { LinkState } from '../link';
+import { levelOf, pathOf } from '../names';
 import type { Panel, ScreenView } from './view';
 
 export interface HeaderActions {
   back(): void;
+  /** A unit of the breadcrumb, above the one on screen. */
+  go(code: string): void;
   switchLanguage(): void;
   signOut(): void;
 }
@@ -15,7 +18,7 @@ export class Header implements Panel {
   private linkState: LinkState = 'disconnected';
   private clock: ReturnType<typeof setInterval> | undefined;
 
-  constructor(private readonly username: string, private readonly language: () => Language, private readonly actions: HeaderActions) {}
+  constructor(private readonly username: string, private readonly ownUnit: string, private readonly language: () => Language, private readonly actions: HeaderActions) {}
 
   html(t: Strings): string {
     return `
@@ -27,7 +30,7 @@ export class Header implements Panel {
         <div id="link-state" data-state="disconnected"><span class="dot"></span><span class="text">${t.disconnected}</span></div>
         <div id="clock"></div>
         <button id="language">${t.language}</button>
-        <span class="user">${this.username}</span>
+        <span class="user">${escapeHtml(this.username)}</span>
         <button id="sign-out" data-text="signOut">${t.signOut}</button>
       </header>`;
   }
@@ -35,6 +38,7 @@ export class Header implements Panel {
   mount(root: HTMLElement): void {
     this.root = root;
     byId(root, 'back').addEventListener('click', () => this.actions.back());
+    onClickOf<HTMLButtonElement>(byId(root, 'breadcrumb'), 'button.crumb', (button) => this.actions.go(button.dataset.code!));
     byId(root, 'language').addEventListener('click', () => this.actions.switchLanguage());
     byId(root, 'sign-out').addEventListener('click', () => this.actions.signOut());
     const clock = byId(root, 'clock');
@@ -46,10 +50,14 @@ export class Header implements Panel {
     clearInterval(this.clock);
   }
 
-  render({ t, figures: { unit } }: ScreenView): void {
+  render({ t, figures: { unit }, names }: ScreenView): void {
     document.title = `${unit.name} · ${t.title}`;
     byId(this.root, 'unit-name').textContent = unit.name;
-    byId(this.root, 'breadcrumb').textContent = `${t.levels[unit.level] ?? unit.level} ${unit.code}`;
+    // From the operator's own unit down to the one on screen, by name; each level above it a way back up.
+    const trail = pathOf(unit.code).filter((c) => c.length >= this.ownUnit.length);
+    byId(this.root, 'breadcrumb').innerHTML = trail.map((c) => c === unit.code
+      ? `<span class="crumb current" data-code="${c}" data-level="${levelOf(c) ?? ''}">${escapeHtml(unit.name)}</span>`
+      : `<button class="crumb" data-code="${c}" data-level="${levelOf(c) ?? ''}">${escapeHtml(names.label(c, t))}</button>`).join('<span class="sep">›</span>');
   }
 
   /** Back up is offered below the operator's own unit only. */

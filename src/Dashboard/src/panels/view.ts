@@ -1,4 +1,5 @@
 import type { Language, Strings } from '../i18n';
+import type { SubjectNames, UnitNames } from '../names';
 import type { UnitFigures } from '../unit';
 
 /** What every panel draws from: the language and the figures of the unit on screen. */
@@ -6,6 +7,10 @@ export interface ScreenView {
   language: Language;
   t: Strings;
   figures: UnitFigures;
+  /** Units' names, for every code the panel would otherwise show. */
+  names: UnitNames;
+  /** Who alerts are about, by name (masked for key persons), for the ids the hub sends. */
+  subjects: SubjectNames;
 }
 
 /** A panel of the screen: its markup, then (once in the page) its elements and events, then drawn from the view. */
