@@ -151,11 +151,11 @@ public sealed class OperatorAdministrationTests(SystemFixture system)
 
         // A retry of the disable changes nothing and records nothing again.
         Assert.Equal(HttpStatusCode.OK, (await Api.SendAsync(Http, HttpMethod.Post, $"/api/v1/operators/{username}/disable", district, new { opId })).Status);
-        Assert.Single(await ChangesAsync(district, username, action: "disable"));
+        Assert.Single(await ChangesAsync(await Api.TokenAsync(Http, CityAdmin.Username), username, action: "disable"));
 
         Assert.Equal(HttpStatusCode.OK, (await Api.SendAsync(Http, HttpMethod.Post, $"/api/v1/operators/{username}/enable", district, new { opId = Guid.NewGuid().ToString() })).Status);
         Assert.Equal(HttpStatusCode.OK, (await SignInAsync(username, Strong)).Status);
-        var enabled = Assert.Single(await ChangesAsync(district, username, action: "enable"));
+        var enabled = Assert.Single(await ChangesAsync(await Api.TokenAsync(Http, CityAdmin.Username), username, action: "enable"));
         Assert.True(enabled.GetProperty("old").GetProperty("disabled").GetBoolean());
         Assert.False(enabled.GetProperty("new").GetProperty("disabled").GetBoolean());
     }
@@ -229,7 +229,9 @@ public sealed class OperatorAdministrationTests(SystemFixture system)
         }
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, (await Api.SendAsync(Http, HttpMethod.Patch, $"/api/v1/operators/{username}", district, rename with { displayName = "又改" })).Status);
-        var changes = await ChangesAsync(district, username);
+        // Operators administer accounts but read no change log: admins and auditors do.
+        Assert.Equal(HttpStatusCode.Forbidden, (await Api.SendAsync(Http, HttpMethod.Get, "/api/v1/audit/changes", district)).Status);
+        var changes = await ChangesAsync(await Api.TokenAsync(Http, Auditor.Username), username);
         Assert.Equal(["change", "create"], changes.Select(c => c.GetProperty("action").GetString()));
         Assert.Equal("重试", changes[0].GetProperty("old").GetProperty("displayName").GetString());
         Assert.Equal("改名", changes[0].GetProperty("new").GetProperty("displayName").GetString());
