@@ -144,9 +144,19 @@ public sealed class OperatorStore(NpgsqlDataSource dataSource)
         return accounts;
     }
 
-    /// <summary>The account, locked for the rest of <paramref name="transaction"/> (an administrative change reads what it changes this way), or null.</summary>
+    /// <summary>
+    /// The account, locked for the rest of <paramref name="transaction"/> (an administrative change reads what it changes this way), or
+    /// null. Administrative changes of accounts are serialised first (one transaction-level advisory lock): two admins disabling
+    /// each other at once then run one after the other — the second sees the first and is refused as the last admin — instead
+    /// of deadlocking on each other's rows. They are rare; sign-in and the standing check take no such lock.
+    /// </summary>
     public static async Task<OperatorAccount?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string username, CancellationToken cancellationToken)
     {
+        await using (var serialise = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('operator_account administration'))", connection, transaction))
+        {
+            await serialise.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using var command = new NpgsqlCommand($"SELECT {Columns} FROM operator_account WHERE username = @u FOR UPDATE", connection, transaction);
         command.Parameters.AddWithValue("u", username);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -4,7 +4,6 @@ using OpsCentre.Database.Operations;
 using OpsCentre.Database.Operators;
 using OpsCentre.Gateway.Administration;
 using OpsCentre.Gateway.Hosting;
-using OpsCentre.Gateway.Limits;
 
 namespace OpsCentre.Gateway.Auth;
 
@@ -18,8 +17,8 @@ public static class PasswordApi
         // Beside the anonymous sign-in endpoints, but not anonymous: the caller's token says whose password it is.
         var group = app.MapGroup("/api/v1/auth").WithTags("Auth");
 
-        group.MapPost("/password", async Task<Results<NoContent, ProblemHttpResult, ValidationProblem, RetryLaterProblem>> (
-            ChangeRequest request, HttpContext context, OperatorStore operators, AdminChanges changes, SignInLockout lockout, IConfiguration configuration, CancellationToken ct) =>
+        group.MapPost("/password", async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> (
+            ChangeRequest request, HttpContext context, OperatorStore operators, AdminChanges changes, IConfiguration configuration, CancellationToken ct) =>
         {
             var user = context.User;
             var username = user.Username();
@@ -29,18 +28,13 @@ public static class PasswordApi
                 return errors.Problem();
             }
 
-            if (lockout.LockedFor(username) is { } wait)
-            {
-                return Problems.TooManyRequests(wait, "Too many failed attempts; try again later");
-            }
-
             var operation = new Operation(username, request.OpId!, "operator.change-password", OperationIds.Hash(username));
             // A retry of a change that was applied finds the new password in place: it goes on to the ledger, which replays it.
             if (!await operators.IsPasswordAsync(username, request.CurrentPassword!, ct)
                 && !(request.NewPassword is { Length: > 0 } next && await operators.IsPasswordAsync(username, next, ct)))
             {
-                // A wrong current password counts towards the sign-in lockout: a stolen token does not let anyone guess it freely.
-                lockout.Failed(username);
+                // Not counted towards the sign-in lockout: a wrong guess here would lock the holder out of signing in. Guessing
+                // needs the holder's token and runs into the per-token rate limit.
                 return Problems.Unprocessable("currentPassword", "not your current password");
             }
 
@@ -68,7 +62,7 @@ public static class PasswordApi
             };
         })
         .WithName("ChangeOwnPassword")
-        .WithSummary("Change your own password: the current one (422 on `currentPassword` when wrong; repeated failures lock like sign-in, 429) and a new one "
+        .WithSummary("Change your own password: the current one (422 on `currentPassword` when wrong) and a new one "
             + "under the password policy (422 on `newPassword`). 204; your sessions stay signed in.");
 
         return group;
