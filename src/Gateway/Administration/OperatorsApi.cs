@@ -156,16 +156,8 @@ public static partial class OperatorsApi
             return errors.Problem();
         }
 
-        var current = (await operators.FindAsync(username, ct))!;
-        var role = request.Role ?? current.Role;
-        var changed = current with
-        {
-            DisplayName = request.DisplayName?.Trim() ?? current.DisplayName,
-            Role = role,
-            UnitCode = request.UnitCode ?? current.UnitCode,
-            DepartmentCode = role == Roles.Department ? request.DepartmentCode ?? current.DepartmentCode : null,
-        };
-        if (role == Roles.Department && changed.DepartmentCode is null)
+        var changed = Merged((await operators.FindAsync(username, ct))!, request);
+        if (changed.Role == Roles.Department && changed.DepartmentCode is null)
         {
             return Problems.Invalid("departmentCode", "required for role department");
         }
@@ -184,7 +176,14 @@ public static partial class OperatorsApi
                 return AdminStep.Missing();
             }
 
-            var next = old with { DisplayName = changed.DisplayName, Role = changed.Role, UnitCode = changed.UnitCode, DepartmentCode = changed.DepartmentCode };
+            // The request's fields over the account as it stands now; what was checked above must still be what is written.
+            var next = Merged(old, request);
+            if (next.Role != changed.Role || next.UnitCode != changed.UnitCode || next.DepartmentCode != changed.DepartmentCode
+                || GrantRules.MayAdminister(user, old) != GrantDecision.Allowed)
+            {
+                return AdminStep.Refuse("The account changed meanwhile; read it again");
+            }
+
             if (old.Role == Roles.Admin && next.Role != Roles.Admin && !old.Disabled && await OperatorStore.OtherEnabledAdminsAsync(connection, transaction, username, token) == 0)
             {
                 return AdminStep.Refuse("The last enabled admin keeps the role");
@@ -216,6 +215,11 @@ public static partial class OperatorsApi
             if (await OperatorStore.LockAsync(connection, transaction, username, token) is not { } old)
             {
                 return AdminStep.Missing();
+            }
+
+            if (GrantRules.MayAdminister(user, old) != GrantDecision.Allowed)
+            {
+                return AdminStep.Refuse("The account changed meanwhile; read it again");
             }
 
             if (disabled && old is { Role: Roles.Admin, Disabled: false } && await OperatorStore.OtherEnabledAdminsAsync(connection, transaction, username, token) == 0)
@@ -258,11 +262,29 @@ public static partial class OperatorsApi
                 return AdminStep.Missing();
             }
 
+            if (GrantRules.MayAdminister(user, old) != GrantDecision.Allowed)
+            {
+                return AdminStep.Refuse("The account changed meanwhile; read it again");
+            }
+
             await OperatorStore.SetPasswordAsync(connection, transaction, username, request.Password!, clock.GetUtcNow(), token);
             return AdminStep.Apply(new AdminChange(AdminEntityKinds.Operator, username, old.UnitCode, "reset-password",
                 new { old.Username }, new { old.Username, PasswordReset = true, RefreshTokensRevoked = true }));
         }, ct);
         return await AnswerAsync(written, username, operators, ct);
+    }
+
+    /// <summary>The account with the request's fields in place of its own; a role other than department drops the department.</summary>
+    private static OperatorAccount Merged(OperatorAccount account, ChangeRequest request)
+    {
+        var role = request.Role ?? account.Role;
+        return account with
+        {
+            DisplayName = request.DisplayName?.Trim() ?? account.DisplayName,
+            Role = role,
+            UnitCode = request.UnitCode ?? account.UnitCode,
+            DepartmentCode = role == Roles.Department ? request.DepartmentCode ?? account.DepartmentCode : null,
+        };
     }
 
     /// <summary>

@@ -1,0 +1,1 @@
+-- local placeholder (not committed): 0018 belongs to another branch
