@@ -252,6 +252,37 @@ public sealed class OperatorAdministrationTests(SystemFixture system)
         Assert.Equal("42501", rewrite.SqlState);
     }
 
+    [Fact]
+    public async Task TwoAdminsDisablingEachOtherAtOnceLeaveOneEnabledAdmin()
+    {
+        // The suite's only admins: the demo city admin and a second city admin made here. Each disables the other at once;
+        // the changes run one after the other, and the second would leave no enabled admin: 409.
+        var admin = await Api.TokenAsync(Http, CityAdmin.Username);
+        var second = NewName("admin");
+        Assert.Equal(HttpStatusCode.Created, (await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/operators", admin, new
+        {
+            opId = Guid.NewGuid().ToString(), username = second, displayName = "第二管理员", role = "admin", unitCode = CityAdmin.UnitCode, password = Strong,
+        })).Status);
+        var secondToken = (await Api.SignInAsync(Http, second, Strong)).AccessToken;
+        var others = await system.Db.ScalarAsync<long>(
+            "SELECT count(*) FROM operator_account WHERE role = 'admin' AND NOT disabled AND username NOT IN (@a, @b)", ("a", CityAdmin.Username), ("b", second));
+        Assert.True(others == 0, $"{others} other enabled admins: the test needs the two alone");
+        try
+        {
+            var answers = await Task.WhenAll(
+                Api.SendAsync(Http, HttpMethod.Post, $"/api/v1/operators/{second}/disable", admin, new { opId = Guid.NewGuid().ToString() }),
+                Api.SendAsync(Http, HttpMethod.Post, $"/api/v1/operators/{CityAdmin.Username}/disable", secondToken, new { opId = Guid.NewGuid().ToString() }));
+            Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], answers.Select(a => a.Status).Order());
+            Assert.Equal(1L, await system.Db.ScalarAsync<long>(
+                "SELECT count(*) FROM operator_account WHERE role = 'admin' AND NOT disabled AND username IN (@a, @b)", ("a", CityAdmin.Username), ("b", second)));
+        }
+        finally
+        {
+            // Whichever way it went, the demo admin stays enabled for the other tests, and the second admin goes.
+            await system.Db.ExecuteAsync("UPDATE operator_account SET disabled = (username <> @a) WHERE username IN (@a, @b)", ("a", CityAdmin.Username), ("b", second));
+        }
+    }
+
     private async Task<List<JsonElement>> ChangesAsync(string token, string key, string? action = null)
     {
         var (status, page) = await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/audit/changes?entityKind=operator&entityKey={key}", token);
