@@ -204,6 +204,7 @@ public sealed class IncidentCatalog(NpgsqlDataSource db)
         return new IncidentCategory(reader.GetString(0), reader.GetString(1), deadlines.ToDictionary(d => d.Key, d => (IReadOnlyDictionary<string, string>)d.Value));
     }
 
+    /// <summary>Creates the category, or overwrites its name and deadlines (tests set a category up this way).</summary>
     public async Task SaveCategoryAsync(IncidentCategory category, CancellationToken cancellationToken = default)
     {
         await using var command = db.CreateCommand(
@@ -214,10 +215,25 @@ public sealed class IncidentCatalog(NpgsqlDataSource db)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task SaveDepartmentAsync(Department department, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Creates the category unless one of its code exists: seeding (<c>CityGen ensure</c>, every start) never undoes what an
+    /// administrator changed through the API. True when it was created.
+    /// </summary>
+    public async Task<bool> CreateCategoryIfMissingAsync(IncidentCategory category, CancellationToken cancellationToken = default)
     {
         await using var command = db.CreateCommand(
-            "INSERT INTO department (code, name, district_code) VALUES (@code, @name, @district) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name");
+            "INSERT INTO incident_category (code, name, deadlines) VALUES (@code, @name, @deadlines::jsonb) ON CONFLICT (code) DO NOTHING");
+        command.Parameters.AddWithValue("code", category.Code);
+        command.Parameters.AddWithValue("name", category.Name);
+        command.Parameters.AddWithValue("deadlines", JsonSerializer.Serialize(category.Deadlines));
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>Creates the department unless one of its code exists (seeding: a renamed or disabled department stays as it is).</summary>
+    public async Task CreateDepartmentIfMissingAsync(Department department, CancellationToken cancellationToken = default)
+    {
+        await using var command = db.CreateCommand(
+            "INSERT INTO department (code, name, district_code) VALUES (@code, @name, @district) ON CONFLICT (code) DO NOTHING");
         command.Parameters.AddWithValue("code", department.Code);
         command.Parameters.AddWithValue("name", department.Name);
         command.Parameters.AddWithValue("district", department.DistrictCode);

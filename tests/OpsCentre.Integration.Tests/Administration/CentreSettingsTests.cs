@@ -101,6 +101,27 @@ public sealed class CentreSettingsTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task SeedingTheDemoCatalogAgainKeepsWhatAnAdministratorChanged()
+    {
+        var admin = await Api.TokenAsync(Http, CityAdmin.Username);
+        var district = system.Fresh.City.Units.Single(u => u.Code == DistrictOperator.UnitCode);
+        var seeded = CityGen.DemoIncidentCatalog.DepartmentsOf(district.Code, district.Name).Last();
+        seeded = (await new Grains.Incidents.IncidentCatalog(system.Db).DepartmentAsync(seeded.Code))!;
+        try
+        {
+            Assert.Equal(HttpStatusCode.OK, (await Api.SendAsync(Http, HttpMethod.Patch, $"/api/v1/departments/{seeded.Code}", admin,
+                new { opId = Guid.NewGuid().ToString(), name = "改过的名称" })).Status);
+            // What every start of the run command does.
+            await CityGen.DemoIncidentCatalog.EnsureAsync(new Grains.Incidents.IncidentCatalog(system.Db), [(district.Code, district.Name)]);
+            Assert.Equal("改过的名称", (await new Grains.Incidents.IncidentCatalog(system.Db).DepartmentAsync(seeded.Code))!.Name);
+        }
+        finally
+        {
+            await Api.SendAsync(Http, HttpMethod.Patch, $"/api/v1/departments/{seeded.Code}", admin, new { opId = Guid.NewGuid().ToString(), name = seeded.Name });
+        }
+    }
+
+    [Fact]
     public async Task AScheduleChangeReachesARunningKeyPersonsGrainWithoutARestart()
     {
         var admin = await Api.TokenAsync(Http, CityAdmin.Username);
