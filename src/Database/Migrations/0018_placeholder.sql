@@ -1,1 +1,0 @@
--- local placeholder (not committed): 0018 belongs to another branch
