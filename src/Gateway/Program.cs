@@ -1,3 +1,4 @@
+using OpsCentre.Gateway.Administration;
 using OpsCentre.Gateway.Alerts;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Devices;
@@ -39,6 +40,7 @@ try
     app.MapOpenApi().AllowAnonymous();
     app.MapHealthApi();
     app.MapAuthApi();
+    app.MapPasswordApi();
     app.MapUnitsApi();
     app.MapWorkersApi();
     app.MapKeyPersonsApi();
@@ -54,6 +56,10 @@ try
     app.MapIncidentsApi();
     app.MapKpisApi();
     app.MapEventsAdminApi();
+    app.MapOperatorsApi();
+    app.MapDepartmentsApi();
+    app.MapCitySettingsApi();
+    app.MapAdminChangesApi();
     app.MapOpsCentreScreens();
 
     await app.RunAsync();

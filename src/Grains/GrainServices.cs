@@ -55,6 +55,7 @@ public static class GrainServices
         services.TryAddSingleton<Incidents.IncidentKpis>();
         services.TryAddSingleton<Incidents.IncidentQueries>();
         services.TryAddSingleton<KeyPersons.KeyPersonRecords>();
+        services.TryAddSingleton<KeyPersons.SupervisionSchedules>();
         services.TryAddSingleton<Workers.WorkerRoster>();
         services.TryAddSingleton<Units.UnitMembers>();
         return services;

@@ -42,19 +42,22 @@ public static class DemoIncidentCatalog
     public static IEnumerable<Department> DepartmentsOf(string districtCode, string districtName) =>
         DepartmentKinds.Select(d => new Department($"{districtCode}-{d.Code}", districtName + d.Name, districtCode));
 
-    /// <summary>Stores the categories and the departments of every district of the map; safe to run again.</summary>
+    /// <summary>
+    /// Stores the categories and the departments of every district of the map that are missing; safe to run again, and what an
+    /// administrator changed since (deadlines, a name, a disabled department) stays as it is.
+    /// </summary>
     public static async Task EnsureAsync(IncidentCatalog catalog, IEnumerable<(string Code, string Name)> districts)
     {
         foreach (var category in Categories)
         {
-            await catalog.SaveCategoryAsync(category);
+            await catalog.CreateCategoryIfMissingAsync(category);
         }
 
         foreach (var (code, name) in districts)
         {
             foreach (var department in DepartmentsOf(code, name))
             {
-                await catalog.SaveDepartmentAsync(department);
+                await catalog.CreateDepartmentIfMissingAsync(department);
             }
         }
     }

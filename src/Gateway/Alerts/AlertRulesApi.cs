@@ -33,6 +33,12 @@ public static class AlertRulesApi
             r.PendingSeconds, r.RecoverySeconds, r.Escalation, r.Enabled, r.ChangedBy, r.ChangedAt, faults?.GetValueOrDefault((r.Id, r.Version)));
     }
 
+    /// <summary>A copy of a rule under a new <paramref name="Id"/>, narrowed to <paramref name="UnitScope"/>; title and enabled may change, the rest is copied.</summary>
+    public sealed record CopyRequest(string? OpId, string? Id, string? UnitScope, string? Title, bool? Enabled);
+
+    /// <summary>The title of the 403 for a change of a rule managed above the caller's unit.</summary>
+    public const string AboveTitle = "The rule is managed above your unit";
+
     /// <summary>The most rules managed in one unit scope.</summary>
     public const int MaxRulesPerScope = 200;
 
@@ -74,6 +80,12 @@ public static class AlertRulesApi
                 return Problems.NotFound();
             }
 
+            if (ScopeGuard.Check(context.User, current.UnitScope, Permission.ManageAlertRules) == ScopeDecision.OutOfScope)
+            {
+                // It applies to the caller's unit from above (the city's, another level's): theirs to read, not to change.
+                return Problems.Forbidden(AboveTitle, $"Rule {id} is managed at {current.UnitScope}; copy it to your unit to tune it: POST /api/v1/alert-rules/{id}/copies.");
+            }
+
             if (ScopeGuard.Deny(context.User, current.UnitScope, Permission.ManageAlertRules) is { } denied)
             {
                 return denied;
@@ -86,7 +98,32 @@ public static class AlertRulesApi
 
             return await SaveAsync(request, id, expected, context, store, ct);
         })
-        .WithSummary("Change a rule: stores its next version (expectedVersion must be the current one, else 409). Switch a rule off with enabled: false.");
+        .WithSummary("Change a rule: stores its next version (expectedVersion must be the current one, else 409). Switch a rule off with enabled: false. "
+            + "A rule managed above the caller's unit (the city's) is 403: copy it instead.");
+
+        group.MapPost("/{id}/copies", async Task<Results<Created<RuleResponse>, Ok<RuleResponse>, ProblemHttpResult, ValidationProblem>> (
+            string id, CopyRequest request, HttpContext context, AlertRuleStore store, CancellationToken ct) =>
+        {
+            var source = (await store.HistoryAsync(id, ct)).FirstOrDefault();
+            if (source is null || !Relevant(context.User, source))
+            {
+                return Problems.NotFound();
+            }
+
+            if (request.UnitScope is not { } scope || !UnitCode.IsValid(scope) || !UnitCode.IsWithin(scope, source.UnitScope))
+            {
+                return Problems.Invalid("unitScope", $"a unit code within the copied rule's scope {source.UnitScope}");
+            }
+
+            var copy = new RuleRequest(
+                request.OpId, request.Id, request.Title ?? source.Title, source.Kind, new RuleTarget(source.SubjectKind, scope), source.Severity,
+                JsonDocument.Parse(source.ParametersJson).RootElement.Clone(), source.PendingSeconds, source.RecoverySeconds, source.Escalation,
+                request.Enabled ?? source.Enabled, ExpectedVersion: null);
+            return await SaveAsync(copy, request.Id, expectedVersion: 0, context, store, ct);
+        })
+        .WithName("CopyAlertRule")
+        .WithSummary("Copy a rule that applies to the caller's unit (the city's, say) into a narrower scope within both, under a new id, as version 1 of a rule the "
+            + "caller manages and may tune; the original is untouched. The same opId again returns the copy as first stored.");
 
         return group;
     }

@@ -20,7 +20,7 @@ public enum Permission
     /// <summary>Create and change alert rules and silences.</summary>
     ManageAlertRules,
 
-    /// <summary>Read the audit log of personal-data reads.</summary>
+    /// <summary>Read the audit log of personal-data reads and the log of administrative changes.</summary>
     ReadAudit,
 
     /// <summary>Report a case.</summary>
@@ -58,6 +58,18 @@ public enum Permission
     /// the supervision centres and community-corrections staff. Each such subscription is audited.
     /// </summary>
     WatchKeyPersons,
+
+    /// <summary>
+    /// Administer operator accounts within the caller's unit: list, create, change, disable, reset passwords — only accounts
+    /// and roles the grant rules (<c>GrantRules</c>) put below the caller.
+    /// </summary>
+    ManageOperators,
+
+    /// <summary>Create, rename and disable departments (职能部门) of the districts within the caller's unit.</summary>
+    ManageDepartments,
+
+    /// <summary>Change what the whole city shares — case categories and their deadlines, the supervision schedule — when the caller's unit is the city.</summary>
+    ManageCitySettings,
 }
 
 /// <summary>The roles of the contract and the functions each has.</summary>
@@ -98,6 +110,9 @@ public static class Roles
         // screen's stream of every state change in their area is more than that duty needs. Departments and
         // auditors have no key-person duty at all.
         [Permission.WatchKeyPersons] = [Admin, Operator, Corrections],
+        [Permission.ManageOperators] = [Admin, Operator],
+        [Permission.ManageDepartments] = [Admin, Operator],
+        [Permission.ManageCitySettings] = [Admin],
     };
 
     public static bool Allows(string? role, Permission permission) => role is not null && Grants[permission].Contains(role);

@@ -35,7 +35,7 @@ public static class GatewayHosting
 
     /// <summary>
     /// One pooled PostgreSQL data source on the application role, the stores the API reads and writes
-    /// directly, and the API's own services over them (audited reads, reporting, visits).
+    /// directly, and the API's own services over them (audited reads, reporting, visits, audited administrative changes).
     /// </summary>
     public static IHostApplicationBuilder AddOpsCentreDatabase(this IHostApplicationBuilder builder)
     {
@@ -49,6 +49,7 @@ public static class GatewayHosting
         builder.Services.AddSingleton<KeyPersons.VisitRecording>();
         builder.Services.AddSingleton<Incidents.IncidentReporting>();
         builder.Services.AddSingleton<Devices.SubjectDirectory>();
+        builder.Services.AddSingleton<Database.Administration.AdminChanges>();
         return builder;
     }
 

@@ -184,10 +184,10 @@ public static partial class IncidentsApi
 
     /// <summary>
     /// A unit or department of the district that owns the case (where its unit lies); a transfer may also go to a unit of
-    /// another district, which takes the case over — and its ownership — when it accepts.
+    /// another district, which takes the case over — and its ownership — when it accepts. A disabled department takes none.
     /// </summary>
     private static async Task<bool> IsTargetAsync(string code, string action, IncidentView incident, IncidentCatalog catalog, MapStore map, CancellationToken ct) =>
         UnitCode.IsValid(code)
             ? (action == "transfer" || code.StartsWith(incident.UnitCode[..6], StringComparison.Ordinal)) && code.Length >= 6 && await map.FindAsync(code, ct) is not null
-            : code.StartsWith(incident.UnitCode[..6], StringComparison.Ordinal) && await catalog.DepartmentAsync(code, ct) is not null;
+            : code.StartsWith(incident.UnitCode[..6], StringComparison.Ordinal) && await catalog.DepartmentAsync(code, ct) is { Disabled: false };
 }

@@ -28,8 +28,12 @@ public sealed class AlertOptions
     public TimeSpan LateObservationAfter { get; set; } = TimeSpan.FromMinutes(1);
 }
 
-/// <summary>The rules and silences in force, as one silo sees them at one revision.</summary>
-public sealed class RuleSet(long revision, IReadOnlyList<CompiledRule> rules, IReadOnlyList<AlertSilence> silences)
+/// <summary>
+/// The rules and silences in force, as one silo sees them at one revision, and the supervision schedule that the key persons'
+/// check-in and visit deadlines are read from (it moves the same revision: <c>supervision_schedule_changed</c>).
+/// </summary>
+public sealed class RuleSet(
+    long revision, IReadOnlyList<CompiledRule> rules, IReadOnlyList<AlertSilence> silences, IReadOnlyDictionary<string, KeyPersons.SupervisionInterval>? schedule = null)
 {
     private readonly ILookup<string, CompiledRule> _bySubject = rules.Where(r => r.Rule.Enabled).ToLookup(r => r.Rule.SubjectKind);
 
@@ -64,6 +68,9 @@ public sealed class RuleSet(long revision, IReadOnlyList<CompiledRule> rules, IR
     }
 
     public CompiledRule? Find(string ruleId) => rules.FirstOrDefault(r => r.Rule.Id == ruleId);
+
+    /// <summary>The check-in and visit intervals of a supervision level at this revision, or null when the set holds no schedule.</summary>
+    public KeyPersons.SupervisionInterval? ScheduleFor(string level) => schedule?.GetValueOrDefault(level);
 
     /// <summary>
     /// The units (grid, community) above a subject in <paramref name="unitCode"/> whose <c>member-share</c> rules count
@@ -121,6 +128,7 @@ public sealed class RuleSet(long revision, IReadOnlyList<CompiledRule> rules, IR
 /// </summary>
 public sealed partial class RuleBook(
     AlertRuleStore store,
+    KeyPersons.SupervisionSchedules schedules,
     IOptions<AlertOptions> options,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider grainClock,
     ILogger<RuleBook> logger)
@@ -206,8 +214,9 @@ public sealed partial class RuleBook(
         }
 
         var silences = await store.SilencesAsync(grainClock.GetUtcNow() - TimeSpan.FromDays(1), cancellationToken: cancellationToken);
+        var schedule = await schedules.ReadAsync(cancellationToken);
         LogLoaded(revision, compiled.Count, silences.Count);
-        return new RuleSet(revision, compiled, silences);
+        return new RuleSet(revision, compiled, silences, schedule.ToDictionary(s => s.Level));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Alert rules at revision {Revision}: {Rules} rules, {Silences} silences")]

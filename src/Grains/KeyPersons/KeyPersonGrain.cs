@@ -55,6 +55,9 @@ public sealed class KeyPersonGrain(
     public const double HomeRadiusM = 150;
 
     private KeyPersonProfile? _profile;
+
+    // The person's level's intervals as the silo's rule set last had them: the schedule changes without a reload of the profile.
+    private SupervisionInterval? _interval;
     private DurableWakeUp? _wakeUp;
     private long _version;
 
@@ -192,25 +195,26 @@ public sealed class KeyPersonGrain(
         }
     }
 
-    public Task<KeyPersonSnapshot?> Snapshot()
+    public async Task<KeyPersonSnapshot?> Snapshot()
     {
         if (_profile is not { } p)
         {
-            return Task.FromResult<KeyPersonSnapshot?>(null);
+            return null;
         }
 
+        _interval = (await rules.CurrentAsync()).ScheduleFor(p.SupervisionLevel);
         var latest = Latest();
-        return Task.FromResult<KeyPersonSnapshot?>(new KeyPersonSnapshot(
+        return new KeyPersonSnapshot(
             Id, p.Grid, state.State.ReportedState, latest?.Lat, latest?.Lon, Separation(), state.State.LastCheckIn,
             [.. state.State.Alerts.Rules.Where(r => r.Value.Fired).Select(r => r.Key)],
-            p.SupervisionLevel, CheckInDue(), p.LastVisit, VisitDue(), p.ForbiddenPlaces));
+            p.SupervisionLevel, CheckInDue(), p.LastVisit, VisitDue(), p.ForbiddenPlaces);
     }
 
     /// <summary>One interval of the person's supervision level after their last check-in (or the start of supervision).</summary>
-    private DateTimeOffset CheckInDue() => (state.State.LastCheckIn ?? _profile!.SupervisedSince) + _profile!.CheckInEvery;
+    private DateTimeOffset CheckInDue() => (state.State.LastCheckIn ?? _profile!.SupervisedSince) + (_interval?.CheckInEvery ?? _profile!.CheckInEvery);
 
     /// <summary>One interval of the person's supervision level after the last visit that found them (or the start of supervision).</summary>
-    private DateTimeOffset VisitDue() => (_profile!.LastVisit ?? _profile.SupervisedSince) + _profile.VisitEvery;
+    private DateTimeOffset VisitDue() => (_profile!.LastVisit ?? _profile.SupervisedSince) + (_interval?.VisitEvery ?? _profile.VisitEvery);
 
     private DevicePosition? Latest() => state.State.Positions.Values.MaxBy(p => p.At);
 
@@ -224,6 +228,7 @@ public sealed class KeyPersonGrain(
 
     private async Task EvaluateAsync()
     {
+        _interval = (await rules.CurrentAsync()).ScheduleFor(_profile!.SupervisionLevel);
         var now = clock.GetUtcNow();
         var latest = Latest();
         var next = await alerts.EvaluateAsync(Subject(), await FactsAsync(latest is null ? null : (latest.Lat, latest.Lon), Separation()), now);

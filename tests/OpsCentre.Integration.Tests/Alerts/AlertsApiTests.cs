@@ -159,8 +159,9 @@ public sealed class AlertsApiTests(SystemFixture system, Xunit.Abstractions.ITes
         var (_, versions) = await SendAsync(HttpMethod.Get, "/api/v1/alert-rules/jj-battery-critical", token);
         Assert.Equal([2, 1], versions.GetProperty("items").EnumerateArray().Select(v => v.GetProperty("version").GetInt32()));
 
-        // A street's operator may not manage the district's rule (out of scope: 404), a grid worker has no such function (403).
-        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Put, "/api/v1/alert-rules/jj-battery-critical", await TokenAsync("jinjiang.street.operator"), edit with { opId = "e3", expectedVersion = 2 })).Status);
+        // A street's operator may not manage the district's rule, which applies to the street from above (403: it reads it, and may copy
+        // it), a grid worker has no such function (403).
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Put, "/api/v1/alert-rules/jj-battery-critical", await TokenAsync("jinjiang.street.operator"), edit with { opId = "e3", expectedVersion = 2 })).Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Post, "/api/v1/alert-rules", await TokenAsync("jinjiang.grid.worker"),
             good with { opId = "w1", id = "jj-worker", target = new { subjectKind = "device", unitScope = "510104001001001" } })).Status);
     }

@@ -52,6 +52,10 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         public string RuleId { get; set; } = "";
         public string SilenceId { get; set; } = "";
         public string ZoneId { get; set; } = "";
+
+        /// <summary>An account of the place's grid (a grid worker's), and a department of its district, for the administration endpoints.</summary>
+        public string Operator { get; set; } = "";
+        public string AdminDepartment { get; set; } = "";
         public string[] Ids => [DeviceId, AlertId, IncidentId, RuleId, SilenceId, ZoneId, PersonId, WorkerId];
     }
 
@@ -86,6 +90,7 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
             PlaceIn("another grid of 锦江区", system.Fresh.KeyPerson(within: "510104", where: p => !p.Grid.StartsWith("510104001001", StringComparison.Ordinal)).Grid, "510104-GA"),
             PlaceIn("a grid of 青羊区", system.Fresh.KeyPerson(within: "510105").Grid, null),
         };
+        await SetUpCategoryAsync(admin);
         foreach (var place in places)
         {
             await SetUpAsync(place, admin, await Api.TokenAsync(Http, place.Grid.StartsWith("510105", StringComparison.Ordinal) ? QingyangCorrections.Username : "jinjiang.corrections.officer"));
@@ -131,7 +136,10 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
                     {
                         counts["out of scope"]++;
                         var listed = status == HttpStatusCode.OK && IsUnitlessList(row, operation) && !place.Ids.Any(id => id.Length > 0 && body.GetRawText().Contains(id, StringComparison.Ordinal));
-                        Check(status is HttpStatusCode.NotFound or HttpStatusCode.Forbidden || listed,
+                        // A creation whose body names a unit outside the caller's answers 422 on that field (docs/security.md, "Granting roles").
+                        var namesOutside = status == HttpStatusCode.UnprocessableEntity && body.ValueKind == JsonValueKind.Object && body.TryGetProperty("errors", out var errors)
+                            && (errors.TryGetProperty("unitCode", out _) || errors.TryGetProperty("code", out _));
+                        Check(status is HttpStatusCode.NotFound or HttpStatusCode.Forbidden || listed || namesOutside,
                             $"{what}: {(int)status}, expected 404 or 403 out of scope {Excerpt(body)}");
                     }
                 }
@@ -214,6 +222,23 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         }
 
         place.ZoneId = await NewZoneAsync(place, corrections);
+
+        var (accountStatus, account) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/operators", admin, OperatorBody(place));
+        Assert.True(accountStatus == HttpStatusCode.Created, $"account in {place.Grid}: {(int)accountStatus} {account}");
+        place.Operator = account.GetProperty("username").GetString()!;
+        var (departmentStatus, department) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/departments", admin, DepartmentBody(place));
+        Assert.True(departmentStatus == HttpStatusCode.Created, $"department of {place.Grid}: {(int)departmentStatus} {department}");
+        place.AdminDepartment = department.GetProperty("code").GetString()!;
+    }
+
+    /// <summary>The category the administration rows change (categories are the city's, one for every place).</summary>
+    private string _category = "";
+
+    private async Task SetUpCategoryAsync(string admin)
+    {
+        _category = "matrix-" + Guid.NewGuid().ToString("N")[..12];
+        var (status, body) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/incident-categories", admin, CategoryBody(_category));
+        Assert.True(status == HttpStatusCode.Created, $"category: {(int)status} {body}");
     }
 
     private async Task<string> NewSilenceAsync(Place place, string token)
@@ -264,7 +289,8 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
             var p when p.StartsWith("/api/v1/workers/", StringComparison.Ordinal) => place.WorkerId,
             _ => "",
         };
-        var path = row.Path.Replace("{id}", id).Replace("{code}", place.Grid).Replace("{deviceId}", deviceId).Replace("{zoneId}", zoneId);
+        var path = row.Path.Replace("{username}", place.Operator).Replace("{departmentCode}", place.AdminDepartment)
+            .Replace("{categoryCode}", _category).Replace("{level}", MatrixLevel).Replace("{id}", id).Replace("{code}", place.Grid).Replace("{deviceId}", deviceId).Replace("{zoneId}", zoneId);
         var query = operation.Query.Select(name => name switch
         {
             "unit" => $"unit={place.Grid}",
@@ -308,6 +334,48 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         ["POST /api/v1/incidents/{id}/actions"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), action = "accept" }),
         ["POST /api/v1/key-persons/{id}/visits"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), outcome = "met", notes = "matrix" }),
         ["POST /api/v1/key-persons/{id}/zones"] = c => Task.FromResult(ZoneBody(c.Place)),
+        ["POST /api/v1/alert-rules/{id}/copies"] = c => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), id = "matrix-" + Guid.NewGuid().ToString("N")[..12], unitScope = c.Place.Grid }),
+        ["POST /api/v1/operators"] = c => Task.FromResult(OperatorBody(c.Place)),
+        ["PATCH /api/v1/operators/{username}"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), displayName = "matrix " + Guid.NewGuid().ToString("N")[..6] }),
+        ["POST /api/v1/operators/{username}/disable"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString() }),
+        ["POST /api/v1/operators/{username}/enable"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString() }),
+        ["POST /api/v1/operators/{username}/password"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), password = MatrixPassword }),
+        ["POST /api/v1/departments"] = c => Task.FromResult(DepartmentBody(c.Place)),
+        ["PATCH /api/v1/departments/{departmentCode}"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), name = "matrix " + Guid.NewGuid().ToString("N")[..6] }),
+        ["POST /api/v1/incident-categories"] = _ => Task.FromResult(CategoryBody("matrix-" + Guid.NewGuid().ToString("N")[..12])),
+        ["PUT /api/v1/incident-categories/{categoryCode}"] = _ => Task.FromResult(CategoryBody(null)),
+        ["PUT /api/v1/supervision-schedules/{level}"] = async c =>
+        {
+            // The schedule as it stands: the row is served without changing any person's deadlines under the other tests.
+            var (_, schedules) = await Api.SendAsync(c.Http, HttpMethod.Get, "/api/v1/supervision-schedules", c.Admin);
+            var level = schedules.GetProperty("items").EnumerateArray().Single(l => l.GetProperty("level").GetString() == MatrixLevel);
+            return new { opId = Guid.NewGuid().ToString(), checkInEvery = level.GetProperty("checkInEvery").GetString(), visitEvery = level.GetProperty("visitEvery").GetString() };
+        },
+    };
+
+    private const string MatrixPassword = "Matrix-Pass-2026";
+
+    private const string MatrixLevel = "lenient";
+
+    private static object OperatorBody(Place place) => new
+    {
+        opId = Guid.NewGuid().ToString(), username = "matrix." + Guid.NewGuid().ToString("N")[..12], displayName = "matrix", role = "worker",
+        unitCode = place.Grid, password = MatrixPassword,
+    };
+
+    private static object DepartmentBody(Place place) => new
+    {
+        opId = Guid.NewGuid().ToString(), code = place.Grid[..6] + "-M" + new string([.. Guid.NewGuid().ToString("N").Take(6).Select(c => (char)('A' + c % 26))]), name = "matrix",
+    };
+
+    private static object CategoryBody(string? code) => new
+    {
+        opId = Guid.NewGuid().ToString(), code, name = "matrix",
+        deadlines = new Dictionary<string, Dictionary<string, string>>
+        {
+            ["normal"] = new() { ["reported"] = "PT2H", ["accepted"] = "PT4H", ["dispatched"] = "PT4H", ["resolve"] = "P2D", ["handled"] = "P1D" },
+            ["urgent"] = new() { ["reported"] = "PT30M", ["accepted"] = "PT1H", ["dispatched"] = "PT1H", ["resolve"] = "PT8H", ["handled"] = "PT2H" },
+        },
     };
 
     private static object RuleBody(Place place, string id, int? expectedVersion = null) => new
@@ -345,10 +413,14 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
           (SELECT count(*) FROM key_person_visit WHERE person_id = @person),
           (SELECT count(*) FROM event_log WHERE unit_code = @grid AND type NOT LIKE 'worker.%' AND type NOT LIKE 'device.%'),
           (SELECT count(*) FROM operation_ledger), (SELECT count(*) FROM incident), (SELECT count(*) FROM alert_rule),
-          (SELECT count(*) FROM alert_silence), (SELECT count(*) FROM device_credential), (SELECT count(*) FROM event_log WHERE type = 'matrix.probe')))
+          (SELECT count(*) FROM alert_silence), (SELECT count(*) FROM device_credential), (SELECT count(*) FROM event_log WHERE type = 'matrix.probe'),
+          (SELECT string_agg(t::text, ',') FROM operator_account t WHERE username = @operator),
+          (SELECT string_agg(t::text, ',') FROM department t WHERE code = @department),
+          (SELECT count(*) FROM admin_change), (SELECT count(*) FROM operator_account), (SELECT count(*) FROM department),
+          (SELECT count(*) FROM incident_category), (SELECT string_agg(t::text, ',' ORDER BY level) FROM supervision_schedule t)))
         """,
         ("incident", place.IncidentId), ("alert", place.AlertId), ("rule", place.RuleId), ("silence", place.SilenceId),
-        ("worker", place.WorkerId), ("person", place.PersonId), ("grid", place.Grid)))!;
+        ("worker", place.WorkerId), ("person", place.PersonId), ("grid", place.Grid), ("operator", place.Operator), ("department", place.AdminDepartment)))!;
 
     private static bool IsUnitlessList(Row row, Operation operation) => row.Method == "GET" && !row.Path.Contains('{') && !operation.Query.Contains("unit");
 
