@@ -26,7 +26,8 @@ bench_system_up() {
   export Auth__SigningKey; Auth__SigningKey=$(head -c 32 /dev/urandom | base64)
   # Per-request log lines would measure the console, not the system.
   export Logging__Directory="$work/logs" Serilog__MinimumLevel__Default=Warning
-  OPSCENTRE_DEMO=on dotnet "$(bin tools/CityGen OpsCentre.CityGen)" ensure demo "$work/city" | tail -2
+  install_city_data
+  OPSCENTRE_DEMO=on dotnet "$(bin tools/CityGen OpsCentre.CityGen)" ensure "${BENCH_CITY_SIZE:-city}" "$work/city" | tail -2
 
   echo "== silo, gateway"
   gateway="http://127.0.0.1:$(free_port)"

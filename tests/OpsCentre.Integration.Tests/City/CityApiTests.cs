@@ -42,13 +42,13 @@ public sealed class CityApiTests(SystemFixture system)
     [Fact]
     public async Task AStreetOperatorGetsNotFoundForAnotherStreetThroughUnitsMapAndListings()
     {
-        const string Own = "510104001", Other = "510104002";
-        foreach (var path in new[] { $"/api/v1/units/{Other}", $"/api/v1/units/{Other}/map", $"/api/v1/workers?unit={Other}", $"/api/v1/key-persons?unit={Other}" })
+        string own = DemoUnits.FirstStreet, other = DemoUnits.SecondStreet;
+        foreach (var path in new[] { $"/api/v1/units/{other}", $"/api/v1/units/{other}/map", $"/api/v1/workers?unit={other}", $"/api/v1/key-persons?unit={other}" })
         {
             Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("jinjiang.street.operator", path)).Status);
         }
 
-        foreach (var path in new[] { $"/api/v1/units/{Own}", $"/api/v1/units/{Own}/map", $"/api/v1/workers?unit={Own}", $"/api/v1/key-persons?unit={Own}" })
+        foreach (var path in new[] { $"/api/v1/units/{own}", $"/api/v1/units/{own}/map", $"/api/v1/workers?unit={own}", $"/api/v1/key-persons?unit={own}" })
         {
             Assert.Equal(HttpStatusCode.OK, (await GetAsync("jinjiang.street.operator", path)).Status);
         }

@@ -1,3 +1,4 @@
+using OpsCentre.Testing;
 using System.Diagnostics;
 using System.Net;
 using Microsoft.Playwright;
@@ -112,15 +113,15 @@ public sealed class WallScreenBrowserTests(SystemFixture system, Xunit.Abstracti
     [Fact]
     public async Task DrillingDownToAStreetAndOnToAGridNarrowsTheMapAndTheFiguresAndBackUpRestoresThem()
     {
-        var (_, street) = await Api.GetAsync(system.Http, "jinjiang.operator", "/api/v1/units/510104002");
+        var (_, street) = await Api.GetAsync(system.Http, "jinjiang.operator", $"/api/v1/units/{DemoUnits.SecondStreet}");
 
         var page = await SignedInAsync(system.GatewayUrl, "jinjiang.operator");
         var districtChildren = await page.Locator("#children .child").CountAsync();
-        await page.ClickAsync("#children .child[data-code=\"510104002\"]");
+        await page.ClickAsync($"#children .child[data-code=\"{DemoUnits.SecondStreet}\"]");
 
         await Assertions.Expect(page.Locator("#unit-name")).ToHaveTextAsync(street.GetProperty("name").GetString()!);
         await Assertions.Expect(page.Locator("#children .child")).ToHaveCountAsync(street.GetProperty("children").GetArrayLength());
-        Assert.All(await page.Locator("#children .child").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.code)"), code => Assert.StartsWith("510104002", code));
+        Assert.All(await page.Locator("#children .child").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.code)"), code => Assert.StartsWith(DemoUnits.SecondStreet, code));
         await Assertions.Expect(page.Locator("#kpi-workersOnDuty")).ToHaveTextAsync(street.GetProperty("counters").GetProperty("workersOnDuty").GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
         await Assertions.Expect(page.Locator("#link-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 15_000 });
 
