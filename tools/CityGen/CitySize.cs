@@ -2,8 +2,9 @@ namespace OpsCentre.CityGen;
 
 /// <summary>
 /// How big a generated city is: which of 成都市's real districts it holds (empty: all 20), how many grids each real
-/// community is cut into (at least <see cref="GridsPerCommunity"/>, more in a street that would otherwise have fewer
-/// than <see cref="GridsPerStreet"/> grids), and how many people live in a grid.
+/// community is cut into (at least <see cref="GridsPerCommunity"/>, and in the first district held — 锦江区, where the
+/// demo accounts sit — more in a street that would otherwise have fewer than <see cref="GridsPerStreet"/> grids), and
+/// how many people live in a grid.
 /// </summary>
 public sealed record CitySize(string Name, IReadOnlyList<string> Districts, int GridsPerCommunity, int GridsPerStreet, int KeyPersonsPerGrid, int ExtraWorkerEvery)
 {
@@ -19,8 +20,8 @@ public sealed record CitySize(string Name, IReadOnlyList<string> Districts, int 
     /// <summary>All of 成都市 with 16 grids per community (~49,000 grids, ~195,000 key persons), for load.</summary>
     public static CitySize Large { get; } = new("large", [], 16, 0, 4, 25);
 
-    /// <summary>A small city for the grain tests: 锦江区 and 青羊区, two grids per community (~300 grids).</summary>
-    public static CitySize Tiny { get; } = new("tiny", ["510104", "510105"], 2, 0, 2, 10);
+    /// <summary>A small city for the grain tests: the five central districts, one grid per community, 锦江区's streets at least 24 (~700 grids).</summary>
+    public static CitySize Tiny { get; } = new("tiny", CentralDistricts, 1, 24, 2, 10);
 
     /// <summary>
     /// The integration suite's city: 锦江区 with at least 60 grids in every street, so each test can hold grids of its
