@@ -24,10 +24,11 @@ public sealed record CitySize(string Name, IReadOnlyList<string> Districts, int 
     public static CitySize Tiny { get; } = new("tiny", CentralDistricts, 1, 24, 2, 10);
 
     /// <summary>
-    /// The integration suite's city: 锦江区 with at least 60 grids in every street, so each test can hold grids of its
-    /// own in 锦江区's first streets — where the demo accounts sit — with room to spare, and 青羊区 with one grid per community.
+    /// The integration suite's city: the five central districts, 锦江区 with at least 60 grids in every street, so each
+    /// test can hold grids of its own in 锦江区's first streets — where the demo accounts sit — with room to spare, the
+    /// others with one grid per community (~1,000 grids).
     /// </summary>
-    public static CitySize Suite { get; } = new("suite", ["510104", "510105"], 1, 60, 2, 10);
+    public static CitySize Suite { get; } = new("suite", CentralDistricts, 1, 60, 2, 10);
 
     public static IReadOnlyList<CitySize> All { get; } = [City, Central, Large, Tiny, Suite];
 
