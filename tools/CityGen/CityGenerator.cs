@@ -213,21 +213,29 @@ public sealed class CityGenerator(CitySize size, int seed, Action<string>? progr
         }
     }
 
-    /// <summary>Random points strictly inside a grid: interior, and at least <see cref="EdgeMargin"/> from its edge.</summary>
+    /// <summary>
+    /// Random points strictly inside a grid, as far from its edge as the grid allows: about 120 m when it can (a
+    /// simulated worker walks up to ~100 m around home and should stay in their grid), then 60, 30 and 10 m, and at
+    /// least <see cref="EdgeMargin"/>.
+    /// </summary>
     private sealed class Homes(Geometry area, Random random)
     {
+        private static readonly double[] Margins = [0.0012, 0.0006, 0.0003, 0.0001, EdgeMargin];
         private readonly IndexedPointInAreaLocator _locator = new(area);
         private readonly Geometry _edge = area.Boundary;
 
         public (double Lat, double Lon) Next()
         {
             var e = area.EnvelopeInternal;
-            for (var attempt = 0; attempt < 100_000; attempt++)
+            foreach (var margin in Margins)
             {
-                var c = new Coordinate(Math.Round(e.MinX + e.Width * random.NextDouble(), 7), Math.Round(e.MinY + e.Height * random.NextDouble(), 7));
-                if (_locator.Locate(c) == Location.Interior && _edge.Distance(area.Factory.CreatePoint(c)) > EdgeMargin)
+                for (var attempt = 0; attempt < 200; attempt++)
                 {
-                    return (c.Y, c.X);
+                    var c = new Coordinate(Math.Round(e.MinX + e.Width * random.NextDouble(), 7), Math.Round(e.MinY + e.Height * random.NextDouble(), 7));
+                    if (_locator.Locate(c) == Location.Interior && _edge.Distance(area.Factory.CreatePoint(c)) > margin)
+                    {
+                        return (c.Y, c.X);
+                    }
                 }
             }
 
