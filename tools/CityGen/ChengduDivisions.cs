@@ -177,7 +177,10 @@ public sealed class ChengduDivisions
                 }
 
                 var neighbour = codes.MaxBy(c => parts[c].Intersection(gap.Boundary).Length)!;
-                parts[neighbour] = Clean(parts[neighbour].Union(gap));
+                if (parts[neighbour].Intersection(gap.Boundary).Length > 0)
+                {
+                    parts[neighbour] = Clean(parts[neighbour].Union(gap));
+                }
             }
         }
 
@@ -187,9 +190,14 @@ public sealed class ChengduDivisions
             var pieces = Polygons(parts[code]).ToList();
             foreach (var piece in pieces.Where(p => p.Area < 1e-8 && pieces.Count > 1))
             {
-                var neighbour = codes.Where(c => c != code).MaxBy(c => parts[c].Intersection(piece.Boundary).Length)!;
-                parts[code] = Clean(parts[code].Difference(piece));
-                parts[neighbour] = Clean(parts[neighbour].Union(piece));
+                // A crumb that touches no other district (an islet of the source) stays where it is.
+                var neighbour = codes.Where(c => c != code).Select(c => (Code: c, Shared: parts[c].Intersection(piece.Boundary).Length))
+                    .Where(n => n.Shared > 0).OrderByDescending(n => n.Shared).Select(n => n.Code).FirstOrDefault();
+                if (neighbour is not null)
+                {
+                    parts[code] = Clean(parts[code].Difference(piece));
+                    parts[neighbour] = Clean(parts[neighbour].Union(piece));
+                }
             }
         }
 

@@ -19,10 +19,10 @@ public sealed record GeneratedCity(IReadOnlyList<GeneratedUnit> Units, IReadOnly
 /// Generates 成都市 (or the part of it a <see cref="CitySize"/> holds) deterministically from a seed: the real
 /// districts with their real (converted) boundaries, and inside each its real streets and communities with their
 /// real codes and names (<see cref="ChengduDivisions"/>). Streets and communities have no published shapes, so
-/// theirs are generated: one seed point per community, uniformly inside the district; the points ordered along a
-/// Hilbert curve and cut into runs, one per street, as long as the street's real number of communities; each
-/// community the Voronoi cell of its point clipped to the district, each street the union of its communities'
-/// cells, each community cut into grids by a Voronoi partition of points inside it. Every level tiles its parent
+/// theirs are generated: one seed point per community, uniformly inside the district; each community the Voronoi
+/// cell of its point clipped to the district; the cells grouped into contiguous streets, each of the street's real
+/// number of communities (<see cref="StreetsOf"/>), each street the union of its cells; each community cut into
+/// grids by a Voronoi partition of points inside it. Every level tiles its parent
 /// exactly (shared edges have the same vertices). Workers and key persons get random names and homes strictly inside their grid.
 /// </summary>
 public sealed class CityGenerator(CitySize size, int seed, Action<string>? progress = null, ChengduDivisions? divisions = null)
@@ -52,6 +52,7 @@ public sealed class CityGenerator(CitySize size, int seed, Action<string>? progr
             var communities = streets.SelectMany(s => communitiesByStreet[s.Code]).ToList();
             var sites = HilbertOrder(SitesIn(boundary, communities.Count), boundary.EnvelopeInternal);
             var cells = VoronoiCells(sites, boundary);
+            var order = StreetsOf(cells, streets.Select(st => communitiesByStreet[st.Code].Count).ToList());
             var next = 0;
             var grids = 0;
             foreach (var street in streets)
@@ -61,7 +62,7 @@ public sealed class CityGenerator(CitySize size, int seed, Action<string>? progr
                 var streetCells = new List<Geometry>();
                 foreach (var community in own)
                 {
-                    var cell = cells[next++];
+                    var cell = cells[order[next++]];
                     streetCells.Add(cell);
                     units.Add(new GeneratedUnit(community.Code, community.Name, cell));
                     var gridCells = Split(cell, perCommunity);
@@ -134,11 +135,148 @@ public sealed class CityGenerator(CitySize size, int seed, Action<string>? progr
         }
 
         var prepared = PreparedGeometryFactory.Prepare(area);
-        return [.. sites.Select(s =>
+        var cells = sites.Select(s =>
         {
             var cell = bySite[(s.X, s.Y)];
             return ChengduDivisions.Clean(prepared.Contains(cell) ? cell : area.Intersection(cell));
-        })];
+        }).ToList();
+        return WithoutDetachedParts(cells);
+    }
+
+    /// <summary>
+    /// A convex cell clipped to a non-convex area may fall apart: each cell keeps its largest part (the one around its
+    /// site, as a rule), and every other part goes to the cell it shares the longest edge with. A part that touches no
+    /// other cell (an exclave of the area) stays. The cells still tile the area.
+    /// </summary>
+    private static List<Geometry> WithoutDetachedParts(List<Geometry> cells)
+    {
+        var moves = new List<(int From, Polygon Part, int To)>();
+        for (var i = 0; i < cells.Count; i++)
+        {
+            var parts = ChengduDivisions.Polygons(cells[i]).OrderByDescending(p => p.Area).ToList();
+            foreach (var part in parts.Skip(1))
+            {
+                var edge = part.Boundary;
+                var (to, shared) = Enumerable.Range(0, cells.Count).Where(j => j != i && cells[j].EnvelopeInternal.Intersects(part.EnvelopeInternal))
+                    .Select(j => (j, cells[j].Intersection(edge).Length)).DefaultIfEmpty((-1, 0.0)).MaxBy(c => c.Item2);
+                if (to >= 0 && shared > 0)
+                {
+                    moves.Add((i, part, to));
+                }
+            }
+        }
+
+        var result = cells.ToList();
+        foreach (var group in moves.GroupBy(m => m.From))
+        {
+            result[group.Key] = ChengduDivisions.Clean(CascadedPolygonUnion.Union([.. ChengduDivisions.Polygons(result[group.Key]).Where(p => !group.Any(m => m.Part.EqualsExact(p)))]));
+        }
+
+        foreach (var group in moves.GroupBy(m => m.To))
+        {
+            result[group.Key] = ChengduDivisions.Clean(CascadedPolygonUnion.Union([result[group.Key], .. group.Select(m => (Geometry)m.Part)]));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Groups the community cells into streets of the given sizes, each a contiguous patch where the district allows:
+    /// streets are peeled off one after another, each started at the remaining cell with the fewest remaining
+    /// neighbours (the edge of what is left) and grown, one neighbouring cell at a time, by the cell that touches the
+    /// street most and leaves the remaining cells connected. Answers the cell indices street by street.
+    /// </summary>
+    private static List<int> StreetsOf(List<Geometry> cells, List<int> sizes)
+    {
+        var neighbours = Neighbours(cells);
+        var centres = cells.Select(c => c.Centroid.Coordinate).ToList();
+        var free = new HashSet<int>(Enumerable.Range(0, cells.Count));
+        var order = new List<int>(cells.Count);
+        foreach (var size in sizes)
+        {
+            var street = new HashSet<int>();
+            Coordinate? origin = null;
+            while (street.Count < size)
+            {
+                var frontier = street.SelectMany(i => neighbours[i]).Where(free.Contains).Distinct().ToList();
+                int pick;
+                if (frontier.Count == 0)
+                {
+                    // A new patch: the first of the street, or one across a gap of the district (an exclave).
+                    pick = origin is null
+                        ? free.OrderBy(i => neighbours[i].Count(free.Contains)).ThenBy(i => i).First()
+                        : free.OrderBy(i => centres[i].Distance(origin)).ThenBy(i => i).First();
+                }
+                else
+                {
+                    var keepConnected = frontier.Where(i => StaysConnected(free, i, neighbours)).ToList();
+                    pick = (keepConnected.Count > 0 ? keepConnected : frontier)
+                        .OrderByDescending(i => neighbours[i].Count(street.Contains))
+                        .ThenBy(i => centres[i].Distance(origin))
+                        .ThenBy(i => i)
+                        .First();
+                }
+
+                origin ??= centres[pick];
+                street.Add(pick);
+                free.Remove(pick);
+                order.Add(pick);
+            }
+        }
+
+        return order;
+    }
+
+    /// <summary>Whether the free cells other than <paramref name="taken"/> are as connected without it as they were with it (one patch stays one).</summary>
+    private static bool StaysConnected(HashSet<int> free, int taken, List<List<int>> neighbours)
+    {
+        var start = neighbours[taken].FirstOrDefault(i => free.Contains(i) && i != taken, -1);
+        if (start < 0)
+        {
+            return true;
+        }
+
+        var seen = new HashSet<int> { start };
+        var queue = new Queue<int>([start]);
+        while (queue.Count > 0)
+        {
+            foreach (var next in neighbours[queue.Dequeue()])
+            {
+                if (next != taken && free.Contains(next) && seen.Add(next))
+                {
+                    queue.Enqueue(next);
+                }
+            }
+        }
+
+        // Every free neighbour of the taken cell must still be reachable from the others.
+        return neighbours[taken].Where(i => free.Contains(i) && i != taken).All(seen.Contains);
+    }
+
+    /// <summary>For each cell, the cells it shares an edge with.</summary>
+    private static List<List<int>> Neighbours(List<Geometry> cells)
+    {
+        var tree = new NetTopologySuite.Index.Strtree.STRtree<int>();
+        for (var i = 0; i < cells.Count; i++)
+        {
+            tree.Insert(cells[i].EnvelopeInternal, i);
+        }
+
+        tree.Build();
+        var neighbours = cells.Select(_ => new List<int>()).ToList();
+        for (var i = 0; i < cells.Count; i++)
+        {
+            foreach (var j in tree.Query(cells[i].EnvelopeInternal).Where(j => j > i).Order())
+            {
+                if (cells[i].Intersects(cells[j]) && cells[i].Intersection(cells[j]).Length > 1e-7)
+                {
+                    neighbours[i].Add(j);
+                    neighbours[j].Add(i);
+                }
+            }
+        }
+
+        return neighbours;
     }
 
     /// <summary>A community cut into <paramref name="count"/> grids, numbered from the north-west.</summary>

@@ -76,6 +76,16 @@ public sealed class GeneratedCityTests
     }
 
     [Fact]
+    public void InADistrictOfOnePieceEveryStreetAndCommunityIsOneConnectedArea()
+    {
+        var jinjiang = Chengdu.Value.Units.Where(u => u.Code.StartsWith("510104", StringComparison.Ordinal)).ToList();
+        Assert.IsType<Polygon>(jinjiang.Single(u => u.Code == "510104").Geometry);
+        Assert.All(jinjiang.Where(u => u.Code.Length is 9 or 12), u => Assert.True(u.Geometry is Polygon, $"{u.Code} {u.Name} is in {u.Geometry.NumGeometries} pieces"));
+        // Across the whole city only a few, beside the districts' own exclaves, are not.
+        Assert.InRange(Chengdu.Value.Units.Count(u => u.Code.Length == 9 && u.Geometry is not Polygon), 0, 30);
+    }
+
+    [Fact]
     public void EveryWorkerAndKeyPersonLivesInsideTheirGrid()
     {
         Assert.All(Chengdu.Value.Workers, w => Assert.Equal(w.Grid, Index.Value.Locate(w.Lat, w.Lon)));
