@@ -127,8 +127,10 @@ public sealed class ReceivingSideTests(SystemFixture system)
     public async Task AWorkerAssignedACaseOfAnotherGridOfTheCommunityHandlesItFromThePhone()
     {
         // The case lies in one grid; the worker dispatched to it is assigned to another grid of the same community.
-        var worker = system.Fresh.Worker(within: DemoUnits.SecondStreet);
-        var caseGrid = system.Fresh.Grid(within: worker.Grid[..12], where: g => g != worker.Grid);
+        // A whole community of this test's own, so that it holds both grids whichever the other tests took before.
+        var community = system.Fresh.Community(within: DemoUnits.SecondStreet);
+        var worker = system.City.Workers.First(w => w.Grid.StartsWith(community, StringComparison.Ordinal));
+        var caseGrid = system.City.Units.First(u => u.Code.Length == 15 && u.Code.StartsWith(community, StringComparison.Ordinal) && u.Code != worker.Grid).Code;
         var (status, answer) = await Api.SendAsync(system.Http, HttpMethod.Post, "/api/v1/incidents", await TokenAsync(District),
             new { opId = Guid.NewGuid().ToString("N"), category = "sanitation", urgency = "normal", description = "井盖缺失", gridCode = caseGrid });
         Assert.True(status == HttpStatusCode.Created, $"report: {status} {answer}");
