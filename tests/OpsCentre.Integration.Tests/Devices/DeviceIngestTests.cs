@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace OpsCentre.Integration.Tests.Devices;
 
 [Collection(nameof(SystemCollection))]
-public sealed class DeviceIngestTests(SystemFixture system)
+public sealed class DeviceIngestTests(SystemFixture system, Xunit.Abstractions.ITestOutputHelper output)
 {
     private HttpClient Http => system.Http;
 
@@ -120,6 +120,13 @@ public sealed class DeviceIngestTests(SystemFixture system)
         var results = batch.GetProperty("results").EnumerateArray().ToList();
         Assert.Equal(("rejected", "applied"), (results[0].GetProperty("status").GetString(), results[1].GetProperty("status").GetString()));
         Assert.Contains("coordSystem", results[0].GetProperty("error").GetString());
+
+        // The API reference describes the field.
+        var document = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<JsonElement>(Http, "/openapi/v1.json");
+        var body = document.GetProperty("components").GetProperty("schemas").EnumerateObject().Single(s => s.Name.EndsWith("StatusBody", StringComparison.Ordinal)).Value;
+        var field = body.GetProperty("properties").GetProperty("coordSystem");
+        output.WriteLine(field.ToString());
+        Assert.Contains("gcj02", field.GetRawText());
     }
 
     [Fact]
