@@ -13,7 +13,7 @@ bench_prepare() {
   trap cleanup EXIT
 }
 
-# Starts PostgreSQL (fsync on: durable means durable), the schema, the demo city with its accounts, a silo
+# Starts PostgreSQL (fsync on: durable means durable), the schema, the demo city (BENCH_CITY_SIZE, default city) with its accounts, a silo
 # and a gateway (with BENCH_COHOST=1: one gateway hosting its own silo); sets $gateway to the gateway's
 # URL once it is ready. BENCH_SYSTEM_ENV adds environment variables to the silo and gateway only (not
 # the load generators), for diagnosis, e.g. BENCH_SYSTEM_ENV="DOTNET_gcServer=0".
