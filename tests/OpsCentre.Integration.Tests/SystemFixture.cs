@@ -58,7 +58,7 @@ public sealed class SystemFixture : IAsyncLifetime
         await CityGen.DemoAlertRules.EnsureAsync(new Grains.Alerts.AlertRuleStore(Db));
         await CityGen.DemoIncidentCatalog.EnsureAsync(new Grains.Incidents.IncidentCatalog(Db), [("510104", "锦江区"), ("510105", "青羊区")]);
         await operators.UpsertAsync(CityGen.DemoIncidentCatalog.DepartmentStaff, Password);
-        await operators.UpsertAsync(new OperatorAccount(SecondStreetOperator, "锦江区第二街道", "operator", SecondStreet, Disabled: false), Password);
+        await operators.UpsertAsync(new OperatorAccount(SecondStreetOperator, City.Units.Single(u => u.Code == SecondStreet).Name + "网格化服务管理中心", "operator", SecondStreet, Disabled: false), Password);
 
         FirstSilo = StartSilo("silo-a");
         (Gateway, GatewayUrl) = StartGateway("gateway-a");
@@ -71,7 +71,7 @@ public sealed class SystemFixture : IAsyncLifetime
     /// <summary>An operator of 锦江区's second street, beside the demo's operator of its first.</summary>
     public const string SecondStreetOperator = "jinjiang.second.street.operator";
 
-    public const string SecondStreet = "510104002";
+    public static string SecondStreet => DemoUnits.SecondStreet;
 
     /// <summary>The demo operators (one per role), a second district's operator, and a disabled account.</summary>
     public static IReadOnlyList<OperatorAccount> Operators { get; } =

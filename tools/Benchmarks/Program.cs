@@ -2,14 +2,14 @@ using OpsCentre.Benchmarks;
 using OpsCentre.CityGen;
 
 // OpsCentre benchmarks; each prints its figures. Run in Release:
-//   dotnet run -c Release --project tools/Benchmarks -- lookup [demo|large] [seconds]
-//   dotnet run -c Release --project tools/Benchmarks -- memory [demo|large]
+//   dotnet run -c Release --project tools/Benchmarks -- lookup [city|central|large|…] [seconds]
+//   dotnet run -c Release --project tools/Benchmarks -- memory [city|central|large|…]
 //   dotnet run -c Release --project tools/Benchmarks -- bare-endpoint [url]   (the yardstick of scripts/bench-ingest.sh)
 //   dotnet run -c Release --project tools/Benchmarks -- latency <gateway> [alerts/s] [seconds] [password]   (run by scripts/bench-latency.sh)
 switch (args.ElementAtOrDefault(0))
 {
     case "lookup":
-        GridLookupBenchmark.Run(CitySize.Parse(args.ElementAtOrDefault(1) ?? "demo"), TimeSpan.FromSeconds(int.Parse(args.ElementAtOrDefault(2) ?? "5")));
+        GridLookupBenchmark.Run(CitySize.Parse(args.ElementAtOrDefault(1) ?? "city"), TimeSpan.FromSeconds(int.Parse(args.ElementAtOrDefault(2) ?? "5")));
         return 0;
     case "bare-endpoint":
         await BareStatusEndpoint.RunAsync(args.ElementAtOrDefault(1) ?? "http://127.0.0.1:5090");
@@ -21,6 +21,6 @@ switch (args.ElementAtOrDefault(0))
         return await AlertLatencyBenchmark.RunAsync(new Uri(args[1]), double.Parse(args.ElementAtOrDefault(2) ?? "20", System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(args.ElementAtOrDefault(3) ?? "30"), args.ElementAtOrDefault(4) ?? "demo-password");
     default:
-        Console.Error.WriteLine("usage: OpsCentre.Benchmarks lookup [demo|large] [seconds] | memory [demo|large] | bare-endpoint [url] | latency <gateway> [alerts/s] [seconds] [password]");
+        Console.Error.WriteLine("usage: OpsCentre.Benchmarks lookup [city|central|large|…] [seconds] | memory [city|central|large|…] | bare-endpoint [url] | latency <gateway> [alerts/s] [seconds] [password]");
         return 2;
 }

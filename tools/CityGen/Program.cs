@@ -3,15 +3,16 @@ using Npgsql;
 using OpsCentre.CityGen;
 using OpsCentre.Grains.Map;
 
-// The synthetic city.
-//   generate <demo|large|tiny> <dir> [seed]   write map.geojson, workers.csv, key-persons.csv
+// The demo city: 成都市's real divisions and district boundaries (ChengduDivisions), generated streets, communities and grids.
+//   generate <size> <dir> [seed]               write map.geojson, workers.csv, key-persons.csv, divisions.csv; size is one of
+//                                              city (all of 成都市), central (510104–510108), large, tiny, suite (CitySize; demo = city)
 //   load <dir>                                 import them (ConnectionStrings__OpsCentre) through the real import path
-//   ensure <demo|large|tiny> <dir> [seed]      generate and load unless the database already has a map; then make sure the demo
+//   ensure <size> <dir> [seed]                 generate and load unless the database already has a map; then make sure the demo
 //                                              alert rules, case categories, departments and accounts exist (missing accounts
 //                                              are created, existing ones left alone). Only with OPSCENTRE_DEMO=on (DemoSeeding).
 if (args.Length < 2 || args[0] is not ("generate" or "load" or "ensure"))
 {
-    Console.Error.WriteLine("usage: OpsCentre.CityGen generate|ensure <demo|large|tiny> <dir> [seed] | load <dir>");
+    Console.Error.WriteLine("usage: OpsCentre.CityGen generate|ensure <city|central|large|tiny|suite> <dir> [seed] | load <dir>");
     return 2;
 }
 

@@ -3,7 +3,7 @@ import { AlertFeed, supervisionOf, type AlertView } from './alerts';
 import type { Envelope } from './cursor';
 
 const alert = (id: string, state: string, raisedAt: string, severity: AlertView['severity'] = 'warning'): AlertView => ({
-  id, ruleId: 'r', title: 't', severity, state, subject: { kind: 'device', id: 'd' }, unitCode: '510104001001001', raisedAt,
+  id, ruleId: 'r', title: 't', severity, state, subject: { kind: 'device', id: 'd' }, unitCode: '510104017001001', raisedAt,
 });
 const event = (type: string, view: AlertView, seq = 1): Envelope => ({ seq, districtCode: '510104', unitCode: view.unitCode, type, at: view.raisedAt, data: view as never });
 
@@ -31,7 +31,7 @@ describe('AlertFeed', () => {
     const raised = alert('u', 'firing', '2026-11-29T03:00:00Z');
     expect(supervisionOf(raised)).toBeNull();
     feed.apply(event('alert.raised', raised));
-    feed.apply(event('alert.escalated', { ...raised, responsibleUnitCode: '510104001', escalationLevel: 2, supervisionCount: 2 }, 2));
+    feed.apply(event('alert.escalated', { ...raised, responsibleUnitCode: '510104017', escalationLevel: 2, supervisionCount: 2 }, 2));
     expect(supervisionOf(feed.list()[0])).toEqual({ level: 'street', count: 2 });
     feed.apply(event('alert.urged', { ...raised, responsibleUnitCode: '510104', escalationLevel: 3, supervisionCount: 5 }, 3));
     expect(supervisionOf(feed.list()[0])).toEqual({ level: 'district', count: 5 });

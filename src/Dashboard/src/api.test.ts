@@ -43,12 +43,12 @@ describe('ApiClient', () => {
     const api = new ApiClient(credentials(), fetch);
     expect((await api.unit('510104')).code).toBe('510104');
     await api.alerts('510104', 'acknowledged');
-    expect((await api.kpis('510104002')).onTimeClosureRate).toBe(0.5);
+    expect((await api.kpis('510104018')).onTimeClosureRate).toBe(0.5);
     await api.incidents('510104');
     expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual([
       'GET api/v1/units/510104',
       'GET api/v1/alerts?unit=510104&state=acknowledged&limit=200',
-      'GET api/v1/kpis?unit=510104002',
+      'GET api/v1/kpis?unit=510104018',
       'GET api/v1/incidents?unit=510104&limit=1000',
     ]);
     expect(calls.every((c) => c.headers.Authorization === 'Bearer token-0')).toBe(true);

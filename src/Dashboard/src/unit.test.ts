@@ -8,14 +8,14 @@ const child = (code: string, counters: Record<string, number> = {}) => ({ code, 
 const district: UnitView = {
   code: '510104', name: '锦江区', level: 'district', parentCode: '5101',
   counters: { workersOnline: 3, alertsFiring: 1 },
-  children: [child('510104001', { alertsFiring: 1, incidentsOverdue: 2 }), child('510104002'), child('510104003')],
+  children: [child('510104017', { alertsFiring: 1, incidentsOverdue: 2 }), child('510104018'), child('510104019')],
 };
 const feature = (code: string) => ({ type: 'Feature', properties: { code } });
 
 /** An API that answers from fixed data, recording the calls. */
 function reads(units: Record<string, UnitView>, maps: Record<string, UnitMap>, rates: Record<string, number | null> = {}): UnitReads & { calls: string[] } {
   const calls: string[] = [];
-  const alert = (id: string, state: string): AlertView => ({ id, ruleId: 'r', title: 't', severity: 'warning', state, subject: { kind: 'device', id: 'd' }, unitCode: '510104001', raisedAt: '' });
+  const alert = (id: string, state: string): AlertView => ({ id, ruleId: 'r', title: 't', severity: 'warning', state, subject: { kind: 'device', id: 'd' }, unitCode: '510104017', raisedAt: '' });
   return {
     calls,
     unit: async (code) => (calls.push(`unit ${code}`), units[code]),
@@ -29,7 +29,7 @@ function reads(units: Record<string, UnitView>, maps: Record<string, UnitMap>, r
 
 describe('loadUnit', () => {
   it('reads the unit and hands its alerts and its reads of the live kinds over as they arrive', async () => {
-    const api = reads({ '510104': district }, { '510104': { type: 'FeatureCollection', features: district.children.map((c) => feature(c.code)) } }, { '510104': 0.9, '510104002': 0.5 });
+    const api = reads({ '510104': district }, { '510104': { type: 'FeatureCollection', features: district.children.map((c) => feature(c.code)) } }, { '510104': 0.9, '510104018': 0.5 });
     const alerts: AlertView[][] = [];
     const items: LiveItem[][] = [];
     const loaded = await loadUnit(api, '510104', { alerts: (a) => alerts.push(a), items: (i) => items.push(i) });
@@ -40,18 +40,18 @@ describe('loadUnit', () => {
     expect(items[1]).toEqual([
       { kind: 'incident', id: 'i1', stage: 'accepted' },
       { kind: 'kpi', id: '510104', onTimeClosureRate: 0.9, count: 1 },
-      { kind: 'kpi', id: '510104001', onTimeClosureRate: null, count: 1 },
-      { kind: 'kpi', id: '510104002', onTimeClosureRate: 0.5, count: 1 },
-      { kind: 'kpi', id: '510104003', onTimeClosureRate: null, count: 1 },
+      { kind: 'kpi', id: '510104017', onTimeClosureRate: null, count: 1 },
+      { kind: 'kpi', id: '510104018', onTimeClosureRate: 0.5, count: 1 },
+      { kind: 'kpi', id: '510104019', onTimeClosureRate: null, count: 1 },
     ]);
   });
 
   it('draws a grid (no units below) as itself, cut from its community\'s map', async () => {
-    const grid: UnitView = { code: '510104002001001', name: '一网格', level: 'grid', parentCode: '510104002001', counters: {}, children: [] };
-    const api = reads({ [grid.code]: grid }, { '510104002001': { type: 'FeatureCollection', features: [feature('510104002001001'), feature('510104002001002')] } });
+    const grid: UnitView = { code: '510104018001001', name: '一网格', level: 'grid', parentCode: '510104018001', counters: {}, children: [] };
+    const api = reads({ [grid.code]: grid }, { '510104018001': { type: 'FeatureCollection', features: [feature('510104018001001'), feature('510104018001002')] } });
     const loaded = await loadUnit(api, grid.code, { alerts: () => undefined, items: () => undefined });
-    expect(loaded.map.features.map((f) => f.properties.code)).toEqual(['510104002001001']);
-    expect(api.calls).toContain('map 510104002001');
+    expect(loaded.map.features.map((f) => f.properties.code)).toEqual(['510104018001001']);
+    expect(api.calls).toContain('map 510104018001');
     expect(api.calls).not.toContain(`map ${grid.code}`);
   });
 
@@ -74,7 +74,7 @@ describe('UnitFigures', () => {
     const figures = new UnitFigures(district, live);
     expect(figures.counters(district).workersOnline).toBe(3);
     expect(figures.attention(district.children[0])).toBe(3);
-    live.apply([{ kind: 'unit', id: '510104001', counters: { alertsFiring: 0, incidentsOverdue: 1 } }, { kind: 'unit', id: '510104', counters: { workersOnline: 7 } }]);
+    live.apply([{ kind: 'unit', id: '510104017', counters: { alertsFiring: 0, incidentsOverdue: 1 } }, { kind: 'unit', id: '510104', counters: { workersOnline: 7 } }]);
     expect(figures.attention(district.children[0])).toBe(1);
     expect(figures.counters(district).workersOnline).toBe(7);
   });
@@ -102,13 +102,13 @@ describe('UnitFigures', () => {
   it('shows online workers within the unit only, and a grid as its own region', () => {
     const live = new LiveState();
     live.apply([
-      { kind: 'worker', id: 'w1', gridCode: '510104001001001', online: true, lat: 1, lon: 2 },
-      { kind: 'worker', id: 'w2', gridCode: '510104001001002', online: false, lat: 3, lon: 4 },
-      { kind: 'worker', id: 'w3', gridCode: '510105001001001', online: true, lat: 5, lon: 6 },
+      { kind: 'worker', id: 'w1', gridCode: '510104017001001', online: true, lat: 1, lon: 2 },
+      { kind: 'worker', id: 'w2', gridCode: '510104017001002', online: false, lat: 3, lon: 4 },
+      { kind: 'worker', id: 'w3', gridCode: '510105002001001', online: true, lat: 5, lon: 6 },
     ]);
     expect(new UnitFigures(district, live).onlineWorkers()).toEqual([{ lat: 1, lon: 2 }]);
-    expect(new UnitFigures(district, live).regions().map((r) => r.code)).toEqual(['510104001', '510104002', '510104003']);
-    const grid: UnitView = { code: '510104001001001', name: '一网格', level: 'grid', parentCode: '510104001001', counters: { alertsFiring: 2 }, children: [] };
+    expect(new UnitFigures(district, live).regions().map((r) => r.code)).toEqual(['510104017', '510104018', '510104019']);
+    const grid: UnitView = { code: '510104017001001', name: '一网格', level: 'grid', parentCode: '510104017001', counters: { alertsFiring: 2 }, children: [] };
     expect(new UnitFigures(grid, live).regions()).toEqual([{ code: grid.code, name: '一网格', level: 'grid', counters: { alertsFiring: 2 } }]);
   });
 });

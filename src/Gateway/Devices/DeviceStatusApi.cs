@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OpsCentre.Database.Operations;
 using OpsCentre.Gateway.Hosting;
 using OpsCentre.Grains.Devices;
+using OpsCentre.Grains.Map;
 
 namespace OpsCentre.Gateway.Devices;
 
@@ -12,8 +13,13 @@ public static class DeviceStatusApi
     public const int MaxBatch = 1000;
 
     /// <param name="DeviceId">Optional; when present it must be the key's own device.</param>
+    /// <param name="CoordSystem">
+    /// The system <c>lat</c>/<c>lon</c> are in: <c>wgs84</c> (GPS, the default) or <c>gcj02</c> (Chinese map SDKs), which is
+    /// converted to WGS-84 before anything sees the position; anything else is refused.
+    /// </param>
     public sealed record StatusBody(
-        string? OpId, long? Seq, DateTimeOffset? At, double? Lat, double? Lon, double? AccuracyM, double? BatteryPct, bool? OnDuty, bool? StrapIntact, string? DeviceId);
+        string? OpId, long? Seq, DateTimeOffset? At, double? Lat, double? Lon, double? AccuracyM, double? BatteryPct, bool? OnDuty, bool? StrapIntact, string? DeviceId,
+        string? CoordSystem = null);
 
     public sealed record BatchBody(List<StatusBody?>? Items);
 
@@ -40,6 +46,11 @@ public static class DeviceStatusApi
                 return Problems.BadRequest("Invalid status", error);
             }
 
+            if (!CoordSystems.IsKnown(body.CoordSystem))
+            {
+                return Problems.Unprocessable("coordSystem", CoordSystemRequirement);
+            }
+
             var outcome = (await device.Grain.Report([ToStatus(body)]))[0];
             if (outcome == StatusOutcome.Revoked)
             {
@@ -48,7 +59,7 @@ public static class DeviceStatusApi
 
             return TypedResults.Ok(new StatusResponse(Wire(outcome), outcome == StatusOutcome.Applied));
         })
-        .WithSummary("One status from the device the key belongs to: applied, duplicate (op id seen) or stale (older seq, kept in the track).");
+        .WithSummary("One status from the device the key belongs to: applied, duplicate (op id seen) or stale (older seq, kept in the track). A position in coordSystem gcj02 is converted to WGS-84 first; an unknown coordSystem is 422.");
 
         device.MapPost("/status/batch", async Task<Results<Ok<BatchResponse>, ProblemHttpResult>> (
             BatchBody body, AuthenticatedDevice device, TimeProvider clock) =>
@@ -76,6 +87,10 @@ public static class DeviceStatusApi
                 {
                     results[i] = new ItemResult(item.OpId, "rejected", error);
                 }
+                else if (!CoordSystems.IsKnown(item.CoordSystem))
+                {
+                    results[i] = new ItemResult(item.OpId, "rejected", "coordSystem " + CoordSystemRequirement);
+                }
                 else
                 {
                     valid.Add((i, ToStatus(item)));
@@ -98,7 +113,7 @@ public static class DeviceStatusApi
 
             return TypedResults.Ok(new BatchResponse(results));
         })
-        .WithSummary($"Queued statuses after a loss of signal (at most {MaxBatch}); applied in seq order, answered in the order sent. A bad item is rejected alone. Every applied position reaches the worker or key person, and one that arrives late is judged by their zone and curfew rules at its own time (alerts found so carry breachedAt and detectedOnReplay).");
+        .WithSummary($"Queued statuses after a loss of signal (at most {MaxBatch}); applied in seq order, answered in the order sent. A bad item (an unknown coordSystem too) is rejected alone; gcj02 positions are converted to WGS-84. Every applied position reaches the worker or key person, and one that arrives late is judged by their zone and curfew rules at its own time (alerts found so carry breachedAt and detectedOnReplay).");
 
         return device;
     }
@@ -109,8 +124,8 @@ public static class DeviceStatusApi
         : !OperationIds.IsValid(s.OpId) ? $"opId is {OperationIds.Requirement}"
         : s.Seq is not (>= 0 and <= MaxSeq) ? "seq must be an integer from 0 to 2^53 - 1"
         : ProblemWithAt(s.At, now, window) is { } atProblem ? atProblem
-        : s.Lat is not { } lat || !double.IsFinite(lat) || lat is < -90 or > 90 ? "lat must be WGS-84 latitude (-90 to 90)"
-        : s.Lon is not { } lon || !double.IsFinite(lon) || lon is < -180 or > 180 ? "lon must be WGS-84 longitude (-180 to 180)"
+        : s.Lat is not { } lat || !double.IsFinite(lat) || lat is < -90 or > 90 ? "lat must be a latitude (-90 to 90)"
+        : s.Lon is not { } lon || !double.IsFinite(lon) || lon is < -180 or > 180 ? "lon must be a longitude (-180 to 180)"
         : s.AccuracyM is { } accuracy && (!double.IsFinite(accuracy) || accuracy < 0) ? "accuracyM must be a non-negative number of metres"
         : s.BatteryPct is { } battery && (!double.IsFinite(battery) || battery is < 0 or > 100) ? "batteryPct must be between 0 and 100"
         : null;
@@ -126,8 +141,14 @@ public static class DeviceStatusApi
         : t < now - window.Back ? $"at lies more than {window.Back.TotalDays:0.##} days back"
         : null;
 
-    private static DeviceStatus ToStatus(StatusBody s) =>
-        new(s.OpId!, s.Seq!.Value, s.At!.Value, s.Lat!.Value, s.Lon!.Value, s.AccuracyM, s.BatteryPct, s.OnDuty, s.StrapIntact);
+    public const string CoordSystemRequirement = "must be wgs84 (the default) or gcj02";
+
+    /// <summary>The status as the grains take it: its position in WGS-84, converted from GCJ-02 when the device said so.</summary>
+    private static DeviceStatus ToStatus(StatusBody s)
+    {
+        var (lat, lon) = ChinaCoordinates.ToWgs84(s.CoordSystem, s.Lat!.Value, s.Lon!.Value);
+        return new(s.OpId!, s.Seq!.Value, s.At!.Value, lat, lon, s.AccuracyM, s.BatteryPct, s.OnDuty, s.StrapIntact);
+    }
 
     private static ProblemHttpResult Revoked() => Problems.Unauthorized("The device key was revoked");
 

@@ -1,3 +1,4 @@
+using OpsCentre.Testing;
 using OpsCentre.Grains.Incidents;
 using OpsCentre.Grains.Units;
 
@@ -20,26 +21,26 @@ public sealed class IncomingCountTests
     [Fact]
     public void ACaseDispatchedToAnotherStreetCountsThereAndOnceAboveNowhere()
     {
-        var weights = IncidentGrain.IncomingWeights(Case("510104002001001", responsible: "510104001"));
-        var counters = RolledUp(weights, ["5101", "510104", "510104001", "510104002", "510104002001001"]);
-        Assert.Equal(new Dictionary<string, long> { ["5101"] = 0, ["510104"] = 0, ["510104001"] = 1, ["510104002"] = 0, ["510104002001001"] = 0 }, counters);
+        var weights = IncidentGrain.IncomingWeights(Case(DemoUnits.SecondStreet + "001001", responsible: DemoUnits.FirstStreet));
+        var counters = RolledUp(weights, ["5101", "510104", DemoUnits.FirstStreet, DemoUnits.SecondStreet, DemoUnits.SecondStreet + "001001"]);
+        Assert.Equal(new Dictionary<string, long> { ["5101"] = 0, ["510104"] = 0, [DemoUnits.FirstStreet] = 1, [DemoUnits.SecondStreet] = 0, [DemoUnits.SecondStreet + "001001"] = 0 }, counters);
     }
 
     [Fact]
     public void SeveralReceiversUnderOneUnitCountOnceThere()
     {
-        var weights = IncidentGrain.IncomingWeights(Case("510104002001001", responsible: "510104001001", pending: "510105001", "510104001002", "510104-CG"));
-        var counters = RolledUp(weights, ["5101", "510104", "510104001", "510104001001", "510104001002", "510105", "510105001", "510104002"]);
+        var weights = IncidentGrain.IncomingWeights(Case(DemoUnits.SecondStreet + "001001", responsible: DemoUnits.FirstCommunity, pending: DemoUnits.QingyangFirstStreet, DemoUnits.Community(2), "510104-CG"));
+        var counters = RolledUp(weights, ["5101", "510104", DemoUnits.FirstStreet, DemoUnits.FirstCommunity, DemoUnits.Community(2), "510105", DemoUnits.QingyangFirstStreet, DemoUnits.SecondStreet]);
         Assert.Equal(new Dictionary<string, long>
         {
-            ["5101"] = 0, ["510104"] = 0, ["510104001"] = 1, ["510104001001"] = 1, ["510104001002"] = 1, ["510105"] = 1, ["510105001"] = 1, ["510104002"] = 0,
+            ["5101"] = 0, ["510104"] = 0, [DemoUnits.FirstStreet] = 1, [DemoUnits.FirstCommunity] = 1, [DemoUnits.Community(2)] = 1, ["510105"] = 1, [DemoUnits.QingyangFirstStreet] = 1, [DemoUnits.SecondStreet] = 0,
         }, counters);
     }
 
     [Fact]
     public void ACaseDispatchedWithinItsOwnAreaOrClosedCountsNowhere()
     {
-        Assert.Empty(IncidentGrain.IncomingWeights(Case("510104002001001", responsible: "510104002001")));
-        Assert.Empty(IncidentGrain.IncomingWeights(Case("510104002001001", responsible: "510104001") with { Stage = IncidentStages.Closed }));
+        Assert.Empty(IncidentGrain.IncomingWeights(Case(DemoUnits.SecondStreet + "001001", responsible: DemoUnits.SecondStreet + "001")));
+        Assert.Empty(IncidentGrain.IncomingWeights(Case(DemoUnits.SecondStreet + "001001", responsible: DemoUnits.FirstStreet) with { Stage = IncidentStages.Closed }));
     }
 }

@@ -1,3 +1,4 @@
+using OpsCentre.Testing;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OpsCentre.Grains.Live;
@@ -73,7 +74,7 @@ public sealed class LiveItemTests
     [Fact]
     public void ALiveItemsJsonIsItsKindAndIdFollowedByItsData()
     {
-        var item = LiveItem.Create("worker", "w-\"1\"", "510104001001001", """{"lat":30.5,"lon":104.1,"gridCode":null,"online":true,"counters":{"workersOnline":1}}""");
+        var item = LiveItem.Create("worker", "w-\"1\"", DemoUnits.FirstGrid, """{"lat":30.5,"lon":104.1,"gridCode":null,"online":true,"counters":{"workersOnline":1}}""");
 
         Assert.Equal("""{"kind":"worker","id":"w-\u00221\u0022","lat":30.5,"lon":104.1,"gridCode":null,"online":true,"counters":{"workersOnline":1}}""", item.Json);
         Assert.Equal("""{"kind":"unit","id":"510104"}""", LiveItem.Create("unit", "510104", "510104", "{}").Json);

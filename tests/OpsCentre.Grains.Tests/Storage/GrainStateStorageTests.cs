@@ -16,7 +16,7 @@ public sealed class GrainStateStorageTests(ClusterFixture fixture)
         Name = name,
         Count = 42,
         LastSeen = new DateTimeOffset(2026, 11, 29, 22, 15, 0, TimeSpan.FromHours(8)),
-        Items = [new ProbeItem("510104003001", 12.5m), new ProbeItem("510104003002", 0m)],
+        Items = [new ProbeItem(DemoUnits.ThirdStreet + "001", 12.5m), new ProbeItem(DemoUnits.ThirdStreet + "002", 0m)],
         Readings = new() { ["battery"] = 0.18, ["accuracyM"] = 7.5 },
     };
 

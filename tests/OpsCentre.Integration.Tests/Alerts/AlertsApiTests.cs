@@ -38,7 +38,7 @@ public sealed class AlertsApiTests(SystemFixture system, Xunit.Abstractions.ITes
     [Fact]
     public async Task ADeviceAtFivePercentRaisesOneAlertOnTheApiAndTheHubAndAnAcknowledgementIsRecordedAndAnnounced()
     {
-        var (worker, deviceId, key) = await DeviceInStreetAsync("510104001");
+        var (worker, deviceId, key) = await DeviceInStreetAsync(DemoUnits.FirstStreet);
         var operatorToken = await TokenAsync("jinjiang.operator");
         // The district's screen, reading the events of this device's alerts (other tests' devices come and go meanwhile).
         await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, operatorToken,
@@ -98,7 +98,7 @@ public sealed class AlertsApiTests(SystemFixture system, Xunit.Abstractions.ITes
     [Fact]
     public async Task AnOperatorOfAnotherStreetGets404ForTheAlertAndAnAuditorMayNotAcknowledge()
     {
-        var (worker, deviceId, key) = await DeviceInStreetAsync("510104001");
+        var (worker, deviceId, key) = await DeviceInStreetAsync(DemoUnits.FirstStreet);
         await PostStatusAsync(key, worker, 1, 2);
         var operatorToken = await TokenAsync("jinjiang.operator");
         var alert = await Api.AlertOfAsync(Http, operatorToken, worker.Grid, deviceId);
@@ -107,8 +107,8 @@ public sealed class AlertsApiTests(SystemFixture system, Xunit.Abstractions.ITes
         var otherStreet = await TokenAsync(SystemFixture.SecondStreetOperator);
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, $"/api/v1/alerts/{alertId}", otherStreet)).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Post, $"/api/v1/alerts/{alertId}/ack", otherStreet, new { opId = "x" })).Status);
-        Assert.DoesNotContain(await ListAsync(otherStreet, "unit=510104002"), a => a.GetProperty("id").GetString() == alertId);
-        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "/api/v1/alerts?unit=510104001", otherStreet)).Status);
+        Assert.DoesNotContain(await ListAsync(otherStreet, $"unit={DemoUnits.SecondStreet}"), a => a.GetProperty("id").GetString() == alertId);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, $"/api/v1/alerts?unit={DemoUnits.FirstStreet}", otherStreet)).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, $"/api/v1/alerts/{alertId}", await TokenAsync("qingyang.operator"))).Status);
 
         var auditor = await TokenAsync("city.auditor");
@@ -163,7 +163,7 @@ public sealed class AlertsApiTests(SystemFixture system, Xunit.Abstractions.ITes
         // it), a grid worker has no such function (403).
         Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Put, "/api/v1/alert-rules/jj-battery-critical", await TokenAsync("jinjiang.street.operator"), edit with { opId = "e3", expectedVersion = 2 })).Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Post, "/api/v1/alert-rules", await TokenAsync("jinjiang.grid.worker"),
-            good with { opId = "w1", id = "jj-worker", target = new { subjectKind = "device", unitScope = "510104001001001" } })).Status);
+            good with { opId = "w1", id = "jj-worker", target = new { subjectKind = "device", unitScope = DemoUnits.FirstGrid } })).Status);
     }
 
     [Fact]
@@ -171,13 +171,13 @@ public sealed class AlertsApiTests(SystemFixture system, Xunit.Abstractions.ITes
     {
         var token = await TokenAsync("jinjiang.street.operator");
         // A grid of the test's own, and an ordinary rule (a protected one is refused: ProtectedAlertsApiTests).
-        var request = new { opId = "silence-1", unitScope = system.Fresh.Grid(within: "510104001"), ruleId = "device-battery-low", endsAt = DateTimeOffset.UtcNow.AddHours(2), reason = "battery replacement round" };
+        var request = new { opId = "silence-1", unitScope = system.Fresh.Grid(within: DemoUnits.FirstStreet), ruleId = "device-battery-low", endsAt = DateTimeOffset.UtcNow.AddHours(2), reason = "battery replacement round" };
         var (created, silence) = await SendAsync(HttpMethod.Post, "/api/v1/alert-silences", token, request);
         Assert.Equal(HttpStatusCode.Created, created);
         var (_, same) = await SendAsync(HttpMethod.Post, "/api/v1/alert-silences", token, request);
         Assert.Equal(silence.GetProperty("id").GetString(), same.GetProperty("id").GetString());
         Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Post, "/api/v1/alert-silences", token, request with { opId = "silence-2", endsAt = DateTimeOffset.UtcNow.AddHours(-1) })).Status);
-        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Post, "/api/v1/alert-silences", token, request with { opId = "silence-3", unitScope = "510104002" })).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Post, "/api/v1/alert-silences", token, request with { opId = "silence-3", unitScope = DemoUnits.SecondStreet })).Status);
 
         var (_, listed) = await SendAsync(HttpMethod.Get, "/api/v1/alert-silences?unit=" + request.unitScope, token);
         Assert.Contains(listed.GetProperty("items").EnumerateArray(), s => s.GetProperty("id").GetString() == silence.GetProperty("id").GetString());
@@ -238,7 +238,7 @@ public sealed class AlertsApiTests(SystemFixture system, Xunit.Abstractions.ITes
         var token = await TokenAsync("jinjiang.street.operator");
         var now = DateTimeOffset.UtcNow;
         // A grid of the test's own: its silences suppress nothing another test expects.
-        var first = new { opId = "chain-1", unitScope = system.Fresh.Grid(within: "510104001"), ruleId = "device-battery-low", startsAt = now, endsAt = now.AddDays(20), reason = "re-cabling, part one" };
+        var first = new { opId = "chain-1", unitScope = system.Fresh.Grid(within: DemoUnits.FirstStreet), ruleId = "device-battery-low", startsAt = now, endsAt = now.AddDays(20), reason = "re-cabling, part one" };
         Assert.Equal(HttpStatusCode.Created, (await SendAsync(HttpMethod.Post, "/api/v1/alert-silences", token, first)).Status);
 
         var (chained, problem) = await SendAsync(HttpMethod.Post, "/api/v1/alert-silences", token,

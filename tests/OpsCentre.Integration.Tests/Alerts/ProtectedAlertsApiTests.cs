@@ -14,7 +14,7 @@ namespace OpsCentre.Integration.Tests.Alerts;
 [Collection(nameof(SystemCollection))]
 public sealed class ProtectedAlertsApiTests(SystemFixture system)
 {
-    private const string FirstStreet = "510104001";
+    private const string FirstStreet = DemoUnits.FirstStreet;
     private const string StrapRule = "wristband-strap-open";
     private const string Corrections = "jinjiang.corrections.officer";
 

@@ -21,7 +21,7 @@ public sealed class SupervisionApiTests(SystemFixture system)
         // A category whose cases must be accepted within 3 s, and a rule of the test's own grid that escalates every 10 s.
         await new IncidentCatalog(system.Db).SaveCategoryAsync(new IncidentCategory("t-overdue-at-once", "测试：立即超期",
             new Dictionary<string, IReadOnlyDictionary<string, string>> { ["normal"] = new Dictionary<string, string> { ["reported"] = "PT3S" } }));
-        var grid = system.Fresh.Grid(within: "510104001");
+        var grid = system.Fresh.Grid(within: DemoUnits.FirstStreet);
         var token = await Api.TokenAsync(Http, "jinjiang.operator");
         var rule = new
         {

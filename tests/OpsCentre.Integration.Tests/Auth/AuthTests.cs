@@ -90,11 +90,16 @@ public sealed class AuthTests(SystemFixture system)
         Assert.Equal(HttpStatusCode.OK, valid.StatusCode);
     }
 
+    public static TheoryData<string, string> UnitsOutsideTheCallersScope => new()
+    {
+        { "jinjiang.operator", "510105" },
+        { "jinjiang.operator", "5101" },
+        { "jinjiang.street.operator", DemoUnits.SecondStreet },
+        { "qingyang.operator", DemoUnits.FirstStreet },
+    };
+
     [Theory]
-    [InlineData("jinjiang.operator", "510105")]
-    [InlineData("jinjiang.operator", "5101")]
-    [InlineData("jinjiang.street.operator", "510104002")]
-    [InlineData("qingyang.operator", "510104001")]
+    [MemberData(nameof(UnitsOutsideTheCallersScope))]
     public async Task AUnitOutsideTheCallersScopeIsNotFound(string username, string unit)
     {
         var tokens = await Api.SignInAsync(Http, username);

@@ -19,6 +19,11 @@ public sealed class CityApiTests(SystemFixture system)
         var streets = jinjiang.GetProperty("children").EnumerateArray().ToList();
         Assert.Equal(system.City.Units.Count(u => u.Code.Length == 9 && u.Code.StartsWith("510104", StringComparison.Ordinal)), streets.Count);
         Assert.All(streets, s => Assert.Equal("street", s.GetProperty("level").GetString()));
+        // 锦江区's eleven real streets, by their national codes and names.
+        Assert.Equal(
+            [("510104017", "锦官驿街道"), ("510104018", "东湖街道"), ("510104019", "锦华路街道"), ("510104022", "春熙路街道"), ("510104023", "书院街街道"), ("510104026", "牛市口街道"),
+             ("510104030", "沙河街道"), ("510104032", "狮子山街道"), ("510104035", "成龙路街道"), ("510104036", "柳江街道"), ("510104037", "三圣街道")],
+            streets.Select(s => (s.GetProperty("code").GetString(), s.GetProperty("name").GetString())));
         Assert.True(jinjiang.GetProperty("counters").TryGetProperty("workersOnline", out _));
 
         var (_, city) = await GetAsync("city.admin", "/api/v1/units/5101");
@@ -42,13 +47,13 @@ public sealed class CityApiTests(SystemFixture system)
     [Fact]
     public async Task AStreetOperatorGetsNotFoundForAnotherStreetThroughUnitsMapAndListings()
     {
-        const string Own = "510104001", Other = "510104002";
-        foreach (var path in new[] { $"/api/v1/units/{Other}", $"/api/v1/units/{Other}/map", $"/api/v1/workers?unit={Other}", $"/api/v1/key-persons?unit={Other}" })
+        string own = DemoUnits.FirstStreet, other = DemoUnits.SecondStreet;
+        foreach (var path in new[] { $"/api/v1/units/{other}", $"/api/v1/units/{other}/map", $"/api/v1/workers?unit={other}", $"/api/v1/key-persons?unit={other}" })
         {
             Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("jinjiang.street.operator", path)).Status);
         }
 
-        foreach (var path in new[] { $"/api/v1/units/{Own}", $"/api/v1/units/{Own}/map", $"/api/v1/workers?unit={Own}", $"/api/v1/key-persons?unit={Own}" })
+        foreach (var path in new[] { $"/api/v1/units/{own}", $"/api/v1/units/{own}/map", $"/api/v1/workers?unit={own}", $"/api/v1/key-persons?unit={own}" })
         {
             Assert.Equal(HttpStatusCode.OK, (await GetAsync("jinjiang.street.operator", path)).Status);
         }

@@ -33,7 +33,7 @@ public sealed class CoHostedGatewayTests(SystemFixture system)
 
         // A phone provisioned and reporting through the co-hosted gateway: its low battery raises an
         // alert that both gateways' screens receive.
-        var worker = system.Fresh.Worker(within: "510104003");
+        var worker = system.Fresh.Worker(within: DemoUnits.ThirdStreet);
         var (deviceId, key) = await Api.ProvisionDeviceAsync(http, token, "worker-phone", worker.Id);
         var (posted, answer) = await Api.PostStatusAsync(http, key, Api.Status(1, worker.Lat, worker.Lon, batteryPct: 5));
         Assert.Equal(HttpStatusCode.OK, posted);

@@ -23,8 +23,8 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
     [
         ("admin", "city.admin", "5101"),
         ("operator", "jinjiang.operator", "510104"),
-        ("staff", "jinjiang.community.staff", "510104001001"),
-        ("worker", "jinjiang.grid.worker", "510104001001001"),
+        ("staff", "jinjiang.community.staff", DemoUnits.FirstCommunity),
+        ("worker", "jinjiang.grid.worker", DemoUnits.FirstGrid),
         ("corrections", "jinjiang.corrections.officer", "510104"),
         ("auditor", "city.auditor", "5101"),
         ("department", "jinjiang.cg.staff", "510104"),
@@ -87,7 +87,7 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         var places = new[]
         {
             PlaceIn("the grid worker's grid", firstGrid, "510104-CG"),
-            PlaceIn("another grid of 锦江区", system.Fresh.KeyPerson(within: "510104", where: p => !p.Grid.StartsWith("510104001001", StringComparison.Ordinal)).Grid, "510104-GA"),
+            PlaceIn("another grid of 锦江区", system.Fresh.KeyPerson(within: "510104", where: p => !p.Grid.StartsWith(DemoUnits.FirstCommunity, StringComparison.Ordinal)).Grid, "510104-GA"),
             PlaceIn("a grid of 青羊区", system.Fresh.KeyPerson(within: "510105").Grid, null),
         };
         await SetUpCategoryAsync(admin);

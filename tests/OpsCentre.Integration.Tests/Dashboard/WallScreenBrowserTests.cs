@@ -1,3 +1,4 @@
+using OpsCentre.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
@@ -115,15 +116,15 @@ public sealed class WallScreenBrowserTests(SystemFixture system, Xunit.Abstracti
     [Fact]
     public async Task DrillingDownToAStreetAndOnToAGridNarrowsTheMapAndTheFiguresAndBackUpRestoresThem()
     {
-        var (_, street) = await Api.GetAsync(system.Http, "jinjiang.operator", $"/api/v1/units/{SystemFixture.SecondStreet}");
+        var (_, street) = await Api.GetAsync(system.Http, "jinjiang.operator", $"/api/v1/units/{DemoUnits.SecondStreet}");
 
         var page = await SignedInAsync(system.GatewayUrl, "jinjiang.operator");
         var districtChildren = await page.Locator("#children .child").CountAsync();
-        await page.ClickAsync($"#children .child[data-code=\"{SystemFixture.SecondStreet}\"]");
+        await page.ClickAsync($"#children .child[data-code=\"{DemoUnits.SecondStreet}\"]");
 
         await Assertions.Expect(page.Locator("#unit-name")).ToHaveTextAsync(street.GetProperty("name").GetString()!);
         await Assertions.Expect(page.Locator("#children .child")).ToHaveCountAsync(street.GetProperty("children").GetArrayLength());
-        Assert.All(await page.Locator("#children .child").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.code)"), code => Assert.StartsWith(SystemFixture.SecondStreet, code));
+        Assert.All(await page.Locator("#children .child").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.code)"), code => Assert.StartsWith(DemoUnits.SecondStreet, code));
         await Assertions.Expect(page.Locator("#kpi-workersOnDuty")).ToHaveTextAsync(street.GetProperty("counters").GetProperty("workersOnDuty").GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
         await Assertions.Expect(page.Locator("#link-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 15_000 });
 

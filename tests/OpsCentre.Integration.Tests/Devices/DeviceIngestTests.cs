@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace OpsCentre.Integration.Tests.Devices;
 
 [Collection(nameof(SystemCollection))]
-public sealed class DeviceIngestTests(SystemFixture system)
+public sealed class DeviceIngestTests(SystemFixture system, Xunit.Abstractions.ITestOutputHelper output)
 {
     private HttpClient Http => system.Http;
 
@@ -86,6 +86,47 @@ public sealed class DeviceIngestTests(SystemFixture system)
         var admin = await OperatorTokenAsync();
         var track = await Testing.Eventually.HoldsAsync(() => TrackAsync(worker, admin), t => t.GetProperty("points").GetArrayLength() >= 500, TimeSpan.FromSeconds(15), "500 track points");
         Assert.Equal(Enumerable.Range(1, 500).Select(i => (long)i), track.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("seq").GetInt64()).Order());
+    }
+
+    [Fact]
+    public async Task AGcj02StatusLandsAtItsWgs84PlaceAndAnUnknownSystemIsRefused()
+    {
+        var (worker, _, key) = await ProvisionAsync();
+        // The worker's home as a phone with a Chinese map SDK reports it: a few hundred metres off, in GCJ-02.
+        var (gcjLat, gcjLon) = Grains.Map.ChinaCoordinates.Wgs84ToGcj02(worker.Lat, worker.Lon);
+        var status = Status("g1", 1, gcjLat, gcjLon);
+        status["coordSystem"] = "gcj02";
+        Assert.Equal("applied", (await PostAsync(key, "/api/v1/device/status", status)).Body.GetProperty("status").GetString());
+
+        var live = await WorkerAsync(worker, w => w.GetProperty("online").GetBoolean());
+        Assert.Equal(worker.Lat, live.GetProperty("lat").GetDouble(), 6);
+        Assert.Equal(worker.Lon, live.GetProperty("lon").GetDouble(), 6);
+        Assert.Equal(worker.Grid, live.GetProperty("gridCode").GetString());
+        var token = await OperatorTokenAsync();
+        var track = await Testing.Eventually.HoldsAsync(() => TrackAsync(worker, token), t => t.GetProperty("points").GetArrayLength() >= 1, TimeSpan.FromSeconds(15), "the track point");
+        Assert.Equal(worker.Lon, track.GetProperty("points")[0].GetProperty("lon").GetDouble(), 6);
+
+        var unknown = Status("g2", 2, worker.Lat, worker.Lon);
+        unknown["coordSystem"] = "bd09";
+        var (refused, problem) = await PostAsync(key, "/api/v1/device/status", unknown);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("coordSystem", out _));
+
+        var odd = Status("g3", 3, worker.Lat, worker.Lon);
+        odd["coordSystem"] = "BD-09";
+        var wgs = Status("g4", 4, worker.Lat, worker.Lon);
+        wgs["coordSystem"] = "wgs84";
+        var (_, batch) = await PostAsync(key, "/api/v1/device/status/batch", new { items = new object[] { odd, wgs } });
+        var results = batch.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(("rejected", "applied"), (results[0].GetProperty("status").GetString(), results[1].GetProperty("status").GetString()));
+        Assert.Contains("coordSystem", results[0].GetProperty("error").GetString());
+
+        // The API reference describes the field.
+        var document = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<JsonElement>(Http, "/openapi/v1.json");
+        var body = document.GetProperty("components").GetProperty("schemas").EnumerateObject().Single(s => s.Name.EndsWith("StatusBody", StringComparison.Ordinal)).Value;
+        var field = body.GetProperty("properties").GetProperty("coordSystem");
+        output.WriteLine(field.ToString());
+        Assert.Contains("gcj02", field.GetRawText());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using OpsCentre.Testing;
 using System.Net;
 using System.Text.Json;
 using OpsCentre.Integration.Tests.Screens;
@@ -32,7 +33,7 @@ public sealed class IncidentsApiTests(SystemFixture system)
     public async Task ACaseReportedThroughTheApiMovesThroughTheLoopItsEventsReachAScreenAndTheKpisAgree()
     {
         var token = await TokenAsync("jinjiang.operator");
-        var grid = system.Fresh.Grid(within: "510104003");
+        var grid = system.Fresh.Grid(within: DemoUnits.ThirdStreet);
         var street = grid[..9];
         var kpisBefore = (await SendAsync(HttpMethod.Get, $"/api/v1/kpis?unit={street}", token)).Body;
         await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, token);
@@ -85,11 +86,11 @@ public sealed class IncidentsApiTests(SystemFixture system)
     public async Task CommunityStaffGet404ForAnotherCommunitysCase()
     {
         var token = await TokenAsync("jinjiang.operator");
-        var otherCommunity = system.Fresh.Grid(within: "510104001", where: g => !g.StartsWith("510104001001", StringComparison.Ordinal));
+        var otherCommunity = system.Fresh.Grid(within: DemoUnits.FirstStreet, where: g => !g.StartsWith(DemoUnits.FirstCommunity, StringComparison.Ordinal));
         var (_, answer) = await SendAsync(HttpMethod.Post, "/api/v1/incidents", token, new { opId = "report-2", category = "facilities", urgency = "urgent", description = "路灯损坏", gridCode = otherCommunity });
         var id = answer.GetProperty("id").GetString()!;
 
-        var staff = await TokenAsync("jinjiang.community.staff");   // 510104001001
+        var staff = await TokenAsync("jinjiang.community.staff");   // FirstCommunity
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, $"/api/v1/incidents/{id}", staff)).Status);
         await ActAsync(staff, id, "accept", expected: HttpStatusCode.NotFound);
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/v1/incidents/{id}", await TokenAsync("jinjiang.street.operator"))).Status);
@@ -103,7 +104,7 @@ public sealed class IncidentsApiTests(SystemFixture system)
     public async Task ACaseDispatchedToAWorkerIsOnTheirDeviceAndTheyFeedBackFromIt()
     {
         var token = await TokenAsync("jinjiang.operator");
-        var worker = system.Fresh.Worker(within: "510104002");
+        var worker = system.Fresh.Worker(within: DemoUnits.SecondStreet);
         var (deviceId, key) = await Api.ProvisionDeviceAsync(Http, token, "worker-phone", worker.Id);
         var (_, answer) = await SendAsync(HttpMethod.Post, "/api/v1/incidents", token, new { opId = "report-3", category = "property-complaint", urgency = "normal", description = "电梯故障", lat = worker.Lat, lon = worker.Lon });
         var id = answer.GetProperty("id").GetString()!;
@@ -150,7 +151,7 @@ public sealed class IncidentsApiTests(SystemFixture system)
     public async Task DepartmentStaffSeeAndHandleOnlyTheCasesDispatchedToTheirDepartment()
     {
         var token = await TokenAsync("jinjiang.operator");
-        var grid = system.Fresh.Grid(within: "510104002");
+        var grid = system.Fresh.Grid(within: DemoUnits.SecondStreet);
         async Task<string> CaseAsync(string opId)
         {
             var (_, answer) = await SendAsync(HttpMethod.Post, "/api/v1/incidents", token, new { opId, category = "sanitation", urgency = "normal", description = "占道经营", gridCode = grid });

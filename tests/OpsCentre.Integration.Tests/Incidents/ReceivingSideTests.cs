@@ -16,11 +16,11 @@ namespace OpsCentre.Integration.Tests.Incidents;
 public sealed class ReceivingSideTests(SystemFixture system)
 {
     private const string District = "jinjiang.operator";        // 510104
-    private const string Street = "jinjiang.street.operator";   // 510104001
+    private const string Street = "jinjiang.street.operator";   // FirstStreet
     private const string Admin = "city.admin";
 
     /// <summary>An operator of a street of 青羊区, the district a cross-district transfer goes to.</summary>
-    private static readonly OperatorAccount QingyangStreet = new("receiving.qingyang.street", "青羊区街道中心", "operator", "510105001", Disabled: false);
+    private static readonly OperatorAccount QingyangStreet = new("receiving.qingyang.street", "青羊区街道中心", "operator", DemoUnits.QingyangFirstStreet, Disabled: false);
 
 
     private readonly Dictionary<string, string> _tokens = [];
@@ -74,36 +74,36 @@ public sealed class ReceivingSideTests(SystemFixture system)
     [Fact]
     public async Task AStreetOperatorOfTheReceivingStreetListsACaseTransferredToItBeforeAccepting()
     {
-        var grid = system.Fresh.Grid(within: "510104002");
+        var grid = system.Fresh.Grid(within: DemoUnits.SecondStreet);
         var id = await OpenDispatchedAsync(grid);
-        Assert.DoesNotContain(await ListAsync(Street, "510104001"), i => i.GetProperty("id").GetString() == id);
-        var incomingBefore = await CounterAsync("510104001", "incidentsIncoming");
+        Assert.DoesNotContain(await ListAsync(Street, DemoUnits.FirstStreet), i => i.GetProperty("id").GetString() == id);
+        var incomingBefore = await CounterAsync(DemoUnits.FirstStreet, "incidentsIncoming");
         var districtBefore = await CounterAsync("510104", "incidentsIncoming");
         await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, await TokenAsync(Street));
-        await screen.SubscribeAsync("510104001");
+        await screen.SubscribeAsync(DemoUnits.FirstStreet);
 
-        await ActAsync(District, id, "transfer", new { unitCode = "510104001" });
+        await ActAsync(District, id, "transfer", new { unitCode = DemoUnits.FirstStreet });
 
         // The receiving street's wall hears of it while it is pending, though the case lies in another street.
         var heard = await screen.ReceiveMatchingAsync(e => e.Type == "incident.transfer-requested" && e.Data.GetProperty("id").GetString() == id, "the transfer on the receiving street's screen");
         Assert.Equal(grid, heard.UnitCode);
 
         // Before accepting: in the receiving street's list (pending), its detail, and its incoming counter.
-        var listed = Assert.Single(await ListAsync(Street, "510104001"), i => i.GetProperty("id").GetString() == id);
-        Assert.Equal("510104001", listed.GetProperty("pendingTransferTo").GetString());
+        var listed = Assert.Single(await ListAsync(Street, DemoUnits.FirstStreet), i => i.GetProperty("id").GetString() == id);
+        Assert.Equal(DemoUnits.FirstStreet, listed.GetProperty("pendingTransferTo").GetString());
         Assert.Equal(grid, listed.GetProperty("unitCode").GetString());
         Assert.Equal(HttpStatusCode.OK, (await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/incidents/{id}", await TokenAsync(Street))).Status);
-        await Eventually.HoldsAsync(() => CounterAsync("510104001", "incidentsIncoming"), n => n == incomingBefore + 1, TimeSpan.FromSeconds(20),
+        await Eventually.HoldsAsync(() => CounterAsync(DemoUnits.FirstStreet, "incidentsIncoming"), n => n == incomingBefore + 1, TimeSpan.FromSeconds(20),
             "the receiving street's incoming counter");
         // The district holds both streets: it counts the case once, in its area, and not as incoming.
         Assert.Equal(districtBefore, await CounterAsync("510104", "incidentsIncoming"));
 
         // Only the receiving street decides; accepted, the case is the street's, in its list and its open counter.
         var accepted = await ActAsync(Street, id, "accept-transfer");
-        Assert.Equal("510104001", accepted.GetProperty("unitCode").GetString());
-        var after = Assert.Single(await ListAsync(Street, "510104001"), i => i.GetProperty("id").GetString() == id);
+        Assert.Equal(DemoUnits.FirstStreet, accepted.GetProperty("unitCode").GetString());
+        var after = Assert.Single(await ListAsync(Street, DemoUnits.FirstStreet), i => i.GetProperty("id").GetString() == id);
         Assert.Equal(JsonValueKind.Null, after.GetProperty("pendingTransferTo").ValueKind);
-        await Eventually.HoldsAsync(() => CounterAsync("510104001", "incidentsIncoming"), n => n == incomingBefore, TimeSpan.FromSeconds(20),
+        await Eventually.HoldsAsync(() => CounterAsync(DemoUnits.FirstStreet, "incidentsIncoming"), n => n == incomingBefore, TimeSpan.FromSeconds(20),
             "the incoming entry retired once the case is the street's own");
         Assert.Equal(HttpStatusCode.OK, (await TryAsync(Street, id, "start")).Status);
     }
@@ -111,10 +111,10 @@ public sealed class ReceivingSideTests(SystemFixture system)
     [Fact]
     public async Task ADispatchToAnotherStreetReachesThatStreetsListAndItHandlesTheCase()
     {
-        var grid = system.Fresh.Grid(within: "510104002");
-        var id = await OpenDispatchedAsync(grid, to: "510104001");
-        var listed = Assert.Single(await ListAsync(Street, "510104001"), i => i.GetProperty("id").GetString() == id);
-        Assert.Equal("510104001", listed.GetProperty("responsibleCode").GetString());
+        var grid = system.Fresh.Grid(within: DemoUnits.SecondStreet);
+        var id = await OpenDispatchedAsync(grid, to: DemoUnits.FirstStreet);
+        var listed = Assert.Single(await ListAsync(Street, DemoUnits.FirstStreet), i => i.GetProperty("id").GetString() == id);
+        Assert.Equal(DemoUnits.FirstStreet, listed.GetProperty("responsibleCode").GetString());
 
         // The lead's side handles it; verifying is the level above the street's.
         await ActAsync(Street, id, "start");
@@ -127,8 +127,10 @@ public sealed class ReceivingSideTests(SystemFixture system)
     public async Task AWorkerAssignedACaseOfAnotherGridOfTheCommunityHandlesItFromThePhone()
     {
         // The case lies in one grid; the worker dispatched to it is assigned to another grid of the same community.
-        var worker = system.Fresh.Worker(within: "510104002");
-        var caseGrid = system.Fresh.Grid(within: worker.Grid[..12], where: g => g != worker.Grid);
+        // A whole community of this test's own, so that it holds both grids whichever the other tests took before.
+        var community = system.Fresh.Community(within: DemoUnits.SecondStreet);
+        var worker = system.City.Workers.First(w => w.Grid.StartsWith(community, StringComparison.Ordinal));
+        var caseGrid = system.City.Units.First(u => u.Code.Length == 15 && u.Code.StartsWith(community, StringComparison.Ordinal) && u.Code != worker.Grid).Code;
         var (status, answer) = await Api.SendAsync(system.Http, HttpMethod.Post, "/api/v1/incidents", await TokenAsync(District),
             new { opId = Guid.NewGuid().ToString("N"), category = "sanitation", urgency = "normal", description = "井盖缺失", gridCode = caseGrid });
         Assert.True(status == HttpStatusCode.Created, $"report: {status} {answer}");
@@ -145,10 +147,10 @@ public sealed class ReceivingSideTests(SystemFixture system)
     public async Task CoHandlersSeeTheCaseAndAssistButOnlyTheLeadHandlesIt()
     {
         // Staff of a community of another street of 锦江区 (any: the test looks for its own case only).
-        var community = system.City.Units.First(u => u.Code.Length == 12 && u.Code.StartsWith("510104001", StringComparison.Ordinal)).Code;
+        var community = system.City.Units.First(u => u.Code.Length == 12 && u.Code.StartsWith(DemoUnits.FirstStreet, StringComparison.Ordinal)).Code;
         var coHandlingStaff = new OperatorAccount("receiving.staff." + community, "社区工作站", "staff", community, Disabled: false);
         await new OperatorStore(system.Db).UpsertAsync(coHandlingStaff, SystemFixture.Password);
-        var id = await OpenDispatchedAsync(system.Fresh.Grid(within: "510104002"), to: "510104002");
+        var id = await OpenDispatchedAsync(system.Fresh.Grid(within: DemoUnits.SecondStreet), to: DemoUnits.SecondStreet);
         Assert.Equal(HttpStatusCode.NotFound, (await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/incidents/{id}", await TokenAsync(coHandlingStaff.Username))).Status);
 
         var added = await ActAsync(District, id, "add-co-handler", new { unitCode = coHandlingStaff.UnitCode });
@@ -171,20 +173,20 @@ public sealed class ReceivingSideTests(SystemFixture system)
     public async Task ACrossDistrictTransferLeavesBothLogsGapFreeAndMovesOwnershipOnAcceptance()
     {
         await new OperatorStore(system.Db).UpsertAsync(QingyangStreet, SystemFixture.Password);
-        var id = await OpenDispatchedAsync(system.Fresh.Grid(within: "510104002"));
+        var id = await OpenDispatchedAsync(system.Fresh.Grid(within: DemoUnits.SecondStreet));
         var receiver = QingyangStreet.Username;
         Assert.Equal(HttpStatusCode.NotFound, (await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/incidents/{id}", await TokenAsync(receiver))).Status);
 
         await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, await TokenAsync(receiver));
-        await screen.SubscribeAsync("510105001");
-        await ActAsync(District, id, "transfer", new { unitCode = "510105001" });
-        Assert.Single(await ListAsync(receiver, "510105001"), i => i.GetProperty("id").GetString() == id);
+        await screen.SubscribeAsync(DemoUnits.QingyangFirstStreet);
+        await ActAsync(District, id, "transfer", new { unitCode = DemoUnits.QingyangFirstStreet });
+        Assert.Single(await ListAsync(receiver, DemoUnits.QingyangFirstStreet), i => i.GetProperty("id").GetString() == id);
         var heard = await screen.ReceiveMatchingAsync(e => e.Type == "incident.transfer-requested" && e.Data.GetProperty("id").GetString() == id, "the transfer on 青羊区's street screen");
-        Assert.Equal(("510105", "510105001"), (heard.DistrictCode, heard.UnitCode));
-        await Eventually.HoldsAsync(() => CounterAsync("510105001", "incidentsIncoming"), n => n >= 1, TimeSpan.FromSeconds(20), "青羊区's street counts the case as incoming");
+        Assert.Equal(("510105", DemoUnits.QingyangFirstStreet), (heard.DistrictCode, heard.UnitCode));
+        await Eventually.HoldsAsync(() => CounterAsync(DemoUnits.QingyangFirstStreet, "incidentsIncoming"), n => n >= 1, TimeSpan.FromSeconds(20), "青羊区's street counts the case as incoming");
 
         var accepted = await ActAsync(receiver, id, "accept-transfer");
-        Assert.Equal("510105001", accepted.GetProperty("unitCode").GetString());
+        Assert.Equal(DemoUnits.QingyangFirstStreet, accepted.GetProperty("unitCode").GetString());
         await ActAsync(receiver, id, "start");
 
         // Ownership moved: the old district no longer sees it; the new one handles it.
@@ -239,8 +241,8 @@ public sealed class ReceivingSideTests(SystemFixture system)
         Assert.Equal(HttpStatusCode.NotFound, (await Api.SendAsync(system.Http, HttpMethod.Get, "/api/v1/kpis/ranking?unit=510105", await TokenAsync(District))).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await Api.SendAsync(system.Http, HttpMethod.Get, "/api/v1/kpis/ranking?unit=510104&figure=nonsense", await TokenAsync(District))).Status);
 
-        var id = await OpenDispatchedAsync(system.Fresh.Grid(within: "510104002"), to: "510104001");
-        var (csvStatus, csv) = await Api.SendAsync(system.Http, HttpMethod.Get, "/api/v1/incidents/export?unit=510104001", await TokenAsync(Street));
+        var id = await OpenDispatchedAsync(system.Fresh.Grid(within: DemoUnits.SecondStreet), to: DemoUnits.FirstStreet);
+        var (csvStatus, csv) = await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/incidents/export?unit={DemoUnits.FirstStreet}", await TokenAsync(Street));
         Assert.Equal(HttpStatusCode.OK, csvStatus);
         var lines = csv.GetString()!.TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("事件编号 (id),类别 (category)", lines[0], StringComparison.Ordinal);
@@ -256,7 +258,7 @@ public sealed class ReceivingSideTests(SystemFixture system)
         var exports = await system.Db.RowsAsync(
             "SELECT actor, action, unit_code FROM audit_log WHERE action IN ('incidents.export', 'kpis.export') AND actor IN (@a, @b)",
             r => (r.GetString(0), r.GetString(1), r.GetString(2)), ("a", Street), ("b", District));
-        Assert.Contains((Street, "incidents.export", "510104001"), exports);
+        Assert.Contains((Street, "incidents.export", DemoUnits.FirstStreet), exports);
         Assert.Contains((District, "kpis.export", "510104"), exports);
     }
 }

@@ -1,3 +1,4 @@
+using OpsCentre.Testing;
 using System.Net;
 using System.Text.Json;
 
@@ -12,9 +13,9 @@ namespace OpsCentre.Integration.Tests.Incidents;
 public sealed class SeparationOfDutiesTests(SystemFixture system)
 {
     private const string District = "jinjiang.operator";        // 510104
-    private const string Street = "jinjiang.street.operator";   // 510104001
-    private const string Staff = "jinjiang.community.staff";    // 510104001001
-    private const string GridWorker = "jinjiang.grid.worker";   // 510104001001001
+    private const string Street = "jinjiang.street.operator";   // FirstStreet
+    private const string Staff = "jinjiang.community.staff";    // FirstCommunity
+    private const string GridWorker = "jinjiang.grid.worker";   // FirstGrid
     private const string Admin = "city.admin";
     private const string CgStaff = "jinjiang.cg.staff";         // 510104-CG
 
@@ -72,7 +73,7 @@ public sealed class SeparationOfDutiesTests(SystemFixture system)
     [Fact]
     public async Task TheReporterOfACaseCannotVerifyIt()
     {
-        var id = await ReportAsync(District, system.Fresh.Grid(within: "510104002"));
+        var id = await ReportAsync(District, system.Fresh.Grid(within: DemoUnits.SecondStreet));
         foreach (var action in new[] { "accept", "dispatch", "start", "feedback" })
         {
             await ActAsync(District, id, action);
@@ -86,7 +87,7 @@ public sealed class SeparationOfDutiesTests(SystemFixture system)
     [Fact]
     public async Task WhoeverRequestsAnExtensionCannotApproveIt()
     {
-        var id = await ReportAsync(District, system.Fresh.Grid(within: "510104001", where: g => !g.StartsWith("510104001001", StringComparison.Ordinal)));
+        var id = await ReportAsync(District, system.Fresh.Grid(within: DemoUnits.FirstStreet, where: g => !g.StartsWith(DemoUnits.FirstCommunity, StringComparison.Ordinal)));
         await ActAsync(District, id, "accept");
         await ActAsync(District, id, "dispatch");
         Assert.Equal(120, (await ActAsync(Street, id, "request-extension", new { extensionMinutes = 120 })).GetProperty("pendingExtensionMinutes").GetInt32());
@@ -101,16 +102,16 @@ public sealed class SeparationOfDutiesTests(SystemFixture system)
     public async Task OnlyTheReceivingUnitAcceptsATransfer()
     {
         // To a street: the district above it and the city's admin may see the case, but they are not the street.
-        var toStreet = await ReportAsync(District, system.Fresh.Grid(within: "510104002"));
+        var toStreet = await ReportAsync(District, system.Fresh.Grid(within: DemoUnits.SecondStreet));
         await ActAsync(District, toStreet, "accept");
         await ActAsync(District, toStreet, "dispatch");
-        await ActAsync(District, toStreet, "transfer", new { unitCode = "510104001" });
+        await ActAsync(District, toStreet, "transfer", new { unitCode = DemoUnits.FirstStreet });
         await RefusedAsync(HttpStatusCode.Forbidden, toStreet, "accept-transfer", null, District, Admin);
         await RefusedAsync(HttpStatusCode.Forbidden, toStreet, "reject-transfer", null, District, Admin);
-        Assert.Equal("510104001", (await ActAsync(Street, toStreet, "accept-transfer")).GetProperty("unitCode").GetString());
+        Assert.Equal(DemoUnits.FirstStreet, (await ActAsync(Street, toStreet, "accept-transfer")).GetProperty("unitCode").GetString());
 
         // To a department: its own staff decide, not the district's centre.
-        var toDepartment = await ReportAsync(District, system.Fresh.Grid(within: "510104002"));
+        var toDepartment = await ReportAsync(District, system.Fresh.Grid(within: DemoUnits.SecondStreet));
         await ActAsync(District, toDepartment, "accept");
         await ActAsync(District, toDepartment, "dispatch");
         await ActAsync(District, toDepartment, "transfer", new { unitCode = "510104-CG" });
@@ -122,7 +123,7 @@ public sealed class SeparationOfDutiesTests(SystemFixture system)
     public async Task AHandlerCannotCancelOrVerify()
     {
         // The demo's grid worker and community staff both have this grid in scope.
-        var id = await ReportAsync(District, system.Fresh.Grid(within: "510104001001001"));
+        var id = await ReportAsync(District, system.Fresh.Grid(within: DemoUnits.FirstGrid));
         await RefusedAsync(HttpStatusCode.Forbidden, id, "cancel", null, Staff, GridWorker);
         await RefusedAsync(HttpStatusCode.Forbidden, id, "accept", null, Staff, GridWorker);
         await ActAsync(District, id, "accept");
@@ -139,7 +140,7 @@ public sealed class SeparationOfDutiesTests(SystemFixture system)
     [Fact]
     public async Task DispatchToANonexistentOrOutOfUnitWorkerIs422()
     {
-        var worker = system.Fresh.Worker(within: "510104002");
+        var worker = system.Fresh.Worker(within: DemoUnits.SecondStreet);
         var elsewhere = system.City.Workers.First(w => w.Grid.StartsWith("510104", StringComparison.Ordinal) && !w.Grid.StartsWith(worker.Grid[..12], StringComparison.Ordinal));
         var id = await ReportAsync(District, worker.Grid);
         await ActAsync(District, id, "accept");
@@ -167,7 +168,7 @@ public sealed class SeparationOfDutiesTests(SystemFixture system)
     public async Task WithEachDutyInItsPlaceACaseGoesRoundTheWholeLoop()
     {
         // The community's staff report and handle, the street's centre files, dispatches, extends and verifies.
-        var id = await ReportAsync(Staff, system.Fresh.Grid(within: "510104001001", where: g => g != "510104001001001"));   // the first grid is AHandlerCannotCancelOrVerify's
+        var id = await ReportAsync(Staff, system.Fresh.Grid(within: DemoUnits.FirstCommunity, where: g => g != DemoUnits.FirstGrid));   // the first grid is AHandlerCannotCancelOrVerify's
         var steps = new (string By, string Action, object? Extra)[]
         {
             (Street, "accept", null), (Street, "dispatch", null), (Staff, "start", null), (Staff, "request-extension", new { extensionMinutes = 60 }),

@@ -16,8 +16,8 @@ public sealed class KeyPersonPrivacyTests(SystemFixture system)
     [Fact]
     public async Task MaskedForTheGridClearForCorrectionsDeniedElsewhereAndEveryReadAudited()
     {
-        var person = system.Fresh.KeyPerson(within: "510104001001");
-        var reader = person.Grid == "510104001001001" ? "jinjiang.grid.worker" : "jinjiang.community.staff";
+        var person = system.Fresh.KeyPerson(within: DemoUnits.FirstCommunity);
+        var reader = person.Grid == DemoUnits.FirstGrid ? "jinjiang.grid.worker" : "jinjiang.community.staff";
 
         // A purpose named by a role that is not cleared changes nothing: still masked.
         var (status, masked) = await ReadAsync(reader, person.Id, "visit");

@@ -75,7 +75,7 @@ public sealed class LeastPrivilegeTests(SystemFixture system)
     [Fact]
     public async Task ACategoryIsShownOnlyToTheRolesWhoseDutyNeedsIt()
     {
-        var person = system.Fresh.KeyPerson(within: "510104001001");
+        var person = system.Fresh.KeyPerson(within: DemoUnits.FirstCommunity);
         foreach (var role in new[] { "city.admin", Operator, "jinjiang.street.operator", "jinjiang.community.staff", Corrections })
         {
             var token = await Api.TokenAsync(Http, role);
@@ -86,7 +86,7 @@ public sealed class LeastPrivilegeTests(SystemFixture system)
         }
 
         // A grid worker visits the persons of their grid, and reads them masked, without the category; the field stays, null.
-        var (status, own) = await GetAsync(await Api.TokenAsync(Http, "jinjiang.grid.worker"), "/api/v1/key-persons?unit=510104001001001");
+        var (status, own) = await GetAsync(await Api.TokenAsync(Http, "jinjiang.grid.worker"), $"/api/v1/key-persons?unit={DemoUnits.FirstGrid}");
         Assert.Equal(HttpStatusCode.OK, status);
         var items = own.GetProperty("items").EnumerateArray().ToList();
         Assert.NotEmpty(items);

@@ -1,3 +1,4 @@
+using OpsCentre.Testing;
 using Microsoft.AspNetCore.SignalR;
 
 namespace OpsCentre.Integration.Tests.Screens;
@@ -24,7 +25,7 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
             var live = new List<long>();
             for (var i = 0; i < 3; i++)
             {
-                live.Add(await Api.AppendAsync(system.Http, admin.AccessToken, "510104001001", "probe.raised", $"live-{i}"));
+                live.Add(await Api.AppendAsync(system.Http, admin.AccessToken, DemoUnits.FirstCommunity, "probe.raised", $"live-{i}"));
             }
 
             var received = await screen.ReceiveAsync(3);
@@ -37,7 +38,7 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
         var missed = new List<long>();
         for (var i = 0; i < 4; i++)
         {
-            missed.Add(await Api.AppendAsync(system.Http, admin.AccessToken, "510104002", "probe.reported", $"missed-{i}"));
+            missed.Add(await Api.AppendAsync(system.Http, admin.AccessToken, DemoUnits.SecondStreet, "probe.reported", $"missed-{i}"));
         }
 
         await using var resumed = await ScreenClient.ConnectAsync(system.GatewayUrl, operatorToken, only: Probes);
@@ -63,7 +64,7 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
         await using (var screen = await ScreenClient.ConnectAsync(url, operatorToken, only: Probes))
         {
             cursor = await screen.SubscribeAsync(Jinjiang);
-            var seq = await Api.AppendAsync(system.Http, admin.AccessToken, "510104003", "probe.raised", "before-restart");
+            var seq = await Api.AppendAsync(system.Http, admin.AccessToken, DemoUnits.ThirdStreet, "probe.raised", "before-restart");
             cursor[Jinjiang] = (await screen.ReceiveAsync(1)).Single().Seq;
             Assert.Equal(seq, cursor[Jinjiang]);
             await gateway.KillAsync();
@@ -72,7 +73,7 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
         var missed = new List<long>();
         for (var i = 0; i < 3; i++)
         {
-            missed.Add(await Api.AppendAsync(system.Http, admin.AccessToken, "510104003", "probe.raised", $"during-restart-{i}"));
+            missed.Add(await Api.AppendAsync(system.Http, admin.AccessToken, DemoUnits.ThirdStreet, "probe.raised", $"during-restart-{i}"));
         }
 
         system.StartGateway("gateway-restart", url);
@@ -109,7 +110,7 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
         var committedAt = new Dictionary<long, long>();
         for (var i = 0; i < 1500; i++)
         {
-            appended.Add(await Api.AppendAsync(system.Http, admin.AccessToken, "510104004", "probe.bulk", $"bulk-{i}", padding: 16 * 1024));
+            appended.Add(await Api.AppendAsync(system.Http, admin.AccessToken, DemoUnits.FourthStreet, "probe.bulk", $"bulk-{i}", padding: 16 * 1024));
             committedAt[appended[^1]] = System.Diagnostics.Stopwatch.GetTimestamp();
         }
 
@@ -141,10 +142,10 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
         var admin = await Api.SignInAsync(system.Http, "city.admin");
         var street = await Api.SignInAsync(system.Http, "jinjiang.street.operator");
         await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, street.AccessToken, only: Probes);
-        await screen.SubscribeAsync("510104001");
+        await screen.SubscribeAsync(DemoUnits.FirstStreet);
 
-        var mine = await Api.AppendAsync(system.Http, admin.AccessToken, "510104001003", "probe.raised", "in-street");
-        var otherStreet = await Api.AppendAsync(system.Http, admin.AccessToken, "510104002", "probe.raised", "other-street");
+        var mine = await Api.AppendAsync(system.Http, admin.AccessToken, DemoUnits.Community(3), "probe.raised", "in-street");
+        var otherStreet = await Api.AppendAsync(system.Http, admin.AccessToken, DemoUnits.SecondStreet, "probe.raised", "other-street");
         var districtLevel = await Api.AppendAsync(system.Http, admin.AccessToken, Jinjiang, "probe.raised", "district-level");
 
         var received = await screen.ReceiveAsync(1);
@@ -177,7 +178,7 @@ public sealed class ScreenDeliveryTests(SystemFixture system, Xunit.Abstractions
         var cursor = await screen.SubscribeAsync("5101");
         Assert.Equal(["510104", "510105", "510106", "510107", "510108"], cursor.Keys.Order());
 
-        var qingyang = await Api.AppendAsync(system.Http, admin.AccessToken, "510105001", "probe.raised", "qy");
+        var qingyang = await Api.AppendAsync(system.Http, admin.AccessToken, DemoUnits.QingyangFirstStreet, "probe.raised", "qy");
         var received = await screen.ReceiveAsync(1);
         Assert.Equal(("510105", qingyang), (received[0].DistrictCode, received[0].Seq));
     }

@@ -1,3 +1,4 @@
+using OpsCentre.Testing;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
@@ -17,7 +18,7 @@ public sealed class ScreenProjectionTests(SystemFixture system, Xunit.Abstractio
     private const string OtherDepartment = "510104-GA";
 
     /// <summary>Where these tests take their grids (from its far end, away from the demo operators' first community).</summary>
-    private const string FirstStreet = "510104001";
+    private const string FirstStreet = DemoUnits.FirstStreet;
 
     private HttpClient Http => system.Http;
 
@@ -50,7 +51,7 @@ public sealed class ScreenProjectionTests(SystemFixture system, Xunit.Abstractio
     {
         var operatorToken = await Api.TokenAsync(Http, "jinjiang.operator");
         var admin = await Api.TokenAsync(Http, "city.admin");
-        var grid = system.Fresh.Grid(within: "510104002");
+        var grid = system.Fresh.Grid(within: DemoUnits.SecondStreet);
         var marker = NewMarker();
         var ours = await DispatchedCaseAsync(operatorToken, grid, OurDepartment, marker);
         var theirs = await DispatchedCaseAsync(operatorToken, grid, OtherDepartment, marker);
@@ -235,7 +236,7 @@ public sealed class ScreenProjectionTests(SystemFixture system, Xunit.Abstractio
         // Another user is not affected; once one of the two closes, the user may connect again.
         await using (var other = await ScreenClient.ConnectAsync(url, await Api.TokenAsync(Http, "jinjiang.street.operator")))
         {
-            await other.SubscribeAsync("510104001");
+            await other.SubscribeAsync(DemoUnits.FirstStreet);
         }
 
         await first.DisposeAsync();
@@ -254,12 +255,12 @@ public sealed class ScreenProjectionTests(SystemFixture system, Xunit.Abstractio
 
         // Subscriptions: two units, the same one again, not a third, until one ends.
         await third.SubscribeAsync(Jinjiang);
-        await third.SubscribeAsync("510104001");
+        await third.SubscribeAsync(DemoUnits.FirstStreet);
         await third.SubscribeAsync(Jinjiang);
-        var error = await Assert.ThrowsAsync<HubException>(() => third.SubscribeAsync("510104002"));
+        var error = await Assert.ThrowsAsync<HubException>(() => third.SubscribeAsync(DemoUnits.SecondStreet));
         Assert.Contains("too many subscriptions", error.Message);
-        await third.UnsubscribeAsync("510104001");
-        await third.SubscribeAsync("510104002");
+        await third.UnsubscribeAsync(DemoUnits.FirstStreet);
+        await third.SubscribeAsync(DemoUnits.SecondStreet);
         await gateway.KillAsync();
     }
 

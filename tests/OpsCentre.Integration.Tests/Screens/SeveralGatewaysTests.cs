@@ -26,7 +26,7 @@ public sealed class SeveralGatewaysTests(SystemFixture system, Xunit.Abstraction
         await onB.SubscribeAsync(Jinjiang);
 
         // A worker's phone at 5 % through gateway A; the alert reaches the screen on gateway B.
-        var worker = system.Fresh.Worker(within: "510104003");
+        var worker = system.Fresh.Worker(within: DemoUnits.ThirdStreet);
         var (deviceId, key) = await Api.ProvisionDeviceAsync(system.Http, token, "worker-phone", worker.Id);
         var (posted, _) = await Api.PostStatusAsync(system.Http, key, Api.Status(1, worker.Lat, worker.Lon, batteryPct: 5));
         Assert.Equal(HttpStatusCode.OK, posted);
@@ -37,7 +37,7 @@ public sealed class SeveralGatewaysTests(SystemFixture system, Xunit.Abstraction
         var appended = new List<long>();
         for (var i = 0; i < 10; i++)
         {
-            appended.Add(await Api.AppendAsync(i % 2 == 0 ? system.Http : httpB, admin, "510104003", "probe.fanout", $"fanout-{i}"));
+            appended.Add(await Api.AppendAsync(i % 2 == 0 ? system.Http : httpB, admin, DemoUnits.ThirdStreet, "probe.fanout", $"fanout-{i}"));
         }
 
         var alertId = raised.Data.GetProperty("id").GetString();
@@ -66,7 +66,7 @@ public sealed class SeveralGatewaysTests(SystemFixture system, Xunit.Abstraction
         var meanwhile = new List<long>();
         for (var i = 0; i < 3; i++)
         {
-            meanwhile.Add(await Api.AppendAsync(system.Http, admin, "510104003", "probe.fanout", $"while-b-is-down-{i}"));
+            meanwhile.Add(await Api.AppendAsync(system.Http, admin, DemoUnits.ThirdStreet, "probe.fanout", $"while-b-is-down-{i}"));
         }
 
         await using var moved = await ScreenClient.ConnectAsync(system.GatewayUrl, token);
@@ -84,7 +84,7 @@ public sealed class SeveralGatewaysTests(SystemFixture system, Xunit.Abstraction
         var shortLived = Api.ForgeToken(system.SigningKey, DateTime.UtcNow.AddSeconds(4));
         var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, shortLived);
         var cursor = await screen.SubscribeAsync(Jinjiang);
-        var before = await Api.AppendAsync(system.Http, admin, "510104002", "probe.token", "before-expiry");
+        var before = await Api.AppendAsync(system.Http, admin, DemoUnits.SecondStreet, "probe.token", "before-expiry");
         await Eventually.HoldsAsync(() => screen.History.Any(e => e.Seq == before), TimeSpan.FromSeconds(15), "the event before expiry");
 
         var clock = Stopwatch.StartNew();
@@ -96,7 +96,7 @@ public sealed class SeveralGatewaysTests(SystemFixture system, Xunit.Abstraction
         var missed = new List<long>();
         for (var i = 0; i < 3; i++)
         {
-            missed.Add(await Api.AppendAsync(system.Http, admin, "510104002", "probe.token", $"while-closed-{i}"));
+            missed.Add(await Api.AppendAsync(system.Http, admin, DemoUnits.SecondStreet, "probe.token", $"while-closed-{i}"));
         }
 
         var refreshed = await Api.TokenAsync(system.Http, "jinjiang.operator");
