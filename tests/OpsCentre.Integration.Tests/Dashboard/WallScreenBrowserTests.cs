@@ -1,4 +1,3 @@
-using OpsCentre.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
