@@ -4,6 +4,7 @@ using OpsCentre.Gateway.Devices;
 using OpsCentre.Gateway.EventLog;
 using OpsCentre.Gateway.Health;
 using OpsCentre.Gateway.Hosting;
+using OpsCentre.Gateway.Imports;
 using OpsCentre.Gateway.Incidents;
 using OpsCentre.Gateway.KeyPersons;
 using OpsCentre.Gateway.Limits;
@@ -24,6 +25,7 @@ try
     builder.AddOpsCentreAuth();
     builder.AddOpsCentreLimits();
     builder.AddOpsCentreScreens();
+    builder.AddOpsCentreImports();
     builder.Services.AddOpenApi();
     builder.Services.AddOpsCentreHealthChecks();
 
@@ -54,6 +56,7 @@ try
     app.MapIncidentsApi();
     app.MapKpisApi();
     app.MapEventsAdminApi();
+    app.MapImportsApi();
     app.MapOpsCentreScreens();
 
     await app.RunAsync();

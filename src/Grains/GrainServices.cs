@@ -57,6 +57,7 @@ public static class GrainServices
         services.TryAddSingleton<KeyPersons.KeyPersonRecords>();
         services.TryAddSingleton<Workers.WorkerRoster>();
         services.TryAddSingleton<Units.UnitMembers>();
+        services.TryAddSingleton<Imports.ImportJobStore>();
         return services;
     }
 }

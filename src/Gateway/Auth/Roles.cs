@@ -58,6 +58,12 @@ public enum Permission
     /// the supervision centres and community-corrections staff. Each such subscription is audited.
     /// </summary>
     WatchKeyPersons,
+
+    /// <summary>
+    /// Import the division list, the map and the rosters (<c>/api/v1/imports</c>) for units within the caller's scope, and
+    /// follow those imports: administrators only (a district's own administrator account for the district's rosters).
+    /// </summary>
+    ImportFiles,
 }
 
 /// <summary>The roles of the contract and the functions each has.</summary>
@@ -98,6 +104,8 @@ public static class Roles
         // screen's stream of every state change in their area is more than that duty needs. Departments and
         // auditors have no key-person duty at all.
         [Permission.WatchKeyPersons] = [Admin, Operator, Corrections],
+        // Setting a centre up is administration: a district operator runs the centre with what the district's administrator loaded.
+        [Permission.ImportFiles] = [Admin],
     };
 
     public static bool Allows(string? role, Permission permission) => role is not null && Grants[permission].Contains(role);

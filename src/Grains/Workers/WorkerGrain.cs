@@ -99,7 +99,10 @@ public sealed class WorkerGrain(
         }
         else
         {
+            // Ended (or gone from the roster): off duty and offline, so a return is counted afresh from the device's next status.
             state.State.CountedGrid = null;
+            state.State.Online = false;
+            state.State.OnDuty = false;
             await state.WriteStateAsync();
         }
     }
