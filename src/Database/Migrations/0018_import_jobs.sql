@@ -58,10 +58,13 @@ ALTER TABLE roster_change ALTER COLUMN new_grid DROP NOT NULL;
 CREATE OR REPLACE FUNCTION note_roster_change() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $f$
 BEGIN
-    IF TG_TABLE_NAME = 'grid_worker' AND (OLD.assigned_grid IS DISTINCT FROM NEW.assigned_grid OR (OLD.ended_at IS NULL) <> (NEW.ended_at IS NULL)) THEN
-        INSERT INTO roster_change (kind, id, old_grid, new_grid)
-        VALUES ('worker', NEW.id, OLD.assigned_grid, CASE WHEN NEW.ended_at IS NULL THEN NEW.assigned_grid END);
-    ELSIF TG_TABLE_NAME = 'key_person' AND (OLD.grid_code IS DISTINCT FROM NEW.grid_code OR (OLD.ended_at IS NULL) <> (NEW.ended_at IS NULL)) THEN
+    -- Nested: PL/pgSQL evaluates a condition whole, and a key person's row has no assigned_grid.
+    IF TG_TABLE_NAME = 'grid_worker' THEN
+        IF OLD.assigned_grid IS DISTINCT FROM NEW.assigned_grid OR (OLD.ended_at IS NULL) <> (NEW.ended_at IS NULL) THEN
+            INSERT INTO roster_change (kind, id, old_grid, new_grid)
+            VALUES ('worker', NEW.id, OLD.assigned_grid, CASE WHEN NEW.ended_at IS NULL THEN NEW.assigned_grid END);
+        END IF;
+    ELSIF OLD.grid_code IS DISTINCT FROM NEW.grid_code OR (OLD.ended_at IS NULL) <> (NEW.ended_at IS NULL) THEN
         INSERT INTO roster_change (kind, id, old_grid, new_grid)
         VALUES ('key-person', NEW.id, OLD.grid_code, CASE WHEN NEW.ended_at IS NULL THEN NEW.grid_code END);
     END IF;

@@ -116,7 +116,6 @@ public sealed class DivisionsImporter : IImporter
         ImportChanges changes;
         await using (var reader = await apply.ExecuteReaderAsync(ct))
         {
-            await reader.NextResultAsync(ct);
             await reader.ReadAsync(ct);
             changes = new ImportChanges(reader.GetInt32(0), reader.GetInt32(1), 0, reader.GetInt32(2));
         }

@@ -52,7 +52,8 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         public string RuleId { get; set; } = "";
         public string SilenceId { get; set; } = "";
         public string ZoneId { get; set; } = "";
-        public string[] Ids => [DeviceId, AlertId, IncidentId, RuleId, SilenceId, ZoneId, PersonId, WorkerId];
+        public string ImportId { get; set; } = "";
+        public string[] Ids => [DeviceId, AlertId, IncidentId, RuleId, SilenceId, ZoneId, PersonId, WorkerId, ImportId];
     }
 
     private HttpClient Http => system.Http;
@@ -214,6 +215,20 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         }
 
         place.ZoneId = await NewZoneAsync(place, corrections);
+
+        var (imported, job) = await Api.SendAsync(Http, HttpMethod.Post, $"/api/v1/imports/workers?unit={place.Grid}", admin, RefusedRoster(place));
+        Assert.True(imported == HttpStatusCode.Accepted, $"import for {place.Grid}: {(int)imported} {job}");
+        place.ImportId = job.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>A roster upload for the place's grid whose one line the job refuses (a grid of no map): served calls change no roster.</summary>
+    private static MultipartFormDataContent RefusedRoster(Place place)
+    {
+        var form = new MultipartFormDataContent();
+        form.Add(new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes($"{Grains.Rosters.RosterImporter.WorkersHeader}\nmatrix,矩阵,13800000000,{place.Grid[..12]}999,30.6,104.0\n")),
+            "file", "workers.csv");
+        form.Add(new StringContent(Guid.NewGuid().ToString()), "opId");
+        return form;
     }
 
     private async Task<string> NewSilenceAsync(Place place, string token)
@@ -262,9 +277,10 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
             var p when p.StartsWith("/api/v1/incidents/", StringComparison.Ordinal) || p.StartsWith("/api/v1/device/incidents/", StringComparison.Ordinal) => place.IncidentId,
             var p when p.StartsWith("/api/v1/key-persons/", StringComparison.Ordinal) => place.PersonId,
             var p when p.StartsWith("/api/v1/workers/", StringComparison.Ordinal) => place.WorkerId,
+            var p when p.StartsWith("/api/v1/imports/", StringComparison.Ordinal) => place.ImportId,
             _ => "",
         };
-        var path = row.Path.Replace("{id}", id).Replace("{code}", place.Grid).Replace("{deviceId}", deviceId).Replace("{zoneId}", zoneId);
+        var path = row.Path.Replace("{id}", id).Replace("{code}", place.Grid).Replace("{deviceId}", deviceId).Replace("{zoneId}", zoneId).Replace("{kind}", "workers");
         var query = operation.Query.Select(name => name switch
         {
             "unit" => $"unit={place.Grid}",
@@ -306,6 +322,7 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         ["POST /api/v1/incidents/{id}/actions"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), action = "accept" }),
         ["POST /api/v1/key-persons/{id}/visits"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), outcome = "met", notes = "matrix" }),
         ["POST /api/v1/key-persons/{id}/zones"] = c => Task.FromResult(ZoneBody(c.Place)),
+        ["POST /api/v1/imports/{kind}"] = c => Task.FromResult<object>(RefusedRoster(c.Place)),
     };
 
     private static object RuleBody(Place place, string id, int? expectedVersion = null) => new
@@ -343,7 +360,8 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
           (SELECT count(*) FROM key_person_visit WHERE person_id = @person),
           (SELECT count(*) FROM event_log WHERE unit_code = @grid AND type NOT LIKE 'worker.%' AND type NOT LIKE 'device.%'),
           (SELECT count(*) FROM operation_ledger), (SELECT count(*) FROM incident), (SELECT count(*) FROM alert_rule),
-          (SELECT count(*) FROM alert_silence), (SELECT count(*) FROM device_credential), (SELECT count(*) FROM event_log WHERE type = 'matrix.probe')))
+          (SELECT count(*) FROM alert_silence), (SELECT count(*) FROM device_credential), (SELECT count(*) FROM event_log WHERE type = 'matrix.probe'),
+          (SELECT count(*) FROM import_job)))
         """,
         ("incident", place.IncidentId), ("alert", place.AlertId), ("rule", place.RuleId), ("silence", place.SilenceId),
         ("worker", place.WorkerId), ("person", place.PersonId), ("grid", place.Grid)))!;
