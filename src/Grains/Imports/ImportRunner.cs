@@ -61,9 +61,10 @@ public sealed partial class ImportRunner(NpgsqlDataSource db, ImportJobStore job
             LogRequeued(job.Id);
             await jobs.RequeueAsync(job.Id, Name, CancellationToken.None);
         }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or ArgumentException or FormatException or IOException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Nothing was committed: the transaction went with the exception. The job says why, the log says more.
+            // Nothing was committed: the transaction went with the exception. The job says why, the log says more; a job
+            // never takes its process down (an unhandled exception in a background service stops the host).
             LogFailed(ex, job.Id, job.Kind);
             await jobs.FailAsync(job.Id, Name, "the import could not be completed: " + ex.Message, clock.GetUtcNow(), CancellationToken.None);
         }
@@ -131,7 +132,7 @@ public sealed partial class ImportRunner(NpgsqlDataSource db, ImportJobStore job
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Import job {JobId} ({Kind}) failed")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Import job {JobId} ({Kind}) failed")]
     private partial void LogFailed(Exception exception, Guid jobId, string kind);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Import job {JobId} goes back to the queue: this process is stopping")]

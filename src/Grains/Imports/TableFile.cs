@@ -114,8 +114,9 @@ public sealed class TableFile
                 }
             }
         }
-        catch (Exception ex) when (ex is InvalidDataException or InvalidOperationException or IOException or System.Xml.XmlException or FormatException or ArgumentException or NotSupportedException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // Whatever the workbook reader throws on a damaged or hostile file is the file's fault, and says so as line 1.
             return Failed("the file is not a readable Excel workbook (.xlsx): " + ex.Message);
         }
 

@@ -62,23 +62,40 @@ public sealed class ImportsApiTests(SystemFixture system)
         var same = await FinishedAsync(admin, (await UploadAsync(admin, "workers", grid, csv, "workers.csv")).Body.GetProperty("id").GetString()!);
         Assert.Equal((0, 0, 0, workers.Count + 1), Changes(same));
 
-        // The key persons' roster as an Excel workbook with the same header row; one person's supervision level changes.
+        // The key persons' roster as an Excel workbook with the same header row; one person's supervision level changes, the last is left out.
         var persons = system.City.KeyPersons.Where(p => p.Grid == grid).ToList();
         var level = persons[0].Level == "strict" ? "ordinary" : "strict";
-        var rows = persons.Select((p, i) => (IReadOnlyList<string>)[p.Id, p.Name, p.IdNumber, p.Category, i == 0 ? level : p.Level, p.Grid, F(p.Lat), F(p.Lon)]);
+        var rows = persons.SkipLast(1).Select((p, i) => (IReadOnlyList<string>)[p.Id, p.Name, p.IdNumber, p.Category, i == 0 ? level : p.Level, p.Grid, F(p.Lat), F(p.Lon)]);
         var workbook = TableFile.Workbook(RosterImporter.KeyPersonsHeader.Split(','), rows);
         var excel = await FinishedAsync(admin, (await UploadAsync(admin, "key-persons", grid, workbook, "key-persons.xlsx")).Body.GetProperty("id").GetString()!);
         Assert.True(excel.GetProperty("state").GetString() == "succeeded", excel.ToString());
-        Assert.Equal((0, 1, 0, persons.Count - 1), Changes(excel));
+        Assert.Equal((0, 1, 1, persons.Count - 2), Changes(excel));
         Assert.Equal(level, await system.Db.ScalarAsync<string>("SELECT supervision_level FROM key_person WHERE id = @id", ("id", persons[0].Id)));
-        var history = await system.Db.RowsAsync("SELECT action, old_value->>'supervisionLevel', new_value->>'supervisionLevel' FROM import_change WHERE job_id = @job",
-            r => (r.GetString(0), r.GetString(1), r.GetString(2)), ("job", Guid.Parse(excel.GetProperty("id").GetString()!)));
-        Assert.Equal([("updated", persons[0].Level, level)], history);
+        var history = await system.Db.RowsAsync(
+            "SELECT action, subject_id, old_value->>'supervisionLevel', new_value->>'supervisionLevel' FROM import_change WHERE job_id = @job ORDER BY action DESC",
+            r => (r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3)), ("job", Guid.Parse(excel.GetProperty("id").GetString()!)));
+        Assert.Equal([("updated", persons[0].Id, persons[0].Level, level), ("ended", persons[^1].Id, persons[^1].Level, null)], history);
+        var (_, listed) = await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/key-persons?unit={grid}", admin);
+        Assert.Equal(persons.SkipLast(1).Select(p => p.Id).Order(StringComparer.Ordinal), listed.GetProperty("items").EnumerateArray().Select(p => p.GetProperty("id").GetString()));
 
         // The list of jobs shows them, newest first.
         var (_, page) = await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/imports?unit={grid}", admin);
         Assert.Equal([excel.GetProperty("id").GetString(), same.GetProperty("id").GetString(), job.GetProperty("id").GetString()],
             page.GetProperty("items").EnumerateArray().Select(j => j.GetProperty("id").GetString()).Take(3));
+    }
+
+    [Fact]
+    public async Task TheApiDocumentDescribesTheUploadAsAFormWithAFileAndAnOpId()
+    {
+        var document = JsonDocument.Parse(await system.Http.GetStringAsync("/openapi/v1.json")).RootElement;
+        var submit = document.GetProperty("paths").GetProperty("/api/v1/imports/{kind}").GetProperty("post");
+        Assert.Equal("SubmitImport", submit.GetProperty("operationId").GetString());
+        Assert.Contains("202", submit.GetProperty("summary").GetString());
+        var form = submit.GetProperty("requestBody").GetProperty("content").GetProperty("multipart/form-data").GetProperty("schema");
+        var text = form.ToString() + document.GetProperty("components").ToString();
+        Assert.Contains("file", text, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("opId", text, StringComparison.Ordinal);
+        Assert.Equal("GetImport", document.GetProperty("paths").GetProperty("/api/v1/imports/{id}").GetProperty("get").GetProperty("operationId").GetString());
     }
 
     [Fact]
@@ -104,6 +121,21 @@ public sealed class ImportsApiTests(SystemFixture system)
         Assert.DoesNotContain(newcomer.Id, await ListedWorkersAsync(admin, grid));
         Assert.Equal(0, await system.Db.ScalarAsync<long>("SELECT count(*) FROM grid_worker WHERE id = @id", ("id", newcomer.Id)));
         Assert.Equal(before, await system.Db.ScalarAsync<long>("SELECT count(*) FROM import_change"));
+
+        // Files that are no roster at all fail as line 1, and the gateway goes on: a damaged workbook, GBK text, a wrong header.
+        foreach (var (content, reason) in new[]
+        {
+            (new byte[] { (byte)'P', (byte)'K', 3, 4, 1, 2, 3, 4, 5, 6, 7, 8 }, "Excel"),
+            ([0xD0, 0xC2, 0xC0, 0xB4, 0x2C, 0x31], "UTF-8"),
+            (Encoding.UTF8.GetBytes("id,name\nx,y\n"), "header"),
+        })
+        {
+            var refused = await FinishedAsync(admin, (await UploadAsync(admin, "workers", grid, content, "workers.xlsx")).Body.GetProperty("id").GetString()!);
+            Assert.Equal("failed", refused.GetProperty("state").GetString());
+            var line = Assert.Single(refused.GetProperty("errors").EnumerateArray());
+            Assert.Equal(1, line.GetProperty("line").GetInt32());
+            Assert.Contains(reason, line.GetProperty("reason").GetString());
+        }
     }
 
     [Fact]
