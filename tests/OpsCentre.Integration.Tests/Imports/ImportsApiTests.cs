@@ -122,6 +122,12 @@ public sealed class ImportsApiTests(SystemFixture system)
         Assert.Equal(0, await system.Db.ScalarAsync<long>("SELECT count(*) FROM grid_worker WHERE id = @id", ("id", newcomer.Id)));
         Assert.Equal(before, await system.Db.ScalarAsync<long>("SELECT count(*) FROM import_change"));
 
+        // A file above the API's usual 1 MiB body limit is taken (up to Imports:MaxFileBytes); its over-long field is refused by line and field.
+        var large = await FinishedAsync(admin, (await UploadAsync(admin, "workers", grid,
+            Encoding.UTF8.GetBytes($"{RosterImporter.WorkersHeader}\nimp-large,{new string('长', 600_000)},13900000009,{grid},30.6,104.0\n"), "workers.csv")).Body.GetProperty("id").GetString()!);
+        Assert.Equal("failed", large.GetProperty("state").GetString());
+        Assert.Equal("name", Assert.Single(large.GetProperty("errors").EnumerateArray()).GetProperty("field").GetString());
+
         // Files that are no roster at all fail as line 1, and the gateway goes on: a damaged workbook, GBK text, a wrong header.
         foreach (var (content, reason) in new[]
         {
