@@ -155,7 +155,9 @@ public sealed class ImportsApiTests(SystemFixture system)
         Assert.Equal(HttpStatusCode.OK, (await Api.PostStatusAsync(system.Http, key, Api.Status(1, worker.Lat, worker.Lon, onDuty: true))).Status);
         await Eventually.HoldsAsync(() => CounterAsync(admin, worker.Grid, "workersOnDuty"), n => n == 1, TimeSpan.FromSeconds(20), "the worker on duty in their grid");
 
-        // The grid's roster without the worker: they are ended, not deleted.
+        // The grid's roster without the worker: they are ended, not deleted; the wall screen's point of them goes.
+        await using var screen = await Screens.ScreenClient.ConnectAsync(system.GatewayUrl, await Api.TokenAsync(system.Http, "jinjiang.operator"));
+        await screen.SubscribeAsync("510104");
         var ended = await FinishedAsync(admin, (await UploadAsync(admin, "workers", worker.Grid, WorkersCsv([.. others, stayer]), "workers.csv")).Body.GetProperty("id").GetString()!);
         Assert.True(ended.GetProperty("state").GetString() == "succeeded", ended.ToString());
         Assert.Equal((1, 0, 1, others.Count), Changes(ended));
@@ -163,6 +165,9 @@ public sealed class ImportsApiTests(SystemFixture system)
         Assert.Equal(0, await CounterAsync(admin, worker.Grid, "workersOnline"));
         Assert.Equal(0, await CounterAsync(admin, worker.Grid[..12], "workersOnDuty"));
         Assert.DoesNotContain(worker.Id, await ListedWorkersAsync(admin, worker.Grid));
+        var gone = await screen.LiveItemAsync(i => i.GetProperty("kind").GetString() == "worker" && i.GetProperty("id").GetString() == worker.Id
+            && !i.GetProperty("online").GetBoolean(), timeoutSeconds: 30);
+        Assert.False(gone.GetProperty("onDuty").GetBoolean());
         Assert.Equal(1, await system.Db.ScalarAsync<long>("SELECT count(*) FROM grid_worker WHERE id = @id AND ended_at IS NOT NULL", ("id", worker.Id)));
         Assert.Equal(worker.Name, await system.Db.ScalarAsync<string>(
             "SELECT old_value->>'name' FROM import_change WHERE subject = 'worker' AND subject_id = @id AND action = 'ended'", ("id", worker.Id)));
