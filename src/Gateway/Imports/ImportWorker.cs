@@ -51,8 +51,26 @@ public sealed partial class ImportWorker(ImportJobStore jobs, ImportRunner runne
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
             {
                 LogUnavailable(ex);
-                await Task.Delay(poll, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                await PauseAsync(poll, stoppingToken);
             }
+            catch (Exception ex)
+            {
+                // Never let a loop end: an exception escaping a background service stops the gateway.
+                LogLoopFailed(ex);
+                await PauseAsync(poll, stoppingToken);
+            }
+        }
+    }
+
+    private async Task PauseAsync(TimeSpan pause, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(pause, clock, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: the loop ends at its next check.
         }
     }
 
@@ -76,6 +94,10 @@ public sealed partial class ImportWorker(ImportJobStore jobs, ImportRunner runne
                 {
                     LogUnavailable(ex);
                 }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogLoopFailed(ex);
+                }
             }
         }
         catch (OperationCanceledException)
@@ -92,4 +114,7 @@ public sealed partial class ImportWorker(ImportJobStore jobs, ImportRunner runne
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "The import runner could not reach PostgreSQL; it tries again")]
     private partial void LogUnavailable(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The import runner failed; it tries again")]
+    private partial void LogLoopFailed(Exception exception);
 }
