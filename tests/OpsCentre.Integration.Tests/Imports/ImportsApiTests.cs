@@ -286,6 +286,35 @@ public sealed class ImportsApiTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task AnUploadWithoutAFileOrAnOpIdOrOfAnUnknownKindIsRefusedByFieldAndQueuesNothing()
+    {
+        var admin = await AdminAsync();
+        var grid = system.Fresh.Grid(within: "510106");
+        var jobs = await system.Db.ScalarAsync<long>("SELECT count(*) FROM import_job");
+        async Task<string> RefusedFieldAsync(string kind, HttpContent content)
+        {
+            var (status, problem) = await Api.SendAsync(system.Http, HttpMethod.Post, $"/api/v1/imports/{kind}?unit={grid}", admin, content);
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            return Assert.Single(problem.GetProperty("errors").EnumerateObject()).Name;
+        }
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await Api.SendAsync(system.Http, HttpMethod.Post, $"/api/v1/imports/workers?unit={grid}", admin, Api.Raw("{\"file\":\"x\"}"))).Status);
+        Assert.Equal("kind", await RefusedFieldAsync("people", new MultipartFormDataContent()));
+        var noOpId = new MultipartFormDataContent { { new ByteArrayContent("x"u8.ToArray()), "file", "workers.csv" } };
+        Assert.Equal("opId", await RefusedFieldAsync("workers", noOpId));
+        var empty = new MultipartFormDataContent { { new ByteArrayContent([]), "file", "workers.csv" }, { new StringContent("op"), "opId" } };
+        Assert.Equal("file", await RefusedFieldAsync("workers", empty));
+        Assert.Equal(jobs, await system.Db.ScalarAsync<long>("SELECT count(*) FROM import_job"));
+
+        // The opId may come as the Idempotency-Key header instead.
+        var keyed = new MultipartFormDataContent { { new ByteArrayContent(WorkersCsv(system.City.Workers.Where(w => w.Grid == grid))), "file", "workers.csv" } };
+        using var request = Api.Authorized(HttpMethod.Post, $"/api/v1/imports/workers?unit={grid}", admin, keyed);
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        using var response = await system.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Fact]
     public async Task TheJobOfAGatewayThatDiedDoesNotStayRunning()
     {
         // A job taken by a process that then died: it renewed it last ten minutes ago.
