@@ -5,6 +5,7 @@ using OpsCentre.Gateway.Devices;
 using OpsCentre.Gateway.EventLog;
 using OpsCentre.Gateway.Health;
 using OpsCentre.Gateway.Hosting;
+using OpsCentre.Gateway.Imports;
 using OpsCentre.Gateway.Incidents;
 using OpsCentre.Gateway.KeyPersons;
 using OpsCentre.Gateway.Limits;
@@ -25,6 +26,7 @@ try
     builder.AddOpsCentreAuth();
     builder.AddOpsCentreLimits();
     builder.AddOpsCentreScreens();
+    builder.AddOpsCentreImports();
     builder.Services.AddOpenApi();
     builder.Services.AddOpsCentreHealthChecks();
 
@@ -60,6 +62,7 @@ try
     app.MapDepartmentsApi();
     app.MapCitySettingsApi();
     app.MapAdminChangesApi();
+    app.MapImportsApi();
     app.MapOpsCentreScreens();
 
     await app.RunAsync();

@@ -58,6 +58,7 @@ public static class GrainServices
         services.TryAddSingleton<KeyPersons.SupervisionSchedules>();
         services.TryAddSingleton<Workers.WorkerRoster>();
         services.TryAddSingleton<Units.UnitMembers>();
+        services.TryAddSingleton<Imports.ImportJobStore>();
         return services;
     }
 }

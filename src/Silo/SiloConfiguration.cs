@@ -49,6 +49,7 @@ public static class SiloConfiguration
         silo.Services.AddOptions<ReminderOptions>().Bind(configuration.GetSection("Orleans:Reminders"));
         silo.Services.AddOptions<Grains.Devices.DeviceOptions>().Bind(configuration.GetSection(Grains.Devices.DeviceOptions.Section));
         silo.Services.AddOptions<Grains.Alerts.AlertOptions>().Bind(configuration.GetSection("Alerts"));
+        silo.Services.AddOptions<Grains.Map.MapOptions>().Bind(configuration.GetSection(Grains.Map.MapOptions.Section));
         silo.Services.AddOpsCentreGrainServices(connectionString);
         return silo;
     }

@@ -102,6 +102,8 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Auth__SigningKey"] = SigningKey,
         ["Screens__WatermarkSeconds"] = "1",
         ["Screens__RenewSeconds"] = "2",
+        // Imports' live pickup: the map's version is checked every 2 s (30 s by default), so renames and moved polygons show quickly.
+        ["Map__RefreshInterval"] = "00:00:02",
         // The suite signs in and calls from one address with few tokens, far faster than people do: the
         // limits per address and per token are lifted for it. AbuseLimitTests check the limits on
         // gateways of their own; the sign-in lockout and the device limits keep their defaults here.

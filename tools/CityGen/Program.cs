@@ -7,9 +7,10 @@ using OpsCentre.Grains.Map;
 //   generate <size> <dir> [seed]               write map.geojson, workers.csv, key-persons.csv, divisions.csv; size is one of
 //                                              city (all of 成都市), central (510104–510108), large, tiny, suite (CitySize; demo = city)
 //   load <dir>                                 import them (ConnectionStrings__OpsCentre) through the real import path
-//   ensure <size> <dir> [seed]                 generate and load unless the database already has a map; then make sure the demo
-//                                              alert rules, case categories, departments and accounts exist (missing accounts
-//                                              are created, existing ones left alone). Only with OPSCENTRE_DEMO=on (DemoSeeding).
+//   ensure <size> <dir> [seed]                 generate (unless <dir> holds a complete generation) and import every file not yet
+//                                              imported with success — so a first start killed half-way is finished by the next;
+//                                              then make sure the demo alert rules, case categories, departments and accounts exist
+//                                              (missing accounts are created, existing ones left alone). Only with OPSCENTRE_DEMO=on.
 if (args.Length < 2 || args[0] is not ("generate" or "load" or "ensure"))
 {
     Console.Error.WriteLine("usage: OpsCentre.CityGen generate|ensure <city|central|large|tiny|suite> <dir> [seed] | load <dir>");
@@ -36,26 +37,32 @@ try
     var size = CitySize.Parse(args[1]);
     var directory = args.ElementAtOrDefault(2) ?? throw new ArgumentException("a directory is required");
     var seed = args.Length > 3 ? int.Parse(args[3]) : 20261129;
-    if (args[0] == "ensure")
+    // A generation is complete once its marker is written, after every file: files cut short by a killed start are made again.
+    var complete = Path.Combine(directory, ".complete-" + size.Name + "-" + seed);
+    if (args[0] == "ensure" && File.Exists(complete))
     {
-        await using var dataSource = NpgsqlDataSource.Create(ConnectionString());
-        if (await new MapStore(dataSource).VersionAsync() > 0)
+        Say($"reusing the {size.Name} city generated in {directory}");
+    }
+    else
+    {
+        Say($"generating the {size.Name} city (seed {seed})");
+        var city = new CityGenerator(size, seed, Say).Generate();
+        if (File.Exists(complete))
         {
-            Say("the database already holds a city map");
-            return await EnsureRulesAsync();
+            File.Delete(complete);
         }
+
+        await CityFiles.WriteAsync(city, directory);
+        await File.WriteAllTextAsync(complete, TimeProvider.System.GetUtcNow().ToString("O"));
+        Say($"wrote {city.Units.Count} units, {city.Workers.Count} workers, {city.KeyPersons.Count} key persons to {directory}");
     }
 
-    Say($"generating the {size.Name} city (seed {seed})");
-    var city = new CityGenerator(size, seed, Say).Generate();
-    await CityFiles.WriteAsync(city, directory);
-    Say($"wrote {city.Units.Count} units, {city.Workers.Count} workers, {city.KeyPersons.Count} key persons to {directory}");
     if (args[0] != "ensure")
     {
         return 0;
     }
 
-    var loaded = await LoadAsync(directory);
+    var loaded = await LoadAsync(directory, onlyMissing: true);
     return loaded != 0 ? loaded : await EnsureRulesAsync();
 }
 catch (Exception ex) when (ex is ArgumentException or IOException or NpgsqlException or InvalidOperationException)
@@ -64,10 +71,10 @@ catch (Exception ex) when (ex is ArgumentException or IOException or NpgsqlExcep
     return 1;
 }
 
-async Task<int> LoadAsync(string directory)
+async Task<int> LoadAsync(string directory, bool onlyMissing = false)
 {
     await using var dataSource = NpgsqlDataSource.Create(ConnectionString());
-    var problems = await CityLoader.LoadAsync(dataSource, directory, Say);
+    var problems = await CityLoader.LoadAsync(dataSource, directory, Say, onlyMissing);
     foreach (var problem in problems.Take(20))
     {
         Console.Error.WriteLine("  " + problem);

@@ -70,6 +70,12 @@ public enum Permission
 
     /// <summary>Change what the whole city shares — case categories and their deadlines, the supervision schedule — when the caller's unit is the city.</summary>
     ManageCitySettings,
+
+    /// <summary>
+    /// Import the division list, the map and the rosters (<c>/api/v1/imports</c>) for units within the caller's scope, and
+    /// follow those imports: administrators only (a district's own administrator account for the district's rosters).
+    /// </summary>
+    ImportFiles,
 }
 
 /// <summary>The roles of the contract and the functions each has.</summary>
@@ -113,6 +119,8 @@ public static class Roles
         [Permission.ManageOperators] = [Admin, Operator],
         [Permission.ManageDepartments] = [Admin, Operator],
         [Permission.ManageCitySettings] = [Admin],
+        // Setting a centre up is administration: a district operator runs the centre with what the district's administrator loaded.
+        [Permission.ImportFiles] = [Admin],
     };
 
     public static bool Allows(string? role, Permission permission) => role is not null && Grants[permission].Contains(role);

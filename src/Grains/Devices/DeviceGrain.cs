@@ -75,8 +75,8 @@ public sealed partial class DeviceGrain(
             """
             SELECT d.kind, d.bound_to, d.secret_hash, d.revoked_at IS NOT NULL, coalesce(w.assigned_grid, k.grid_code)
             FROM device_credential d
-            LEFT JOIN grid_worker w ON d.kind = 'worker-phone' AND w.id = d.bound_to
-            LEFT JOIN key_person k ON d.kind <> 'worker-phone' AND k.id = d.bound_to
+            LEFT JOIN grid_worker w ON d.kind = 'worker-phone' AND w.id = d.bound_to AND w.ended_at IS NULL
+            LEFT JOIN key_person k ON d.kind <> 'worker-phone' AND k.id = d.bound_to AND k.ended_at IS NULL
             WHERE d.device_id = @id
             """);
         command.Parameters.AddWithValue("id", _id);

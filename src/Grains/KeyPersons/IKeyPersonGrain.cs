@@ -40,8 +40,8 @@ public interface IKeyPersonGrain : IGrainWithStringKey
     Task Reload();
 
     /// <summary>
-    /// The roster moved the person to another grid (a re-import; <c>RosterWatch</c> tells): their entry leaves
-    /// <paramref name="formerGrid"/>'s counters and counts in the new grid's.
+    /// The roster moved the person to another grid, ended or brought them back (a re-import; <c>RosterWatch</c> tells): their
+    /// entry leaves <paramref name="formerGrid"/>'s counters and counts in the new grid's; an ended person counts nowhere.
     /// </summary>
     Task Reassign(string formerGrid);
 

@@ -179,13 +179,14 @@ public sealed class KeyPersonGrain(
     public async Task Reassign(string formerGrid)
     {
         await LoadAsync();
-        if (_profile is not null && formerGrid == Grid)
+
+        // The person's entry leaves the old grid's counters and, while not normal, counts in the new grid's; an ended person
+        // counts nowhere, and one brought back is counted again (in the same grid too).
+        if (_profile is null || formerGrid != Grid)
         {
-            return;
+            await GrainFactory.GetGrain<IUnitGrain>(formerGrid).Retire("key-person:" + Id);
         }
 
-        // The person's entry leaves the old grid's counters and, while not normal, counts in the new grid's.
-        await GrainFactory.GetGrain<IUnitGrain>(formerGrid).Retire("key-person:" + Id);
         if (_profile is not null)
         {
             _version = Math.Max(_version + 1, clock.GetUtcNow().UtcTicks);

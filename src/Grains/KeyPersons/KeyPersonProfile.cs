@@ -28,7 +28,7 @@ public sealed record KeyPersonProfile(
             """
             SELECT k.grid_code, k.home_lat, k.home_lon, s.supervision_level, s.check_in_every, s.visit_every, s.supervised_since, s.last_visit
             FROM key_person k JOIN key_person_schedule s ON s.id = k.id
-            WHERE k.id = $1
+            WHERE k.id = $1 AND k.ended_at IS NULL
             """) { Parameters = { new() { Value = id } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             "SELECT center_lat, center_lon, radius_m, polygon::text FROM key_person_zone WHERE person_id = $1 AND removed_at IS NULL ORDER BY id")

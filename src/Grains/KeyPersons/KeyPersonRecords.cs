@@ -39,7 +39,7 @@ public sealed class KeyPersonRecords(NpgsqlDataSource db)
 
     public static async Task<string?> GridOfAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string id, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("SELECT grid_code FROM key_person WHERE id = @id", connection, transaction);
+        await using var command = new NpgsqlCommand("SELECT grid_code FROM key_person WHERE id = @id AND ended_at IS NULL", connection, transaction);
         command.Parameters.AddWithValue("id", id);
         return await command.ExecuteScalarAsync(ct) as string;
     }
@@ -58,7 +58,7 @@ public sealed class KeyPersonRecords(NpgsqlDataSource db)
         await using var command = new NpgsqlCommand(
             $"""
             SELECT {RecordColumns} FROM key_person
-            WHERE grid_code LIKE @prefix AND id > @after ORDER BY id LIMIT @take
+            WHERE grid_code LIKE @prefix AND ended_at IS NULL AND id > @after ORDER BY id LIMIT @take
             """, connection, transaction);
         command.Parameters.AddWithValue("prefix", unitPrefix + "%");
         command.Parameters.AddWithValue("after", after);
@@ -69,7 +69,7 @@ public sealed class KeyPersonRecords(NpgsqlDataSource db)
     public static async Task<KeyPersonRecord?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string id, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
-            $"SELECT {RecordColumns} FROM key_person WHERE id = @id", connection, transaction);
+            $"SELECT {RecordColumns} FROM key_person WHERE id = @id AND ended_at IS NULL", connection, transaction);
         command.Parameters.AddWithValue("id", id);
         return (await command.ReadAllAsync(ReadRecord, ct)).SingleOrDefault();
     }
@@ -126,7 +126,7 @@ public sealed class KeyPersonRecords(NpgsqlDataSource db)
         await using var command = new NpgsqlCommand(
             """
             SELECT s.id, k.name, s.visit_due FROM key_person_schedule s JOIN key_person k ON k.id = s.id
-            WHERE s.grid_code = @grid AND s.visit_due <= @horizon
+            WHERE s.grid_code = @grid AND k.ended_at IS NULL AND s.visit_due <= @horizon
             ORDER BY s.visit_due, s.id LIMIT @take
             """, connection, transaction);
         command.Parameters.AddWithValue("grid", grid);

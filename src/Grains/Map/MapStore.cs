@@ -49,13 +49,13 @@ public sealed class MapStore(NpgsqlDataSource dataSource)
         return units;
     }
 
-    /// <summary>The polygons of <paramref name="code"/>'s children.</summary>
+    /// <summary>The polygons of <paramref name="code"/>'s children (those the map has drawn: a unit a division list added waits for its polygon).</summary>
     public Task<IReadOnlyList<(UnitRecord Unit, Geometry Geometry)>> ChildGeometriesAsync(string code, CancellationToken cancellationToken = default) =>
-        GeometriesAsync("SELECT code, name, parent_code, geometry FROM unit_map WHERE parent_code = @c ORDER BY code", code, cancellationToken);
+        GeometriesAsync("SELECT code, name, parent_code, geometry FROM unit_map WHERE parent_code = @c AND geometry IS NOT NULL ORDER BY code", code, cancellationToken);
 
-    /// <summary>Every grid polygon (15-digit codes), for the spatial index.</summary>
+    /// <summary>Every grid polygon (15-digit codes), for the spatial index; a grid without a polygon yet locates no position.</summary>
     public Task<IReadOnlyList<(UnitRecord Unit, Geometry Geometry)>> GridGeometriesAsync(CancellationToken cancellationToken = default) =>
-        GeometriesAsync("SELECT code, name, parent_code, geometry FROM unit_map WHERE length(code) = 15", null, cancellationToken);
+        GeometriesAsync("SELECT code, name, parent_code, geometry FROM unit_map WHERE length(code) = 15 AND geometry IS NOT NULL", null, cancellationToken);
 
     /// <summary>The map's version; every import increments it.</summary>
     public async Task<long> VersionAsync(CancellationToken cancellationToken = default)

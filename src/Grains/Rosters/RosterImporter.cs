@@ -1,24 +1,22 @@
 using System.Globalization;
+using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using OpsCentre.Grains.Imports;
 using OpsCentre.Grains.Units;
 
 namespace OpsCentre.Grains.Rosters;
 
-/// <summary>Why one line of a roster import was refused (line 1 is the header).</summary>
-public sealed record RosterImportError(int Line, string? Id, string Reason);
-
-public sealed record RosterImportResult(int Imported, IReadOnlyList<RosterImportError> Errors)
-{
-    public bool Succeeded => Errors.Count == 0;
-}
-
 /// <summary>
-/// Imports the rosters of grid workers (网格员) and key persons (重点人员) from CSV. All or nothing:
-/// every line is validated (fields, codes, coordinates, that the grid exists), and one bad line
-/// means nothing changes and every problem is reported by line.
+/// Imports the rosters of grid workers (网格员) and key persons (重点人员) from CSV or Excel (.xlsx) with the header row
+/// <see cref="WorkersHeader"/> or <see cref="KeyPersonsHeader"/>, for one unit (the job's scope). All or nothing: every line
+/// is validated (fields, codes, coordinates, that the grid is in the map and within the unit), and one bad line means
+/// nothing changes and every problem is reported by line and field. Otherwise the file is the unit's roster: a person
+/// in it is added, updated, brought back (ended before) or left as is; a person of the unit missing from it is ended —
+/// kept, with <c>ended_at</c> — and every change goes to <c>import_change</c> with the old and new values. A person
+/// the roster holds in another unit may be moved in only when that unit lies within the submitter's own.
 /// </summary>
-public sealed class RosterImporter(NpgsqlDataSource dataSource)
+public sealed class RosterImporter : IImporter
 {
     public const string WorkersHeader = "id,name,phone,assignedGrid,homeLat,homeLon";
     public const string KeyPersonsHeader = "id,name,idNumber,category,supervisionLevel,gridCode,homeLat,homeLon";
@@ -27,149 +25,337 @@ public sealed class RosterImporter(NpgsqlDataSource dataSource)
 
     public static IReadOnlySet<string> SupervisionLevels { get; } = new HashSet<string> { "strict", "ordinary", "lenient" };
 
-    private static readonly Roster Workers = new("grid_worker", WorkersHeader, "id, name, phone, assigned_grid, home_lat, home_lon", GridField: 3, Checks: []);
+    /// <summary>The most characters of one field.</summary>
+    public const int MaxField = 200;
 
-    private static readonly Roster KeyPersons = new("key_person", KeyPersonsHeader,
-        "id, name, id_number, category, supervision_level, grid_code, home_lat, home_lon", GridField: 5,
-        Checks: [(3, Categories, "category"), (4, SupervisionLevels, "supervisionLevel")]);
+    public static RosterImporter Workers { get; } = new("grid_worker", "worker", WorkersHeader, "id, name, phone, assigned_grid, home_lat, home_lon", "assigned_grid", []);
 
-    public Task<RosterImportResult> ImportWorkersAsync(TextReader csv, CancellationToken cancellationToken = default) =>
-        ImportAsync(Workers, csv, cancellationToken);
+    public static RosterImporter KeyPersons { get; } = new("key_person", "key-person", KeyPersonsHeader,
+        "id, name, id_number, category, supervision_level, grid_code, home_lat, home_lon", "grid_code",
+        [(3, Categories), (4, SupervisionLevels)]);
 
-    public Task<RosterImportResult> ImportKeyPersonsAsync(TextReader csv, CancellationToken cancellationToken = default) =>
-        ImportAsync(KeyPersons, csv, cancellationToken);
+    private readonly string _table;
+    private readonly string _subject;
+    private readonly string[] _header;
+    private readonly string _columns;
+    private readonly string _gridColumn;
+    private readonly int _gridField;
+    private readonly (int Field, IReadOnlySet<string> Allowed)[] _checks;
 
-    private async Task<RosterImportResult> ImportAsync(Roster roster, TextReader csv, CancellationToken cancellationToken)
+    private RosterImporter(string table, string subject, string header, string columns, string gridColumn, (int Field, IReadOnlySet<string> Allowed)[] checks)
     {
-        var header = await csv.ReadLineAsync(cancellationToken);
-        if (header?.Trim() != roster.Header)
+        _table = table;
+        _subject = subject;
+        _header = header.Split(',');
+        _columns = columns;
+        _gridColumn = gridColumn;
+        _gridField = Array.IndexOf(columns.Split(", "), gridColumn);
+        _checks = checks;
+    }
+
+    /// <summary>A roster line: its text fields (all but the home position), and the home position.</summary>
+    private sealed record Person(int Line, string[] Text, double HomeLat, double HomeLon)
+    {
+        public string Id => Text[0];
+
+        public bool SameAs(Person other) => Text.SequenceEqual(other.Text) && HomeLat == other.HomeLat && HomeLon == other.HomeLon;
+    }
+
+    public async Task<ImportOutcome> RunAsync(ImportInput input, NpgsqlConnection connection, NpgsqlTransaction transaction, ImportProgress progress, CancellationToken ct)
+    {
+        var table = TableFile.Read(input.Content);
+        if (table.Problem is { } problem)
         {
-            return new RosterImportResult(0, [new RosterImportError(1, null, $"the header must be exactly: {roster.Header}")]);
+            return ImportOutcome.Refused(1, null, problem);
         }
 
-        var grids = await GridCodesAsync(cancellationToken);
-        var columns = roster.Header.Split(',');
-        var rows = new List<string[]>();
-        var errors = new List<RosterImportError>();
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        var lineNumber = 1;
-        while (await csv.ReadLineAsync(cancellationToken) is { } line)
+        if (!table.Header.SequenceEqual(_header, StringComparer.OrdinalIgnoreCase))
         {
-            lineNumber++;
-            if (line.Length == 0)
-            {
-                continue;
-            }
+            return ImportOutcome.Refused(1, null, $"the header must be exactly: {string.Join(',', _header)}");
+        }
 
-            var fields = line.Split(',');
-            var reason = Validate(roster, columns, fields, grids, ids);
-            if (reason is null)
+        if (table.Rows.Count == 0)
+        {
+            // A roster without people would end everyone in the unit: more likely a wrong file than the unit's truth.
+            return ImportOutcome.Refused(2, null, "the file lists nobody");
+        }
+
+        var grids = await GridCodesAsync(connection, transaction, ct);
+        var people = new List<Person>();
+        var errors = new List<ImportError>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var row in table.Rows)
+        {
+            if (Validate(row, input.Unit, grids, ids) is { } error)
             {
-                rows.Add(fields);
+                errors.Add(error);
             }
             else
             {
-                errors.Add(new RosterImportError(lineNumber, fields.Length > 0 ? fields[0] : null, reason));
+                people.Add(new Person(row.Line, row.Fields[..^2], Parse(row.Fields[^2]), Parse(row.Fields[^1])));
+            }
+
+            if ((people.Count + errors.Count) % 1000 == 0)
+            {
+                progress.Report(people.Count + errors.Count, people.Count, errors.Count);
+            }
+        }
+
+        progress.Report(table.Rows.Count, people.Count, errors.Count);
+        var held = await HeldAsync(connection, transaction, input.Unit, ids, ct);
+        var refusedMoves = 0;
+        foreach (var person in people)
+        {
+            // Moving someone in from another unit takes them from that unit's roster: only within the submitter's own scope.
+            if (held.TryGetValue(person.Id, out var now) && now.EndedAt is null && !UnitCode.IsWithin(Grid(now.Person), input.Unit)
+                && !UnitCode.IsWithin(Grid(now.Person), input.CallerUnit))
+            {
+                errors.Add(new ImportError(person.Line, "id", $"{person.Id} is on the roster of a unit outside yours"));
+                refusedMoves++;
             }
         }
 
         if (errors.Count > 0)
         {
-            return new RosterImportResult(0, errors);
+            errors.Sort((a, b) => a.Line.CompareTo(b.Line));
+            return new ImportOutcome(table.Rows.Count, people.Count - refusedMoves, errors, ImportChanges.None);
         }
 
-        await StoreAsync(roster, columns.Length, rows, cancellationToken);
-        return new RosterImportResult(rows.Count, []);
+        var (write, changes, history) = Diff(people, held, input.Unit);
+        await StoreAsync(write, changes, history, input, connection, transaction, ct);
+        return new ImportOutcome(table.Rows.Count, people.Count, [],
+            new ImportChanges(changes.Added, changes.Updated, changes.Ended.Count, changes.Unchanged));
     }
 
-    private static string? Validate(Roster roster, string[] columns, string[] fields, HashSet<string> grids, HashSet<string> ids)
+    private ImportError? Validate(TableRow row, string unit, HashSet<string> grids, HashSet<string> ids)
     {
-        if (fields.Length != columns.Length)
+        var fields = row.Fields;
+        if (fields.Length != _header.Length)
         {
-            return $"expected {columns.Length} fields, found {fields.Length}";
+            return new ImportError(row.Line, null, $"expected {_header.Length} fields, found {fields.Length}");
         }
 
         for (var i = 0; i < fields.Length; i++)
         {
-            if (string.IsNullOrWhiteSpace(fields[i]))
+            if (fields[i].Length == 0)
             {
-                return $"{columns[i]} is empty";
+                return new ImportError(row.Line, _header[i], $"{_header[i]} is empty");
+            }
+
+            if (fields[i].Length > MaxField)
+            {
+                return new ImportError(row.Line, _header[i], $"{_header[i]}: at most {MaxField} characters");
             }
         }
 
-        foreach (var (field, allowed, name) in roster.Checks)
+        foreach (var (field, allowed) in _checks)
         {
             if (!allowed.Contains(fields[field]))
             {
-                return $"{name} must be one of {string.Join(", ", allowed)}";
+                return new ImportError(row.Line, _header[field], $"{_header[field]} must be one of {string.Join(", ", allowed)}");
             }
         }
 
-        var grid = fields[roster.GridField];
+        var grid = fields[_gridField];
         if (!UnitCode.IsValid(grid) || UnitCode.LevelOf(grid) != UnitLevel.Grid || !grids.Contains(grid))
         {
-            return $"{columns[roster.GridField]} {grid} is not a grid of the map";
+            return new ImportError(row.Line, _header[_gridField], $"{_header[_gridField]} {grid} is not a grid of the map");
         }
 
-        if (!double.TryParse(fields[^2], NumberStyles.Float, CultureInfo.InvariantCulture, out var lat) || lat is < -90 or > 90
-            || !double.TryParse(fields[^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var lon) || lon is < -180 or > 180)
+        if (!UnitCode.IsWithin(grid, unit))
         {
-            return "homeLat/homeLon must be WGS-84 decimal degrees";
+            return new ImportError(row.Line, _header[_gridField], $"grid {grid} lies outside the import's unit {unit}");
         }
 
-        return ids.Add(fields[0]) ? null : "the id appears more than once";
+        if (!double.TryParse(fields[^2], NumberStyles.Float, CultureInfo.InvariantCulture, out var lat) || !double.IsFinite(lat) || lat is < -90 or > 90)
+        {
+            return new ImportError(row.Line, _header[^2], "homeLat must be WGS-84 decimal degrees");
+        }
+
+        if (!double.TryParse(fields[^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var lon) || !double.IsFinite(lon) || lon is < -180 or > 180)
+        {
+            return new ImportError(row.Line, _header[^1], "homeLon must be WGS-84 decimal degrees");
+        }
+
+        return ids.Add(fields[0]) ? null : new ImportError(row.Line, "id", "the id appears more than once");
     }
 
-    private async Task StoreAsync(Roster roster, int fieldCount, List<string[]> rows, CancellationToken cancellationToken)
+    private string Grid(Person person) => person.Text[_gridField];
+
+    private sealed record Held(Person Person, DateTimeOffset? EndedAt);
+
+    private sealed record Counts(int Added, int Updated, int Unchanged, List<string> Ended);
+
+    private sealed record Change(string Id, string Action, Person? Old, Person? New);
+
+    /// <summary>The roster rows that the file speaks of: its ids wherever they are, and everyone now active within the unit; locked until the import commits.</summary>
+    private async Task<Dictionary<string, Held>> HeldAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string unit, HashSet<string> ids, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var create = new NpgsqlCommand(
-            $"CREATE TEMP TABLE roster_import ON COMMIT DROP AS SELECT {roster.Columns} FROM {roster.Table} WITH NO DATA", connection, transaction))
+        await using var command = new NpgsqlCommand(
+            $"""
+            SELECT {_columns}, ended_at FROM {_table}
+            WHERE id = ANY (@ids) OR ({_gridColumn} LIKE @prefix AND ended_at IS NULL)
+            FOR UPDATE
+            """, connection, transaction);
+        command.Parameters.AddWithValue("ids", ids.ToArray());
+        command.Parameters.AddWithValue("prefix", unit + "%");
+        var held = new Dictionary<string, Held>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var texts = _header.Length - 2;
+        while (await reader.ReadAsync(ct))
         {
-            await create.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await using (var import = await connection.BeginBinaryImportAsync($"COPY roster_import ({roster.Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken))
-        {
-            foreach (var fields in rows)
+            var text = new string[texts];
+            for (var i = 0; i < texts; i++)
             {
-                await import.StartRowAsync(cancellationToken);
-                for (var i = 0; i < fieldCount - 2; i++)
-                {
-                    await import.WriteAsync(fields[i], NpgsqlDbType.Text, cancellationToken);
-                }
-
-                await import.WriteAsync(double.Parse(fields[^2], CultureInfo.InvariantCulture), NpgsqlDbType.Double, cancellationToken);
-                await import.WriteAsync(double.Parse(fields[^1], CultureInfo.InvariantCulture), NpgsqlDbType.Double, cancellationToken);
+                text[i] = reader.GetString(i);
             }
 
-            await import.CompleteAsync(cancellationToken);
+            held[text[0]] = new Held(new Person(0, text, reader.GetDouble(texts), reader.GetDouble(texts + 1)), reader.IsDBNull(texts + 2) ? null : reader.GetFieldValue<DateTimeOffset>(texts + 2));
         }
 
-        var updates = string.Join(", ", roster.Columns.Split(", ").Skip(1).Select(c => $"{c} = excluded.{c}"));
-        await using (var upsert = new NpgsqlCommand(
-            $"INSERT INTO {roster.Table} ({roster.Columns}) SELECT {roster.Columns} FROM roster_import ON CONFLICT (id) DO UPDATE SET {updates}",
-            connection, transaction))
-        {
-            await upsert.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
+        return held;
     }
 
-    private async Task<HashSet<string>> GridCodesAsync(CancellationToken cancellationToken)
+    private (List<Person> Write, Counts Counts, List<Change> History) Diff(List<Person> people, Dictionary<string, Held> held, string unit)
+    {
+        var write = new List<Person>();
+        var history = new List<Change>();
+        int added = 0, updated = 0, unchanged = 0;
+        var inFile = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var person in people)
+        {
+            inFile.Add(person.Id);
+            if (!held.TryGetValue(person.Id, out var now))
+            {
+                added++;
+                write.Add(person);
+                history.Add(new Change(person.Id, "added", null, person));
+            }
+            else if (now.EndedAt is not null)
+            {
+                added++;
+                write.Add(person);
+                history.Add(new Change(person.Id, "returned", now.Person, person));
+            }
+            else if (!now.Person.SameAs(person))
+            {
+                updated++;
+                write.Add(person);
+                history.Add(new Change(person.Id, "updated", now.Person, person));
+            }
+            else
+            {
+                unchanged++;
+            }
+        }
+
+        var ended = new List<string>();
+        foreach (var (id, now) in held)
+        {
+            if (now.EndedAt is null && !inFile.Contains(id) && UnitCode.IsWithin(Grid(now.Person), unit))
+            {
+                ended.Add(id);
+                history.Add(new Change(id, "ended", now.Person, null));
+            }
+        }
+
+        return (write, new Counts(added, updated, unchanged, ended), history);
+    }
+
+    private async Task StoreAsync(List<Person> write, Counts counts, List<Change> history, ImportInput input, NpgsqlConnection connection,
+        NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        if (write.Count > 0)
+        {
+            await using (var create = new NpgsqlCommand(
+                $"CREATE TEMP TABLE roster_import ON COMMIT DROP AS SELECT {_columns} FROM {_table} WITH NO DATA", connection, transaction))
+            {
+                await create.ExecuteNonQueryAsync(ct);
+            }
+
+            await using (var import = await connection.BeginBinaryImportAsync($"COPY roster_import ({_columns}) FROM STDIN (FORMAT BINARY)", ct))
+            {
+                foreach (var person in write)
+                {
+                    await import.StartRowAsync(ct);
+                    foreach (var text in person.Text)
+                    {
+                        await import.WriteAsync(text, NpgsqlDbType.Text, ct);
+                    }
+
+                    await import.WriteAsync(person.HomeLat, NpgsqlDbType.Double, ct);
+                    await import.WriteAsync(person.HomeLon, NpgsqlDbType.Double, ct);
+                }
+
+                await import.CompleteAsync(ct);
+            }
+
+            var updates = string.Join(", ", _columns.Split(", ").Skip(1).Select(c => $"{c} = excluded.{c}"));
+            await using var upsert = new NpgsqlCommand(
+                $"""
+                INSERT INTO {_table} ({_columns}) SELECT {_columns} FROM roster_import
+                ON CONFLICT (id) DO UPDATE SET {updates}, ended_at = NULL, ended_by_job = NULL
+                """, connection, transaction);
+            await upsert.ExecuteNonQueryAsync(ct);
+        }
+
+        if (counts.Ended.Count > 0)
+        {
+            await using var end = new NpgsqlCommand($"UPDATE {_table} SET ended_at = @now, ended_by_job = @job WHERE id = ANY (@ids)", connection, transaction);
+            end.Parameters.AddWithValue("now", input.Now.ToUniversalTime());
+            end.Parameters.AddWithValue("job", input.JobId);
+            end.Parameters.AddWithValue("ids", counts.Ended.ToArray());
+            await end.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var log = await connection.BeginBinaryImportAsync(
+            "COPY import_change (job_id, subject, subject_id, action, old_value, new_value, at) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var change in history)
+        {
+            await log.StartRowAsync(ct);
+            await log.WriteAsync(input.JobId, NpgsqlDbType.Uuid, ct);
+            await log.WriteAsync(_subject, NpgsqlDbType.Text, ct);
+            await log.WriteAsync(change.Id, NpgsqlDbType.Text, ct);
+            await log.WriteAsync(change.Action, NpgsqlDbType.Text, ct);
+            await WriteJsonAsync(log, change.Old, ct);
+            await WriteJsonAsync(log, change.New, ct);
+            await log.WriteAsync(input.Now.ToUniversalTime(), NpgsqlDbType.TimestampTz, ct);
+        }
+
+        await log.CompleteAsync(ct);
+    }
+
+    private async Task WriteJsonAsync(NpgsqlBinaryImporter log, Person? person, CancellationToken ct)
+    {
+        if (person is null)
+        {
+            await log.WriteNullAsync(ct);
+            return;
+        }
+
+        var values = new Dictionary<string, object>(StringComparer.Ordinal);
+        for (var i = 0; i < person.Text.Length; i++)
+        {
+            values[_header[i]] = person.Text[i];
+        }
+
+        values[_header[^2]] = person.HomeLat;
+        values[_header[^1]] = person.HomeLon;
+        await log.WriteAsync(JsonSerializer.Serialize(values), NpgsqlDbType.Jsonb, ct);
+    }
+
+    private static double Parse(string value) => double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture);
+
+    private static async Task<HashSet<string>> GridCodesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
     {
         var codes = new HashSet<string>(StringComparer.Ordinal);
-        await using var command = dataSource.CreateCommand("SELECT code FROM unit_map WHERE length(code) = 15");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        await using var command = new NpgsqlCommand("SELECT code FROM unit_map WHERE length(code) = 15", connection, transaction);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
         {
             codes.Add(reader.GetString(0));
         }
 
         return codes;
     }
-
-    private sealed record Roster(string Table, string Header, string Columns, int GridField, (int Field, IReadOnlySet<string> Allowed, string Name)[] Checks);
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using OpsCentre.Database;
+using OpsCentre.Grains.Devices;
 using OpsCentre.Grains.KeyPersons;
 using OpsCentre.Grains.Workers;
 using Orleans.Runtime;
@@ -9,9 +10,10 @@ using Orleans.Runtime;
 namespace OpsCentre.Grains.Rosters;
 
 /// <summary>
-/// Tells live grains what a roster re-import moved (<c>roster_change</c>, written by a trigger on <c>grid_worker</c> and
-/// <c>key_person</c>, migration 0017), so a worker or key person moved to another grid leaves the old grid's counters
-/// without a silo restart. One per cluster (key <see cref="Key"/>); its cursor is its persisted state, so changes made
+/// Tells live grains what a roster re-import moved, ended or brought back (<c>roster_change</c>, written by a trigger on
+/// <c>grid_worker</c> and <c>key_person</c>, migrations 0017 and 0018), so a worker or key person moved to another grid
+/// leaves the old grid's counters, and an ended one every counter, without a silo restart; an ended person's devices are
+/// revoked. One per cluster (key <see cref="Key"/>); its cursor is its persisted state, so changes made
 /// while no silo ran are told when one starts.
 /// </summary>
 public interface IRosterWatchGrain : IGrainWithStringKey
@@ -34,16 +36,21 @@ public sealed class RosterWatchGrain([PersistentState("rosterWatch")] IPersisten
 
     public async Task<int> Poll()
     {
-        await using var command = db.CreateCommand("SELECT seq, kind, id, old_grid FROM roster_change WHERE seq > @after ORDER BY seq LIMIT @take");
+        await using var command = db.CreateCommand("SELECT seq, kind, id, old_grid, new_grid IS NULL FROM roster_change WHERE seq > @after ORDER BY seq LIMIT @take");
         command.Parameters.AddWithValue("after", state.State.Cursor);
         command.Parameters.AddWithValue("take", Batch);
-        var changes = await command.ReadAllAsync(r => (Seq: r.GetInt64(0), Kind: r.GetString(1), Id: r.GetString(2), OldGrid: r.GetString(3)), CancellationToken.None);
+        var changes = await command.ReadAllAsync(
+            r => (Seq: r.GetInt64(0), Kind: r.GetString(1), Id: r.GetString(2), OldGrid: r.GetString(3), Ended: r.GetBoolean(4)), CancellationToken.None);
         foreach (var change in changes)
         {
             // Each grain reads the roster itself: told twice (a poll retried after a crash), it changes nothing more.
             await (change.Kind == "worker"
                 ? GrainFactory.GetGrain<IWorkerGrain>(change.Id).Reassign(change.OldGrid)
                 : GrainFactory.GetGrain<IKeyPersonGrain>(change.Id).Reassign(change.OldGrid));
+            if (change.Ended)
+            {
+                await RevokeDevicesAsync(change.Id);
+            }
         }
 
         if (changes.Count > 0)
@@ -53,6 +60,17 @@ public sealed class RosterWatchGrain([PersistentState("rosterWatch")] IPersisten
         }
 
         return changes.Count;
+    }
+
+    /// <summary>An ended person's devices are revoked through their grains (which have the last word on a key); revoking twice changes nothing.</summary>
+    private async Task RevokeDevicesAsync(string subjectId)
+    {
+        await using var command = db.CreateCommand("SELECT device_id FROM device_credential WHERE bound_to = @id AND revoked_at IS NULL");
+        command.Parameters.AddWithValue("id", subjectId);
+        foreach (var deviceId in await command.ReadAllAsync(r => r.GetString(0), CancellationToken.None))
+        {
+            await GrainFactory.GetGrain<IDeviceGrain>(deviceId).Revoke();
+        }
     }
 }
 

@@ -17,11 +17,11 @@ public sealed class UnitMembers(NpgsqlDataSource db)
                 """
                 SELECT count(*)::int FROM device_credential d
                 WHERE d.revoked_at IS NULL AND (@kinds::text[] IS NULL OR d.kind = ANY (@kinds))
-                  AND d.bound_to IN (SELECT id FROM grid_worker WHERE assigned_grid LIKE @prefix
-                                     UNION ALL SELECT id FROM key_person WHERE grid_code LIKE @prefix)
+                  AND d.bound_to IN (SELECT id FROM grid_worker WHERE assigned_grid LIKE @prefix AND ended_at IS NULL
+                                     UNION ALL SELECT id FROM key_person WHERE grid_code LIKE @prefix AND ended_at IS NULL)
                 """,
-            SubjectKinds.Worker => "SELECT count(*)::int FROM grid_worker WHERE assigned_grid LIKE @prefix",
-            SubjectKinds.KeyPerson => "SELECT count(*)::int FROM key_person WHERE grid_code LIKE @prefix",
+            SubjectKinds.Worker => "SELECT count(*)::int FROM grid_worker WHERE assigned_grid LIKE @prefix AND ended_at IS NULL",
+            SubjectKinds.KeyPerson => "SELECT count(*)::int FROM key_person WHERE grid_code LIKE @prefix AND ended_at IS NULL",
             _ => "SELECT 0",
         });
         command.Parameters.AddWithValue("prefix", unitCode + "%");

@@ -55,8 +55,8 @@ public interface IWorkerGrain : IGrainWithStringKey
     Task<WorkerSnapshot?> Snapshot();
 
     /// <summary>
-    /// The roster changed the worker's assigned grid (a re-import; <c>RosterWatch</c> tells): the worker's entry leaves the
-    /// old grid's counters and is counted in the new grid's.
+    /// The roster changed the worker's assigned grid, ended or brought them back (a re-import; <c>RosterWatch</c> tells): the
+    /// worker's entry leaves the old grid's counters and is counted in the new grid's; an ended worker counts nowhere.
     /// </summary>
     /// <param name="formerGrid">The grid the roster assigned the worker to before.</param>
     Task Reassign(string formerGrid);

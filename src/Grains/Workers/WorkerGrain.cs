@@ -87,6 +87,12 @@ public sealed class WorkerGrain(
         {
             PublishPosition();
         }
+        else if (UnitCode.DistrictOf(formerGrid) is { } district)
+        {
+            // Ended: the screens' point of the worker goes (they show online workers only).
+            var data = JsonSerializer.Serialize(new WorkerLive(null, null, null, formerGrid, Online: false, OnDuty: false), WorkerLiveJson.Default.WorkerLive);
+            live.Publish(district, LiveItem.Create("worker", _id, formerGrid, data));
+        }
     }
 
     /// <summary>Retires the worker's entry at the grid that counted it, and counts them where they are assigned now.</summary>
@@ -99,7 +105,10 @@ public sealed class WorkerGrain(
         }
         else
         {
+            // Ended (or gone from the roster): off duty and offline, so a return is counted afresh from the device's next status.
             state.State.CountedGrid = null;
+            state.State.Online = false;
+            state.State.OnDuty = false;
             await state.WriteStateAsync();
         }
     }

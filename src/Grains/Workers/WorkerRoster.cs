@@ -15,7 +15,7 @@ public sealed class WorkerRoster(NpgsqlDataSource db)
     /// <summary>The most points one track read returns.</summary>
     public const int MaxTrackPoints = 10_000;
 
-    /// <summary>The grid a worker is assigned to; null for an unknown id.</summary>
+    /// <summary>The grid a worker is assigned to; null for an unknown id or an ended worker.</summary>
     public async Task<string?> AssignedGridAsync(string workerId, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -25,7 +25,7 @@ public sealed class WorkerRoster(NpgsqlDataSource db)
     /// <summary>The grid a worker is assigned to, in the caller's transaction (an audited read's); null for an unknown id.</summary>
     public static async Task<string?> AssignedGridAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string workerId, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("SELECT assigned_grid FROM grid_worker WHERE id = @id", connection, transaction);
+        await using var command = new NpgsqlCommand("SELECT assigned_grid FROM grid_worker WHERE id = @id AND ended_at IS NULL", connection, transaction);
         command.Parameters.AddWithValue("id", workerId);
         return await command.ExecuteScalarAsync(ct) as string;
     }
@@ -38,13 +38,13 @@ public sealed class WorkerRoster(NpgsqlDataSource db)
         return await command.ReadAllAsync(r => (r.GetString(0), r.GetString(1), r.GetString(2)), ct);
     }
 
-    /// <summary>Workers assigned within a unit, by id after <paramref name="after"/>.</summary>
+    /// <summary>Workers assigned within a unit (ended ones left out), by id after <paramref name="after"/>.</summary>
     public async Task<List<RosterWorker>> PageAsync(string unitPrefix, string after, int take, CancellationToken ct)
     {
         await using var command = db.CreateCommand(
             """
             SELECT id, name, assigned_grid, home_lat, home_lon FROM grid_worker
-            WHERE assigned_grid LIKE @prefix AND id > @after ORDER BY id LIMIT @take
+            WHERE assigned_grid LIKE @prefix AND ended_at IS NULL AND id > @after ORDER BY id LIMIT @take
             """);
         command.Parameters.AddWithValue("prefix", unitPrefix + "%");
         command.Parameters.AddWithValue("after", after);

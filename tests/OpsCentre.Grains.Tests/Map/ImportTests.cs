@@ -1,5 +1,7 @@
 using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using OpsCentre.Grains.Imports;
 using OpsCentre.Grains.Map;
 using OpsCentre.Grains.Rosters;
 using OpsCentre.Testing;
@@ -20,8 +22,13 @@ public sealed class ImportTests(ClusterFixture fixture)
             + "},\"geometry\":{\"type\":\"" + type + "\",\"coordinates\":" + coordinates + "}}";
     }
 
-    private static MemoryStream Collection(params string[] features) =>
-        new(Encoding.UTF8.GetBytes($$"""{"type":"FeatureCollection","features":[{{string.Join(",", features)}}]}"""));
+    private static byte[] Collection(params string[] features) =>
+        Encoding.UTF8.GetBytes($$"""{"type":"FeatureCollection","features":[{{string.Join(",", features)}}]}""");
+
+    /// <summary>A file through the import job path that the HTTP API and CityGen take, for the whole of <paramref name="unit"/>.</summary>
+    private static Task<ImportJob> ImportAsync(NpgsqlDataSource dataSource, string kind, byte[] content, string unit = "51") =>
+        new ImportRunner(dataSource, new ImportJobStore(dataSource), TimeProvider.System, NullLogger<ImportRunner>.Instance)
+            .SubmitAndRunAsync(new ImportSubmission(kind, unit, unit, kind + ".file", content, "import-tests", Guid.NewGuid().ToString()));
 
     [Fact]
     public async Task AMalformedMapIsRejectedWholeWithAReasonPerFeatureAndAcceptedOnceFixed()
@@ -29,9 +36,7 @@ public sealed class ImportTests(ClusterFixture fixture)
         await using var dataSource = NpgsqlDataSource.Create(fixture.Database.AppConnectionString);
         var map = new MapStore(dataSource);
         var before = await map.VersionAsync();
-        var importer = new MapImporter(dataSource);
-
-        var bad = await importer.ImportAsync(Collection(
+        var bad = await ImportAsync(dataSource, ImportKinds.Map, Collection(
             Feature("5188", "测试市", "Polygon", Square(100, 30, 1)),
             Feature("518801", "好区", "Polygon", Square(100, 30)),
             Feature("518802", "蝴蝶区", "Polygon", "[[[100,30],[100.01,30.01],[100.01,30],[100,30.01],[100,30]]]"),
@@ -41,8 +46,8 @@ public sealed class ImportTests(ClusterFixture fixture)
             Feature("518804", "点", "Point", "[100,30]"),
             Feature("518899001", "孤儿街道", "Polygon", Square(100.8, 30))));
 
-        Assert.False(bad.Succeeded);
-        Assert.Equal([2, 3, 4, 5, 6, 7], bad.Errors.Select(e => e.Index));
+        Assert.Equal(ImportStates.Failed, bad.State);
+        Assert.Equal([3, 4, 5, 6, 7, 8], bad.Errors.Select(e => e.Line));
         Assert.Contains("not valid", bad.Errors[0].Reason);
         Assert.Contains("name", bad.Errors[1].Reason);
         Assert.Contains("code", bad.Errors[2].Reason);
@@ -53,15 +58,24 @@ public sealed class ImportTests(ClusterFixture fixture)
         Assert.Null(await map.FindAsync("518801"));
         Assert.Equal(before, await map.VersionAsync());
 
-        var fixedMap = await importer.ImportAsync(Collection(
+        var fixedMap = await ImportAsync(dataSource, ImportKinds.Map, Collection(
             Feature("5188", "测试市", "Polygon", Square(100, 30, 1)),
             Feature("518801", "好区", "Polygon", Square(100, 30)),
             Feature("518802", "蝴蝶区", "Polygon", Square(100.1, 30)),
             Feature("518803", "无名区", "Polygon", Square(100.5, 30))));
-        Assert.True(fixedMap.Succeeded, string.Join("; ", fixedMap.Errors));
-        Assert.Equal(4, fixedMap.Imported);
+        Assert.True(fixedMap.State == ImportStates.Succeeded, string.Join("; ", fixedMap.Errors));
+        Assert.Equal(new ImportChanges(4, 0, 0, 0), fixedMap.Changes);
         Assert.Equal("好区", (await map.FindAsync("518801"))?.Name);
         Assert.Equal(["518801", "518802", "518803"], (await map.ChildrenAsync("5188")).Select(c => c.Code));
+        Assert.Equal(before + 1, await map.VersionAsync());
+
+        // The same file again changes nothing, not even the map's version.
+        var again = await ImportAsync(dataSource, ImportKinds.Map, Collection(
+            Feature("5188", "测试市", "Polygon", Square(100, 30, 1)),
+            Feature("518801", "好区", "Polygon", Square(100, 30)),
+            Feature("518802", "蝴蝶区", "Polygon", Square(100.1, 30)),
+            Feature("518803", "无名区", "Polygon", Square(100.5, 30))));
+        Assert.Equal(new ImportChanges(0, 0, 0, 4), again.Changes);
         Assert.Equal(before + 1, await map.VersionAsync());
     }
 
@@ -69,8 +83,9 @@ public sealed class ImportTests(ClusterFixture fixture)
     public async Task AFileThatIsNotGeoJsonChangesNothing()
     {
         await using var dataSource = NpgsqlDataSource.Create(fixture.Database.AppConnectionString);
-        var result = await new MapImporter(dataSource).ImportAsync(new MemoryStream("{\"type\":\"FeatureCollection\",\"features\":[{"u8.ToArray()));
-        Assert.Equal(-1, Assert.Single(result.Errors).Index);
+        var result = await ImportAsync(dataSource, ImportKinds.Map, "{\"type\":\"FeatureCollection\",\"features\":[{"u8.ToArray());
+        Assert.Equal(0, Assert.Single(result.Errors).Line);
+        Assert.Equal(ImportStates.Failed, result.State);
     }
 
     [Fact]
@@ -85,9 +100,10 @@ public sealed class ImportTests(ClusterFixture fixture)
             $"wx3,丙,13800000002,{grid},95,104.0",
             $"wx4,丁,13800000003,{grid}",
             $"wx1,戊,13800000004,{grid},30.6,104.0");
-        var result = await new RosterImporter(dataSource).ImportWorkersAsync(new StringReader(csv));
+        var result = await ImportAsync(dataSource, ImportKinds.Workers, Encoding.UTF8.GetBytes(csv), grid);
 
         Assert.Equal([3, 4, 5, 6], result.Errors.Select(e => e.Line));
+        Assert.Equal(["assignedGrid", "homeLat", null, "id"], result.Errors.Select(e => e.Field));
         Assert.Equal(0, await fixture.Db.ScalarAsync<int>("SELECT count(*)::int FROM grid_worker WHERE id LIKE 'wx%'"));
     }
 }

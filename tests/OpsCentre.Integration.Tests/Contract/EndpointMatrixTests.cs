@@ -56,7 +56,8 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         /// <summary>An account of the place's grid (a grid worker's), and a department of its district, for the administration endpoints.</summary>
         public string Operator { get; set; } = "";
         public string AdminDepartment { get; set; } = "";
-        public string[] Ids => [DeviceId, AlertId, IncidentId, RuleId, SilenceId, ZoneId, PersonId, WorkerId];
+        public string ImportId { get; set; } = "";
+        public string[] Ids => [DeviceId, AlertId, IncidentId, RuleId, SilenceId, ZoneId, PersonId, WorkerId, ImportId];
     }
 
     private HttpClient Http => system.Http;
@@ -229,6 +230,9 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         var (departmentStatus, department) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/departments", admin, DepartmentBody(place));
         Assert.True(departmentStatus == HttpStatusCode.Created, $"department of {place.Grid}: {(int)departmentStatus} {department}");
         place.AdminDepartment = department.GetProperty("code").GetString()!;
+        var (imported, job) = await Api.SendAsync(Http, HttpMethod.Post, $"/api/v1/imports/workers?unit={place.Grid}", admin, RefusedRoster(place));
+        Assert.True(imported == HttpStatusCode.Accepted, $"import for {place.Grid}: {(int)imported} {job}");
+        place.ImportId = job.GetProperty("id").GetString()!;
     }
 
     /// <summary>The category the administration rows change (categories are the city's, one for every place).</summary>
@@ -239,6 +243,16 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         _category = "matrix-" + Guid.NewGuid().ToString("N")[..12];
         var (status, body) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/incident-categories", admin, CategoryBody(_category));
         Assert.True(status == HttpStatusCode.Created, $"category: {(int)status} {body}");
+    }
+
+    /// <summary>A roster upload for the place's grid whose one line the job refuses (a grid of no map): served calls change no roster.</summary>
+    private static MultipartFormDataContent RefusedRoster(Place place)
+    {
+        var form = new MultipartFormDataContent();
+        form.Add(new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes($"{Grains.Rosters.RosterImporter.WorkersHeader}\nmatrix,矩阵,13800000000,{place.Grid[..12]}999,30.6,104.0\n")),
+            "file", "workers.csv");
+        form.Add(new StringContent(Guid.NewGuid().ToString()), "opId");
+        return form;
     }
 
     private async Task<string> NewSilenceAsync(Place place, string token)
@@ -287,10 +301,11 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
             var p when p.StartsWith("/api/v1/incidents/", StringComparison.Ordinal) || p.StartsWith("/api/v1/device/incidents/", StringComparison.Ordinal) => place.IncidentId,
             var p when p.StartsWith("/api/v1/key-persons/", StringComparison.Ordinal) => place.PersonId,
             var p when p.StartsWith("/api/v1/workers/", StringComparison.Ordinal) => place.WorkerId,
+            var p when p.StartsWith("/api/v1/imports/", StringComparison.Ordinal) => place.ImportId,
             _ => "",
         };
         var path = row.Path.Replace("{username}", place.Operator).Replace("{departmentCode}", place.AdminDepartment)
-            .Replace("{categoryCode}", _category).Replace("{level}", MatrixLevel).Replace("{id}", id).Replace("{code}", place.Grid).Replace("{deviceId}", deviceId).Replace("{zoneId}", zoneId);
+            .Replace("{categoryCode}", _category).Replace("{level}", MatrixLevel).Replace("{id}", id).Replace("{code}", place.Grid).Replace("{deviceId}", deviceId).Replace("{zoneId}", zoneId).Replace("{kind}", "workers");
         var query = operation.Query.Select(name => name switch
         {
             "unit" => $"unit={place.Grid}",
@@ -351,6 +366,7 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
             var level = schedules.GetProperty("items").EnumerateArray().Single(l => l.GetProperty("level").GetString() == MatrixLevel);
             return new { opId = Guid.NewGuid().ToString(), checkInEvery = level.GetProperty("checkInEvery").GetString(), visitEvery = level.GetProperty("visitEvery").GetString() };
         },
+        ["POST /api/v1/imports/{kind}"] = c => Task.FromResult<object>(RefusedRoster(c.Place)),
     };
 
     private const string MatrixPassword = "Matrix-Pass-2026";
@@ -417,7 +433,8 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
           (SELECT string_agg(t::text, ',') FROM operator_account t WHERE username = @operator),
           (SELECT string_agg(t::text, ',') FROM department t WHERE code = @department),
           (SELECT count(*) FROM admin_change), (SELECT count(*) FROM operator_account), (SELECT count(*) FROM department),
-          (SELECT count(*) FROM incident_category), (SELECT string_agg(t::text, ',' ORDER BY level) FROM supervision_schedule t)))
+          (SELECT count(*) FROM incident_category), (SELECT string_agg(t::text, ',' ORDER BY level) FROM supervision_schedule t),
+          (SELECT count(*) FROM import_job)))
         """,
         ("incident", place.IncidentId), ("alert", place.AlertId), ("rule", place.RuleId), ("silence", place.SilenceId),
         ("worker", place.WorkerId), ("person", place.PersonId), ("grid", place.Grid), ("operator", place.Operator), ("department", place.AdminDepartment)))!;

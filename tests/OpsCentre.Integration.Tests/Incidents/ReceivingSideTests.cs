@@ -1,6 +1,9 @@
 using System.Net;
+using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
 using OpsCentre.Database.Operators;
+using OpsCentre.Grains.Imports;
 using OpsCentre.Grains.Rosters;
 using OpsCentre.Integration.Tests.Screens;
 using OpsCentre.Testing;
@@ -220,10 +223,13 @@ public sealed class ReceivingSideTests(SystemFixture system)
         Assert.Equal(HttpStatusCode.OK, (await Api.PostStatusAsync(system.Http, key, Api.Status(1, worker.Lat, worker.Lon))).Status);
         await Eventually.HoldsAsync(() => CounterAsync(worker.Grid, "workersOnline"), n => n == 1, TimeSpan.FromSeconds(20), "the worker counted in their grid");
 
-        // The roster is re-imported with the worker in another grid; the live grains hear of it without a restart.
-        var import = await new RosterImporter(system.Db).ImportWorkersAsync(new StringReader(
-            $"{RosterImporter.WorkersHeader}\n{worker.Id},{worker.Name},{worker.Phone},{target},{worker.Lat},{worker.Lon}\n"));
-        Assert.True(import.Succeeded, string.Join("; ", import.Errors));
+        // The target grid's roster is re-imported with the worker in it (beside its own workers); the live grains hear of it without a restart.
+        var roster = system.Fresh.City.Workers.Where(w => w.Grid == target).Select(w => $"{w.Id},{w.Name},{w.Phone},{w.Grid},{w.Lat},{w.Lon}")
+            .Append($"{worker.Id},{worker.Name},{worker.Phone},{target},{worker.Lat},{worker.Lon}");
+        var import = await new ImportRunner(system.Db, new ImportJobStore(system.Db), TimeProvider.System, NullLogger<ImportRunner>.Instance).SubmitAndRunAsync(
+            new ImportSubmission(ImportKinds.Workers, target, "5101", "workers.csv",
+                Encoding.UTF8.GetBytes(string.Join('\n', roster.Prepend(RosterImporter.WorkersHeader))), "receiving-tests", Guid.NewGuid().ToString()));
+        Assert.True(import.State == ImportStates.Succeeded, string.Join("; ", import.Errors));
         await Eventually.HoldsAsync(() => CounterAsync(worker.Grid, "workersOnline"), n => n == 0, TimeSpan.FromSeconds(30), "the old grid's counter without the worker");
         await Eventually.HoldsAsync(() => CounterAsync(target, "workersOnline"), n => n == 1, TimeSpan.FromSeconds(30), "the new grid's counter with the worker");
     }

@@ -1,0 +1,173 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using OpsCentre.Database.Operations;
+using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Hosting;
+using OpsCentre.Gateway.Paging;
+using OpsCentre.Grains.Imports;
+using OpsCentre.Grains.Units;
+
+namespace OpsCentre.Gateway.Imports;
+
+/// <summary>
+/// <c>/api/v1/imports</c>: a centre brings its own city — the division list, the map, the rosters of grid workers and key
+/// persons — as files. Each upload becomes a job (202), run in the background by a gateway; the job shows its progress,
+/// every refused line with its reason, and what it added, updated and ended. Administrators only, within their scope.
+/// </summary>
+public static class ImportsApi
+{
+    /// <summary>The upload's form (<c>multipart/form-data</c>): the file, and the caller's operation id (or the <c>Idempotency-Key</c> header).</summary>
+    /// <param name="File">The file: CSV (UTF-8) or .xlsx for divisions and rosters, GeoJSON for the map.</param>
+    /// <param name="OpId">The caller's operation id; the same id with the same file answers the job it made.</param>
+    public sealed record ImportUpload(IFormFile File, string OpId);
+
+    public static IHostApplicationBuilder AddOpsCentreImports(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.AbandonedAfterSeconds > 2 * o.RenewSeconds, "Imports:AbandonedAfterSeconds must be more than twice Imports:RenewSeconds")
+            .ValidateOnStart();
+        builder.Services.AddSingleton(sp => new ImportRunner(
+            sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<ImportJobStore>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ImportRunner>>())
+        {
+            RenewEvery = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ImportOptions>>().Value.RenewSeconds),
+        });
+        builder.Services.AddSingleton<ImportWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ImportWorker>());
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapImportsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/imports").WithTags("Imports");
+
+        group.MapPost("/{kind}", async Task<Results<Accepted<ImportJob>, ProblemHttpResult, ValidationProblem>> (
+            string kind, string? unit, HttpContext context, ImportJobStore jobs, ImportWorker worker, IOptions<ImportOptions> options, TimeProvider clock, CancellationToken ct) =>
+        {
+            var scope = unit ?? context.User.UnitCodeOf();
+            if (!ImportKinds.IsKnown(kind) || !UnitCode.IsValid(scope))
+            {
+                return new RequestErrors()
+                    .Check(ImportKinds.IsKnown(kind), "kind", $"one of {string.Join(", ", ImportKinds.All)}")
+                    .Check(UnitCode.IsValid(scope), "unit", "a unit code")
+                    .Problem();
+            }
+
+            if (ScopeGuard.Deny(context.User, scope, Permission.ImportFiles) is { } denied)
+            {
+                return denied;
+            }
+
+            var (upload, problem, invalid) = await ReadUploadAsync(context, options.Value.MaxFileBytes, ct);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            if (invalid is not null)
+            {
+                return invalid;
+            }
+
+            var (outcome, job) = await jobs.SubmitAsync(
+                new ImportSubmission(kind, scope, context.User.UnitCodeOf(), upload!.FileName, upload.Content, context.User.Username(), upload.OpId), clock.GetUtcNow(), ct);
+            if (outcome == ClaimOutcome.Reused)
+            {
+                return Problems.OpIdReused();
+            }
+
+            worker.Wake();
+            return TypedResults.Accepted($"/api/v1/imports/{job!.Id}", job);
+        })
+        .Accepts<ImportUpload>("multipart/form-data")
+        .DisableAntiforgery()
+        .WithName("SubmitImport")
+        .WithSummary("Upload a file to import (multipart field file, and opId or Idempotency-Key): kind divisions (CSV code,name), map (GeoJSON), workers or key-persons (CSV or .xlsx); ?unit= scopes it (default: your unit). 202 with the job; all or nothing.");
+
+        group.MapGet("/{id}", async Task<Results<Ok<ImportJob>, ProblemHttpResult>> (string id, HttpContext context, ImportJobStore jobs, CancellationToken ct) =>
+        {
+            if (!Guid.TryParse(id, out var jobId) || await jobs.FindAsync(jobId, ct) is not { } job)
+            {
+                return Problems.NotFound();
+            }
+
+            return ScopeGuard.Deny(context.User, job.Unit, Permission.ImportFiles) is { } denied ? denied : TypedResults.Ok(job);
+        })
+        .WithName("GetImport")
+        .WithSummary("An import job: its state (queued, running, succeeded, failed), lines read, accepted and refused (the first refused lines with line, field and reason), and what it added, updated, ended or left unchanged.");
+
+        group.MapGet("/", async Task<Results<Ok<Page<ImportJob>>, ProblemHttpResult>> (
+            string? unit, int? limit, string? after, HttpContext context, ImportJobStore jobs, CancellationToken ct) =>
+        {
+            if (UnitListing.Check(unit ?? context.User.UnitCodeOf(), limit, context.User, out var take, Permission.ImportFiles) is { } problem)
+            {
+                return problem;
+            }
+
+            Guid? cursor = null;
+            if (after is not null)
+            {
+                if (!Guid.TryParse(after, out var parsed))
+                {
+                    return Problems.InvalidQuery("after", "the next of a previous page");
+                }
+
+                cursor = parsed;
+            }
+
+            var rows = await jobs.PageAsync(unit ?? context.User.UnitCodeOf(), cursor, take + 1, ct);
+            return TypedResults.Ok(Page<ImportJob>.From(rows, take, j => j.Id.ToString()));
+        })
+        .WithName("ListImports")
+        .WithSummary("Import jobs for units within the unit (default: yours), newest first, paged.");
+
+        return group;
+    }
+
+    private sealed record Upload(string FileName, byte[] Content, string OpId);
+
+    /// <summary>The form's file and operation id, read here (not bound) so that the file may exceed the gateway's usual body limit up to <paramref name="maxFile"/>.</summary>
+    private static async Task<(Upload?, ProblemHttpResult?, ValidationProblem?)> ReadUploadAsync(HttpContext context, long maxFile, CancellationToken ct)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxFile + 64 * 1024;
+        }
+
+        if (!context.Request.HasFormContentType)
+        {
+            return (null, null, Problems.Invalid("file", "send the file as multipart/form-data, field file"));
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = await context.Request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = maxFile + 64 * 1024, ValueCountLimit = 16 }, ct);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, Problems.TooLarge($"a file of at most {maxFile} bytes"), null);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
+        {
+            return (null, null, Problems.Invalid("file", "the form could not be read: " + ex.Message));
+        }
+
+        var file = form.Files.GetFile("file");
+        var opId = form.TryGetValue("opId", out var field) ? field.ToString() : context.Request.Headers["Idempotency-Key"].ToString();
+        var errors = new RequestErrors()
+            .Check(file is { Length: > 0 }, "file", "a file, not empty")
+            .Check(file is null || file.Length <= maxFile, "file", $"at most {maxFile} bytes")
+            .Check(file is null || file.FileName.Length <= 255, "file", "a file name of at most 255 characters")
+            .OpId(opId);
+        if (errors.Any)
+        {
+            return (null, null, errors.Problem());
+        }
+
+        using var content = new MemoryStream((int)file!.Length);
+        await file.CopyToAsync(content, ct);
+        return (new Upload(Path.GetFileName(file.FileName).Replace("\0", "", StringComparison.Ordinal), content.ToArray(), opId), null, null);
+    }
+}
