@@ -14,7 +14,7 @@ public static class CityLoader
     /// <summary>The files of a city in the order they load, with the import kind of each.</summary>
     public static IReadOnlyList<(string Kind, string File)> Files { get; } =
     [
-        (ImportKinds.Divisions, "divisions.csv"),
+        (ImportKinds.Divisions, CityFiles.Divisions),
         (ImportKinds.Map, CityFiles.Map),
         (ImportKinds.Workers, CityFiles.Workers),
         (ImportKinds.KeyPersons, CityFiles.KeyPersons),
@@ -34,7 +34,7 @@ public static class CityLoader
         var runner = new ImportRunner(dataSource, jobs, TimeProvider.System, NullLogger<ImportRunner>.Instance);
         if (onlyMissing && await new Grains.Map.MapStore(dataSource).VersionAsync() > 0
             && !await SucceededBeforeAsync(jobs, directory, ImportKinds.Map, CityFiles.Map)
-            && !await SucceededBeforeAsync(jobs, directory, ImportKinds.Divisions, "divisions.csv"))
+            && !await SucceededBeforeAsync(jobs, directory, ImportKinds.Divisions, CityFiles.Divisions))
         {
             // Finishing what is missing means this generation's files only: a map of another generation (another size, an
             // earlier synthetic city, a centre's own) is never overlaid with this one's grids.

@@ -4,7 +4,7 @@ using OpsCentre.Grains.Map;
 
 namespace OpsCentre.Grains.Tests.Map;
 
-/// <summary>The run command's city imported through the real map import into a database of its own, and read back as the silos read it.</summary>
+/// <summary>The run command's city imported through the product's import jobs (divisions, map, rosters) into a database of its own, and read back as the silos read it.</summary>
 [Collection(nameof(ClusterCollection))]
 public sealed class ImportedChengduTests(ClusterFixture fixture)
 {
@@ -17,9 +17,8 @@ public sealed class ImportedChengduTests(ClusterFixture fixture)
         try
         {
             await CityFiles.WriteAsync(GeneratedCityTests.Chengdu.Value, directory);
-            await using var file = File.OpenRead(Path.Combine(directory, CityFiles.Map));
-            var imported = await new MapImporter(dataSource).ImportAsync(file);
-            Assert.True(imported.Succeeded, string.Join("; ", imported.Errors.Take(5)));
+            var problems = await CityLoader.LoadAsync(dataSource, directory);
+            Assert.True(problems.Count == 0, string.Join("; ", problems.Take(5)));
             var divisions = File.ReadAllLines(Path.Combine(directory, CityFiles.Divisions));
             Assert.Equal(CityFiles.DivisionsHeader, divisions[0]);
             Assert.Contains("510104017001,水井坊社区", divisions);
