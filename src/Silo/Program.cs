@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using OpsCentre.Database;
 using OpsCentre.ServiceDefaults;
 using OpsCentre.Silo;
+using OpsCentre.Silo.Health;
 using Serilog;
 
 OpsCentreLogging.CreateBootstrapLogger();
@@ -15,6 +16,7 @@ try
     // Registered before UseOrleans so it runs first: a schema that is behind fails here, clearly.
     builder.AddProviderQueriesCheck(OrleansQueryCatalog.Silo);
     builder.UseOrleans(silo => silo.AddOpsCentreSilo(builder.Configuration));
+    builder.AddOpsCentreSiloHealth();
 
     await builder.Build().RunAsync();
     return 0;
