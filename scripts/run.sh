@@ -105,7 +105,7 @@ cat <<MSG
 
 OpsCentre is up.
   Wall screen (browser) : $http_url/   (sign in as jinjiang.operator / ${OPSCENTRE_DEMO_PASSWORD:-demo-password})
-  API description       : $http_url/openapi/v1.json
+  API description       : $http_url/openapi/v1.json   (interactive: $http_url/docs/)
   Readiness             : $http_url/health/ready   (the silo's: ${OPSCENTRE_SILO_HEALTH_URL:-http://127.0.0.1:5081/}health/ready)
   Logs                  : $data/logs
   Sign in               : curl -s -X POST $http_url/api/v1/auth/token -H 'Content-Type: application/json' \\

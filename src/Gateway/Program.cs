@@ -1,5 +1,6 @@
 using OpsCentre.Gateway.Administration;
 using OpsCentre.Gateway.Alerts;
+using OpsCentre.Gateway.ApiReference;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Devices;
 using OpsCentre.Gateway.EventLog;
@@ -25,7 +26,7 @@ try
     builder.AddOpsCentreAuth();
     builder.AddOpsCentreLimits();
     builder.AddOpsCentreScreens();
-    builder.Services.AddOpenApi();
+    builder.Services.AddOpsCentreApiDocument();
     builder.Services.AddOpsCentreHealthChecks();
 
     var app = builder.Build();
@@ -37,7 +38,7 @@ try
     app.UseStaticFiles();
     DeviceKeyAuthentication.UseDeviceKeys(app);
 
-    app.MapOpenApi().AllowAnonymous();
+    app.MapOpsCentreApiReference();
     app.MapHealthApi();
     app.MapAuthApi();
     app.MapPasswordApi();
