@@ -15,8 +15,9 @@ try
 
     // Registered before UseOrleans so it runs first: a schema that is behind fails here, clearly.
     builder.AddProviderQueriesCheck(OrleansQueryCatalog.Silo);
-    builder.UseOrleans(silo => silo.AddOpsCentreSilo(builder.Configuration));
+    // Before UseOrleans too, so a supervisor sees "not active" (503) while the silo joins, not a closed port.
     builder.AddOpsCentreSiloHealth();
+    builder.UseOrleans(silo => silo.AddOpsCentreSilo(builder.Configuration));
 
     await builder.Build().RunAsync();
     return 0;
