@@ -7,6 +7,7 @@
 #                                      data (city, accounts) is written to it unless OPSCENTRE_DEMO=on
 #   ConnectionStrings__OpsCentreOwner  with the above: migrate as this owner role first (OPSCENTRE_APP_ROLE names the app role)
 #   OPSCENTRE_HTTP_URL                 where the gateway listens (default http://127.0.0.1:5080)
+#   OPSCENTRE_SILO_HEALTH_URL          where the silo answers /health/live and /health/ready (default http://127.0.0.1:5081/)
 #   OPSCENTRE_PG_PORT                  port of the local PostgreSQL (default 5433)
 #   OPSCENTRE_PG_DIR                   folder of the local PostgreSQL (default .data/postgres)
 #   OPSCENTRE_DEMO                     on: seed the demo city and its accounts (default: on for the local PostgreSQL
@@ -83,7 +84,7 @@ trap stop_all INT TERM EXIT
 
 export Logging__Directory="$data/logs"
 echo "== silo (log: $data/logs/silo-*.log)"
-dotnet "$(bin src/Silo OpsCentre.Silo)" >"$data/logs/silo.out" 2>&1 & pids+=($!)
+Silo__HealthUrl=${OPSCENTRE_SILO_HEALTH_URL:-http://127.0.0.1:5081/} dotnet "$(bin src/Silo OpsCentre.Silo)" >"$data/logs/silo.out" 2>&1 & pids+=($!)
 echo "== gateway on $http_url"
 dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$http_url" --webroot "$root/src/Dashboard/dist" >"$data/logs/gateway.out" 2>&1 & pids+=($!)
 
@@ -106,8 +107,8 @@ cat <<MSG
 
 OpsCentre is up.
   Wall screen (browser) : $http_url/   (sign in as jinjiang.operator / ${OPSCENTRE_DEMO_PASSWORD:-demo-password})
-  API description       : $http_url/openapi/v1.json
-  Readiness             : $http_url/health/ready
+  API description       : $http_url/openapi/v1.json   (interactive: $http_url/docs/)
+  Readiness             : $http_url/health/ready   (the silo's: ${OPSCENTRE_SILO_HEALTH_URL:-http://127.0.0.1:5081/}health/ready)
   Logs                  : $data/logs
   Sign in               : curl -s -X POST $http_url/api/v1/auth/token -H 'Content-Type: application/json' \\
                             -d '{"username":"jinjiang.operator","password":"${OPSCENTRE_DEMO_PASSWORD:-demo-password}"}'

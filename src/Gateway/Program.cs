@@ -1,5 +1,6 @@
 using OpsCentre.Gateway.Administration;
 using OpsCentre.Gateway.Alerts;
+using OpsCentre.Gateway.ApiReference;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Devices;
 using OpsCentre.Gateway.EventLog;
@@ -27,7 +28,7 @@ try
     builder.AddOpsCentreLimits();
     builder.AddOpsCentreScreens();
     builder.AddOpsCentreImports();
-    builder.Services.AddOpenApi();
+    builder.Services.AddOpsCentreApiDocument();
     builder.Services.AddOpsCentreHealthChecks();
 
     var app = builder.Build();
@@ -39,7 +40,7 @@ try
     app.UseStaticFiles();
     DeviceKeyAuthentication.UseDeviceKeys(app);
 
-    app.MapOpenApi().AllowAnonymous();
+    app.MapOpsCentreApiReference();
     app.MapHealthApi();
     app.MapAuthApi();
     app.MapPasswordApi();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using OpsCentre.Database;
 using OpsCentre.ServiceDefaults;
 using OpsCentre.Silo;
+using OpsCentre.Silo.Health;
 using Serilog;
 
 OpsCentreLogging.CreateBootstrapLogger();
@@ -14,6 +15,8 @@ try
 
     // Registered before UseOrleans so it runs first: a schema that is behind fails here, clearly.
     builder.AddProviderQueriesCheck(OrleansQueryCatalog.Silo);
+    // Before UseOrleans too, so a supervisor sees "not active" (503) while the silo joins, not a closed port.
+    builder.AddOpsCentreSiloHealth();
     builder.UseOrleans(silo => silo.AddOpsCentreSilo(builder.Configuration));
 
     await builder.Build().RunAsync();

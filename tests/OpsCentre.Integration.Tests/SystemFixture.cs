@@ -14,6 +14,7 @@ namespace OpsCentre.Integration.Tests;
 public sealed class SystemFixture : IAsyncLifetime
 {
     private readonly List<ChildProcess> _processes = [];
+    private readonly Dictionary<ChildProcess, Uri> _siloHealth = [];
 
     public PrivatePostgres Postgres { get; private set; } = null!;
 
@@ -115,12 +116,33 @@ public sealed class SystemFixture : IAsyncLifetime
         ["ASPNETCORE_WEBROOT"] = Path.Combine(RepositoryPaths.Root, "src", "Dashboard", "dist"),
     };
 
-    public ChildProcess StartSilo(string name)
+    public ChildProcess StartSilo(string name, Dictionary<string, string>? settings = null)
     {
         var environment = CommonEnvironment();
         environment["Orleans__SiloPort"] = FreePort.Next().ToString();
         environment["Orleans__GatewayPort"] = FreePort.Next().ToString();
-        return Track(ChildProcess.Start(name, RepositoryPaths.Output("src/Silo", "OpsCentre.Silo"), environment));
+        var health = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
+        environment["Silo__HealthUrl"] = health.ToString();
+        foreach (var (key, value) in settings ?? [])
+        {
+            environment[key] = value;
+        }
+        var silo = Track(ChildProcess.Start(name, RepositoryPaths.Output("src/Silo", "OpsCentre.Silo"), environment));
+        lock (_siloHealth)
+        {
+            _siloHealth[silo] = health;
+        }
+
+        return silo;
+    }
+
+    /// <summary>Where <paramref name="silo"/>, started by <see cref="StartSilo"/>, answers <c>/health/live</c> and <c>/health/ready</c> (<c>Silo:HealthUrl</c>).</summary>
+    public Uri SiloHealthUrl(ChildProcess silo)
+    {
+        lock (_siloHealth)
+        {
+            return _siloHealth[silo];
+        }
     }
 
     public (ChildProcess Process, Uri Url) StartGateway(string name, Uri? url = null, Dictionary<string, string>? settings = null)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpsCentre.Silo.Health;
 
 namespace OpsCentre.Gateway.Health;
 
@@ -26,17 +27,11 @@ public static class HealthApi
         return app;
     }
 
-    // {"status":"Healthy","checks":{"cluster":{"status":"Healthy","description":"...","data":{...}}}}
+    // The silo's body (HealthReportBody): the checks, and under "missing" what keeps the gateway from being ready.
     private static Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
-        var body = new
-        {
-            status = report.Status.ToString(),
-            checks = report.Entries.ToDictionary(
-                e => e.Key,
-                e => new { status = e.Value.Status.ToString(), description = e.Value.Description, data = e.Value.Data }),
-        };
-        return JsonSerializer.SerializeAsync(context.Response.Body, body, JsonSerializerOptions.Web, context.RequestAborted);
+        context.Response.Headers.CacheControl = "no-store";
+        return JsonSerializer.SerializeAsync(context.Response.Body, HealthReportBody.From(report), JsonSerializerOptions.Web, context.RequestAborted);
     }
 }

@@ -11,6 +11,11 @@ public static class SecurityHeaders
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; " +
         "font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+    // The API reference (Scalar) starts itself with an inline script and runs its editor in workers; only its pages get this.
+    private const string ApiReferencePolicy =
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; " +
+        "font-src 'self' data:; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use((context, next) =>
     {
         // Devices' calls are machine traffic at thousands a second and render nothing: no headers, no per-request closure.
@@ -27,7 +32,9 @@ public static class SecurityHeaders
             // Only pages need a policy; an API answer is data, and the device path stays as lean as it is.
             if (context.Response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true)
             {
-                headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments(ApiReference.ApiReferenceSetup.DocsPath)
+                    ? ApiReferencePolicy
+                    : ContentSecurityPolicy;
                 headers.XFrameOptions = "DENY";
             }
 

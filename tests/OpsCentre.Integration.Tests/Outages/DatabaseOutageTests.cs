@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using OpsCentre.Testing;
 using Xunit.Abstractions;
 
@@ -86,6 +87,17 @@ public sealed partial class DatabaseOutageTests(ITestOutputHelper output) : IAsy
         using (var ready = await http.GetAsync("/health/ready"))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            var missing = (await ready.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("missing");
+            Assert.Contains(missing.EnumerateArray(), m => m.GetString()!.StartsWith("database: ", StringComparison.Ordinal));
+        }
+
+        // The silo says so too, on its own health port: not ready, and why.
+        using var siloHealth = new HttpClient { BaseAddress = _system.SiloHealthUrl(_system.FirstSilo), Timeout = TimeSpan.FromSeconds(30) };
+        using (var siloReady = await siloHealth.GetAsync("/health/ready"))
+        {
+            var body = await siloReady.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(siloReady.StatusCode == HttpStatusCode.ServiceUnavailable, body.ToString());
+            Assert.Contains(body.GetProperty("missing").EnumerateArray(), m => m.GetString()!.StartsWith("database: ", StringComparison.Ordinal));
         }
 
         await _system.Postgres.StartServerAsync();

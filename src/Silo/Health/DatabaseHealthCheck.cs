@@ -2,10 +2,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using OpsCentre.Database;
 
-namespace OpsCentre.Gateway.Health;
+namespace OpsCentre.Silo.Health;
 
 /// <summary>Healthy when PostgreSQL answers a query on the application's connection; tells the process's <see cref="DatabaseHealth"/> either way.</summary>
-internal sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource, DatabaseHealth health) : IHealthCheck
+public sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource, DatabaseHealth health) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

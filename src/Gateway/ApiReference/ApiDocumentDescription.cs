@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace OpsCentre.Gateway.ApiReference;
+
+/// <summary>
+/// The document's own text: the info block, the security schemes (operators' bearer tokens, devices'
+/// <c>X-Device-Key</c>), a description of each tag (one per capability) and the problem schemas
+/// that <see cref="ErrorResponses"/> refers to.
+/// </summary>
+internal sealed class ApiDocumentDescription : IOpenApiDocumentTransformer
+{
+    public const string BearerScheme = "bearer";
+    public const string DeviceKeyScheme = "deviceKey";
+
+    private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
+    {
+        ["Auth"] = "Operators' sign-in, token refresh and revocation, and their own password.",
+        ["Units"] = "The city's units (district 区, street 街道, community 社区, grid 网格): live counters, children, GeoJSON maps, names.",
+        ["Workers"] = "Grid workers (网格员): who is where, their tracks and their flags.",
+        ["Key persons"] = "Key persons (重点人员) under supervision: records (masked unless a purpose is named and audited), zones, visits, and the audit of personal-data reads.",
+        ["Device"] = "Calls a device makes with its own key (X-Device-Key): statuses, its work.",
+        ["Devices"] = "Devices as operators see them: provisioning, keys, health.",
+        ["Alerts"] = "Alerts raised by rules, their rules and silences.",
+        ["Incidents"] = "Cases (事件) reported, dispatched, handled and closed; the key figures (KPIs) and their exports.",
+        ["Screens"] = "What the wall screens need beside the live hub: names in place of codes and ids.",
+        ["Administration"] = "Administrators' settings: operators, departments, incident categories, supervision schedules, the event log and the change log.",
+    };
+
+    public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    {
+        document.Info = new OpenApiInfo
+        {
+            Title = "OpsCentre API",
+            Version = "v1",
+            Description =
+                "The HTTP API of OpsCentre, a city's grid-management operations centre (网格化管理): units and their maps, " +
+                "grid workers, key persons, devices, alerts and cases.\n\n" +
+                "Operators sign in at `POST /api/v1/auth/token` and send `Authorization: Bearer <accessToken>`; devices send " +
+                "`X-Device-Key: <deviceId>.<secret>`. Every answer is scoped to the caller's unit: an object outside it is 404, " +
+                "as an unknown one is. Errors are RFC 9457 problem details (`application/problem+json`) with a `traceId`, and " +
+                "field errors under `errors.<field>`. Writes that take an `opId` are idempotent: the same request again gets the " +
+                "first answer. Times are ISO 8601 with offset; coordinates WGS-84 decimal degrees; lists are paged.\n\n" +
+                "Versioning: `v1` is in the path; within it changes are additive only. A deprecated operation answers with " +
+                "`Deprecation` and `Sunset` headers for the notice period before it goes (see docs/http-edge.md).",
+        };
+
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            BearerFormat = "JWT",
+            Description = "An operator's access token from `POST /api/v1/auth/token` (renewed with `/api/v1/auth/refresh`).",
+        };
+        document.Components.SecuritySchemes[DeviceKeyScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Header,
+            Name = Devices.DeviceKeyAuthentication.Header,
+            Description = "A device's key, `<deviceId>.<secret>`, shown once when the device is provisioned (`POST /api/v1/devices`).",
+        };
+        ProblemSchemas.AddTo(document);
+
+        var used = document.Paths?.Values
+            .SelectMany(p => p.Operations?.Values.AsEnumerable() ?? [])
+            .SelectMany(o => o.Tags ?? new HashSet<OpenApiTagReference>())
+            .Select(t => t.Name)
+            .OfType<string>()
+            .ToHashSet(StringComparer.Ordinal) ?? [];
+        document.Tags = new HashSet<OpenApiTag>(used.Order(StringComparer.Ordinal).Select(name => new OpenApiTag
+        {
+            Name = name,
+            Description = TagDescriptions.GetValueOrDefault(name),
+        }));
+        return Task.CompletedTask;
+    }
+}
