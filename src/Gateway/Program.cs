@@ -1,5 +1,6 @@
 using OpsCentre.Gateway.Alerts;
 using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Citizens;
 using OpsCentre.Gateway.Devices;
 using OpsCentre.Gateway.EventLog;
 using OpsCentre.Gateway.Health;
@@ -23,6 +24,7 @@ try
     builder.AddOpsCentreHttpDefaults();
     builder.AddOpsCentreAuth();
     builder.AddOpsCentreLimits();
+    builder.AddOpsCentreCitizens();
     builder.AddOpsCentreScreens();
     builder.Services.AddOpenApi();
     builder.Services.AddOpsCentreHealthChecks();
@@ -53,6 +55,8 @@ try
     app.MapAlertSilencesApi();
     app.MapIncidentsApi();
     app.MapKpisApi();
+    app.MapOpen311Api();
+    app.MapResidentFollowUpApi();
     app.MapEventsAdminApi();
     app.MapOpsCentreScreens();
 
