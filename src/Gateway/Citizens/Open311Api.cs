@@ -125,7 +125,9 @@ public static class Open311Api
             return Errors(StatusCodes.Status400BadRequest, "lat and long must be decimal degrees (WGS-84)");
         }
 
-        var name = string.Join(" ", new[] { Field("last_name"), Field("first_name") }.Where(n => n is not null));
+        // 姓 then 名, as a Chinese name is written (王小明); a name in Latin letters keeps a space (Wang Xiaoming).
+        var parts = new[] { Field("last_name"), Field("first_name") }.Where(n => n is not null).ToArray();
+        var name = string.Join(parts.Any(p => p!.Any(char.IsAsciiLetter)) ? " " : "", parts);
         var outcome = await reporting.ReportAsync(new ResidentReport(
             Field("op_id"), Field("service_code"), Field("description"), lat, lon, Field("address_string"),
             new CitizenContact(name.Length > 0 ? name : null, Field("phone"), Field("email"))), ct);
