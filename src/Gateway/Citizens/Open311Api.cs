@@ -77,7 +77,7 @@ public static class Open311Api
 
     public static RouteGroupBuilder MapOpen311Api(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/open311/v2").WithTags("Open311").AllowAnonymous().WithMetadata(PublicEndpoint.Instance);
+        var group = PublicEndpoint.Mark(app.MapGroup("/open311/v2").WithTags("Open311"));
 
         group.MapGet("/services.json", async Task<Ok<List<Service>>> (IncidentCatalog catalog, CancellationToken ct) =>
             TypedResults.Ok((await catalog.CategoriesAsync(ct)).Select(ServiceOf).ToList()))
@@ -97,7 +97,7 @@ public static class Open311Api
             .WithSummary("Open311: residents' cases, newest first, by service_code, status (open, closed), start_date and end_date (ISO 8601; default the last 90 days), or service_request_id (comma-separated); at most 1000 (public).");
 
         group.MapGet("/requests/{id}.json", async Task<Results<Ok<ServiceRequest[]>, JsonHttpResult<Error[]>>> (string id, CitizenReportStore store, CancellationToken ct) =>
-            await store.FindAsync(id, ct) is { } found ? TypedResults.Ok(new[] { RequestOf(found) }) : Errors(StatusCodes.Status404NotFound, "no such service_request_id"))
+            Grains.DistrictIds.IsValid(id) && await store.FindAsync(id, ct) is { } found ? TypedResults.Ok(new[] { RequestOf(found) }) : Errors(StatusCodes.Status404NotFound, "no such service_request_id"))
             .WithSummary("Open311: one resident's case by its number: status, the loop's stage in status_notes, the responsible unit, the stage's deadline (public).");
         return group;
     }
@@ -111,6 +111,11 @@ public static class Open311Api
         }
 
         var form = await request.ReadFormAsync(ct);
+        if (form.Any(f => f.Value.Any(v => v?.Contains('\0') == true)))
+        {
+            return Errors(StatusCodes.Status400BadRequest, "a field holds characters that cannot be stored (such as NUL)");
+        }
+
         string? Field(string name) => form[name] is [{ Length: > 0 } value] ? value.Trim() : null;
         var keys = options.Value.ApiKeys;
         if (keys.Count > 0 && (Field("api_key") is not { } key || !keys.Contains(key, StringComparer.Ordinal)))
@@ -171,8 +176,8 @@ public static class Open311Api
             return Errors(StatusCodes.Status400BadRequest, "at most 100 service_request_ids");
         }
 
-        var end = to ?? clock.GetUtcNow().AddMinutes(1);
-        var start = from ?? (ids is null ? end.AddDays(-DefaultDays) : CitizenReporting.Epoch);
+        var end = Clamp(to ?? clock.GetUtcNow().AddMinutes(1));
+        var start = Clamp(from ?? (ids is null ? end.AddDays(-DefaultDays) : CitizenReporting.Epoch));
         var found = await store.ListAsync(new PublicCaseFilter(service_code, open, start, end, ids, MaxRequests), ct);
         return TypedResults.Ok(found.Select(RequestOf).ToArray());
     }
@@ -198,6 +203,10 @@ public static class Open311Api
         IncidentStages.Cancelled => "已撤销 (cancelled)",
         var other => other,
     };
+
+    /// <summary>A time within the span residents' cases can have (so year 1 or 9999 asks nothing odd of the database).</summary>
+    private static DateTimeOffset Clamp(DateTimeOffset time) =>
+        time < CitizenReporting.Epoch ? CitizenReporting.Epoch : time > CitizenReporting.Epoch.AddYears(200) ? CitizenReporting.Epoch.AddYears(200) : time;
 
     private static JsonHttpResult<Error[]> Errors(int status, string description) => TypedResults.Json(new[] { new Error(status, description) }, statusCode: status);
 

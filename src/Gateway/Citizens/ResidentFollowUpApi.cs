@@ -35,7 +35,7 @@ public static class ResidentFollowUpApi
 
     public static RouteGroupBuilder MapResidentFollowUpApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/public/cases").WithTags("Residents").AllowAnonymous().WithMetadata(PublicEndpoint.Instance);
+        var group = PublicEndpoint.Mark(app.MapGroup("/api/v1/public/cases").WithTags("Residents"));
         group.MapPost("/{id}/rating", RateAsync)
             .WithSummary("The resident rates their closed case (satisfied, basically-satisfied, unsatisfied; a comment), once per closure, with its follow-up token in X-Follow-Up-Token (public). 404 for an unknown case or a wrong token, 409 when the case is not closed or was rated.");
         group.MapPost("/{id}/reopen", ReopenAsync)
@@ -105,8 +105,10 @@ public static class ResidentFollowUpApi
             return Problems.Conflict($"A case is reopened within {options.Value.ReopenWithinDays} days of its closure");
         }
 
+        // The operation id names the case: every resident acts as the one actor "resident", and the district's log keeps one
+        // event per (caller, operation id), so an id shared by two cases would answer the second with the first's event.
         var result = await cluster.GetGrain<IIncidentGrain>(id).Act(new IncidentCommand(
-            Residents.Reopen, CitizenReporting.Actor, Residents.Reopen, request.Reason ?? "居民不满意，申请重新核查", null, null, null,
+            Residents.Reopen, CitizenReporting.Actor, $"{Residents.Reopen}:{id}", request.Reason ?? "居民不满意，申请重新核查", null, null, null,
             Database.Operations.OperationIds.Hash(Residents.Reopen, id), Residents.Role, "", null));
         if (result.Outcome is not (IncidentActionOutcome.Done or IncidentActionOutcome.Replayed))
         {
@@ -114,7 +116,8 @@ public static class ResidentFollowUpApi
         }
 
         await store.MarkReopenedAsync(id, now, ct);
-        return TypedResults.Ok(Answer((await store.FindAsync(id, ct))!));
+        // The stage as the case's grain answered it: the one writer of the case, so the answer never shows the stage before.
+        return TypedResults.Ok(Answer(found with { Stage = result.Incident!.Stage, Rating = null, ReopenedAt = now }));
     }
 
     private static async Task<Results<Ok<ResidentContact>, ProblemHttpResult>> ContactAsync(

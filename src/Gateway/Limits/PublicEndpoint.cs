@@ -16,4 +16,14 @@ public sealed class PublicEndpoint
     }
 
     public static bool Applies(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<PublicEndpoint>() is not null;
+
+    /// <summary>
+    /// Marks a group's endpoints public and keeps their answers out of caches (<c>Cache-Control: no-store</c>): a case's
+    /// stage changes while a resident looks, and a report's answer holds its follow-up token.
+    /// </summary>
+    public static RouteGroupBuilder Mark(RouteGroupBuilder group) => group.AllowAnonymous().WithMetadata(Instance).AddEndpointFilter(async (context, next) =>
+    {
+        context.HttpContext.Response.Headers.CacheControl = "no-store";
+        return await next(context);
+    });
 }

@@ -214,7 +214,9 @@ public sealed class Open311Tests(SystemFixture system)
 
     private async Task<JsonElement> RequestAsync(string id)
     {
-        var answer = await Http.GetFromJsonAsync<JsonElement>($"/open311/v2/requests/{id}.json");
+        using var response = await Http.GetAsync($"/open311/v2/requests/{id}.json");
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(1, answer.GetArrayLength());
         return answer[0];
     }

@@ -41,6 +41,7 @@ public sealed class PublicPageBrowserTests(SystemFixture system, Xunit.Abstracti
         var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 390, Height = 844 }, Locale = "zh-CN", IsMobile = true });
         var page = await context.NewPageAsync();
         page.Console += (_, message) => { if (message.Type == "error") { output.WriteLine($"[browser] {message.Text}"); } };
+        page.Response += (_, response) => { if (!response.Url.Contains("/assets/", StringComparison.Ordinal)) { output.WriteLine($"[browser] {response.Status} {response.Request.Method} {response.Url}"); } };
         var document = await page.GotoAsync(new Uri(system.GatewayUrl, "/public/").ToString());
         Assert.Equal(HttpStatusCode.OK, (HttpStatusCode)document!.Status);
         var policy = await document.HeaderValueAsync("content-security-policy");
@@ -73,7 +74,9 @@ public sealed class PublicPageBrowserTests(SystemFixture system, Xunit.Abstracti
         await Assertions.Expect(reopen).ToBeHiddenAsync();
         await page.SelectOptionAsync("#rating", "unsatisfied");
         await page.ClickAsync("[data-action=rate]");
+        await Assertions.Expect(page.Locator("#follow-result")).ToHaveTextAsync("感谢您的评价", new() { Timeout = 15_000 });
         await reopen.ClickAsync();
+        await Assertions.Expect(page.Locator("#follow-result")).ToHaveTextAsync("已申请重新核查", new() { Timeout = 15_000 });
         await Assertions.Expect(page.Locator("#case-stage")).ToContainTextAsync("重新核查", new() { Timeout = 15_000 });
         await Assertions.Expect(reopen).ToBeHiddenAsync();
         await Assertions.Expect(page.Locator("#rating-form")).ToBeHiddenAsync();

@@ -42,12 +42,15 @@ export async function report(form: URLSearchParams): Promise<Created> {
 }
 
 export async function follow(id: string): Promise<ServiceRequest> {
-  const answer = await read<ServiceRequest[]>(await fetch(`/open311/v2/requests/${encodeURIComponent(id)}.json`));
+  const answer = await read<ServiceRequest[]>(await fetch(`/open311/v2/requests/${encodeURIComponent(id)}.json`, { cache: 'no-store' }));
   return answer[0];
 }
 
-async function followUp(id: string, what: 'rating' | 'reopen', token: string, body: object): Promise<void> {
-  await read(await fetch(`/api/v1/public/cases/${encodeURIComponent(id)}/${what}`, {
+/** A case's follow-up after the resident's action: its stage and what status_notes says of it. */
+export interface FollowUpAnswer { id: string; stage: string; statusNotes: string; rating: string | null; reopenedAt: string | null }
+
+async function followUp(id: string, what: 'rating' | 'reopen', token: string, body: object): Promise<FollowUpAnswer> {
+  return read<FollowUpAnswer>(await fetch(`/api/v1/public/cases/${encodeURIComponent(id)}/${what}`, {
     method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Follow-Up-Token': token }, body: JSON.stringify(body),
   }));
 }

@@ -88,8 +88,11 @@ $('rating-form').addEventListener('submit', async (e) => {
 $('reopen').addEventListener('click', async () => {
   const id = $<HTMLInputElement>('case-number').value.trim();
   try {
-    await reopen(id, tokenOf(id) ?? '');
-    await followCase(id);
+    // The answer is the case as it stands after the reopen: shown as it is, without asking again.
+    const answer = await reopen(id, tokenOf(id) ?? '');
+    say('case-status', answer.stage === 'closed' || answer.stage === 'cancelled' ? '已办结' : '办理中');
+    say('case-stage', answer.statusNotes);
+    $('reopen').hidden = true;
     say('follow-result', '已申请重新核查');
   } catch (error) {
     say('follow-result', failure(error));
