@@ -151,17 +151,12 @@ public static class Open311Api
     private static async Task<Results<Ok<ServiceRequest[]>, JsonHttpResult<Error[]>>> ListAsync(
         string? service_request_id, string? service_code, string? status, string? start_date, string? end_date, CitizenReportStore store, TimeProvider clock, CancellationToken ct)
     {
-        bool? open = status switch
-        {
-            null or "" => null,
-            "open" => true,
-            "closed" => false,
-            _ => (bool?)null,
-        };
         if (status is not (null or "" or "open" or "closed"))
         {
             return Errors(StatusCodes.Status400BadRequest, "status must be open or closed");
         }
+
+        bool? open = status is "open" ? true : status is "closed" ? false : null;
 
         var (from, fromValid) = Time(start_date);
         var (to, toValid) = Time(end_date);
