@@ -2,6 +2,7 @@ using OpsCentre.Gateway.Administration;
 using OpsCentre.Gateway.Alerts;
 using OpsCentre.Gateway.ApiReference;
 using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Citizens;
 using OpsCentre.Gateway.Devices;
 using OpsCentre.Gateway.EventLog;
 using OpsCentre.Gateway.Health;
@@ -26,6 +27,7 @@ try
     builder.AddOpsCentreHttpDefaults();
     builder.AddOpsCentreAuth();
     builder.AddOpsCentreLimits();
+    builder.AddOpsCentreCitizens();
     builder.AddOpsCentreScreens();
     builder.AddOpsCentreImports();
     builder.Services.AddOpsCentreApiDocument();
@@ -58,6 +60,8 @@ try
     app.MapAlertSilencesApi();
     app.MapIncidentsApi();
     app.MapKpisApi();
+    app.MapOpen311Api();
+    app.MapResidentFollowUpApi();
     app.MapEventsAdminApi();
     app.MapOperatorsApi();
     app.MapDepartmentsApi();

@@ -112,6 +112,8 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Limits__SignInPerAddressPerMinute"] = "1000000",
         ["Limits__OperatorBurst"] = "1000000",
         ["Limits__OperatorPerSecond"] = "1000000",
+        ["Limits__PublicPerAddressBurst"] = "1000000",
+        ["Limits__PublicPerAddressPerMinute"] = "1000000",
         // The gateways serve the built wall screen (src/Dashboard/dist, built by scripts/test.sh) for the browser tests.
         ["ASPNETCORE_WEBROOT"] = Path.Combine(RepositoryPaths.Root, "src", "Dashboard", "dist"),
     };

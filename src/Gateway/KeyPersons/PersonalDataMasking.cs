@@ -24,6 +24,13 @@ public static class PersonalDataMasking
     /// <summary>张三 → 张*, 欧阳娜娜 → 欧***.</summary>
     public static string Name(string name) => name.Length <= 1 ? "*" : name[..1] + new string('*', name.Length - 1);
 
+    /// <summary>13812345678 → 138****5678; a short number keeps at most its last two digits.</summary>
+    public static string Phone(string phone) => phone.Length >= 11 ? phone[..3] + new string('*', phone.Length - 7) + phone[^4..]
+        : phone.Length > 4 ? new string('*', phone.Length - 2) + phone[^2..] : new string('*', phone.Length);
+
+    /// <summary>resident@example.cn → r***@example.cn.</summary>
+    public static string Email(string email) => email.IndexOf('@') is var at and > 0 ? email[..1] + "***" + email[at..] : "***";
+
     /// <summary>
     /// 510104196106243405 → 5101**************: the region only. The birth date (digits 7–14) and the
     /// gender digit (the 17th) are personal data of their own, so nothing after the region is kept.

@@ -66,6 +66,25 @@ public sealed class LimitOptions
     [Range(1, 3600)]
     public int RefusedDeviceKeySeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Requests a client address may make at once to the residents' public endpoints (Open311, the follow-up of a case:
+    /// <see cref="PublicEndpoint"/>), a token bucket's size. Default 20.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int PublicPerAddressBurst { get; set; } = 20;
+
+    /// <summary>Requests per minute a client address is allowed on average on the public endpoints (the bucket's refill). Default 30.</summary>
+    [Range(1, 1_000_000)]
+    public int PublicPerAddressPerMinute { get; set; } = 30;
+
+    /// <summary>Requests one follow-up token (header <c>X-Follow-Up-Token</c>) may make at once, from any address. Default 10.</summary>
+    [Range(1, 1_000_000)]
+    public int PublicPerTokenBurst { get; set; } = 10;
+
+    /// <summary>Requests per minute one follow-up token is allowed on average. Default 10.</summary>
+    [Range(1, 1_000_000)]
+    public int PublicPerTokenPerMinute { get; set; } = 10;
+
     /// <summary>The <c>Retry-After</c> of a 503 while PostgreSQL (or the cluster) cannot be reached. Default 5 seconds.</summary>
     [Range(1, 3600)]
     public int UnavailableRetryAfterSeconds { get; set; } = 5;

@@ -60,11 +60,33 @@ public static class LimitsSetup
             QueueLimit = 0,
             AutoReplenishment = false,
         };
-        rateLimiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+        var operators = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             OperatorToken(context) is { } token
                 ? RateLimitPartition.GetTokenBucketLimiter(token, _ => perToken)
                 : RateLimitPartition.GetNoLimiter(""));
+
+        // The residents' public endpoints have no account to limit: per client address, and per follow-up token (from any address).
+        var perAddress = Bucket(limits.PublicPerAddressBurst, limits.PublicPerAddressPerMinute);
+        var publicByAddress = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            PublicEndpoint.Applies(context)
+                ? RateLimitPartition.GetTokenBucketLimiter((context.Connection.RemoteIpAddress ?? IPAddress.None).ToString(), _ => perAddress)
+                : RateLimitPartition.GetNoLimiter(""));
+        var perFollowUpToken = Bucket(limits.PublicPerTokenBurst, limits.PublicPerTokenPerMinute);
+        var publicByToken = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            PublicEndpoint.Applies(context) && context.Request.Headers[PublicEndpoint.FollowUpTokenHeader] is [{ Length: > 0 and <= 200 } followUp]
+                ? RateLimitPartition.GetTokenBucketLimiter(followUp, _ => perFollowUpToken)
+                : RateLimitPartition.GetNoLimiter(""));
+        rateLimiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(operators, publicByAddress, publicByToken);
     }
+
+    private static TokenBucketRateLimiterOptions Bucket(int burst, int perMinute) => new()
+    {
+        TokenLimit = burst,
+        TokensPerPeriod = perMinute,
+        ReplenishmentPeriod = TimeSpan.FromMinutes(1),
+        QueueLimit = 0,
+        AutoReplenishment = false,
+    };
 
     /// <summary>The credential an operator's request came with (bearer header, or the hub's query string); null for anonymous requests.</summary>
     private static string? OperatorToken(HttpContext context)

@@ -56,6 +56,22 @@ public static class IncidentActions
     public static bool NamesUnit(string action) => action is "dispatch" or "transfer" or "add-co-handler" or "remove-co-handler";
 }
 
+/// <summary>
+/// Residents (居民) as actors of the loop: they report through the public page or Open311 and, with their case's follow-up
+/// token, ask to reopen it (<c>reopen</c>: closed → handled, back to verification). They have no operator account.
+/// </summary>
+public static class Residents
+{
+    /// <summary>The actor role of a resident's action; no operator account has it.</summary>
+    public const string Role = "resident";
+
+    /// <summary>The source of a case a resident reported.</summary>
+    public const string Source = "citizen";
+
+    /// <summary>The action that reopens a closed case for verification.</summary>
+    public const string Reopen = "reopen";
+}
+
 /// <summary>What is known when a case is reported.</summary>
 [GenerateSerializer, Immutable, Alias("ops.IncidentOpening")]
 public sealed record IncidentOpening(

@@ -76,6 +76,9 @@ public static class IncidentDuties
         ["add-co-handler"] = new(Supervisors, [DutyRule.CaseSide]),
         ["remove-co-handler"] = new(Supervisors, [DutyRule.CaseSide]),
         ["assist"] = new(Handlers, [DutyRule.CoHandler]),
+
+        // Not an operator's action (not in IncidentActions.All): the resident who reported the case, through its follow-up token.
+        ["reopen"] = new([Residents.Role], []),
     };
 
     /// <summary>Why the command's actor may not take its action on the case, or null when they may.</summary>

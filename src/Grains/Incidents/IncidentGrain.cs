@@ -147,6 +147,8 @@ public sealed class IncidentGrain(
             ("start", IncidentStages.Dispatched) when noPending => (Enter(IncidentStages.InProgress, c.DueAt), StageChanged),
             ("feedback", IncidentStages.InProgress) when noPending => (Enter(IncidentStages.Handled, category.Deadline(c.Urgency, "handled", now)), StageChanged),
             ("verify-pass", IncidentStages.Handled) => (Enter(IncidentStages.Closed, null) with { ClosedAt = now, VerifiedCount = c.VerifiedCount + 1 }, StageChanged),
+            // A resident not satisfied with a closed case asks to reopen it (重新核查): back to verification, with the handled stage's deadline.
+            ("reopen", IncidentStages.Closed) => (Enter(IncidentStages.Handled, category.Deadline(c.Urgency, "handled", now)) with { ClosedAt = null }, StageChanged),
             ("verify-fail", IncidentStages.Handled) => (Enter(IncidentStages.InProgress, c.DueAt) with { ReworkCount = c.ReworkCount + 1, VerifiedCount = c.VerifiedCount + 1 }, StageChanged),
             ("transfer", IncidentStages.Dispatched or IncidentStages.InProgress) when noPending && command.TargetCode is { } target && target != c.ResponsibleCode =>
                 (c with { PendingTransferTo = target }, "incident.transfer-requested"),

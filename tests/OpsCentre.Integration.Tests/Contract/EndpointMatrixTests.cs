@@ -36,11 +36,15 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
     /// <summary>The purpose named on reads of personal data: one of the fixed list (AccessPurposes), as a read in clear must name.</summary>
     private const string Purpose = "correction";
 
-    /// <summary>One row of the table: the operation and, per role, ✓ (served), — (403), or "duty" (the case's duty table decides: 2xx, 403 or 409).</summary>
+    /// <summary>
+    /// One row of the table: the operation and, per role, ✓ (served), — (403), "duty" (the case's duty table decides: 2xx,
+    /// 403 or 409), "key" (a device's) or "public" (residents', without an account: every cell of the row says so).
+    /// </summary>
     private sealed record Row(string Method, string Path, IReadOnlyDictionary<string, string> Cells)
     {
         public string Key => $"{Method} {Path}";
         public bool ForDevices => Path.StartsWith("/api/v1/device/", StringComparison.Ordinal);
+        public bool IsPublic => Cells.Values.All(c => c == "public");
     }
 
     /// <summary>The objects of one place, made before the calls.</summary>
@@ -72,7 +76,7 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         Assert.True(untabled.Count == 0, "operations of the API document without a row in docs/security.md: " + string.Join(", ", untabled));
         var stale = rows.Where(r => !operations.ContainsKey(r.Key)).Select(r => r.Key).ToList();
         Assert.True(stale.Count == 0, "rows of docs/security.md that the API does not have: " + string.Join(", ", stale));
-        var unbodied = rows.Where(r => operations[r.Key].HasBody && !r.ForDevices && !Bodies.ContainsKey(r.Key)).Select(r => r.Key).ToList();
+        var unbodied = rows.Where(r => operations[r.Key].HasBody && !r.ForDevices && !r.IsPublic && !Bodies.ContainsKey(r.Key)).Select(r => r.Key).ToList();
         Assert.True(unbodied.Count == 0, "rows without a request body in this test: " + string.Join(", ", unbodied));
 
         await new OperatorStore(system.Db).UpsertAsync(QingyangCorrections, SystemFixture.Password);
@@ -97,9 +101,19 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
             await SetUpAsync(place, admin, await Api.TokenAsync(Http, place.Grid.StartsWith("510105", StringComparison.Ordinal) ? QingyangCorrections.Username : "jinjiang.corrections.officer"));
         }
 
-        var counts = new Dictionary<string, int> { ["out of scope"] = 0, ["in scope, refused"] = 0, ["in scope, served"] = 0, ["device endpoint, refused"] = 0 };
+        var counts = new Dictionary<string, int> { ["out of scope"] = 0, ["in scope, refused"] = 0, ["in scope, served"] = 0, ["device endpoint, refused"] = 0, ["public, anonymous"] = 0 };
         var failures = new List<string>();
-        foreach (var row in rows)
+        foreach (var row in rows.Where(r => r.IsPublic))
+        {
+            // A public endpoint answers a caller without any credential: never 401 or 403, never a 500 (a bare call may be 400 or 404).
+            using var anonymous = new HttpRequestMessage(new HttpMethod(row.Method), row.Path.Replace("{id}", "510104-" + new string('0', 32)).Replace("{code}", "matrix"));
+            using var response = await Http.SendAsync(anonymous);
+            counts["public, anonymous"]++;
+            Check(response.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) && (int)response.StatusCode < 500,
+                $"{row.Key} without credentials: {(int)response.StatusCode}, expected a public answer");
+        }
+
+        foreach (var row in rows.Where(r => !r.IsPublic))
         {
             var operation = operations[row.Key];
             foreach (var (role, username, unit) in Accounts)
@@ -148,7 +162,7 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         }
 
         // Served: every role with the function, on the objects in its scope (a fresh object where the call ends one).
-        foreach (var row in rows.Where(r => !r.ForDevices))
+        foreach (var row in rows.Where(r => !r.ForDevices && !r.IsPublic))
         {
             foreach (var (role, username, unit) in Accounts)
             {
@@ -474,7 +488,8 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
             var cells = Cells(line);
             var match = OperationCell().Match(cells[0]);
             Assert.True(match.Success, $"not an operation: {cells[0]}");
-            Assert.All(cells.Skip(1), c => Assert.Contains(c, new[] { "✓", "—", "duty", "key" }));
+            Assert.All(cells.Skip(1), c => Assert.Contains(c, new[] { "✓", "—", "duty", "key", "public" }));
+            Assert.True(cells.Skip(1).All(c => c == "public") || !cells.Contains("public"), $"{cells[0]}: public for every role or for none");
             rows.Add(new Row(match.Groups[1].Value, match.Groups[2].Value, header.Skip(1).Zip(cells.Skip(1)).ToDictionary(p => p.First, p => p.Second)));
         }
 

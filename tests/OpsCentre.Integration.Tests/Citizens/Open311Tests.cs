@@ -1,0 +1,244 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using OpsCentre.Integration.Tests.Screens;
+using OpsCentre.Testing;
+
+namespace OpsCentre.Integration.Tests.Citizens;
+
+/// <summary>
+/// The social service platform through the real gateway and silo: an Open311 client reports, operators take the case
+/// through the loop, the resident follows it, rates it and asks to reopen it; the resident's contact stays private;
+/// the public endpoints are limited per client address and per follow-up token.
+/// </summary>
+[Collection(nameof(SystemCollection))]
+public sealed class Open311Tests(SystemFixture system)
+{
+    private const string Phone = "13912345678";
+
+    private HttpClient Http => system.Http;
+
+    [Fact]
+    public async Task AnOpen311ReportBecomesAReportedCaseAndItsRequestFollowsTheLoopToClosed()
+    {
+        var services = await Http.GetFromJsonAsync<JsonElement>("/open311/v2/services.json");
+        var operatorToken = await Api.TokenAsync(Http, "jinjiang.operator");
+        var categories = (await Api.SendAsync(Http, HttpMethod.Get, "/api/v1/incident-categories", operatorToken)).Body.GetProperty("items");
+        Assert.Equal(categories.EnumerateArray().Select(c => c.GetProperty("code").GetString()), services.EnumerateArray().Select(s => s.GetProperty("service_code").GetString()));
+        var service = services[0].GetProperty("service_code").GetString()!;
+        var definition = await Http.GetFromJsonAsync<JsonElement>($"/open311/v2/services/{service}.json");
+        Assert.Equal(service, definition.GetProperty("service_code").GetString());
+        var unknown = await Http.GetAsync("/open311/v2/services/no-such-service.json");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(404, (await unknown.Content.ReadFromJsonAsync<JsonElement>())[0].GetProperty("code").GetInt32());
+
+        var worker = system.Fresh.Worker(within: "510104");
+        await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, operatorToken);
+        await screen.SubscribeAsync(worker.Grid[..12]);
+
+        var (id, token) = await ReportAsync(service, worker.Lat, worker.Lon, "路灯不亮，晚上很黑");
+        Assert.NotNull(token);
+
+        // The operators see it in reported, from a citizen, waiting for 受理; the phone is nowhere in their read.
+        var (status, detail) = await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/incidents/{id}", operatorToken);
+        Assert.Equal(HttpStatusCode.OK, status);
+        var incident = detail.GetProperty("incident");
+        Assert.Equal(("reported", "citizen", worker.Grid), (incident.GetProperty("stage").GetString(), incident.GetProperty("source").GetString(), incident.GetProperty("unitCode").GetString()));
+        Assert.DoesNotContain(Phone, detail.GetRawText(), StringComparison.Ordinal);
+        var (listed, page) = await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/incidents?unit={worker.Grid}&stage=reported", operatorToken);
+        Assert.Equal(HttpStatusCode.OK, listed);
+        Assert.Contains(page.GetProperty("items").EnumerateArray(), i => i.GetProperty("id").GetString() == id);
+
+        // The contact is read masked, and the read is audited.
+        var (_, contact) = await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/incidents/{id}/resident-contact", operatorToken);
+        Assert.Equal("139****5678", contact.GetProperty("phone").GetString());
+        Assert.Equal("王**", contact.GetProperty("name").GetString());
+        Assert.Single(await system.AuditAsync(id, "citizen.contact"));
+
+        var request = await RequestAsync(id);
+        Assert.Equal(("open", service), (request.GetProperty("status").GetString(), request.GetProperty("service_code").GetString()));
+        Assert.Contains("reported", request.GetProperty("status_notes").GetString());
+        // The stage's deadline, as PostgreSQL keeps it (to the microsecond).
+        var deadline = incident.GetProperty("stageDeadline").GetDateTimeOffset();
+        Assert.InRange(request.GetProperty("expected_datetime").GetDateTimeOffset(), deadline.AddMilliseconds(-1), deadline.AddMilliseconds(1));
+        var district = (await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/units/{worker.Grid[..6]}", operatorToken)).Body.GetProperty("name").GetString();
+        Assert.Equal(district, request.GetProperty("agency_responsible").GetString());
+
+        await DriveAsync(operatorToken, id, "accept", "dispatch");
+        request = await RequestAsync(id);
+        var community = (await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/units/{worker.Grid[..12]}", operatorToken)).Body.GetProperty("name").GetString();
+        Assert.Equal(("open", community), (request.GetProperty("status").GetString(), request.GetProperty("agency_responsible").GetString()));
+        Assert.Contains("dispatched", request.GetProperty("status_notes").GetString());
+
+        await DriveAsync(operatorToken, id, "start", "feedback", "verify-pass");
+        request = await RequestAsync(id);
+        Assert.Equal("closed", request.GetProperty("status").GetString());
+        Assert.Contains("closed", request.GetProperty("status_notes").GetString());
+        Assert.DoesNotContain(Phone, request.GetRawText(), StringComparison.Ordinal);
+
+        var closed = await Http.GetFromJsonAsync<JsonElement>($"/open311/v2/requests.json?status=closed&service_code={service}");
+        Assert.Contains(closed.EnumerateArray(), r => r.GetProperty("service_request_id").GetString() == id);
+        var open = await Http.GetFromJsonAsync<JsonElement>($"/open311/v2/requests.json?status=open&service_code={service}");
+        Assert.DoesNotContain(open.EnumerateArray(), r => r.GetProperty("service_request_id").GetString() == id);
+        var badStatus = await Http.GetAsync("/open311/v2/requests.json?status=maybe");
+        Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
+
+        // The screen heard the whole loop, and never the phone; nor does any process's log hold it.
+        var events = await screen.ReceiveAsync(6);
+        Assert.Equal(["incident.reported", .. Enumerable.Repeat("incident.stage-changed", 5)], events.Where(e => e.Data.GetProperty("id").GetString() == id).Select(e => e.Type));
+        Assert.All(events, e => Assert.DoesNotContain(Phone, e.Data.GetRawText(), StringComparison.Ordinal));
+        var logs = await ProcessLogs.WhenAnyLineAsync(line => line.Contains(id, StringComparison.Ordinal), "a log line about the case");
+        Assert.All(logs, log => Assert.DoesNotContain(Phone, log.Text, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnUnsatisfiedResidentReopensTheClosedCaseAndItGoesBackToVerification()
+    {
+        var service = (await Http.GetFromJsonAsync<JsonElement>("/open311/v2/services.json"))[0].GetProperty("service_code").GetString()!;
+        var worker = system.Fresh.Worker(within: "510104");
+        var operatorToken = await Api.TokenAsync(Http, "jinjiang.operator");
+        var (id, token) = await ReportAsync(service, worker.Lat, worker.Lon, "小区门口污水外溢");
+
+        // Before closure nothing is rated; a wrong token is 404 like an unknown case.
+        Assert.Equal(HttpStatusCode.Conflict, (await FollowUpAsync(id, "rating", token, new { rating = "unsatisfied" })).Status);
+        await DriveAsync(operatorToken, id, "accept", "dispatch", "start", "feedback", "verify-pass");
+        Assert.Equal(HttpStatusCode.NotFound, (await FollowUpAsync(id, "rating", "not-the-token", new { rating = "unsatisfied" })).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await FollowUpAsync(id, "rating", token, new { rating = "so-so" })).Status);
+
+        // Satisfied residents do not reopen; this one is not satisfied.
+        var rated = await FollowUpAsync(id, "rating", token, new { rating = "unsatisfied", comment = "还是有味道" });
+        Assert.True(rated.Status == HttpStatusCode.OK, rated.ToString());
+        Assert.Equal(HttpStatusCode.Conflict, (await FollowUpAsync(id, "rating", token, new { rating = "satisfied" })).Status);
+        var reopened = await FollowUpAsync(id, "reopen", token, new { reason = "污水仍在外溢" });
+        Assert.True(reopened.Status == HttpStatusCode.OK, reopened.ToString());
+        Assert.Equal("handled", reopened.Body.GetProperty("stage").GetString());
+
+        var (_, detail) = await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/incidents/{id}", operatorToken);
+        Assert.Equal("handled", detail.GetProperty("incident").GetProperty("stage").GetString());
+        var last = detail.GetProperty("timeline").EnumerateArray().Last();
+        Assert.Equal(("reopen", "resident", "污水仍在外溢"), (last.GetProperty("action").GetString(), last.GetProperty("actor").GetString(), last.GetProperty("note").GetString()));
+        var request = await RequestAsync(id);
+        Assert.Equal("open", request.GetProperty("status").GetString());
+        Assert.Contains("reopened", request.GetProperty("status_notes").GetString());
+
+        // Once only; and the centre verifies it again as any handled case.
+        Assert.Equal(HttpStatusCode.Conflict, (await FollowUpAsync(id, "reopen", token, new { reason = "again" })).Status);
+        await DriveAsync(operatorToken, id, "verify-pass");
+        Assert.Equal("closed", (await RequestAsync(id)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task ASecondReportOfTheSameCategoryNearbyIsTheSameCaseWithASupporter()
+    {
+        var service = (await Http.GetFromJsonAsync<JsonElement>("/open311/v2/services.json"))[0].GetProperty("service_code").GetString()!;
+        var worker = system.Fresh.Worker(within: "510104");
+        var (id, _) = await ReportAsync(service, worker.Lat, worker.Lon, "井盖缺失");
+
+        // About 20 m away: the same case, no token, counted as a supporter.
+        var answer = await PostFormAsync(Http, new() { ["service_code"] = service, ["lat"] = Invariant(worker.Lat + 0.00018), ["long"] = Invariant(worker.Lon), ["description"] = "这里井盖没了" });
+        Assert.True(answer.Status == HttpStatusCode.OK, answer.ToString());
+        Assert.Equal(id, answer.Body[0].GetProperty("service_request_id").GetString());
+        Assert.Contains(id, answer.Body[0].GetProperty("service_notice").GetString());
+        Assert.Equal(JsonValueKind.Null, answer.Body[0].GetProperty("follow_up_token").ValueKind);
+        Assert.Equal(1, (await RequestAsync(id)).GetProperty("supporters").GetInt32());
+    }
+
+    [Fact]
+    public async Task AFloodFromOneAddressIsAnswered429WhileAnotherAddressAndTokenAreServed()
+    {
+        var (process, url) = system.StartGateway("gateway-public-limits", settings: new()
+        {
+            ["Limits__PublicPerAddressBurst"] = "5",
+            ["Limits__PublicPerAddressPerMinute"] = "1",
+            ["Limits__PublicPerTokenBurst"] = "2",
+            ["Limits__PublicPerTokenPerMinute"] = "1",
+        });
+        using var first = From("127.0.0.2", url);
+        using var second = From("127.0.0.3", url);
+        using var third = From("127.0.0.4", url);
+        try
+        {
+            await Eventually.HoldsAsync(async () => (await first.GetAsync("/health/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "the limits gateway ready");
+            var answers = new List<Api.Answer>();
+            for (var i = 0; i < 8; i++)
+            {
+                answers.Add(await Api.AnswerOfAsync(first, new HttpRequestMessage(HttpMethod.Get, "/open311/v2/services.json")));
+            }
+
+            Assert.Equal(5, answers.Count(a => a.Status == HttpStatusCode.OK));
+            Api.AssertRetryLater(answers[^1], HttpStatusCode.TooManyRequests, 1, 60);
+            Assert.Equal(HttpStatusCode.OK, (await second.GetAsync("/open311/v2/services.json")).StatusCode);
+
+            // One follow-up token is limited from whichever address it comes.
+            var unknownCase = "510104-" + Guid.NewGuid().ToString("N");
+            Assert.Equal(HttpStatusCode.NotFound, (await FollowUpAsync(second, unknownCase, "rating", "flood-token", new { rating = "satisfied" })).Status);
+            Assert.Equal(HttpStatusCode.NotFound, (await FollowUpAsync(second, unknownCase, "rating", "flood-token", new { rating = "satisfied" })).Status);
+            Api.AssertRetryLater(await FollowUpAsync(third, unknownCase, "rating", "flood-token", new { rating = "satisfied" }), HttpStatusCode.TooManyRequests, 1, 60);
+            Assert.Equal(HttpStatusCode.NotFound, (await FollowUpAsync(third, unknownCase, "rating", "another-token", new { rating = "satisfied" })).Status);
+        }
+        finally
+        {
+            await process.StopAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    /// <summary>A client whose connections come from <paramref name="localAddress"/> (a loopback address of its own), so the gateway sees another client address.</summary>
+    private static HttpClient From(string localAddress, Uri gateway) => new(new SocketsHttpHandler
+    {
+        ConnectCallback = async (context, ct) =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            socket.Bind(new IPEndPoint(IPAddress.Parse(localAddress), 0));
+            await socket.ConnectAsync(context.DnsEndPoint, ct);
+            return new NetworkStream(socket, ownsSocket: true);
+        },
+    })
+    { BaseAddress = gateway, Timeout = TimeSpan.FromSeconds(30) };
+
+    private async Task<(string Id, string? Token)> ReportAsync(string service, double lat, double lon, string description)
+    {
+        var answer = await PostFormAsync(Http, new()
+        {
+            ["service_code"] = service, ["lat"] = Invariant(lat), ["long"] = Invariant(lon), ["description"] = description,
+            ["address_string"] = "测试路 1 号", ["phone"] = Phone, ["email"] = "resident@example.cn", ["first_name"] = "小明", ["last_name"] = "王",
+        });
+        Assert.True(answer.Status == HttpStatusCode.OK, answer.ToString());
+        var created = answer.Body[0];
+        Assert.DoesNotContain("same as", created.GetProperty("service_notice").GetString());
+        return (created.GetProperty("service_request_id").GetString()!, created.GetProperty("follow_up_token").GetString());
+    }
+
+    private static Task<Api.Answer> PostFormAsync(HttpClient http, Dictionary<string, string> fields) =>
+        Api.AnswerOfAsync(http, new HttpRequestMessage(HttpMethod.Post, "/open311/v2/requests.json") { Content = new FormUrlEncodedContent(fields) });
+
+    private async Task<JsonElement> RequestAsync(string id)
+    {
+        using var response = await Http.GetAsync($"/open311/v2/requests/{id}.json");
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(1, answer.GetArrayLength());
+        return answer[0];
+    }
+
+    private Task<Api.Answer> FollowUpAsync(string id, string what, string? token, object body) => FollowUpAsync(Http, id, what, token, body);
+
+    private static Task<Api.Answer> FollowUpAsync(HttpClient http, string id, string what, string? token, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/public/cases/{id}/{what}") { Content = JsonContent.Create(body) };
+        request.Headers.TryAddWithoutValidation("X-Follow-Up-Token", token);
+        return Api.AnswerOfAsync(http, request);
+    }
+
+    private async Task DriveAsync(string token, string id, params string[] actions)
+    {
+        foreach (var action in actions)
+        {
+            var (status, answer) = await Api.SendAsync(Http, HttpMethod.Post, $"/api/v1/incidents/{id}/actions", token,
+                new { opId = $"{action}-{Guid.NewGuid():N}", action, note = "by the test" });
+            Assert.True(status == HttpStatusCode.OK, $"{action}: {status} {answer}");
+        }
+    }
+
+    private static string Invariant(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+}
