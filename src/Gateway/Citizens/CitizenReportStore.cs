@@ -22,7 +22,7 @@ public sealed record PublicCase(
 public sealed record PublicCaseFilter(string? ServiceCode, bool? Open, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<string>? Ids, int Take);
 
 /// <summary>
-/// The residents' side of their cases (<c>citizen_report</c>, <c>citizen_contact</c>, migration 0021). The case itself is
+/// The residents' side of their cases (<c>citizen_report</c>, <c>citizen_contact</c>, migration 0020). The case itself is
 /// the closed loop's (<c>incident</c>, projected from the event log); this store never writes it.
 /// </summary>
 public sealed class CitizenReportStore(NpgsqlDataSource db)

@@ -1,4 +1,4 @@
--- 0021: the social service platform (社会化服务平台). A resident's report is a case of the closed loop like any
+-- 0020: the social service platform (社会化服务平台). A resident's report is a case of the closed loop like any
 -- other (incident, event_log: source 'citizen'); this is what the resident brought with it and the follow-up.
 -- The follow-up token is kept only as its SHA-256. Contact details are personal data and live apart, in
 -- citizen_contact, which no list or event reads; reading them is an audited act of the gateway.
