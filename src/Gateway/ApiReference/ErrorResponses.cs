@@ -43,7 +43,7 @@ internal sealed class ErrorResponses : IOpenApiOperationTransformer
         var hasRoute = parameters.Any(p => p.Source == BindingSource.Path);
         var hasQuery = parameters.Any(p => p.Source == BindingSource.Query);
         var write = description.HttpMethod is "POST" or "PUT" or "PATCH" or "DELETE";
-        var limited = !anonymous || metadata.OfType<EnableRateLimitingAttribute>().Any();
+        var limited = !anonymous || metadata.OfType<EnableRateLimitingAttribute>().Any() || metadata.OfType<Limits.PublicEndpoint>().Any();
 
         var document = context.Document;
         if (document is not null)

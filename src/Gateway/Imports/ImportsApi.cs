@@ -45,12 +45,17 @@ public static class ImportsApi
         group.MapPost("/{kind}", async Task<Results<Accepted<ImportJob>, ProblemHttpResult, ValidationProblem>> (
             string kind, string? unit, HttpContext context, ImportJobStore jobs, ImportWorker worker, IOptions<ImportOptions> options, TimeProvider clock, CancellationToken ct) =>
         {
-            var scope = unit ?? context.User.UnitCodeOf();
+            // A roster is the whole roster of its unit (everyone missing from it is ended), so its unit is named, never
+            // defaulted: a district's file sent without ?unit= by a city administrator would end the rest of the city.
+            var roster = kind is ImportKinds.Workers or ImportKinds.KeyPersons;
+            var scope = unit ?? (roster ? "" : context.User.UnitCodeOf());
             if (!ImportKinds.IsKnown(kind) || !UnitCode.IsValid(scope))
             {
                 return new RequestErrors()
                     .Check(ImportKinds.IsKnown(kind), "kind", $"one of {string.Join(", ", ImportKinds.All)}")
-                    .Check(UnitCode.IsValid(scope), "unit", "a unit code")
+                    .Check(UnitCode.IsValid(scope), "unit", roster && unit is null
+                        ? "the unit this file is the roster of (?unit=): everyone of it missing from the file is ended"
+                        : "a unit code")
                     .Problem();
             }
 

@@ -66,7 +66,7 @@ public sealed partial class ImportRunner(NpgsqlDataSource db, ImportJobStore job
             // Nothing was committed: the transaction went with the exception. The job says why, the log says more; a job
             // never takes its process down (an unhandled exception in a background service stops the host).
             LogFailed(ex, job.Id, job.Kind);
-            await jobs.FailAsync(job.Id, Name, "the import could not be completed: " + ex.Message, clock.GetUtcNow(), CancellationToken.None);
+            await jobs.FailAsync(job.Id, Name, "the import could not be completed (an error on the server's side, in its log with the job's id); nothing was imported", clock.GetUtcNow(), CancellationToken.None);
         }
         finally
         {

@@ -88,10 +88,17 @@ public sealed class OperatorAdministrationTests(SystemFixture system)
 
         await RefusedAsync(district, "admin", inside, "role");
         await RefusedAsync(district, "operator", inside, "role");   // equal to their own
-        await RefusedAsync(district, "auditor", inside, "role");    // admins only
+        await RefusedAsync(district, "auditor", inside, "role");    // city admins only
+        await RefusedAsync(district, "corrections", inside, "role");    // personal data in clear: city admins only
         await RefusedAsync(district, "staff", outside, "unitCode");
         var street = await Api.TokenAsync(Http, StreetOperator.Username);
-        await RefusedAsync(street, "corrections", StreetOperator.UnitCode, "role"); // district operators and admins only
+        await RefusedAsync(street, "corrections", StreetOperator.UnitCode, "role"); // city admins only
+
+        // Nor take over an account holding more than they hold: the district's corrections officer reads personal data in clear.
+        var officer = DemoOperators.All.Single(a => a.Role == "corrections");
+        var (reset, resetBody) = await Api.SendAsync(Http, HttpMethod.Post, $"/api/v1/operators/{officer.Username}/password", district,
+            new { opId = Guid.NewGuid().ToString(), password = Strong });
+        Assert.True(reset == HttpStatusCode.Forbidden, $"reset of {officer.Username} by a district operator: {(int)reset} {resetBody}");
 
         foreach (var username in refused)
         {

@@ -85,7 +85,12 @@ public sealed partial class ApiDocumentTests(SystemFixture system, Xunit.Abstrac
                 else if (schemesRequired.Length == 0)
                 {
                     anonymous++;
-                    Check(path.Name.StartsWith("/api/v1/auth/", StringComparison.Ordinal), $"{key}: no security requirement, but it is not sign-in");
+                    var residents = path.Name.StartsWith("/open311/", StringComparison.Ordinal) || path.Name.StartsWith("/api/v1/public/", StringComparison.Ordinal);
+                    Check(residents || path.Name.StartsWith("/api/v1/auth/", StringComparison.Ordinal), $"{key}: no security requirement, but it is neither sign-in nor a residents' endpoint");
+                    if (residents)
+                    {
+                        Expect("429", ProblemRef);   // limited per client address and per follow-up token
+                    }
                 }
                 else
                 {

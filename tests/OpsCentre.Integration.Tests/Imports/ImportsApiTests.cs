@@ -91,7 +91,7 @@ public sealed class ImportsApiTests(SystemFixture system)
         var document = JsonDocument.Parse(await system.Http.GetStringAsync("/openapi/v1.json")).RootElement;
         var submit = document.GetProperty("paths").GetProperty("/api/v1/imports/{kind}").GetProperty("post");
         Assert.Equal("SubmitImport", submit.GetProperty("operationId").GetString());
-        Assert.Contains("202", submit.GetProperty("summary").GetString());
+        Assert.Contains("202", submit.GetProperty("summary").GetString() + (submit.TryGetProperty("description", out var description) ? description.GetString() : ""));
         var form = submit.GetProperty("requestBody").GetProperty("content").GetProperty("multipart/form-data").GetProperty("schema");
         var text = form.ToString() + document.GetProperty("components").ToString();
         Assert.Contains("file", text, StringComparison.OrdinalIgnoreCase);
@@ -299,6 +299,11 @@ public sealed class ImportsApiTests(SystemFixture system)
         }
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await Api.SendAsync(system.Http, HttpMethod.Post, $"/api/v1/imports/workers?unit={grid}", admin, Api.Raw("{\"file\":\"x\"}"))).Status);
+
+        // A roster names the unit it is the roster of: a city administrator's file without ?unit= would end the rest of the city.
+        var (unnamed, unnamedProblem) = await UploadAsync(admin, "workers", unit: null, Encoding.UTF8.GetBytes(RosterImporter.WorkersHeader + "\n"), "workers.csv");
+        Assert.Equal(HttpStatusCode.BadRequest, unnamed);
+        Assert.True(unnamedProblem.GetProperty("errors").TryGetProperty("unit", out _), unnamedProblem.ToString());
         Assert.Equal("kind", await RefusedFieldAsync("people", new MultipartFormDataContent()));
         var noOpId = new MultipartFormDataContent { { new ByteArrayContent("x"u8.ToArray()), "file", "workers.csv" } };
         Assert.Equal("opId", await RefusedFieldAsync("workers", noOpId));
@@ -332,7 +337,7 @@ public sealed class ImportsApiTests(SystemFixture system)
         Assert.Contains("stopped", job.GetProperty("failure").GetString());
     }
 
-    private async Task<(HttpStatusCode Status, JsonElement Body)> UploadAsync(string token, string kind, string unit, byte[] content, string fileName, string? opId = null)
+    private async Task<(HttpStatusCode Status, JsonElement Body)> UploadAsync(string token, string kind, string? unit, byte[] content, string fileName, string? opId = null)
     {
         var form = new MultipartFormDataContent();
         var file = new ByteArrayContent(content);
@@ -340,7 +345,7 @@ public sealed class ImportsApiTests(SystemFixture system)
             ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv");
         form.Add(file, "file", fileName);
         form.Add(new StringContent(opId ?? Guid.NewGuid().ToString()), "opId");
-        return await Api.SendAsync(system.Http, HttpMethod.Post, $"/api/v1/imports/{kind}?unit={unit}", token, form);
+        return await Api.SendAsync(system.Http, HttpMethod.Post, unit is null ? $"/api/v1/imports/{kind}" : $"/api/v1/imports/{kind}?unit={unit}", token, form);
     }
 
     private async Task<JsonElement> FinishedAsync(string token, string id) =>
