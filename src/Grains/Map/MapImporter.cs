@@ -15,7 +15,10 @@ namespace OpsCentre.Grains.Map;
 /// in WGS-84 lon/lat) into <c>unit_map</c>. All or nothing: every feature is validated first, and one bad feature means
 /// nothing changes and every problem is reported (its <c>line</c> is the feature's number, 1 for the first; 0 is the file
 /// as a whole). Units are added or updated (name, polygon), never ended; a feature the map already holds as it is counts
-/// as unchanged, and a file that changes nothing leaves <c>map_version</c> alone.
+/// as unchanged, and a file that changes nothing leaves <c>map_version</c> alone. A file whose coordinates are GCJ-02 (as
+/// boundary data from Chinese map sources usually is) says so with the FeatureCollection's member
+/// <c>"coordSystem": "gcj02"</c> (default <c>wgs84</c>): every vertex is converted to WGS-84 before it is checked and stored,
+/// the same conversion for a vertex shared by neighbours, so shared edges stay shared.
 /// </summary>
 public sealed class MapImporter : IImporter
 {
@@ -38,6 +41,23 @@ public sealed class MapImporter : IImporter
             return ImportOutcome.Refused(0, null, "the FeatureCollection has no features");
         }
 
+        var system = CoordSystemOf(input.Content);
+        if (!CoordSystems.IsKnown(system))
+        {
+            return ImportOutcome.Refused(0, "coordSystem", $"coordSystem must be {CoordSystems.Wgs84} (the default) or {CoordSystems.Gcj02}");
+        }
+
+        if (system == CoordSystems.Gcj02)
+        {
+            foreach (var feature in collection)
+            {
+                if (feature.Geometry is { } geometry && InWgs84(geometry))
+                {
+                    geometry.Apply(Gcj02ToWgs84Filter.Instance);
+                }
+            }
+        }
+
         var known = await UnitCodes.AboveGridsAsync(connection, transaction, ct);
         var (units, errors) = Validate(collection, input.Unit, known);
         progress.Report(collection.Count, units.Count, errors.Select(e => e.Line).Distinct().Count());
@@ -48,6 +68,31 @@ public sealed class MapImporter : IImporter
 
         var changes = await StoreAsync(units, input, connection, transaction, ct);
         return new ImportOutcome(collection.Count, units.Count, [], changes);
+    }
+
+    /// <summary>The FeatureCollection's <c>coordSystem</c> member (a foreign member, RFC 7946 §6.1), or null when it has none; "?" when it is not a string.</summary>
+    private static string? CoordSystemOf(byte[] content)
+    {
+        using var document = JsonDocument.Parse(content);
+        return !document.RootElement.TryGetProperty("coordSystem", out var member) ? null
+            : member.ValueKind == JsonValueKind.String ? member.GetString() : "?";
+    }
+
+    /// <summary>Moves every vertex from GCJ-02 to WGS-84 in place.</summary>
+    private sealed class Gcj02ToWgs84Filter : ICoordinateSequenceFilter
+    {
+        public static Gcj02ToWgs84Filter Instance { get; } = new();
+
+        public bool Done => false;
+
+        public bool GeometryChanged => true;
+
+        public void Filter(CoordinateSequence seq, int i)
+        {
+            var (lat, lon) = ChinaCoordinates.Gcj02ToWgs84(seq.GetY(i), seq.GetX(i));
+            seq.SetX(i, lon);
+            seq.SetY(i, lat);
+        }
     }
 
     private static (List<(string Code, string Name, Geometry Geometry)>, List<ImportError>) Validate(FeatureCollection collection, string unit, HashSet<string> known)

@@ -89,6 +89,29 @@ public sealed class ImportTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task AMapThatSaysItIsGcj02IsStoredInWgs84AndAnUnknownSystemIsRefused()
+    {
+        // A database of its own: the city and district polygons here are not the suite's.
+        var database = await fixture.Postgres.CreateDatabaseAsync("gcj02_map");
+        await using var dataSource = NpgsqlDataSource.Create(database.AppConnectionString);
+        string File(string system) => $$"""{"type":"FeatureCollection","coordSystem":"{{system}}","features":[{{string.Join(",",
+            Feature("5101", "成都市", "Polygon", Square(103.9, 30.5, 0.4)), Feature("510104", "锦江区", "Polygon", Square(104.0, 30.6, 0.1)))}}]}""";
+
+        var unknown = await ImportAsync(dataSource, ImportKinds.Map, Encoding.UTF8.GetBytes(File("bd09")), unit: "5101");
+        Assert.Equal(ImportStates.Failed, unknown.State);
+        Assert.Equal("coordSystem", Assert.Single(unknown.Errors).Field);
+
+        var job = await ImportAsync(dataSource, ImportKinds.Map, Encoding.UTF8.GetBytes(File("gcj02")), unit: "5101");
+        Assert.True(job.State == ImportStates.Succeeded, string.Join("; ", job.Errors));
+        var stored = new NetTopologySuite.IO.WKBReader().Read(
+            await dataSource.CreateCommand("SELECT geometry FROM unit_map WHERE code = '510104'").ExecuteScalarAsync() as byte[]);
+        var (lat, lon) = ChinaCoordinates.Gcj02ToWgs84(30.6, 104.0);
+        Assert.True(Math.Abs(lon - 104.0) > 1e-3 && Math.Abs(lat - 30.6) > 1e-3, $"the offset at Chengdu is some hundreds of metres: {lat}, {lon}");
+        Assert.Contains(stored.Coordinates, c => Math.Abs(c.X - lon) < 1e-9 && Math.Abs(c.Y - lat) < 1e-9);
+        Assert.DoesNotContain(stored.Coordinates, c => Math.Abs(c.X - 104.0) < 1e-9 && Math.Abs(c.Y - 30.6) < 1e-9);
+    }
+
+    [Fact]
     public async Task ARosterWithOneBadLineImportsNothingAndNamesEveryBadLine()
     {
         await using var dataSource = NpgsqlDataSource.Create(fixture.Database.AppConnectionString);
