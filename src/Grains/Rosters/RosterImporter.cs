@@ -341,8 +341,22 @@ public sealed class RosterImporter : IImporter
 
         values[_header[^2]] = person.HomeLat;
         values[_header[^1]] = person.HomeLon;
+        if (_subject == "key-person")
+        {
+            // A key person's name, identity number and home are personal data: the history says that they changed, and to
+            // what digest, but keeps no copy of them beside the record itself (which masks and audits every read).
+            foreach (var field in PersonalFields)
+            {
+                values[field] = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+                    System.Text.Encoding.UTF8.GetBytes(Convert.ToString(values[field], CultureInfo.InvariantCulture)!)))[..16];
+            }
+        }
+
         await log.WriteAsync(JsonSerializer.Serialize(values), NpgsqlDbType.Jsonb, ct);
     }
+
+    /// <summary>The key-person fields the import history keeps only as digests.</summary>
+    private static readonly string[] PersonalFields = ["name", "idNumber", "homeLat", "homeLon"];
 
     private static double Parse(string value) => double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture);
 

@@ -76,6 +76,12 @@ public sealed class ImportsApiTests(SystemFixture system)
             "SELECT action, subject_id, old_value->>'supervisionLevel', new_value->>'supervisionLevel' FROM import_change WHERE job_id = @job ORDER BY action DESC",
             r => (r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3)), ("job", Guid.Parse(excel.GetProperty("id").GetString()!)));
         Assert.Equal([("updated", persons[0].Id, persons[0].Level, level), ("ended", persons[^1].Id, persons[^1].Level, null)], history);
+        // The history keeps no copy of a key person's personal data: digests only.
+        var kept = await system.Db.RowsAsync(
+            "SELECT old_value->>'name', old_value->>'idNumber', old_value->>'homeLat' FROM import_change WHERE job_id = @job",
+            r => new[] { r.GetString(0), r.GetString(1), r.GetString(2) }, ("job", Guid.Parse(excel.GetProperty("id").GetString()!)));
+        Assert.All(kept.SelectMany(v => v), v => Assert.StartsWith("sha256:", v));
+        Assert.DoesNotContain(kept.SelectMany(v => v), v => persons.Any(p => v.Contains(p.IdNumber, StringComparison.Ordinal)));
         var (_, listed) = await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/key-persons?unit={grid}", admin);
         Assert.Equal(persons.SkipLast(1).Select(p => p.Id).Order(StringComparer.Ordinal), listed.GetProperty("items").EnumerateArray().Select(p => p.GetProperty("id").GetString()));
 
