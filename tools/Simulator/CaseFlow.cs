@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace OpsCentre.Simulator;
@@ -14,7 +11,7 @@ namespace OpsCentre.Simulator;
 /// come seconds to minutes apart. The duties are split as the duty table asks: the reporter (the
 /// worker) does not verify, and accepting, dispatching and verifying are the supervisor's.
 /// </summary>
-public sealed class CaseFlow(HttpClient http, Func<Task<string>> signIn, IReadOnlyList<(string WorkerId, string DeviceId, string Key, double Lat, double Lon)> devices, double casesPerMinute, Action<string> say)
+public sealed class CaseFlow(LoopClient loop, IReadOnlyList<(string WorkerId, string DeviceId, string Key, double Lat, double Lon)> devices, double casesPerMinute, Action<string> say)
 {
     private static readonly (string Code, int Weight)[] Categories =
         [("sanitation", 35), ("facilities", 25), ("property-complaint", 15), ("dispute-mediation", 10), ("public-safety", 8), ("migrant-registration", 7)];
@@ -22,12 +19,11 @@ public sealed class CaseFlow(HttpClient http, Func<Task<string>> signIn, IReadOn
     private static readonly string[] Descriptions = ["垃圾堆放", "路灯不亮", "井盖缺失", "楼道堆物", "邻里噪音纠纷", "电梯停运", "占道经营", "流动人口未登记"];
 
     private readonly Random _random = new(7);
-    private string _token = "";
     private long _reported, _closed, _failed;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        _token = await signIn();
+        await loop.SignInAsync();
         var lives = new List<Task>();
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -51,7 +47,7 @@ public sealed class CaseFlow(HttpClient http, Func<Task<string>> signIn, IReadOn
             var total = Categories.Sum(c => c.Weight);
             var pick = random.Next(total);
             var category = Categories.First(c => (pick -= c.Weight) < 0).Code;
-            var report = await DeviceAsync(worker.Key, "/api/v1/device/incidents", new
+            var report = await loop.DeviceAsync(worker.Key, "/api/v1/device/incidents", new
             {
                 opId = Guid.NewGuid().ToString("N"), category, urgency = random.NextDouble() < 0.15 ? "urgent" : "normal",
                 description = Descriptions[random.Next(Descriptions.Length)], lat = worker.Lat, lon = worker.Lon,
@@ -72,13 +68,13 @@ public sealed class CaseFlow(HttpClient http, Func<Task<string>> signIn, IReadOn
                 return true;
             }
 
-            _ = await StepAsync(1, () => ActAsync(id, new { action = "accept" }, ct))
-                && await StepAsync(2, () => ActAsync(id, new { action = "dispatch", unitCode, workerId = worker.WorkerId }, ct))
-                && await StepAsync(3, () => DeviceActAsync(worker.Key, id, "start", ct))
-                && await StepAsync(4, () => DeviceActAsync(worker.Key, id, "feedback", ct))
-                && (random.NextDouble() >= 0.15 || (await StepAsync(5, () => ActAsync(id, new { action = "verify-fail" }, ct))
-                                                    && await StepAsync(6, () => DeviceActAsync(worker.Key, id, "feedback", ct))))
-                && await StepAsync(7, () => ActAsync(id, new { action = "verify-pass" }, ct));
+            _ = await StepAsync(1, () => loop.ActAsync(id, new { action = "accept" }, ct))
+                && await StepAsync(2, () => loop.ActAsync(id, new { action = "dispatch", unitCode, workerId = worker.WorkerId }, ct))
+                && await StepAsync(3, () => loop.DeviceActAsync(worker.Key, id, "start", ct))
+                && await StepAsync(4, () => loop.DeviceActAsync(worker.Key, id, "feedback", ct))
+                && (random.NextDouble() >= 0.15 || (await StepAsync(5, () => loop.ActAsync(id, new { action = "verify-fail" }, ct))
+                                                    && await StepAsync(6, () => loop.DeviceActAsync(worker.Key, id, "feedback", ct))))
+                && await StepAsync(7, () => loop.ActAsync(id, new { action = "verify-pass" }, ct));
             if (abandonAt == int.MaxValue)
             {
                 Interlocked.Increment(ref _closed);
@@ -87,50 +83,6 @@ public sealed class CaseFlow(HttpClient http, Func<Task<string>> signIn, IReadOn
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
         {
             Interlocked.Increment(ref _failed);
-        }
-    }
-
-    private Task ActAsync(string id, object action, CancellationToken ct)
-    {
-        var body = JsonSerializer.SerializeToElement(action, JsonSerializerOptions.Web);
-        var withOpId = new Dictionary<string, object?> { ["opId"] = Guid.NewGuid().ToString("N"), ["note"] = "模拟处置" };
-        foreach (var property in body.EnumerateObject())
-        {
-            withOpId[property.Name] = property.Value;
-        }
-
-        return OperatorAsync(HttpMethod.Post, $"/api/v1/incidents/{id}/actions", withOpId, ct);
-    }
-
-    private Task DeviceActAsync(string key, string id, string action, CancellationToken ct) =>
-        DeviceAsync(key, $"/api/v1/device/incidents/{id}/actions", new { opId = Guid.NewGuid().ToString("N"), action, note = "现场已处理" }, ct);
-
-    /// <summary>A worker phone's call, with its key.</summary>
-    private async Task<JsonElement> DeviceAsync(string key, string path, object body, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
-        request.Headers.Add("X-Device-Key", key);
-        using var response = await http.SendAsync(request, ct);
-        response.EnsureSuccessStatusCode();
-        return await response.Content.ReadFromJsonAsync<JsonElement>(ct);
-    }
-
-    /// <summary>An operator's call; signs in again when the access token has expired.</summary>
-    private async Task<JsonElement> OperatorAsync(HttpMethod method, string path, object body, CancellationToken ct)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
-            using var response = await http.SendAsync(request, ct);
-            if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 0)
-            {
-                _token = await signIn();
-                continue;
-            }
-
-            response.EnsureSuccessStatusCode();
-            return await response.Content.ReadFromJsonAsync<JsonElement>(ct);
         }
     }
 }

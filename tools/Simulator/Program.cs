@@ -30,11 +30,19 @@ Say($"driving {workers.Count} worker devices at {(options.Rate > 0 ? $"{options.
 
 using var stopCases = new CancellationTokenSource();
 var caseFlow = options.CasesPerMinute > 0
-    ? new CaseFlow(http, SignInAsync, devices, options.CasesPerMinute, Say).RunAsync(stopCases.Token).ContinueWith(_ => { }, TaskScheduler.Default)
+    ? new CaseFlow(new LoopClient(http, SignInAsync), devices, options.CasesPerMinute, Say).RunAsync(stopCases.Token).ContinueWith(_ => { }, TaskScheduler.Default)
     : Task.CompletedTask;
 var personFlow = options.Persons > 0 && options.CityDirectory is { } city
     ? new PersonFlow(http, SignInAsync, city, options.DataDirectory, options.Persons, Math.Max(1, options.Rate / 10), Say).RunAsync(stopCases.Token).ContinueWith(_ => { }, TaskScheduler.Default)
     : Task.CompletedTask;
+var residentFlow = options.ResidentsPerMinute > 0
+    ? new ResidentFlow(http, new LoopClient(http, SignInAsync), devices, options.ResidentsPerMinute, Say).RunAsync(stopCases.Token).ContinueWith(_ => { }, TaskScheduler.Default)
+    : Task.CompletedTask;
+if (options.ResidentsPerMinute > 0)
+{
+    Say($"and about {options.ResidentsPerMinute} residents' reports per minute by day through Open311, rated after closure");
+}
+
 // Workers keep up with their visits to key persons whenever the flow of work (cases) is on.
 var visitFlow = options.CasesPerMinute > 0
     ? new VisitFlow(http, devices, Say).RunAsync(stopCases.Token).ContinueWith(_ => { }, TaskScheduler.Default)
@@ -109,6 +117,7 @@ for (var flush = 0; flush < 30 && workers.Any(w => w.Queued > 0); flush++)
 var unsent = workers.Sum(w => w.Queued);
 await stopCases.CancelAsync();
 await caseFlow;
+await residentFlow;
 await visitFlow;
 await personFlow;
 Say($"done: {sent:N0} statuses in {started.Elapsed.TotalSeconds:F1} s ({sent / started.Elapsed.TotalSeconds:N0}/s): {string.Join(", ", counts.Select(c => $"{c.Key} {c.Value:N0}"))}; unsent {unsent:N0}");
@@ -211,7 +220,7 @@ async Task<List<(string Id, double Lat, double Lon)>> RosterAsync()
     {
         var page = await PatientlyAsync(async () =>
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/workers?unit=5101&limit=1000{(after is null ? "" : "&after=" + after)}");
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/workers?unit={options.Unit}&limit=1000{(after is null ? "" : "&after=" + after)}");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             using var response = await http.SendAsync(request);
             response.EnsureSuccessStatusCode();

@@ -2,7 +2,7 @@ namespace OpsCentre.Simulator;
 
 /// <summary>Command-line settings: <c>--name value</c>.</summary>
 public sealed record SimulatorOptions(
-    Uri Gateway, string Username, string Password, string DataDirectory, double Rate, int Workers, int Concurrency, TimeSpan? Duration, int BatchSize, double CasesPerMinute, int Persons, string? CityDirectory)
+    Uri Gateway, string Username, string Password, string DataDirectory, double Rate, int Workers, int Concurrency, TimeSpan? Duration, int BatchSize, double CasesPerMinute, int Persons, string? CityDirectory, double ResidentsPerMinute, string Unit)
 {
     public static SimulatorOptions Parse(string[] args)
     {
@@ -25,17 +25,23 @@ public sealed record SimulatorOptions(
             int.Parse(Get("batch", "1")),
             double.Parse(Get("cases", "0"), System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(Get("persons", "0")),
-            values.GetValueOrDefault("city"));
+            values.GetValueOrDefault("city"),
+            double.Parse(Get("residents", "0"), System.Globalization.CultureInfo.InvariantCulture),
+            Get("unit", "5101"));
     }
 
     public const string Usage = """
         usage: OpsCentre.Simulator [--gateway http://127.0.0.1:5080] [--user city.admin] [--password …]
                                    [--data .data/simulator] [--rate 50] [--workers 0] [--concurrency 32]
                                    [--duration seconds] [--batch 1] [--cases 0] [--persons 0 --city <dir>]
+                                   [--residents 0] [--unit 5101]
           --rate      statuses per second over all devices (0: as fast as the concurrency allows)
           --workers   how many of the city's workers to drive (0: all)
           --batch     statuses per request (1: /device/status, more: /device/status/batch)
           --persons   key persons whose wristband and phone to drive (from <dir>/key-persons.csv), at a tenth of --rate
           --cases     cases per minute (by day; a third of that by night) reported and walked through the closed loop
+          --residents residents' reports per minute (by day; a fifth of that by night) through Open311, some duplicates,
+                      walked through the loop and rated after closure with their follow-up token
+          --unit      the unit whose workers to drive (their places are where residents report)
         """;
 }

@@ -82,7 +82,7 @@ public static class KpisApi
             var rows = await ChildrenAsync(unit, period, kpis, map, ct);
             return TypedResults.Ok(new Ranking(unit, figure, period.From, period.To, Rank(rows, figure)));
         })
-        .WithSummary("A unit's children ranked by one KPI figure over [from, to); rates whose denominator is 0 come last, unranked. Rework and extension rates and cases left open rank lowest first.");
+        .WithSummary("A unit's children ranked by one KPI figure over [from, to); rates whose denominator is 0 come last, unranked. Rework, extension and reopen rates and cases left open rank lowest first.");
 
         group.MapGet("/export", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (
             string? unit, DateTimeOffset? from, DateTimeOffset? to, HttpContext context, IncidentKpis kpis, MapStore map, AuditLog audit, TimeProvider clock, CancellationToken ct) =>
@@ -160,9 +160,15 @@ public static class KpisApi
         new("结案率", "closureRate", r => r.Figures.ClosureRate),
         new("返工率", "reworkRate", r => r.Figures.ReworkRate),
         new("延期率", "extensionRate", r => r.Figures.ExtensionRate),
+        new("满意率", "satisfactionRate", r => r.Figures.SatisfactionRate),
+        new("重办率", "reopenRate", r => r.Figures.ReopenRate),
         new("上报数", "count", r => r.Figures.Count),
         new("结案数", "closed", r => r.Figures.Closed),
         new("期末未结数", "openAtEnd", r => r.Figures.OpenAtEnd),
+        new("居民事件结案数", "residentClosed", r => r.Figures.ResidentClosed),
+        new("评价数", "rated", r => r.Figures.Rated),
+        new("满意及基本满意数", "satisfied", r => r.Figures.Satisfied),
+        new("重办数", "reopened", r => r.Figures.Reopened),
         .. IncidentStages.All.Where(s => s is not (IncidentStages.Closed or IncidentStages.Cancelled)).Select(stage =>
             new CsvExport.Column<KpiRow>("平均处理时长(分钟) " + stage, "meanMinutesByStage." + stage, r => r.Figures.MeanMinutesByStage.TryGetValue(stage, out var m) ? m : null)),
     ];

@@ -15,6 +15,11 @@ namespace OpsCentre.Grains.Incidents;
 /// <item><c>extensionRate</c> (延期率), by report date: reported in the period with at least one extension approved / dispatched.</item>
 /// <item><c>meanMinutesByStage</c>, by report date: mean minutes spent in each stage, over the cases reported in the period that left it.</item>
 /// <item><c>count</c>: cases reported in the period (intake); <c>closed</c>: closed in it; <c>openAtEnd</c>: open at its end.</item>
+/// <item><c>satisfactionRate</c> (满意率), by closing period: residents' cases closed in the period and rated 满意 or 基本满意
+/// (<c>satisfied</c>) / those rated (<c>rated</c>). A reopen clears the rating, so only the latest closure is rated.</item>
+/// <item><c>reopenRate</c> (重办率), by closing period: residents' cases closed in the period that a resident had reopened
+/// (<c>reopened</c>) / residents' cases closed in the period (<c>residentClosed</c>). A resident's case is one with a
+/// <c>citizen_report</c> (migration 0020).</item>
 /// </list>
 /// Computed from the case list that the database keeps from the event log in the same transaction as
 /// each event (<c>incident</c>, migration 0006), so the figures always agree with the log.
@@ -23,11 +28,12 @@ public sealed class IncidentKpis(NpgsqlDataSource db)
 {
     public sealed record Figures(
         double? OnTimeClosureRate, double? ClosureRate, double? ReworkRate, double? ExtensionRate,
-        IReadOnlyDictionary<string, double> MeanMinutesByStage, long Count, long Closed = 0, long OpenAtEnd = 0);
+        IReadOnlyDictionary<string, double> MeanMinutesByStage, long Count, long Closed = 0, long OpenAtEnd = 0,
+        double? SatisfactionRate = null, double? ReopenRate = null, long ResidentClosed = 0, long Rated = 0, long Satisfied = 0, long Reopened = 0);
 
     /// <summary>The figures that can rank units (<c>GET /api/v1/kpis/ranking</c>): the rates and the counts.</summary>
     public static IReadOnlyList<string> RankableFigures { get; } =
-        ["onTimeClosureRate", "closureRate", "reworkRate", "extensionRate", "count", "closed", "openAtEnd"];
+        ["onTimeClosureRate", "closureRate", "reworkRate", "extensionRate", "satisfactionRate", "reopenRate", "count", "closed", "openAtEnd"];
 
     /// <summary>The value of a rankable figure; null for a rate whose denominator was 0.</summary>
     public static double? ValueOf(Figures f, string figure) => figure switch
@@ -36,14 +42,16 @@ public sealed class IncidentKpis(NpgsqlDataSource db)
         "closureRate" => f.ClosureRate,
         "reworkRate" => f.ReworkRate,
         "extensionRate" => f.ExtensionRate,
+        "satisfactionRate" => f.SatisfactionRate,
+        "reopenRate" => f.ReopenRate,
         "count" => f.Count,
         "closed" => f.Closed,
         "openAtEnd" => f.OpenAtEnd,
         _ => throw new ArgumentException($"'{figure}' is not a rankable figure", nameof(figure)),
     };
 
-    /// <summary>Whether less is better for a figure (rework and extension rates, cases left open): such a ranking is ascending.</summary>
-    public static bool LowerIsBetter(string figure) => figure is "reworkRate" or "extensionRate" or "openAtEnd";
+    /// <summary>Whether less is better for a figure (rework, extension and reopen rates, cases left open): such a ranking is ascending.</summary>
+    public static bool LowerIsBetter(string figure) => figure is "reworkRate" or "extensionRate" or "reopenRate" or "openAtEnd";
 
     public enum Scope
     {
@@ -76,6 +84,7 @@ public sealed class IncidentKpis(NpgsqlDataSource db)
         const string Reported = "reported_at >= @from AND reported_at < @to";
         const string Closed = "stage = 'closed' AND closed_at >= @from AND closed_at < @to";
         const string OpenAtEnd = "NOT (stage = 'closed' AND closed_at < @to) AND NOT (stage = 'cancelled' AND stage_entered_at < @to)";
+        const string ResidentClosed = Closed + " AND r.case_id IS NOT NULL";
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var counts = new NpgsqlCommand(
             $"""
@@ -87,8 +96,13 @@ public sealed class IncidentKpis(NpgsqlDataSource db)
                    count(*) FILTER (WHERE {Closed} AND rework_count > 0),
                    count(*) FILTER (WHERE {Reported} AND dispatched_at IS NOT NULL),
                    count(*) FILTER (WHERE {Reported} AND extension_count > 0),
-                   count(*) FILTER (WHERE {OpenAtEnd})
-            FROM incident WHERE {population} AND reported_at < @to
+                   count(*) FILTER (WHERE {OpenAtEnd}),
+                   count(*) FILTER (WHERE {ResidentClosed}),
+                   count(*) FILTER (WHERE {ResidentClosed} AND r.rating IS NOT NULL),
+                   count(*) FILTER (WHERE {ResidentClosed} AND r.rating IN ('satisfied', 'basically-satisfied')),
+                   count(*) FILTER (WHERE {ResidentClosed} AND r.reopened_at IS NOT NULL)
+            FROM incident LEFT JOIN citizen_report r ON r.case_id = incident.id
+            WHERE {population} AND reported_at < @to
             GROUP BY 1
             """, connection);
         Bind(counts, code, keyLength, from, to);
@@ -97,7 +111,7 @@ public sealed class IncidentKpis(NpgsqlDataSource db)
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                rows[reader.GetString(0)] = [.. Enumerable.Range(1, 8).Select(reader.GetInt64)];
+                rows[reader.GetString(0)] = [.. Enumerable.Range(1, 12).Select(reader.GetInt64)];
             }
         }
 
@@ -126,8 +140,10 @@ public sealed class IncidentKpis(NpgsqlDataSource db)
         {
             var (reported, closed, onTime, verified, reworked, dispatched, extended, openAtEnd) =
                 (r.Value[0], r.Value[1], r.Value[2], r.Value[3], r.Value[4], r.Value[5], r.Value[6], r.Value[7]);
+            var (residentClosed, rated, satisfied, reopened) = (r.Value[8], r.Value[9], r.Value[10], r.Value[11]);
             return new Figures(Rate(onTime, closed), Rate(closed, closed + openAtEnd), Rate(reworked, verified), Rate(extended, dispatched),
-                means.GetValueOrDefault(r.Key) ?? [], reported, closed, openAtEnd);
+                means.GetValueOrDefault(r.Key) ?? [], reported, closed, openAtEnd,
+                Rate(satisfied, rated), Rate(reopened, residentClosed), residentClosed, rated, satisfied, reopened);
         });
     }
 

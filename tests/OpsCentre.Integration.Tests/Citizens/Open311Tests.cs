@@ -129,6 +129,96 @@ public sealed class Open311Tests(SystemFixture system)
     }
 
     [Fact]
+    public async Task ResidentsRatingsAndReopensGiveTheirGridsSatisfactionAndReopenRatesInTheKpis()
+    {
+        var service = (await Http.GetFromJsonAsync<JsonElement>("/open311/v2/services.json"))[0].GetProperty("service_code").GetString()!;
+        var worker = system.Fresh.Worker(within: "510104");
+        var operatorToken = await Api.TokenAsync(Http, "jinjiang.operator");
+        var period = $"from={Utc(DateTimeOffset.UtcNow.AddHours(-1))}&to={Utc(DateTimeOffset.UtcNow.AddHours(6))}";
+
+        // Four residents' cases of one grid, one after another at one place (a closed case takes no supporters): rated
+        // 满意, 基本满意, 不满意 then reopened, closed again and rated 不满意 again, and one never rated.
+        foreach (var rating in new[] { "satisfied", "basically-satisfied", "unsatisfied", null })
+        {
+            var (id, token) = await ReportAsync(service, worker.Lat, worker.Lon, $"居民评价 {rating ?? "none"}");
+            await DriveAsync(operatorToken, id, "accept", "dispatch", "start", "feedback", "verify-pass");
+            if (rating is null)
+            {
+                continue;
+            }
+
+            var rated = await FollowUpAsync(id, "rating", token, new { rating });
+            Assert.True(rated.Status == HttpStatusCode.OK, rated.ToString());
+            if (rating == "unsatisfied")
+            {
+                var reopened = await FollowUpAsync(id, "reopen", token, new { reason = "没有修好" });
+                Assert.True(reopened.Status == HttpStatusCode.OK, reopened.ToString());
+                await DriveAsync(operatorToken, id, "verify-pass");
+                var again = await FollowUpAsync(id, "rating", token, new { rating });
+                Assert.True(again.Status == HttpStatusCode.OK, again.ToString());
+            }
+        }
+
+        // An operator's case closed in the same grid counts in the closures, in neither residents' rate.
+        var (created, body) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/incidents", await Api.TokenAsync(Http, "city.admin"),
+            new { opId = $"kpi-{Guid.NewGuid():N}", category = service, urgency = "normal", description = "巡查发现", gridCode = worker.Grid });
+        Assert.True(created == HttpStatusCode.Created, $"{created} {body}");
+        await DriveAsync(operatorToken, body.GetProperty("id").GetString()!, "accept", "dispatch", "start", "feedback", "verify-pass");
+
+        var (status, kpis) = await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/kpis?unit={worker.Grid}&{period}", operatorToken);
+        Assert.True(status == HttpStatusCode.OK, $"{status} {kpis}");
+        Assert.Equal((5L, 4L, 3L, 2L, 1L), (kpis.GetProperty("closed").GetInt64(), kpis.GetProperty("residentClosed").GetInt64(),
+            kpis.GetProperty("rated").GetInt64(), kpis.GetProperty("satisfied").GetInt64(), kpis.GetProperty("reopened").GetInt64()));
+        Assert.Equal(0.6667, kpis.GetProperty("satisfactionRate").GetDouble());   // 满意 + 基本满意 of three rated
+        Assert.Equal(0.25, kpis.GetProperty("reopenRate").GetDouble());           // one of four residents' cases closed
+
+        // The ranking of the community's grids and the export carry them too.
+        var (_, ranking) = await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/kpis/ranking?unit={worker.Grid[..12]}&figure=reopenRate&{period}", operatorToken);
+        var own = ranking.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("code").GetString() == worker.Grid);
+        Assert.Equal(0.25, own.GetProperty("value").GetDouble());
+        Assert.Equal(0.6667, own.GetProperty("figures").GetProperty("satisfactionRate").GetDouble());
+        var (_, csv) = await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/kpis/export?unit={worker.Grid}&{period}", operatorToken);
+        var lines = csv.GetString()!.TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        var header = lines[0].Split(',').ToList();
+        var row = lines[1].Split(',');
+        Assert.Equal(("0.6667", "0.25"), (row[header.IndexOf("满意率 (satisfactionRate)")], row[header.IndexOf("重办率 (reopenRate)")]));
+    }
+
+    [Fact]
+    public async Task TheSimulatorsResidentsReportThroughOpen311WhereItsWorkersAre()
+    {
+        // The simulator drives one grid's workers only (a grid no other test holds), and residents report where they are.
+        var worker = system.Fresh.Worker(within: "510104");
+        var operatorToken = await Api.TokenAsync(Http, "jinjiang.operator");
+        var data = Path.Combine(Path.GetTempPath(), "opscentre-sim-residents-" + Guid.NewGuid().ToString("N")[..8]);
+        await using var simulator = ChildProcess.Start("simulator-residents", RepositoryPaths.Output("tools/Simulator", "OpsCentre.Simulator"), new Dictionary<string, string>(),
+            "--gateway", system.GatewayUrl.ToString(), "--user", "city.admin", "--password", SystemFixture.Password, "--data", data,
+            "--unit", worker.Grid, "--rate", "1", "--residents", "20", "--duration", "90");
+
+        var residents = new List<string>();
+        await Eventually.HoldsAsync(async () =>
+        {
+            var (_, page) = await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/incidents?unit={worker.Grid}", operatorToken);
+            foreach (var id in page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()!).Except(residents))
+            {
+                var (_, detail) = await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/incidents/{id}", operatorToken);
+                Assert.Equal("citizen", detail.GetProperty("incident").GetProperty("source").GetString());
+                residents.Add(id);
+            }
+
+            return residents.Count >= 2;
+        }, TimeSpan.FromSeconds(80), "two residents' reports from the simulator in the grid", pollEvery: TimeSpan.FromSeconds(2));
+
+        // Each is a resident's case as Open311 shows it.
+        foreach (var id in residents)
+        {
+            Assert.Equal(id, (await RequestAsync(id)).GetProperty("service_request_id").GetString());
+        }
+
+        await simulator.StopAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task ASecondReportOfTheSameCategoryNearbyIsTheSameCaseWithASupporter()
     {
         var service = (await Http.GetFromJsonAsync<JsonElement>("/open311/v2/services.json"))[0].GetProperty("service_code").GetString()!;
@@ -239,6 +329,8 @@ public sealed class Open311Tests(SystemFixture system)
             Assert.True(status == HttpStatusCode.OK, $"{action}: {status} {answer}");
         }
     }
+
+    private static string Utc(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Invariant(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 }

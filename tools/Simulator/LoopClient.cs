@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace OpsCentre.Simulator;
+
+/// <summary>
+/// The closed loop's calls as the simulator's flows make them: the signed-in supervisor's (signing in again when the
+/// access token has expired) and a worker phone's (with its key). Every action carries a fresh operation id.
+/// </summary>
+public sealed class LoopClient(HttpClient http, Func<Task<string>> signIn)
+{
+    private string _token = "";
+
+    public async Task SignInAsync() => _token = await signIn();
+
+    /// <summary>The supervisor's action on a case: <paramref name="action"/>'s fields with an operation id and a note.</summary>
+    public Task ActAsync(string id, object action, CancellationToken ct)
+    {
+        var body = JsonSerializer.SerializeToElement(action, JsonSerializerOptions.Web);
+        var withOpId = new Dictionary<string, object?> { ["opId"] = Guid.NewGuid().ToString("N"), ["note"] = "模拟处置" };
+        foreach (var property in body.EnumerateObject())
+        {
+            withOpId[property.Name] = property.Value;
+        }
+
+        return OperatorAsync(HttpMethod.Post, $"/api/v1/incidents/{id}/actions", withOpId, ct);
+    }
+
+    public Task DeviceActAsync(string key, string id, string action, CancellationToken ct) =>
+        DeviceAsync(key, $"/api/v1/device/incidents/{id}/actions", new { opId = Guid.NewGuid().ToString("N"), action, note = "现场已处理" }, ct);
+
+    /// <summary>A worker phone's call, with its key.</summary>
+    public async Task<JsonElement> DeviceAsync(string key, string path, object body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Add("X-Device-Key", key);
+        using var response = await http.SendAsync(request, ct);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+    }
+
+    /// <summary>An operator's call (a GET when <paramref name="body"/> is null); signs in again when the access token has expired.</summary>
+    public async Task<JsonElement> OperatorAsync(HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+            using var response = await http.SendAsync(request, ct);
+            if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 0)
+            {
+                await SignInAsync();
+                continue;
+            }
+
+            response.EnsureSuccessStatusCode();
+            return await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        }
+    }
+}
