@@ -25,6 +25,7 @@ internal sealed class ApiDocumentDescription : IOpenApiDocumentTransformer
         ["Incidents"] = "Cases (事件) reported, dispatched, handled and closed; the key figures (KPIs) and their exports.",
         ["Screens"] = "What the wall screens need beside the live hub: names in place of codes and ids.",
         ["Administration"] = "Administrators' settings: operators, departments, incident categories, supervision schedules, the event log and the change log.",
+        ["Operations"] = "For the people who run OpsCentre: the Orleans Dashboard's session (silos, grain types, activations and call rates at /orleans-dashboard/).",
     };
 
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
