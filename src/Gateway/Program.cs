@@ -3,6 +3,7 @@ using OpsCentre.Gateway.Alerts;
 using OpsCentre.Gateway.ApiReference;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Citizens;
+using OpsCentre.Gateway.ClusterDashboard;
 using OpsCentre.Gateway.Devices;
 using OpsCentre.Gateway.EventLog;
 using OpsCentre.Gateway.Health;
@@ -23,6 +24,7 @@ try
     var builder = WebApplication.CreateBuilder(args);
     builder.AddOpsCentreLogging("gateway");
     builder.AddOpsCentreCluster();
+    builder.AddOpsCentreOrleansDashboard();
     builder.AddOpsCentreDatabase();
     builder.AddOpsCentreHttpDefaults();
     builder.AddOpsCentreAuth();
@@ -69,6 +71,7 @@ try
     app.MapAdminChangesApi();
     app.MapImportsApi();
     app.MapOpsCentreScreens();
+    app.MapOrleansDashboardApi();
 
     await app.RunAsync();
     return 0;

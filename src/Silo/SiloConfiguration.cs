@@ -11,9 +11,12 @@ namespace OpsCentre.Silo;
 /// <summary>How an OpsCentre silo is put together; shared by the silo process and the test clusters.</summary>
 public static class SiloConfiguration
 {
-    /// <summary>The whole silo: <see cref="AddOpsCentreEndpoints"/> and <see cref="AddOpsCentreStorage"/>. Used by the silo process and by a gateway that hosts its own silo.</summary>
+    /// <summary>
+    /// The whole silo: <see cref="AddOpsCentreEndpoints"/>, <see cref="AddOpsCentreStorage"/> and the Orleans Dashboard's
+    /// silo side (<see cref="OrleansDashboardSetup"/>). Used by the silo process and by a gateway that hosts its own silo.
+    /// </summary>
     public static ISiloBuilder AddOpsCentreSilo(this ISiloBuilder silo, IConfiguration configuration) =>
-        silo.AddOpsCentreEndpoints(configuration).AddOpsCentreStorage(configuration);
+        silo.AddOpsCentreEndpoints(configuration).AddOpsCentreStorage(configuration).AddOpsCentreDashboard(configuration);
 
     /// <summary>
     /// PostgreSQL for membership, grain state (JSON, see <see cref="JsonGrainStateSerializer"/>) and

@@ -28,6 +28,7 @@ internal sealed class ApiDocumentDescription : IOpenApiDocumentTransformer
         ["Open311"] = "Open311 GeoReport v2 for residents' clients and aggregators: services (case categories) and service requests (residents' cases), no account needed.",
         ["Residents"] = "The public side of a resident's case: follow it by its number, rate it, ask to reopen it with the private follow-up token.",
         ["Administration"] = "Administrators' settings: operators, departments, incident categories, supervision schedules, the event log and the change log.",
+        ["Operations"] = "For the people who run OpsCentre: the Orleans Dashboard's session (silos, grain types, activations and call rates at /orleans-dashboard/).",
     };
 
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)

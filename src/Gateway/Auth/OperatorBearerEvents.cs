@@ -18,6 +18,12 @@ public sealed class OperatorBearerEvents(AccountStanding standing) : JwtBearerEv
         {
             context.Token = token;
         }
+        else if (ClusterDashboard.OrleansDashboardApi.CookieToken(context.Request) is { } dashboardToken)
+        {
+            // A browser opening the Orleans Dashboard's pages sends no header: there, and only there, the token comes in
+            // the cookie an administrator's POST /api/v1/orleans-dashboard/session set.
+            context.Token = dashboardToken;
+        }
 
         return Task.CompletedTask;
     }

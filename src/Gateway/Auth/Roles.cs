@@ -76,6 +76,12 @@ public enum Permission
     /// follow those imports: administrators only (a district's own administrator account for the district's rosters).
     /// </summary>
     ImportFiles,
+
+    /// <summary>
+    /// Watch the cluster on the Orleans Dashboard (<c>/orleans-dashboard/</c>): silos, grain types, activations, call rates.
+    /// The cluster is the whole city's, so only administrators of the city itself (a 4-digit unit) are served.
+    /// </summary>
+    WatchCluster,
 }
 
 /// <summary>The roles of the contract and the functions each has.</summary>
@@ -121,6 +127,7 @@ public static class Roles
         [Permission.ManageCitySettings] = [Admin],
         // Setting a centre up is administration: a district operator runs the centre with what the district's administrator loaded.
         [Permission.ImportFiles] = [Admin],
+        [Permission.WatchCluster] = [Admin],
     };
 
     public static bool Allows(string? role, Permission permission) => role is not null && Grants[permission].Contains(role);
