@@ -84,6 +84,8 @@ stop_all() {
 trap stop_all INT TERM EXIT
 
 export Logging__Directory="$data/logs"
+# The Orleans Dashboard for the city administrators (off by default: it costs ingest; docs/http-edge.md).
+export Orleans__Dashboard__Enabled=${Orleans__Dashboard__Enabled:-true}
 echo "== silo (log: $data/logs/silo-*.log)"
 Silo__HealthUrl=${OPSCENTRE_SILO_HEALTH_URL:-http://127.0.0.1:5081/} dotnet "$(bin src/Silo OpsCentre.Silo)" >"$data/logs/silo.out" 2>&1 & pids+=($!)
 echo "== gateway on $http_url"

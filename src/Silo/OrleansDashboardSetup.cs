@@ -7,7 +7,7 @@ namespace OpsCentre.Silo;
 /// The Orleans Dashboard (<c>Microsoft.Orleans.Dashboard</c>): silos, grain types, activations and call rates of the
 /// running cluster, for the people who run OpsCentre. Each silo adds its side here (a grain service and a grain-call
 /// profiler); the gateway serves the pages and their data to the city's administrators only
-/// (<c>OpsCentre.Gateway.ClusterDashboard.OrleansDashboardApi</c>). On by default; <c>Orleans:Dashboard:Enabled=false</c> turns it off,
+/// (<c>OpsCentre.Gateway.ClusterDashboard.OrleansDashboardApi</c>). Off by default (it costs ingest even while nobody watches, docs/benchmarks.md); <c>Orleans:Dashboard:Enabled=true</c> turns it on (the run command does),
 /// and every silo and gateway of a cluster must then say the same.
 /// </summary>
 public static class OrleansDashboardSetup
@@ -15,7 +15,7 @@ public static class OrleansDashboardSetup
     /// <summary>The setting that turns the dashboard on or off in every process of a cluster; default on.</summary>
     public const string EnabledSetting = "Orleans:Dashboard:Enabled";
 
-    public static bool IsEnabled(IConfiguration configuration) => configuration.GetValue(EnabledSetting, true);
+    public static bool IsEnabled(IConfiguration configuration) => configuration.GetValue(EnabledSetting, false);
 
     /// <summary>The silo's side of the dashboard, unless <see cref="EnabledSetting"/> is false.</summary>
     public static ISiloBuilder AddOpsCentreDashboard(this ISiloBuilder silo, IConfiguration configuration) =>

@@ -93,6 +93,7 @@ public sealed class SystemFixture : IAsyncLifetime
     {
         ["ConnectionStrings__OpsCentre"] = Database.AppConnectionString,
         ["Orleans__ClusterId"] = "integration",
+        ["Orleans__Dashboard__Enabled"] = "true",
         ["Orleans__ServiceId"] = "integration",
         ["Orleans__Membership__ProbeTimeout"] = "00:00:01",
         ["Orleans__Membership__NumMissedProbesLimit"] = "2",
