@@ -16,21 +16,13 @@ public sealed class OperatorStore(NpgsqlDataSource dataSource)
     public async Task UpsertAsync(OperatorAccount account, string password, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            """
-            INSERT INTO operator_account (username, display_name, password_hash, role, unit_code, disabled, department_code)
-            VALUES (@u, @n, @h, @r, @c, @d, @dep)
+            InsertAccount + """
             ON CONFLICT (username) DO UPDATE
             SET display_name = excluded.display_name, password_hash = excluded.password_hash,
                 role = excluded.role, unit_code = excluded.unit_code, disabled = excluded.disabled,
                 department_code = excluded.department_code
             """);
-        command.Parameters.AddWithValue("u", account.Username);
-        command.Parameters.AddWithValue("n", account.DisplayName);
-        command.Parameters.AddWithValue("h", Hasher.HashPassword(account.Username, password));
-        command.Parameters.AddWithValue("r", account.Role);
-        command.Parameters.AddWithValue("c", account.UnitCode);
-        command.Parameters.AddWithValue("d", account.Disabled);
-        command.Parameters.AddWithValue("dep", (object?)account.DepartmentCode ?? DBNull.Value);
+        BindAccount(command, account, password);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -40,19 +32,8 @@ public sealed class OperatorStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<bool> CreateIfMissingAsync(OperatorAccount account, string password, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
-            """
-            INSERT INTO operator_account (username, display_name, password_hash, role, unit_code, disabled, department_code)
-            VALUES (@u, @n, @h, @r, @c, @d, @dep)
-            ON CONFLICT (username) DO NOTHING
-            """);
-        command.Parameters.AddWithValue("u", account.Username);
-        command.Parameters.AddWithValue("n", account.DisplayName);
-        command.Parameters.AddWithValue("h", Hasher.HashPassword(account.Username, password));
-        command.Parameters.AddWithValue("r", account.Role);
-        command.Parameters.AddWithValue("c", account.UnitCode);
-        command.Parameters.AddWithValue("d", account.Disabled);
-        command.Parameters.AddWithValue("dep", (object?)account.DepartmentCode ?? DBNull.Value);
+        await using var command = dataSource.CreateCommand(InsertAccount + "ON CONFLICT (username) DO NOTHING");
+        BindAccount(command, account, password);
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
@@ -166,12 +147,20 @@ public sealed class OperatorStore(NpgsqlDataSource dataSource)
     /// <summary>Creates the account inside <paramref name="transaction"/>; false when one of that name exists (nothing written).</summary>
     public static async Task<bool> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, OperatorAccount account, string password, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(
-            """
-            INSERT INTO operator_account (username, display_name, password_hash, role, unit_code, disabled, department_code)
-            VALUES (@u, @n, @h, @r, @c, @d, @dep)
-            ON CONFLICT (username) DO NOTHING
-            """, connection, transaction);
+        await using var command = new NpgsqlCommand(InsertAccount + "ON CONFLICT (username) DO NOTHING", connection, transaction);
+        BindAccount(command, account, password);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>The one INSERT of an account (its columns and parameters); the callers add what a conflict does.</summary>
+    private const string InsertAccount = """
+        INSERT INTO operator_account (username, display_name, password_hash, role, unit_code, disabled, department_code)
+        VALUES (@u, @n, @h, @r, @c, @d, @dep)
+
+        """;
+
+    private static void BindAccount(NpgsqlCommand command, OperatorAccount account, string password)
+    {
         command.Parameters.AddWithValue("u", account.Username);
         command.Parameters.AddWithValue("n", account.DisplayName);
         command.Parameters.AddWithValue("h", Hasher.HashPassword(account.Username, password));
@@ -179,7 +168,6 @@ public sealed class OperatorStore(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue("c", account.UnitCode);
         command.Parameters.AddWithValue("d", account.Disabled);
         command.Parameters.AddWithValue("dep", (object?)account.DepartmentCode ?? DBNull.Value);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     /// <summary>Writes everything of the account but its password inside <paramref name="transaction"/>.</summary>
