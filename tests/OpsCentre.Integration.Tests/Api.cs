@@ -139,6 +139,12 @@ public static class Api
     {
         using (request)
         {
+            // A large body waits for the gateway's go-ahead: a 413 then comes before the body is sent, instead of the
+            // gateway closing the connection under a client still writing (a broken pipe, not an answer).
+            if (request.Content?.Headers.ContentLength > 64 * 1024)
+            {
+                request.Headers.ExpectContinue = true;
+            }
             using var response = await http.SendAsync(request);
             return await Answer.ReadAsync(response);
         }
@@ -161,13 +167,20 @@ public static class Api
     {
         null => null,
         HttpContent content => content,
-        _ => JsonContent.Create(body),
+        // Serialized whole, so the request says its length (as a device's client does).
+        _ => new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerOptions.Web)) { Headers = { ContentType = new("application/json") } },
     };
 
     private static async Task<(HttpStatusCode Status, JsonElement Body)> AnswerAsync(HttpClient http, HttpRequestMessage request)
     {
         using (request)
         {
+            // A large body waits for the gateway's go-ahead: a 413 then comes before the body is sent, instead of the
+            // gateway closing the connection under a client still writing (a broken pipe, not an answer).
+            if (request.Content?.Headers.ContentLength > 64 * 1024)
+            {
+                request.Headers.ExpectContinue = true;
+            }
             using var response = await http.SendAsync(request);
             var text = await response.Content.ReadAsStringAsync();
             // A CSV export (or any answer that is not JSON) comes back as one JSON string holding its text.
