@@ -3,6 +3,7 @@ using OpsCentre.Gateway.Alerts;
 using OpsCentre.Gateway.ApiReference;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Citizens;
+using OpsCentre.Gateway.Collections;
 using OpsCentre.Gateway.ClusterDashboard;
 using OpsCentre.Gateway.Devices;
 using OpsCentre.Gateway.EventLog;
@@ -56,6 +57,7 @@ try
     app.MapAuditApi();
     app.MapDeviceStatusApi();
     app.MapDeviceWorkApi();
+    app.MapDeviceCollectionsApi();
     app.MapDeviceProvisioningApi();
     app.MapAlertsApi();
     app.MapAlertRulesApi();
@@ -70,6 +72,7 @@ try
     app.MapCitySettingsApi();
     app.MapAdminChangesApi();
     app.MapImportsApi();
+    app.MapCollectionsApi();
     app.MapOpsCentreScreens();
     app.MapOrleansDashboardApi();
 
