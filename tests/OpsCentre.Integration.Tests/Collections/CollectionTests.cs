@@ -199,7 +199,7 @@ public sealed class CollectionTests(SystemFixture system)
         var (_, view) = await Api.SendAsync(Http, HttpMethod.Get, "/api/v1/collections/" + id, await TokenAsync(Reviewer));
         Assert.Equal("pending", view.GetProperty("state").GetString());
         Assert.Contains("public-security", view.GetProperty("refusal").GetString());
-        Assert.Equal("王*", view.GetProperty("data").GetProperty("name").GetString());   // masked, and the read audited
+        Assert.Equal("王**", view.GetProperty("data").GetProperty("name").GetString());   // masked, and the read audited
         Assert.NotEmpty(await system.AuditAsync(id, "collection.read"));
         Assert.Equal("王小明", await system.Db.ScalarAsync<string>("SELECT name FROM registry_person WHERE id = @id", ("id", person)));
     }
