@@ -13,6 +13,7 @@ using OpsCentre.Gateway.Imports;
 using OpsCentre.Gateway.Incidents;
 using OpsCentre.Gateway.KeyPersons;
 using OpsCentre.Gateway.Limits;
+using OpsCentre.Gateway.Registries;
 using OpsCentre.Gateway.Screens;
 using OpsCentre.Gateway.Units;
 using OpsCentre.Gateway.Workers;
@@ -72,6 +73,7 @@ try
     app.MapCitySettingsApi();
     app.MapAdminChangesApi();
     app.MapImportsApi();
+    app.MapRegistryApi();
     app.MapCollectionsApi();
     app.MapOpsCentreScreens();
     app.MapOrleansDashboardApi();
