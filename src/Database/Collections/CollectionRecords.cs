@@ -50,7 +50,7 @@ public readonly record struct CollectionSubmitted(ClaimOutcome Outcome, Collecti
 /// operation ledger, so a phone sending its queue again finds the same record; listed by unit for review; locked and marked
 /// by the review, in the review's own transaction.
 /// </summary>
-public sealed class CollectionRecords(NpgsqlDataSource db, TimeProvider clock)
+public sealed class CollectionRecords(NpgsqlDataSource db, RegistryReader registries, TimeProvider clock)
 {
     private const string Columns =
         "id, unit_code, registry, action, record_id, data::text, worker_id, device_id, op_id, collected_at, received_at, state, reviewed_by, reviewed_at, note, refusal, case_id";
@@ -170,17 +170,13 @@ public sealed class CollectionRecords(NpgsqlDataSource db, TimeProvider clock)
             return null;
         }
 
-        var component = registry == RegistryNames.Components;
-        // The table name comes from the registries' own description, never from the request.
-        await using var command = db.CreateCommand(
-            $"SELECT unit_code, {(component ? "lat, lon, code" : "NULL::float8, NULL::float8, NULL::text")} FROM {table.Table} WHERE id = @id AND removed_at IS NULL");
-        command.Parameters.AddWithValue("id", id);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct)
-            ? new RegistryRowPlace(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetDouble(1), reader.IsDBNull(2) ? null : reader.GetDouble(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3))
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await registries.FindAsync(connection, null, table, id, ct) is { RemovedAt: null } row
+            ? new RegistryRowPlace(row.UnitCode, Number(row.Fields, "lat"), Number(row.Fields, "lon"), row.Fields["code"]?.GetValue<string>())
             : null;
     }
+
+    private static double? Number(JsonObject fields, string name) => fields[name] is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
 
     private static async Task<CollectionRecord?> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string id, bool forUpdate, CancellationToken ct)
     {

@@ -71,7 +71,7 @@ public sealed class CollectionTests(SystemFixture system)
     private static DateOnly CityToday => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai")).DateTime);
 
     [Fact]
-    public async Task ACollectionFromAPhoneApprovedChangesTheRowOnceWithItsProvenanceAndOneChangeFeedEntry()
+    public async Task ACollectionFromAPhoneApprovedChangesTheRowOnceWithItsProvenanceAndAppearsInTheChangeFeed()
     {
         var (worker, phone) = await WorkerWithPhoneAsync();
         var component = await SeedComponentAsync(worker);
@@ -116,6 +116,31 @@ public sealed class CollectionTests(SystemFixture system)
             r => (r.GetString(0), r.GetString(1), r.GetString(2)), ("id", component))).Single();
         Assert.Equal(("grid-worker", worker.Id, id), (feedSource, feedBy, feedOp));
         Assert.Equal(1L, await system.Db.ScalarAsync<long>("SELECT count(*) FROM admin_change WHERE entity_kind = 'collection' AND entity_key = @id", ("id", id)));
+
+        // Departments read it in the change feed, once.
+        var feed = await ChangesAsync(await TokenAsync("jinjiang.operator"), worker.Grid, "components");
+        var change = Assert.Single(feed, c => c.GetProperty("id").GetString() == component);
+        Assert.Equal(("update", "grid-worker", worker.Id), (change.GetProperty("action").GetString(), change.GetProperty("source").GetString(), change.GetProperty("collectedBy").GetString()));
+    }
+
+    /// <summary>The change feed of a unit's registry from the beginning until a page comes back empty (the feed's cursor never runs out).</summary>
+    private async Task<List<JsonElement>> ChangesAsync(string token, string unit, string registry)
+    {
+        var items = new List<JsonElement>();
+        var after = "0";
+        while (true)
+        {
+            var (status, page) = await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/registry-changes?unit={unit}&registry={registry}&after={after}&limit=1000", token);
+            Assert.True(status == HttpStatusCode.OK, $"{status} {page}");
+            var got = page.GetProperty("items").EnumerateArray().ToList();
+            if (got.Count == 0)
+            {
+                return items;
+            }
+
+            items.AddRange(got);
+            after = page.GetProperty("next").GetString()!;
+        }
     }
 
     [Fact]
