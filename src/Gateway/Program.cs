@@ -3,6 +3,7 @@ using OpsCentre.Gateway.Alerts;
 using OpsCentre.Gateway.ApiReference;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Citizens;
+using OpsCentre.Gateway.Collections;
 using OpsCentre.Gateway.ClusterDashboard;
 using OpsCentre.Gateway.Devices;
 using OpsCentre.Gateway.EventLog;
@@ -57,6 +58,7 @@ try
     app.MapAuditApi();
     app.MapDeviceStatusApi();
     app.MapDeviceWorkApi();
+    app.MapDeviceCollectionsApi();
     app.MapDeviceProvisioningApi();
     app.MapAlertsApi();
     app.MapAlertRulesApi();
@@ -72,6 +74,7 @@ try
     app.MapAdminChangesApi();
     app.MapImportsApi();
     app.MapRegistryApi();
+    app.MapCollectionsApi();
     app.MapOpsCentreScreens();
     app.MapOrleansDashboardApi();
 

@@ -30,10 +30,13 @@ public static class AdminEntityKinds
     public const string Department = "department";
     public const string SupervisionSchedule = "supervision-schedule";
 
+    /// <summary>A grid worker's collection record (采集记录), approved or rejected by community staff.</summary>
+    public const string Collection = "collection";
+
     /// <summary>Not written here: the alert rules keep their own versions (who, when), which the log reads as they are.</summary>
     public const string AlertRule = "alert-rule";
 
-    public static IReadOnlyList<string> All { get; } = [Operator, IncidentCategory, Department, SupervisionSchedule, AlertRule];
+    public static IReadOnlyList<string> All { get; } = [Operator, IncidentCategory, Department, SupervisionSchedule, Collection, AlertRule];
 }
 
 /// <summary>How an administrative write came out.</summary>

@@ -88,6 +88,12 @@ public enum Permission
     /// The cluster is the whole city's, so only administrators of the city itself (a 4-digit unit) are served.
     /// </summary>
     WatchCluster,
+
+    /// <summary>
+    /// Review what grid workers collected in the field (采集): list the collection records of the units within scope, approve
+    /// (applied to the registry) or reject them — community staff and the supervision centres above them.
+    /// </summary>
+    ReviewCollections,
 }
 
 /// <summary>The roles of the contract and the functions each has.</summary>
@@ -136,6 +142,7 @@ public static class Roles
         // Setting a centre up is administration: a district operator runs the centre with what the district's administrator loaded.
         [Permission.ImportFiles] = [Admin],
         [Permission.WatchCluster] = [Admin],
+        [Permission.ReviewCollections] = [Admin, Operator, Staff],
     };
 
     public static bool Allows(string? role, Permission permission) => role is not null && Grants[permission].Contains(role);

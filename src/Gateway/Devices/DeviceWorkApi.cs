@@ -8,6 +8,7 @@ using OpsCentre.Gateway.Paging;
 using OpsCentre.Grains.Devices;
 using OpsCentre.Grains.Incidents;
 using OpsCentre.Grains.KeyPersons;
+using OpsCentre.Grains.Registries;
 using OpsCentre.Grains.Workers;
 
 namespace OpsCentre.Gateway.Devices;
@@ -45,7 +46,8 @@ public static class DeviceWorkApi
             .WithSummary("The device the X-Device-Key belongs to: lets a device check its key.");
 
         group.MapGet("/tasks", async Task<Ok<Page<DeviceTask>>> (
-            AuthenticatedDevice device, WorkerRoster roster, IncidentQueries incidents, PersonalDataReads reads, TimeProvider clock, CancellationToken ct) =>
+            AuthenticatedDevice device, WorkerRoster roster, IncidentQueries incidents, PersonalDataReads reads, Npgsql.NpgsqlDataSource db, TimeProvider clock,
+            CancellationToken ct) =>
         {
             if (device.Kind != DeviceKinds.WorkerPhone)
             {
@@ -61,11 +63,31 @@ public static class DeviceWorkApi
                 var due = await KeyPersonRecords.VisitsDueAsync(connection, transaction, grid, clock.GetUtcNow() + VisitsShownAhead, MaxVisitTasks, ct);
                 return (due, (IReadOnlyCollection<(string, string)>)[.. due.Select(v => (v.PersonId, grid!))]);
             }, ct);
+            // From the grid's registries: floating residents to re-register (names masked, each audited) and key places to inspect.
+            var today = RegistryDues.Today(clock.GetUtcNow());
+            var residentsAccess = new AuditedAccess(device.BoundTo, "worker", "resident.re-register-tasks", false, AccessPurposes.Visit,
+                $"device={device.DeviceId}; fields=name(masked),registrationExpiry");
+            var reRegister = grid is null ? [] : await reads.ReadListAsync(residentsAccess, async (connection, transaction) =>
+            {
+                var due = await RegistryDues.ReRegistrationsAsync(connection, transaction, grid, today.AddDays(RegistryDues.ReRegisterWithinDays), MaxVisitTasks, ct);
+                return (due, (IReadOnlyCollection<(string, string)>)[.. due.Select(r => (r.PersonId, grid!))]);
+            }, ct);
+            List<InspectionDue> inspections = [];
+            if (grid is not null)
+            {
+                await using var connection = await db.OpenConnectionAsync(ct);
+                inspections = await RegistryDues.InspectionsAsync(connection, null, grid, today.AddDays(RegistryDues.InspectionShownDays), MaxVisitTasks, ct);
+            }
+
             return TypedResults.Ok(new Page<DeviceTask>(
                 [.. cases.Select(c => new DeviceTask("incident", c.Id, c.Title, c.DueAt)),
-                 .. visits.Select(v => new DeviceTask("visit", v.PersonId, "回访 " + PersonalDataMasking.Name(v.Name), v.Due))], null));
+                 .. visits.Select(v => new DeviceTask("visit", v.PersonId, "回访 " + PersonalDataMasking.Name(v.Name), v.Due)),
+                 .. reRegister.Select(r => new DeviceTask("re-register", r.PersonId, "居住登记续办 " + PersonalDataMasking.Name(r.Name), RegistryDues.StartOf(r.Expiry.AddDays(1)))),
+                 .. inspections.Select(p => new DeviceTask("inspection", p.PlaceId, "重点场所检查 " + p.Name, RegistryDues.OverdueFrom(p.Due)))], null));
         })
-        .WithSummary("What is assigned to the device's worker: cases dispatched to them (or to their grid, unassigned) and not yet handled, then visits (回访) to the key persons of their grid due within 3 days or overdue (names masked).");
+        .WithSummary("What is assigned to the device's worker: cases dispatched to them (or to their grid, unassigned) and not yet handled, then visits (回访) to the key persons of their grid due within 3 days or overdue (names masked), "
+            + "then the floating residents (流动人口) of their grid whose residence registration (居住登记) expires within 30 days or has expired (`re-register`, names masked, audited), "
+            + "then the key places (重点场所) of their grid whose inspection falls due within 7 days or is overdue (`inspection`). A task's `due` is the moment it is late.");
 
         group.MapPost("/visits", async Task<Results<Created<VisitRecorded>, ProblemHttpResult, ValidationProblem>> (
             DeviceVisitRequest request, AuthenticatedDevice device, WorkerRoster roster, VisitRecording visits, CancellationToken ct) =>

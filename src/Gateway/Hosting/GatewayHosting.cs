@@ -51,6 +51,8 @@ public static class GatewayHosting
         builder.Services.AddSingleton<Incidents.IncidentReporting>();
         builder.Services.AddSingleton<Devices.SubjectDirectory>();
         builder.Services.AddSingleton<Database.Administration.AdminChanges>();
+        builder.Services.AddSingleton<Database.Collections.CollectionRecords>();
+        builder.Services.AddSingleton<Collections.CollectionReview>();
         return builder;
     }
 

@@ -22,7 +22,10 @@ public static class SubjectKinds
     /// <summary>A community (社区) as a subject: its members' rule states (<c>member-share</c>), like a grid's.</summary>
     public const string Community = "community";
 
-    public static IReadOnlyList<string> All { get; } = [Device, Worker, KeyPerson, Incident, Grid, Community];
+    /// <summary>A key place (重点场所) of the registries, evaluated in its grid's <c>IRegistryDuesGrain</c>: its inspection's deadline.</summary>
+    public const string KeyPlace = "key-place";
+
+    public static IReadOnlyList<string> All { get; } = [Device, Worker, KeyPerson, Incident, Grid, Community, KeyPlace];
 
     /// <summary>The units that are subjects themselves (a grid, a community), each evaluated in its <c>IUnitWatchGrain</c>.</summary>
     public static bool IsUnit(string kind) => kind is Grid or Community;
@@ -47,6 +50,7 @@ public static class RuleSubjects
         [SubjectKinds.Incident] = ["stage-overdue", "overdue"],
         [SubjectKinds.Grid] = ["rate", "member-share"],
         [SubjectKinds.Community] = ["member-share"],
+        [SubjectKinds.KeyPlace] = ["overdue"],
     };
 
     /// <summary>The rule kinds a subject of this kind evaluates (none for an unknown kind).</summary>

@@ -4,7 +4,8 @@ namespace OpsCentre.Grains.Units;
 /// The live counters every unit rolls up from below (CONTRACT.md, "Units"). <c>AlertsFiring</c> counts
 /// alerts firing or acknowledged (not yet resolved, not suppressed); the three after it split them by severity.
 /// <c>IncidentsIncoming</c> (来件) counts open cases the unit handles, is asked to take over or co-handles (协办) that lie
-/// outside it (docs/incidents.md, "The receiving side").
+/// outside it (docs/incidents.md, "The receiving side"). <c>ResidentsToReRegister</c> (流动人口待续登记) and <c>KeyPlacesOverdue</c>
+/// (重点场所检查逾期) come from each grid's registry dues (docs/registries.md, "Tasks from the data").
 /// </summary>
 [GenerateSerializer, Immutable, Alias("ops.UnitCounters")]
 public sealed record UnitCounters(
@@ -17,7 +18,9 @@ public sealed record UnitCounters(
     [property: Id(6)] long AlertsCritical = 0,
     [property: Id(7)] long AlertsWarning = 0,
     [property: Id(8)] long AlertsInfo = 0,
-    [property: Id(9)] long IncidentsIncoming = 0)
+    [property: Id(9)] long IncidentsIncoming = 0,
+    [property: Id(10)] long ResidentsToReRegister = 0,
+    [property: Id(11)] long KeyPlacesOverdue = 0)
 {
     public static UnitCounters Zero { get; } = new(0, 0, 0, 0, 0, 0);
 
@@ -27,7 +30,8 @@ public sealed record UnitCounters(
     public static UnitCounters operator +(UnitCounters a, UnitCounters b) => new(
         a.WorkersOnDuty + b.WorkersOnDuty, a.WorkersOnline + b.WorkersOnline, a.AlertsFiring + b.AlertsFiring,
         a.IncidentsOpen + b.IncidentsOpen, a.IncidentsOverdue + b.IncidentsOverdue, a.KeyPersonsAbnormal + b.KeyPersonsAbnormal,
-        a.AlertsCritical + b.AlertsCritical, a.AlertsWarning + b.AlertsWarning, a.AlertsInfo + b.AlertsInfo, a.IncidentsIncoming + b.IncidentsIncoming);
+        a.AlertsCritical + b.AlertsCritical, a.AlertsWarning + b.AlertsWarning, a.AlertsInfo + b.AlertsInfo, a.IncidentsIncoming + b.IncidentsIncoming,
+        a.ResidentsToReRegister + b.ResidentsToReRegister, a.KeyPlacesOverdue + b.KeyPlacesOverdue);
 
     /// <summary>The wire form: camelCase names as in the contract.</summary>
     public IReadOnlyDictionary<string, long> ToWire() => new Dictionary<string, long>
@@ -42,6 +46,8 @@ public sealed record UnitCounters(
         ["incidentsOverdue"] = IncidentsOverdue,
         ["incidentsIncoming"] = IncidentsIncoming,
         ["keyPersonsAbnormal"] = KeyPersonsAbnormal,
+        ["residentsToReRegister"] = ResidentsToReRegister,
+        ["keyPlacesOverdue"] = KeyPlacesOverdue,
     };
 }
 

@@ -52,6 +52,11 @@ public sealed partial class UnitGrain(
         await LoadIdentityAsync(cancellationToken);
         _totals = Sum();
         _writes = new GroupCommit(WriteAsync);
+        if (UnitCode.LevelOf(_code) == UnitLevel.Grid)
+        {
+            // A grid's registry dues count in its totals; a grid coming to life has them counted (one-way: reported back later).
+            await GrainFactory.GetGrain<Registries.IRegistryDuesGrain>(_code).Refresh();
+        }
     }
 
     public async Task<UnitSnapshot?> Snapshot()

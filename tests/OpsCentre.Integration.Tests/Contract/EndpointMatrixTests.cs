@@ -62,7 +62,10 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         public string AdminDepartment { get; set; } = "";
         public string ImportId { get; set; } = "";
         public string ResidentId { get; set; } = "";
-        public string[] Ids => [DeviceId, AlertId, IncidentId, RuleId, SilenceId, ZoneId, PersonId, WorkerId, ImportId, ResidentId];
+
+        /// <summary>A collection record (采集) the place's worker's phone sent about a component of the grid, pending review.</summary>
+        public string CollectionId { get; set; } = "";
+        public string[] Ids => [DeviceId, AlertId, IncidentId, RuleId, SilenceId, ZoneId, PersonId, WorkerId, ImportId, ResidentId, CollectionId];
     }
 
     private HttpClient Http => system.Http;
@@ -249,6 +252,22 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         Assert.True(imported == HttpStatusCode.Accepted, $"import for {place.Grid}: {(int)imported} {job}");
         place.ImportId = job.GetProperty("id").GetString()!;
         place.ResidentId = await Registries.RegistryFixtures.ResidentAsync(system, place.Grid);
+        place.CollectionId = await NewCollectionAsync(place, key, worker);
+    }
+
+    /// <summary>A component of the place's grid, as urban management's census left it, and the worker's phone's collection about it.</summary>
+    private async Task<string> NewCollectionAsync(Place place, string key, CityGen.GeneratedWorker worker)
+    {
+        var component = "comp-matrix-" + Guid.NewGuid().ToString("N")[..12];
+        await system.Db.ExecuteAsync(
+            """
+            INSERT INTO registry_component (id, unit_code, code, category, lat, lon, state, source, collected_by, collected_at, version)
+            VALUES (@id, @grid, @code, '0101', @lat, @lon, 'normal', 'urban-management', 'census', now(), 1)
+            """, ("id", component), ("grid", place.Grid), ("code", place.Grid[..6] + "0101" + Random.Shared.Next(0, 999_999).ToString("D6")), ("lat", worker.Lat), ("lon", worker.Lon));
+        var (status, body) = await Api.DeviceSendAsync(Http, HttpMethod.Post, "/api/v1/device/collections", key,
+            new { opId = Guid.NewGuid().ToString(), registry = "components", action = "update", id = component, data = new { state = "obstructed" } });
+        Assert.True(status == HttpStatusCode.Accepted, $"collection in {place.Grid}: {(int)status} {body}");
+        return body.GetProperty("id").GetString()!;
     }
 
     /// <summary>The category the administration rows change (categories are the city's, one for every place).</summary>
@@ -319,6 +338,7 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
             var p when p.StartsWith("/api/v1/workers/", StringComparison.Ordinal) => place.WorkerId,
             var p when p.StartsWith("/api/v1/imports/", StringComparison.Ordinal) => place.ImportId,
             var p when p.StartsWith("/api/v1/registry/", StringComparison.Ordinal) => place.ResidentId,
+            var p when p.StartsWith("/api/v1/collections/", StringComparison.Ordinal) => place.CollectionId,
             _ => "",
         };
         var path = row.Path.Replace("{username}", place.Operator).Replace("{departmentCode}", place.AdminDepartment)
@@ -385,6 +405,8 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
             return new { opId = Guid.NewGuid().ToString(), checkInEvery = level.GetProperty("checkInEvery").GetString(), visitEvery = level.GetProperty("visitEvery").GetString() };
         },
         ["POST /api/v1/imports/{kind}"] = c => Task.FromResult<object>(RefusedRoster(c.Place)),
+        ["POST /api/v1/collections/{id}/approve"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), note = "matrix" }),
+        ["POST /api/v1/collections/{id}/reject"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), note = "matrix" }),
     };
 
     private const string MatrixPassword = "Matrix-Pass-2026";
@@ -452,10 +474,11 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
           (SELECT string_agg(t::text, ',') FROM department t WHERE code = @department),
           (SELECT count(*) FROM admin_change), (SELECT count(*) FROM operator_account), (SELECT count(*) FROM department),
           (SELECT count(*) FROM incident_category), (SELECT string_agg(t::text, ',' ORDER BY level) FROM supervision_schedule t),
-          (SELECT count(*) FROM import_job)))
+          (SELECT count(*) FROM import_job), (SELECT string_agg(t::text, ',') FROM collection_record t WHERE id = @collection)))
         """,
         ("incident", place.IncidentId), ("alert", place.AlertId), ("rule", place.RuleId), ("silence", place.SilenceId),
-        ("worker", place.WorkerId), ("person", place.PersonId), ("grid", place.Grid), ("operator", place.Operator), ("department", place.AdminDepartment)))!;
+        ("worker", place.WorkerId), ("person", place.PersonId), ("grid", place.Grid), ("operator", place.Operator), ("department", place.AdminDepartment),
+        ("collection", place.CollectionId)))!;
 
     private static bool IsUnitlessList(Row row, Operation operation) => row.Method == "GET" && !row.Path.Contains('{') && !operation.Query.Contains("unit");
 

@@ -2,7 +2,8 @@ import { byId } from '../dom';
 import { formatNumber, formatRate, type Strings } from '../i18n';
 import type { Panel, ScreenView } from './view';
 
-type TileKey = 'workersOnline' | 'workersOnDuty' | 'incidentsOpen' | 'incidentsOverdue' | 'onTimeClosureRate' | 'keyPersonsAbnormal' | 'alertsCritical' | 'alertsWarning' | 'alertsInfo';
+type TileKey = 'workersOnline' | 'workersOnDuty' | 'incidentsOpen' | 'incidentsOverdue' | 'onTimeClosureRate' | 'keyPersonsAbnormal' | 'alertsCritical' | 'alertsWarning' | 'alertsInfo'
+  | 'residentsToReRegister' | 'keyPlacesOverdue';
 
 /** The tiles in order, and how each is toned. */
 const tiles: [TileKey, '' | 'warn' | 'critical'][] = [
@@ -10,6 +11,7 @@ const tiles: [TileKey, '' | 'warn' | 'critical'][] = [
   ['incidentsOpen', ''], ['incidentsOverdue', 'warn'],
   ['onTimeClosureRate', ''], ['keyPersonsAbnormal', 'warn'],
   ['alertsCritical', 'critical'], ['alertsWarning', 'warn'], ['alertsInfo', ''],
+  ['residentsToReRegister', ''], ['keyPlacesOverdue', 'warn'],
 ];
 
 /** The KPI tiles: the unit's live counters, and this month's on-time closure rate. */
