@@ -12,6 +12,7 @@ using OpsCentre.Gateway.Imports;
 using OpsCentre.Gateway.Incidents;
 using OpsCentre.Gateway.KeyPersons;
 using OpsCentre.Gateway.Limits;
+using OpsCentre.Gateway.Registries;
 using OpsCentre.Gateway.Screens;
 using OpsCentre.Gateway.Units;
 using OpsCentre.Gateway.Workers;
@@ -32,6 +33,7 @@ try
     builder.AddOpsCentreCitizens();
     builder.AddOpsCentreScreens();
     builder.AddOpsCentreImports();
+    builder.AddOpsCentreRegistryExports();
     builder.Services.AddOpsCentreApiDocument();
     builder.Services.AddOpsCentreHealthChecks();
 
@@ -70,6 +72,7 @@ try
     app.MapCitySettingsApi();
     app.MapAdminChangesApi();
     app.MapImportsApi();
+    app.MapRegistryExportApi();
     app.MapOpsCentreScreens();
     app.MapOrleansDashboardApi();
 
