@@ -24,6 +24,7 @@ bench_system_up() {
     dotnet "$(bin tools/Migrator OpsCentre.Migrator)" provision bench >/dev/null
   export ConnectionStrings__OpsCentre="Host=127.0.0.1;Port=$(cat "$work/pg/port");Database=bench;Username=bench_app;Password=bench-app"
   export Auth__SigningKey; Auth__SigningKey=$(head -c 32 /dev/urandom | base64)
+  export Registries__PersonalDataKey; Registries__PersonalDataKey=$(head -c 32 /dev/urandom | base64)
   # Per-request log lines would measure the console, not the system.
   export Logging__Directory="$work/logs" Serilog__MinimumLevel__Default=Warning
   install_city_data

@@ -65,6 +65,13 @@ if [ -z "${Auth__SigningKey:-}" ]; then
   export Auth__SigningKey; Auth__SigningKey=$(cat "$data/signing.key")
 fi
 
+# The key of the registries' personal identifiers (Registries:PersonalDataKey): likewise, generated once. Losing it loses
+# every encrypted ID number and phone of the registries, so a real deployment keeps it in its secret store.
+if [ -z "${Registries__PersonalDataKey:-}" ]; then
+  [ -f "$data/registries.key" ] || { umask 077; head -c 32 /dev/urandom | base64 >"$data/registries.key"; }
+  export Registries__PersonalDataKey; Registries__PersonalDataKey=$(cat "$data/registries.key")
+fi
+
 if [ "${OPSCENTRE_DEMO:-off}" = "on" ]; then
   echo "== demo city and accounts (generated and imported on first start; later starts reuse them and create only missing accounts)"
   dotnet "$(bin tools/CityGen OpsCentre.CityGen)" ensure "${OPSCENTRE_CITY_SIZE:-city}" "$data/city-${OPSCENTRE_CITY_SIZE:-city}"

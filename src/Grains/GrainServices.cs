@@ -48,6 +48,9 @@ public static class GrainServices
         services.TryAddSingleton<GridLocator>();
         services.TryAddSingleton<Database.Devices.DeviceCredentialStore>();
         services.TryAddSingleton<Database.Audit.AuditLog>();
+        services.TryAddSingleton(sp => Database.Registries.PersonalDataCipher.FromBase64(
+            sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()[Database.Registries.PersonalDataCipher.ConfigurationKey]));
+        services.TryAddSingleton<Database.Registries.RegistryWriter>();
         services.TryAddSingleton<Alerts.AlertRuleStore>();
         services.TryAddSingleton<Alerts.AlertQueries>();
         services.TryAddSingleton<Alerts.SupervisionQueries>();

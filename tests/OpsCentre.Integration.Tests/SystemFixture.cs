@@ -85,6 +85,9 @@ public sealed class SystemFixture : IAsyncLifetime
     /// <summary>The HMAC key the gateways sign access tokens with; tests use it to forge expired ones.</summary>
     public string SigningKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>The key of the registries' personal identifiers (<see cref="OpsCentre.Database.Registries.PersonalDataCipher"/>), fresh per run.</summary>
+    public string PersonalDataKey { get; } = OpsCentre.Database.Registries.PersonalDataCipher.NewKey();
+
     /// <summary>Folder where every process of this fixture writes its logs.</summary>
     public static string LogDirectory => Path.Combine(AppContext.BaseDirectory, "process-logs");
 
@@ -102,6 +105,7 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Orleans__Membership__IAmAliveTablePublishTimeout"] = "00:00:05",
         ["Orleans__GatewayListRefreshSeconds"] = "1",
         ["Auth__SigningKey"] = SigningKey,
+        ["Registries__PersonalDataKey"] = PersonalDataKey,
         ["Screens__WatermarkSeconds"] = "1",
         ["Screens__RenewSeconds"] = "2",
         // Imports' live pickup: the map's version is checked every 2 s (30 s by default), so renames and moved polygons show quickly.
