@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using MiniExcelLibs;
 using Npgsql;
 using OpsCentre.Database.Audit;
@@ -27,9 +26,6 @@ public static class RegistryExportApi
 
     public static IHostApplicationBuilder AddOpsCentreRegistryExports(this IHostApplicationBuilder builder)
     {
-        // The registries' key and write path, unless the registries' own registration made them already (TryAdd).
-        builder.Services.TryAddSingleton(_ => PersonalDataCipher.FromBase64(builder.Configuration[PersonalDataCipher.ConfigurationKey]));
-        builder.Services.TryAddSingleton<RegistryWriter>();
         builder.Services.AddSingleton<RegistryExportReader>();
         return builder;
     }
