@@ -6,6 +6,7 @@ using OpsCentre.CityGen;
 //   dotnet run -c Release --project tools/Benchmarks -- memory [city|central|large|…]
 //   dotnet run -c Release --project tools/Benchmarks -- bare-endpoint [url]   (the yardstick of scripts/bench-ingest.sh)
 //   dotnet run -c Release --project tools/Benchmarks -- latency <gateway> [alerts/s] [seconds] [password]   (run by scripts/bench-latency.sh)
+//   dotnet run -c Release --project tools/Benchmarks -- registry-import [rows]   (a population file through the import job; 1,000,000 by default)
 switch (args.ElementAtOrDefault(0))
 {
     case "lookup":
@@ -20,7 +21,10 @@ switch (args.ElementAtOrDefault(0))
     case "latency" when args.Length >= 2:
         return await AlertLatencyBenchmark.RunAsync(new Uri(args[1]), double.Parse(args.ElementAtOrDefault(2) ?? "20", System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(args.ElementAtOrDefault(3) ?? "30"), args.ElementAtOrDefault(4) ?? "demo-password");
+    case "registry-import":
+        await RegistryImportBenchmark.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "1000000", System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
     default:
-        Console.Error.WriteLine("usage: OpsCentre.Benchmarks lookup [city|central|large|…] [seconds] | memory [city|central|large|…] | bare-endpoint [url] | latency <gateway> [alerts/s] [seconds] [password]");
+        Console.Error.WriteLine("usage: OpsCentre.Benchmarks lookup [city|central|large|…] [seconds] | memory [city|central|large|…] | bare-endpoint [url] | latency <gateway> [alerts/s] [seconds] [password] | registry-import [rows]");
         return 2;
 }
