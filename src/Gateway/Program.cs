@@ -72,6 +72,7 @@ try
     app.MapCitySettingsApi();
     app.MapAdminChangesApi();
     app.MapImportsApi();
+    app.MapRegistryApi();
     app.MapRegistryExportApi();
     app.MapOpsCentreScreens();
     app.MapOrleansDashboardApi();

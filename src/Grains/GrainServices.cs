@@ -51,6 +51,8 @@ public static class GrainServices
         services.TryAddSingleton(sp => Database.Registries.PersonalDataCipher.FromBase64(
             sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()[Database.Registries.PersonalDataCipher.ConfigurationKey]));
         services.TryAddSingleton<Database.Registries.RegistryWriter>();
+        services.TryAddSingleton<Database.Registries.RegistryReader>();
+        services.TryAddSingleton<Database.Registries.RegistrySearch>();
         services.TryAddSingleton<Alerts.AlertRuleStore>();
         services.TryAddSingleton<Alerts.AlertQueries>();
         services.TryAddSingleton<Alerts.SupervisionQueries>();

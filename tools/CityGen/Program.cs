@@ -10,7 +10,9 @@ using OpsCentre.Grains.Map;
 //   ensure <size> <dir> [seed]                 generate (unless <dir> holds a complete generation) and import every file not yet
 //                                              imported with success — so a first start killed half-way is finished by the next;
 //                                              then make sure the demo alert rules, case categories, departments and accounts exist
-//                                              (missing accounts are created, existing ones left alone). Only with OPSCENTRE_DEMO=on.
+//                                              (missing accounts are created, existing ones left alone), and load the demo
+//                                              registries once (RegistryDemo; OPSCENTRE_REGISTRY_SCALE=demo|bench, key from
+//                                              Registries__PersonalDataKey). Only with OPSCENTRE_DEMO=on.
 if (args.Length < 2 || args[0] is not ("generate" or "load" or "ensure"))
 {
     Console.Error.WriteLine("usage: OpsCentre.CityGen generate|ensure <city|central|large|tiny|suite> <dir> [seed] | load <dir>");
@@ -63,7 +65,7 @@ try
     }
 
     var loaded = await LoadAsync(directory, onlyMissing: true);
-    return loaded != 0 ? loaded : await EnsureRulesAsync();
+    return loaded != 0 ? loaded : await EnsureRulesAsync() is var rules and not 0 ? rules : await EnsureRegistriesAsync(seed);
 }
 catch (Exception ex) when (ex is ArgumentException or IOException or NpgsqlException or InvalidOperationException)
 {
@@ -98,6 +100,23 @@ async Task<int> EnsureRulesAsync()
     Say($"case categories ({DemoIncidentCatalog.Categories.Count}) and departments of {districts.Count} districts ready");
     var accounts = await DemoSeeding.CreateMissingAccountsAsync(dataSource, districts.Select(d => d.Code));
     Say($"demo accounts ready ({(accounts.Count == 0 ? "none created" : "created " + string.Join(", ", accounts))}; existing accounts left as they are)");
+    return 0;
+}
+
+async Task<int> EnsureRegistriesAsync(int seed)
+{
+    await using var dataSource = NpgsqlDataSource.Create(ConnectionString());
+    if (await RegistryDemo.LoadedAsync(dataSource))
+    {
+        Say("registries hold rows already: left as they are");
+        return 0;
+    }
+
+    var cipher = OpsCentre.Database.Registries.PersonalDataCipher.FromBase64(Environment.GetEnvironmentVariable("Registries__PersonalDataKey"));
+    var grids = await RegistryDemo.GridsAsync(dataSource);
+    var scale = RegistryScale.Parse(Environment.GetEnvironmentVariable("OPSCENTRE_REGISTRY_SCALE"), grids.Count);
+    Say($"generating and loading the {scale.Name} registries of {grids.Count} grids");
+    await RegistryDemo.LoadAsync(dataSource, cipher, grids, scale, seed, DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime), Say);
     return 0;
 }
 

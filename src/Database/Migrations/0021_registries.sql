@@ -74,8 +74,9 @@ CREATE TABLE registry_address (
     version      integer     NOT NULL CHECK (version >= 1),
     removed_at   timestamptz,
     provenance   jsonb       NOT NULL DEFAULT '{}',
-    search       tsvector    GENERATED ALWAYS AS (registry_grams(road || ' ' || number || ' ' || coalesce(building, '') || ' '
-                                                  || coalesce(unit, '') || ' ' || coalesce(room, ''))) STORED
+    -- One run of text, as the address is said (红星路二段12号3栋2单元502): a fragment may span two parts.
+    search       tsvector    GENERATED ALWAYS AS (registry_grams(road || number || coalesce(building, '') || coalesce(unit, '')
+                                                  || coalesce(room, ''))) STORED
 );
 CREATE INDEX registry_address_by_unit ON registry_address (unit_code text_pattern_ops);
 CREATE INDEX registry_address_search ON registry_address USING gin (search);

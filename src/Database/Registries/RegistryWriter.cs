@@ -74,7 +74,8 @@ public sealed partial class RegistryWriter(PersonalDataCipher cipher, TimeProvid
 
             return outcome;
         }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ForeignKeyViolation or PostgresErrorCodes.CheckViolation)
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ForeignKeyViolation or PostgresErrorCodes.CheckViolation
+            or PostgresErrorCodes.NotNullViolation)
         {
             await tx.RollbackAsync(Savepoint, ct);
             return e.ConstraintName switch
@@ -182,6 +183,12 @@ public sealed partial class RegistryWriter(PersonalDataCipher cipher, TimeProvid
         if (await ResolveGridAsync(connection, tx, table, parsed, before, ct) is { } gridProblem)
         {
             return gridProblem;
+        }
+
+        // A component's category is the code's digits 7–10 unless the write says it (and then they must agree).
+        if (table.Registry == RegistryNames.Components && parsed.TryGetValue("code", out var code) && code.Key is { Length: 16 } digits && !parsed.ContainsKey("category"))
+        {
+            parsed["category"] = new Value(digits.Substring(6, 4), digits.Substring(6, 4));
         }
 
         var changed = table.Fields.Where(f => parsed.TryGetValue(f.Name, out var v) && v.Key != before[f.Name]).Select(f => f.Name).ToList();

@@ -47,6 +47,12 @@ public enum Permission
     /// </summary>
     ReadPersonalDataInClear,
 
+    /// <summary>
+    /// Read the base-information registries (六类基础信息库): one record, the 综合查询 search, the change feed — personal
+    /// fields masked as for key persons (<see cref="ReadPersonalDataInClear"/> and a purpose for clear); reads of people audited.
+    /// </summary>
+    ReadRegistries,
+
     /// <summary>Read a grid worker's track (<c>GET /api/v1/workers/{id}/track</c>): whereabouts, personal data; each read audited.</summary>
     ReadTracks,
 
@@ -116,6 +122,8 @@ public static class Roles
         [Permission.ReadKeyPersonCategories] = [Admin, Operator, Staff, Corrections],
         [Permission.ReadPersonalDataInClear] = [Corrections],
         // The supervision centres dispatch and community staff lead the grid workers; nobody else follows where a worker went.
+        // Departments are the change feed's readers (一次采集、多次利用); auditors read the audit log, not the registries.
+        [Permission.ReadRegistries] = [Admin, Operator, Staff, Worker, Corrections, Department],
         [Permission.ReadTracks] = [Admin, Operator, Staff],
         [Permission.ManageKeyPersonZones] = [Corrections],
         // Grid workers and community staff read the persons they visit over HTTP, one audited read at a time; a
