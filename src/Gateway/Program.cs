@@ -34,6 +34,7 @@ try
     builder.AddOpsCentreCitizens();
     builder.AddOpsCentreScreens();
     builder.AddOpsCentreImports();
+    builder.AddOpsCentreRegistryExports();
     builder.Services.AddOpsCentreApiDocument();
     builder.Services.AddOpsCentreHealthChecks();
 
@@ -75,6 +76,7 @@ try
     app.MapImportsApi();
     app.MapRegistryApi();
     app.MapCollectionsApi();
+    app.MapRegistryExportApi();
     app.MapOpsCentreScreens();
     app.MapOrleansDashboardApi();
 

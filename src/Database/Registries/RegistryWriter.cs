@@ -21,7 +21,7 @@ namespace OpsCentre.Database.Registries;
 /// owner changes it — another source's different value is refused, naming the field and its owner. A removal is no
 /// field's write: any source may remove a row (a resident moved away), and its history keeps everything.
 /// </remarks>
-public sealed class RegistryWriter(PersonalDataCipher cipher, TimeProvider clock)
+public sealed partial class RegistryWriter(PersonalDataCipher cipher, TimeProvider clock)
 {
     /// <summary>The operation ledger's kind of a registry write.</summary>
     public const string OperationKind = "registry.write";

@@ -24,7 +24,7 @@ internal sealed class ApiDocumentDescription : IOpenApiDocumentTransformer
         ["Alerts"] = "Alerts raised by rules, their rules and silences.",
         ["Incidents"] = "Cases (事件) reported, dispatched, handled and closed; the key figures (KPIs) and their exports.",
         ["Screens"] = "What the wall screens need beside the live hub: names in place of codes and ids.",
-        ["Imports"] = "Files a centre loads its city from — the division list, the map, the rosters of workers and key persons — as import jobs with progress, all or nothing.",
+        ["Imports"] = "Files a centre loads its city from — the division list, the map, the rosters of workers and key persons, the six registries — as import jobs with progress, all or nothing.",
         ["Registries"] = "The six base-information registries (六类基础信息库, 一标三实): standard addresses, population, housing, organisations, key places, city components — one search across them (综合查询), each record with its provenance (一数一源), and the change feed departments read instead of collecting again.",
         ["Collections"] = "What grid workers collect in the field (采集) for the base-information registries, reviewed by community staff: list, approve (applied with its provenance), reject.",
         ["Open311"] = "Open311 GeoReport v2 for residents' clients and aggregators: services (case categories) and service requests (residents' cases), no account needed.",

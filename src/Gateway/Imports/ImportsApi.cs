@@ -2,10 +2,12 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using OpsCentre.Database.Operations;
+using OpsCentre.Database.Registries;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Hosting;
 using OpsCentre.Gateway.Paging;
 using OpsCentre.Grains.Imports;
+using OpsCentre.Grains.Registries;
 using OpsCentre.Grains.Units;
 
 namespace OpsCentre.Gateway.Imports;
@@ -20,7 +22,8 @@ public static class ImportsApi
     /// <summary>The upload's form (<c>multipart/form-data</c>): the file, and the caller's operation id (or the <c>Idempotency-Key</c> header).</summary>
     /// <param name="File">The file: CSV (UTF-8) or .xlsx for divisions and rosters, GeoJSON for the map.</param>
     /// <param name="OpId">The caller's operation id; the same id with the same file answers the job it made.</param>
-    public sealed record ImportUpload(IFormFile File, string OpId);
+    /// <param name="Source">A registry file's source (来源): <c>import</c> when left out; a field owner's name only for an administrator of the whole city.</param>
+    public sealed record ImportUpload(IFormFile File, string OpId, string? Source);
 
     public static IHostApplicationBuilder AddOpsCentreImports(this IHostApplicationBuilder builder)
     {
@@ -32,6 +35,7 @@ public static class ImportsApi
             sp.GetRequiredService<ILogger<ImportRunner>>())
         {
             RenewEvery = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ImportOptions>>().Value.RenewSeconds),
+            Registries = (sp.GetRequiredService<RegistryWriter>(), sp.GetRequiredService<PersonalDataCipher>()),
         });
         builder.Services.AddSingleton<ImportWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ImportWorker>());
@@ -47,14 +51,16 @@ public static class ImportsApi
         {
             // A roster is the whole roster of its unit (everyone missing from it is ended), so its unit is named, never
             // defaulted: a district's file sent without ?unit= by a city administrator would end the rest of the city.
-            var roster = kind is ImportKinds.Workers or ImportKinds.KeyPersons;
+            // A registry's file is named its unit too: the unit is what its lines are checked against.
+            var roster = ImportKinds.IsRoster(kind) || ImportKinds.IsRegistry(kind);
             var scope = unit ?? (roster ? "" : context.User.UnitCodeOf());
             if (!ImportKinds.IsKnown(kind) || !UnitCode.IsValid(scope))
             {
                 return new RequestErrors()
                     .Check(ImportKinds.IsKnown(kind), "kind", $"one of {string.Join(", ", ImportKinds.All)}")
                     .Check(UnitCode.IsValid(scope), "unit", roster && unit is null
-                        ? "the unit this file is the roster of (?unit=): everyone of it missing from the file is ended"
+                        ? ImportKinds.IsRegistry(kind) ? "the unit this registry file is of (?unit=): every line must lie within it"
+                            : "the unit this file is the roster of (?unit=): everyone of it missing from the file is ended"
                         : "a unit code")
                     .Problem();
             }
@@ -75,8 +81,14 @@ public static class ImportsApi
                 return invalid;
             }
 
+            if (RegistrySourceProblem(kind, upload!.Source, context.User) is { } sourceProblem)
+            {
+                return sourceProblem;
+            }
+
+            var source = ImportKinds.IsRegistry(kind) ? upload.Source ?? RegistryImporter.DefaultSource : null;
             var (outcome, job) = await jobs.SubmitAsync(
-                new ImportSubmission(kind, scope, context.User.UnitCodeOf(), upload!.FileName, upload.Content, context.User.Username(), upload.OpId), clock.GetUtcNow(), ct);
+                new ImportSubmission(kind, scope, context.User.UnitCodeOf(), upload.FileName, upload.Content, context.User.Username(), upload.OpId, source), clock.GetUtcNow(), ct);
             if (outcome == ClaimOutcome.Reused)
             {
                 return Problems.OpIdReused();
@@ -88,7 +100,7 @@ public static class ImportsApi
         .Accepts<ImportUpload>("multipart/form-data")
         .DisableAntiforgery()
         .WithName("SubmitImport")
-        .WithSummary("Upload a file to import (multipart field file, and opId or Idempotency-Key): kind divisions (CSV code,name), map (GeoJSON), workers or key-persons (CSV or .xlsx); ?unit= scopes it (default: your unit). 202 with the job; all or nothing.");
+        .WithSummary("Upload a file to import (multipart field file, and opId or Idempotency-Key): kind divisions (CSV code,name), map (GeoJSON), workers or key-persons (CSV or .xlsx), or a registry — addresses, population, housing, organisations, key-places, components (CSV or .xlsx, optional field source, default import); ?unit= scopes it (default: your unit; required for rosters and registries). 202 with the job; all or nothing.");
 
         group.MapGet("/{id}", async Task<Results<Ok<ImportJob>, ProblemHttpResult>> (string id, HttpContext context, ImportJobStore jobs, CancellationToken ct) =>
         {
@@ -130,7 +142,28 @@ public static class ImportsApi
         return group;
     }
 
-    private sealed record Upload(string FileName, byte[] Content, string OpId);
+    /// <summary>
+    /// A registry file's source: <c>import</c> by default; another (a field's owner such as <c>public-security</c>, whose
+    /// values the file then carries, 一数一源) only from an administrator of the whole city, 1–60 lower-case letters, digits
+    /// and dashes. Whether it is a source the registries know is the job's first check (line 1, field <c>source</c>).
+    /// </summary>
+    private static ValidationProblem? RegistrySourceProblem(string kind, string? source, System.Security.Claims.ClaimsPrincipal user)
+    {
+        if (source is null)
+        {
+            return null;
+        }
+
+        var errors = new RequestErrors()
+            .Check(ImportKinds.IsRegistry(kind), "source", "only a registry's file names a source")
+            .Check(source.Length is >= 1 and <= 60 && source.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'), "source",
+                "1 to 60 lower-case letters, digits and dashes")
+            .Check(source == RegistryImporter.DefaultSource || UnitCode.LevelOf(user.UnitCodeOf()) == UnitLevel.City, "source",
+                $"only an administrator of the whole city imports under a source other than {RegistryImporter.DefaultSource}");
+        return errors.Any ? errors.Problem() : null;
+    }
+
+    private sealed record Upload(string FileName, byte[] Content, string OpId, string? Source);
 
     /// <summary>The form's file and operation id, read here (not bound) so that the file may exceed the gateway's usual body limit up to <paramref name="maxFile"/>.</summary>
     private static async Task<(Upload?, ProblemHttpResult?, ValidationProblem?)> ReadUploadAsync(HttpContext context, long maxFile, CancellationToken ct)
@@ -173,6 +206,7 @@ public static class ImportsApi
 
         using var content = new MemoryStream((int)file!.Length);
         await file.CopyToAsync(content, ct);
-        return (new Upload(Path.GetFileName(file.FileName).Replace("\0", "", StringComparison.Ordinal), content.ToArray(), opId), null, null);
+        var source = form.TryGetValue("source", out var named) && named.ToString().Length > 0 ? named.ToString() : null;
+        return (new Upload(Path.GetFileName(file.FileName).Replace("\0", "", StringComparison.Ordinal), content.ToArray(), opId, source), null, null);
     }
 }

@@ -174,13 +174,7 @@ public static class RegistryApi
             {
                 if (fields[field.Name] is JsonValue value && value.TryGetValue<string>(out var text))
                 {
-                    fields[field.Name] = field.Name switch
-                    {
-                        "name" => PersonalDataMasking.Name(text),
-                        "idNumber" => PersonalDataMasking.IdNumber(text),
-                        "phone" => PersonalDataMasking.Phone(text),
-                        _ => new string('*', text.Length),
-                    };
+                    fields[field.Name] = RegistryReads.Mask(field, text);
                 }
             }
         }

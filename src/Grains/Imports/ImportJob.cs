@@ -1,4 +1,5 @@
 using Npgsql;
+using OpsCentre.Database.Registries;
 
 namespace OpsCentre.Grains.Imports;
 
@@ -17,15 +18,20 @@ public static class ImportKinds
     /// <summary>The key persons' (重点人员) roster: CSV or .xlsx.</summary>
     public const string KeyPersons = "key-persons";
 
-    public static IReadOnlyList<string> All { get; } = [Divisions, Map, Workers, KeyPersons];
+    /// <summary>The city model's kinds and then the six registries (六类网格基础信息库, <see cref="RegistryNames"/>): one file per registry.</summary>
+    public static IReadOnlyList<string> All { get; } = [Divisions, Map, Workers, KeyPersons, .. RegistryNames.All];
 
     public static bool IsKnown(string? kind) => kind is not null && All.Contains(kind);
+
+    /// <summary>A registry's file: written through the registries' write path under a source, scoped to a named unit like a roster.</summary>
+    public static bool IsRegistry(string kind) => RegistryNames.IsKnown(kind);
 
     /// <summary>Rosters are scoped to a unit of any level; a division list or a map, too (to the units within it).</summary>
     public static bool IsRoster(string kind) => kind is Workers or KeyPersons;
 
     /// <summary>Imports of one table run one at a time (divisions and map share <c>unit_map</c>), so two files cannot interleave their diffs.</summary>
-    public static long LockOf(string kind) => kind is Workers ? 0x696d_0002 : kind is KeyPersons ? 0x696d_0003 : 0x696d_0001;
+    public static long LockOf(string kind) => kind is Workers ? 0x696d_0002 : kind is KeyPersons ? 0x696d_0003
+        : RegistryNames.IsKnown(kind) ? 0x696d_0010 + RegistryNames.All.ToList().IndexOf(kind) : 0x696d_0001;
 }
 
 /// <summary>The states of a job: queued → running → succeeded | failed.</summary>
@@ -65,13 +71,20 @@ public sealed record ImportJob(
     int Rejected,
     IReadOnlyList<ImportError> Errors,
     string? Failure,
-    ImportChanges Changes);
+    ImportChanges Changes)
+{
+    /// <summary>A registry job's source (来源); null for the city model's kinds.</summary>
+    public string? Source { get; init; }
+}
 
 /// <summary>A file as submitted: what kind, for which unit, by whom (and their own unit), under which operation id.</summary>
-public sealed record ImportSubmission(string Kind, string Unit, string CallerUnit, string FileName, byte[] Content, string SubmittedBy, string OpId);
+/// <param name="Source">A registry file's source (来源), whose values its rows are; null for the city model's kinds.</param>
+public sealed record ImportSubmission(string Kind, string Unit, string CallerUnit, string FileName, byte[] Content, string SubmittedBy, string OpId, string? Source = null);
 
 /// <summary>What an importer is given: the job, its scope, the file, and the time of the run.</summary>
-public sealed record ImportInput(Guid JobId, string Kind, string Unit, string CallerUnit, byte[] Content, DateTimeOffset Now);
+/// <param name="SubmittedBy">Who sent the file: a registry row's collector (采集人).</param>
+/// <param name="Source">A registry file's source; null for the city model's kinds.</param>
+public sealed record ImportInput(Guid JobId, string Kind, string Unit, string CallerUnit, byte[] Content, DateTimeOffset Now, string SubmittedBy = "", string? Source = null);
 
 /// <summary>What an importer found: lines read and accepted, the refused lines (all of them) and, when none was refused, what it changed.</summary>
 public sealed record ImportOutcome(int RowsRead, int Accepted, IReadOnlyList<ImportError> Errors, ImportChanges Changes)

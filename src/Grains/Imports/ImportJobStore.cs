@@ -8,7 +8,7 @@ using OpsCentre.Database.Operations;
 namespace OpsCentre.Grains.Imports;
 
 /// <summary>A queued job taken by a runner: what it needs to run.</summary>
-public sealed record ClaimedJob(Guid Id, string Kind, string Unit, string CallerUnit, byte[] Content);
+public sealed record ClaimedJob(Guid Id, string Kind, string Unit, string CallerUnit, byte[] Content, string SubmittedBy = "", string? Source = null);
 
 /// <summary>
 /// The import jobs in PostgreSQL (<c>import_job</c>): submitted under the caller's operation id (the one ledger), taken by a
@@ -21,7 +21,7 @@ public sealed class ImportJobStore(NpgsqlDataSource db)
     public const int MaxErrors = 100;
 
     private const string Columns =
-        "id, kind, unit_code, state, file_name, submitted_by, submitted_at, started_at, finished_at, rows_read, accepted, rejected, errors::text, failure, added, updated, ended, unchanged";
+        "id, kind, unit_code, state, file_name, submitted_by, submitted_at, started_at, finished_at, rows_read, accepted, rejected, errors::text, failure, added, updated, ended, unchanged, source";
 
     /// <summary>
     /// Queues a file as a job under the caller's operation id: <see cref="ClaimOutcome.Fresh"/> with the new job,
@@ -35,7 +35,7 @@ public sealed class ImportJobStore(NpgsqlDataSource db)
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var claim = await OperationLedger.ClaimAsync(connection, transaction,
-            new Operation(submission.SubmittedBy, submission.OpId, "import." + submission.Kind, OperationIds.Hash(submission.Kind, submission.Unit, hash)),
+            new Operation(submission.SubmittedBy, submission.OpId, "import." + submission.Kind, submission.Source is { } source ? OperationIds.Hash(submission.Kind, submission.Unit, hash, source) : OperationIds.Hash(submission.Kind, submission.Unit, hash)),
             Guid.CreateVersion7(now).ToString(), ct);
         if (claim.Outcome == ClaimOutcome.Reused)
         {
@@ -48,11 +48,12 @@ public sealed class ImportJobStore(NpgsqlDataSource db)
             await using var insert = new NpgsqlCommand(
                 """
                 INSERT INTO import_job (id, kind, unit_code, caller_unit, state, file_name, file_sha256, content, submitted_by, submitted_at,
-                                        runner, started_at, heartbeat_at)
+                                        runner, started_at, heartbeat_at, source)
                 VALUES (@id, @kind, @unit, @caller, CASE WHEN @runner::text IS NULL THEN 'queued' ELSE 'running' END, @name, @hash, @content, @by, @at,
-                        @runner, CASE WHEN @runner::text IS NOT NULL THEN @at END, CASE WHEN @runner::text IS NOT NULL THEN @at END)
+                        @runner, CASE WHEN @runner::text IS NOT NULL THEN @at END, CASE WHEN @runner::text IS NOT NULL THEN @at END, @source)
                 """, connection, transaction);
             insert.Parameters.Add(new NpgsqlParameter("runner", NpgsqlDbType.Text) { Value = (object?)runner ?? DBNull.Value });
+            insert.Parameters.Add(new NpgsqlParameter("source", NpgsqlDbType.Text) { Value = (object?)submission.Source ?? DBNull.Value });
             insert.Parameters.AddWithValue("id", id);
             insert.Parameters.AddWithValue("kind", submission.Kind);
             insert.Parameters.AddWithValue("unit", submission.Unit);
@@ -94,11 +95,11 @@ public sealed class ImportJobStore(NpgsqlDataSource db)
             """
             UPDATE import_job SET state = 'running', runner = @runner, started_at = @now, heartbeat_at = @now
             WHERE id = (SELECT id FROM import_job WHERE state = 'queued' ORDER BY submitted_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING id, kind, unit_code, caller_unit, content
+            RETURNING id, kind, unit_code, caller_unit, content, submitted_by, source
             """);
         command.Parameters.AddWithValue("runner", runner);
         command.Parameters.AddWithValue("now", now.ToUniversalTime());
-        var taken = await command.ReadAllAsync(r => new ClaimedJob(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), (byte[])r[4]), ct);
+        var taken = await command.ReadAllAsync(r => new ClaimedJob(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), (byte[])r[4], r.GetString(5), r.NullableString(6)), ct);
         return taken.SingleOrDefault();
     }
 
@@ -209,5 +210,5 @@ public sealed class ImportJobStore(NpgsqlDataSource db)
         r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetFieldValue<DateTimeOffset>(6),
         r.NullableTime(7), r.NullableTime(8), r.GetInt32(9), r.GetInt32(10), r.GetInt32(11),
         JsonSerializer.Deserialize<List<ImportError>>(r.GetString(12), JsonOptions) ?? [], r.NullableString(13),
-        new ImportChanges(r.GetInt32(14), r.GetInt32(15), r.GetInt32(16), r.GetInt32(17)));
+        new ImportChanges(r.GetInt32(14), r.GetInt32(15), r.GetInt32(16), r.GetInt32(17))) { Source = r.NullableString(18) };
 }

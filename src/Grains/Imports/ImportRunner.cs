@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using OpsCentre.Database.Operations;
+using OpsCentre.Database.Registries;
 using OpsCentre.Grains.Map;
+using OpsCentre.Grains.Registries;
 using OpsCentre.Grains.Rosters;
 
 namespace OpsCentre.Grains.Imports;
@@ -20,13 +22,17 @@ public sealed partial class ImportRunner(NpgsqlDataSource db, ImportJobStore job
     /// <summary>This process as a runner: host, process and a random part, so a restarted process is another runner.</summary>
     public string Name { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
 
-    public static IImporter ImporterOf(string kind) => kind switch
+    /// <summary>The registries' write path and the key of their personal identifiers, for the registries' files; without them a registry's job fails.</summary>
+    public (RegistryWriter Writer, PersonalDataCipher Cipher)? Registries { get; init; }
+
+    public IImporter ImporterOf(string kind) => kind switch
     {
         ImportKinds.Divisions => new DivisionsImporter(),
         ImportKinds.Map => new MapImporter(),
         ImportKinds.Workers => RosterImporter.Workers,
         ImportKinds.KeyPersons => RosterImporter.KeyPersons,
-        _ => throw new ArgumentException($"no importer for '{kind}'", nameof(kind)),
+        _ when RegistryNames.IsKnown(kind) && Registries is var (writer, cipher) => new RegistryImporter(kind, writer, cipher),
+        _ => throw new ArgumentException($"no importer for '{kind}' in this process", nameof(kind)),
     };
 
     /// <summary>
@@ -42,7 +48,7 @@ public sealed partial class ImportRunner(NpgsqlDataSource db, ImportJobStore job
         }
 
         return outcome == ClaimOutcome.Fresh
-            ? await RunAsync(new ClaimedJob(job!.Id, submission.Kind, submission.Unit, submission.CallerUnit, submission.Content), ct)
+            ? await RunAsync(new ClaimedJob(job!.Id, submission.Kind, submission.Unit, submission.CallerUnit, submission.Content, submission.SubmittedBy, submission.Source), ct)
             : job!;
     }
 
@@ -79,7 +85,7 @@ public sealed partial class ImportRunner(NpgsqlDataSource db, ImportJobStore job
 
     private async Task RunImportAsync(ClaimedJob job, ImportProgress progress, CancellationToken ct)
     {
-        var input = new ImportInput(job.Id, job.Kind, job.Unit, job.CallerUnit, job.Content, clock.GetUtcNow());
+        var input = new ImportInput(job.Id, job.Kind, job.Unit, job.CallerUnit, job.Content, clock.GetUtcNow(), job.SubmittedBy, job.Source);
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using (var serialise = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))

@@ -1,0 +1,344 @@
+using System.Text.Json.Nodes;
+using Npgsql;
+using NpgsqlTypes;
+using OpsCentre.Database.Operations;
+
+namespace OpsCentre.Database.Registries;
+
+public sealed partial class RegistryWriter
+{
+    /// <summary>Below this many creates a batch is written one write at a time: the set-based path pays off for files, not for a handful.</summary>
+    public const int SetBasedFrom = 500;
+
+    private const string BatchSavepoint = "registry_batch";
+
+    /// <summary>
+    /// Applies many writes in the caller's transaction (an import's lines), answering one outcome per write in their order,
+    /// each as <see cref="ApplyAsync(NpgsqlTransaction, RegistryWrite, CancellationToken)"/> would: the same validation,
+    /// ownership rule, history, change feed and ledger claims. When any is not applied, others may have been written: the
+    /// caller that wants all or nothing rolls its transaction back.
+    /// </summary>
+    /// <remarks>
+    /// New records without an id (most of an import) are written set-based — their ledger claims, rows and change-feed rows
+    /// each by one binary <c>COPY</c> — after the checks that need the database are made for all of them at once (grids,
+    /// addresses, references, earlier claims of their operation ids). A create whose operation id was claimed before goes
+    /// the single way (it replays); so do updates and creates that name their id. Should the set-based insert break a
+    /// unique rule (an ID number or component code held twice), it is undone and the whole group goes the single way, so
+    /// each write gets its own answer.
+    /// </remarks>
+    public async Task<IReadOnlyList<RegistryWriteOutcome>> ApplyManyAsync(NpgsqlTransaction tx, IReadOnlyList<RegistryWrite> writes, CancellationToken ct)
+    {
+        var outcomes = new RegistryWriteOutcome?[writes.Count];
+        var creates = Enumerable.Range(0, writes.Count).Where(i => writes[i].Action == RegistryActions.Create && writes[i].Id is null).ToList();
+        if (creates.Count >= SetBasedFrom)
+        {
+            foreach (var group in creates.GroupBy(i => writes[i].Registry))
+            {
+                await CreateManyAsync(tx, writes, [.. group], outcomes, ct);
+            }
+        }
+
+        for (var i = 0; i < writes.Count; i++)
+        {
+            outcomes[i] ??= await ApplyAsync(tx, writes[i], ct);
+        }
+
+        return outcomes!;
+    }
+
+    /// <summary>A create on its way through the set-based path: its write, its new id and its parsed fields.</summary>
+    private sealed record PendingCreate(int Index, RegistryWrite Write, string Id, Dictionary<string, Value> Parsed);
+
+    /// <summary>Writes the creates <paramref name="indexes"/> set-based; those it leaves without an outcome go the single way.</summary>
+    private async Task CreateManyAsync(NpgsqlTransaction tx, IReadOnlyList<RegistryWrite> writes, List<int> indexes, RegistryWriteOutcome?[] outcomes, CancellationToken ct)
+    {
+        var connection = tx.Connection ?? throw new InvalidOperationException("the transaction has already completed");
+        if (RegistryFields.Of(writes[indexes[0]].Registry) is not { } table)
+        {
+            return;
+        }
+
+        var pending = new List<PendingCreate>(indexes.Count);
+        foreach (var i in indexes)
+        {
+            if (Prepare(table, writes[i]) is var (create, problem) && problem is not null)
+            {
+                outcomes[i] = problem;
+            }
+            else
+            {
+                pending.Add(create! with { Index = i });
+            }
+        }
+
+        pending = await UnclaimedAsync(connection, tx, pending, ct);
+        await CheckManyAsync(connection, tx, table, pending, outcomes, ct);
+        pending = [.. pending.Where(p => outcomes[p.Index] is null)];
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        await tx.SaveAsync(BatchSavepoint, ct);
+        try
+        {
+            var now = clock.GetUtcNow();
+            await ClaimManyAsync(connection, pending, ct);
+            await InsertManyAsync(connection, table, pending, ct);
+            await AddChangesAsync(connection, table, pending, now, ct);
+            await tx.ReleaseAsync(BatchSavepoint, ct);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation)
+        {
+            // An ID number or a component code twice: the single way names each write that breaks it.
+            await tx.RollbackAsync(BatchSavepoint, ct);
+            return;
+        }
+
+        foreach (var p in pending)
+        {
+            outcomes[p.Index] = RegistryWriteOutcome.Applied(p.Id, 1, Changed(table, p));
+        }
+    }
+
+    /// <summary>A create's shape and fields, parsed as the single way parses them; or why it is invalid.</summary>
+    private (PendingCreate? Create, RegistryWriteOutcome? Problem) Prepare(RegistryTable table, RegistryWrite write)
+    {
+        if (Shape(write) is { } malformed)
+        {
+            return (null, malformed);
+        }
+
+        var parsed = new Dictionary<string, Value>(StringComparer.Ordinal);
+        foreach (var (name, node) in write.Data)
+        {
+            if (table.Field(name) is not { } field)
+            {
+                return (null, RegistryWriteOutcome.Invalid(name, $"{name} is not a field of {table.Registry}; its fields: {string.Join(", ", table.Fields.Select(f => f.Name))}"));
+            }
+
+            var value = Parse(field, node);
+            if (value.Error is { } error)
+            {
+                return (null, RegistryWriteOutcome.Invalid(name, error));
+            }
+
+            parsed[name] = value.Value!;
+        }
+
+        var id = table.IdPrefix + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+        return (new PendingCreate(0, write, id, parsed), null);
+    }
+
+    private static Operation OperationOf(RegistryWrite write) => new(CallerOf(write), write.OpId, OperationKind, OperationIds.Hash(write.Registry, write.Id, write.Action,
+        OperationIds.Json(write.Data.ToJsonString()), write.Source, write.CollectedBy, write.CollectedAt));
+
+    /// <summary>The creates whose operation ids nobody claimed yet; the others go the single way (a replay, or a reuse).</summary>
+    private static async Task<List<PendingCreate>> UnclaimedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<PendingCreate> pending, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT f.i FROM unnest(@callers, @ops) WITH ORDINALITY AS f (caller, op_id, i) JOIN operation_ledger l ON l.caller = f.caller AND l.op_id = f.op_id",
+            connection, tx);
+        command.Parameters.AddWithValue("callers", pending.Select(p => CallerOf(p.Write)).ToArray());
+        command.Parameters.AddWithValue("ops", pending.Select(p => p.Write.OpId).ToArray());
+        var claimed = new HashSet<long>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                claimed.Add(reader.GetInt64(0) - 1);
+            }
+        }
+
+        return claimed.Count == 0 ? pending : [.. pending.Where((_, i) => !claimed.Contains(i))];
+    }
+
+    /// <summary>
+    /// What the single way checks in the database, for all creates at once: the grid of a create with an address is its
+    /// address's (and must agree with a grid it names), the grid is the map's, the required fields are there, the fields
+    /// agree with each other, and every reference names a live record. A create that fails gets its outcome.
+    /// </summary>
+    private static async Task CheckManyAsync(NpgsqlConnection connection, NpgsqlTransaction tx, RegistryTable table, List<PendingCreate> pending,
+        RegistryWriteOutcome?[] outcomes, CancellationToken ct)
+    {
+        var live = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var addressGrids = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (table.Field("addressId") is not null)
+        {
+            var addresses = pending.Select(p => p.Parsed.TryGetValue("addressId", out var a) ? a.Key : null).OfType<string>().Distinct().ToArray();
+            await using var command = new NpgsqlCommand($"SELECT id, unit_code FROM {RegistryFields.Addresses.Table} WHERE id = ANY (@ids) AND removed_at IS NULL", connection, tx);
+            command.Parameters.AddWithValue("ids", addresses);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                addressGrids[reader.GetString(0)] = reader.GetString(1);
+            }
+        }
+
+        foreach (var p in pending)
+        {
+            if (p.Parsed.TryGetValue("addressId", out var address) && address.Key is { } addressId)
+            {
+                if (!addressGrids.TryGetValue(addressId, out var grid))
+                {
+                    outcomes[p.Index] = RegistryWriteOutcome.Invalid("addressId", $"no address {addressId}");
+                }
+                else if (!p.Parsed.TryGetValue("unitCode", out var named) || named.Key is null)
+                {
+                    p.Parsed["unitCode"] = new Value(grid, grid);
+                }
+                else if (named.Key != grid)
+                {
+                    outcomes[p.Index] = RegistryWriteOutcome.Invalid("addressId", $"address {addressId} is in grid {grid}, not {named.Key}");
+                }
+            }
+        }
+
+        var grids = await ExistingAsync(connection, tx, "SELECT code FROM unit_map WHERE code = ANY (@ids)",
+            pending.Select(p => p.Parsed.TryGetValue("unitCode", out var g) ? g.Key : null), ct);
+        foreach (var field in table.Fields.Where(f => f.Kind == RegistryFieldKind.Reference && f.Name != "addressId"))
+        {
+            var sql = field.References == RegistryFields.KeyPersonReference
+                ? "SELECT id FROM key_person WHERE id = ANY (@ids) AND ended_at IS NULL"
+                : $"SELECT id FROM {RegistryFields.Of(field.References)!.Table} WHERE id = ANY (@ids) AND removed_at IS NULL";
+            live[field.Name] = await ExistingAsync(connection, tx, sql, pending.Select(p => p.Parsed.TryGetValue(field.Name, out var r) ? r.Key : null), ct);
+        }
+
+        foreach (var p in pending.Where(p => outcomes[p.Index] is null))
+        {
+            var after = table.Fields.ToDictionary(f => f.Name, f => p.Parsed.TryGetValue(f.Name, out var v) ? v.Key : null, StringComparer.Ordinal);
+            outcomes[p.Index] = after["unitCode"] is { } grid && !grids.Contains(grid) ? RegistryWriteOutcome.Invalid("unitCode", $"the city has no grid {grid}")
+                : table.Fields.FirstOrDefault(f => f.Required && after[f.Name] is null) is { } missing ? RegistryWriteOutcome.Invalid(missing.Name, $"{missing.Name} is required")
+                : Consistency(table, after) is { } inconsistent ? inconsistent
+                : live.FirstOrDefault(r => after[r.Key] is { } target && !r.Value.Contains(target)) is { Key: { } field }
+                    ? RegistryWriteOutcome.Invalid(field, $"no {(table.Field(field)!.References == RegistryFields.KeyPersonReference ? "key person" : table.Field(field)!.References)} record {after[field]}")
+                : null;
+        }
+    }
+
+    private static async Task<HashSet<string>> ExistingAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, IEnumerable<string?> ids, CancellationToken ct)
+    {
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        var wanted = ids.OfType<string>().Distinct().ToArray();
+        if (wanted.Length == 0)
+        {
+            return found;
+        }
+
+        await using var command = new NpgsqlCommand(sql, connection, tx);
+        command.Parameters.AddWithValue("ids", wanted);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            found.Add(reader.GetString(0));
+        }
+
+        return found;
+    }
+
+    /// <summary>A create's fields with a value: what it changes, in the table's order.</summary>
+    private static List<string> Changed(RegistryTable table, PendingCreate p) =>
+        [.. table.Fields.Where(f => p.Parsed.TryGetValue(f.Name, out var v) && v.Key is not null).Select(f => f.Name)];
+
+    private static async Task ClaimManyAsync(NpgsqlConnection connection, List<PendingCreate> pending, CancellationToken ct)
+    {
+        await using var copy = await connection.BeginBinaryImportAsync("COPY operation_ledger (caller, op_id, kind, request_hash, result_id) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var p in pending)
+        {
+            var operation = OperationOf(p.Write);
+            await copy.StartRowAsync(ct);
+            await copy.WriteAsync(operation.Caller, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(operation.OpId, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(operation.Kind, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(operation.RequestHash, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(p.Id, NpgsqlDbType.Text, ct);
+        }
+
+        await copy.CompleteAsync(ct);
+    }
+
+    private async Task InsertManyAsync(NpgsqlConnection connection, RegistryTable table, List<PendingCreate> pending, CancellationToken ct)
+    {
+        var columns = table.Fields.SelectMany(ColumnsOf).ToList();
+        var provenances = new Dictionary<(string, string, DateTimeOffset), string>();
+        await using var copy = await connection.BeginBinaryImportAsync(
+            $"COPY {table.Table} (id, {string.Join(", ", columns)}, source, collected_by, collected_at, version, provenance) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var p in pending)
+        {
+            await copy.StartRowAsync(ct);
+            await copy.WriteAsync(p.Id, NpgsqlDbType.Text, ct);
+            foreach (var field in table.Fields)
+            {
+                var stored = p.Parsed.TryGetValue(field.Name, out var value) ? value.Stored : null;
+                if (field.Kind == RegistryFieldKind.Sealed)
+                {
+                    if (stored is string clear)
+                    {
+                        await copy.WriteAsync(cipher.Encrypt(clear), NpgsqlDbType.Bytea, ct);
+                        await copy.WriteAsync(cipher.Hash(clear), NpgsqlDbType.Bytea, ct);
+                    }
+                    else
+                    {
+                        await copy.WriteNullAsync(ct);
+                        await copy.WriteNullAsync(ct);
+                    }
+                }
+                else if (stored is null)
+                {
+                    await copy.WriteNullAsync(ct);
+                }
+                else
+                {
+                    await copy.WriteAsync(stored, TypeOf(field), ct);
+                }
+            }
+
+            var write = p.Write;
+            await copy.WriteAsync(write.Source, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(write.CollectedBy, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(write.CollectedAt, NpgsqlDbType.TimestampTz, ct);
+            await copy.WriteAsync(1, NpgsqlDbType.Integer, ct);
+            // The provenance of every field the create fills, alike for a file's lines: its JSON is made once per source, collector and time.
+            if (!provenances.TryGetValue((write.Source, write.CollectedBy, write.CollectedAt), out var by))
+            {
+                by = new JsonObject { ["source"] = write.Source, ["collectedBy"] = write.CollectedBy, ["collectedAt"] = write.CollectedAt.ToUniversalTime() }.ToJsonString();
+                provenances[(write.Source, write.CollectedBy, write.CollectedAt)] = by;
+            }
+
+            var provenance = "{" + string.Join(",", Changed(table, p).Select(name => $"\"{name}\":{by}")) + "}";
+            await copy.WriteAsync(provenance, NpgsqlDbType.Jsonb, ct);
+        }
+
+        await copy.CompleteAsync(ct);
+    }
+
+    private static NpgsqlDbType TypeOf(RegistryField field) => field.Kind switch
+    {
+        RegistryFieldKind.Integer => NpgsqlDbType.Integer,
+        RegistryFieldKind.Number => NpgsqlDbType.Double,
+        RegistryFieldKind.Date => NpgsqlDbType.Date,
+        _ => NpgsqlDbType.Text,
+    };
+
+    private static async Task AddChangesAsync(NpgsqlConnection connection, RegistryTable table, List<PendingCreate> pending, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var copy = await connection.BeginBinaryImportAsync(
+            "COPY registry_change (registry, id, unit_code, action, version, changed_fields, source, collected_by, op_id, at) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var p in pending)
+        {
+            await copy.StartRowAsync(ct);
+            await copy.WriteAsync(table.Registry, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(p.Id, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(p.Parsed["unitCode"].Key!, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(RegistryActions.Create, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(1, NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(Changed(table, p).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(p.Write.Source, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(p.Write.CollectedBy, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(p.Write.OpId, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(now, NpgsqlDbType.TimestampTz, ct);
+        }
+
+        await copy.CompleteAsync(ct);
+    }
+}
