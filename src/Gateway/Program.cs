@@ -13,6 +13,7 @@ using OpsCentre.Gateway.Incidents;
 using OpsCentre.Gateway.KeyPersons;
 using OpsCentre.Gateway.Limits;
 using OpsCentre.Gateway.Screens;
+using OpsCentre.Gateway.Telemetry;
 using OpsCentre.Gateway.Units;
 using OpsCentre.Gateway.Workers;
 using OpsCentre.ServiceDefaults;
@@ -23,6 +24,7 @@ try
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.AddOpsCentreLogging("gateway");
+    builder.AddOpsCentreTelemetry("gateway", serveScrapeEndpoint: true);
     builder.AddOpsCentreCluster();
     builder.AddOpsCentreOrleansDashboard();
     builder.AddOpsCentreDatabase();
@@ -46,6 +48,7 @@ try
 
     app.MapOpsCentreApiReference();
     app.MapHealthApi();
+    app.MapMetricsApi();
     app.MapAuthApi();
     app.MapPasswordApi();
     app.MapUnitsApi();

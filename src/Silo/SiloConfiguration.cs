@@ -65,6 +65,8 @@ public static class SiloConfiguration
     public static ISiloBuilder AddOpsCentreEndpoints(this ISiloBuilder silo, IConfiguration configuration)
     {
         silo.Configure<ClusterOptions>(o => ClusterSettings.Apply(o, configuration));
+        // Grain calls carry their caller's trace onwards (docs/operations.md, "Traces").
+        silo.AddActivityPropagation();
         silo.Configure<Orleans.Serialization.ExceptionSerializationOptions>(ClusterSettings.Apply);
         var address = IPAddress.Parse(configuration["Orleans:AdvertisedIP"] ?? "127.0.0.1");
         silo.ConfigureEndpoints(

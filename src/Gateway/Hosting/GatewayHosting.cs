@@ -61,8 +61,11 @@ public static class GatewayHosting
     /// </summary>
     public static IHostApplicationBuilder AddOpsCentreHttpDefaults(this IHostApplicationBuilder builder)
     {
+        // The request's W3C trace id: the one its log lines carry (@tr) and its trace, if sampled, has.
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
-            context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier);
+            context.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current is { } activity
+                ? activity.TraceId.ToHexString()
+                : context.HttpContext.TraceIdentifier);
         builder.Services.AddExceptionHandler<UnstorableTextHandler>();
         builder.Services.AddSingleton<UnavailableFailures>();
         builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
