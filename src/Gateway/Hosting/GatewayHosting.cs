@@ -44,8 +44,8 @@ public static class GatewayHosting
         builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         builder.Services.AddOpsCentreStores();
         // The silo binds them too; a gateway checks a status's time window with the same settings.
-        builder.Services.AddOptions<Grains.Devices.DeviceOptions>().BindConfiguration(Grains.Devices.DeviceOptions.Section);
-        builder.Services.AddOptions<Grains.Map.MapOptions>().BindConfiguration(Grains.Map.MapOptions.Section);
+        builder.Services.AddOptions<Grains.Devices.DeviceOptions>().BindConfiguration(Grains.Devices.DeviceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<Grains.Map.MapOptions>().BindConfiguration(Grains.Map.MapOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<KeyPersons.PersonalDataReads>();
         builder.Services.AddSingleton<KeyPersons.VisitRecording>();
         builder.Services.AddSingleton<Incidents.IncidentReporting>();
