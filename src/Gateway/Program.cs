@@ -29,6 +29,7 @@ try
     builder.AddOpsCentreOrleansDashboard();
     builder.AddOpsCentreDatabase();
     builder.AddOpsCentreHttpDefaults();
+    builder.AddOpsCentreForwardedHeaders();
     builder.AddOpsCentreAuth();
     builder.AddOpsCentreLimits();
     builder.AddOpsCentreCitizens();
@@ -38,6 +39,7 @@ try
     builder.Services.AddOpsCentreHealthChecks();
 
     var app = builder.Build();
+    app.UseOpsCentreForwardedHeaders();
     app.UseSerilogRequestLogging(o => o.GetLevel = GatewayHosting.RequestLogLevel);
     app.UseExceptionHandler();
     app.UseStatusCodePages();

@@ -68,6 +68,7 @@ public static class SiloConfiguration
         silo.Configure<ClusterOptions>(o => ClusterSettings.Apply(o, configuration));
         // Grain calls carry their caller's trace onwards (docs/operations.md, "Traces").
         silo.AddActivityPropagation();
+        silo.AddOpsCentreTls(configuration);
         silo.Configure<Orleans.Serialization.ExceptionSerializationOptions>(ClusterSettings.Apply);
         var address = IPAddress.Parse(configuration["Orleans:AdvertisedIP"] ?? "127.0.0.1");
         silo.ConfigureEndpoints(
