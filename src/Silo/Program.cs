@@ -11,6 +11,7 @@ try
 {
     var builder = Host.CreateApplicationBuilder(args);
     builder.AddOpsCentreLogging("silo");
+    builder.AddOpsCentreTelemetry("silo");
     builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
     // Registered before UseOrleans so it runs first: a schema that is behind fails here, clearly.

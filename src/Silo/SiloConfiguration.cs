@@ -50,9 +50,10 @@ public static class SiloConfiguration
         // Bound from the configuration given (not the host's), so test clusters can pass their own.
         silo.Services.AddOptions<ClusterMembershipOptions>().Bind(configuration.GetSection("Orleans:Membership"));
         silo.Services.AddOptions<ReminderOptions>().Bind(configuration.GetSection("Orleans:Reminders"));
-        silo.Services.AddOptions<Grains.Devices.DeviceOptions>().Bind(configuration.GetSection(Grains.Devices.DeviceOptions.Section));
-        silo.Services.AddOptions<Grains.Alerts.AlertOptions>().Bind(configuration.GetSection("Alerts"));
-        silo.Services.AddOptions<Grains.Map.MapOptions>().Bind(configuration.GetSection(Grains.Map.MapOptions.Section));
+        // Validated when the silo starts: a bad value stops it with a message naming the setting (docs/operations.md).
+        silo.Services.AddOptions<Grains.Devices.DeviceOptions>().Bind(configuration.GetSection(Grains.Devices.DeviceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        silo.Services.AddOptions<Grains.Alerts.AlertOptions>().Bind(configuration.GetSection("Alerts")).ValidateDataAnnotations().ValidateOnStart();
+        silo.Services.AddOptions<Grains.Map.MapOptions>().Bind(configuration.GetSection(Grains.Map.MapOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddOpsCentreGrainServices(connectionString);
         return silo;
     }
@@ -65,6 +66,9 @@ public static class SiloConfiguration
     public static ISiloBuilder AddOpsCentreEndpoints(this ISiloBuilder silo, IConfiguration configuration)
     {
         silo.Configure<ClusterOptions>(o => ClusterSettings.Apply(o, configuration));
+        // Grain calls carry their caller's trace onwards (docs/operations.md, "Traces").
+        silo.AddActivityPropagation();
+        silo.AddOpsCentreTls(configuration);
         silo.Configure<Orleans.Serialization.ExceptionSerializationOptions>(ClusterSettings.Apply);
         var address = IPAddress.Parse(configuration["Orleans:AdvertisedIP"] ?? "127.0.0.1");
         silo.ConfigureEndpoints(

@@ -15,6 +15,10 @@ public sealed class SystemFixture : IAsyncLifetime
 {
     private readonly List<ChildProcess> _processes = [];
     private readonly Dictionary<ChildProcess, Uri> _siloHealth = [];
+    private readonly Dictionary<ChildProcess, Uri> _siloMetrics = [];
+
+    /// <summary>Where every process of the system exports its traces (<c>Telemetry:OtlpEndpoint</c>), every request sampled.</summary>
+    public Operations.OtlpReceiver Traces { get; } = new();
 
     public PrivatePostgres Postgres { get; private set; } = null!;
 
@@ -106,6 +110,10 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Orleans__GatewayListRefreshSeconds"] = "1",
         ["Auth__SigningKey"] = SigningKey,
         ["Registries__PersonalDataKey"] = PersonalDataKey,
+        // Every trace recorded and sent within a fraction of a second (the batch exporter's delay is 5 s by default).
+        ["Telemetry__TraceSampleRatio"] = "1.0",
+        ["Telemetry__OtlpEndpoint"] = Traces.Endpoint.ToString(),
+        ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
         ["Screens__WatermarkSeconds"] = "1",
         ["Screens__RenewSeconds"] = "2",
         // Imports' live pickup: the map's version is checked every 2 s (30 s by default), so renames and moved polygons show quickly.
@@ -130,6 +138,8 @@ public sealed class SystemFixture : IAsyncLifetime
         environment["Orleans__GatewayPort"] = FreePort.Next().ToString();
         var health = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
         environment["Silo__HealthUrl"] = health.ToString();
+        var metrics = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
+        environment["Telemetry__ScrapeUrl"] = metrics.ToString();
         foreach (var (key, value) in settings ?? [])
         {
             environment[key] = value;
@@ -138,6 +148,7 @@ public sealed class SystemFixture : IAsyncLifetime
         lock (_siloHealth)
         {
             _siloHealth[silo] = health;
+            _siloMetrics[silo] = metrics;
         }
 
         return silo;
@@ -149,6 +160,15 @@ public sealed class SystemFixture : IAsyncLifetime
         lock (_siloHealth)
         {
             return _siloHealth[silo];
+        }
+    }
+
+    /// <summary>Where <paramref name="silo"/>, started by <see cref="StartSilo"/>, answers <c>/metrics</c> to a local scraper (<c>Telemetry:ScrapeUrl</c>).</summary>
+    public Uri SiloMetricsUrl(ChildProcess silo)
+    {
+        lock (_siloHealth)
+        {
+            return _siloMetrics[silo];
         }
     }
 
@@ -208,6 +228,7 @@ public sealed class SystemFixture : IAsyncLifetime
         }
 
         await Postgres.DisposeAsync();
+        await Traces.DisposeAsync();
     }
 
     private ChildProcess Track(ChildProcess process)

@@ -45,6 +45,6 @@ internal static class ProblemSchemas
         ["title"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "What went wrong, the same for every occurrence of this problem." },
         ["status"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Description = "The HTTP status code." },
         ["detail"] = new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Null, Description = "More about this occurrence, when there is more to say." },
-        ["traceId"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The request's id in the gateway's logs." },
+        ["traceId"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The request's W3C trace id (32 hex digits): its lines in the gateway's log carry it as `@tr`, and its trace, if sampled, has it (with Telemetry:Enabled=false, ASP.NET Core's request id instead)." },
     };
 }

@@ -102,7 +102,7 @@ public static class OrleansDashboardApi
         && request.Cookies.TryGetValue(CookieName, out var token) && token.Length > 0 ? token : null;
 
     /// <summary>403 unless the caller is an administrator of the city itself (a 4-digit unit): the cluster is the whole city's.</summary>
-    private static ProblemHttpResult? Deny(ClaimsPrincipal user) =>
+    internal static ProblemHttpResult? Deny(ClaimsPrincipal user) =>
         !Roles.Allows(user.RoleOf(), Permission.WatchCluster) ? Problems.Forbidden()
         : user.UnitCodeOf().Length != 4 ? Problems.Forbidden("Only the city's administrators watch the cluster", "The cluster serves the whole city.")
         : null;

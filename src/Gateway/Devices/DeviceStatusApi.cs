@@ -43,15 +43,18 @@ public static class DeviceStatusApi
         {
             if (Validate(body, device.DeviceId, clock.GetUtcNow(), window) is { } error)
             {
+                Grains.OpsCentreMetrics.StatusRejected();
                 return Problems.BadRequest("Invalid status", error);
             }
 
             if (!CoordSystems.IsKnown(body.CoordSystem))
             {
+                Grains.OpsCentreMetrics.StatusRejected();
                 return Problems.Unprocessable("coordSystem", CoordSystemRequirement);
             }
 
             var outcome = (await device.Grain.Report([ToStatus(body)]))[0];
+            Grains.OpsCentreMetrics.StatusAnswered(outcome);
             if (outcome == StatusOutcome.Revoked)
             {
                 return Revoked();
@@ -97,9 +100,19 @@ public static class DeviceStatusApi
                 }
             }
 
+            if (valid.Count < items.Count)
+            {
+                Grains.OpsCentreMetrics.StatusRejected(items.Count - valid.Count);
+            }
+
             if (valid.Count > 0)
             {
                 var outcomes = await device.Grain.Report([.. valid.Select(v => v.Status)]);
+                foreach (var outcome in outcomes)
+                {
+                    Grains.OpsCentreMetrics.StatusAnswered(outcome);
+                }
+
                 if (outcomes.Contains(StatusOutcome.Revoked))
                 {
                     return Revoked();

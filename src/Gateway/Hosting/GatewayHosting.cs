@@ -44,8 +44,8 @@ public static class GatewayHosting
         builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         builder.Services.AddOpsCentreStores();
         // The silo binds them too; a gateway checks a status's time window with the same settings.
-        builder.Services.AddOptions<Grains.Devices.DeviceOptions>().BindConfiguration(Grains.Devices.DeviceOptions.Section);
-        builder.Services.AddOptions<Grains.Map.MapOptions>().BindConfiguration(Grains.Map.MapOptions.Section);
+        builder.Services.AddOptions<Grains.Devices.DeviceOptions>().BindConfiguration(Grains.Devices.DeviceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<Grains.Map.MapOptions>().BindConfiguration(Grains.Map.MapOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<KeyPersons.PersonalDataReads>();
         builder.Services.AddSingleton<KeyPersons.VisitRecording>();
         builder.Services.AddSingleton<Incidents.IncidentReporting>();
@@ -56,6 +56,43 @@ public static class GatewayHosting
         return builder;
     }
 
+    /// <summary>The setting that lists the reverse proxies whose <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> are believed.</summary>
+    public const string KnownProxiesSetting = "Gateway:KnownProxies";
+
+    /// <summary>
+    /// Behind a reverse proxy (docs/operations.md, "Behind a reverse proxy"): the proxies' addresses in
+    /// <c>Gateway:KnownProxies</c> (IP addresses; empty by default: headers are ignored and the peer's address is the
+    /// client's). A request from one of them takes its client address and scheme from the forwarded headers, so the
+    /// limits per address and the audit see the caller, not the proxy; from anyone else the headers are ignored.
+    /// </summary>
+    public static IHostApplicationBuilder AddOpsCentreForwardedHeaders(this IHostApplicationBuilder builder)
+    {
+        var proxies = builder.Configuration.GetSection(KnownProxiesSetting).Get<string[]>() ?? [];
+        var addresses = proxies.Select(p => System.Net.IPAddress.TryParse(p, out var address) ? address
+            : throw new InvalidOperationException($"{KnownProxiesSetting} must list IP addresses; '{p}' is not one")).ToList();
+        builder.Services.Configure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto;
+            // Only the proxies named: not even loopback by default, so a local caller cannot claim another address.
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            foreach (var address in addresses)
+            {
+                o.KnownProxies.Add(address);
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>Forwarded headers from <see cref="KnownProxiesSetting"/>, first in the pipeline; nothing when no proxy is named.</summary>
+    public static void UseOpsCentreForwardedHeaders(this WebApplication app)
+    {
+        if (app.Configuration.GetSection(KnownProxiesSetting).Get<string[]>() is { Length: > 0 })
+        {
+            app.UseForwardedHeaders();
+        }
+    }
+
     /// <summary>
     /// Every error answer is a problem details document; PostgreSQL or the cluster out of reach is 503
     /// with <c>Retry-After</c>, never 500 (<see cref="UnavailableExceptionHandler"/>); request bodies are
@@ -63,8 +100,11 @@ public static class GatewayHosting
     /// </summary>
     public static IHostApplicationBuilder AddOpsCentreHttpDefaults(this IHostApplicationBuilder builder)
     {
+        // The request's W3C trace id: the one its log lines carry (@tr) and its trace, if sampled, has.
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
-            context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier);
+            context.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current is { } activity
+                ? activity.TraceId.ToHexString()
+                : context.HttpContext.TraceIdentifier);
         builder.Services.AddExceptionHandler<UnstorableTextHandler>();
         builder.Services.AddSingleton<UnavailableFailures>();
         builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();

@@ -33,6 +33,7 @@ public sealed partial class ImportWorker(ImportJobStore jobs, ImportRunner runne
                 {
                     var ended = await runner.RunAsync(job, stoppingToken);
                     LogJobEnded(ended.Id, ended.Kind, ended.State, ended.RowsRead, ended.Rejected);
+                    Grains.OpsCentreMetrics.ImportJobEnded(ended.State);
                     continue;
                 }
 

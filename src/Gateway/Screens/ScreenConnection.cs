@@ -40,6 +40,9 @@ public sealed partial class ScreenConnection
 
     public string ConnectionId => _context.ConnectionId;
 
+    /// <summary>Work waiting in this connection's queue (<c>opscentre.screens.queue_depth</c>).</summary>
+    public int QueueDepth => _work.Reader.Count;
+
     /// <summary>The caller, as authenticated when the connection opened.</summary>
     public ClaimsPrincipal User => _context.User!;
 
@@ -108,6 +111,7 @@ public sealed partial class ScreenConnection
             if (_work.Writer.TryComplete())
             {
                 LogTooSlow(ConnectionId);
+                Grains.OpsCentreMetrics.ScreenTooSlow();
                 _context.Abort();
             }
         }

@@ -38,6 +38,7 @@ public sealed partial class ScreenFeed(
                 return null;
             }
 
+            Grains.OpsCentreMetrics.ScreenConnected(1);
             return _connections[context.ConnectionId] = new ScreenConnection(context, hub.Clients.Client(context.ConnectionId), log, options.Value, logger);
         }
     }
@@ -51,6 +52,7 @@ public sealed partial class ScreenFeed(
     {
         if (_connections.TryRemove(connectionId, out var connection))
         {
+            Grains.OpsCentreMetrics.ScreenConnected(-1);
             connection.Complete();
         }
     }
@@ -96,6 +98,8 @@ public sealed partial class ScreenFeed(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Read when metrics are collected (a scrape), never on the delivery path.
+        Grains.OpsCentreMetrics.ObserveScreenQueues(() => _connections.Values.Select(c => c.QueueDepth).DefaultIfEmpty().Max());
         var settings = options.Value;
         var tick = TimeSpan.FromMilliseconds(settings.LiveFlushMilliseconds);
         var nextWatermark = DateTime.UtcNow + TimeSpan.FromSeconds(settings.WatermarkSeconds);

@@ -241,6 +241,7 @@ public sealed partial class AlertGrain(
         }
 
         await AfterCommitAsync(stored);
+        OpsCentreMetrics.AlertRaised(opened.Severity);
         return _alert!;
     }
 
@@ -336,6 +337,7 @@ public sealed partial class AlertGrain(
             alert.State == AlertStates.Acknowledged ? SupervisionReasons.NotResolved : SupervisionReasons.NotAcknowledged,
             atDistrict, alert.RuleId, alert.RuleVersion, now, now + policy.ReplyWithin);
         LogEscalated(_id, alert.ResponsibleUnitCode, urged, number);
+        OpsCentreMetrics.AlertEscalated();
         await CommitAsync(atDistrict ? "alert.urged" : "alert.escalated", EngineActor,
             alert with { ResponsibleUnitCode = urged, EscalationLevel = level, SupervisionCount = number, Note = null }, now, supervision: supervision);
     }

@@ -103,6 +103,7 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
                 // A faulty rule is skipped: it never fails the status or stops the other rules.
                 if (fault is not null)
                 {
+                    OpsCentreMetrics.RuleEvaluationFailed();
                     await rules.ReportFaultAsync(rule.Rule, fault);
                 }
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,15 +10,18 @@ namespace OpsCentre.Grains.Alerts;
 public sealed class AlertOptions
 {
     /// <summary>How stale a silo's copy of the rules may be before the next evaluation checks the revision (one row). Default 1 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00", ErrorMessage = "Alerts:RuleRefresh must be between {1} and {2}")]
     public TimeSpan RuleRefresh { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Period of an alert's durable wake-up while it may escalate or is suppressed. Default 1 min.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00", ErrorMessage = "Alerts:ReminderPeriod must be between {1} and {2}")]
     public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// How often a subject whose rule still holds asks the episode's firing alert whether an operator resolved it by hand
     /// (then the next episode opens once the condition has held on for the rule's recovery period). Default 10 s.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00", ErrorMessage = "Alerts:ResolvedByHandCheck must be between {1} and {2}")]
     public TimeSpan ResolvedByHandCheck { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
@@ -25,6 +29,7 @@ public sealed class AlertOptions
     /// after a loss of signal — is judged first at its own time by the rules that read it, and an alert it opens says when
     /// its condition began and that it was detected on replay. Fresher ones are judged at their arrival only. Default 1 minute.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "Alerts:LateObservationAfter must be between {1} and {2}")]
     public TimeSpan LateObservationAfter { get; set; } = TimeSpan.FromMinutes(1);
 }
 

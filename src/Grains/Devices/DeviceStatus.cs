@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 namespace OpsCentre.Grains.Devices;
 
 /// <summary>One status a device sends: where it is and how it is, under the device's own op id and sequence number.</summary>
@@ -48,6 +49,7 @@ public sealed class DeviceOptions
     public const string Section = "Devices";
 
     /// <summary>A device that sends nothing for this long is offline. Default 2 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Devices:OfflineAfter must be between {1} and {2}")]
     public TimeSpan OfflineAfter { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
@@ -55,9 +57,11 @@ public sealed class DeviceOptions
     /// silence is noticed even after the device's silo crashed (at most this late). Default 1 minute
     /// (Orleans' minimum reminder period unless configured lower).
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00", ErrorMessage = "Devices:SilenceReminderPeriod must be between {1} and {2}")]
     public TimeSpan SilenceReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How many recent op ids each device remembers to drop duplicates. Default 2000.</summary>
+    [Range(1, 1_000_000, ErrorMessage = "Devices:RememberedOpIds must be between {1} and {2}")]
     public int RememberedOpIds { get; set; } = 2000;
 
     /// <summary>
@@ -65,15 +69,19 @@ public sealed class DeviceOptions
     /// A status repeated later is answered <c>stale</c> instead of <c>duplicate</c> (its seq is no longer new): it does not
     /// move live state or reach the rules again, but is kept in the track once more. Default 10 minutes.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00", ErrorMessage = "Devices:RememberOpIdsFor must be between {1} and {2}")]
     public TimeSpan RememberOpIdsFor { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Days of tracks kept; older daily partitions are dropped whole. Default 90; 0 keeps everything.</summary>
+    [Range(0, 36_500, ErrorMessage = "Devices:TrackRetentionDays must be between {1} and {2}")]
     public int TrackRetentionDays { get; set; } = 90;
 
     /// <summary>How far back a status's <c>at</c> may lie (a queue uploaded after a loss of signal). Default 30 days; older is rejected.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00", ErrorMessage = "Devices:AcceptedBack must be between {1} and {2}")]
     public TimeSpan AcceptedBack { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>How far ahead of the server's clock a status's <c>at</c> may lie (a device's clock drift). Default 10 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "Devices:AcceptedAhead must be between {1} and {2}")]
     public TimeSpan AcceptedAhead { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
@@ -81,8 +89,10 @@ public sealed class DeviceOptions
     /// before the start hold off, plus a phase of the device's own within <see cref="SilenceReminderPeriod"/>. Default
     /// (null): <see cref="OfflineAfter"/>.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "Devices:StartupGrace must be between {1} and {2}")]
     public TimeSpan? StartupGrace { get; set; }
 
     /// <summary>How often a device writes its live state behind. Default 10 seconds.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00", ErrorMessage = "Devices:PersistEvery must be between {1} and {2}")]
     public TimeSpan PersistEvery { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -84,7 +84,9 @@ public sealed partial class DistrictEventLogGrain(EventLogStore store, Database.
                     _reloadNeeded = false;
                 }
 
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 (var perRequest, written) = await store.AppendBatchAsync(_district, _lastSeq, batch.ConvertAll(p => p.Request));
+                OpsCentreMetrics.EventLogAppended(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
                 if (written.Count > 0)
                 {
                     _lastSeq = written[^1].Seq;

@@ -107,7 +107,12 @@ public sealed class ImportProgress
 
     public void Report(int rowsRead, int accepted, int rejected)
     {
-        Volatile.Write(ref _rowsRead, rowsRead);
+        var before = Interlocked.Exchange(ref _rowsRead, rowsRead);
+        if (rowsRead > before)
+        {
+            OpsCentreMetrics.ImportRowsRead(rowsRead - before);
+        }
+
         Volatile.Write(ref _accepted, accepted);
         Volatile.Write(ref _rejected, rejected);
     }

@@ -223,6 +223,7 @@ public sealed class IncidentGrain(
             Apply(logged);
         }
 
+        OpsCentreMetrics.CaseTransition(type);
         _unsentCopies = [.. Copies(before, _case!, type, actor, at, caller, opId)];
         await SendCopiesAsync();
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace OpsCentre.Grains.Map;
@@ -11,6 +12,7 @@ public sealed class MapOptions
     /// How stale a process's copy of the map may get: after this the next lookup checks <c>map_version</c> (one row) and
     /// rebuilds on a change, and unit grains read their identity again. Default 30 seconds.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00", ErrorMessage = "Map:RefreshInterval must be between {1} and {2}")]
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
