@@ -12,6 +12,7 @@ using OpsCentre.Gateway.Imports;
 using OpsCentre.Gateway.Incidents;
 using OpsCentre.Gateway.KeyPersons;
 using OpsCentre.Gateway.Limits;
+using OpsCentre.Gateway.MachineClients;
 using OpsCentre.Gateway.Screens;
 using OpsCentre.Gateway.Units;
 using OpsCentre.Gateway.Workers;
@@ -29,6 +30,7 @@ try
     builder.AddOpsCentreHttpDefaults();
     builder.AddOpsCentreAuth();
     builder.AddOpsCentreLimits();
+    builder.AddOpsCentreMachineClients();
     builder.AddOpsCentreCitizens();
     builder.AddOpsCentreScreens();
     builder.AddOpsCentreImports();
@@ -43,10 +45,12 @@ try
     app.UseDefaultFiles();
     app.UseStaticFiles();
     DeviceKeyAuthentication.UseDeviceKeys(app);
+    app.UseMiddleware<ClientCallAudit>();
 
     app.MapOpsCentreApiReference();
     app.MapHealthApi();
     app.MapAuthApi();
+    app.MapOAuthTokenApi();
     app.MapPasswordApi();
     app.MapUnitsApi();
     app.MapWorkersApi();
@@ -65,7 +69,9 @@ try
     app.MapOpen311Api();
     app.MapResidentFollowUpApi();
     app.MapEventsAdminApi();
+    app.MapEventsFeedApi();
     app.MapOperatorsApi();
+    app.MapMachineClientsApi();
     app.MapDepartmentsApi();
     app.MapCitySettingsApi();
     app.MapAdminChangesApi();

@@ -30,10 +30,13 @@ public static class AdminEntityKinds
     public const string Department = "department";
     public const string SupervisionSchedule = "supervision-schedule";
 
+    /// <summary>A departmental system's machine client (机器客户端): its registration, secret rotations, disabling.</summary>
+    public const string MachineClient = "machine-client";
+
     /// <summary>Not written here: the alert rules keep their own versions (who, when), which the log reads as they are.</summary>
     public const string AlertRule = "alert-rule";
 
-    public static IReadOnlyList<string> All { get; } = [Operator, IncidentCategory, Department, SupervisionSchedule, AlertRule];
+    public static IReadOnlyList<string> All { get; } = [Operator, IncidentCategory, Department, SupervisionSchedule, MachineClient, AlertRule];
 }
 
 /// <summary>How an administrative write came out.</summary>

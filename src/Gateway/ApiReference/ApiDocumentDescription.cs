@@ -13,6 +13,9 @@ internal sealed class ApiDocumentDescription : IOpenApiDocumentTransformer
     public const string BearerScheme = "bearer";
     public const string DeviceKeyScheme = "deviceKey";
 
+    /// <summary>Departmental systems' machine clients: OAuth 2.0 client credentials, the token then sent as a bearer token.</summary>
+    public const string ClientCredentialsScheme = "clientCredentials";
+
     private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
     {
         ["Auth"] = "Operators' sign-in, token refresh and revocation, and their own password.",
@@ -64,6 +67,27 @@ internal sealed class ApiDocumentDescription : IOpenApiDocumentTransformer
             In = ParameterLocation.Header,
             Name = Devices.DeviceKeyAuthentication.Header,
             Description = "A device's key, `<deviceId>.<secret>`, shown once when the device is provisioned (`POST /api/v1/devices`).",
+        };
+        document.Components.SecuritySchemes[ClientCredentialsScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.OAuth2,
+            Description = "A departmental system's machine client, registered by an administrator (`POST /api/v1/machine-clients`): its token from "
+                + "`POST /api/v1/oauth/token` (grant_type=client_credentials) is sent as `Authorization: Bearer <access_token>`. It is served only "
+                + "within its unit and for its permissions (docs/integration.md).",
+            Flows = new OpenApiOAuthFlows
+            {
+                ClientCredentials = new OpenApiOAuthFlow
+                {
+                    TokenUrl = new Uri("/" + MachineClients.MachineClientsSetup.TokenPath, UriKind.Relative),
+                    Scopes = new Dictionary<string, string>
+                    {
+                        [Auth.ClientPermissions.CasesRead] = "Read cases: the list, the export, one case with its timeline.",
+                        [Auth.ClientPermissions.CasesWrite] = "Report cases.",
+                        [Auth.ClientPermissions.EventsRead] = "Read the event feed (GET /api/v1/events) with a cursor.",
+                        [Auth.ClientPermissions.RegistryChangesRead] = "Read the registries' change feed with a cursor.",
+                    },
+                },
+            },
         };
         ProblemSchemas.AddTo(document);
 
