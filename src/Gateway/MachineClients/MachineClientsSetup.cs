@@ -52,7 +52,10 @@ public static class MachineClientsSetup
                 server.AddSigningKey(auth.CurrentKey());
             }
 
-            // OpenIddict wants an encryption key although nothing of the client credentials flow is encrypted.
+            // OpenIddict wants an asymmetric signing key (for identity tokens, which this server never issues) and an
+            // encryption key although nothing of the client credentials flow is encrypted: ephemeral ones, per process. It signs
+            // access tokens with the symmetric key above, which it prefers where one may be used.
+            server.AddEphemeralSigningKey();
             server.AddEphemeralEncryptionKey();
 
             // The token endpoint answers over plain HTTP too: TLS is Kestrel's or the reverse proxy's (docs/integration.md).
