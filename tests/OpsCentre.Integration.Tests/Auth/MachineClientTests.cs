@@ -138,6 +138,36 @@ public sealed class MachineClientTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task ADistrictAdministratorRegistersClientsWithinItsDistrictOnly()
+    {
+        var username = "jinjiang.admin." + Guid.NewGuid().ToString("N")[..6];
+        await new Database.Operators.OperatorStore(system.Db).UpsertAsync(
+            new Database.Operators.OperatorAccount(username, "锦江区管理员", "admin", "510104", Disabled: false), SystemFixture.Password);
+        var districtAdmin = await Api.TokenAsync(Http, username);
+        object Body(string unitCode) => new
+        {
+            opId = Guid.NewGuid().ToString(), clientId = "da-" + Guid.NewGuid().ToString("N")[..10], displayName = "区级系统", unitCode, permissions = new[] { "cases:read" },
+        };
+
+        var (outside, refusal) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/machine-clients", districtAdmin, Body("510105"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, outside);
+        Assert.True(refusal.GetProperty("errors").TryGetProperty("unitCode", out _), refusal.ToString());
+        var (inside, created) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/machine-clients", districtAdmin, Body("510104022"));
+        Assert.Equal(HttpStatusCode.Created, inside);
+        Assert.Equal("510104022", created.GetProperty("client").GetProperty("unitCode").GetString());
+
+        // Another district's client does not exist for it; the city's administrator lists both districts' clients.
+        var qingyang = await RegisterAsync(Http, "510105", "cases:read");
+        Assert.Equal(HttpStatusCode.NotFound, (await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/machine-clients/{qingyang.ClientId}", districtAdmin)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await Api.SendAsync(Http, HttpMethod.Post, $"/api/v1/machine-clients/{qingyang.ClientId}/disable", districtAdmin,
+            new { opId = Guid.NewGuid().ToString() })).Status);
+        var (_, page) = await Api.SendAsync(Http, HttpMethod.Get, "/api/v1/machine-clients?limit=1000", await Api.TokenAsync(Http, "city.admin"));
+        var ids = page.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("clientId").GetString()).ToList();
+        Assert.Contains(qingyang.ClientId, ids);
+        Assert.Contains(created.GetProperty("client").GetProperty("clientId").GetString(), ids);
+    }
+
+    [Fact]
     public async Task ADisabledClientGetsNoTokenAndItsTokenStopsWorking()
     {
         var client = await RegisterAsync(Http, "510104", "cases:read");
