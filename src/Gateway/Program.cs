@@ -14,6 +14,7 @@ using OpsCentre.Gateway.Incidents;
 using OpsCentre.Gateway.KeyPersons;
 using OpsCentre.Gateway.Limits;
 using OpsCentre.Gateway.Registries;
+using OpsCentre.Gateway.MachineClients;
 using OpsCentre.Gateway.Screens;
 using OpsCentre.Gateway.Telemetry;
 using OpsCentre.Gateway.Units;
@@ -34,6 +35,7 @@ try
     builder.AddOpsCentreForwardedHeaders();
     builder.AddOpsCentreAuth();
     builder.AddOpsCentreLimits();
+    builder.AddOpsCentreMachineClients();
     builder.AddOpsCentreCitizens();
     builder.AddOpsCentreScreens();
     builder.AddOpsCentreImports();
@@ -50,11 +52,13 @@ try
     app.UseDefaultFiles();
     app.UseStaticFiles();
     DeviceKeyAuthentication.UseDeviceKeys(app);
+    app.UseMiddleware<ClientCallAudit>();
 
     app.MapOpsCentreApiReference();
     app.MapHealthApi();
     app.MapMetricsApi();
     app.MapAuthApi();
+    app.MapOAuthTokenApi();
     app.MapPasswordApi();
     app.MapUnitsApi();
     app.MapWorkersApi();
@@ -74,7 +78,9 @@ try
     app.MapOpen311Api();
     app.MapResidentFollowUpApi();
     app.MapEventsAdminApi();
+    app.MapEventsFeedApi();
     app.MapOperatorsApi();
+    app.MapMachineClientsApi();
     app.MapDepartmentsApi();
     app.MapCitySettingsApi();
     app.MapAdminChangesApi();

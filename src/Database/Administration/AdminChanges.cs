@@ -32,11 +32,13 @@ public static class AdminEntityKinds
 
     /// <summary>A grid worker's collection record (采集记录), approved or rejected by community staff.</summary>
     public const string Collection = "collection";
+    /// <summary>A departmental system's machine client (机器客户端): its registration, secret rotations, disabling.</summary>
+    public const string MachineClient = "machine-client";
 
     /// <summary>Not written here: the alert rules keep their own versions (who, when), which the log reads as they are.</summary>
     public const string AlertRule = "alert-rule";
 
-    public static IReadOnlyList<string> All { get; } = [Operator, IncidentCategory, Department, SupervisionSchedule, Collection, AlertRule];
+    public static IReadOnlyList<string> All { get; } = [Operator, IncidentCategory, Department, SupervisionSchedule, Collection, MachineClient, AlertRule];
 }
 
 /// <summary>How an administrative write came out.</summary>

@@ -62,6 +62,15 @@ public sealed class AuditLog(NpgsqlDataSource db)
         await transaction.CommitAsync(cancellationToken);
     }
 
+    /// <summary>Writes one row in a transaction of its own about <paramref name="subject"/>, which concerns <paramref name="unitCode"/> (a machine client's call).</summary>
+    public async Task RecordAsync(AuditedAccess access, string subject, string unitCode, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await RecordAsync(connection, transaction, access, [(subject, unitCode)], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     /// <summary>
     /// Reads of personal data concerning a unit — key persons' records, workers' tracks, denied probes of unknown ids —
     /// and subscriptions to key persons' events (<see cref="KeyPersonWatch"/>) that cover any of it, newest first,

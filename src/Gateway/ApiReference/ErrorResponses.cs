@@ -55,6 +55,11 @@ internal sealed class ErrorResponses : IOpenApiOperationTransformer
         {
             var scheme = forDevices ? ApiDocumentDescription.DeviceKeyScheme : ApiDocumentDescription.BearerScheme;
             operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(scheme, document)] = [] }];
+            if (!forDevices)
+            {
+                // Or a machine client's token (the same bearer header); what it is served is its permissions' part (docs/integration.md).
+                operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiDocumentDescription.ClientCredentialsScheme, document)] = [] });
+            }
         }
 
         operation.Responses ??= new OpenApiResponses();

@@ -7,7 +7,7 @@ namespace OpsCentre.Gateway.Auth;
 /// lifetime are valid, whether its account is still in good standing (<see cref="AccountStanding"/>; a token of a
 /// disabled, deleted or moved account is refused, 401). Runs for every authenticated request — the hub's included.
 /// </summary>
-public sealed class OperatorBearerEvents(AccountStanding standing) : JwtBearerEvents
+public sealed class OperatorBearerEvents(AccountStanding standing, MachineClients.MachineClientStanding clients) : JwtBearerEvents
 {
     public override Task MessageReceived(MessageReceivedContext context)
     {
@@ -30,7 +30,15 @@ public sealed class OperatorBearerEvents(AccountStanding standing) : JwtBearerEv
 
     public override async Task TokenValidated(TokenValidatedContext context)
     {
-        if (context.Principal is not { } user || !await standing.AdmitsAsync(user))
+        if (context.Principal is { } client && client.RoleOf() == Roles.Client)
+        {
+            // A departmental system's machine client (OAuth client credentials): the same bearer scheme, its own standing.
+            if (!await clients.AdmitsAsync(client))
+            {
+                context.Fail("The machine client is disabled or no longer exists, or its unit, permissions or rate limit changed; ask for a new token");
+            }
+        }
+        else if (context.Principal is not { } user || !await standing.AdmitsAsync(user))
         {
             context.Fail("The account is disabled or no longer exists, or its role or unit changed; sign in again");
         }

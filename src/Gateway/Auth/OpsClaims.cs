@@ -17,6 +17,15 @@ public static class OpsClaims
 
     public static string? DepartmentOf(this ClaimsPrincipal user) => user.FindFirst(Department)?.Value;
 
+    /// <summary>A machine client's permission (<c>cases:read</c>, …), one claim each; on clients' tokens only (<see cref="ClientPermissions"/>).</summary>
+    public const string Permission = "permission";
+
+    /// <summary>A machine client's own rate limit: requests a second on average, and at once (<c>LimitsSetup</c>).</summary>
+    public const string RatePerSecond = "rate_per_second";
+
+    /// <inheritdoc cref="RatePerSecond"/>
+    public const string RateBurst = "rate_burst";
+
     /// <summary>Set on device principals (X-Device-Key).</summary>
     public const string DeviceId = "device_id";
 

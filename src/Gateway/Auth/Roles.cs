@@ -8,6 +8,15 @@ public enum Permission
     /// <summary>Read units, their counters and maps; watch wall screens.</summary>
     ViewUnits,
 
+    /// <summary>Read cases (事件): the list, the CSV export, one case with its timeline. Machine clients: <c>cases:read</c>.</summary>
+    ReadCases,
+
+    /// <summary>Read the event feed (<c>GET /api/v1/events</c>) with a cursor, as a screen replays it. Machine clients: <c>events:read</c>.</summary>
+    ReadEvents,
+
+    /// <summary>Read the registries' change feed (<c>GET /api/v1/registry-changes</c>). Machine clients: <c>registry-changes:read</c>.</summary>
+    ReadRegistryChanges,
+
     /// <summary>Provision and revoke devices.</summary>
     ManageDevices,
 
@@ -83,6 +92,9 @@ public enum Permission
     /// </summary>
     ImportFiles,
 
+    /// <summary>Register, rotate and disable machine clients (<c>/api/v1/machine-clients</c>) within the caller's unit (<c>GrantRules.MayManageClients</c>).</summary>
+    ManageMachineClients,
+
     /// <summary>
     /// Watch the cluster on the Orleans Dashboard (<c>/orleans-dashboard/</c>): silos, grain types, activations, call rates.
     /// The cluster is the whole city's, so only administrators of the city itself (a 4-digit unit) are served.
@@ -114,6 +126,9 @@ public static class Roles
     private static readonly Dictionary<Permission, string[]> Grants = new()
     {
         [Permission.ViewUnits] = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department],
+        [Permission.ReadCases] = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department],
+        [Permission.ReadEvents] = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department],
+        [Permission.ReadRegistryChanges] = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department],
         [Permission.ManageDevices] = [Admin, Operator],
         [Permission.AppendEvents] = [Admin],
         [Permission.HandleAlerts] = [Admin, Operator, Staff, Worker, Corrections],
@@ -143,7 +158,20 @@ public static class Roles
         [Permission.ImportFiles] = [Admin],
         [Permission.WatchCluster] = [Admin],
         [Permission.ReviewCollections] = [Admin, Operator, Staff],
+        // A departmental system's machine client is never an operator: what it may do is its own permissions (ClientPermissions).
+        [Permission.ManageMachineClients] = [Admin],
     };
 
+    /// <summary>
+    /// A departmental system's machine client (机器客户端, OAuth 2.0 client credentials): not an operator's role, never granted
+    /// to an account. Its functions are the permissions it was registered with (<see cref="ClientPermissions"/>).
+    /// </summary>
+    public const string Client = "client";
+
+    /// <summary>Whether an operator's role has the function; false for every function a role's name alone cannot grant (a machine client's).</summary>
     public static bool Allows(string? role, Permission permission) => role is not null && Grants[permission].Contains(role);
+
+    /// <summary>Whether the caller has the function: an operator by their role, a machine client by the permissions its token carries.</summary>
+    public static bool Allows(System.Security.Claims.ClaimsPrincipal user, Permission permission) =>
+        user.RoleOf() == Client ? ClientPermissions.Allows(user, permission) : Allows(user.RoleOf(), permission);
 }

@@ -30,7 +30,7 @@ public static class ScopeGuard
             return ScopeDecision.OutOfScope;
         }
 
-        return Roles.Allows(user.RoleOf(), permission) ? ScopeDecision.Allowed : ScopeDecision.Forbidden;
+        return Roles.Allows(user, permission) ? ScopeDecision.Allowed : ScopeDecision.Forbidden;
     }
 
     /// <summary>The problem response for a denied decision, or null when allowed.</summary>

@@ -78,7 +78,8 @@ public sealed class TokenService(
     /// <summary>The parameters the JWT bearer handler validates access tokens with: the current key and, when set, the previous one.</summary>
     public static TokenValidationParameters ValidationParameters(AuthOptions options) => new()
     {
-        ValidIssuer = options.Issuer,
+        // Operators' tokens name the issuer as configured, machine clients' (OpenIddict's) as an absolute URI.
+        ValidIssuers = [options.Issuer, MachineClients.MachineClientsSetup.Issuer(options).AbsoluteUri],
         ValidAudience = options.Issuer,
         IssuerSigningKeys = options.ValidationKeys(),
         ValidAlgorithms = [SecurityAlgorithms.HmacSha256],

@@ -49,7 +49,7 @@ public static partial class IncidentsApi
         group.MapGet("/", async Task<Results<Ok<Page<IncidentItem>>, ProblemHttpResult>> (
             string? unit, string? stage, string? category, bool? overdue, string? responsible, int? limit, string? after, HttpContext context, IncidentQueries incidents, CancellationToken ct) =>
         {
-            if (UnitListing.Check(unit, limit, context.User, out var take) is { } problem)
+            if (UnitListing.Check(unit, limit, context.User, out var take, Permission.ReadCases) is { } problem)
             {
                 return problem;
             }
@@ -72,7 +72,7 @@ public static partial class IncidentsApi
         group.MapGet("/export", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (
             string? unit, string? stage, string? category, bool? overdue, string? responsible, HttpContext context, IncidentQueries incidents, AuditLog audit, CancellationToken ct) =>
         {
-            if (UnitListing.Check(unit, null, context.User, out _) is { } problem)
+            if (UnitListing.Check(unit, null, context.User, out _, Permission.ReadCases) is { } problem)
             {
                 return problem;
             }
@@ -97,7 +97,7 @@ public static partial class IncidentsApi
         group.MapGet("/{id}", async Task<Results<Ok<IncidentResponse>, ProblemHttpResult>> (
             string id, HttpContext context, IClusterClient cluster, Grains.Alerts.SupervisionQueries supervisions, CancellationToken ct) =>
             await FindAsync(id, context.User, cluster) is not { } detail ? Problems.NotFound()
-            : !Roles.Allows(context.User.RoleOf(), Permission.ViewUnits) ? Problems.Forbidden()
+            : !Roles.Allows(context.User, Permission.ReadCases) ? Problems.Forbidden()
             : TypedResults.Ok(new IncidentResponse(detail.Incident, detail.Timeline, await supervisions.ForSubjectAsync(Grains.Alerts.SubjectKinds.Incident, id, ct))))
         .WithSummary("One case with its full timeline (every action as committed to the event log) and the 督办 of its overdue stages (the unit urged, when, by which rule, reply due, the reply).");
 

@@ -60,8 +60,11 @@ public static class LimitsSetup
             QueueLimit = 0,
             AutoReplenishment = false,
         };
+        // A machine client has its own limit, from its registration (carried by its token), per client: all its tokens share it.
         var operators = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-            OperatorToken(context) is { } token
+            MachineClients.MachineClientStanding.ClientIdOf(context.User) is { } clientId
+                ? RateLimitPartition.GetTokenBucketLimiter("client:" + clientId, _ => ClientBucket(context.User))
+            : OperatorToken(context) is { } token
                 ? RateLimitPartition.GetTokenBucketLimiter(token, _ => perToken)
                 : RateLimitPartition.GetNoLimiter(""));
 
@@ -78,6 +81,15 @@ public static class LimitsSetup
                 : RateLimitPartition.GetNoLimiter(""));
         rateLimiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(operators, publicByAddress, publicByToken);
     }
+
+    private static TokenBucketRateLimiterOptions ClientBucket(System.Security.Claims.ClaimsPrincipal client) => new()
+    {
+        TokenLimit = int.Parse(client.FindFirst(OpsClaims.RateBurst)!.Value, System.Globalization.CultureInfo.InvariantCulture),
+        TokensPerPeriod = int.Parse(client.FindFirst(OpsClaims.RatePerSecond)!.Value, System.Globalization.CultureInfo.InvariantCulture),
+        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+        QueueLimit = 0,
+        AutoReplenishment = false,
+    };
 
     private static TokenBucketRateLimiterOptions Bucket(int burst, int perMinute) => new()
     {

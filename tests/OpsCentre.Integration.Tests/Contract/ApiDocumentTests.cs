@@ -29,6 +29,8 @@ public sealed partial class ApiDocumentTests(SystemFixture system, Xunit.Abstrac
         Assert.Equal("apiKey", schemes.GetProperty("deviceKey").GetProperty("type").GetString());
         Assert.Equal("header", schemes.GetProperty("deviceKey").GetProperty("in").GetString());
         Assert.Equal("X-Device-Key", schemes.GetProperty("deviceKey").GetProperty("name").GetString());
+        Assert.Equal("oauth2", schemes.GetProperty("clientCredentials").GetProperty("type").GetString());
+        Assert.Equal("/api/v1/oauth/token", schemes.GetProperty("clientCredentials").GetProperty("flows").GetProperty("clientCredentials").GetProperty("tokenUrl").GetString());
         var schemas = document.GetProperty("components").GetProperty("schemas");
         Assert.True(schemas.TryGetProperty("Problem", out _) && schemas.TryGetProperty("ValidationProblem", out _), "the problem schemas are in the components");
 
@@ -86,7 +88,8 @@ public sealed partial class ApiDocumentTests(SystemFixture system, Xunit.Abstrac
                 {
                     anonymous++;
                     var residents = path.Name.StartsWith("/open311/", StringComparison.Ordinal) || path.Name.StartsWith("/api/v1/public/", StringComparison.Ordinal);
-                    Check(residents || path.Name.StartsWith("/api/v1/auth/", StringComparison.Ordinal), $"{key}: no security requirement, but it is neither sign-in nor a residents' endpoint");
+                    Check(residents || path.Name.StartsWith("/api/v1/auth/", StringComparison.Ordinal) || path.Name.StartsWith("/api/v1/oauth/", StringComparison.Ordinal),
+                        $"{key}: no security requirement, but it is neither sign-in nor a residents' endpoint");
                     if (residents)
                     {
                         Expect("429", ProblemRef);   // limited per client address and per follow-up token
@@ -95,7 +98,8 @@ public sealed partial class ApiDocumentTests(SystemFixture system, Xunit.Abstrac
                 else
                 {
                     bearer++;
-                    Check(schemesRequired.SequenceEqual(["bearer"]), $"{key}: requires [{string.Join(",", schemesRequired)}], expected the bearer token");
+                    // An operator's token, or a machine client's (the same bearer header): docs/integration.md.
+                    Check(schemesRequired.SequenceEqual(["bearer", "clientCredentials"]), $"{key}: requires [{string.Join(",", schemesRequired)}], expected the bearer token or a machine client's");
                 }
 
                 Check(op.TryGetProperty("tags", out var tags) && tags.GetArrayLength() > 0, $"{key}: no tag");
