@@ -12,6 +12,7 @@ using OpsCentre.Gateway.Imports;
 using OpsCentre.Gateway.Incidents;
 using OpsCentre.Gateway.KeyPersons;
 using OpsCentre.Gateway.Limits;
+using OpsCentre.Gateway.Photos;
 using OpsCentre.Gateway.Screens;
 using OpsCentre.Gateway.Units;
 using OpsCentre.Gateway.Workers;
@@ -30,6 +31,7 @@ try
     builder.AddOpsCentreAuth();
     builder.AddOpsCentreLimits();
     builder.AddOpsCentreCitizens();
+    builder.AddOpsCentrePhotos();
     builder.AddOpsCentreScreens();
     builder.AddOpsCentreImports();
     builder.Services.AddOpsCentreApiDocument();
@@ -64,6 +66,8 @@ try
     app.MapKpisApi();
     app.MapOpen311Api();
     app.MapResidentFollowUpApi();
+    app.MapCasePhotosApi();
+    app.MapHotlineApi();
     app.MapEventsAdminApi();
     app.MapOperatorsApi();
     app.MapDepartmentsApi();
