@@ -59,7 +59,7 @@ public static class HotlineApi
         }
 
         var takenAt = clock.GetUtcNow();
-        var feedbackDue = IncidentDeadlines.Add(takenAt, options.Value.FeedbackDeadlines[request.UrgencyClass!]);
+        var feedbackDue = options.Value.FeedbackDue(request.UrgencyClass!, takenAt);
         var caller = context.User.Username();
         var answer = await reporting.ReportAsync(
             new ReportRequest(request.OpId, request.Category, HotlineOptions.UrgencyOf(request.UrgencyClass!), request.Description, request.Lat, request.Lon,

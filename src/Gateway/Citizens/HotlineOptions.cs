@@ -21,6 +21,17 @@ public sealed class HotlineOptions : IValidatableObject
         ["emergency"] = "PT2H", ["utilities"] = "PT24H", ["general"] = "P7D", ["complex"] = "P15D",
     };
 
+    /// <summary>
+    /// The feedback deadline of a call of <paramref name="urgencyClass"/> taken at <paramref name="takenAt"/>, in UTC. A duration in
+    /// hours or minutes (PT24H) is exact; one in days only (P7D) ends at 24:00 Asia/Shanghai of its last day, as case deadlines do.
+    /// </summary>
+    public DateTimeOffset FeedbackDue(string urgencyClass, DateTimeOffset takenAt)
+    {
+        var duration = FeedbackDeadlines[urgencyClass];
+        return (duration.Contains('T', StringComparison.Ordinal) ? takenAt + System.Xml.XmlConvert.ToTimeSpan(duration) : IncidentDeadlines.Add(takenAt, duration))
+            .ToUniversalTime();
+    }
+
     /// <summary>The case urgency a class is handled with: an emergency call is an urgent case, any other a normal one.</summary>
     public static string UrgencyOf(string urgencyClass) => urgencyClass == "emergency" ? "urgent" : "normal";
 

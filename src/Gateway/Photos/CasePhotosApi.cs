@@ -10,8 +10,10 @@ using OpsCentre.Grains.Incidents;
 namespace OpsCentre.Gateway.Photos;
 
 /// <summary>
-/// The photos of cases (照片): operators read those of a case they may see; the public reads those of a resident's case by its
-/// number (as it reads the case itself). What is served is always the stored re-encoded JPEG, never an upload.
+/// The photos of cases (照片): operators list those of a case they may see; the public reads those of a resident's case by its
+/// number (as it reads the case itself). Only residents' reports carry photos in this slice, so each is served at its public
+/// address; photos of operators' cases (feedback, verification) will need a scoped one. What is served is always the stored
+/// re-encoded JPEG, never an upload.
 /// </summary>
 public static class CasePhotosApi
 {
@@ -25,14 +27,8 @@ public static class CasePhotosApi
             string id, HttpContext context, IClusterClient cluster, CasePhotoStore photos, CancellationToken ct) =>
             await VisibleAsync(id, context, cluster) is { } refused ? refused
             : TypedResults.Ok((await photos.ListAsync(id, ct)).Select(p => new PhotoItem(p.Id, p.Position, p.Width, p.Height, p.Bytes, p.AddedAt,
-                $"/api/v1/incidents/{id}/photos/{p.Id}")).ToList()))
-            .WithSummary("The photos of a case, in order (re-encoded JPEGs, without their uploads' metadata), for a case the caller may see.");
-
-        group.MapGet("/{id}/photos/{photoId:guid}", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (
-            string id, Guid photoId, HttpContext context, IClusterClient cluster, CasePhotoStore photos, CancellationToken ct) =>
-            await VisibleAsync(id, context, cluster) is { } refused ? refused
-            : await photos.ContentAsync(id, photoId, ct) is { } jpeg ? TypedResults.File(jpeg, "image/jpeg") : Problems.NotFound())
-            .WithSummary("One photo of a case the caller may see, as image/jpeg.");
+                PublicUrl(context.Request, id, p.Id))).ToList()))
+            .WithSummary("The photos of a case the caller may see, in order (re-encoded JPEGs, without their uploads' metadata), each with the address it is served at. Only residents' reports carry photos so far, and a resident's case is public by its number, photos included (Open311 media_url).");
 
         var open = PublicEndpoint.Mark(app.MapGroup("/api/v1/public/cases").WithTags("Residents"));
         open.MapGet("/{id}/photos/{photoId:guid}", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (
