@@ -26,7 +26,8 @@ internal sealed class ApiDocumentDescription : IOpenApiDocumentTransformer
         ["Screens"] = "What the wall screens need beside the live hub: names in place of codes and ids.",
         ["Imports"] = "Files a centre loads its city from — the division list, the map, the rosters of workers and key persons — as import jobs with progress, all or nothing.",
         ["Open311"] = "Open311 GeoReport v2 for residents' clients and aggregators: services (case categories) and service requests (residents' cases), no account needed.",
-        ["Residents"] = "The public side of a resident's case: follow it by its number, rate it, ask to reopen it with the private follow-up token.",
+        ["Residents"] = "The public side of a resident's case: follow it by its number, see its photos, rate it, ask to reopen it with the private follow-up token.",
+        ["Hotline"] = "The 12345 hotline intake (市民服务热线): hotline operators enter residents' calls as cases with the caller's number kept apart, follow the calls they took (首接负责), under the urgency class's feedback deadline.",
         ["Administration"] = "Administrators' settings: operators, departments, incident categories, supervision schedules, the event log and the change log.",
         ["Operations"] = "For the people who run OpsCentre: the Orleans Dashboard's session (silos, grain types, activations and call rates at /orleans-dashboard/).",
     };

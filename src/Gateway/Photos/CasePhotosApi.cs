@@ -31,9 +31,11 @@ public static class CasePhotosApi
             .WithSummary("The photos of a case the caller may see, in order (re-encoded JPEGs, without their uploads' metadata), each with the address it is served at. Only residents' reports carry photos so far, and a resident's case is public by its number, photos included (Open311 media_url).");
 
         var open = PublicEndpoint.Mark(app.MapGroup("/api/v1/public/cases").WithTags("Residents"));
-        open.MapGet("/{id}/photos/{photoId:guid}", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (
-            string id, Guid photoId, CitizenReportStore reports, CasePhotoStore photos, CancellationToken ct) =>
-            DistrictIds.IsValid(id) && await reports.FindAsync(id, ct) is not null && await photos.ContentAsync(id, photoId, ct) is { } jpeg
+        // No route constraint on the photo id: a malformed one is an unknown photo (404), as the public side answers it, not a missed route.
+        open.MapGet("/{id}/photos/{photoId}", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (
+            string id, string photoId, CitizenReportStore reports, CasePhotoStore photos, CancellationToken ct) =>
+            DistrictIds.IsValid(id) && Guid.TryParse(photoId, out var photo) && await reports.FindAsync(id, ct) is not null
+            && await photos.ContentAsync(id, photo, ct) is { } jpeg
                 ? TypedResults.File(jpeg, "image/jpeg")
                 : Problems.NotFound())
             .WithSummary("A photo of a resident's case, as image/jpeg, by the case number (Open311 media_url; public). 404 for any other case.");
