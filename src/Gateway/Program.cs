@@ -15,6 +15,7 @@ using OpsCentre.Gateway.KeyPersons;
 using OpsCentre.Gateway.Limits;
 using OpsCentre.Gateway.Registries;
 using OpsCentre.Gateway.MachineClients;
+using OpsCentre.Gateway.Photos;
 using OpsCentre.Gateway.Screens;
 using OpsCentre.Gateway.Telemetry;
 using OpsCentre.Gateway.Units;
@@ -37,6 +38,7 @@ try
     builder.AddOpsCentreLimits();
     builder.AddOpsCentreMachineClients();
     builder.AddOpsCentreCitizens();
+    builder.AddOpsCentrePhotos();
     builder.AddOpsCentreScreens();
     builder.AddOpsCentreImports();
     builder.AddOpsCentreRegistryExports();
@@ -77,6 +79,8 @@ try
     app.MapKpisApi();
     app.MapOpen311Api();
     app.MapResidentFollowUpApi();
+    app.MapCasePhotosApi();
+    app.MapHotlineApi();
     app.MapEventsAdminApi();
     app.MapEventsFeedApi();
     app.MapOperatorsApi();

@@ -23,7 +23,7 @@ function reads(units: Record<string, UnitView>, maps: Record<string, UnitMap>, r
     alerts: async (code, state) => (calls.push(`alerts ${code} ${state}`), { items: [alert(`${state}-1`, state)], next: null }),
     allWorkers: async (code) => (calls.push(`workers ${code}`), [{ id: 'w1', gridCode: `${code}001001`, lat: 30.6, lon: 104.1, online: true, onDuty: true }]),
     incidents: async (code) => (calls.push(`incidents ${code}`), { items: [{ id: 'i1', stage: 'accepted' }], next: null }),
-    kpis: async (code): Promise<Kpis> => (calls.push(`kpis ${code}`), { onTimeClosureRate: rates[code] ?? null, count: 1 }),
+    kpis: async (code): Promise<Kpis> => (calls.push(`kpis ${code}`), { onTimeClosureRate: rates[code] ?? null, satisfactionRate: null, reopenRate: null, count: 1 }),
   };
 }
 
@@ -39,10 +39,10 @@ describe('loadUnit', () => {
     expect(items[0]).toEqual([expect.objectContaining({ kind: 'worker', id: 'w1' })]);
     expect(items[1]).toEqual([
       { kind: 'incident', id: 'i1', stage: 'accepted' },
-      { kind: 'kpi', id: '510104', onTimeClosureRate: 0.9, count: 1 },
-      { kind: 'kpi', id: '510104017', onTimeClosureRate: null, count: 1 },
-      { kind: 'kpi', id: '510104018', onTimeClosureRate: 0.5, count: 1 },
-      { kind: 'kpi', id: '510104019', onTimeClosureRate: null, count: 1 },
+      { kind: 'kpi', id: '510104', onTimeClosureRate: 0.9, satisfactionRate: null, reopenRate: null, count: 1 },
+      { kind: 'kpi', id: '510104017', onTimeClosureRate: null, satisfactionRate: null, reopenRate: null, count: 1 },
+      { kind: 'kpi', id: '510104018', onTimeClosureRate: 0.5, satisfactionRate: null, reopenRate: null, count: 1 },
+      { kind: 'kpi', id: '510104019', onTimeClosureRate: null, satisfactionRate: null, reopenRate: null, count: 1 },
     ]);
   });
 
@@ -93,10 +93,12 @@ describe('UnitFigures', () => {
     const live = new LiveState();
     const figures = new UnitFigures(district, live);
     expect(figures.onTimeClosureRate()).toBeUndefined();
-    live.apply([{ kind: 'incident', id: 'i1', stage: 'reported' }, { kind: 'incident', id: 'i2', stage: 'reported' }, { kind: 'kpi', id: '510104', onTimeClosureRate: 0.8 }]);
+    live.apply([{ kind: 'incident', id: 'i1', stage: 'reported' }, { kind: 'incident', id: 'i2', stage: 'reported' }, { kind: 'kpi', id: '510104', onTimeClosureRate: 0.8, satisfactionRate: 0.75, reopenRate: 0.1 }]);
     live.apply([{ kind: 'incident', id: 'i2', stage: 'dispatched' }, { kind: 'incident', id: 'i3', stage: 'closed' }]);
     expect(figures.stageCounts()).toEqual([1, 0, 1, 0, 0]);
     expect(figures.onTimeClosureRate()).toBe(0.8);
+    expect(figures.rate('satisfactionRate')).toBe(0.75);
+    expect(figures.rate('reopenRate')).toBe(0.1);
   });
 
   it('shows online workers within the unit only, and a grid as its own region', () => {

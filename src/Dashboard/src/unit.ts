@@ -89,6 +89,11 @@ export class UnitFigures {
     return this.rateOf(this.unit.code);
   }
 
+  /** One of this month's rates of the unit: on-time closure, residents' satisfaction (满意率) or reopening (重办率). */
+  rate(figure: 'onTimeClosureRate' | 'satisfactionRate' | 'reopenRate'): number | null | undefined {
+    return (this.live.get('kpi', this.unit.code) as Partial<Kpis> | undefined)?.[figure];
+  }
+
   /** The ranked children, best on-time closure rate first (none yet: last), at most twelve. */
   ranking(): RankedUnit[] {
     return this.unit.children.slice(0, rankedChildren)

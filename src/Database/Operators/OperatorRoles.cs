@@ -16,4 +16,7 @@ public static class OperatorRoles
 
     /// <summary>Staff of a department (职能部门).</summary>
     public const string Department = "department";
+
+    /// <summary>An operator of the 12345 citizens' hotline (市民服务热线): takes residents' calls as cases and follows them.</summary>
+    public const string Hotline = "hotline";
 }

@@ -21,7 +21,8 @@ public enum GrantDecision
 /// Who may give (or take away) which role where (docs/security.md, "Granting roles"). The ordinary roles are ordered
 /// admin &gt; operator &gt; staff &gt; worker, and a caller grants only roles below their own, within their own unit. Besides:
 /// an admin whose unit is the city may grant admin (to the city or below) — otherwise no second admin could be made;
-/// <c>department</c> is granted by an admin, or by a district-level operator (a 6-digit unit) within their district;
+/// <c>department</c> is granted by an admin, or by a district-level operator (a 6-digit unit) within their district; <c>hotline</c>
+/// (callers' numbers in clear) by an admin;
 /// <c>corrections</c> (personal data in clear) and <c>auditor</c> only by an admin whose unit is the city, so nobody gains
 /// a right they lack by making or resetting such an account, and auditors never depend on those they audit. The same rules decide who
 /// may administer an existing account: its current role and unit must be grantable by the caller, and nobody administers
@@ -51,6 +52,8 @@ public static class GrantRules
             // administrators give (or reset) it, so nobody signs in with more than they hold by resetting a password.
             Roles.Corrections => callerRole == Roles.Admin && callerUnit.Length == 4,
             Roles.Department => callerRole == Roles.Admin || (callerRole == Roles.Operator && callerUnit.Length == 6),
+            // hotline reads callers' numbers in clear, which no operator may: an admin gives it, as a centre sets its hotline up.
+            Roles.Hotline => callerRole == Roles.Admin,
             Roles.Auditor => callerRole == Roles.Admin && callerUnit.Length == 4,
             _ => Rank.TryGetValue(role, out var rank) && Rank.TryGetValue(callerRole, out var own) && rank < own,
         };

@@ -31,7 +31,8 @@ internal sealed class ApiDocumentDescription : IOpenApiDocumentTransformer
         ["Registries"] = "The six base-information registries (六类基础信息库, 一标三实): standard addresses, population, housing, organisations, key places, city components — one search across them (综合查询), each record with its provenance (一数一源), and the change feed departments read instead of collecting again.",
         ["Collections"] = "What grid workers collect in the field (采集) for the base-information registries, reviewed by community staff: list, approve (applied with its provenance), reject.",
         ["Open311"] = "Open311 GeoReport v2 for residents' clients and aggregators: services (case categories) and service requests (residents' cases), no account needed.",
-        ["Residents"] = "The public side of a resident's case: follow it by its number, rate it, ask to reopen it with the private follow-up token.",
+        ["Residents"] = "The public side of a resident's case: follow it by its number, see its photos, rate it, ask to reopen it with the private follow-up token.",
+        ["Hotline"] = "The 12345 hotline intake (市民服务热线): hotline operators enter residents' calls as cases with the caller's number kept apart, follow the calls they took (首接负责), under the urgency class's feedback deadline.",
         ["Administration"] = "Administrators' settings: operators, machine clients of departmental systems, departments, incident categories, supervision schedules, the event log and the change log.",
         ["Operations"] = "For the people who run OpsCentre: the Orleans Dashboard's session (silos, grain types, activations and call rates at /orleans-dashboard/).",
     };

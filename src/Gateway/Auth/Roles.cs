@@ -96,6 +96,12 @@ public enum Permission
     ManageMachineClients,
 
     /// <summary>
+    /// Take residents' calls on the 12345 hotline as cases (<c>POST /api/v1/hotline/calls</c>) within the caller's unit, follow
+    /// the calls they took (首接负责), and read the callers' numbers in clear (each read audited) to call them back.
+    /// </summary>
+    TakeHotlineCalls,
+
+    /// <summary>
     /// Watch the cluster on the Orleans Dashboard (<c>/orleans-dashboard/</c>): silos, grain types, activations, call rates.
     /// The cluster is the whole city's, so only administrators of the city itself (a 4-digit unit) are served.
     /// </summary>
@@ -121,13 +127,16 @@ public static class Roles
     /// <summary>Staff of a department (职能部门); scoped to their district's units for reading, to their department's cases for acting.</summary>
     public const string Department = OperatorRoles.Department;
 
-    public static IReadOnlyList<string> All { get; } = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department];
+    /// <summary>An operator of the 12345 hotline (市民服务热线), scoped to the units whose calls they take.</summary>
+    public const string Hotline = OperatorRoles.Hotline;
+
+    public static IReadOnlyList<string> All { get; } = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department, Hotline];
 
     private static readonly Dictionary<Permission, string[]> Grants = new()
     {
-        [Permission.ViewUnits] = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department],
-        [Permission.ReadCases] = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department],
-        [Permission.ReadEvents] = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department],
+        [Permission.ViewUnits] = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department, Hotline],
+        [Permission.ReadCases] = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department, Hotline],
+        [Permission.ReadEvents] = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department, Hotline],
         [Permission.ReadRegistryChanges] = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department],
         [Permission.ManageDevices] = [Admin, Operator],
         [Permission.AppendEvents] = [Admin],
@@ -160,6 +169,8 @@ public static class Roles
         [Permission.ReviewCollections] = [Admin, Operator, Staff],
         // A departmental system's machine client is never an operator: what it may do is its own permissions (ClientPermissions).
         [Permission.ManageMachineClients] = [Admin],
+        // The hotline's own duty: a caller's number is read in clear by whoever must call them back, nobody else.
+        [Permission.TakeHotlineCalls] = [Hotline],
     };
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Npgsql;
 using OpsCentre.Database;
+using OpsCentre.Gateway.Photos;
 
 namespace OpsCentre.Gateway.Citizens;
 
@@ -16,7 +17,7 @@ public sealed record CitizenContact(string? Name, string? Phone, string? Email)
 public sealed record PublicCase(
     string Id, string ServiceCode, string ServiceName, string Description, double Lat, double Lon, string? Address, string Stage,
     string AgencyResponsible, DateTimeOffset RequestedAt, DateTimeOffset UpdatedAt, DateTimeOffset? StageDeadline, DateTimeOffset? ClosedAt,
-    int Supporters, string? Rating, DateTimeOffset? RatedAt, DateTimeOffset? ReopenedAt);
+    int Supporters, string? Rating, DateTimeOffset? RatedAt, DateTimeOffset? ReopenedAt, string UnitCode);
 
 /// <summary>Which residents' cases a public list wants.</summary>
 public sealed record PublicCaseFilter(string? ServiceCode, bool? Open, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<string>? Ids, int Take);
@@ -27,8 +28,8 @@ public sealed record PublicCaseFilter(string? ServiceCode, bool? Open, DateTimeO
 /// </summary>
 public sealed class CitizenReportStore(NpgsqlDataSource db)
 {
-    /// <summary>Stores the report and, apart, the contact; false (and nothing changed) when the case's report was stored before.</summary>
-    public async Task<bool> SaveAsync(CitizenReport report, CitizenContact contact, CancellationToken ct)
+    /// <summary>Stores the report, its photos and, apart, the contact, in one transaction; false (and nothing changed) when the case's report was stored before.</summary>
+    public async Task<bool> SaveAsync(CitizenReport report, CitizenContact contact, IReadOnlyList<EncodedPhoto> photos, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -63,6 +64,7 @@ public sealed class CitizenReportStore(NpgsqlDataSource db)
             await person.ExecuteNonQueryAsync(ct);
         }
 
+        await CasePhotoStore.AddAsync(connection, transaction, report.CaseId, photos, CitizenReporting.Actor, report.RequestedAt, ct);
         await transaction.CommitAsync(ct);
         return true;
     }
@@ -90,12 +92,20 @@ public sealed class CitizenReportStore(NpgsqlDataSource db)
         return await command.ExecuteScalarAsync(ct) as string;
     }
 
-    /// <summary>Counts one more resident supporting a case (a duplicate report of it).</summary>
-    public async Task AddSupporterAsync(string caseId, CancellationToken ct)
+    /// <summary>Counts one more resident supporting a case (a duplicate report of it) and adds their photos to the case's, in one transaction.</summary>
+    public async Task AddSupporterAsync(string caseId, IReadOnlyList<EncodedPhoto> photos, DateTimeOffset at, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("UPDATE citizen_report SET supporters = supporters + 1 WHERE case_id = @id");
-        command.Parameters.AddWithValue("id", caseId);
-        await command.ExecuteNonQueryAsync(ct);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        // The update locks the report's row first, so duplicates arriving together number their photos one after another.
+        await using (var command = new NpgsqlCommand("UPDATE citizen_report SET supporters = supporters + 1 WHERE case_id = @id", connection, transaction))
+        {
+            command.Parameters.AddWithValue("id", caseId);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+
+        await CasePhotoStore.AddAsync(connection, transaction, caseId, photos, CitizenReporting.Actor, at, ct);
+        await transaction.CommitAsync(ct);
     }
 
     /// <summary>Whether <paramref name="tokenHash"/> is the hash of the case's follow-up token.</summary>
@@ -128,10 +138,17 @@ public sealed class CitizenReportStore(NpgsqlDataSource db)
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>The contact stored with a case, or null when the resident left none. Callers audit the read (<c>AuditLog</c>).</summary>
+    /// <summary>
+    /// The contact stored with a case — the one a resident left with their report, or the caller's of a 12345 call
+    /// (<c>hotline_caller</c>) — or null when there is none. Callers audit the read (<c>AuditLog</c>).
+    /// </summary>
     public async Task<CitizenContact?> ContactAsync(NpgsqlConnection connection, string caseId, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("SELECT name, phone, email FROM citizen_contact WHERE case_id = @id", connection);
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT name, phone, email FROM citizen_contact WHERE case_id = @id
+            UNION ALL SELECT name, phone, NULL FROM hotline_caller WHERE case_id = @id
+            """, connection);
         command.Parameters.AddWithValue("id", caseId);
         var rows = await command.ReadAllAsync(r => new CitizenContact(r.NullableString(0), r.NullableString(1), r.NullableString(2)), ct);
         return rows.FirstOrDefault();
@@ -148,7 +165,7 @@ public sealed class CitizenReportStore(NpgsqlDataSource db)
             SELECT r.case_id, r.service_code, coalesce(c.name, r.service_code), r.description, r.lat, r.lon, r.address, i.stage,
                    coalesce((SELECT u.name FROM unit_map u WHERE u.code = i.responsible_code), (SELECT d.name FROM department d WHERE d.code = i.responsible_code),
                             (SELECT u.name FROM unit_map u WHERE u.code = left(i.unit_code, 6)), ''),
-                   r.requested_at, i.updated_at, i.stage_deadline, i.closed_at, r.supporters, r.rating, r.rated_at, r.reopened_at
+                   r.requested_at, i.updated_at, i.stage_deadline, i.closed_at, r.supporters, r.rating, r.rated_at, r.reopened_at, i.unit_code
             FROM citizen_report r JOIN incident i ON i.id = r.case_id LEFT JOIN incident_category c ON c.code = r.service_code
             WHERE (@ids::text[] IS NULL OR r.case_id = ANY (@ids)) AND (@service::text IS NULL OR r.service_code = @service)
               AND (@open::boolean IS NULL OR (i.stage NOT IN ('closed', 'cancelled')) = @open)
@@ -164,6 +181,6 @@ public sealed class CitizenReportStore(NpgsqlDataSource db)
         return await command.ReadAllAsync(r => new PublicCase(
             r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetDouble(4), r.GetDouble(5), r.NullableString(6), r.GetString(7), r.GetString(8),
             r.GetFieldValue<DateTimeOffset>(9), r.GetFieldValue<DateTimeOffset>(10), r.NullableTime(11), r.NullableTime(12), r.GetInt32(13), r.NullableString(14),
-            r.NullableTime(15), r.NullableTime(16)), ct);
+            r.NullableTime(15), r.NullableTime(16), r.GetString(17)), ct);
     }
 }

@@ -4,12 +4,14 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using OpsCentre.Database.Operations;
 using OpsCentre.Gateway.Incidents;
+using OpsCentre.Gateway.Photos;
 using OpsCentre.Grains.Incidents;
 
 namespace OpsCentre.Gateway.Citizens;
 
-/// <summary>A resident's report (居民上报) as the public page or an Open311 client sends it.</summary>
-public sealed record ResidentReport(string? OpId, string? ServiceCode, string? Description, double? Lat, double? Lon, string? Address, CitizenContact Contact);
+/// <summary>A resident's report (居民上报) as the public page or an Open311 client sends it, with its photos already re-encoded.</summary>
+public sealed record ResidentReport(string? OpId, string? ServiceCode, string? Description, double? Lat, double? Lon, string? Address, CitizenContact Contact,
+    IReadOnlyList<EncodedPhoto>? Photos = null);
 
 /// <summary>
 /// What came of a resident's report: the case (new, or the open case it duplicates, counted as a supporter), the private
@@ -24,7 +26,8 @@ public sealed record ResidentReportOutcome(string? CaseId, string? FollowUpToken
 /// Residents' reports into the closed loop, without an account: a duplicate of an open resident's case nearby is that
 /// case (FixMyStreet's nearby reports); anything else goes through <see cref="IncidentReporting"/> — the same validation,
 /// grid lookup (<c>GridLocator</c>), opId ledger and case grain as an operator's report — as source <c>citizen</c>, stage
-/// <c>reported</c>, waiting for 受理. What the resident brought, and their contact apart, go to <see cref="CitizenReportStore"/>.
+/// <c>reported</c>, waiting for 受理. What the resident brought, their photos (<see cref="CasePhotoStore"/>) and their contact apart go to
+/// <see cref="CitizenReportStore"/> in one transaction before the report is answered.
 /// </summary>
 public sealed class CitizenReporting(IncidentReporting reporting, CitizenReportStore store, IOptions<CitizenOptions> options, TimeProvider clock)
 {
@@ -53,7 +56,8 @@ public sealed class CitizenReporting(IncidentReporting reporting, CitizenReportS
         if (report.ServiceCode is { } code && await store.NearbyOpenAsync(code, report.Lat!.Value, report.Lon!.Value,
                 clock.GetUtcNow().AddHours(-settings.DuplicateWithinHours), settings.DuplicateRadiusMetres, ct) is { } same)
         {
-            await store.AddSupporterAsync(same, ct);
+            // The duplicate's photos show the same problem: they join the case's.
+            await store.AddSupporterAsync(same, report.Photos ?? [], clock.GetUtcNow(), ct);
             return new(same, null, true, StatusCodes.Status200OK, null);
         }
 
@@ -65,7 +69,7 @@ public sealed class CitizenReporting(IncidentReporting reporting, CitizenReportS
             case Created<ReportResponse> { Value: { } created }:
                 var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
                 var saved = await store.SaveAsync(new CitizenReport(created.Id, report.ServiceCode!, report.Description!, report.Lat!.Value, report.Lon!.Value,
-                    report.Address, HashToken(token), clock.GetUtcNow()), contact, ct);
+                    report.Address, HashToken(token), clock.GetUtcNow()), contact, report.Photos ?? [], ct);
                 // A retry of a report already stored (the same op_id): the case again, but its token was given the first time only.
                 return new(created.Id, saved ? token : null, false, StatusCodes.Status201Created, null);
             case ValidationProblem invalid:

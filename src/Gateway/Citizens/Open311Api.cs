@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using OpsCentre.Gateway.Limits;
+using OpsCentre.Gateway.Photos;
 using OpsCentre.Grains.Incidents;
 
 namespace OpsCentre.Gateway.Citizens;
@@ -57,7 +58,8 @@ public static class Open311Api
         [property: JsonPropertyName("lat")] double Lat,
         [property: JsonPropertyName("long")] double Long,
         [property: JsonPropertyName("media_url")] string? MediaUrl,
-        [property: JsonPropertyName("supporters")] int Supporters);
+        [property: JsonPropertyName("supporters")] int Supporters,
+        [property: JsonPropertyName("media_urls")] IReadOnlyList<string> MediaUrls);
 
     public sealed record Error([property: JsonPropertyName("code")] int Code, [property: JsonPropertyName("description")] string Description);
 
@@ -73,7 +75,8 @@ public static class Open311Api
         [property: JsonPropertyName("phone")] string? Phone,
         [property: JsonPropertyName("first_name")] string? FirstName,
         [property: JsonPropertyName("last_name")] string? LastName,
-        [property: JsonPropertyName("op_id")] string? OpId);
+        [property: JsonPropertyName("op_id")] string? OpId,
+        [property: JsonPropertyName("media")] IFormFile? Media);
 
     public static RouteGroupBuilder MapOpen311Api(this IEndpointRouteBuilder app)
     {
@@ -90,27 +93,30 @@ public static class Open311Api
             .WithSummary("Open311: a service's definition; no service has extra attributes (public).");
 
         group.MapPost("/requests.json", PostAsync)
-            .Accepts<RequestForm>("application/x-www-form-urlencoded")
-            .WithSummary("Open311: a resident reports a problem (form-encoded); it becomes a case in stage reported, source citizen. A report of the same category within the duplicate radius of an open resident's case is that case (a supporter). Answers the case number and, once, a private follow_up_token (public).");
+            .Accepts<RequestForm>("application/x-www-form-urlencoded", "multipart/form-data")
+            .WithSummary("Open311: a resident reports a problem (form-encoded, or multipart with up to 3 photos in media: JPEG, PNG or WebP, at most 5 MB each, re-encoded; 413 too large, 415 another type, 422 undecodable); it becomes a case in stage reported, source citizen. A report of the same category within the duplicate radius of an open resident's case is that case (a supporter). Answers the case number and, once, a private follow_up_token (public).");
 
         group.MapGet("/requests.json", ListAsync)
             .WithSummary("Open311: residents' cases, newest first, by service_code, status (open, closed), start_date and end_date (ISO 8601; default the last 90 days), or service_request_id (comma-separated); at most 1000 (public).");
 
-        group.MapGet("/requests/{id}.json", async Task<Results<Ok<ServiceRequest[]>, JsonHttpResult<Error[]>>> (string id, CitizenReportStore store, CancellationToken ct) =>
-            Grains.DistrictIds.IsValid(id) && await store.FindAsync(id, ct) is { } found ? TypedResults.Ok(new[] { RequestOf(found) }) : Errors(StatusCodes.Status404NotFound, "no such service_request_id"))
+        group.MapGet("/requests/{id}.json", async Task<Results<Ok<ServiceRequest[]>, JsonHttpResult<Error[]>>> (
+            string id, HttpRequest request, CitizenReportStore store, CasePhotoStore photos, CancellationToken ct) =>
+            Grains.DistrictIds.IsValid(id) && await store.FindAsync(id, ct) is { } found
+                ? TypedResults.Ok(new[] { RequestOf(found, MediaUrls(request, id, await photos.ListAsync(id, ct))) })
+                : Errors(StatusCodes.Status404NotFound, "no such service_request_id"))
             .WithSummary("Open311: one resident's case by its number: status, the loop's stage in status_notes, the responsible unit, the stage's deadline (public).");
         return group;
     }
 
     private static async Task<Results<Ok<Created[]>, JsonHttpResult<Error[]>>> PostAsync(
-        HttpRequest request, CitizenReporting reporting, IOptions<CitizenOptions> options, CancellationToken ct)
+        HttpRequest request, CitizenReporting reporting, PhotoUploads uploads, IOptions<CitizenOptions> options, CancellationToken ct)
     {
-        if (!request.HasFormContentType)
+        var (form, unreadable) = await uploads.ReadFormAsync(request, ct);
+        if (form is null)
         {
-            return Errors(StatusCodes.Status400BadRequest, "the body must be application/x-www-form-urlencoded (or multipart/form-data)");
+            return Errors(unreadable!.Status, unreadable.Reason);
         }
 
-        var form = await request.ReadFormAsync(ct);
         if (form.Any(f => f.Value.Any(v => v?.Contains('\0') == true)))
         {
             return Errors(StatusCodes.Status400BadRequest, "a field holds characters that cannot be stored (such as NUL)");
@@ -121,6 +127,13 @@ public static class Open311Api
         if (keys.Count > 0 && (Field("api_key") is not { } key || !keys.Contains(key, StringComparer.Ordinal)))
         {
             return Errors(StatusCodes.Status403Forbidden, "api_key missing or not valid");
+        }
+
+        // Every photo is re-encoded before anything is written: a refused one leaves no case, no ledger entry, no row.
+        var (photos, refused) = await uploads.EncodeAsync(form, ct);
+        if (refused is not null)
+        {
+            return Errors(refused.Status, "media: " + refused.Reason);
         }
 
         var (lat, latValid) = Number(Field("lat"));
@@ -135,7 +148,7 @@ public static class Open311Api
         var name = string.Join(parts.Any(p => p!.Any(char.IsAsciiLetter)) ? " " : "", parts);
         var outcome = await reporting.ReportAsync(new ResidentReport(
             Field("op_id"), Field("service_code"), Field("description"), lat, lon, Field("address_string"),
-            new CitizenContact(name.Length > 0 ? name : null, Field("phone"), Field("email"))), ct);
+            new CitizenContact(name.Length > 0 ? name : null, Field("phone"), Field("email")), photos), ct);
         if (!outcome.Succeeded)
         {
             return TypedResults.Json(outcome.Errors!.Select(e => new Error(outcome.Status, e.Key.Length > 0 ? $"{e.Key}: {string.Join("; ", e.Value)}" : string.Join("; ", e.Value)))
@@ -149,7 +162,8 @@ public static class Open311Api
     }
 
     private static async Task<Results<Ok<ServiceRequest[]>, JsonHttpResult<Error[]>>> ListAsync(
-        string? service_request_id, string? service_code, string? status, string? start_date, string? end_date, CitizenReportStore store, TimeProvider clock, CancellationToken ct)
+        string? service_request_id, string? service_code, string? status, string? start_date, string? end_date, HttpRequest request, CitizenReportStore store,
+        CasePhotoStore photos, TimeProvider clock, CancellationToken ct)
     {
         if (status is not (null or "" or "open" or "closed"))
         {
@@ -174,17 +188,22 @@ public static class Open311Api
         var end = Clamp(to ?? clock.GetUtcNow().AddMinutes(1));
         var start = Clamp(from ?? (ids is null ? end.AddDays(-DefaultDays) : CitizenReporting.Epoch));
         var found = await store.ListAsync(new PublicCaseFilter(service_code, open, start, end, ids, MaxRequests), ct);
-        return TypedResults.Ok(found.Select(RequestOf).ToArray());
+        var media = await photos.ListAsync(found.Select(c => c.Id).ToList(), ct);
+        return TypedResults.Ok(found.Select(c => RequestOf(c, MediaUrls(request, c.Id, media[c.Id]))).ToArray());
     }
 
     private static Service ServiceOf(IncidentCategory category) =>
         new(category.Code, category.Name, category.Name, false, "realtime", "", "");
 
-    /// <summary>A case as Open311 shows it: never the resident's contact, never an operator's note.</summary>
-    public static ServiceRequest RequestOf(PublicCase c) => new(
+    /// <summary>The public addresses of a case's photos, in order.</summary>
+    private static List<string> MediaUrls(HttpRequest request, string caseId, IEnumerable<CasePhoto> photos) =>
+        photos.Select(p => CasePhotosApi.PublicUrl(request, caseId, p.Id)).ToList();
+
+    /// <summary>A case as Open311 shows it: never the resident's contact, never an operator's note; <c>media_url</c> its first photo.</summary>
+    public static ServiceRequest RequestOf(PublicCase c, IReadOnlyList<string> mediaUrls) => new(
         c.Id, IncidentStages.IsOpen(c.Stage) ? "open" : "closed", StageNote(c), c.ServiceName, c.ServiceCode, c.Description, c.AgencyResponsible,
         c.Supporters > 0 ? $"{c.Supporters} 位居民附议 (supporters)" : null, c.RequestedAt, c.UpdatedAt, IncidentStages.IsOpen(c.Stage) ? c.StageDeadline : null,
-        c.Address, c.Lat, c.Lon, null, c.Supporters);
+        c.Address, c.Lat, c.Lon, mediaUrls.Count > 0 ? mediaUrls[0] : null, c.Supporters, mediaUrls);
 
     /// <summary>The loop's stage, in zh-CN with its code: what <c>status_notes</c> says.</summary>
     public static string StageNote(PublicCase c) => c.Stage switch

@@ -42,12 +42,13 @@ public static class ResidentFollowUpApi
             .WithSummary("A resident who rated their case unsatisfied asks, within the configured days after closure, to reopen it: the case goes back to verification (handled). Once per case; with the follow-up token (public).");
 
         app.MapGet("/api/v1/incidents/{id}/resident-contact", ContactAsync).WithTags("Incidents")
-            .WithSummary("The contact a resident left with a case they reported, masked for every role (138****5678); each read is written to the audit log. Null fields when none was left.");
+            .WithSummary("The contact a resident left with a case they reported, or the caller's of a 12345 call: masked (138****5678) for every role but hotline, which calls residents back and reads it in clear; each read is written to the audit log. Null fields when none was left.");
         return group;
     }
 
     private static async Task<Results<Ok<FollowUpAnswer>, ProblemHttpResult, ValidationProblem>> RateAsync(
-        string id, RatingRequest request, [FromHeader(Name = PublicEndpoint.FollowUpTokenHeader)] string? token, CitizenReportStore store, TimeProvider clock, CancellationToken ct)
+        string id, RatingRequest request, [FromHeader(Name = PublicEndpoint.FollowUpTokenHeader)] string? token, CitizenReportStore store, IClusterClient cluster,
+        TimeProvider clock, CancellationToken ct)
     {
         var errors = new RequestErrors()
             .Check(request.Rating is not null && Ratings.Contains(request.Rating), "rating", string.Join(", ", Ratings))
@@ -72,6 +73,8 @@ public static class ResidentFollowUpApi
             return Problems.Conflict("This closure was rated already");
         }
 
+        // A rating changes the satisfaction rate (满意率) of the case's units: their screens' KPI tiles are recomputed.
+        await cluster.GetGrain<IKpiFeedGrain>(Grains.Units.UnitCode.DistrictOf(found.UnitCode) ?? DistrictIds.DistrictOf(id)).Touch(found.UnitCode);
         return TypedResults.Ok(Answer((await store.FindAsync(id, ct))!));
     }
 
@@ -133,14 +136,18 @@ public static class ResidentFollowUpApi
             return Problems.Forbidden();
         }
 
+        // The hotline calls residents back: its operators read the number in clear; every other role masked.
+        var clear = Roles.Allows(context.User.RoleOf(), Permission.TakeHotlineCalls);
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var contact = await store.ContactAsync(connection, id, ct);
-        await AuditLog.RecordAsync(connection, transaction, new AuditedAccess(context.User.Username(), context.User.RoleOf() ?? "", "citizen.contact", false, null,
+        await AuditLog.RecordAsync(connection, transaction, new AuditedAccess(context.User.Username(), context.User.RoleOf() ?? "", "citizen.contact", clear, null,
             $"unit={context.User.UnitCodeOf()}; fields=name,phone,email; present={contact is not null}"), [(id, incident.UnitCode)], ct);
         await transaction.CommitAsync(ct);
-        return TypedResults.Ok(new ResidentContact(id, contact?.Name is { } n ? PersonalDataMasking.Name(n) : null,
-            contact?.Phone is { } p ? PersonalDataMasking.Phone(p) : null, contact?.Email is { } e ? PersonalDataMasking.Email(e) : null));
+        return TypedResults.Ok(clear
+            ? new ResidentContact(id, contact?.Name, contact?.Phone, contact?.Email)
+            : new ResidentContact(id, contact?.Name is { } n ? PersonalDataMasking.Name(n) : null,
+                contact?.Phone is { } p ? PersonalDataMasking.Phone(p) : null, contact?.Email is { } e ? PersonalDataMasking.Email(e) : null));
     }
 
     /// <summary>The resident's case when the token is its follow-up token; null otherwise (answered 404 alike, so neither leaks).</summary>
@@ -152,7 +159,7 @@ public static class ResidentFollowUpApi
     private static FollowUpAnswer Answer(PublicCase c) => new(c.Id, c.Stage, Open311Api.StageNote(c), c.Rating, c.ReopenedAt);
 }
 
-/// <summary>Registration of the social service platform (社会化服务平台): its options, store and reporting.</summary>
+/// <summary>Registration of the social service platform (社会化服务平台): its options, stores and reporting, and the 12345 hotline's.</summary>
 public static class CitizensSetup
 {
     public static IHostApplicationBuilder AddOpsCentreCitizens(this IHostApplicationBuilder builder)
@@ -160,6 +167,8 @@ public static class CitizensSetup
         builder.Services.AddOptions<CitizenOptions>().BindConfiguration(CitizenOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<CitizenReportStore>();
         builder.Services.AddSingleton<CitizenReporting>();
+        builder.Services.AddOptions<HotlineOptions>().BindConfiguration(HotlineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<HotlineStore>();
         return builder;
     }
 }

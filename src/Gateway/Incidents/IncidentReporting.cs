@@ -25,8 +25,10 @@ public sealed class IncidentReporting(IClusterClient cluster, IncidentCatalog ca
 {
     /// <param name="authorize">The problem to answer for a case in the given grid, or null when the caller may report there.</param>
     /// <param name="maySeeAlert">Whether the caller may open a case from the given alert.</param>
+    /// <param name="feedbackDue">The deadline promised at intake (the 12345 hotline's 反馈时限), capping every stage's; none for other reports.</param>
     public async Task<Results<Created<ReportResponse>, ProblemHttpResult, ValidationProblem>> ReportAsync(
-        ReportRequest request, string caller, string source, Func<string, ProblemHttpResult?> authorize, Func<AlertView, bool> maySeeAlert, CancellationToken ct)
+        ReportRequest request, string caller, string source, Func<string, ProblemHttpResult?> authorize, Func<AlertView, bool> maySeeAlert, CancellationToken ct,
+        DateTimeOffset? feedbackDue = null)
     {
         var byPosition = request.Lat is not null || request.Lon is not null;
         var errors = new RequestErrors().OpId(request.OpId)
@@ -73,7 +75,7 @@ public sealed class IncidentReporting(IClusterClient cluster, IncidentCatalog ca
         var id = claim.ResultId;
         var opened = await cluster.GetGrain<IIncidentGrain>(id).Open(new IncidentOpening(
             request.Category!, request.Urgency!, request.Description!, grid, request.Lat, request.Lon, request.AlertId is null ? source : "alert",
-            caller, clock.GetUtcNow(), request.AlertId));
+            caller, clock.GetUtcNow(), request.AlertId, feedbackDue));
         if (request.AlertId is not null)
         {
             // Whoever opens a case from an alert has taken it on; an alert already acknowledged or resolved stays as it is.

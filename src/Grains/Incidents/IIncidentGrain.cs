@@ -72,7 +72,10 @@ public static class Residents
     public const string Reopen = "reopen";
 }
 
-/// <summary>What is known when a case is reported.</summary>
+/// <summary>
+/// What is known when a case is reported. <c>FeedbackDue</c>, when set, is the deadline promised to the caller at intake
+/// (反馈时限: the 12345 hotline's by the call's urgency class), which caps every stage's deadline while the case is open.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("ops.IncidentOpening")]
 public sealed record IncidentOpening(
     [property: Id(0)] string Category,
@@ -84,7 +87,8 @@ public sealed record IncidentOpening(
     [property: Id(6)] string Source,
     [property: Id(7)] string ReportedBy,
     [property: Id(8)] DateTimeOffset At,
-    [property: Id(9)] string? AlertId);
+    [property: Id(9)] string? AlertId,
+    [property: Id(10)] DateTimeOffset? FeedbackDue = null);
 
 /// <summary>
 /// An action on a case, by whom, under their operation id; <c>RequestHash</c> identifies the request for retries.
@@ -111,7 +115,8 @@ public sealed record IncidentCommand(
 /// <c>UnitCode</c> is where the case is (its grid, or the unit it was transferred to) and so which district owns it;
 /// <c>ResponsibleCode</c> the unit or department it is dispatched to (the lead, 主办); <c>CoHandlers</c> the units and
 /// departments that help (协办). <c>Version</c> counts the case's events (1 for the report): every copy of one event,
-/// in whichever district's log, carries the same version.
+/// in whichever district's log, carries the same version. <c>FeedbackDue</c> is the deadline promised at intake (反馈时限,
+/// the hotline's), if any: no stage's deadline lies after it, the resident's reopening aside.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("ops.IncidentView")]
 public sealed record IncidentView(
@@ -142,7 +147,8 @@ public sealed record IncidentView(
     [property: Id(24)] string? AlertId,
     [property: Id(25)] IncidentStep? LastStep,
     [property: Id(26)] IReadOnlyList<string>? CoHandlers = null,
-    [property: Id(27)] int Version = 0)
+    [property: Id(27)] int Version = 0,
+    [property: Id(28)] DateTimeOffset? FeedbackDue = null)
 {
     /// <summary>
     /// Every unit and department the case involves: where it is, the lead, a unit asked to take it over, the co-handlers.

@@ -82,8 +82,8 @@ public sealed class IncidentGrain(
         var category = await catalog.CategoryAsync(o.Category) ?? throw new ArgumentException($"no category '{o.Category}'");
         var opened = new IncidentView(
             _id, o.Category, o.Urgency, o.Description, o.UnitCode, null, null, IncidentStages.Reported, o.At,
-            category.Deadline(o.Urgency, "reported", o.At), null, false, o.At, o.ReportedBy, o.Source, null, null, 0, 0, 0, null, null,
-            o.Lat, o.Lon, o.AlertId, new IncidentStep("report", o.ReportedBy, null, null, null));
+            Earliest(category.Deadline(o.Urgency, "reported", o.At), o.FeedbackDue), null, false, o.At, o.ReportedBy, o.Source, null, null, 0, 0, 0, null, null,
+            o.Lat, o.Lon, o.AlertId, new IncidentStep("report", o.ReportedBy, null, null, null), FeedbackDue: o.FeedbackDue);
         await CommitAsync("incident.reported", o.ReportedBy, opened, o.At, opId: _id + ReportOpId);
         // A case reported is an occurrence in its grid, for the grid's rate rules (more than N of a category within a window).
         await alerts.CountInGridAsync(_case!.UnitCode, _id, o.At, "incident", "incident:" + o.Category);
@@ -130,7 +130,12 @@ public sealed class IncidentGrain(
     /// <summary>The closed loop as a table: the state after the action, or null when the stage does not allow it.</summary>
     private static (IncidentView? Next, string Type) Transition(IncidentView c, IncidentCommand command, IncidentCategory category, DateTimeOffset now)
     {
-        IncidentView Enter(string stage, DateTimeOffset? deadline) => c with { Stage = stage, StageEnteredAt = now, StageDeadline = deadline, Overdue = false };
+        // A deadline promised at intake (the hotline's feedback deadline) caps every open stage's; a resident's reopening starts anew.
+        IncidentView Enter(string stage, DateTimeOffset? deadline) => c with
+        {
+            Stage = stage, StageEnteredAt = now, Overdue = false,
+            StageDeadline = IncidentStages.IsOpen(stage) && command.Action != Residents.Reopen ? Earliest(deadline, c.FeedbackDue) : deadline,
+        };
         const string StageChanged = "incident.stage-changed";
         var noPending = c.PendingTransferTo is null && c.PendingExtensionMinutes is null;
         return (command.Action, c.Stage) switch
@@ -142,7 +147,7 @@ public sealed class IncidentGrain(
                 ResponsibleCode = IncidentActions.ResponsibleOnDispatch(c.UnitCode, command.TargetCode),
                 AssignedWorker = command.WorkerId,
                 DispatchedAt = now,
-                DueAt = category.Deadline(c.Urgency, "resolve", now),
+                DueAt = Earliest(category.Deadline(c.Urgency, "resolve", now), c.FeedbackDue),
             }, StageChanged),
             ("start", IncidentStages.Dispatched) when noPending => (Enter(IncidentStages.InProgress, c.DueAt), StageChanged),
             ("feedback", IncidentStages.InProgress) when noPending => (Enter(IncidentStages.Handled, category.Deadline(c.Urgency, "handled", now)), StageChanged),
@@ -175,6 +180,10 @@ public sealed class IncidentGrain(
             _ => (null, ""),
         };
     }
+
+    /// <summary>The earlier of a stage's deadline and the deadline promised at intake, either of which may be missing.</summary>
+    private static DateTimeOffset? Earliest(DateTimeOffset? deadline, DateTimeOffset? promised) =>
+        promised is { } p && (deadline is null || p < deadline) ? p : deadline;
 
     private static (IncidentView, string) Extend(IncidentView c, int minutes, DateTimeOffset now)
     {

@@ -43,6 +43,30 @@ public sealed class IncidentLoopTests(ClusterFixture fixture)
         [.. (await incident.Detail())!.Timeline.Select(t => t.Action ?? t.Type)];
 
     [Fact]
+    public async Task ADeadlinePromisedAtIntakeCapsEveryStageDeadlineButNotAResidentsReopening()
+    {
+        // 环境卫生 (normal): reported PT2H, accepted PT4H, dispatched PT4H, resolve P2D, handled P1D; the hotline promised 3 hours.
+        var grid = _kit.Fresh.Grid();
+        var now = fixture.GrainClock.GetUtcNow();
+        var promised = now.AddHours(3);
+        var incident = fixture.Client.GetGrain<IIncidentGrain>(DistrictIds.New(grid));
+        var opened = await incident.Open(new IncidentOpening("sanitation", "normal", "来电：垃圾堆放", grid, null, null, Residents.Source, "hotline.a", now, null, promised));
+        Assert.Equal((now.AddHours(2), promised), (opened.StageDeadline, opened.FeedbackDue));   // before the promise: the category's
+        Assert.Equal(promised, (await DoAsync(incident, "accept")).StageDeadline);               // PT4H would run past it
+        var dispatched = await DoAsync(incident, "dispatch");
+        Assert.Equal((promised, promised), (dispatched.StageDeadline, dispatched.DueAt));        // so would PT4H and P2D
+        Assert.Equal(promised, (await DoAsync(incident, "start")).StageDeadline);
+        Assert.Equal(promised, (await DoAsync(incident, "feedback")).StageDeadline);
+        Assert.Null((await DoAsync(incident, "verify-pass")).StageDeadline);
+
+        // A resident's reopening after closure is a new round: the handled stage's own deadline.
+        var reopened = await incident.Act(new IncidentCommand(Residents.Reopen, "resident", "reopen:" + incident.GetPrimaryKeyString(), "不满意", null, null, null,
+            "hash:reopen", Residents.Role, "", null));
+        Assert.Equal(IncidentActionOutcome.Done, reopened.Outcome);
+        Assert.True(reopened.Incident!.StageDeadline > promised, $"{reopened.Incident.StageDeadline} is capped by the promise {promised}");
+    }
+
+    [Fact]
     public async Task TheWholeLoopWithReworkEndsClosedAndEveryStepIsInTheTimeline()
     {
         var grid = _kit.Fresh.Grid();

@@ -395,6 +395,10 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         },
         ["POST /api/v1/alert-silences"] = c => Task.FromResult(SilenceBody(c.Place)),
         ["POST /api/v1/incidents"] = c => Task.FromResult(IncidentBody(c.Place)),
+        ["POST /api/v1/hotline/calls"] = c => Task.FromResult<object>(new
+        {
+            opId = Guid.NewGuid().ToString(), callerPhone = "13800000000", urgencyClass = "general", category = "sanitation", description = "matrix", gridCode = c.Place.Grid,
+        }),
         ["POST /api/v1/incidents/{id}/actions"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), action = "accept" }),
         ["POST /api/v1/key-persons/{id}/visits"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), outcome = "met", notes = "matrix" }),
         ["POST /api/v1/key-persons/{id}/zones"] = c => Task.FromResult(ZoneBody(c.Place)),

@@ -90,4 +90,41 @@ public sealed class PublicPageBrowserTests(SystemFixture system, Xunit.Abstracti
         await page.ScreenshotAsync(new() { Path = Path.Combine(WallScreenBrowserTests.ScreenshotDirectory, "public-page-reopened.png"), FullPage = true });
         await context.CloseAsync();
     }
+
+    [Fact]
+    public async Task AResidentReportsACaseWithAPhotoAndFollowingItByNumberShowsThePhotoReEncodedWithoutItsExif()
+    {
+        var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 390, Height = 844 }, Locale = "zh-CN", IsMobile = true });
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) => { if (message.Type == "error") { output.WriteLine($"[browser] {message.Text}"); } };
+        await page.GotoAsync(new Uri(system.GatewayUrl, "/public/").ToString());
+        var worker = system.Fresh.Worker(within: "510104");
+        await Assertions.Expect(page.Locator("#service option").First).ToBeAttachedAsync();
+        await page.FillAsync("#description", "人行道地砖破损，附照片");
+        await page.FillAsync("#lat", worker.Lat.ToString("R", CultureInfo.InvariantCulture));
+        await page.FillAsync("#long", worker.Lon.ToString("R", CultureInfo.InvariantCulture));
+        var upload = Citizens.TestPhotos.JpegWithGps(2000, 1500);
+        Assert.True(Citizens.TestPhotos.HoldsMetadata(upload));
+        await page.SetInputFilesAsync("#media", new FilePayload { Name = "IMG_2041.JPG", MimeType = "image/jpeg", Buffer = upload });
+        await page.ClickAsync("[data-action=report]");
+        await Assertions.Expect(page.Locator("#report-result")).ToHaveAttributeAsync("data-case", new System.Text.RegularExpressions.Regex("^510104-"), new() { Timeout = 20_000 });
+        var id = (await page.GetAttributeAsync("#report-result", "data-case"))!;
+
+        // Followed by its number in a fresh page: the photo is on it, loaded, and it is the stored one — re-encoded, no EXIF.
+        var follower = await context.NewPageAsync();
+        await follower.GotoAsync(new Uri(system.GatewayUrl, $"/public/?case={id}").ToString());
+        var photo = follower.Locator("#case-photos img");
+        await Assertions.Expect(photo).ToHaveCountAsync(1, new() { Timeout = 15_000 });
+        await Assertions.Expect(photo).ToHaveJSPropertyAsync("complete", true);
+        Assert.True(await photo.EvaluateAsync<int>("img => img.naturalWidth") is 1600, "the photo shown is not the stored 1600-pixel one");
+        var src = (await photo.GetAttributeAsync("src"))!;
+        Assert.Contains($"/api/v1/public/cases/{id}/photos/", src, StringComparison.Ordinal);
+        var shown = await (await follower.APIRequest.GetAsync(src)).BodyAsync();
+        Assert.True(shown is [0xFF, 0xD8, 0xFF, ..], "not a JPEG");
+        Assert.False(Citizens.TestPhotos.HoldsMetadata(shown), "the photo shown still holds the upload's EXIF");
+        Assert.Equal((1600, 1200), Citizens.TestPhotos.SizeOf(shown));
+        Directory.CreateDirectory(WallScreenBrowserTests.ScreenshotDirectory);
+        await follower.ScreenshotAsync(new() { Path = Path.Combine(WallScreenBrowserTests.ScreenshotDirectory, "public-page-photo.png"), FullPage = true });
+        await context.CloseAsync();
+    }
 }

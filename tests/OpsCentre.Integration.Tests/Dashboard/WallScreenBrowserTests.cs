@@ -259,6 +259,29 @@ public sealed class WallScreenBrowserTests(SystemFixture system, Xunit.Abstracti
         output.WriteLine($"screenshot: {file}");
     }
 
+    [Fact]
+    public async Task TheScreenShowsTheMonthsSatisfactionAndReopenRatesBesideTheOnTimeClosureRate()
+    {
+        var page = await SignedInAsync(system.GatewayUrl, "jinjiang.operator");
+        var token = await Api.TokenAsync(system.Http, "jinjiang.operator");
+        var (_, kpis) = await Api.SendAsync(system.Http, HttpMethod.Get, "/api/v1/kpis?unit=510104", token);
+        foreach (var (figure, label) in new[] { ("onTimeClosureRate", "按期办结率"), ("satisfactionRate", "满意率"), ("reopenRate", "重办率") })
+        {
+            await Assertions.Expect(page.Locator($".tile [data-text={figure}]")).ToHaveTextAsync(label);
+            var rate = kpis.GetProperty(figure);
+            var shown = page.Locator($"#kpi-{figure}");
+            if (rate.ValueKind == System.Text.Json.JsonValueKind.Null)
+            {
+                await Assertions.Expect(shown).ToHaveTextAsync("—", new() { Timeout = 15_000 });
+            }
+            else
+            {
+                // As the screen formats it: a percentage with one decimal.
+                await Assertions.Expect(shown).ToHaveTextAsync((rate.GetDouble() * 100).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "%", new() { Timeout = 15_000 });
+            }
+        }
+    }
+
     [Theory]
     [InlineData(1920, 1080)]
     [InlineData(3840, 2160)]

@@ -2,19 +2,23 @@ import { byId } from '../dom';
 import { formatNumber, formatRate, type Strings } from '../i18n';
 import type { Panel, ScreenView } from './view';
 
-type TileKey = 'workersOnline' | 'workersOnDuty' | 'incidentsOpen' | 'incidentsOverdue' | 'onTimeClosureRate' | 'keyPersonsAbnormal' | 'alertsCritical' | 'alertsWarning' | 'alertsInfo'
+type RateKey = 'onTimeClosureRate' | 'satisfactionRate' | 'reopenRate';
+type TileKey = 'workersOnline' | 'workersOnDuty' | 'incidentsOpen' | 'incidentsOverdue' | 'keyPersonsAbnormal' | 'alertsCritical' | 'alertsWarning' | 'alertsInfo' | RateKey
   | 'residentsToReRegister' | 'keyPlacesOverdue';
+
+/** The month's rates, in one row: on-time closure (按期办结率), residents' satisfaction (满意率) and reopening (重办率). */
+const rates: readonly TileKey[] = ['onTimeClosureRate', 'satisfactionRate', 'reopenRate'];
 
 /** The tiles in order, and how each is toned. */
 const tiles: [TileKey, '' | 'warn' | 'critical'][] = [
-  ['workersOnline', ''], ['workersOnDuty', ''],
-  ['incidentsOpen', ''], ['incidentsOverdue', 'warn'],
-  ['onTimeClosureRate', ''], ['keyPersonsAbnormal', 'warn'],
-  ['alertsCritical', 'critical'], ['alertsWarning', 'warn'], ['alertsInfo', ''],
+  ['onTimeClosureRate', ''], ['satisfactionRate', ''], ['reopenRate', 'warn'],
+  ['workersOnline', ''], ['workersOnDuty', ''], ['keyPersonsAbnormal', 'warn'],
+  ['incidentsOpen', ''], ['incidentsOverdue', 'warn'], ['alertsCritical', 'critical'],
+  ['alertsWarning', 'warn'], ['alertsInfo', ''],
   ['residentsToReRegister', ''], ['keyPlacesOverdue', 'warn'],
 ];
 
-/** The KPI tiles: the unit's live counters, and this month's on-time closure rate. */
+/** The KPI tiles: the unit's live counters, and this month's rates. */
 export class KpiTiles implements Panel {
   private root!: HTMLElement;
 
@@ -30,9 +34,9 @@ export class KpiTiles implements Panel {
   render({ language, figures }: ScreenView): void {
     const counters = figures.counters(figures.unit);
     for (const [key] of tiles) {
-      byId(this.root, `kpi-${key}`).textContent = key === 'onTimeClosureRate'
-        ? formatRate(figures.onTimeClosureRate(), language)
-        : formatNumber(counters[key] ?? 0, language);
+      byId(this.root, `kpi-${key}`).textContent = rates.includes(key)
+        ? formatRate(figures.rate(key as RateKey), language)
+        : formatNumber(counters[key as keyof typeof counters] ?? 0, language);
     }
   }
 }

@@ -13,6 +13,8 @@ export interface ServiceRequest {
   updated_datetime: string;
   expected_datetime: string | null;
   supporters: number;
+  /** The case's photos (re-encoded JPEGs); media_url is the first. */
+  media_urls: string[];
 }
 
 export interface Created { service_request_id: string; service_notice: string; follow_up_token: string | null }
@@ -36,7 +38,8 @@ export async function services(): Promise<Service[]> {
   return read<Service[]>(await fetch('/open311/v2/services.json'));
 }
 
-export async function report(form: URLSearchParams): Promise<Created> {
+/** A report: form-encoded, or multipart when it carries photos (field media, once per photo). */
+export async function report(form: URLSearchParams | FormData): Promise<Created> {
   const answer = await read<Created[]>(await fetch('/open311/v2/requests.json', { method: 'POST', body: form }));
   return answer[0];
 }

@@ -24,6 +24,14 @@ function show(c: ServiceRequest): void {
   say('case-updated', time(c.updated_datetime));
   say('case-expected', time(c.expected_datetime));
   say('case-supporters', String(c.supporters));
+  const photos = $('case-photos');
+  photos.replaceChildren(...(c.media_urls ?? []).map((url, n) => {
+    const img = document.createElement('img');
+    img.src = url;
+    img.alt = `现场照片 ${n + 1}`;
+    img.loading = 'lazy';
+    return img;
+  }));
   const token = tokenOf(c.service_request_id);
   $('rating-form').hidden = !(token && c.status === 'closed');
   $('reopen').hidden = true;
@@ -46,11 +54,20 @@ $('locate').addEventListener('click', () => navigator.geolocation?.getCurrentPos
 
 $('report-form').addEventListener('submit', async (e) => {
   e.preventDefault();
-  const form = new URLSearchParams();
+  // Photos go as multipart (Open311's media field); without any, the form is form-encoded as the spec's plain POST.
+  const photos = [...($<HTMLInputElement>('media').files ?? [])];
+  if (photos.length > 3) {
+    say('report-result', '最多上传 3 张照片');
+    return;
+  }
+  const form = photos.length > 0 ? new FormData() : new URLSearchParams();
   for (const [name, value] of new FormData(e.target as HTMLFormElement)) {
     if (typeof value === 'string' && value.trim() !== '') {
       form.append(name, value.trim());
     }
+  }
+  for (const photo of photos) {
+    (form as FormData).append('media', photo, photo.name);
   }
   try {
     const created = await report(form);

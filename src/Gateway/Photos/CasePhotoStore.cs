@@ -1,0 +1,77 @@
+using Npgsql;
+using OpsCentre.Database;
+
+namespace OpsCentre.Gateway.Photos;
+
+/// <summary>A stored photo of a case, without its bytes.</summary>
+public sealed record CasePhoto(Guid Id, string CaseId, int Position, int Width, int Height, int Bytes, DateTimeOffset AddedAt);
+
+/// <summary>
+/// The attachment store of cases' photos (<c>case_photo</c>, migration 0025): PostgreSQL, only re-encoded JPEGs
+/// (<see cref="PhotoEncoder"/>). Photos are added inside the transaction that records what they came with, so a report is
+/// never acknowledged without its photos, nor photos kept without their report. Who may read them is the caller's
+/// business: operators for a case they may see, the public for a resident's case.
+/// </summary>
+public sealed class CasePhotoStore(NpgsqlDataSource db)
+{
+    /// <summary>Adds photos to a case after the ones it has, in the caller's transaction (which holds the case's report row locked).</summary>
+    public static async Task AddAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string caseId, IReadOnlyList<EncodedPhoto> photos,
+        string addedBy, DateTimeOffset at, CancellationToken ct)
+    {
+        if (photos.Count == 0)
+        {
+            return;
+        }
+
+        await using var command = new NpgsqlCommand(
+            """
+            INSERT INTO case_photo (id, case_id, purpose, position, content_type, width, height, content, added_by, added_at)
+            SELECT p.id, @case, 'report', coalesce((SELECT max(position) + 1 FROM case_photo WHERE case_id = @case), 0) + p.n - 1,
+                   'image/jpeg', p.width, p.height, p.content, @by, @at
+            FROM unnest(@ids, @widths, @heights, @contents) WITH ORDINALITY AS p (id, width, height, content, n)
+            """, connection, transaction);
+        command.Parameters.AddWithValue("case", caseId);
+        command.Parameters.AddWithValue("ids", photos.Select(_ => Guid.NewGuid()).ToArray());
+        command.Parameters.AddWithValue("widths", photos.Select(p => p.Width).ToArray());
+        command.Parameters.AddWithValue("heights", photos.Select(p => p.Height).ToArray());
+        command.Parameters.AddWithValue("contents", photos.Select(p => p.Jpeg).ToArray());
+        command.Parameters.AddWithValue("by", addedBy);
+        command.Parameters.AddWithValue("at", at);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>A case's photos in order, without their bytes.</summary>
+    public async Task<List<CasePhoto>> ListAsync(string caseId, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT id, case_id, position, width, height, octet_length(content), added_at FROM case_photo WHERE case_id = @case ORDER BY position");
+        command.Parameters.AddWithValue("case", caseId);
+        return await command.ReadAllAsync(r => new CasePhoto(r.GetGuid(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5),
+            r.GetFieldValue<DateTimeOffset>(6)), ct);
+    }
+
+    /// <summary>The photos of many cases at once, in order (for a list of cases).</summary>
+    public async Task<ILookup<string, CasePhoto>> ListAsync(IReadOnlyCollection<string> caseIds, CancellationToken ct)
+    {
+        if (caseIds.Count == 0)
+        {
+            return Array.Empty<CasePhoto>().ToLookup(p => p.CaseId);
+        }
+
+        await using var command = db.CreateCommand(
+            "SELECT id, case_id, position, width, height, octet_length(content), added_at FROM case_photo WHERE case_id = ANY (@cases) ORDER BY case_id, position");
+        command.Parameters.AddWithValue("cases", caseIds.ToArray());
+        var rows = await command.ReadAllAsync(r => new CasePhoto(r.GetGuid(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5),
+            r.GetFieldValue<DateTimeOffset>(6)), ct);
+        return rows.ToLookup(p => p.CaseId);
+    }
+
+    /// <summary>A photo's JPEG bytes, when it is a photo of that case; null otherwise.</summary>
+    public async Task<byte[]?> ContentAsync(string caseId, Guid photoId, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("SELECT content FROM case_photo WHERE id = @id AND case_id = @case");
+        command.Parameters.AddWithValue("id", photoId);
+        command.Parameters.AddWithValue("case", caseId);
+        return await command.ExecuteScalarAsync(ct) as byte[];
+    }
+}
