@@ -82,14 +82,18 @@ public static class LimitsSetup
         rateLimiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(operators, publicByAddress, publicByToken);
     }
 
+    /// <summary>A machine client's bucket, from the limit its token carries (checked against its registration by its standing); 1 where a claim is unreadable.</summary>
     private static TokenBucketRateLimiterOptions ClientBucket(System.Security.Claims.ClaimsPrincipal client) => new()
     {
-        TokenLimit = int.Parse(client.FindFirst(OpsClaims.RateBurst)!.Value, System.Globalization.CultureInfo.InvariantCulture),
-        TokensPerPeriod = int.Parse(client.FindFirst(OpsClaims.RatePerSecond)!.Value, System.Globalization.CultureInfo.InvariantCulture),
+        TokenLimit = Claimed(client, OpsClaims.RateBurst),
+        TokensPerPeriod = Claimed(client, OpsClaims.RatePerSecond),
         ReplenishmentPeriod = TimeSpan.FromSeconds(1),
         QueueLimit = 0,
         AutoReplenishment = false,
     };
+
+    private static int Claimed(System.Security.Claims.ClaimsPrincipal client, string claim) =>
+        int.TryParse(client.FindFirst(claim)?.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0 ? value : 1;
 
     private static TokenBucketRateLimiterOptions Bucket(int burst, int perMinute) => new()
     {
