@@ -23,6 +23,7 @@ public sealed class DemoSeedingTests(SystemFixture system)
         {
             ["ConnectionStrings__OpsCentre"] = database.AppConnectionString,
             ["OPSCENTRE_DEMO_PASSWORD"] = "first-demo-password",
+            ["Registries__PersonalDataKey"] = system.PersonalDataKey,
             ["OPSCENTRE_DEMO"] = "",
         };
 

@@ -19,7 +19,10 @@ public sealed class CityEnsureTests(SystemFixture system)
         var database = await system.Postgres.CreateDatabaseAsync(Database);
         await using var db = NpgsqlDataSource.Create(database.AppConnectionString);
         var folder = Path.Combine(Path.GetTempPath(), "opscentre-city-ensure-" + Guid.NewGuid().ToString("N")[..8]);
-        var environment = new Dictionary<string, string> { ["ConnectionStrings__OpsCentre"] = database.AppConnectionString, ["OPSCENTRE_DEMO"] = "on" };
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__OpsCentre"] = database.AppConnectionString, ["OPSCENTRE_DEMO"] = "on", ["Registries__PersonalDataKey"] = system.PersonalDataKey,
+        };
         try
         {
             Assert.Equal(0, await CityGenAsync(environment, "generate", "tiny", folder));
@@ -40,9 +43,17 @@ public sealed class CityEnsureTests(SystemFixture system)
             Assert.Equal(files,
                 await db.RowsAsync("SELECT kind, state, count(*)::int FROM import_job GROUP BY kind, state ORDER BY kind", r => (r.GetString(0), r.GetString(1), r.GetInt32(2))));
 
-            // A later start imports nothing again.
+            // The demo registries came with it: residents in every grid, some floating ones' registrations ending within 30 days.
+            const string Registries = "SELECT (SELECT count(*) FROM registry_person) || '/' || (SELECT count(DISTINCT unit_code) FROM registry_person) || '/' || (SELECT count(*) FROM registry_component)";
+            var grids = await db.ScalarAsync<int>("SELECT count(*)::int FROM unit_map WHERE length(code) = 15");
+            Assert.Equal($"{grids * CityGen.RegistryScale.Demo.ResidentsPerGrid}/{grids}/{grids * CityGen.RegistryScale.Demo.ComponentsPerGrid}", await db.ScalarAsync<string>(Registries));
+            Assert.True(await db.ScalarAsync<int>("SELECT count(*)::int FROM registry_person WHERE residence = 'floating' AND registration_expiry < current_date + 30") > 0);
+            var loaded = await db.ScalarAsync<string>(Registries);
+
+            // A later start imports nothing again, and leaves the registries as they are.
             Assert.Equal(0, await CityGenAsync(environment, "ensure", "tiny", folder));
             Assert.Equal(files.Count, await db.ScalarAsync<int>("SELECT count(*)::int FROM import_job"));
+            Assert.Equal(loaded, await db.ScalarAsync<string>(Registries));
         }
         finally
         {
