@@ -6,6 +6,7 @@ using OpsCentre.CityGen;
 //   dotnet run -c Release --project tools/Benchmarks -- memory [city|central|large|…]
 //   dotnet run -c Release --project tools/Benchmarks -- bare-endpoint [url]   (the yardstick of scripts/bench-ingest.sh)
 //   dotnet run -c Release --project tools/Benchmarks -- latency <gateway> [alerts/s] [seconds] [password]   (run by scripts/bench-latency.sh)
+//   dotnet run -c Release --project tools/Benchmarks -- registry-search <gateway> [requests] [password]   (run by scripts/bench-registries.sh)
 switch (args.ElementAtOrDefault(0))
 {
     case "lookup":
@@ -20,7 +21,9 @@ switch (args.ElementAtOrDefault(0))
     case "latency" when args.Length >= 2:
         return await AlertLatencyBenchmark.RunAsync(new Uri(args[1]), double.Parse(args.ElementAtOrDefault(2) ?? "20", System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(args.ElementAtOrDefault(3) ?? "30"), args.ElementAtOrDefault(4) ?? "demo-password");
+    case "registry-search" when args.Length >= 2:
+        return await RegistrySearchBenchmark.RunAsync(new Uri(args[1]), int.Parse(args.ElementAtOrDefault(2) ?? "1000"), args.ElementAtOrDefault(3) ?? "demo-password");
     default:
-        Console.Error.WriteLine("usage: OpsCentre.Benchmarks lookup [city|central|large|…] [seconds] | memory [city|central|large|…] | bare-endpoint [url] | latency <gateway> [alerts/s] [seconds] [password]");
+        Console.Error.WriteLine("usage: OpsCentre.Benchmarks lookup [city|central|large|…] [seconds] | memory [city|central|large|…] | bare-endpoint [url] | latency <gateway> [alerts/s] [seconds] [password] | registry-search <gateway> [requests] [password]");
         return 2;
 }

@@ -26,6 +26,7 @@ internal sealed class ApiDocumentDescription : IOpenApiDocumentTransformer
         ["Screens"] = "What the wall screens need beside the live hub: names in place of codes and ids.",
         ["Imports"] = "Files a centre loads its city from — the division list, the map, the rosters of workers and key persons — as import jobs with progress, all or nothing.",
         ["Collections"] = "What grid workers collect in the field (采集) for the base-information registries, reviewed by community staff: list, approve (applied with its provenance), reject.",
+        ["Registries"] = "The six base-information registries (六类基础信息库, 一标三实): standard addresses, population, housing, organisations, key places, city components — one search across them (综合查询), each record with its provenance (一数一源), and the change feed departments read instead of collecting again.",
         ["Open311"] = "Open311 GeoReport v2 for residents' clients and aggregators: services (case categories) and service requests (residents' cases), no account needed.",
         ["Residents"] = "The public side of a resident's case: follow it by its number, rate it, ask to reopen it with the private follow-up token.",
         ["Administration"] = "Administrators' settings: operators, departments, incident categories, supervision schedules, the event log and the change log.",

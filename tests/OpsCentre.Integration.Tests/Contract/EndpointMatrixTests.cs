@@ -61,10 +61,11 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         public string Operator { get; set; } = "";
         public string AdminDepartment { get; set; } = "";
         public string ImportId { get; set; } = "";
+        public string ResidentId { get; set; } = "";
 
         /// <summary>A collection record (采集) the place's worker's phone sent about a component of the grid, pending review.</summary>
         public string CollectionId { get; set; } = "";
-        public string[] Ids => [DeviceId, AlertId, IncidentId, RuleId, SilenceId, ZoneId, PersonId, WorkerId, ImportId, CollectionId];
+        public string[] Ids => [DeviceId, AlertId, IncidentId, RuleId, SilenceId, ZoneId, PersonId, WorkerId, ImportId, ResidentId, CollectionId];
     }
 
     private HttpClient Http => system.Http;
@@ -250,6 +251,7 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         var (imported, job) = await Api.SendAsync(Http, HttpMethod.Post, $"/api/v1/imports/workers?unit={place.Grid}", admin, RefusedRoster(place));
         Assert.True(imported == HttpStatusCode.Accepted, $"import for {place.Grid}: {(int)imported} {job}");
         place.ImportId = job.GetProperty("id").GetString()!;
+        place.ResidentId = await Registries.RegistryFixtures.ResidentAsync(system, place.Grid);
         place.CollectionId = await NewCollectionAsync(place, key, worker);
     }
 
@@ -336,15 +338,17 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
             var p when p.StartsWith("/api/v1/workers/", StringComparison.Ordinal) => place.WorkerId,
             var p when p.StartsWith("/api/v1/imports/", StringComparison.Ordinal) => place.ImportId,
             var p when p.StartsWith("/api/v1/collections/", StringComparison.Ordinal) => place.CollectionId,
+            var p when p.StartsWith("/api/v1/registry/", StringComparison.Ordinal) => place.ResidentId,
             _ => "",
         };
         var path = row.Path.Replace("{username}", place.Operator).Replace("{departmentCode}", place.AdminDepartment)
-            .Replace("{categoryCode}", _category).Replace("{level}", MatrixLevel).Replace("{id}", id).Replace("{code}", place.Grid).Replace("{deviceId}", deviceId).Replace("{zoneId}", zoneId).Replace("{kind}", "workers");
+            .Replace("{categoryCode}", _category).Replace("{level}", MatrixLevel).Replace("{id}", id).Replace("{code}", place.Grid).Replace("{deviceId}", deviceId).Replace("{zoneId}", zoneId).Replace("{kind}", "workers").Replace("{registry}", "population");
         var query = operation.Query.Select(name => name switch
         {
             "unit" => $"unit={place.Grid}",
             "purpose" => $"purpose={Purpose}",
             "codes" => $"codes={place.Grid}",
+            "q" => "q=matrix",
             "ids" => $"ids=worker:{place.WorkerId},key-person:{place.PersonId},device:{deviceId}",
             _ => null,
         }).Where(q => q is not null).ToList();
