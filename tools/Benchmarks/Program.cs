@@ -7,6 +7,7 @@ using OpsCentre.CityGen;
 //   dotnet run -c Release --project tools/Benchmarks -- bare-endpoint [url]   (the yardstick of scripts/bench-ingest.sh)
 //   dotnet run -c Release --project tools/Benchmarks -- latency <gateway> [alerts/s] [seconds] [password]   (run by scripts/bench-latency.sh)
 //   dotnet run -c Release --project tools/Benchmarks -- registry-import [rows]   (a population file through the import job; 1,000,000 by default)
+//   dotnet run -c Release --project tools/Benchmarks -- registry-search <gateway> [requests] [password]   (run by scripts/bench-registries.sh)
 switch (args.ElementAtOrDefault(0))
 {
     case "lookup":
@@ -24,7 +25,9 @@ switch (args.ElementAtOrDefault(0))
     case "registry-import":
         await RegistryImportBenchmark.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "1000000", System.Globalization.CultureInfo.InvariantCulture));
         return 0;
+    case "registry-search" when args.Length >= 2:
+        return await RegistrySearchBenchmark.RunAsync(new Uri(args[1]), int.Parse(args.ElementAtOrDefault(2) ?? "1000"), args.ElementAtOrDefault(3) ?? "demo-password");
     default:
-        Console.Error.WriteLine("usage: OpsCentre.Benchmarks lookup [city|central|large|…] [seconds] | memory [city|central|large|…] | bare-endpoint [url] | latency <gateway> [alerts/s] [seconds] [password] | registry-import [rows]");
+        Console.Error.WriteLine("usage: OpsCentre.Benchmarks lookup [city|central|large|…] [seconds] | memory [city|central|large|…] | bare-endpoint [url] | latency <gateway> [alerts/s] [seconds] [password] | registry-import [rows] | registry-search <gateway> [requests] [password]");
         return 2;
 }
