@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using OpsCentre.CityGen;
 using OpsCentre.Database.Registries;
@@ -36,7 +36,8 @@ public static class RegistryImportBenchmark
         Console.WriteLine($"file generated: {rows:N0} lines, {file.Length / 1024.0 / 1024.0:F1} MiB in {generate.Elapsed.TotalSeconds:F1} s");
 
         var cipher = new PersonalDataCipher(new byte[32]);
-        var runner = new ImportRunner(db, new ImportJobStore(db), TimeProvider.System, NullLogger<ImportRunner>.Instance)
+        var runner = new ImportRunner(db, new ImportJobStore(db), TimeProvider.System,
+            LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning)).CreateLogger<ImportRunner>())
         {
             Registries = (new RegistryWriter(cipher, TimeProvider.System), cipher),
         };

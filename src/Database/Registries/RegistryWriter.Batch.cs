@@ -12,6 +12,9 @@ public sealed partial class RegistryWriter
 
     private const string BatchSavepoint = "registry_batch";
 
+    /// <summary>No timeout (zero) for a batch's statements: a million rows take minutes, not the 30 s of a command; the job's renewals show it alive.</summary>
+    private static readonly TimeSpan BatchTimeout = TimeSpan.Zero;
+
     /// <summary>
     /// Applies many writes in the caller's transaction (an import's lines), answering one outcome per write in their order,
     /// each as <see cref="ApplyAsync(NpgsqlTransaction, RegistryWrite, CancellationToken)"/> would: the same validation,
@@ -138,7 +141,7 @@ public sealed partial class RegistryWriter
     {
         await using var command = new NpgsqlCommand(
             "SELECT f.i FROM unnest(@callers, @ops) WITH ORDINALITY AS f (caller, op_id, i) JOIN operation_ledger l ON l.caller = f.caller AND l.op_id = f.op_id",
-            connection, tx);
+            connection, tx) { CommandTimeout = 0 };
         command.Parameters.AddWithValue("callers", pending.Select(p => CallerOf(p.Write)).ToArray());
         command.Parameters.AddWithValue("ops", pending.Select(p => p.Write.OpId).ToArray());
         var claimed = new HashSet<long>();
@@ -243,6 +246,7 @@ public sealed partial class RegistryWriter
     private static async Task ClaimManyAsync(NpgsqlConnection connection, List<PendingCreate> pending, CancellationToken ct)
     {
         await using var copy = await connection.BeginBinaryImportAsync("COPY operation_ledger (caller, op_id, kind, request_hash, result_id) FROM STDIN (FORMAT BINARY)", ct);
+        copy.Timeout = BatchTimeout;
         foreach (var p in pending)
         {
             var operation = OperationOf(p.Write);
@@ -263,6 +267,7 @@ public sealed partial class RegistryWriter
         var provenances = new Dictionary<(string, string, DateTimeOffset), string>();
         await using var copy = await connection.BeginBinaryImportAsync(
             $"COPY {table.Table} (id, {string.Join(", ", columns)}, source, collected_by, collected_at, version, provenance) FROM STDIN (FORMAT BINARY)", ct);
+        copy.Timeout = BatchTimeout;
         foreach (var p in pending)
         {
             await copy.StartRowAsync(ct);
@@ -324,6 +329,7 @@ public sealed partial class RegistryWriter
     {
         await using var copy = await connection.BeginBinaryImportAsync(
             "COPY registry_change (registry, id, unit_code, action, version, changed_fields, source, collected_by, op_id, at) FROM STDIN (FORMAT BINARY)", ct);
+        copy.Timeout = BatchTimeout;
         foreach (var p in pending)
         {
             await copy.StartRowAsync(ct);

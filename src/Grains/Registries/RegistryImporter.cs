@@ -292,7 +292,8 @@ public sealed class RegistryImporter(string registry, RegistryWriter writer, Per
         var hashes = numbered.Select(x => cipher.Hash(x.Number!)).ToArray();
         var holders = new Dictionary<string, string>(StringComparer.Ordinal);
         await using (var command = new NpgsqlCommand(
-            "SELECT id, id_number_hash FROM registry_person WHERE id_number_hash = ANY (@hashes) AND removed_at IS NULL", connection, transaction))
+            "SELECT p.id, p.id_number_hash FROM unnest(@hashes) AS h (hash) JOIN registry_person p ON p.id_number_hash = h.hash WHERE p.removed_at IS NULL",
+            connection, transaction) { CommandTimeout = 0 })
         {
             command.Parameters.AddWithValue("hashes", hashes);
             await using var reader = await command.ExecuteReaderAsync(ct);
@@ -335,7 +336,7 @@ public sealed class RegistryImporter(string registry, RegistryWriter writer, Per
             JOIN registry_address a ON a.unit_code = f.unit_code AND a.road = f.road AND a.number = f.number
                  AND coalesce(a.building, '') = f.building AND coalesce(a.unit, '') = f.unit AND coalesce(a.room, '') = f.room
             WHERE a.removed_at IS NULL
-            """, connection, transaction);
+            """, connection, transaction) { CommandTimeout = 0 };
         command.Parameters.AddWithValue("lines", keyed.Select(l => l.Number).ToArray());
         command.Parameters.AddWithValue("units", Column("unitCode"));
         command.Parameters.AddWithValue("roads", Column("road"));
