@@ -30,14 +30,14 @@ $f$;
 -- 一数一源: which source owns which field of which registry. Field names are the write path's (camelCase, as in
 -- RegistryWrite.Data). A write from another source that would change an owned field's value is refused.
 CREATE TABLE registry_field_owner (
-    registry text NOT NULL CHECK (registry IN ('addresses', 'population', 'housing', 'organisations', 'key-places', 'components')),
+    registry text NOT NULL CHECK (registry IN ('address', 'population', 'housing', 'organisation', 'place', 'component')),
     field    text NOT NULL,
     source   text NOT NULL,
     PRIMARY KEY (registry, field)
 );
 INSERT INTO registry_field_owner (registry, field, source) VALUES
-    ('addresses',     'road',             'civil-affairs'),      -- 地名: road names are set by civil affairs (民政)
-    ('addresses',     'number',           'public-security'),    -- 门牌号: house numbers by the police (公安)
+    ('address',       'road',             'civil-affairs'),      -- 地名: road names are set by civil affairs (民政)
+    ('address',       'number',           'public-security'),    -- 门牌号: house numbers by the police (公安)
     ('population',    'name',             'public-security'),    -- 户籍/居住登记: identity is the police's
     ('population',    'idNumber',         'public-security'),
     ('population',    'gender',           'public-security'),
@@ -46,13 +46,13 @@ INSERT INTO registry_field_owner (registry, field, source) VALUES
     ('population',    'registrationExpiry', 'public-security'),
     ('population',    'keyPersonId',      'community'),          -- the link to a key-person record: community staff
     ('housing',       'ownerId',          'housing-authority'),  -- 产权人: the housing authority's register (房管)
-    ('organisations', 'name',             'market-regulator'),   -- 营业执照: licence and registered name (市场监管)
-    ('organisations', 'licenceNumber',    'market-regulator'),
-    ('key-places',    'civilDefence',     'public-security'),    -- 人防/物防/技防 assessment (平安院落): the police
-    ('key-places',    'physicalDefence',  'public-security'),
-    ('key-places',    'technicalDefence', 'public-security'),
-    ('components',    'code',             'urban-management'),   -- 部件普查: the component census is urban management's (城管)
-    ('components',    'category',         'urban-management');
+    ('organisation',  'name',             'market-regulator'),   -- 营业执照: licence and registered name (市场监管)
+    ('organisation',  'licenceNumber',    'market-regulator'),
+    ('place',         'civilDefence',     'public-security'),    -- 人防/物防/技防 assessment (平安院落): the police
+    ('place',         'physicalDefence',  'public-security'),
+    ('place',         'technicalDefence', 'public-security'),
+    ('component',     'code',             'urban-management'),   -- 部件普查: the component census is urban management's (城管)
+    ('component',     'category',         'urban-management');
 
 -- Columns every registry row carries: its grid, its provenance, its version and its soft removal. provenance holds,
 -- per field, who last wrote it: {"field": {"source": …, "collectedBy": …, "collectedAt": …}}.

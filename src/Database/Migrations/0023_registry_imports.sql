@@ -4,5 +4,5 @@
 ALTER TABLE import_job DROP CONSTRAINT import_job_kind_check;
 ALTER TABLE import_job ADD CONSTRAINT import_job_kind_check CHECK (kind IN (
     'divisions', 'map', 'workers', 'key-persons',
-    'addresses', 'population', 'housing', 'organisations', 'key-places', 'components'));
+    'address', 'population', 'housing', 'organisation', 'place', 'component'));
 ALTER TABLE import_job ADD COLUMN source text;  -- a registry job's source; null for the city model's kinds

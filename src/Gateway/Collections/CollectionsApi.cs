@@ -44,6 +44,7 @@ public static class CollectionsApi
                 return Problems.Forbidden("Only a grid worker's phone collects");
             }
 
+            request = request with { Registry = RegistryNames.Canonical(request.Registry) ?? request.Registry };
             var now = clock.GetUtcNow();
             var errors = new RequestErrors().OpId(request.OpId)
                 .Check(RegistryNames.IsKnown(request.Registry), "registry", "one of " + string.Join(", ", RegistryNames.All))

@@ -49,6 +49,7 @@ public static class ImportsApi
         group.MapPost("/{kind}", async Task<Results<Accepted<ImportJob>, ProblemHttpResult, ValidationProblem>> (
             string kind, string? unit, HttpContext context, ImportJobStore jobs, ImportWorker worker, IOptions<ImportOptions> options, TimeProvider clock, CancellationToken ct) =>
         {
+            kind = RegistryNames.Canonical(kind) ?? kind;
             // A roster is the whole roster of its unit (everyone missing from it is ended), so its unit is named, never
             // defaulted: a district's file sent without ?unit= by a city administrator would end the rest of the city.
             // A registry's file is named its unit too: the unit is what its lines are checked against.
@@ -100,7 +101,7 @@ public static class ImportsApi
         .Accepts<ImportUpload>("multipart/form-data")
         .DisableAntiforgery()
         .WithName("SubmitImport")
-        .WithSummary("Upload a file to import (multipart field file, and opId or Idempotency-Key): kind divisions (CSV code,name), map (GeoJSON), workers or key-persons (CSV or .xlsx), or a registry — addresses, population, housing, organisations, key-places, components (CSV or .xlsx, optional field source, default import); ?unit= scopes it (default: your unit; required for rosters and registries). 202 with the job; all or nothing.");
+        .WithSummary("Upload a file to import (multipart field file, and opId or Idempotency-Key): kind divisions (CSV code,name), map (GeoJSON), workers or key-persons (CSV or .xlsx), or a registry — address, population, housing, organisation, place, component (CSV or .xlsx, optional field source, default import); ?unit= scopes it (default: your unit; required for rosters and registries). 202 with the job; all or nothing.");
 
         group.MapGet("/{id}", async Task<Results<Ok<ImportJob>, ProblemHttpResult>> (string id, HttpContext context, ImportJobStore jobs, CancellationToken ct) =>
         {

@@ -32,7 +32,11 @@ public static class RegistryApi
 
     /// <summary>One change: field names only, never values.</summary>
     public sealed record ChangeItem(long Position, string Registry, string Id, string UnitCode, string Action, int Version,
-        IReadOnlyList<string> ChangedFields, string Source, string CollectedBy, DateTimeOffset At);
+        IReadOnlyList<string> ChangedFields, string Source, string CollectedBy, DateTimeOffset At)
+    {
+        /// <summary>The contract's name for <see cref="Position"/>: the feed's sequence number, what <c>after</c> resumes from.</summary>
+        public long Seq => Position;
+    }
 
     public const int DefaultSearchLimit = 20;
 
@@ -55,6 +59,7 @@ public static class RegistryApi
                 return Problems.InvalidQuery("q", $"required, {RegistrySearch.MinLength} to {RegistrySearch.MaxLength} characters");
             }
 
+            registry = RegistryNames.Canonical(registry) ?? registry;
             if (registry is not null && !RegistryNames.IsKnown(registry))
             {
                 return Problems.InvalidQuery("registry", "one of " + string.Join(", ", RegistryNames.All));
@@ -90,6 +95,7 @@ public static class RegistryApi
         group.MapGet("/registry/{registry}/{id}", async Task<Results<Ok<RegistryRecordView>, ProblemHttpResult>> (
             string registry, string id, string? purpose, HttpContext context, PersonalDataReads reads, RegistryReader reader, NpgsqlDataSource db, CancellationToken ct) =>
         {
+            registry = RegistryNames.Canonical(registry) ?? registry;
             if (RegistryFields.Of(registry) is not { } table)
             {
                 return Problems.NotFound();
@@ -124,7 +130,7 @@ public static class RegistryApi
                 : TypedResults.Ok(View(found, table, unmasked: true));
         })
         .WithName("GetRegistryRecord")
-        .WithSummary("One record of a registry (addresses, population, housing, organisations, key-places, components) with its provenance")
+        .WithSummary("One record of a registry (address, population, housing, organisation, place, component) with its provenance")
         .WithDescription("404 for an unknown registry or id, or one outside the caller's scope. `fields` by their write names; `provenance` per field "
             + "written (source, collectedBy, collectedAt); a removed record keeps its data and says `removedAt`. A resident's name, ID number and "
             + "phone are masked (张*, 5101**************, 138****5678) unless the role is cleared and names a `purpose`; every read of a resident, "
@@ -134,11 +140,12 @@ public static class RegistryApi
             string? after, string? registry, string? unit, int? limit, HttpContext context, RegistryReader reader, CancellationToken ct) =>
         {
             var user = context.User;
-            if (UnitListing.Check(unit ?? user.UnitCodeOf(), limit, user, out var take, Permission.ReadRegistries) is { } denied)
+            if (UnitListing.Check(unit ?? user.UnitCodeOf(), limit, user, out var take, Permission.ReadRegistryChanges) is { } denied)
             {
                 return denied;
             }
 
+            registry = RegistryNames.Canonical(registry) ?? registry;
             if (registry is not null && !RegistryNames.IsKnown(registry))
             {
                 return Problems.InvalidQuery("registry", "one of " + string.Join(", ", RegistryNames.All));

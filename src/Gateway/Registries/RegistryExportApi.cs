@@ -36,6 +36,7 @@ public static class RegistryExportApi
         group.MapGet("/{registry}/export", async Task<Results<EmptyHttpResult, ProblemHttpResult, ValidationProblem>> (
             string registry, string? unit, string? format, string? purpose, HttpContext context, RegistryExportReader reader, NpgsqlDataSource db, CancellationToken ct) =>
         {
+            registry = RegistryNames.Canonical(registry) ?? registry;
             var scope = unit ?? context.User.UnitCodeOf();
             var errors = new RequestErrors()
                 .Check(RegistryNames.IsKnown(registry), "registry", $"one of {string.Join(", ", RegistryNames.All)}")

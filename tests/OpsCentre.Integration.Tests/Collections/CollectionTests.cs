@@ -77,7 +77,7 @@ public sealed class CollectionTests(SystemFixture system)
         var component = await SeedComponentAsync(worker);
         var twoHoursAgo = DateTimeOffset.UtcNow.AddHours(-2);
         var collectedAt = new DateTimeOffset(twoHoursAgo.UtcTicks - twoHoursAgo.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);   // as JSON carries it
-        var body = new { opId = "col-obstructed-" + component, registry = "components", action = "update", id = component, data = new { state = "obstructed" }, at = collectedAt };
+        var body = new { opId = "col-obstructed-" + component, registry = "component", action = "update", id = component, data = new { state = "obstructed" }, at = collectedAt };
 
         // The phone's queue sent twice (no signal the first time, as far as it knew): one record.
         var (first, accepted) = await CollectAsync(phone, body);
@@ -118,7 +118,7 @@ public sealed class CollectionTests(SystemFixture system)
         Assert.Equal(1L, await system.Db.ScalarAsync<long>("SELECT count(*) FROM admin_change WHERE entity_kind = 'collection' AND entity_key = @id", ("id", id)));
 
         // Departments read it in the change feed, once.
-        var feed = await ChangesAsync(await TokenAsync("jinjiang.operator"), worker.Grid, "components");
+        var feed = await ChangesAsync(await TokenAsync("jinjiang.operator"), worker.Grid, "component");
         var change = Assert.Single(feed, c => c.GetProperty("id").GetString() == component);
         Assert.Equal(("update", "grid-worker", worker.Id), (change.GetProperty("action").GetString(), change.GetProperty("source").GetString(), change.GetProperty("collectedBy").GetString()));
     }
@@ -148,7 +148,7 @@ public sealed class CollectionTests(SystemFixture system)
     {
         var (worker, phone) = await WorkerWithPhoneAsync();
         var component = await SeedComponentAsync(worker);
-        var (_, accepted) = await CollectAsync(phone, new { opId = "col-missing-" + component, registry = "components", action = "update", id = component, data = new { state = "missing" } });
+        var (_, accepted) = await CollectAsync(phone, new { opId = "col-missing-" + component, registry = "component", action = "update", id = component, data = new { state = "missing" } });
         var id = accepted.GetProperty("id").GetString()!;
 
         Assert.Equal(HttpStatusCode.BadRequest, (await ReviewAsync(id, "reject", new { opId = "reject-" + id })).Status);   // a rejection names its reason
@@ -169,7 +169,7 @@ public sealed class CollectionTests(SystemFixture system)
     {
         var (worker, phone) = await WorkerWithPhoneAsync();
         var component = await SeedComponentAsync(worker);
-        var (_, accepted) = await CollectAsync(phone, new { opId = "col-damaged-" + component, registry = "components", action = "update", id = component, data = new { state = "damaged" } });
+        var (_, accepted) = await CollectAsync(phone, new { opId = "col-damaged-" + component, registry = "component", action = "update", id = component, data = new { state = "damaged" } });
         var id = accepted.GetProperty("id").GetString()!;
 
         var (approved, view) = await ReviewAsync(id, "approve", new { opId = "approve-" + id });
@@ -220,14 +220,14 @@ public sealed class CollectionTests(SystemFixture system)
         var component = await SeedComponentAsync(worker);
 
         Assert.Equal(HttpStatusCode.NotFound,
-            (await CollectAsync(strangerPhone, new { opId = "col-x-" + component, registry = "components", action = "update", id = component, data = new { state = "damaged" } })).Status);
+            (await CollectAsync(strangerPhone, new { opId = "col-x-" + component, registry = "component", action = "update", id = component, data = new { state = "damaged" } })).Status);
         Assert.Equal(HttpStatusCode.UnprocessableEntity,
             (await CollectAsync(strangerPhone, new { opId = "col-y-" + component, registry = "housing", action = "create", data = new { unitCode = worker.Grid, use = "vacant" } })).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await CollectAsync(phone, new { opId = "col-z", registry = "pets", action = "create", data = new { } })).Status);
-        Assert.Equal(HttpStatusCode.BadRequest, (await CollectAsync(phone, new { opId = "col-z", registry = "components", action = "rename", id = component, data = new { } })).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await CollectAsync(phone, new { opId = "col-z", registry = "component", action = "rename", id = component, data = new { } })).Status);
         Assert.Equal(0L, await system.Db.ScalarAsync<long>("SELECT count(*) FROM collection_record WHERE op_id IN ('col-x-' || @c, 'col-y-' || @c, 'col-z')", ("c", component)));
 
-        var (_, accepted) = await CollectAsync(phone, new { opId = "col-own-" + component, registry = "components", action = "update", id = component, data = new { state = "damaged" } });
+        var (_, accepted) = await CollectAsync(phone, new { opId = "col-own-" + component, registry = "component", action = "update", id = component, data = new { state = "damaged" } });
         var id = accepted.GetProperty("id").GetString()!;
         var outsider = await TokenAsync(SystemFixture.SecondStreetOperator);
         Assert.Equal(HttpStatusCode.NotFound, (await Api.SendAsync(Http, HttpMethod.Get, "/api/v1/collections/" + id, outsider)).Status);
@@ -266,7 +266,7 @@ public sealed class CollectionTests(SystemFixture system)
     private async Task TouchAsync(GeneratedWorker worker, string phone)
     {
         var component = await SeedComponentAsync(worker);
-        var (_, accepted) = await CollectAsync(phone, new { opId = "col-touch-" + component, registry = "components", action = "update", id = component, data = new { state = "obstructed" } });
+        var (_, accepted) = await CollectAsync(phone, new { opId = "col-touch-" + component, registry = "component", action = "update", id = component, data = new { state = "obstructed" } });
         var id = accepted.GetProperty("id").GetString()!;
         Assert.Equal(HttpStatusCode.OK, (await ReviewAsync(id, "approve", new { opId = "approve-" + id })).Status);
     }
@@ -293,7 +293,7 @@ public sealed class CollectionTests(SystemFixture system)
             u => u.GetProperty("counters").GetProperty("keyPlacesOverdue").GetInt64() == 1, TimeSpan.FromSeconds(20), "the grid counts one key place overdue");
 
         // Inspected: the worker collects the next due date, staff approve, the alert ends and the counter drops.
-        var (_, accepted) = await CollectAsync(phone, new { opId = "col-inspected-" + place, registry = "key-places", action = "update", id = place,
+        var (_, accepted) = await CollectAsync(phone, new { opId = "col-inspected-" + place, registry = "place", action = "update", id = place,
             data = new { nextInspectionDue = CityToday.AddDays(90).ToString("yyyy-MM-dd") } });
         var id = accepted.GetProperty("id").GetString()!;
         var (approved, view) = await ReviewAsync(id, "approve", new { opId = "approve-" + id });

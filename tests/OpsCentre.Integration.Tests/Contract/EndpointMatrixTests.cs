@@ -269,7 +269,7 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
             VALUES (@id, @grid, @code, '0101', @lat, @lon, 'normal', 'urban-management', 'census', now(), 1)
             """, ("id", component), ("grid", place.Grid), ("code", place.Grid[..6] + "0101" + Random.Shared.Next(0, 999_999).ToString("D6")), ("lat", worker.Lat), ("lon", worker.Lon));
         var (status, body) = await Api.DeviceSendAsync(Http, HttpMethod.Post, "/api/v1/device/collections", key,
-            new { opId = Guid.NewGuid().ToString(), registry = "components", action = "update", id = component, data = new { state = "obstructed" } });
+            new { opId = Guid.NewGuid().ToString(), registry = "component", action = "update", id = component, data = new { state = "obstructed" } });
         Assert.True(status == HttpStatusCode.Accepted, $"collection in {place.Grid}: {(int)status} {body}");
         return body.GetProperty("id").GetString()!;
     }

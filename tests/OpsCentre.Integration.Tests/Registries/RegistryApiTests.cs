@@ -106,8 +106,12 @@ public sealed class RegistryApiTests(SystemFixture system)
         Assert.Contains(cover.Id, Items(byCategory).Select(h => h.GetProperty("id").GetString()));
 
         // The record itself: its fields and where each came from.
-        var (status, record) = await Api.GetAsync(system.Http, StreetOperator, $"/api/v1/registry/components/{cover.Id}");
+        var (status, record) = await Api.GetAsync(system.Http, StreetOperator, $"/api/v1/registry/component/{cover.Id}");
         Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("component", record.GetProperty("registry").GetString());
+        // The drafts' plural slug is an alias of the contract's name, answered under the contract's name.
+        var (aliasStatus, alias) = await Api.GetAsync(system.Http, StreetOperator, $"/api/v1/registry/components/{cover.Id}");
+        Assert.Equal((HttpStatusCode.OK, "component"), (aliasStatus, alias.GetProperty("registry").GetString()));
         Assert.Equal(("damaged", "urban-management"), (record.GetProperty("fields").GetProperty("state").GetString(),
             record.GetProperty("provenance").GetProperty("state").GetProperty("source").GetString()));
         Assert.Equal(HttpStatusCode.NotFound, (await Api.GetAsync(system.Http, SystemFixture.SecondStreetOperator, $"/api/v1/registry/components/{cover.Id}")).Status);
@@ -159,6 +163,9 @@ public sealed class RegistryApiTests(SystemFixture system)
             Assert.Equal(HttpStatusCode.OK, status);
             var items = Items(page);
             Assert.True(items.Count <= 2);
+            // The contract's field names: seq (the position resumed from), registry, id, action, at, source.
+            Assert.All(items, i => Assert.Equal(i.GetProperty("position").GetInt64(), i.GetProperty("seq").GetInt64()));
+            Assert.All(items, i => Assert.True(i.TryGetProperty("at", out _) && i.TryGetProperty("source", out _) && i.TryGetProperty("registry", out _)));
             seen.AddRange(items.Select(i => (i.GetProperty("id").GetString(), i.GetProperty("action").GetString(), i.GetProperty("version").GetInt32())));
             if (items.Count == 0)
             {
