@@ -26,7 +26,7 @@ CREATE TABLE machine_client_secret (
 
 ALTER TABLE admin_change DROP CONSTRAINT admin_change_entity_kind_check;
 ALTER TABLE admin_change ADD CONSTRAINT admin_change_entity_kind_check
-    CHECK (entity_kind IN ('operator', 'incident-category', 'department', 'supervision-schedule', 'machine-client'));
+    CHECK (entity_kind IN ('operator', 'incident-category', 'department', 'supervision-schedule', 'collection', 'machine-client'));
 
 GRANT SELECT, INSERT, UPDATE ON machine_client TO {{app_role}};
 GRANT SELECT, INSERT, UPDATE ON machine_client_secret TO {{app_role}};

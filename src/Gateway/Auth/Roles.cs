@@ -137,7 +137,7 @@ public static class Roles
         [Permission.ViewUnits] = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department, Hotline],
         [Permission.ReadCases] = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department, Hotline],
         [Permission.ReadEvents] = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department, Hotline],
-        [Permission.ReadRegistryChanges] = [Admin, Operator, Staff, Worker, Corrections, Auditor, Department],
+        [Permission.ReadRegistryChanges] = [Admin, Operator, Staff, Worker, Corrections, Department],
         [Permission.ManageDevices] = [Admin, Operator],
         [Permission.AppendEvents] = [Admin],
         [Permission.HandleAlerts] = [Admin, Operator, Staff, Worker, Corrections],

@@ -258,6 +258,32 @@ public sealed class MachineClientTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task AClientWithRegistryChangesReadFollowsTheRegistriesChangeFeedOfItsUnitOnly()
+    {
+        var client = await RegisterAsync(Http, "510104", "registry-changes:read");
+        var grid = system.Fresh.Grid(within: "510104");
+        var resident = await Registries.RegistryFixtures.ResidentAsync(system, grid);
+        var token = await AccessTokenAsync(Http, client);
+
+        var (status, page) = await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/registry-changes?unit={grid}", token);
+        Assert.True(status == HttpStatusCode.OK, $"feed: {(int)status} {page}");
+        var mine = page.GetProperty("items").EnumerateArray().Where(i => i.GetProperty("id").GetString() == resident).ToList();
+        Assert.Single(mine);
+        Assert.Equal("population", mine[0].GetProperty("registry").GetString());
+        var next = page.GetProperty("next").GetString();
+
+        // Resumed from its cursor: nothing new, the same cursor back.
+        var (_, later) = await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/registry-changes?unit={grid}&after={next}", token);
+        Assert.Empty(later.GetProperty("items").EnumerateArray());
+        Assert.Equal(next, later.GetProperty("next").GetString());
+
+        // Its unit only; the records themselves and the search are not what the permission opens.
+        Assert.Equal(HttpStatusCode.NotFound, (await Api.SendAsync(Http, HttpMethod.Get, "/api/v1/registry-changes?unit=510105", token)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/registry/population/{resident}", token)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/registry/search?q=abc&unit={grid}", token)).Status);
+    }
+
+    [Fact]
     public async Task TheApiDocumentNamesTheClientCredentialsScheme()
     {
         var document = await Http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");

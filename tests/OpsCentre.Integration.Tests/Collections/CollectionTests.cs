@@ -112,7 +112,7 @@ public sealed class CollectionTests(SystemFixture system)
             r => (State: r.GetString(0), Source: r.GetString(1), By: r.GetString(2), At: r.GetFieldValue<DateTimeOffset>(3), Version: r.GetInt32(4)), ("id", component))).Single();
         Assert.Equal(("obstructed", "grid-worker", worker.Id, collectedAt, 2), (row.State, row.Source, row.By, row.At, row.Version));
         // One entry of the change feed's table (registry_change), under the worker's source and the record's id as its opId.
-        var (feedSource, feedBy, feedOp) = (await system.Db.RowsAsync("SELECT source, collected_by, op_id FROM registry_change WHERE registry = 'components' AND id = @id",
+        var (feedSource, feedBy, feedOp) = (await system.Db.RowsAsync("SELECT source, collected_by, op_id FROM registry_change WHERE registry = 'component' AND id = @id",
             r => (r.GetString(0), r.GetString(1), r.GetString(2)), ("id", component))).Single();
         Assert.Equal(("grid-worker", worker.Id, id), (feedSource, feedBy, feedOp));
         Assert.Equal(1L, await system.Db.ScalarAsync<long>("SELECT count(*) FROM admin_change WHERE entity_kind = 'collection' AND entity_key = @id", ("id", id)));
