@@ -16,6 +16,9 @@ public sealed record RegistryChange(long Position, string Registry, string Id, s
     IReadOnlyList<string> ChangedFields, string Source, string CollectedBy, DateTimeOffset At);
 
 /// <summary>Reads of the registries: one record (decrypting its sealed fields) and the change feed.</summary>
+/// <summary>A standard address found for a text: its id, its grid and its position.</summary>
+public sealed record PlacedAddress(string AddressId, string UnitCode, double Lat, double Lon);
+
 public sealed class RegistryReader(NpgsqlDataSource db, PersonalDataCipher cipher)
 {
     /// <summary>The grid of a registry row (removed or not); null for an unknown id.</summary>
@@ -53,6 +56,47 @@ public sealed class RegistryReader(NpgsqlDataSource db, PersonalDataCipher ciphe
         return new RegistryRecord(table.Registry, id, row["unit_code"]!.GetValue<string>(), row["version"]!.GetValue<int>(),
             row["source"]!.GetValue<string>(), row["collected_by"]!.GetValue<string>(), Timestamp(row["collected_at"])!.Value,
             Timestamp(row["removed_at"]), fields, row["provenance"]!.AsObject().DeepClone().AsObject());
+    }
+
+    /// <summary>What a resident may say before the standard address: the province, the city, a district (锦江区).</summary>
+    private static readonly System.Text.RegularExpressions.Regex AddressPrefix = new("^(四川省)?(成都市)?(\\p{IsCJKUnifiedIdeographs}{1,4}?[区县市])?");
+
+    /// <summary>
+    /// Where a standard address (标准地址) said as one run of text lies: the position and grid of the live address whose
+    /// road, number, building, unit and room (or road and number alone, a building's door) are <paramref name="text"/>
+    /// without spaces, optionally after 四川省, 成都市 and a district's name; null when the registry holds no such address
+    /// with a position, or more than one building under a bare road and number that disagree on their grid.
+    /// </summary>
+    public async Task<PlacedAddress?> PlaceAsync(string text, CancellationToken ct)
+    {
+        var said = string.Concat(text.Where(c => !char.IsWhiteSpace(c)));
+        var bare = AddressPrefix.Replace(said, "");
+        await using var command = db.CreateCommand(
+            """
+            SELECT id, unit_code, lat, lon,
+                   road || number || coalesce(building, '') || coalesce(unit, '') || coalesce(room, '') IN (@said, @bare) AS whole
+            FROM registry_address
+            WHERE removed_at IS NULL AND lat IS NOT NULL AND lon IS NOT NULL
+              AND (road || number || coalesce(building, '') || coalesce(unit, '') || coalesce(room, '') IN (@said, @bare)
+                   OR road || number IN (@said, @bare))
+            ORDER BY whole DESC, id
+            LIMIT 50
+            """);
+        command.Parameters.AddWithValue("said", said);
+        command.Parameters.AddWithValue("bare", bare);
+        var found = new List<(PlacedAddress Place, bool Whole)>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                found.Add((new PlacedAddress(reader.GetString(0), reader.GetString(1), reader.GetDouble(2), reader.GetDouble(3)), reader.GetBoolean(4)));
+            }
+        }
+
+        // The address itself; or a building's door (road and number) whose dwellings all lie in one grid.
+        return found.Count == 0 ? null
+            : found[0].Whole || found.All(f => f.Place.UnitCode == found[0].Place.UnitCode) ? found[0].Place
+            : null;
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using OpsCentre.Database.Operations;
+using OpsCentre.Database.Registries;
 using OpsCentre.Gateway.Incidents;
 using OpsCentre.Gateway.Photos;
 using OpsCentre.Grains.Incidents;
@@ -29,7 +30,7 @@ public sealed record ResidentReportOutcome(string? CaseId, string? FollowUpToken
 /// <c>reported</c>, waiting for 受理. What the resident brought, their photos (<see cref="CasePhotoStore"/>) and their contact apart go to
 /// <see cref="CitizenReportStore"/> in one transaction before the report is answered.
 /// </summary>
-public sealed class CitizenReporting(IncidentReporting reporting, CitizenReportStore store, IOptions<CitizenOptions> options, TimeProvider clock)
+public sealed class CitizenReporting(IncidentReporting reporting, CitizenReportStore store, RegistryReader addresses, IOptions<CitizenOptions> options, TimeProvider clock)
 {
     /// <summary>The actor (and ledger caller) of residents' reports: they have no account, so no name.</summary>
     public const string Actor = "resident";
@@ -41,7 +42,14 @@ public sealed class CitizenReporting(IncidentReporting reporting, CitizenReportS
     {
         var contact = report.Contact;
         var errors = new Dictionary<string, string[]>();
-        Check(report.Lat is not null && report.Lon is not null, "lat", "lat and long are required: an address alone cannot be placed on the grid map yet");
+        // An address alone is placed through the standard addresses (标准地址) the registries hold.
+        if ((report.Lat is null || report.Lon is null) && report.Address is { Length: > 0 and <= 500 } said && await addresses.PlaceAsync(said, ct) is { } placed)
+        {
+            report = report with { Lat = placed.Lat, Lon = placed.Lon };
+        }
+
+        Check(report.Lat is not null && report.Lon is not null, "lat",
+            report.Address is { Length: > 0 } ? "lat and long, or an address_string the standard addresses hold (road, number, building, unit, room)" : "lat and long are required, or an address_string");
         Check(report.Address is not { Length: > 500 }, "address_string", "at most 500 characters");
         Check(contact.Phone is null || (contact.Phone.Length is >= 3 and <= 20 && contact.Phone.All(c => char.IsAsciiDigit(c) || c is '+' or '-' or ' ')), "phone", "digits, at most 20");
         Check(contact.Email is null || (contact.Email.Length <= 200 && contact.Email.Contains('@')), "email", "an e-mail address");

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using OpsCentre.Database.Registries;
 using OpsCentre.Integration.Tests.Screens;
 using OpsCentre.Testing;
 
@@ -216,6 +218,37 @@ public sealed class Open311Tests(SystemFixture system)
         }
 
         await simulator.StopAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task AReportWithAnAddressAloneIsPlacedThroughTheStandardAddresses()
+    {
+        var service = (await Http.GetFromJsonAsync<JsonElement>("/open311/v2/services.json"))[0].GetProperty("service_code").GetString()!;
+        var worker = system.Fresh.Worker(within: "510104");
+        var road = "测试" + Guid.NewGuid().ToString("N")[..6] + "路";
+        var writer = new RegistryWriter(PersonalDataCipher.FromBase64(system.PersonalDataKey), TimeProvider.System);
+        await using (var connection = await system.Db.OpenConnectionAsync())
+        await using (var tx = await connection.BeginTransactionAsync())
+        {
+            var written = await writer.ApplyAsync(tx, new RegistryWrite(RegistryNames.Addresses, null, RegistryActions.Create,
+                new JsonObject { ["unitCode"] = worker.Grid, ["road"] = road, ["number"] = "8号", ["building"] = "2栋", ["lat"] = worker.Lat, ["lon"] = worker.Lon },
+                "civil-affairs", "test", DateTimeOffset.UtcNow, Guid.NewGuid().ToString()), default);
+            Assert.True(written.IsApplied, written.Reason);
+            await tx.CommitAsync();
+        }
+
+        // As a resident says it: the district first, spaces between the parts; no coordinates.
+        var placed = await PostFormAsync(Http, new() { ["service_code"] = service, ["address_string"] = $"锦江区 {road} 8号 2栋", ["description"] = "楼道灯坏了" });
+        Assert.True(placed.Status == HttpStatusCode.OK && placed.Body[0].GetProperty("follow_up_token").ValueKind == JsonValueKind.String, placed.ToString());
+        var id = placed.Body[0].GetProperty("service_request_id").GetString()!;
+        var request = await RequestAsync(id);
+        Assert.Equal((worker.Lat, worker.Lon), (request.GetProperty("lat").GetDouble(), request.GetProperty("long").GetDouble()));
+        var (_, view) = await Api.GetAsync(Http, "jinjiang.operator", $"/api/v1/incidents/{id}");
+        Assert.Equal(worker.Grid, view.GetProperty("incident").GetProperty("unitCode").GetString());
+
+        // An address the registry does not hold is still refused, nothing written.
+        var unknown = await PostFormAsync(Http, new() { ["service_code"] = service, ["address_string"] = "不存在路999号", ["description"] = "无处可寻" });
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.Status);
     }
 
     [Fact]
