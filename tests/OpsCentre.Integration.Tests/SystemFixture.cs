@@ -154,6 +154,20 @@ public sealed class SystemFixture : IAsyncLifetime
         return silo;
     }
 
+    /// <summary>
+    /// A new silo joins and <see cref="FirstSilo"/> stops (a rolling restart); the new one is <see cref="FirstSilo"/> from
+    /// then on, so later tests that read the serving silo's health or metrics reach a live process.
+    /// </summary>
+    public async Task<ChildProcess> ReplaceFirstSiloAsync(string name)
+    {
+        var replacement = StartSilo(name);
+        await WaitForActiveSilosAsync(Http, 2);
+        await FirstSilo.StopAsync(TimeSpan.FromSeconds(30));
+        await WaitForActiveSilosAsync(Http, 1);
+        FirstSilo = replacement;
+        return replacement;
+    }
+
     /// <summary>Where <paramref name="silo"/>, started by <see cref="StartSilo"/>, answers <c>/health/live</c> and <c>/health/ready</c> (<c>Silo:HealthUrl</c>).</summary>
     public Uri SiloHealthUrl(ChildProcess silo)
     {

@@ -265,10 +265,7 @@ public sealed class DeviceIngestTests(SystemFixture system, Xunit.Abstractions.I
         await Testing.Eventually.HoldsAsync(PointsAsync, n => n == 20, TimeSpan.FromSeconds(15), "20 track points written");
 
         // A new silo joins, the old one stops; the tracks are in PostgreSQL, not in the silo.
-        var replacement = system.StartSilo("silo-replacement");
-        await SystemFixture.WaitForActiveSilosAsync(Http, 2);
-        await system.FirstSilo.StopAsync(TimeSpan.FromSeconds(30));
-        await SystemFixture.WaitForActiveSilosAsync(Http, 1);
+        var replacement = await system.ReplaceFirstSiloAsync("silo-replacement");
         Assert.Equal(20, await Testing.Eventually.HoldsAsync(PointsAsync, n => n == 20, TimeSpan.FromSeconds(30), "tracks after the restart"));
         Assert.False(replacement.HasExited);
 
