@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using OpsCentre.Database.Collections;
 using OpsCentre.Database.Registries;
-using OpsCentre.Gateway.KeyPersons;
+using OpsCentre.Gateway.Registries;
 
 namespace OpsCentre.Gateway.Collections;
 
@@ -10,15 +10,9 @@ public sealed record CollectionView(
     string Id, string UnitCode, string Registry, string Action, string? RecordId, JsonObject Data, string CollectedBy, DateTimeOffset CollectedAt,
     DateTimeOffset ReceivedAt, string State, string? ReviewedBy, DateTimeOffset? ReviewedAt, string? Note, string? Refusal, string? CaseId)
 {
-    /// <summary>How each kind of personal field is masked; any other personal field of a registry is hidden whole.</summary>
-    private static readonly Dictionary<string, Func<string, string>> Masks = new(StringComparer.Ordinal)
-    {
-        ["name"] = PersonalDataMasking.Name,
-        ["idNumber"] = PersonalDataMasking.IdNumber,
-        ["phone"] = PersonalDataMasking.Phone,
-    };
+    private static RegistryField? Personal(string registry, string field) => RegistryFields.Of(registry)?.Field(field) is { Personal: true } personal ? personal : null;
 
-    private static bool IsPersonal(string registry, string field) => RegistryFields.Of(registry)?.Field(field) is { Personal: true };
+    private static bool IsPersonal(string registry, string field) => Personal(registry, field) is not null;
 
     /// <summary>Whether the record's data holds any personal field: its reading is then an audited read.</summary>
     public static bool HoldsPersonalData(CollectionRecord record) => record.Data.Any(p => IsPersonal(record.Registry, p.Key));
@@ -32,8 +26,9 @@ public sealed record CollectionView(
         var masked = new JsonObject();
         foreach (var (key, value) in data)
         {
-            masked[key] = !IsPersonal(registry, key) ? value?.DeepClone()
-                : value is JsonValue v && v.TryGetValue<string>(out var text) ? Masks.GetValueOrDefault(key, _ => "***")(text)
+            // The registries' own masking (RegistryReads.Mask), as their reads and exports show the same fields.
+            masked[key] = Personal(registry, key) is not { } field ? value?.DeepClone()
+                : value is JsonValue v && v.TryGetValue<string>(out var text) ? RegistryReads.Mask(field, text)
                 : null;
         }
 
