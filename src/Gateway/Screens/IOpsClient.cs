@@ -26,7 +26,7 @@ public sealed record WatermarkMessage(string DistrictCode, long Seq);
 /// Conflated live state as a screen receives it: <c>{"items":[{"kind":…,"id":…,…},…]}</c>, each item written as the
 /// JSON its grain made.
 /// </summary>
-public sealed record LiveBatch([property: JsonConverter(typeof(LiveItemsJsonConverter))] IReadOnlyList<LiveItem> Items);
+public sealed record LiveBatch([property: JsonConverter(typeof(LiveItemsJsonConverter))] IReadOnlyList<LiveItem> Items, DateTimeOffset At);
 
 /// <summary>
 /// What <c>Subscribe</c> answers: the unit, the cursor delivery starts after, and each district's head

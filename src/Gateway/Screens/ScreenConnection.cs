@@ -92,7 +92,7 @@ public sealed partial class ScreenConnection
     /// Sends the live items of this tick (each district's latest per kind and id, conflated by the feed) that lie
     /// within a subscription, and watermarks when <paramref name="watermarks"/> is set.
     /// </summary>
-    public void OnTick(bool watermarks, IReadOnlyDictionary<string, IReadOnlyList<LiveItem>> live) => Enqueue(new TickWork(watermarks, live));
+    public void OnTick(bool watermarks, IReadOnlyDictionary<string, IReadOnlyList<LiveItem>> live, DateTimeOffset at) => Enqueue(new TickWork(watermarks, live, at));
 
     public void Complete() => _work.Writer.TryComplete();
 
@@ -236,7 +236,7 @@ public sealed partial class ScreenConnection
                 var items = pending.Where(i => EventProjection.Shows(User, subscription.UnitCode, i)).ToList();
                 if (items.Count > 0)
                 {
-                    await _client.Live(new LiveBatch(items));
+                    await _client.Live(new LiveBatch(items, tick.At));
                 }
             }
         }
@@ -287,5 +287,5 @@ public sealed partial class ScreenConnection
 
     private sealed record HeadWork(string District, long Head) : Work;
 
-    private sealed record TickWork(bool Watermarks, IReadOnlyDictionary<string, IReadOnlyList<LiveItem>> Live) : Work;
+    private sealed record TickWork(bool Watermarks, IReadOnlyDictionary<string, IReadOnlyList<LiveItem>> Live, DateTimeOffset At) : Work;
 }

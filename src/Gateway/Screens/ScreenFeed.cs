@@ -123,7 +123,7 @@ public sealed partial class ScreenFeed(
             var live = TakeLive();
             foreach (var connection in _connections.Values)
             {
-                connection.OnTick(watermark, live);
+                connection.OnTick(watermark, live, new DateTimeOffset(now, TimeSpan.Zero));
             }
         }
     }

@@ -27,8 +27,8 @@ public sealed class ScreenClient : IAsyncDisposable
     /// <summary>Every live item received, in arrival order (kept even when taken from the queue).</summary>
     public System.Collections.Concurrent.ConcurrentQueue<JsonElement> LiveHistory { get; } = new();
 
-    /// <summary>When each <c>Live</c> batch arrived (<see cref="System.Diagnostics.Stopwatch"/> timestamps).</summary>
-    public System.Collections.Concurrent.ConcurrentQueue<long> LiveBatchesAt { get; } = new();
+    /// <summary>When the gateway sent each <c>Live</c> batch (its <c>at</c>: the feed's tick).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<DateTimeOffset> LiveBatchesAt { get; } = new();
 
     /// <summary>Completes when the server (or the network) closes the connection.</summary>
     public Task Closed => _closed.Task;
@@ -54,7 +54,7 @@ public sealed class ScreenClient : IAsyncDisposable
         _connection.On<Watermark>("Watermark", w => _watermarks.Writer.TryWrite(w));
         _connection.On<JsonElement>("Live", batch =>
         {
-            LiveBatchesAt.Enqueue(System.Diagnostics.Stopwatch.GetTimestamp());
+            LiveBatchesAt.Enqueue(batch.GetProperty("at").GetDateTimeOffset());
             foreach (var item in batch.GetProperty("items").EnumerateArray())
             {
                 LiveHistory.Enqueue(item.Clone());
