@@ -62,6 +62,7 @@ try
     app.MapAuthApi();
     app.MapOAuthTokenApi();
     app.MapPasswordApi();
+    app.MapMeApi();
     app.MapUnitsApi();
     app.MapWorkersApi();
     app.MapKeyPersonsApi();

@@ -68,11 +68,21 @@ export interface AlertAction {
   note: string;
 }
 
+/** An RFC 9457 problem as the gateway answers it; `errors` names the fields of a validation problem. */
+export interface Problem {
+  title?: string;
+  detail?: string;
+  errors?: Record<string, string[]>;
+  [key: string]: unknown;
+}
+
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly problem: { title?: string; detail?: string }) {
+  constructor(readonly status: number, readonly problem: Problem) {
     super(problem.detail ?? problem.title ?? `HTTP ${status}`);
   }
 }
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** Where operator calls get their access token, and how to renew it after a 401 (the session). */
 export interface Credentials {
@@ -87,7 +97,11 @@ const workerPages = 5;
 
 export class ApiClient {
   /** Without credentials only the anonymous calls (issuing and refreshing tokens) work. */
-  constructor(private readonly credentials?: Credentials, private readonly fetchFn: Fetch = (input, init) => fetch(input, init)) {}
+  /**
+   * `base` prefixes the relative paths: '' for the wall screen at the web root, '../' for pages one folder down
+   * (the console at /console/), so the app works behind a proxy's path prefix too.
+   */
+  constructor(private readonly credentials?: Credentials, private readonly fetchFn: Fetch = (input, init) => fetch(input, init), private readonly base = '') {}
 
   issueTokens(username: string, password: string): Promise<Tokens> {
     return this.send('POST', '/api/v1/auth/token', { username, password }, false);
@@ -150,15 +164,39 @@ export class ApiClient {
     return this.send('GET', `api/v1/kpis${query({ unit })}`);
   }
 
-  private async send<T>(method: 'GET' | 'POST', path: string, body?: unknown, authorised = true, retried = false): Promise<T> {
-    const headers: Record<string, string> = body === undefined ? {} : { 'Content-Type': 'application/json' };
+  /** Any operator call: a JSON body (or FormData, sent as it is); the answer's JSON, or null for an empty one. */
+  request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+    return this.send<T>(method, path.replace(/^\//, ''), body);
+  }
+
+  /** An operator call whose answer is a file (exports): the response's blob and its file name, if it gives one. */
+  async download(path: string, retried = false): Promise<{ blob: Blob; fileName: string | null }> {
+    const headers = { Authorization: `Bearer ${await this.credentials!.accessToken()}` };
+    const response = await this.fetchFn(this.base + path.replace(/^\//, ''), { method: 'GET', headers });
+    if (response.status === 401 && !retried) {
+      await this.credentials!.refresh();
+      return this.download(path, true);
+    }
+    if (!response.ok) {
+      const text = await response.text();
+      throw new ApiError(response.status, text ? JSON.parse(text) : {});
+    }
+    const disposition = response.headers.get('content-disposition') ?? '';
+    const name = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition)?.[1];
+    return { blob: await response.blob(), fileName: name ? decodeURIComponent(name) : null };
+  }
+
+  private async send<T>(method: Method, path: string, body?: unknown, authorised = true, retried = false): Promise<T> {
+    const form = typeof FormData !== 'undefined' && body instanceof FormData;
+    const headers: Record<string, string> = body === undefined || form ? {} : { 'Content-Type': 'application/json' };
     if (authorised) {
       if (!this.credentials) {
         throw new ApiError(401, { title: 'signed out' });
       }
       headers.Authorization = `Bearer ${await this.credentials.accessToken()}`;
     }
-    const response = await this.fetchFn(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const payload = body === undefined ? undefined : form ? (body as FormData) : JSON.stringify(body);
+    const response = await this.fetchFn(path.startsWith('/') ? path : this.base + path, { method, headers, body: payload });
     if (response.status === 401 && authorised && !retried) {
       await this.credentials!.refresh();
       return this.send<T>(method, path, body, authorised, true);

@@ -1,0 +1,7 @@
+import type { ConsolePage } from './context';
+import { homePage } from './pages/home';
+
+// The console's pages in the nav's order; each lives in pages/<name>.ts. The first the caller may see opens by default.
+export const consolePages: ConsolePage[] = [
+  homePage,
+];
