@@ -36,6 +36,15 @@ public static class ImportsApi
         {
             RenewEvery = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ImportOptions>>().Value.RenewSeconds),
             Registries = (sp.GetRequiredService<RegistryWriter>(), sp.GetRequiredService<PersonalDataCipher>()),
+            // A registry import's grids count their dues again at once (one-way calls: the runner does not wait for the counts).
+            Committed = async grids =>
+            {
+                var cluster = sp.GetRequiredService<IClusterClient>();
+                foreach (var grid in grids)
+                {
+                    await cluster.GetGrain<IRegistryDuesGrain>(grid).Refresh();
+                }
+            },
         });
         builder.Services.AddSingleton<ImportWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ImportWorker>());

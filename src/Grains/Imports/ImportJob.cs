@@ -96,6 +96,13 @@ public sealed record ImportOutcome(int RowsRead, int Accepted, IReadOnlyList<Imp
 
     /// <summary>A file refused whole, for a reason of its own (unreadable, wrong header): reported as one line.</summary>
     public static ImportOutcome Refused(int line, string? field, string reason) => new(0, 0, [new ImportError(line, field, reason)], ImportChanges.None);
+
+    /// <summary>
+    /// The grids whose registry dues (流动人口待续登记, 重点场所检查逾期) the job's writes may have changed — a written record's grid
+    /// before and after — told to <see cref="ImportRunner.Committed"/> once the job's transaction is committed; empty for
+    /// the kinds without dues.
+    /// </summary>
+    public IReadOnlyCollection<string> Grids { get; init; } = [];
 }
 
 /// <summary>Lines read and accepted so far, for the job's progress while it runs.</summary>

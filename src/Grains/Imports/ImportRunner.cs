@@ -25,6 +25,13 @@ public sealed partial class ImportRunner(NpgsqlDataSource db, ImportJobStore job
     /// <summary>The registries' write path and the key of their personal identifiers, for the registries' files; without them a registry's job fails.</summary>
     public (RegistryWriter Writer, PersonalDataCipher Cipher)? Registries { get; init; }
 
+    /// <summary>
+    /// Told, after a job's transaction is committed, the grids whose registry dues it may have changed
+    /// (<see cref="ImportOutcome.Grids"/>): the gateway has each grid's <c>IRegistryDuesGrain</c> count again, so the tiles
+    /// follow an import at once without any scan of all grids. A failure here is logged; the import stands.
+    /// </summary>
+    public Func<IReadOnlyCollection<string>, Task>? Committed { get; init; }
+
     public IImporter ImporterOf(string kind) => kind switch
     {
         ImportKinds.Divisions => new DivisionsImporter(),
@@ -106,11 +113,30 @@ public sealed partial class ImportRunner(NpgsqlDataSource db, ImportJobStore job
         if (await ImportJobStore.FinishAsync(connection, transaction, job.Id, Name, outcome, null, clock.GetUtcNow(), ct))
         {
             await transaction.CommitAsync(ct);
+            await TellCommittedAsync(job.Id, outcome.Grids);
         }
         else
         {
             // Failed as abandoned while it ran (its renewals were late): its writes go, so the job's word stands.
             await transaction.RollbackAsync(ct);
+        }
+    }
+
+    private async Task TellCommittedAsync(Guid jobId, IReadOnlyCollection<string> grids)
+    {
+        if (Committed is null || grids.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await Committed(grids);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The dues count again by their own timer or reminder; the job succeeded all the same.
+            LogCommittedFailed(ex, jobId, grids.Count);
         }
     }
 
@@ -143,6 +169,9 @@ public sealed partial class ImportRunner(NpgsqlDataSource db, ImportJobStore job
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Import job {JobId} goes back to the queue: this process is stopping")]
     private partial void LogRequeued(Guid jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Import job {JobId} committed; telling its {Grids} grid(s) to count their dues again failed")]
+    private partial void LogCommittedFailed(Exception exception, Guid jobId, int grids);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Import job {JobId} could not be renewed")]
     private partial void LogRenewalFailed(Exception exception, Guid jobId);

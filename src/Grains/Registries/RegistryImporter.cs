@@ -114,7 +114,39 @@ public sealed class RegistryImporter(string registry, RegistryWriter writer, Per
             }
         }
 
-        return errors.Count > 0 ? Refusals(file.Rows.Count, errors) : new ImportOutcome(file.Rows.Count, lines.Count, [], new ImportChanges(added, updated, 0, unchanged));
+        if (errors.Count > 0)
+        {
+            return Refusals(file.Rows.Count, errors);
+        }
+
+        return new ImportOutcome(file.Rows.Count, lines.Count, [], new ImportChanges(added, updated, 0, unchanged))
+        {
+            Grids = await DuesGridsAsync(connection, transaction, outcomes.Select(o => o.Id).OfType<string>().ToArray(), held, ct),
+        };
+    }
+
+    /// <summary>
+    /// The grids whose dues the writes may have changed, for the registries with dues (floating residents' registrations,
+    /// key places' inspections): each written record's grid now, and before for a record the job moved.
+    /// </summary>
+    private async Task<IReadOnlyCollection<string>> DuesGridsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string[] ids,
+        Dictionary<string, (string Unit, bool Removed)> held, CancellationToken ct)
+    {
+        if (registry is not (RegistryNames.Population or RegistryNames.KeyPlaces) || ids.Length == 0)
+        {
+            return [];
+        }
+
+        var grids = new HashSet<string>(held.Values.Select(h => h.Unit), StringComparer.Ordinal);
+        await using var command = new NpgsqlCommand($"SELECT DISTINCT unit_code FROM {_table.Table} WHERE id = ANY (@ids)", connection, transaction);
+        command.Parameters.AddWithValue("ids", ids);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            grids.Add(reader.GetString(0));
+        }
+
+        return grids;
     }
 
     /// <summary>

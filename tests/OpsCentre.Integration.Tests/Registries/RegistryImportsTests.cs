@@ -100,6 +100,38 @@ public sealed class RegistryImportsTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task AnImportMakesItsGridsCountTheirDuesAgainAtOnce()
+    {
+        var admin = await AdminAsync();
+        var operatorToken = await Api.TokenAsync(system.Http, "jinjiang.operator");
+        var grid = system.Fresh.Grid(within: "510104");
+        var cityToday = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai")).DateTime);
+        async Task<JsonElement> CountersAsync() =>
+            (await Api.SendAsync(system.Http, HttpMethod.Get, "/api/v1/units/" + grid, operatorToken)).Body.GetProperty("counters");
+
+        // The grid's unit is active and its dues counted (nothing due): after this, only a write's refresh or the hourly
+        // reminder makes them count again, so the counters below can only come from the imports telling the grid.
+        Assert.Equal(0, (await CountersAsync()).GetProperty("residentsToReRegister").GetInt64());
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(0, (await CountersAsync()).GetProperty("residentsToReRegister").GetInt64());
+
+        var people = await ImportAsync(admin, RegistryNames.Population, grid, Csv(RegistryNames.Population,
+            ["", grid, Unique("流动"), IdNumber(), "", "female", "1988", "", "floating", cityToday.AddYears(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+             cityToday.AddDays(10).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), ""],
+            ["", grid, Unique("流动"), IdNumber(), "", "male", "1990", "", "floating", cityToday.AddYears(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+             cityToday.AddDays(200).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), ""]));
+        Assert.True(people.GetProperty("state").GetString() == "succeeded", people.ToString());
+        await Eventually.HoldsAsync(CountersAsync, c => c.GetProperty("residentsToReRegister").GetInt64() == 1, TimeSpan.FromSeconds(20),
+            "the grid counts the imported resident to re-register (流动人口待续登记)");
+
+        var places = await ImportAsync(admin, RegistryNames.KeyPlaces, grid, Csv(RegistryNames.KeyPlaces,
+            ["", grid, Unique("市场"), "market", "met", "partial", "unmet", cityToday.AddDays(-3).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), ""]));
+        Assert.True(places.GetProperty("state").GetString() == "succeeded", places.ToString());
+        await Eventually.HoldsAsync(CountersAsync, c => c.GetProperty("keyPlacesOverdue").GetInt64() == 1, TimeSpan.FromSeconds(20),
+            "the grid counts the imported key place overdue (重点场所检查逾期)");
+    }
+
+    [Fact]
     public async Task ALargeFileIsWrittenSetBasedWithTheProvenanceLedgerAndFeedOfSingleWrites()
     {
         var admin = await AdminAsync();
