@@ -48,8 +48,8 @@ public sealed class RegistryConsoleBrowserTests(SystemFixture system, Xunit.Abst
         var name = string.Concat(Enumerable.Range(0, 3).Select(_ => Rare[Random.Shared.Next(Rare.Length)])) + "岚";
         var (person, address) = await ResidentAsync(grid, name);
 
-        var page = await _browser.SignInAsync(system.GatewayUrl, "jinjiang.street.operator");
-        await ConsoleBrowser.OpenAsync(page, "registry");
+        var page = await _browser.SignInAsync(system.GatewayUrl, "jinjiang.street.operator", route: "registry");
+        await Expect(page.Locator("#console-page")).ToHaveAttributeAsync("data-page", "registry");
         await page.FillAsync("[name=q]", name[1..3]);
         await page.SelectOptionAsync(".registry-search [name=registry]", "population");
         await page.ClickAsync("[data-action=search]");
@@ -95,8 +95,8 @@ public sealed class RegistryConsoleBrowserTests(SystemFixture system, Xunit.Abst
         Assert.True(status == HttpStatusCode.Accepted, $"{status} {accepted}");
         var collection = accepted.GetProperty("id").GetString()!;
 
-        var page = await _browser.SignInAsync(system.GatewayUrl, "jinjiang.community.staff");
-        await ConsoleBrowser.OpenAsync(page, $"collections?unit={worker.Grid}&state=pending");
+        var page = await _browser.SignInAsync(system.GatewayUrl, "jinjiang.community.staff", route: $"collections?unit={worker.Grid}&state=pending");
+        await Expect(page.Locator("#console-page")).ToHaveAttributeAsync("data-page", "collections");
         await page.ClickAsync($"tr[data-id='{collection}']");
         await Expect(page.Locator($"h2[data-id='{collection}'] [data-state=pending]")).ToBeVisibleAsync();
         await page.ClickAsync("[data-action=approve]");
@@ -126,15 +126,16 @@ public sealed class RegistryConsoleBrowserTests(SystemFixture system, Xunit.Abst
     {
         var grid = system.Fresh.Grid(within: DemoUnits.FirstStreet);
         var road = "导入测试路" + Guid.NewGuid().ToString("N")[..6];
-        var page = await _browser.SignInAsync(system.GatewayUrl, "city.admin");
-        await ConsoleBrowser.OpenAsync(page, "imports");
+        // Opened at #/imports from the sign-in (the city's home page, slower to draw, is not mounted first).
+        var page = await _browser.SignInAsync(system.GatewayUrl, "city.admin", route: "imports");
+        await Expect(page.Locator("#console-page")).ToHaveAttributeAsync("data-page", "imports");
         await page.SelectOptionAsync("form.upload [name=kind]", "address");
         await page.FillAsync("form.upload [name=unit]", grid);
 
         // Line 3 has no road (a required field): the job fails, all or nothing, naming the line.
         await page.SetInputFilesAsync("form.upload [name=file]", Csv("bad.csv", ["", grid, road, "1号", "", "", "", "", ""], ["", grid, "", "2号", "", "", "", "", ""]));
         await page.ClickAsync("[data-action=upload]");
-        await Expect(page.Locator("#console-page [data-state=failed]")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Expect(page.Locator("h2 [data-state=failed]")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         var bad = page.Locator(".job-errors tr[data-line='3']");
         await Expect(bad).ToBeVisibleAsync();
         await Expect(bad).ToContainTextAsync("road");
@@ -146,7 +147,7 @@ public sealed class RegistryConsoleBrowserTests(SystemFixture system, Xunit.Abst
         await page.FillAsync("form.upload [name=unit]", grid);
         await page.SetInputFilesAsync("form.upload [name=file]", Csv("good.csv", ["", grid, road, "1号", "", "", "", "", ""], ["", grid, road, "2号", "", "", "", "", ""]));
         await page.ClickAsync("[data-action=upload]");
-        await Expect(page.Locator("#console-page [data-state=succeeded]")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Expect(page.Locator("h2 [data-state=succeeded]")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         await Expect(page.Locator("[data-count=added]")).ToHaveTextAsync("2");
         await Expect(page.Locator("[data-count=rejected]")).ToHaveTextAsync("0");
         Assert.Equal(2L, await system.Db.ScalarAsync<long>("SELECT count(*) FROM registry_address WHERE road = @r", ("r", road)));
@@ -161,8 +162,8 @@ public sealed class RegistryConsoleBrowserTests(SystemFixture system, Xunit.Abst
     {
         var grid = system.Fresh.Grid(within: DemoUnits.FirstStreet);
         await ResidentAsync(grid, "导出" + Rare[Random.Shared.Next(Rare.Length)]);
-        var page = await _browser.SignInAsync(system.GatewayUrl, "jinjiang.street.operator");
-        await ConsoleBrowser.OpenAsync(page, "registry");
+        var page = await _browser.SignInAsync(system.GatewayUrl, "jinjiang.street.operator", route: "registry");
+        await Expect(page.Locator("#console-page")).ToHaveAttributeAsync("data-page", "registry");
         await page.SelectOptionAsync(".registry-export [name=registry]", "address");
         await page.FillAsync(".registry-export [name=unit]", grid);
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-action=export]"), new() { Timeout = 30_000 });
