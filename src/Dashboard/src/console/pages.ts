@@ -1,7 +1,11 @@
 import type { ConsolePage } from './context';
 import { homePage } from './pages/home';
+import { collectionsPage } from './pages/collections';
+import { importsPage } from './pages/imports';
+import { registryPage } from './pages/registry';
 
 // The console's pages in the nav's order; each lives in pages/<name>.ts. The first the caller may see opens by default.
 export const consolePages: ConsolePage[] = [
   homePage,
+  registryPage, collectionsPage, importsPage,
 ];
