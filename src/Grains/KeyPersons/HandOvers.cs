@@ -1,4 +1,5 @@
 using Npgsql;
+using OpsCentre.Database.Operations;
 
 namespace OpsCentre.Grains.KeyPersons;
 
@@ -30,6 +31,9 @@ public enum HandOverOutcome
 
     /// <summary>The receiving grid is in the person's own district, or is not a grid.</summary>
     Invalid,
+
+    /// <summary>The op id was used before for another request.</summary>
+    OpIdReused,
 }
 
 /// <summary>
@@ -42,10 +46,14 @@ public sealed class HandOvers(NpgsqlDataSource db)
 {
     private const string Columns = "id, person_id, from_grid, to_grid, reason, requested_by, requested_at, respond_by, state, answered_by, answered_at, answer_note";
 
-    /// <summary>Asks <paramref name="toGrid"/>'s district to take the person over, to be answered within <paramref name="respondWithin"/>.</summary>
+    /// <summary>
+    /// Asks <paramref name="toGrid"/>'s district to take the person over, to be answered within <paramref name="respondWithin"/>;
+    /// once per op id of <paramref name="operation"/> (the same again answers the request as stored).
+    /// </summary>
     public async Task<(HandOverOutcome Outcome, HandOver? HandOver)> RequestAsync(
-        string personId, string toGrid, string reason, string by, DateTimeOffset now, TimeSpan respondWithin, CancellationToken ct = default)
+        Operation operation, string personId, string toGrid, string reason, DateTimeOffset now, TimeSpan respondWithin, CancellationToken ct = default)
     {
+        var by = operation.Caller;
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var fromGrid = await KeyPersonRecords.GridOfAsync(connection, transaction, personId, ct);
@@ -63,6 +71,17 @@ public sealed class HandOvers(NpgsqlDataSource db)
             }
         }
 
+        var claim = await OperationLedger.ClaimAsync(connection, transaction, operation, DistrictIds.New(fromGrid), ct);
+        if (claim.Outcome == ClaimOutcome.Reused)
+        {
+            return (HandOverOutcome.OpIdReused, null);
+        }
+
+        if (claim.Outcome == ClaimOutcome.Replay)
+        {
+            return (HandOverOutcome.Done, await FindAsync(connection, transaction, claim.ResultId, ct));
+        }
+
         await using var insert = new NpgsqlCommand(
             $"""
             INSERT INTO key_person_hand_over (id, person_id, from_grid, to_grid, reason, requested_by, requested_at, respond_by)
@@ -70,7 +89,7 @@ public sealed class HandOvers(NpgsqlDataSource db)
             ON CONFLICT (person_id) WHERE state = 'requested' DO NOTHING
             RETURNING {Columns}
             """, connection, transaction);
-        insert.Parameters.AddWithValue("id", DistrictIds.New(fromGrid));
+        insert.Parameters.AddWithValue("id", claim.ResultId);
         insert.Parameters.AddWithValue("person", personId);
         insert.Parameters.AddWithValue("from", fromGrid);
         insert.Parameters.AddWithValue("to", toGrid);

@@ -1,3 +1,4 @@
+using OpsCentre.Database.Operations;
 using OpsCentre.Grains.Alerts;
 using OpsCentre.Grains.KeyPersons;
 using OpsCentre.Testing;
@@ -12,6 +13,10 @@ public sealed class HandOverTests(ClusterFixture fixture)
 
     private HandOvers Store => new(fixture.Db);
 
+    private static Operation Op(string by, string opId, string hash = "h") => new(by, opId, "key-person.hand-over", hash);
+
+    private static string NewOpId() => "op-" + Guid.NewGuid().ToString("N");
+
     private string GridInAnotherDistrict(string grid) => _kit.Fresh.Grid(where: g => g[..6] != grid[..6]);
 
     [Fact]
@@ -21,7 +26,7 @@ public sealed class HandOverTests(ClusterFixture fixture)
         await _kit.SaveRuleAsync(new RuleDraft("t-kp-hand-over", "移交超期未答复", "overdue", SubjectKinds.KeyPerson, person.Grid, AlertSeverity.Warning,
             """{"deadline":"handOver"}""", 0, 0, new EscalationPolicy(60), true));
         var grain = fixture.Client.GetGrain<IKeyPersonGrain>(person.Id);
-        var (outcome, request) = await Store.RequestAsync(person.Id, GridInAnotherDistrict(person.Grid), "moved house", "district.staff",
+        var (outcome, request) = await Store.RequestAsync(Op("district.staff", NewOpId()), person.Id, GridInAnotherDistrict(person.Grid), "moved house",
             fixture.GrainClock.GetUtcNow(), TimeSpan.FromHours(1));
         Assert.Equal(HandOverOutcome.Done, outcome);
         await grain.Reload();
@@ -58,14 +63,19 @@ public sealed class HandOverTests(ClusterFixture fixture)
         await grain.Reload();
 
         // Within the person's own district there is nothing to hand over; a grid that is no grid neither.
-        Assert.Equal(HandOverOutcome.Invalid, (await Store.RequestAsync(person.Id, person.Grid, "", "s", fixture.GrainClock.GetUtcNow(), TimeSpan.FromHours(1))).Outcome);
-        Assert.Equal(HandOverOutcome.Invalid, (await Store.RequestAsync(person.Id, target[..12], "", "s", fixture.GrainClock.GetUtcNow(), TimeSpan.FromHours(1))).Outcome);
-        Assert.Equal(HandOverOutcome.NotFound, (await Store.RequestAsync("no-such-person", target, "", "s", fixture.GrainClock.GetUtcNow(), TimeSpan.FromHours(1))).Outcome);
+        Assert.Equal(HandOverOutcome.Invalid, (await Store.RequestAsync(Op("s", NewOpId()), person.Id, person.Grid, "", fixture.GrainClock.GetUtcNow(), TimeSpan.FromHours(1))).Outcome);
+        Assert.Equal(HandOverOutcome.Invalid, (await Store.RequestAsync(Op("s", NewOpId()), person.Id, target[..12], "", fixture.GrainClock.GetUtcNow(), TimeSpan.FromHours(1))).Outcome);
+        Assert.Equal(HandOverOutcome.NotFound, (await Store.RequestAsync(Op("s", NewOpId()), "no-such-person", target, "", fixture.GrainClock.GetUtcNow(), TimeSpan.FromHours(1))).Outcome);
 
-        var (_, request) = await Store.RequestAsync(person.Id, target, "works there now", "district.staff", fixture.GrainClock.GetUtcNow(), TimeSpan.FromDays(3));
+        var opId = NewOpId();
+        var (_, request) = await Store.RequestAsync(Op("district.staff", opId), person.Id, target, "works there now", fixture.GrainClock.GetUtcNow(), TimeSpan.FromDays(3));
         Assert.Equal(person.Grid, request!.FromGrid);
+        // The same op id again answers the request as stored; with another body it is refused.
+        var (replayed, again) = await Store.RequestAsync(Op("district.staff", opId), person.Id, target, "works there now", fixture.GrainClock.GetUtcNow(), TimeSpan.FromDays(3));
+        Assert.Equal((HandOverOutcome.Done, request.Id), (replayed, again!.Id));
+        Assert.Equal(HandOverOutcome.OpIdReused, (await Store.RequestAsync(Op("district.staff", opId, "other"), person.Id, target, "", fixture.GrainClock.GetUtcNow(), TimeSpan.FromDays(3))).Outcome);
         // One open request per person.
-        Assert.Equal(HandOverOutcome.Conflict, (await Store.RequestAsync(person.Id, target, "", "s", fixture.GrainClock.GetUtcNow(), TimeSpan.FromHours(1))).Outcome);
+        Assert.Equal(HandOverOutcome.Conflict, (await Store.RequestAsync(Op("s", NewOpId()), person.Id, target, "", fixture.GrainClock.GetUtcNow(), TimeSpan.FromHours(1))).Outcome);
 
         var (outcome, accepted) = await Store.AnswerAsync(request.Id, accept: true, "receiving.staff", null, fixture.GrainClock.GetUtcNow());
         Assert.Equal(HandOverOutcome.Done, outcome);
