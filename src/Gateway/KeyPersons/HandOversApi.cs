@@ -110,9 +110,14 @@ public static class HandOversApi
             return Problems.Invalid("note", "at most 2000 characters");
         }
 
-        if (await handOvers.FindAsync(id, ct) is not { } request || EitherSide(context, request) is not null)
+        if (await handOvers.FindAsync(id, ct) is not { } request)
         {
             return Problems.NotFound();
+        }
+
+        if (EitherSide(context, request) is { } hidden)
+        {
+            return hidden;
         }
 
         // Only the receiving side answers.
@@ -133,7 +138,12 @@ public static class HandOversApi
     }
 
     /// <summary>Null when the caller is on either side of the request (its scope covers the person's former or receiving grid); else 404 or 403.</summary>
-    private static ProblemHttpResult? EitherSide(HttpContext context, HandOver handOver) =>
-        ScopeGuard.Deny(context.User, handOver.ToGrid, Permission.HandOverKeyPersons) is null ? null
-            : ScopeGuard.Deny(context.User, handOver.FromGrid, Permission.HandOverKeyPersons);
+    private static ProblemHttpResult? EitherSide(HttpContext context, HandOver handOver)
+    {
+        var receiving = ScopeGuard.Deny(context.User, handOver.ToGrid, Permission.HandOverKeyPersons);
+        var requesting = ScopeGuard.Deny(context.User, handOver.FromGrid, Permission.HandOverKeyPersons);
+        // In scope of either side but without the function: 403, as for any object in scope; 404 only outside both.
+        return receiving is null || requesting is null ? null
+            : receiving.StatusCode == StatusCodes.Status403Forbidden ? receiving : requesting;
+    }
 }
