@@ -39,6 +39,7 @@ try
     builder.AddOpsCentreMachineClients();
     builder.AddOpsCentreCitizens();
     builder.AddOpsCentrePhotos();
+    builder.AddOpsCentreHandOvers();
     builder.AddOpsCentreScreens();
     builder.AddOpsCentreImports();
     builder.AddOpsCentreRegistryExports();
@@ -68,6 +69,7 @@ try
     app.MapKeyPersonsApi();
     app.MapKeyPersonZonesApi();
     app.MapKeyPersonVisitsApi();
+    app.MapHandOversApi();
     app.MapAuditApi();
     app.MapDeviceStatusApi();
     app.MapDeviceWorkApi();

@@ -60,6 +60,7 @@ public static class GrainServices
         services.TryAddSingleton<Incidents.IncidentKpis>();
         services.TryAddSingleton<Incidents.IncidentQueries>();
         services.TryAddSingleton<KeyPersons.KeyPersonRecords>();
+        services.TryAddSingleton<KeyPersons.HandOvers>();
         services.TryAddSingleton<KeyPersons.SupervisionSchedules>();
         services.TryAddSingleton<Workers.WorkerRoster>();
         services.TryAddSingleton<Units.UnitMembers>();

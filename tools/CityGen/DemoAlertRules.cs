@@ -31,6 +31,8 @@ public static class DemoAlertRules
             """{"deadline":"checkIn"}""", 0, 0, new EscalationPolicy(3600), true),
         new("key-person-visit-overdue", "回访超期", "overdue", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Warning,
             """{"deadline":"visit"}""", 0, 0, new EscalationPolicy(86400), true),
+        new("key-person-hand-over-unanswered", "异地协作监管移交超期未答复", "overdue", SubjectKinds.KeyPerson, CityScope, AlertSeverity.Warning,
+            """{"deadline":"handOver"}""", 0, 0, new EscalationPolicy(14400), true),
         new("community-phones-silent", "社区多数网格员终端同时离线（疑似基站故障）", "member-share", SubjectKinds.Community, CityScope, AlertSeverity.Warning,
             """{"memberRule":"worker-device-silent","share":0.8,"minMembers":3}""", 0, 60, new EscalationPolicy(1800), true),
         new("key-place-inspection-overdue", "重点场所检查逾期", "overdue", SubjectKinds.KeyPlace, CityScope, AlertSeverity.Warning,

@@ -69,6 +69,12 @@ public enum Permission
     ManageKeyPersonZones,
 
     /// <summary>
+    /// Hand a key person's supervision over to another district (异地协作监管): request it from the person's district, answer
+    /// it (accept / refuse) in the receiving one. The supervision centres and community-corrections staff.
+    /// </summary>
+    HandOverKeyPersons,
+
+    /// <summary>
     /// Receive key persons' events on a wall screen (<c>keyperson.*</c>, and alerts whose subject is a key person):
     /// the supervision centres and community-corrections staff. Each such subscription is audited.
     /// </summary>
@@ -156,6 +162,7 @@ public static class Roles
         [Permission.ReadRegistries] = [Admin, Operator, Staff, Worker, Corrections, Department],
         [Permission.ReadTracks] = [Admin, Operator, Staff],
         [Permission.ManageKeyPersonZones] = [Corrections],
+        [Permission.HandOverKeyPersons] = [Admin, Operator, Corrections],
         // Grid workers and community staff read the persons they visit over HTTP, one audited read at a time; a
         // screen's stream of every state change in their area is more than that duty needs. Departments and
         // auditors have no key-person duty at all.

@@ -272,6 +272,12 @@ public sealed class KeyPersonGrain(
 
         facts.Deadlines["checkIn"] = CheckInDue();
         facts.Deadlines["visit"] = VisitDue();
+        if (_profile.HandOverRespondBy is { } respondBy)
+        {
+            // An open hand-over request (异地协作监管) must be answered by the receiving district by then.
+            facts.Deadlines["handOver"] = respondBy;
+        }
+
         return facts;
     }
 

@@ -7,7 +7,7 @@ namespace OpsCentre.Grains.KeyPersons;
 /// <summary>
 /// What a key person's grain needs from their record, and nothing personal: grid, home position,
 /// supervision level with its schedule, when supervision began, the last visit that counted, and
-/// their forbidden places as one geometry.
+/// their forbidden places as one geometry, and the answer deadline of an open hand-over request (异地协作监管).
 /// </summary>
 public sealed record KeyPersonProfile(
     string Grid,
@@ -19,7 +19,8 @@ public sealed record KeyPersonProfile(
     DateTimeOffset SupervisedSince,
     DateTimeOffset? LastVisit,
     Geometry? Forbidden,
-    int ForbiddenPlaces)
+    int ForbiddenPlaces,
+    DateTimeOffset? HandOverRespondBy = null)
 {
     public static async Task<KeyPersonProfile?> LoadAsync(NpgsqlDataSource db, string id, CancellationToken ct = default)
     {
@@ -32,6 +33,9 @@ public sealed record KeyPersonProfile(
             """) { Parameters = { new() { Value = id } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             "SELECT center_lat, center_lon, radius_m, polygon::text FROM key_person_zone WHERE person_id = $1 AND removed_at IS NULL ORDER BY id")
+            { Parameters = { new() { Value = id } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            "SELECT respond_by FROM key_person_hand_over WHERE person_id = $1 AND state = 'requested'")
             { Parameters = { new() { Value = id } } });
         await using var reader = await batch.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct))
@@ -49,6 +53,12 @@ public sealed record KeyPersonProfile(
             places.Add(reader.IsDBNull(3)
                 ? KeyPersonZones.Circle(reader.GetDouble(0), reader.GetDouble(1), reader.GetDouble(2))
                 : KeyPersonZones.Polygon(JsonSerializer.Deserialize<double[][]>(reader.GetString(3))!));
+        }
+
+        await reader.NextResultAsync(ct);
+        if (await reader.ReadAsync(ct))
+        {
+            profile = profile with { HandOverRespondBy = reader.GetFieldValue<DateTimeOffset>(0) };
         }
 
         return places.Count == 0 ? profile : profile with

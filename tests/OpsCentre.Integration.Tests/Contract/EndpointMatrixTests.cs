@@ -66,7 +66,13 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         /// <summary>A collection record (采集) the place's worker's phone sent about a component of the grid, pending review.</summary>
         public string CollectionId { get; set; } = "";
         public string ClientId { get; set; } = "";
-        public string[] Ids => [DeviceId, AlertId, IncidentId, RuleId, SilenceId, ZoneId, PersonId, WorkerId, ImportId, ResidentId, CollectionId, ClientId];
+
+        /// <summary>A hand-over request (异地协作监管) of a person of 金牛区 to the place's grid, open until a served call answers it.</summary>
+        public string HandOverId { get; set; } = "";
+
+        /// <summary>The grid of 金牛区 that hand-over person came from: where the place's own person is asked to go (nobody answers that).</summary>
+        public string ForeignGrid { get; set; } = "";
+        public string[] Ids => [DeviceId, AlertId, IncidentId, RuleId, SilenceId, ZoneId, PersonId, WorkerId, ImportId, ResidentId, CollectionId, ClientId, HandOverId];
     }
 
     private HttpClient Http => system.Http;
@@ -211,6 +217,13 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
     /// <summary>A device of the place's worker reporting a low battery (an alert), a rule and a silence in the grid, a case (dispatched to the place's department) and a zone.</summary>
     private async Task SetUpAsync(Place place, string admin, string corrections)
     {
+        // From a district no account of the matrix holds, so the request's other side puts no one else in scope.
+        var mover = system.Fresh.KeyPerson(within: "510106");
+        var (handedOver, handOver) = await Api.SendAsync(Http, HttpMethod.Post, $"/api/v1/key-persons/{mover.Id}/hand-overs", admin,
+            new { opId = Guid.NewGuid().ToString(), toGrid = place.Grid, reason = "matrix" });
+        Assert.True(handedOver == HttpStatusCode.Created, $"hand-over to {place.Grid}: {(int)handedOver} {handOver}");
+        place.HandOverId = handOver.GetProperty("id").GetString()!;
+        place.ForeignGrid = mover.Grid;
         (place.DeviceId, var key) = await Api.ProvisionDeviceAsync(Http, admin, "worker-phone", place.WorkerId);
         var worker = system.Fresh.City.Workers.First(w => w.Id == place.WorkerId);
         Assert.Equal(HttpStatusCode.OK, (await Api.PostStatusAsync(Http, key, Api.Status(1, worker.Lat, worker.Lon, 10))).Status);
@@ -345,6 +358,7 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
             var p when p.StartsWith("/api/v1/alert-silences/", StringComparison.Ordinal) => silenceId,
             var p when p.StartsWith("/api/v1/incidents/", StringComparison.Ordinal) || p.StartsWith("/api/v1/device/incidents/", StringComparison.Ordinal) => place.IncidentId,
             var p when p.StartsWith("/api/v1/key-persons/", StringComparison.Ordinal) => place.PersonId,
+            var p when p.StartsWith("/api/v1/hand-overs/", StringComparison.Ordinal) => place.HandOverId,
             var p when p.StartsWith("/api/v1/workers/", StringComparison.Ordinal) => place.WorkerId,
             var p when p.StartsWith("/api/v1/imports/", StringComparison.Ordinal) => place.ImportId,
             var p when p.StartsWith("/api/v1/registry/", StringComparison.Ordinal) => place.ResidentId,
@@ -402,6 +416,9 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         ["POST /api/v1/incidents/{id}/actions"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), action = "accept" }),
         ["POST /api/v1/key-persons/{id}/visits"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), outcome = "met", notes = "matrix" }),
         ["POST /api/v1/key-persons/{id}/zones"] = c => Task.FromResult(ZoneBody(c.Place)),
+        ["POST /api/v1/key-persons/{id}/hand-overs"] = c => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), toGrid = c.Place.ForeignGrid, reason = "matrix" }),
+        ["POST /api/v1/hand-overs/{id}/accept"] = _ => Task.FromResult<object>(new { note = "matrix" }),
+        ["POST /api/v1/hand-overs/{id}/refuse"] = _ => Task.FromResult<object>(new { note = "matrix" }),
         ["POST /api/v1/alert-rules/{id}/copies"] = c => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), id = "matrix-" + Guid.NewGuid().ToString("N")[..12], unitScope = c.Place.Grid }),
         ["POST /api/v1/operators"] = c => Task.FromResult(OperatorBody(c.Place)),
         ["PATCH /api/v1/operators/{username}"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), displayName = "matrix " + Guid.NewGuid().ToString("N")[..6] }),
@@ -486,6 +503,7 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
           (SELECT string_agg(t::text, ',' ORDER BY device_id) FROM device_credential t WHERE bound_to IN (@worker, @person)),
           (SELECT string_agg(t::text, ',' ORDER BY id) FROM key_person_zone t WHERE person_id = @person),
           (SELECT count(*) FROM key_person_visit WHERE person_id = @person),
+          (SELECT string_agg(t::text, ',' ORDER BY id) FROM key_person_hand_over t WHERE person_id = @person OR id = @handOver),
           (SELECT count(*) FROM event_log WHERE unit_code = @grid AND type NOT LIKE 'worker.%' AND type NOT LIKE 'device.%'),
           (SELECT count(*) FROM operation_ledger), (SELECT count(*) FROM incident), (SELECT count(*) FROM alert_rule),
           (SELECT count(*) FROM alert_silence), (SELECT count(*) FROM device_credential), (SELECT count(*) FROM event_log WHERE type = 'matrix.probe'),
@@ -497,7 +515,7 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         """,
         ("incident", place.IncidentId), ("alert", place.AlertId), ("rule", place.RuleId), ("silence", place.SilenceId),
         ("worker", place.WorkerId), ("person", place.PersonId), ("grid", place.Grid), ("operator", place.Operator), ("department", place.AdminDepartment),
-        ("collection", place.CollectionId)))!;
+        ("collection", place.CollectionId), ("handOver", place.HandOverId)))!;
 
     private static bool IsUnitlessList(Row row, Operation operation) => row.Method == "GET" && !row.Path.Contains('{') && !operation.Query.Contains("unit");
 
