@@ -37,7 +37,7 @@ public enum HandOverOutcome
 }
 
 /// <summary>
-/// Hand-over requests in PostgreSQL (<c>key_person_hand_over</c>, migration 0029). Accepting one moves the person's grid
+/// Hand-over requests in PostgreSQL (<c>key_person_hand_over</c>, migration 0027). Accepting one moves the person's grid
 /// in the same transaction; the person's visits, check-ins and forbidden places are keyed by the person and so move with
 /// them. The caller then tells the person's grain (<see cref="IKeyPersonGrain.Reassign"/> or <see cref="IKeyPersonGrain.Reload"/>),
 /// which offers an open request's answer deadline to the rules as <c>handOver</c>.

@@ -1,4 +1,4 @@
--- 0029: cross-district supervision hand-over (异地协作监管). A district asks another to take over a key person's
+-- 0027: cross-district supervision hand-over (异地协作监管). A district asks another to take over a key person's
 -- supervision; the receiving district answers (accept / refuse) by respond_by. While a request is open the person's
 -- grain offers the deadline `handOver` to the rules, so an unanswered request raises an overdue alert that escalates
 -- like any other. On acceptance the person's grid (and with it the allowed area, the responsible unit) moves; their
