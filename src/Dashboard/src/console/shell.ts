@@ -112,9 +112,13 @@ export class ConsoleShell {
       if (a.dataset.page === page.path) { a.setAttribute('aria-current', 'page'); } else { a.removeAttribute('aria-current'); }
     });
     this.runCleanup();
-    const host = this.root.querySelector<HTMLElement>('#console-page')!;
-    host.innerHTML = '';
-    host.dataset.page = page.path;
+    // A fresh host per mount: a page still loading when the user moves on draws into its own detached host, never
+    // over the page that replaced it.
+    const frame = this.root.querySelector<HTMLElement>('#console-page')!;
+    const host = document.createElement('div');
+    host.className = 'console-page-body';
+    frame.replaceChildren(host);
+    frame.dataset.page = page.path;
     document.title = `${ctx.t(page.title.zh, page.title.en)} · ${ctx.t('工作台', 'Console')}`;
     try {
       this.cleanup = await page.mount(host, ctx, { ...route, page: page.path });
