@@ -1,7 +1,9 @@
 import type { ConsolePage } from './context';
+import { casesPage } from './pages/cases';
 import { homePage } from './pages/home';
 
 // The console's pages in the nav's order; each lives in pages/<name>.ts. The first the caller may see opens by default.
 export const consolePages: ConsolePage[] = [
   homePage,
+  casesPage,
 ];
