@@ -29,7 +29,9 @@ public static partial class IncidentsApi
     public sealed record ActionRequest(string? OpId, string? Action, string? Note, string? UnitCode, string? WorkerId, int? ExtensionMinutes);
 
     /// <summary>A case with its timeline and the 督办 of its alerts (an overdue stage's escalations), oldest first.</summary>
-    public sealed record IncidentResponse(IncidentView Incident, IReadOnlyList<IncidentTimelineEntry> Timeline, IReadOnlyList<Grains.Alerts.Supervision> Supervisions);
+    /// <summary>One case; <c>Actions</c> are the action names the caller may take on it now (stage, role, scope and duty table, as the POST judges them).</summary>
+    public sealed record IncidentResponse(IncidentView Incident, IReadOnlyList<IncidentTimelineEntry> Timeline, IReadOnlyList<Grains.Alerts.Supervision> Supervisions,
+        IReadOnlyList<string> Actions);
 
     public static RouteGroupBuilder MapIncidentsApi(this IEndpointRouteBuilder app)
     {
@@ -98,8 +100,9 @@ public static partial class IncidentsApi
             string id, HttpContext context, IClusterClient cluster, Grains.Alerts.SupervisionQueries supervisions, CancellationToken ct) =>
             await FindAsync(id, context.User, cluster) is not { } detail ? Problems.NotFound()
             : !Roles.Allows(context.User, Permission.ReadCases) ? Problems.Forbidden()
-            : TypedResults.Ok(new IncidentResponse(detail.Incident, detail.Timeline, await supervisions.ForSubjectAsync(Grains.Alerts.SubjectKinds.Incident, id, ct))))
-        .WithSummary("One case with its full timeline (every action as committed to the event log) and the 督办 of its overdue stages (the unit urged, when, by which rule, reply due, the reply).");
+            : TypedResults.Ok(new IncidentResponse(detail.Incident, detail.Timeline, await supervisions.ForSubjectAsync(Grains.Alerts.SubjectKinds.Incident, id, ct),
+                await ActionsAsync(id, detail.Incident, context.User, cluster))))
+        .WithSummary("One case with its full timeline (every action as committed to the event log), the 督办 of its overdue stages (the unit urged, when, by which rule, reply due, the reply) and actions: the action names the caller may take now, judged by the rules POST /actions applies (stage, role, scope, duty table).");
 
         group.MapPost("/{id}/actions", ActAsync)
             .WithSummary("An action of the closed loop; 403 when it is not the caller's duty (docs/incidents.md, separation of duties), 409 when the stage does not allow it, 422 when dispatch names a worker outside the responsible unit; each changes nothing. A retry with the same opId returns the first answer.");
@@ -127,10 +130,7 @@ public static partial class IncidentsApi
 
         // The receiving side decides on a transfer within its own scope; for the rest, whoever sees the case may ask, and
         // the case's duty table says which action is whose (a co-handler assists, the lead's side handles).
-        var actingOn = request.Action is "accept-transfer" or "reject-transfer" && incident.PendingTransferTo is { } target
-            ? CaseVisibility.ScopeUnitOf(target)
-            : incident.Involved().Select(CaseVisibility.ScopeUnitOf).FirstOrDefault(code => UnitCode.IsWithin(code, context.User.UnitCodeOf())) ?? incident.UnitCode;
-        if (ScopeGuard.Deny(context.User, actingOn, Permission.HandleIncidents) is { } denied)
+        if (ScopeGuard.Deny(context.User, ActingOn(request.Action!, incident, context.User), Permission.HandleIncidents) is { } denied)
         {
             return denied;
         }
@@ -153,6 +153,19 @@ public static partial class IncidentsApi
         return IncidentReporting.Answer(await cluster.GetGrain<IIncidentGrain>(id).Act(new IncidentCommand(
             request.Action!, context.User.Username(), request.OpId!, request.Note, request.UnitCode, request.WorkerId, request.ExtensionMinutes, hash,
             context.User.RoleOf() ?? "", context.User.UnitCodeOf(), context.User.DepartmentOf())));
+    }
+
+    /// <summary>The unit whose scope an action on the case needs: the receiving side's for deciding on a transfer, else the caller's side of the case.</summary>
+    private static string ActingOn(string action, IncidentView incident, ClaimsPrincipal user) =>
+        action is "accept-transfer" or "reject-transfer" && incident.PendingTransferTo is { } target
+            ? CaseVisibility.ScopeUnitOf(target)
+            : incident.Involved().Select(CaseVisibility.ScopeUnitOf).FirstOrDefault(code => UnitCode.IsWithin(code, user.UnitCodeOf())) ?? incident.UnitCode;
+
+    /// <summary>What the caller may do to the case now: what the case's duty table and stage allow them, within the scope the POST requires.</summary>
+    private static async Task<IReadOnlyList<string>> ActionsAsync(string id, IncidentView incident, ClaimsPrincipal user, IClusterClient cluster)
+    {
+        var allowed = await cluster.GetGrain<IIncidentGrain>(id).ActionsFor(new IncidentActor(user.Username(), user.RoleOf() ?? "", user.UnitCodeOf(), user.DepartmentOf()));
+        return [.. allowed.Where(action => ScopeGuard.Deny(user, ActingOn(action, incident, user), Permission.HandleIncidents) is null)];
     }
 
     private static readonly IReadOnlyList<CsvExport.Column<IncidentItem>> CaseColumns =

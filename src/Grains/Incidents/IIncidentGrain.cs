@@ -21,7 +21,22 @@ public interface IIncidentGrain : IGrainWithStringKey
 
     /// <summary>The case with its full timeline; null when no such case was opened.</summary>
     Task<IncidentDetail?> Detail();
+
+    /// <summary>
+    /// The actions of <see cref="IncidentActions.All"/> the actor may take on the case now: those the duty table gives
+    /// them and the stage allows, judged by the same rules <see cref="Act"/> applies (an action naming a unit is judged
+    /// as for a unit not yet involved). Empty when no such case was opened.
+    /// </summary>
+    Task<IReadOnlyList<string>> ActionsFor(IncidentActor actor);
 }
+
+/// <summary>Who asks what they may do to a case: the person and their role, unit and department as authenticated.</summary>
+[GenerateSerializer, Immutable, Alias("ops.IncidentActor")]
+public sealed record IncidentActor(
+    [property: Id(0)] string Actor,
+    [property: Id(1)] string ActorRole,
+    [property: Id(2)] string ActorUnit,
+    [property: Id(3)] string? ActorDepartment);
 
 /// <summary>Stages of a case, as on the wire.</summary>
 public static class IncidentStages

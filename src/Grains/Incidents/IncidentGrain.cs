@@ -123,6 +123,31 @@ public sealed class IncidentGrain(
         return new(IncidentActionOutcome.Done, _case, null);
     }
 
+    public async Task<IReadOnlyList<string>> ActionsFor(IncidentActor actor)
+    {
+        if (_case is not { } c)
+        {
+            return [];
+        }
+
+        var category = await catalog.CategoryAsync(c.Category) ?? throw new InvalidOperationException($"category {c.Category} vanished");
+        var now = clock.GetUtcNow();
+        var requester = ExtensionRequester();
+        // An action that names a unit is judged as for one not yet involved (the POST checks the one named).
+        const string SomeOtherUnit = "?";
+        return [.. IncidentActions.All.Where(action =>
+        {
+            var probe = new IncidentCommand(action, actor.Actor, "", null, IncidentActions.NamesUnit(action) ? SomeOtherUnit : null, null, null, "",
+                actor.ActorRole, actor.ActorUnit, actor.ActorDepartment);
+            if (action == "remove-co-handler")
+            {
+                probe = probe with { TargetCode = c.CoHandlers?.FirstOrDefault() };
+            }
+
+            return IncidentDuties.Refusal(probe, c, requester) is null && Transition(c, probe, category, now).Next is not null;
+        })];
+    }
+
     public Task<IncidentDetail?> Detail() => Task.FromResult(_case is null ? null : new IncidentDetail(_case, [.. _timeline]));
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => WakeAsync();

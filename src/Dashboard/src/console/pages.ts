@@ -1,4 +1,5 @@
 import type { ConsolePage } from './context';
+import { casesPage } from './pages/cases';
 import { homePage } from './pages/home';
 import { collectionsPage } from './pages/collections';
 import { importsPage } from './pages/imports';
@@ -7,5 +8,6 @@ import { registryPage } from './pages/registry';
 // The console's pages in the nav's order; each lives in pages/<name>.ts. The first the caller may see opens by default.
 export const consolePages: ConsolePage[] = [
   homePage,
+  casesPage,
   registryPage, collectionsPage, importsPage,
 ];
