@@ -116,15 +116,20 @@ export class ConsoleShell {
     host.innerHTML = '';
     host.dataset.page = page.path;
     document.title = `${ctx.t(page.title.zh, page.title.en)} · ${ctx.t('工作台', 'Console')}`;
+    // Each mount draws into an element of its own: a slower earlier mount (a page still awaiting its data when the route
+    // changed) then writes into a detached element, never over the page now shown.
+    const own = document.createElement('div');
+    own.className = 'console-page-body';
+    host.append(own);
     try {
-      this.cleanup = await page.mount(host, ctx, { ...route, page: page.path });
+      this.cleanup = await page.mount(own, ctx, { ...route, page: page.path });
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
         this.close();
         this.signOut();
         return;
       }
-      host.innerHTML = `<p class="error" role="alert">${escapeHtml(error instanceof Error ? error.message : String(error))}</p>`;
+      own.innerHTML = `<p class="error" role="alert">${escapeHtml(error instanceof Error ? error.message : String(error))}</p>`;
     }
   }
 
