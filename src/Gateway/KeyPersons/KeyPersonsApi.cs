@@ -14,8 +14,7 @@ namespace OpsCentre.Gateway.KeyPersons;
 public static class KeyPersonsApi
 {
     /// <param name="Category">Null unless the role may see categories (<see cref="Permission.ReadKeyPersonCategories"/>).</param>
-    /// <param name="SupervisionLevel">The supervision level (strict, ordinary, lenient), which sets how often visits fall due.</param>
-    public sealed record KeyPersonItem(string Id, string Name, string? Category, string GridCode, string State, string SupervisionLevel);
+    public sealed record KeyPersonItem(string Id, string Name, string? Category, string GridCode, string State);
 
     /// <param name="Category">Null unless the role may see categories.</param>
     /// <param name="Lat">Whereabouts and the last check-in: only in clear (the cleared role, naming a purpose).</param>
@@ -64,7 +63,7 @@ public static class KeyPersonsApi
             {
                 var rows = await KeyPersonRecords.PageAsync(connection, transaction, unit!, filter, after ?? "", take + 1, ct);
                 var page = Page<KeyPersonItem>.From(rows.ConvertAll(p => new KeyPersonItem(
-                    p.Id, unmasked ? p.Name : PersonalDataMasking.Name(p.Name), PersonalDataMasking.Category(user, p.Category), p.GridCode, p.State, p.SupervisionLevel)), take, p => p.Id);
+                    p.Id, unmasked ? p.Name : PersonalDataMasking.Name(p.Name), PersonalDataMasking.Category(user, p.Category), p.GridCode, p.State)), take, p => p.Id);
                 return (page, (IReadOnlyCollection<(string, string)>)[.. page.Items.Select(p => (p.Id, p.GridCode))]);
             }, ct));
         })

@@ -1,14 +1,18 @@
+import { LinesChart } from 'echarts/charts';
+import { echarts } from '../../charts';
 import { escapeHtml } from '../../dom';
 import type { ConsoleContext, ConsolePage, Route } from '../context';
 import { confirmAction, formValues, newOpId, showProblem } from '../forms';
 import { filterBar, pagedTable } from '../lists';
 import './people.css';
 
+echarts.use([LinesChart]);
+
 // 重点人员: the list (filtered on the server, masked as the API gives it), a profile (clear data only after a purpose
 // is named by a cleared role), forbidden places, check-ins, visits (record one) and the person's devices.
 
-interface KeyPersonItem { id: string; name: string; category: string | null; gridCode: string; state: string; supervisionLevel: string }
-interface KeyPersonDetail extends KeyPersonItem { idNumber: string; lat: number | null; lon: number | null; lastCheckIn: string | null }
+interface KeyPersonItem { id: string; name: string; category: string | null; gridCode: string; state: string }
+interface KeyPersonDetail extends KeyPersonItem { supervisionLevel: string; idNumber: string; lat: number | null; lon: number | null; lastCheckIn: string | null }
 interface Purpose { code: string; label: string }
 interface Zone { id: string; name: string; lat: number | null; lon: number | null; radiusM: number | null; polygon: number[][] | null }
 interface Zones { allowed: { unitCode: string }; home: { lat: number; lon: number; radiusM: number } | null; forbidden: Zone[] }
@@ -50,7 +54,6 @@ async function list(host: HTMLElement, ctx: ConsoleContext, route: Route): Promi
       { title: ctx.t('编号', 'Id'), cell: (p) => escapeHtml(p.id) },
       { title: ctx.t('姓名', 'Name'), cell: (p) => escapeHtml(p.name) },
       { title: ctx.t('类别', 'Category'), cell: (p) => escapeHtml(categoryLabel(ctx, p.category)) },
-      { title: ctx.t('管控级别', 'Level'), cell: (p) => escapeHtml(label(ctx, levels, p.supervisionLevel)) },
       { title: ctx.t('状态', 'State'), cell: (p) => `<span class="state state-${escapeHtml(p.state)}">${escapeHtml(label(ctx, states, p.state))}</span>` },
       { title: ctx.t('网格', 'Grid'), cell: (p) => escapeHtml(p.gridCode) },
     ],
@@ -132,7 +135,10 @@ async function zones(section: HTMLElement, ctx: ConsoleContext, id: string, suff
         <td>${z.polygon ? ctx.t(`多边形 ${z.polygon.length} 点`, `polygon of ${z.polygon.length}`) : `${z.lat!.toFixed(5)}, ${z.lon!.toFixed(5)} · ${z.radiusM} m`}</td>
         <td><button type="button" data-action="delete-zone">${ctx.t('删除', 'Delete')}</button></td></tr>`).join('')}
     </tbody></table>
+    <p class="zone-hint">${ctx.t('在地图上点击：圆形取圆心，多边形逐点添加顶点', 'Click the map: a circle takes its centre, a polygon one vertex per click')}</p>
+    <div class="zone-map" data-field="map"></div>
     <form class="zone-form">
+      <label>${ctx.t('形状', 'Shape')}<select name="shape"><option value="circle">${ctx.t('圆形', 'Circle')}</option><option value="polygon">${ctx.t('多边形', 'Polygon')}</option></select></label>
       <label>${ctx.t('名称', 'Name')}<input name="name" required /></label>
       <label>${ctx.t('纬度', 'Lat')}<input name="lat" inputmode="decimal" /></label>
       <label>${ctx.t('经度', 'Lon')}<input name="lon" inputmode="decimal" /></label>
@@ -142,10 +148,11 @@ async function zones(section: HTMLElement, ctx: ConsoleContext, id: string, suff
     </form>`;
   const form = section.querySelector<HTMLFormElement>('.zone-form')!;
   const opId = newOpId('zone');
+  await zoneMap(section.querySelector<HTMLElement>('.zone-map')!, ctx, view, form).catch(() => undefined);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const v = formValues(form);
-    const body = v.polygon
+    const body = v.shape === 'polygon' || (v.polygon && !v.lat)
       ? { opId, name: v.name, polygon: JSON.parse(v.polygon) as number[][] }
       : { opId, name: v.name, lat: Number(v.lat), lon: Number(v.lon), radiusM: Number(v.radiusM) };
     try {
@@ -163,6 +170,49 @@ async function zones(section: HTMLElement, ctx: ConsoleContext, id: string, suff
     await ctx.api.request('DELETE', `api/v1/key-persons/${encodeURIComponent(id)}/zones/${encodeURIComponent(zoneId)}`);
     await zones(section, ctx, id, suffix);
   }));
+}
+
+/** The district's map with the forbidden places; clicks fill the form: a circle's centre, or a polygon's next vertex. */
+async function zoneMap(el: HTMLElement, ctx: ConsoleContext, view: Zones, form: HTMLFormElement): Promise<void> {
+  const code = view.allowed.unitCode;
+  const map = await ctx.api.unitMap(code);
+  const name = `zones-${code}`;
+  echarts.registerMap(name, map as never);
+  const chart = echarts.init(el, undefined, { renderer: 'canvas' });
+  const vertices: number[][] = [];
+  const field = (n: string) => form.querySelector<HTMLInputElement | HTMLSelectElement>(`[name=${n}]`)!;
+  const draw = () => {
+    const centre = field('lat').value && field('lon').value ? [[Number(field('lon').value), Number(field('lat').value)]] : [];
+    const places = view.forbidden;
+    chart.setOption({
+      geo: { map: name, roam: true, itemStyle: { areaColor: '#eef3f8', borderColor: '#7a8ca3' }, emphasis: { disabled: true } },
+      series: [
+        { type: 'scatter', coordinateSystem: 'geo', symbolSize: 14, itemStyle: { color: 'rgba(192,57,43,0.6)' },
+          data: places.filter((z) => z.lat !== null).map((z) => ({ name: z.name, value: [z.lon, z.lat] })) },
+        { type: 'lines', coordinateSystem: 'geo', polyline: true, lineStyle: { color: '#c0392b', width: 2 },
+          data: places.filter((z) => z.polygon).map((z) => ({ name: z.name, coords: [...z.polygon!, z.polygon![0]!] })) },
+        { type: 'scatter', coordinateSystem: 'geo', symbolSize: 10, itemStyle: { color: '#1f6feb' }, data: field('shape').value === 'polygon' ? vertices : centre },
+        { type: 'lines', coordinateSystem: 'geo', polyline: true, lineStyle: { color: '#1f6feb', type: 'dashed' }, data: vertices.length > 1 ? [{ coords: [...vertices, vertices[0]!] }] : [] },
+      ],
+    }, { replaceMerge: ['series'] });
+  };
+  chart.getZr().on('click', (e: { offsetX: number; offsetY: number }) => {
+    const point = chart.convertFromPixel({ geoIndex: 0 }, [e.offsetX, e.offsetY]) as number[] | undefined;
+    if (!point) {
+      return;
+    }
+    const [lon, lat] = [Number(point[0]!.toFixed(6)), Number(point[1]!.toFixed(6))];
+    if (field('shape').value === 'polygon') {
+      vertices.push([lon, lat]);
+      field('polygon').value = JSON.stringify(vertices);
+    } else {
+      field('lat').value = String(lat);
+      field('lon').value = String(lon);
+    }
+    draw();
+  });
+  form.addEventListener('change', draw);
+  draw();
 }
 
 async function visits(section: HTMLElement, ctx: ConsoleContext, id: string): Promise<void> {
