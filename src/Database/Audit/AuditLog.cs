@@ -12,6 +12,9 @@ public sealed record AuditedAccess(string Actor, string Role, string Action, boo
 public sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, string Role, string Action, string Subject, bool Unmasked,
     string? Purpose, string? PurposeLabel, string? Detail);
 
+/// <summary>Narrows a listing of personal-data reads; a null member leaves that filter out.</summary>
+public sealed record AuditFilter(AccessPurpose? Purpose, string? Actor, string? Subject, DateTimeOffset? From, DateTimeOffset? To);
+
 /// <summary>
 /// The append-only audit log of personal-data reads (<c>audit_log</c>: key persons' records, workers' tracks; the application role may insert
 /// and select, never update or delete). Rows are written in the transaction of the read itself, so no
@@ -76,14 +79,23 @@ public sealed class AuditLog(NpgsqlDataSource db)
     /// and subscriptions to key persons' events (<see cref="KeyPersonWatch"/>) that cover any of it, newest first,
     /// before the row id <paramref name="before"/>; only those that named <paramref name="purpose"/> when it is given.
     /// </summary>
-    public async Task<List<AuditEntry>> PersonalDataReadsAsync(string unitPrefix, AccessPurpose? purpose, long before, int take, CancellationToken cancellationToken)
+    public Task<List<AuditEntry>> PersonalDataReadsAsync(string unitPrefix, AccessPurpose? purpose, long before, int take, CancellationToken cancellationToken) =>
+        PersonalDataReadsAsync(unitPrefix, new AuditFilter(purpose, null, null, null, null), before, take, cancellationToken);
+
+    /// <summary>As above, narrowed by <paramref name="filter"/>: purpose, actor, subject (the person read), and the period [from, to).</summary>
+    public async Task<List<AuditEntry>> PersonalDataReadsAsync(string unitPrefix, AuditFilter filter, long before, int take, CancellationToken cancellationToken)
     {
+        var purpose = filter.Purpose;
         await using var command = db.CreateCommand(
             """
             SELECT a.id, a.at, a.actor, a.role, a.action, a.subject, a.unmasked, a.purpose, a.detail
             FROM audit_log a
             WHERE (a.unit_code LIKE @prefix OR (a.action = @watch AND @unit LIKE a.unit_code || '%'))
               AND (@purpose IS NULL OR a.purpose = @purpose)
+              AND (@actor IS NULL OR a.actor = @actor)
+              AND (@subject IS NULL OR a.subject = @subject)
+              AND (@from IS NULL OR a.at >= @from)
+              AND (@to IS NULL OR a.at < @to)
               AND a.id < @before
             ORDER BY a.id DESC LIMIT @take
             """);
@@ -91,6 +103,10 @@ public sealed class AuditLog(NpgsqlDataSource db)
         command.Parameters.AddWithValue("unit", unitPrefix);
         command.Parameters.AddWithValue("watch", KeyPersonWatch);
         command.Parameters.Add("purpose", NpgsqlTypes.NpgsqlDbType.Text).Value = (object?)purpose?.Code ?? DBNull.Value;
+        command.Parameters.Add("actor", NpgsqlTypes.NpgsqlDbType.Text).Value = (object?)filter.Actor ?? DBNull.Value;
+        command.Parameters.Add("subject", NpgsqlTypes.NpgsqlDbType.Text).Value = (object?)filter.Subject ?? DBNull.Value;
+        command.Parameters.Add("from", NpgsqlTypes.NpgsqlDbType.TimestampTz).Value = (object?)filter.From?.ToUniversalTime() ?? DBNull.Value;
+        command.Parameters.Add("to", NpgsqlTypes.NpgsqlDbType.TimestampTz).Value = (object?)filter.To?.ToUniversalTime() ?? DBNull.Value;
         command.Parameters.AddWithValue("before", before);
         command.Parameters.AddWithValue("take", take);
         return await command.ReadAllAsync(r =>

@@ -7,6 +7,9 @@ namespace OpsCentre.Database.Devices;
 /// <summary>What a valid device key identifies.</summary>
 public sealed record DeviceIdentity(string DeviceId, string Kind, string BoundTo);
 
+/// <summary>A provisioned, unrevoked device as listed: whose it is, the grid of that person, and when it was provisioned.</summary>
+public sealed record ProvisionedDevice(string DeviceId, string Kind, string BoundTo, string GridCode, DateTimeOffset ProvisionedAt);
+
 /// <summary>
 /// Per-device keys. A key is <c>&lt;deviceId&gt;.&lt;secret&gt;</c>; only the secret's SHA-256 is
 /// stored (the secret has 256 random bits, so a fast hash is enough). The device's grain loads the
@@ -49,6 +52,31 @@ public sealed class DeviceCredentialStore(NpgsqlDataSource dataSource)
         await using var command = new NpgsqlCommand("SELECT device_id, kind, bound_to FROM device_credential WHERE device_id = ANY(@ids)", connection, transaction);
         command.Parameters.AddWithValue("ids", deviceIds.ToArray());
         return await command.ReadAllAsync(r => new DeviceIdentity(r.GetString(0), r.GetString(1), r.GetString(2)), cancellationToken);
+    }
+
+    /// <summary>
+    /// Unrevoked devices whose person (a worker's assigned grid, a key person's grid) lies under <paramref name="unitPrefix"/>,
+    /// of <paramref name="kind"/> when given, after <paramref name="after"/> in device-id order, at most <paramref name="take"/>.
+    /// </summary>
+    public async Task<List<ProvisionedDevice>> PageAsync(string unitPrefix, string? kind, string after, int take, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT d.device_id, d.kind, d.bound_to, p.grid, d.created_at
+            FROM device_credential d
+            JOIN LATERAL (
+                SELECT w.assigned_grid AS grid FROM grid_worker w WHERE d.kind = 'worker-phone' AND w.id = d.bound_to AND w.ended_at IS NULL
+                UNION ALL
+                SELECT k.grid_code FROM key_person k WHERE d.kind <> 'worker-phone' AND k.id = d.bound_to AND k.ended_at IS NULL
+            ) p ON true
+            WHERE d.revoked_at IS NULL AND p.grid LIKE @prefix AND (@kind::text IS NULL OR d.kind = @kind) AND d.device_id > @after
+            ORDER BY d.device_id LIMIT @take
+            """);
+        command.Parameters.AddWithValue("prefix", unitPrefix + "%");
+        command.Parameters.AddWithValue("kind", NpgsqlTypes.NpgsqlDbType.Text, (object?)kind ?? DBNull.Value);
+        command.Parameters.AddWithValue("after", after);
+        command.Parameters.AddWithValue("take", take);
+        return await command.ReadAllAsync(r => new ProvisionedDevice(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4)), cancellationToken);
     }
 
     /// <summary>Revokes the device's key at once. False when the device is unknown or already revoked.</summary>

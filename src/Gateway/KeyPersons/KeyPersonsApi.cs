@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsCentre.Database.Audit;
 using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Hosting;
 using OpsCentre.Gateway.Paging;
 using OpsCentre.Grains.KeyPersons;
 
@@ -25,8 +26,9 @@ public static class KeyPersonsApi
     {
         var group = app.MapGroup("/api/v1/key-persons").WithTags("Key persons");
 
-        group.MapGet("/", async Task<Results<Ok<Page<KeyPersonItem>>, ProblemHttpResult>> (
-            string? unit, int? limit, string? after, string? purpose, HttpContext context, PersonalDataReads reads, CancellationToken ct) =>
+        group.MapGet("/", async Task<Results<Ok<Page<KeyPersonItem>>, ProblemHttpResult, ValidationProblem>> (
+            string? unit, int? limit, string? after, string? purpose, string? category, string? level, string? state,
+            HttpContext context, PersonalDataReads reads, CancellationToken ct) =>
         {
             if (UnitListing.Check(unit, limit, context.User, out var take, Permission.ReadKeyPersons) is { } problem)
             {
@@ -39,17 +41,33 @@ public static class KeyPersonsApi
             }
 
             var user = context.User;
+            var errors = new RequestErrors()
+                .Check(category is null || KeyPersonFilter.Categories.Contains(category), "category", $"one of {string.Join(", ", KeyPersonFilter.Categories)}")
+                .Check(level is null || KeyPersonFilter.Levels.Contains(level), "level", $"one of {string.Join(", ", KeyPersonFilter.Levels)}")
+                .Check(state is null || KeyPersonFilter.States.Contains(state), "state", $"one of {string.Join(", ", KeyPersonFilter.States)}");
+            if (errors.Any)
+            {
+                return errors.Problem();
+            }
+
+            // Filtering by category would tell a role that may not see categories what they are.
+            if (category is not null && PersonalDataMasking.Category(user, category) is null)
+            {
+                return Problems.Forbidden();
+            }
+
+            var filter = new KeyPersonFilter(category, level, state);
             var unmasked = PersonalDataMasking.MaySeeUnmasked(user, named);
             var entry = PersonalDataReads.OperatorEntry(user, "key-person.list", unmasked, unmasked ? "name" : "name(masked)", named);
             return TypedResults.Ok(await reads.ReadListAsync(entry, async (connection, transaction) =>
             {
-                var rows = await KeyPersonRecords.PageAsync(connection, transaction, unit!, after ?? "", take + 1, ct);
+                var rows = await KeyPersonRecords.PageAsync(connection, transaction, unit!, filter, after ?? "", take + 1, ct);
                 var page = Page<KeyPersonItem>.From(rows.ConvertAll(p => new KeyPersonItem(
                     p.Id, unmasked ? p.Name : PersonalDataMasking.Name(p.Name), PersonalDataMasking.Category(user, p.Category), p.GridCode, p.State)), take, p => p.Id);
                 return (page, (IReadOnlyCollection<(string, string)>)[.. page.Items.Select(p => (p.Id, p.GridCode))]);
             }, ct));
         })
-        .WithSummary("Key persons within the unit, paged by id; not for department staff or auditors (403). Names masked (张*) unless the role is "
+        .WithSummary("Key persons within the unit, paged by id, of a category, supervision level and state when given (category= only for roles that see categories, else 403); not for department staff or auditors (403). Names masked (张*) unless the role is "
             + $"cleared and names a purpose ({AccessPurposes.Described}); category null for roles that do not need it; every read is audited with its purpose.");
 
         group.MapGet("/{id}", (string id, string? purpose, HttpContext context, PersonalDataReads reads, IClusterClient cluster, CancellationToken ct) =>

@@ -8,6 +8,16 @@ namespace OpsCentre.Grains.KeyPersons;
 /// <summary>A key person's record as the roster holds it; name and ID number in clear (the gateway masks them by role).</summary>
 public sealed record KeyPersonRecord(string Id, string Name, string IdNumber, string Category, string SupervisionLevel, string GridCode, string State);
 
+/// <summary>Narrows a listing of key persons; a null member leaves that filter out.</summary>
+public sealed record KeyPersonFilter(string? Category, string? SupervisionLevel, string? State)
+{
+    public static IReadOnlyList<string> Categories { get; } = ["community-corrections", "released-prisoner", "drug-rehabilitation", "mental-disorder"];
+
+    public static IReadOnlyList<string> Levels { get; } = ["strict", "ordinary", "lenient"];
+
+    public static IReadOnlyList<string> States { get; } = ["normal", "attention", "violation"];
+}
+
 /// <summary>A forbidden place (禁止进入区域): a circle (lat, lon, radiusM) or a polygon ([[lon, lat], ...]).</summary>
 public sealed record ForbiddenPlace(string Id, string Name, double? Lat, double? Lon, double? RadiusM, double[][]? Polygon, string CreatedBy, DateTimeOffset CreatedAt);
 
@@ -53,16 +63,26 @@ public sealed class KeyPersonRecords(NpgsqlDataSource db)
     }
 
     /// <summary>Persons within a unit, by id after <paramref name="after"/>.</summary>
-    public static async Task<List<KeyPersonRecord>> PageAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string unitPrefix, string after, int take, CancellationToken ct)
+    public static Task<List<KeyPersonRecord>> PageAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string unitPrefix, string after, int take, CancellationToken ct) =>
+        PageAsync(connection, transaction, unitPrefix, new KeyPersonFilter(null, null, null), after, take, ct);
+
+    /// <summary>Persons within a unit of the filter's category, supervision level and state (each when given), by id after <paramref name="after"/>.</summary>
+    public static async Task<List<KeyPersonRecord>> PageAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string unitPrefix, KeyPersonFilter filter,
+        string after, int take, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
             $"""
             SELECT {RecordColumns} FROM key_person
-            WHERE grid_code LIKE @prefix AND ended_at IS NULL AND id > @after ORDER BY id LIMIT @take
+            WHERE grid_code LIKE @prefix AND ended_at IS NULL AND id > @after
+              AND (@category IS NULL OR category = @category) AND (@level IS NULL OR supervision_level = @level) AND (@state IS NULL OR state = @state)
+            ORDER BY id LIMIT @take
             """, connection, transaction);
         command.Parameters.AddWithValue("prefix", unitPrefix + "%");
         command.Parameters.AddWithValue("after", after);
         command.Parameters.AddWithValue("take", take);
+        command.Parameters.Add("category", NpgsqlTypes.NpgsqlDbType.Text).Value = (object?)filter.Category ?? DBNull.Value;
+        command.Parameters.Add("level", NpgsqlTypes.NpgsqlDbType.Text).Value = (object?)filter.SupervisionLevel ?? DBNull.Value;
+        command.Parameters.Add("state", NpgsqlTypes.NpgsqlDbType.Text).Value = (object?)filter.State ?? DBNull.Value;
         return await command.ReadAllAsync(ReadRecord, ct);
     }
 

@@ -4,10 +4,14 @@ import { homePage } from './pages/home';
 import { collectionsPage } from './pages/collections';
 import { importsPage } from './pages/imports';
 import { registryPage } from './pages/registry';
+import { keyPersonsPage } from './pages/keyPersons';
+import { devicesPage } from './pages/devices';
+import { auditPage } from './pages/audit';
 
 // The console's pages in the nav's order; each lives in pages/<name>.ts. The first the caller may see opens by default.
 export const consolePages: ConsolePage[] = [
   homePage,
   casesPage,
   registryPage, collectionsPage, importsPage,
+  keyPersonsPage, devicesPage, auditPage,
 ];

@@ -112,23 +112,23 @@ export class ConsoleShell {
       if (a.dataset.page === page.path) { a.setAttribute('aria-current', 'page'); } else { a.removeAttribute('aria-current'); }
     });
     this.runCleanup();
-    // A fresh host per mount: a page still loading when the user moves on draws into its own detached host, never
-    // over the page that replaced it.
+    // Each mount draws into an element of its own: a slower earlier mount (a page still awaiting its data when the route
+    // changed) then writes into a detached element, never over the page now shown.
     const frame = this.root.querySelector<HTMLElement>('#console-page')!;
-    const host = document.createElement('div');
-    host.className = 'console-page-body';
-    frame.replaceChildren(host);
+    const own = document.createElement('div');
+    own.className = 'console-page-body';
+    frame.replaceChildren(own);
     frame.dataset.page = page.path;
     document.title = `${ctx.t(page.title.zh, page.title.en)} · ${ctx.t('工作台', 'Console')}`;
     try {
-      this.cleanup = await page.mount(host, ctx, { ...route, page: page.path });
+      this.cleanup = await page.mount(own, ctx, { ...route, page: page.path });
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
         this.close();
         this.signOut();
         return;
       }
-      host.innerHTML = `<p class="error" role="alert">${escapeHtml(error instanceof Error ? error.message : String(error))}</p>`;
+      own.innerHTML = `<p class="error" role="alert">${escapeHtml(error instanceof Error ? error.message : String(error))}</p>`;
     }
   }
 
