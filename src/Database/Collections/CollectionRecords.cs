@@ -50,16 +50,20 @@ public readonly record struct CollectionSubmitted(ClaimOutcome Outcome, Collecti
 /// operation ledger, so a phone sending its queue again finds the same record; listed by unit for review; locked and marked
 /// by the review, in the review's own transaction.
 /// </summary>
-public sealed class CollectionRecords(NpgsqlDataSource db, RegistryReader registries, TimeProvider clock)
+public sealed class CollectionRecords(NpgsqlDataSource db, RegistryReader registries, PersonalDataCipher cipher, TimeProvider clock)
 {
     private const string Columns =
-        "id, unit_code, registry, action, record_id, data::text, worker_id, device_id, op_id, collected_at, received_at, state, reviewed_by, reviewed_at, note, refusal, case_id";
+        "id, unit_code, registry, action, record_id, data::text, worker_id, device_id, op_id, collected_at, received_at, state, reviewed_by, reviewed_at, note, refusal, case_id, sealed";
+
+    private readonly SemaphoreSlim _sealing = new(1, 1);
+    private volatile bool _sealed;
 
     /// <summary>The ledger's caller for a device's writes: the device itself, whose opIds these are.</summary>
     public static string Caller(string deviceId) => "device:" + deviceId;
 
     public async Task<CollectionSubmitted> SubmitAsync(CollectionSubmission submission, CancellationToken ct)
     {
+        await SealStoredAsync(ct);
         var now = clock.GetUtcNow();
         var operation = new Operation(Caller(submission.DeviceId), submission.OpId, "collection.submit", OperationIds.Hash(
             submission.Registry, submission.Action, submission.RecordId, OperationIds.Json(submission.Data.ToJsonString()), submission.CollectedAt));
@@ -75,15 +79,17 @@ public sealed class CollectionRecords(NpgsqlDataSource db, RegistryReader regist
         {
             await using var insert = new NpgsqlCommand(
                 """
-                INSERT INTO collection_record (id, unit_code, registry, action, record_id, data, worker_id, device_id, op_id, collected_at, received_at)
-                VALUES (@id, @unit, @registry, @action, @record, @data::jsonb, @worker, @device, @op, @collected, @received)
+                INSERT INTO collection_record (id, unit_code, registry, action, record_id, data, sealed, worker_id, device_id, op_id, collected_at, received_at)
+                VALUES (@id, @unit, @registry, @action, @record, @data::jsonb, @sealed, @worker, @device, @op, @collected, @received)
                 """, connection, transaction);
             insert.Parameters.AddWithValue("id", claim.ResultId);
             insert.Parameters.AddWithValue("unit", submission.UnitCode);
             insert.Parameters.AddWithValue("registry", submission.Registry);
             insert.Parameters.AddWithValue("action", submission.Action);
             insert.Parameters.AddWithValue("record", (object?)submission.RecordId ?? DBNull.Value);
-            insert.Parameters.AddWithValue("data", submission.Data.ToJsonString());
+            var (open, sealedValue) = Seal(submission.Registry, submission.Data);
+            insert.Parameters.AddWithValue("data", open.ToJsonString());
+            insert.Parameters.AddWithValue("sealed", NpgsqlDbType.Bytea, (object?)sealedValue ?? DBNull.Value);
             insert.Parameters.AddWithValue("worker", submission.WorkerId);
             insert.Parameters.AddWithValue("device", submission.DeviceId);
             insert.Parameters.AddWithValue("op", submission.OpId);
@@ -100,17 +106,19 @@ public sealed class CollectionRecords(NpgsqlDataSource db, RegistryReader regist
 
     public async Task<CollectionRecord?> FindAsync(string id, CancellationToken ct)
     {
+        await SealStoredAsync(ct);
         await using var connection = await db.OpenConnectionAsync(ct);
         return await ReadAsync(connection, null, id, forUpdate: false, ct);
     }
 
     /// <summary>The record, locked for the rest of the review's transaction; null when there is none.</summary>
-    public static Task<CollectionRecord?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string id, CancellationToken ct) =>
+    public Task<CollectionRecord?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string id, CancellationToken ct) =>
         ReadAsync(connection, transaction, id, forUpdate: true, ct);
 
     /// <summary>The records within <paramref name="unitScope"/> in <paramref name="state"/> (all states when null), oldest first, after the id <paramref name="after"/>.</summary>
     public async Task<List<CollectionRecord>> ListAsync(string unitScope, string? state, string? after, int limit, CancellationToken ct)
     {
+        await SealStoredAsync(ct);
         await using var command = db.CreateCommand(
             $"""
             SELECT {Columns} FROM collection_record
@@ -178,7 +186,7 @@ public sealed class CollectionRecords(NpgsqlDataSource db, RegistryReader regist
 
     private static double? Number(JsonObject fields, string name) => fields[name] is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
 
-    private static async Task<CollectionRecord?> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string id, bool forUpdate, CancellationToken ct)
+    private async Task<CollectionRecord?> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string id, bool forUpdate, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
             $"SELECT {Columns} FROM collection_record WHERE id = @id" + (forUpdate ? " FOR UPDATE" : ""), connection, transaction);
@@ -187,10 +195,108 @@ public sealed class CollectionRecords(NpgsqlDataSource db, RegistryReader regist
         return await reader.ReadAsync(ct) ? Read(reader) : null;
     }
 
-    private static CollectionRecord Read(NpgsqlDataReader r) => new(
+    private CollectionRecord Read(NpgsqlDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
-        JsonNode.Parse(r.GetString(5))!.AsObject(), r.GetString(6), r.GetString(7), r.GetString(8),
+        Open(JsonNode.Parse(r.GetString(5))!.AsObject(), r.IsDBNull(17) ? null : r.GetFieldValue<byte[]>(17)), r.GetString(6), r.GetString(7), r.GetString(8),
         r.GetFieldValue<DateTimeOffset>(9), r.GetFieldValue<DateTimeOffset>(10), r.GetString(11),
         r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetFieldValue<DateTimeOffset>(13),
         r.IsDBNull(14) ? null : r.GetString(14), r.IsDBNull(15) ? null : r.GetString(15), r.IsDBNull(16) ? null : r.GetString(16));
+
+    /// <summary>The fields of <paramref name="registry"/> that are kept only encrypted (<see cref="RegistryFieldKind.Sealed"/>: a person's ID number and phone).</summary>
+    private static IEnumerable<string> SealedFields(string registry) =>
+        RegistryFields.Of(registry) is { } table ? table.Fields.Where(f => f.Kind == RegistryFieldKind.Sealed).Select(f => f.Name) : [];
+
+    /// <summary>
+    /// The collected data split for storing: what stays readable in <c>data</c>, and the registry's sealed fields as one JSON object
+    /// encrypted with <see cref="PersonalDataCipher"/> (null when the data holds none).
+    /// </summary>
+    private (JsonObject Open, byte[]? Sealed) Seal(string registry, JsonObject data)
+    {
+        var open = (JsonObject)data.DeepClone();
+        var hidden = new JsonObject();
+        foreach (var name in SealedFields(registry))
+        {
+            if (open.Remove(name, out var value))
+            {
+                hidden[name] = value;
+            }
+        }
+
+        return (open, hidden.Count == 0 ? null : cipher.Encrypt(hidden.ToJsonString()));
+    }
+
+    /// <summary>The collected data as it was sent: the readable part with the sealed fields opened back in.</summary>
+    private JsonObject Open(JsonObject data, byte[]? sealedValue)
+    {
+        if (sealedValue is null)
+        {
+            return data;
+        }
+
+        foreach (var (name, value) in JsonNode.Parse(cipher.Decrypt(sealedValue))!.AsObject().ToList())
+        {
+            data[name] = value?.DeepClone();
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// Seals the records stored before the sealed column (migration 0028 cannot: the key is not in the database), once per process at
+    /// the store's first use: every row whose <c>data</c> still holds a sealed field in clear is rewritten, each under a row lock so a
+    /// concurrent review reads it whole, old or new. Idempotent: a row sealed holds no such field any more.
+    /// </summary>
+    public async Task SealStoredAsync(CancellationToken ct)
+    {
+        if (_sealed)
+        {
+            return;
+        }
+
+        await _sealing.WaitAsync(ct);
+        try
+        {
+            if (_sealed)
+            {
+                return;
+            }
+
+            foreach (var registry in RegistryNames.All.Where(r => SealedFields(r).Any()))
+            {
+                var fields = SealedFields(registry).ToArray();
+                await using var connection = await db.OpenConnectionAsync(ct);
+                await using var transaction = await connection.BeginTransactionAsync(ct);
+                await using var select = new NpgsqlCommand(
+                    "SELECT id, data::text, sealed FROM collection_record WHERE registry = @registry AND data ?| @fields FOR UPDATE", connection, transaction);
+                select.Parameters.AddWithValue("registry", registry);
+                select.Parameters.AddWithValue("fields", fields);
+                var rows = new List<(string Id, JsonObject Data, byte[]? Sealed)>();
+                await using (var reader = await select.ExecuteReaderAsync(ct))
+                {
+                    while (await reader.ReadAsync(ct))
+                    {
+                        rows.Add((reader.GetString(0), JsonNode.Parse(reader.GetString(1))!.AsObject(), reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2)));
+                    }
+                }
+
+                foreach (var (id, data, sealedValue) in rows)
+                {
+                    var (open, resealed) = Seal(registry, Open(data, sealedValue));
+                    await using var update = new NpgsqlCommand("UPDATE collection_record SET data = @data::jsonb, sealed = @sealed WHERE id = @id", connection, transaction);
+                    update.Parameters.AddWithValue("id", id);
+                    update.Parameters.AddWithValue("data", open.ToJsonString());
+                    update.Parameters.AddWithValue("sealed", NpgsqlDbType.Bytea, (object?)resealed ?? DBNull.Value);
+                    await update.ExecuteNonQueryAsync(ct);
+                }
+
+                await transaction.CommitAsync(ct);
+            }
+
+            _sealed = true;
+        }
+        finally
+        {
+            _sealing.Release();
+        }
+    }
 }

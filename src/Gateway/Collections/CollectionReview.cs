@@ -62,7 +62,7 @@ public sealed class CollectionReview(
         ProblemHttpResult? invalid = null;
         var written = await changes.WriteAsync(OperatorsApi.Actor(user), operation, id, async (connection, transaction, token) =>
         {
-            if (await CollectionRecords.LockAsync(connection, transaction, id, token) is not { } current)
+            if (await records.LockAsync(connection, transaction, id, token) is not { } current)
             {
                 return AdminStep.Missing();
             }
