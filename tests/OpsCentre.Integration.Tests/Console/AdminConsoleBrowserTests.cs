@@ -104,5 +104,13 @@ public sealed class AdminConsoleBrowserTests(SystemFixture system, Xunit.Abstrac
         Assert.Equal(2, saved.GetProperty("items")[0].GetProperty("version").GetInt32());
         Assert.Equal("控制台规则（改）", saved.GetProperty("items")[0].GetProperty("title").GetString());
         Assert.False(saved.GetProperty("items")[0].GetProperty("enabled").GetBoolean());
+
+        // The city's rule applies to the district but is managed above it: shown read-only, without a save.
+        var (_, cityRule) = await Api.SendAsync(system.Http, HttpMethod.Get, "/api/v1/alert-rules/worker-device-silent", token);
+        Assert.Equal("5101", cityRule.GetProperty("items")[0].GetProperty("target").GetProperty("unitScope").GetString());
+        await ConsoleBrowser.OpenAsync(page, "rules/worker-device-silent");
+        await Assertions.Expect(page.Locator(".rule-above")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("form.rule-editor [name=title]")).ToBeDisabledAsync();
+        await Assertions.Expect(page.Locator("[data-action=save]")).ToHaveCountAsync(0);
     }
 }

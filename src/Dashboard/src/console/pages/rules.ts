@@ -59,12 +59,16 @@ async function editor(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
   const history = await ctx.api.request<{ items: RuleItem[] }>('GET', `api/v1/alert-rules/${encodeURIComponent(id)}`);
   let rule = history.items[0];
   const draw = () => {
+    // A rule managed above the caller's unit (the city's) is theirs to read, not to change: the PUT would be 403.
+    const managedHere = rule.target.unitScope.startsWith(ctx.me.unitCode) && ctx.can('manage-alert-rules');
     host.innerHTML = `<p><a href="#/rules">← ${ctx.t('全部规则', 'All rules')}</a></p>
       <h2>${escapeHtml(rule.title)} <small><code>${escapeHtml(rule.id)}</code></small></h2>
       <p class="rule-meta" data-field="version">${ctx.t('版本', 'Version')} ${rule.version} · ${escapeHtml(rule.kind)} · ${escapeHtml(rule.target.subjectKind)}
         · ${ctx.t('修改人', 'changed by')} ${escapeHtml(rule.changedBy)} ${escapeHtml(new Date(rule.changedAt).toLocaleString(ctx.language))}</p>
       ${rule.fault ? `<p class="error">${ctx.t('此版本无法执行', 'This version cannot run')}: ${escapeHtml(rule.fault.message ?? '')}</p>` : ''}
+      ${managedHere ? '' : `<p class="rule-above" role="note">${ctx.t(`此规则由上级单位（${escapeHtml(rule.target.unitScope)}）管理，只读；如需调整，请复制到本单位（POST /api/v1/alert-rules/{id}/copies）。`, `Managed above your unit (${escapeHtml(rule.target.unitScope)}): read only; copy it to your unit to tune it.`)}</p>`}
       <form class="rule-editor">
+        <fieldset${managedHere ? '' : ' disabled'}>
         <label>${ctx.t('名称', 'Title')}<input name="title" value="${escapeHtml(rule.title)}" /></label>
         <label>${ctx.t('适用范围（单位代码）', 'Scope (unit code)')}<input name="target.unitScope" value="${escapeHtml(rule.target.unitScope)}" /></label>
         <label>${ctx.t('级别', 'Severity')}<select name="severity">${severities.map((s) => `<option value="${s}"${s === rule.severity ? ' selected' : ''}>${s}</option>`).join('')}</select></label>
@@ -72,7 +76,8 @@ async function editor(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
         <label>${ctx.t('持续秒数', 'Pending seconds')}<input name="pendingSeconds" type="number" value="${rule.pendingSeconds}" /></label>
         <label>${ctx.t('恢复秒数', 'Recovery seconds')}<input name="recoverySeconds" type="number" value="${rule.recoverySeconds}" /></label>
         <label class="check"><input name="enabled" type="checkbox"${rule.enabled ? ' checked' : ''} /> ${ctx.t('启用', 'Enabled')}</label>
-        ${ctx.can('manage-alert-rules') ? `<button type="submit" data-action="save">${ctx.t('保存', 'Save')}</button>` : ''}
+        </fieldset>
+        ${managedHere ? `<button type="submit" data-action="save">${ctx.t('保存', 'Save')}</button>` : ''}
         <p class="saved" role="status" hidden>${ctx.t('已保存', 'Saved')}</p>
       </form>`;
     const form = host.querySelector<HTMLFormElement>('.rule-editor')!;
