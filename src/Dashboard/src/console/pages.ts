@@ -7,6 +7,8 @@ import { registryPage } from './pages/registry';
 import { keyPersonsPage } from './pages/keyPersons';
 import { devicesPage } from './pages/devices';
 import { auditPage } from './pages/audit';
+import { rulesPage } from './pages/rules';
+import { operatorsPage } from './pages/operators';
 
 // The console's pages in the nav's order; each lives in pages/<name>.ts. The first the caller may see opens by default.
 export const consolePages: ConsolePage[] = [
@@ -14,4 +16,5 @@ export const consolePages: ConsolePage[] = [
   casesPage,
   registryPage, collectionsPage, importsPage,
   keyPersonsPage, devicesPage, auditPage,
+  rulesPage, operatorsPage,
 ];
