@@ -15,6 +15,13 @@ public sealed class DurableWakeUp(Grain grain, string reminderName, TimeSpan rem
 {
     private readonly TimeSpan _firstTick = reminderPeriod + (phaseKey is null ? TimeSpan.Zero : PhaseOf(phaseKey, reminderPeriod));
 
+    /// <summary>
+    /// The longest a grain timer waits at once (its limit is ~49.7 days: 2^32 − 2 ms). A moment further away (a floating
+    /// resident's registration ending in 200 days) is woken early at this bound; the wake re-reads what is due and
+    /// schedules again, as every wake already must (the periodic reminder wakes it early too).
+    /// </summary>
+    public static readonly TimeSpan LongestTimer = TimeSpan.FromDays(7);
+
     private IGrainTimer? _timer;
     private bool? _reminderRegistered; // null: not known since activation
 
@@ -66,6 +73,7 @@ public sealed class DurableWakeUp(Grain grain, string reminderName, TimeSpan rem
 
     private void Arm(TimeSpan delay)
     {
+        delay = delay > LongestTimer ? LongestTimer : delay;
         if (_timer is null)
         {
             _timer = grain.RegisterGrainTimer(wake, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { KeepAlive = keepAlive });
