@@ -68,6 +68,12 @@ public sealed class RegistryDuesGrain(
         DateTimeOffset? next = dues.NextChange;
         void WakeAt(DateTimeOffset? at) => next = at is null ? next : next is null || at < next ? at : next;
 
+        // The counts first, so a failing alert below cannot keep them from the screens. Absolute totals under a newer
+        // version each time: a repeated or reordered report cannot count twice.
+        _version = Math.Max(_version + 1, now.UtcTicks);
+        await GrainFactory.GetGrain<IUnitGrain>(_grid).Report("registry-dues", _version,
+            UnitCounters.Zero with { ResidentsToReRegister = dues.ToReRegister, KeyPlacesOverdue = dues.PlacesOverdue });
+
         // Each place due by today, and each place whose episode is still open (it may have been inspected since, or removed).
         var due = dues.Places.ToDictionary(p => p.PlaceId);
         foreach (var placeId in due.Keys.Union(state.State.Places.Keys).ToList())
@@ -87,10 +93,6 @@ public sealed class RegistryDuesGrain(
             }
         }
 
-        // Absolute totals under a newer version each time: a repeated or reordered report cannot count twice.
-        _version = Math.Max(_version + 1, now.UtcTicks);
-        await GrainFactory.GetGrain<IUnitGrain>(_grid).Report("registry-dues", _version,
-            UnitCounters.Zero with { ResidentsToReRegister = dues.ToReRegister, KeyPlacesOverdue = dues.PlacesOverdue });
         await _wakeUp!.ScheduleAsync(next);
     }
 }
