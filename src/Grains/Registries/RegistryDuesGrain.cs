@@ -43,6 +43,9 @@ public sealed class RegistryDuesGrain(
     /// <summary>The reminder's period: a crashed silo's grid counts again within the hour (the timer is exact while active).</summary>
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromHours(1);
 
+    /// <summary>How soon a count whose alerts could not be written looks again.</summary>
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromMinutes(1);
+
     private string _grid = "";
     private DurableWakeUp? _wakeUp;
     private long _version;
@@ -75,24 +78,36 @@ public sealed class RegistryDuesGrain(
             UnitCounters.Zero with { ResidentsToReRegister = dues.ToReRegister, KeyPlacesOverdue = dues.PlacesOverdue });
 
         // Each place due by today, and each place whose episode is still open (it may have been inspected since, or removed).
+        // A place whose alert cannot be written now (the event log or PostgreSQL refusing) is judged again soon: the wake-up is
+        // kept whatever happens below.
         var due = dues.Places.ToDictionary(p => p.PlaceId);
-        foreach (var placeId in due.Keys.Union(state.State.Places.Keys).ToList())
+        try
         {
-            // In the state before it is evaluated: an alert opened persists the state that names it.
-            var watch = state.State.Places.TryGetValue(placeId, out var known) ? known : state.State.Places[placeId] = new AlertWatchState();
-            var facts = new SubjectFacts();
-            if (due.TryGetValue(placeId, out var place))
+            foreach (var placeId in due.Keys.Union(state.State.Places.Keys).ToList())
             {
-                facts.Deadlines["inspection"] = RegistryDues.OverdueFrom(place.Due);
-            }
+                // In the state before it is evaluated: an alert opened persists the state that names it.
+                var watch = state.State.Places.TryGetValue(placeId, out var known) ? known : state.State.Places[placeId] = new AlertWatchState();
+                var facts = new SubjectFacts();
+                if (due.TryGetValue(placeId, out var place))
+                {
+                    facts.Deadlines["inspection"] = RegistryDues.OverdueFrom(place.Due);
+                }
 
-            WakeAt(await alerts.EvaluateAsync(new WatchedSubject(new AlertSubject(SubjectKinds.KeyPlace, placeId), _grid, watch, state.WriteStateAsync), facts, now));
-            if (watch.Rules.Count == 0 && state.State.Places.Remove(placeId) && known is not null)
-            {
-                await state.WriteStateAsync();
+                WakeAt(await alerts.EvaluateAsync(new WatchedSubject(new AlertSubject(SubjectKinds.KeyPlace, placeId), _grid, watch, state.WriteStateAsync), facts, now));
+                if (watch.Rules.Count == 0 && state.State.Places.Remove(placeId) && known is not null)
+                {
+                    await state.WriteStateAsync();
+                }
             }
         }
-
-        await _wakeUp!.ScheduleAsync(next);
+        catch
+        {
+            WakeAt(now + RetryAfter);
+            throw;
+        }
+        finally
+        {
+            await _wakeUp!.ScheduleAsync(next);
+        }
     }
 }
