@@ -39,6 +39,9 @@ public sealed record RegistryField(string Name, string Column, RegistryFieldKind
 /// <summary>A registry's table, the prefix of the ids the writer gives its rows, and its fields.</summary>
 public sealed record RegistryTable(string Registry, string Table, string IdPrefix, IReadOnlyList<RegistryField> Fields)
 {
+    /// <summary>The fields whose text, joined in this order, makes the row's <c>search</c> column (none: the table has no such column).</summary>
+    public IReadOnlyList<string> Searched { get; init; } = [];
+
     public RegistryField? Field(string name) => Fields.FirstOrDefault(f => f.Name == name);
 }
 
@@ -70,7 +73,7 @@ public static class RegistryFields
         new("room", "room", RegistryFieldKind.Text, MaxLength: 40),
         new("lat", "lat", RegistryFieldKind.Number, Min: -90, Max: 90),
         new("lon", "lon", RegistryFieldKind.Number, Min: -180, Max: 180),
-    ]);
+    ]) { Searched = ["road", "number", "building", "unit", "room"] };
 
     public static RegistryTable Population { get; } = new(RegistryNames.Population, "registry_person", "per-",
     [
@@ -85,7 +88,7 @@ public static class RegistryFields
         new("registrationStart", "registration_start", RegistryFieldKind.Date),
         new("registrationExpiry", "registration_expiry", RegistryFieldKind.Date),
         new("keyPersonId", "key_person_id", RegistryFieldKind.Reference, References: KeyPersonReference),
-    ]);
+    ]) { Searched = ["name"] };
 
     public static RegistryTable Housing { get; } = new(RegistryNames.Housing, "registry_housing", "house-",
     [
@@ -104,7 +107,7 @@ public static class RegistryFields
             Choices: ["enterprise", "shop", "social-organisation", "property-management", "residents-committee"]),
         new("licenceNumber", "licence_number", RegistryFieldKind.Text, MaxLength: 40),
         Address(),
-    ]);
+    ]) { Searched = ["name"] };
 
     public static RegistryTable KeyPlaces { get; } = new(RegistryNames.KeyPlaces, "registry_key_place", "place-",
     [
@@ -116,7 +119,7 @@ public static class RegistryFields
         new("technicalDefence", "technical_defence", RegistryFieldKind.Choice, Required: true, Choices: DefenceStatuses),
         new("nextInspectionDue", "next_inspection_due", RegistryFieldKind.Date),
         Address(),
-    ]);
+    ]) { Searched = ["name"] };
 
     public static RegistryTable Components { get; } = new(RegistryNames.Components, "registry_component", "comp-",
     [

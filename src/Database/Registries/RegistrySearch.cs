@@ -164,7 +164,10 @@ public sealed class RegistrySearch(PersonalDataCipher cipher)
         }
 
         TryParseCursor(after, out var cursor);
+        // No parallel workers for a search: each branch is a few index probes, and starting workers (tens of milliseconds
+        // on a small machine) would cost more than the whole query. SET LOCAL lasts the caller's transaction only.
         command.CommandText = $"""
+            {(tx is null ? "" : "SET LOCAL max_parallel_workers_per_gather = 0;")}
             SELECT ord, id, unit_code, rank, title, details FROM (
             {string.Join("\nUNION ALL\n", branches)}
             ) AS hits
@@ -205,11 +208,14 @@ public sealed class RegistrySearch(PersonalDataCipher cipher)
     /// <summary>
     /// The tsquery of a fragment, tokenised as <c>registry_grams</c> tokenises the stored text: each run of non-ASCII
     /// characters by its adjacent pairs (a lone character by itself), each ASCII letter/digit run as a prefix; null when
-    /// the fragment has nothing to search by.
+    /// the fragment has nothing to search by. A lone character is a term only when the fragment has no other: a character
+    /// such as 号 or 路 is in nearly every address, so its posting list would cost more to intersect than it narrows, and
+    /// the fragment's position (<c>strpos</c>) confirms every hit anyway.
     /// </summary>
     public static string? TsQuery(string fragment)
     {
         var terms = new List<string>();
+        var lone = new List<string>();
         var lower = AsciiLower(fragment);
         var runes = lower.EnumerateRunes().ToList();
         var i = 0;
@@ -226,7 +232,7 @@ public sealed class RegistrySearch(PersonalDataCipher cipher)
                 var run = runes.GetRange(start, i - start);
                 if (run.Count == 1)
                 {
-                    terms.Add(Lexeme(run[0].ToString()));
+                    lone.Add(Lexeme(run[0].ToString()));
                 }
 
                 for (var j = 0; j + 1 < run.Count; j++)
@@ -249,7 +255,8 @@ public sealed class RegistrySearch(PersonalDataCipher cipher)
             }
         }
 
-        return terms.Count == 0 ? null : string.Join(" & ", terms.Distinct());
+        var chosen = terms.Count > 0 ? terms : lone;
+        return chosen.Count == 0 ? null : string.Join(" & ", chosen.Distinct());
     }
 
     private static string Lexeme(string text) => "'" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'";

@@ -29,7 +29,13 @@ public sealed partial class RegistryWriter
     /// unique rule (an ID number or component code held twice), it is undone and the whole group goes the single way, so
     /// each write gets its own answer.
     /// </remarks>
-    public async Task<IReadOnlyList<RegistryWriteOutcome>> ApplyManyAsync(NpgsqlTransaction tx, IReadOnlyList<RegistryWrite> writes, CancellationToken ct)
+    /// <param name="claimEach">
+    /// Whether each set-based create claims its own operation id in the ledger. An import says no: its lines are applied
+    /// all together or not at all under the job's own claimed operation id, so no line can be replayed by itself, and a
+    /// million per-line claims would cost the import a sixth of its time. The change feed keeps each line's operation id.
+    /// </param>
+    public async Task<IReadOnlyList<RegistryWriteOutcome>> ApplyManyAsync(NpgsqlTransaction tx, IReadOnlyList<RegistryWrite> writes, CancellationToken ct,
+        bool claimEach = true)
     {
         var outcomes = new RegistryWriteOutcome?[writes.Count];
         var creates = Enumerable.Range(0, writes.Count).Where(i => writes[i].Action == RegistryActions.Create && writes[i].Id is null).ToList();
@@ -37,7 +43,7 @@ public sealed partial class RegistryWriter
         {
             foreach (var group in creates.GroupBy(i => writes[i].Registry))
             {
-                await CreateManyAsync(tx, writes, [.. group], outcomes, ct);
+                await CreateManyAsync(tx, writes, [.. group], outcomes, claimEach, ct);
             }
         }
 
@@ -53,7 +59,8 @@ public sealed partial class RegistryWriter
     private sealed record PendingCreate(int Index, RegistryWrite Write, string Id, Dictionary<string, Value> Parsed);
 
     /// <summary>Writes the creates <paramref name="indexes"/> set-based; those it leaves without an outcome go the single way.</summary>
-    private async Task CreateManyAsync(NpgsqlTransaction tx, IReadOnlyList<RegistryWrite> writes, List<int> indexes, RegistryWriteOutcome?[] outcomes, CancellationToken ct)
+    private async Task CreateManyAsync(NpgsqlTransaction tx, IReadOnlyList<RegistryWrite> writes, List<int> indexes, RegistryWriteOutcome?[] outcomes,
+        bool claimEach, CancellationToken ct)
     {
         var connection = tx.Connection ?? throw new InvalidOperationException("the transaction has already completed");
         if (RegistryFields.Of(writes[indexes[0]].Registry) is not { } table)
@@ -74,7 +81,11 @@ public sealed partial class RegistryWriter
             }
         }
 
-        pending = await UnclaimedAsync(connection, tx, pending, ct);
+        if (claimEach)
+        {
+            pending = await UnclaimedAsync(connection, tx, pending, ct);
+        }
+
         await CheckManyAsync(connection, tx, table, pending, outcomes, ct);
         pending = [.. pending.Where(p => outcomes[p.Index] is null)];
         if (pending.Count == 0)
@@ -86,8 +97,12 @@ public sealed partial class RegistryWriter
         try
         {
             var now = clock.GetUtcNow();
-            await ClaimManyAsync(connection, pending, ct);
-            await InsertManyAsync(connection, table, pending, ct);
+            if (claimEach)
+            {
+                await ClaimManyAsync(connection, pending, ct);
+            }
+
+            await InsertManyAsync(connection, tx, table, pending, ct);
             await AddChangesAsync(connection, table, pending, now, ct);
             await tx.ReleaseAsync(BatchSavepoint, ct);
         }
@@ -261,60 +276,100 @@ public sealed partial class RegistryWriter
         await copy.CompleteAsync(ct);
     }
 
-    private async Task InsertManyAsync(NpgsqlConnection connection, RegistryTable table, List<PendingCreate> pending, CancellationToken ct)
+    /// <summary>
+    /// The rows by one binary COPY, with their search tokens computed here (<see cref="RegistryGrams"/>) rather than by the
+    /// database per row; their GIN entries wait in the index's pending list (its limit raised for this transaction) and
+    /// go into the index in one sorted pass at the end (<c>registry_flush_search</c>, migration 0029).
+    /// </summary>
+    private async Task InsertManyAsync(NpgsqlConnection connection, NpgsqlTransaction tx, RegistryTable table, List<PendingCreate> pending, CancellationToken ct)
     {
         var columns = table.Fields.SelectMany(ColumnsOf).ToList();
-        var provenances = new Dictionary<(string, string, DateTimeOffset), string>();
-        await using var copy = await connection.BeginBinaryImportAsync(
-            $"COPY {table.Table} (id, {string.Join(", ", columns)}, source, collected_by, collected_at, version, provenance) FROM STDIN (FORMAT BINARY)", ct);
-        copy.Timeout = BatchTimeout;
-        foreach (var p in pending)
+        var searched = table.Searched.Count > 0;
+        if (searched)
         {
-            await copy.StartRowAsync(ct);
-            await copy.WriteAsync(p.Id, NpgsqlDbType.Text, ct);
-            foreach (var field in table.Fields)
+            await using var limit = new NpgsqlCommand("SET LOCAL gin_pending_list_limit = '1GB'", connection, tx);
+            await limit.ExecuteNonQueryAsync(ct);
+        }
+
+        var provenances = new Dictionary<(string, string, DateTimeOffset), string>();
+        var text = new System.Text.StringBuilder();
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            $"COPY {table.Table} (id, {string.Join(", ", columns)}, source, collected_by, collected_at, version, provenance{(searched ? ", search" : "")}) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            copy.Timeout = BatchTimeout;
+            foreach (var p in pending)
             {
-                var stored = p.Parsed.TryGetValue(field.Name, out var value) ? value.Stored : null;
-                if (field.Kind == RegistryFieldKind.Sealed)
+                await WriteRowAsync(copy, table, p, provenances, ct);
+                if (searched)
                 {
-                    if (stored is string clear)
+                    text.Clear();
+                    foreach (var name in table.Searched)
                     {
-                        await copy.WriteAsync(cipher.Encrypt(clear), NpgsqlDbType.Bytea, ct);
-                        await copy.WriteAsync(cipher.Hash(clear), NpgsqlDbType.Bytea, ct);
+                        text.Append(p.Parsed.TryGetValue(name, out var part) ? part.Stored as string : null);
                     }
-                    else
-                    {
-                        await copy.WriteNullAsync(ct);
-                        await copy.WriteNullAsync(ct);
-                    }
+
+                    await copy.WriteAsync(RegistryGrams.Vector(text.ToString()), NpgsqlDbType.TsVector, ct);
                 }
-                else if (stored is null)
+            }
+
+            await copy.CompleteAsync(ct);
+        }
+
+        if (searched)
+        {
+            await using var flush = new NpgsqlCommand("SELECT registry_flush_search(@table)", connection, tx) { CommandTimeout = 0 };
+            flush.Parameters.AddWithValue("table", table.Table);
+            await flush.ExecuteScalarAsync(ct);
+            await using var reset = new NpgsqlCommand("SET LOCAL gin_pending_list_limit TO DEFAULT", connection, tx);
+            await reset.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    private async Task WriteRowAsync(NpgsqlBinaryImporter copy, RegistryTable table, PendingCreate p, Dictionary<(string, string, DateTimeOffset), string> provenances,
+        CancellationToken ct)
+    {
+        await copy.StartRowAsync(ct);
+        await copy.WriteAsync(p.Id, NpgsqlDbType.Text, ct);
+        foreach (var field in table.Fields)
+        {
+            var stored = p.Parsed.TryGetValue(field.Name, out var value) ? value.Stored : null;
+            if (field.Kind == RegistryFieldKind.Sealed)
+            {
+                if (stored is string clear)
                 {
-                    await copy.WriteNullAsync(ct);
+                    await copy.WriteAsync(cipher.Encrypt(clear), NpgsqlDbType.Bytea, ct);
+                    await copy.WriteAsync(cipher.Hash(clear), NpgsqlDbType.Bytea, ct);
                 }
                 else
                 {
-                    await copy.WriteAsync(stored, TypeOf(field), ct);
+                    await copy.WriteNullAsync(ct);
+                    await copy.WriteNullAsync(ct);
                 }
             }
-
-            var write = p.Write;
-            await copy.WriteAsync(write.Source, NpgsqlDbType.Text, ct);
-            await copy.WriteAsync(write.CollectedBy, NpgsqlDbType.Text, ct);
-            await copy.WriteAsync(write.CollectedAt, NpgsqlDbType.TimestampTz, ct);
-            await copy.WriteAsync(1, NpgsqlDbType.Integer, ct);
-            // The provenance of every field the create fills, alike for a file's lines: its JSON is made once per source, collector and time.
-            if (!provenances.TryGetValue((write.Source, write.CollectedBy, write.CollectedAt), out var by))
+            else if (stored is null)
             {
-                by = new JsonObject { ["source"] = write.Source, ["collectedBy"] = write.CollectedBy, ["collectedAt"] = write.CollectedAt.ToUniversalTime() }.ToJsonString();
-                provenances[(write.Source, write.CollectedBy, write.CollectedAt)] = by;
+                await copy.WriteNullAsync(ct);
             }
-
-            var provenance = "{" + string.Join(",", Changed(table, p).Select(name => $"\"{name}\":{by}")) + "}";
-            await copy.WriteAsync(provenance, NpgsqlDbType.Jsonb, ct);
+            else
+            {
+                await copy.WriteAsync(stored, TypeOf(field), ct);
+            }
         }
 
-        await copy.CompleteAsync(ct);
+        var write = p.Write;
+        await copy.WriteAsync(write.Source, NpgsqlDbType.Text, ct);
+        await copy.WriteAsync(write.CollectedBy, NpgsqlDbType.Text, ct);
+        await copy.WriteAsync(write.CollectedAt, NpgsqlDbType.TimestampTz, ct);
+        await copy.WriteAsync(1, NpgsqlDbType.Integer, ct);
+        // The provenance of every field the create fills, alike for a file's lines: its JSON is made once per source, collector and time.
+        if (!provenances.TryGetValue((write.Source, write.CollectedBy, write.CollectedAt), out var by))
+        {
+            by = new JsonObject { ["source"] = write.Source, ["collectedBy"] = write.CollectedBy, ["collectedAt"] = write.CollectedAt.ToUniversalTime() }.ToJsonString();
+            provenances[(write.Source, write.CollectedBy, write.CollectedAt)] = by;
+        }
+
+        var provenance = "{" + string.Join(",", Changed(table, p).Select(name => $"\"{name}\":{by}")) + "}";
+        await copy.WriteAsync(provenance, NpgsqlDbType.Jsonb, ct);
     }
 
     private static NpgsqlDbType TypeOf(RegistryField field) => field.Kind switch

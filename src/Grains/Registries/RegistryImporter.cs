@@ -91,7 +91,7 @@ public sealed class RegistryImporter(string registry, RegistryWriter writer, Per
         }
 
         var writes = lines.Select(l => Write(l, l.Id is not null && held.ContainsKey(l.Id), source, input)).ToList();
-        var outcomes = await writer.ApplyManyAsync(transaction, writes, ct);
+        var outcomes = await writer.ApplyManyAsync(transaction, writes, ct, claimEach: false);
         int added = 0, updated = 0, unchanged = 0;
         for (var i = 0; i < lines.Count; i++)
         {
@@ -121,7 +121,7 @@ public sealed class RegistryImporter(string registry, RegistryWriter writer, Per
 
         return new ImportOutcome(file.Rows.Count, lines.Count, [], new ImportChanges(added, updated, 0, unchanged))
         {
-            Grids = await DuesGridsAsync(connection, transaction, outcomes.Select(o => o.Id).OfType<string>().ToArray(), held, ct),
+            Grids = await DuesGridsAsync(connection, transaction, writes, outcomes, held, ct),
         };
     }
 
@@ -129,17 +129,36 @@ public sealed class RegistryImporter(string registry, RegistryWriter writer, Per
     /// The grids whose dues the writes may have changed, for the registries with dues (floating residents' registrations,
     /// key places' inspections): each written record's grid now, and before for a record the job moved.
     /// </summary>
-    private async Task<IReadOnlyCollection<string>> DuesGridsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string[] ids,
-        Dictionary<string, (string Unit, bool Removed)> held, CancellationToken ct)
+    private async Task<IReadOnlyCollection<string>> DuesGridsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<RegistryWrite> writes,
+        IReadOnlyList<RegistryWriteOutcome> outcomes, Dictionary<string, (string Unit, bool Removed)> held, CancellationToken ct)
     {
-        if (registry is not (RegistryNames.Population or RegistryNames.KeyPlaces) || ids.Length == 0)
+        if (registry is not (RegistryNames.Population or RegistryNames.KeyPlaces))
         {
             return [];
         }
 
+        // A line that names its grid says where the record is now; only the others (placed by their address) are looked up.
         var grids = new HashSet<string>(held.Values.Select(h => h.Unit), StringComparer.Ordinal);
+        var ids = new List<string>();
+        for (var i = 0; i < writes.Count; i++)
+        {
+            if (writes[i].Data["unitCode"] is JsonValue named && named.TryGetValue<string>(out var grid) && grid.Trim().Length > 0)
+            {
+                grids.Add(grid.Trim());
+            }
+            else if (outcomes[i].Id is { } id)
+            {
+                ids.Add(id);
+            }
+        }
+
+        if (ids.Count == 0)
+        {
+            return grids;
+        }
+
         await using var command = new NpgsqlCommand($"SELECT DISTINCT unit_code FROM {_table.Table} WHERE id = ANY (@ids)", connection, transaction);
-        command.Parameters.AddWithValue("ids", ids);
+        command.Parameters.AddWithValue("ids", ids.ToArray());
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
@@ -237,7 +256,7 @@ public sealed class RegistryImporter(string registry, RegistryWriter writer, Per
         }
 
         await using var command = new NpgsqlCommand($"SELECT id, unit_code, removed_at IS NOT NULL FROM {_table.Table} WHERE id = ANY (@ids) FOR UPDATE", connection, transaction);
-        command.Parameters.AddWithValue("ids", ids);
+        command.Parameters.AddWithValue("ids", ids.ToArray());
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
@@ -297,7 +316,7 @@ public sealed class RegistryImporter(string registry, RegistryWriter writer, Per
         }
 
         await using var command = new NpgsqlCommand("SELECT id, unit_code FROM registry_address WHERE id = ANY (@ids)", connection, transaction);
-        command.Parameters.AddWithValue("ids", ids);
+        command.Parameters.AddWithValue("ids", ids.ToArray());
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {

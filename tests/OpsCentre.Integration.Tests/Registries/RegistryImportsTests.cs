@@ -150,7 +150,8 @@ public sealed class RegistryImportsTests(SystemFixture system)
         var job = await ImportAsync(admin, RegistryNames.Population, grid, Csv(RegistryNames.Population, [.. people.Select(p => Line(p))]));
         await AssertLandedAsync(job, "registry_person", people.Count);
         var jobId = job.GetProperty("id").GetString()!;
-        Assert.Equal(people.Count, await system.Db.ScalarAsync<long>("SELECT count(*) FROM operation_ledger WHERE caller = 'import/city.admin' AND op_id LIKE @op",
+        // The lines are applied under the job's operation id, all or none: no line claims its own (the change feed keeps each line's).
+        Assert.Equal(0, await system.Db.ScalarAsync<long>("SELECT count(*) FROM operation_ledger WHERE caller = 'import/city.admin' AND op_id LIKE @op",
             ("op", $"import:{jobId}:%")));
         // Provenance per field filled, as a single write records it; the identifiers sealed, found by their keyed hash, opened with the key.
         var cipher = PersonalDataCipher.FromBase64(system.PersonalDataKey);
@@ -163,6 +164,25 @@ public sealed class RegistryImportsTests(SystemFixture system)
         var fields = JsonDocument.Parse(provenance).RootElement;
         Assert.Equal(changed.Order(StringComparer.Ordinal), fields.EnumerateObject().Select(f => f.Name).Order(StringComparer.Ordinal));
         Assert.All(fields.EnumerateObject(), f => Assert.Equal(("import", "city.admin"), (f.Value.GetProperty("source").GetString(), f.Value.GetProperty("collectedBy").GetString())));
+
+        // The search tokens the writer sent with the rows are the database's own (registry_grams), and the search finds the line by them.
+        Assert.Equal(0, await system.Db.ScalarAsync<long>("SELECT count(*) FROM registry_person WHERE unit_code = @g AND search IS DISTINCT FROM registry_grams(name)", ("g", grid)));
+        var (_, found) = await Api.GetAsync(system.Http, "city.admin", $"/api/v1/registry/search?q={Uri.EscapeDataString(sample.Name)}&unit={grid}&registry=population");
+        Assert.Contains(found.GetProperty("items").EnumerateArray(), h => h.GetProperty("unitCode").GetString() == grid);
+    }
+
+    [Theory]
+    [InlineData("红星路二段12号3栋2单元502")]
+    [InlineData("王小明")]
+    [InlineData("成都ABC科技有限公司 No.7")]
+    [InlineData("Ａ座１号（东）")]
+    [InlineData("𠀀𠀁字 x-y_z")]
+    [InlineData("a")]
+    [InlineData("")]
+    public async Task TheWritersSearchTokensAreTheDatabasesOwn(string text)
+    {
+        Assert.True(await system.Db.ScalarAsync<bool>("SELECT registry_grams(@t) = @v", ("t", text), ("v", RegistryGrams.Vector(text))),
+            $"RegistryGrams.Vector({text}) differs from registry_grams");
     }
 
     [Fact]
