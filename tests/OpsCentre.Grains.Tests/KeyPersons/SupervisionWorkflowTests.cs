@@ -113,6 +113,13 @@ public sealed class SupervisionWorkflowTests(ClusterFixture fixture)
         Assert.Equal(new[] { mine[0].Id }, listed.Select(a => a.Id).ToArray());
         Assert.Equal(officer, listed[0].Assignee);
         Assert.Null(await _kit.Db.ScalarAsync<object?>("SELECT assignee FROM alert WHERE rule_id = @r", ("r", "t-officer-" + other.Id[^8..])) as string);
+
+        // Handed over to another district, the person is no longer this officer's: the receiving district names its own.
+        var handOvers = new HandOvers(fixture.Db);
+        var (_, request) = await handOvers.RequestAsync(Op("key-person.hand-over"), person.Id, _kit.Fresh.Grid(where: g => g[..6] != person.Grid[..6]), "moved", Now, TimeSpan.FromDays(3));
+        await handOvers.AnswerAsync(request!.Id, accept: true, "receiving.staff", null, Now);
+        Assert.Null(await officers.OfPersonAsync(person.Id));
+        Assert.Equal(0, (await officers.CaseloadsAsync(person.Grid[..6])).Officers.Single(c => c.Username == officer).Caseload);
     }
 
     [Fact]
