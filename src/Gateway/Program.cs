@@ -40,6 +40,8 @@ try
     builder.AddOpsCentreCitizens();
     builder.AddOpsCentrePhotos();
     builder.AddOpsCentreHandOvers();
+    builder.AddOpsCentreReleaseNotices();
+    builder.AddOpsCentreCorrections();
     builder.AddOpsCentreScreens();
     builder.AddOpsCentreImports();
     builder.AddOpsCentreRegistryExports();
@@ -70,6 +72,9 @@ try
     app.MapKeyPersonZonesApi();
     app.MapKeyPersonVisitsApi();
     app.MapHandOversApi();
+    app.MapTravelLeavesApi();
+    app.MapCorrectionsOfficersApi();
+    app.MapReleaseNoticesApi();
     app.MapAuditApi();
     app.MapDeviceStatusApi();
     app.MapDeviceWorkApi();

@@ -61,6 +61,10 @@ public static class GrainServices
         services.TryAddSingleton<Incidents.IncidentQueries>();
         services.TryAddSingleton<KeyPersons.KeyPersonRecords>();
         services.TryAddSingleton<KeyPersons.HandOvers>();
+        services.TryAddSingleton<KeyPersons.TravelLeaves>();
+        services.TryAddSingleton<KeyPersons.CorrectionsOfficers>();
+        services.TryAddSingleton<KeyPersons.ReleaseNotices>();
+        services.TryAddSingleton<KeyPersons.Aftercare>();
         services.TryAddSingleton<KeyPersons.SupervisionSchedules>();
         services.TryAddSingleton<Workers.WorkerRoster>();
         services.TryAddSingleton<Units.UnitMembers>();

@@ -52,6 +52,11 @@ if (options.CasesPerMinute > 0)
     Say($"and a flow of about {options.CasesPerMinute} cases per minute by day through the closed loop, and visits (回访) as they fall due");
 }
 
+// Release notices (刑满释放人员衔接) with the flow of work: their first visits are the workers' tasks too.
+var releaseFlow = options.CasesPerMinute > 0
+    ? new ReleaseFlow(new LoopClient(http, SignInAsync), Say).RunAsync(stopCases.Token).ContinueWith(_ => { }, TaskScheduler.Default)
+    : Task.CompletedTask;
+
 var counts = new Dictionary<string, long> { ["applied"] = 0, ["duplicate"] = 0, ["stale"] = 0, ["rejected"] = 0, ["requeued"] = 0, ["unanswered"] = 0, ["error"] = 0 };
 using var gate = new SemaphoreSlim(options.Concurrency);
 var sent = 0L;
@@ -119,6 +124,7 @@ await stopCases.CancelAsync();
 await caseFlow;
 await residentFlow;
 await visitFlow;
+await releaseFlow;
 await personFlow;
 Say($"done: {sent:N0} statuses in {started.Elapsed.TotalSeconds:F1} s ({sent / started.Elapsed.TotalSeconds:N0}/s): {string.Join(", ", counts.Select(c => $"{c.Key} {c.Value:N0}"))}; unsent {unsent:N0}");
 return 0;

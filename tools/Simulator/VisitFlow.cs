@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace OpsCentre.Simulator;
 
 /// <summary>
-/// Grid workers keeping up with their visits (回访): now and then a worker's phone looks at its tasks
+/// Grid workers keeping up with their visits (回访) and first visits (刑满释放人员衔接): now and then a worker's phone looks at its tasks
 /// and records the visits due within a day — mostly the person is met, sometimes with a concern,
 /// sometimes nobody is home (which does not count, so the visit stays due).
 /// </summary>
@@ -44,7 +44,8 @@ public sealed class VisitFlow(HttpClient http, IReadOnlyList<(string WorkerId, s
         var tasks = await tasksResponse.Content.ReadFromJsonAsync<JsonElement>(ct);
         foreach (var task in tasks.GetProperty("items").EnumerateArray())
         {
-            if (task.GetProperty("kind").GetString() != "visit" || task.GetProperty("due").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddDays(1))
+            // A first visit (刑满释放人员衔接) is recorded as any visit: the first that finds the person ends it.
+            if (task.GetProperty("kind").GetString() is not ("visit" or "first-visit") || task.GetProperty("due").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddDays(1))
             {
                 continue;
             }

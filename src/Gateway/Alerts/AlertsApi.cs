@@ -31,12 +31,13 @@ public static class AlertsApi
         string Id, string RuleId, int RuleVersion, string Title, string Severity, string State, AlertSubject Subject, string UnitCode,
         string ResponsibleUnitCode, int EscalationLevel, DateTimeOffset RaisedAt, string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt,
         string? ResolvedBy, DateTimeOffset? ResolvedAt, string? Note, DateTimeOffset? BreachedAt, bool DetectedOnReplay, EscalationPolicy? Escalation, int SupervisionCount, string? InhibitedBy,
+        string? Assignee,
         [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AlertHistoryEntry>? History,
         [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Supervision>? Supervisions)
     {
         public static AlertResponse From(AlertView a, AlertDetail? detail = null) => new(
             a.Id, a.RuleId, a.RuleVersion, a.Title, a.Severity, a.State, a.Subject, a.UnitCode, a.ResponsibleUnitCode, a.EscalationLevel,
-            a.RaisedAt, a.AcknowledgedBy, a.AcknowledgedAt, a.ResolvedBy, a.ResolvedAt, a.Note, a.BreachedAt, a.DetectedOnReplay, a.Policy(), a.SupervisionCount, a.InhibitedBy,
+            a.RaisedAt, a.AcknowledgedBy, a.AcknowledgedAt, a.ResolvedBy, a.ResolvedAt, a.Note, a.BreachedAt, a.DetectedOnReplay, a.Policy(), a.SupervisionCount, a.InhibitedBy, a.Assignee,
             detail?.History, detail?.Supervisions);
     }
 
@@ -45,7 +46,7 @@ public static class AlertsApi
         var group = app.MapGroup("/api/v1/alerts").WithTags("Alerts");
 
         group.MapGet("/", async Task<Results<Ok<Page<AlertItem>>, ProblemHttpResult>> (
-            string? unit, string? state, string? severity, string? responsible, int? limit, string? after, HttpContext context, AlertQueries alerts, CancellationToken ct) =>
+            string? unit, string? state, string? severity, string? responsible, string? assignee, int? limit, string? after, HttpContext context, AlertQueries alerts, CancellationToken ct) =>
         {
             if (UnitListing.Check(unit, limit, context.User, out var take) is { } problem)
             {
@@ -67,10 +68,17 @@ public static class AlertsApi
                 return Problems.BadRequest("responsible must be a unit code");
             }
 
-            var rows = await alerts.ListAsync(new AlertFilter(unit!, state, severity, cursor, take + 1, AlertAccess.SeesKeyPersonAlerts(context.User), responsible), ct);
+            if (assignee is { Length: 0 or > 100 })
+            {
+                return Problems.BadRequest("assignee must be a username, or me");
+            }
+
+            // me: the caller's own alerts first (a corrections officer's persons).
+            var assignedTo = assignee == "me" ? context.User.Username() : assignee;
+            var rows = await alerts.ListAsync(new AlertFilter(unit!, state, severity, cursor, take + 1, AlertAccess.SeesKeyPersonAlerts(context.User), responsible, assignedTo), ct);
             return TypedResults.Ok(Page<AlertItem>.From(rows, take, a => ListCursor.Format(a.RaisedAt, a.Id)));
         })
-        .WithSummary("Alerts within a unit, newest first, filtered by state, severity and the unit responsible now (where escalation has brought them); each with its escalation level and number of 督办; paged. Alerts about key persons are listed only for roles that watch them (admin, operator, corrections).");
+        .WithSummary("Alerts within a unit, newest first, filtered by state, severity and the unit responsible now (where escalation has brought them); each with its escalation level and number of 督办; paged; assignee=me (or a username): only the alerts that go first to that account (a key person's responsible corrections officer). Alerts about key persons are listed only for roles that watch them (admin, operator, corrections).");
 
         group.MapGet("/{id}", async Task<Results<Ok<AlertResponse>, ProblemHttpResult>> (
             string id, HttpContext context, IClusterClient cluster, PersonalDataReads reads, CancellationToken ct) =>

@@ -22,16 +22,20 @@ public static class ClientPermissions
     /// <summary>Read the registries' change feed with a cursor (<c>GET /api/v1/registry-changes</c>).</summary>
     public const string RegistryChangesRead = "registry-changes:read";
 
+    /// <summary>Send release notices (<c>POST /api/v1/release-notices</c>, 刑满释放人员衔接): the prison system's client.</summary>
+    public const string ReleasesWrite = "releases:write";
+
     private static readonly Dictionary<string, Permission[]> Opens = new(StringComparer.Ordinal)
     {
         [CasesRead] = [Permission.ReadCases],
         [CasesWrite] = [Permission.ReportIncidents],
         [EventsRead] = [Permission.ReadEvents],
         [RegistryChangesRead] = [Permission.ReadRegistryChanges],
+        [ReleasesWrite] = [Permission.NotifyReleases],
     };
 
     /// <summary>Every permission a client may be registered with, in a stable order.</summary>
-    public static IReadOnlyList<string> All { get; } = [CasesRead, CasesWrite, EventsRead, RegistryChangesRead];
+    public static IReadOnlyList<string> All { get; } = [CasesRead, CasesWrite, EventsRead, RegistryChangesRead, ReleasesWrite];
 
     public static bool IsKnown(string permission) => Opens.ContainsKey(permission);
 

@@ -118,6 +118,33 @@ public enum Permission
     /// (applied to the registry) or reject them — community staff and the supervision centres above them.
     /// </summary>
     ReviewCollections,
+
+    /// <summary>
+    /// Ask for a key person's travel leave (外出请假) and record their return: the supervision centres, community staff
+    /// entering the person's request, and corrections staff.
+    /// </summary>
+    RequestTravelLeave,
+
+    /// <summary>Approve or refuse a travel leave: the supervision centres and corrections staff.</summary>
+    ApproveTravelLeave,
+
+    /// <summary>Name a key person's responsible corrections officer (社区矫正): administrators and the supervision centres.</summary>
+    AssignOfficers,
+
+    /// <summary>See the corrections officers of a unit with their caseloads against the norm: administrators, the supervision centres, corrections staff.</summary>
+    ViewCaseloads,
+
+    /// <summary>
+    /// Send a release notice (刑满释放人员衔接) naming the person and the receiving community: corrections staff and the
+    /// supervision centres by hand, the prison system through a machine client with <c>releases:write</c>.
+    /// </summary>
+    NotifyReleases,
+
+    /// <summary>
+    /// Follow release notices and 帮教: read them, confirm receipt for the receiving community, record needs, the helper and
+    /// support tasks with their outcomes — community staff, corrections staff and the supervision centres.
+    /// </summary>
+    HandleReleases,
 }
 
 /// <summary>The roles of the contract and the functions each has.</summary>
@@ -178,6 +205,13 @@ public static class Roles
         [Permission.ManageMachineClients] = [Admin],
         // The hotline's own duty: a caller's number is read in clear by whoever must call them back, nobody else.
         [Permission.TakeHotlineCalls] = [Hotline],
+        // Issue 29's workflows: the person's community enters what it is told, the centres and corrections staff decide.
+        [Permission.RequestTravelLeave] = [Admin, Operator, Staff, Corrections],
+        [Permission.ApproveTravelLeave] = [Admin, Operator, Corrections],
+        [Permission.AssignOfficers] = [Admin, Operator],
+        [Permission.ViewCaseloads] = [Admin, Operator, Corrections],
+        [Permission.NotifyReleases] = [Admin, Operator, Corrections],
+        [Permission.HandleReleases] = [Admin, Operator, Staff, Corrections],
     };
 
     /// <summary>

@@ -72,6 +72,14 @@ public static class DeviceWorkApi
                 var due = await RegistryDues.ReRegistrationsAsync(connection, transaction, grid, today.AddDays(RegistryDues.ReRegisterWithinDays), MaxVisitTasks, ct);
                 return (due, (IReadOnlyCollection<(string, string)>)[.. due.Select(r => (r.PersonId, grid!))]);
             }, ct);
+            // Released persons (刑满释放人员衔接) whose receipt the community confirmed and whom no visit has found since: the first visit.
+            var firstVisitsAccess = new AuditedAccess(device.BoundTo, "worker", "key-person.first-visit-tasks", false, AccessPurposes.Visit,
+                $"device={device.DeviceId}; fields=name(masked),firstVisitBy");
+            var firstVisits = grid is null ? [] : await reads.ReadListAsync(firstVisitsAccess, async (connection, transaction) =>
+            {
+                var due = await ReleaseNotices.FirstVisitsDueAsync(connection, transaction, grid, MaxVisitTasks, ct);
+                return (due, (IReadOnlyCollection<(string, string)>)[.. due.Select(v => (v.PersonId, grid!))]);
+            }, ct);
             List<InspectionDue> inspections = [];
             if (grid is not null)
             {
@@ -81,11 +89,12 @@ public static class DeviceWorkApi
 
             return TypedResults.Ok(new Page<DeviceTask>(
                 [.. cases.Select(c => new DeviceTask("incident", c.Id, c.Title, c.DueAt)),
+                 .. firstVisits.Select(v => new DeviceTask("first-visit", v.PersonId, "刑满释放首次走访 " + PersonalDataMasking.Name(v.Name), v.Due)),
                  .. visits.Select(v => new DeviceTask("visit", v.PersonId, "回访 " + PersonalDataMasking.Name(v.Name), v.Due)),
                  .. reRegister.Select(r => new DeviceTask("re-register", r.PersonId, "居住登记续办 " + PersonalDataMasking.Name(r.Name), RegistryDues.StartOf(r.Expiry.AddDays(1)))),
                  .. inspections.Select(p => new DeviceTask("inspection", p.PlaceId, "重点场所检查 " + p.Name, RegistryDues.OverdueFrom(p.Due)))], null));
         })
-        .WithSummary("What is assigned to the device's worker: cases dispatched to them (or to their grid, unassigned) and not yet handled, then visits (回访) to the key persons of their grid due within 3 days or overdue (names masked), "
+        .WithSummary("What is assigned to the device's worker: cases dispatched to them (or to their grid, unassigned) and not yet handled, then first visits (`first-visit`, 刑满释放人员衔接) to released persons of their grid whose receipt the community confirmed (names masked, audited; recorded with POST /api/v1/device/visits), then visits (回访) to the key persons of their grid due within 3 days or overdue (names masked), "
             + "then the floating residents (流动人口) of their grid whose residence registration (居住登记) expires within 30 days or has expired (`re-register`, names masked, audited), "
             + "then the key places (重点场所) of their grid whose inspection falls due within 7 days or is overdue (`inspection`). A task's `due` is the moment it is late.");
 

@@ -68,7 +68,8 @@ public sealed partial class AlertGrain(
         var now = opening.At;
         var alert = new AlertView(
             _id, opening.RuleId, opening.RuleVersion, opening.Title, opening.Severity, AlertStates.Pending, opening.Subject, opening.UnitCode,
-            opening.UnitCode, now, opening.Escalation?.TimeoutSeconds, 0, null, null, null, null, null, opening.BreachedAt, opening.DetectedOnReplay, opening.Escalation);
+            opening.UnitCode, now, opening.Escalation?.TimeoutSeconds, 0, null, null, null, null, null, opening.BreachedAt, opening.DetectedOnReplay, opening.Escalation,
+            Assignee: opening.Assignee);
         var (type, opened) = opening.Firing ? await FiringAsync(alert, now) : ("alert.pending", alert);
         return await OpenAsync(type, opened, opening);
     }

@@ -47,7 +47,8 @@ public sealed class RuleWatch
 /// Writes the subject's state; called once an alert is opened. A crash before it cannot open the episode twice:
 /// the opening is stored in the log under the episode's number, and a repeated opening is answered with the first alert.
 /// </param>
-public sealed record WatchedSubject(AlertSubject Subject, string UnitCode, AlertWatchState State, Func<Task> Persist);
+/// <param name="Assignee">Who the subject's alerts go to first (a key person's responsible officer, 社区矫正), or null.</param>
+public sealed record WatchedSubject(AlertSubject Subject, string UnitCode, AlertWatchState State, Func<Task> Persist, string? Assignee = null);
 
 /// <summary>
 /// Evaluates a subject's rules inside the subject's grain — on each change and on its own wake-ups —
@@ -307,7 +308,7 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
 
             var opened = await grains.GetGrain<IAlertGrain>(watch.AlertId!).Open(new AlertOpening(
                 rule.Rule.Id, rule.Rule.Version, rule.Rule.Title, rule.Rule.Severity, subject.Subject, subject.UnitCode, rule.Rule.Escalation,
-                firing, now, episodes.GetValueOrDefault(rule.Rule.Id), newId, watch.HoldsSince, replay));
+                firing, now, episodes.GetValueOrDefault(rule.Rule.Id), newId, watch.HoldsSince, replay, subject.Assignee));
             if (opened.Id != watch.AlertId)
             {
                 watch.AlertId = opened.Id; // opened before a crash: ours; ask it for its current state

@@ -65,6 +65,7 @@ public static class AlertStates
 /// <summary>What a subject's grain knows when it opens an alert.</summary>
 /// <param name="BreachedAt">When the rule's condition began to hold: by the observations' own times when detected on replay.</param>
 /// <param name="DetectedOnReplay">The condition was found holding while the subject judged a replayed observation (a queued position), after the fact.</param>
+/// <param name="Assignee">Who the alert goes to first (a key person's responsible officer), or null.</param>
 [GenerateSerializer, Immutable, Alias("ops.AlertOpening")]
 public sealed record AlertOpening(
     [property: Id(0)] string RuleId,
@@ -79,7 +80,8 @@ public sealed record AlertOpening(
     [property: Id(9)] long Episode,
     [property: Id(10)] bool NewId,
     [property: Id(11)] DateTimeOffset? BreachedAt = null,
-    [property: Id(12)] bool DetectedOnReplay = false)
+    [property: Id(12)] bool DetectedOnReplay = false,
+    [property: Id(13)] string? Assignee = null)
 {
     /// <summary>
     /// The opening's operation key in the district's log: the subject, the rule and the subject's episode
@@ -117,7 +119,8 @@ public sealed record AlertSubject(
 /// they existed. <c>Escalation</c> is the rule's
 /// policy when the alert opened (null in alerts opened before it was kept: then <c>EscalationTimeoutSeconds</c> alone);
 /// <c>SupervisionCount</c> counts its 督办 so far. <c>InhibitedBy</c> is the unit-level alert that
-/// inhibits it while it is <c>inhibited</c>.
+/// inhibits it while it is <c>inhibited</c>. <c>Assignee</c> is who the alert goes to first: for a key person with a
+/// responsible corrections officer (社区矫正), that officer's username, set when the alert opens; null otherwise.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("ops.AlertView")]
 public sealed record AlertView(
@@ -142,7 +145,8 @@ public sealed record AlertView(
     [property: Id(18)] bool DetectedOnReplay = false,
     [property: Id(19)] EscalationPolicy? Escalation = null,
     [property: Id(20)] int SupervisionCount = 0,
-    [property: Id(24)] string? InhibitedBy = null)
+    [property: Id(24)] string? InhibitedBy = null,
+    [property: Id(25)] string? Assignee = null)
 {
     /// <summary>The escalation policy the alert follows, or null when it does not escalate.</summary>
     public EscalationPolicy? Policy() => Escalation ?? (EscalationTimeoutSeconds is { } timeout ? new EscalationPolicy(timeout) : null);

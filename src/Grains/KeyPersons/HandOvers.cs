@@ -136,6 +136,11 @@ public sealed class HandOvers(NpgsqlDataSource db)
             move.Parameters.AddWithValue("grid", answered.ToGrid);
             move.Parameters.AddWithValue("person", answered.PersonId);
             await move.ExecuteNonQueryAsync(ct);
+
+            // The responsible officer (社区矫正) was the requesting district's: the receiving district names its own.
+            await using var release = new NpgsqlCommand("DELETE FROM key_person_officer WHERE person_id = @person", connection, transaction);
+            release.Parameters.AddWithValue("person", answered.PersonId);
+            await release.ExecuteNonQueryAsync(ct);
         }
 
         await transaction.CommitAsync(ct);

@@ -233,6 +233,15 @@ public sealed class KeyPersonGrain(
         var now = clock.GetUtcNow();
         var latest = Latest();
         var next = await alerts.EvaluateAsync(Subject(), await FactsAsync(latest is null ? null : (latest.Lat, latest.Lon), Separation()), now);
+        // A travel leave's area is allowed from its start until its return deadline: the zone changes at both moments.
+        if (_profile!.Travel is { } travel)
+        {
+            foreach (var edge in new[] { travel.From, travel.ReturnBy }.Where(e => e > now))
+            {
+                next = next is null || edge < next ? edge : next;
+            }
+        }
+
         await ReportStateAsync(await rules.CurrentAsync());
         // A timer for the next moment a rule needs another look (a dwell or separation period ending, a
         // curfew edge, a check-in or visit falling due) and a reminder meanwhile: a person who goes silent
@@ -241,7 +250,8 @@ public sealed class KeyPersonGrain(
         await _wakeUp.ScheduleAsync(next);
     }
 
-    private WatchedSubject Subject() => new(new AlertSubject(SubjectKinds.KeyPerson, Id), Grid, state.State.Alerts, state.WriteStateAsync);
+    /// <summary>The person as the rules' subject: their alerts go first to their responsible officer (社区矫正), when they have one.</summary>
+    private WatchedSubject Subject() => new(new AlertSubject(SubjectKinds.KeyPerson, Id), Grid, state.State.Alerts, state.WriteStateAsync, _profile!.Officer);
 
     /// <summary>What the person's rules read, for a position (the latest, or a replayed one) and the device separation then.</summary>
     private async Task<SubjectFacts> FactsAsync((double Lat, double Lon)? position, double? separation)
@@ -249,7 +259,11 @@ public sealed class KeyPersonGrain(
         var facts = new SubjectFacts { Position = position };
         if (await areas.AreaOfAsync(Grid[..6]) is { } district)
         {
-            facts.Zones["allowed"] = district;
+            // On an approved travel leave (外出请假), between its start and its return deadline, the leave's area is allowed too.
+            var now = clock.GetUtcNow();
+            facts.Zones["allowed"] = _profile!.Travel is { } travel && travel.From <= now && now < travel.ReturnBy && await areas.AreaOfAsync(travel.AreaCode) is { } away
+                ? district.Union(away)
+                : district;
         }
 
         // Built for each evaluation rather than held: a held 32-gon was most of a person grain's memory
@@ -276,6 +290,30 @@ public sealed class KeyPersonGrain(
         {
             // An open hand-over request (异地协作监管) must be answered by the receiving district by then.
             facts.Deadlines["handOver"] = respondBy;
+        }
+
+        if (_profile.Travel is { } leave)
+        {
+            // An approved travel leave (外出请假) not yet recorded as returned must end by then.
+            facts.Deadlines["travelReturn"] = leave.ReturnBy;
+        }
+
+        if (_profile.ReleaseReceiptBy is { } receiptBy)
+        {
+            // A release notice (刑满释放人员衔接): the receiving community confirms receipt by then …
+            facts.Deadlines["releaseReceipt"] = receiptBy;
+        }
+
+        if (_profile.ReleaseFirstVisitBy is { } firstVisitBy)
+        {
+            // … and, once confirmed, makes the first visit by then.
+            facts.Deadlines["releaseFirstVisit"] = firstVisitBy;
+        }
+
+        if (_profile.AftercareTaskDue is { } taskDue)
+        {
+            // 帮教: the earliest open support task is due then.
+            facts.Deadlines["aftercareTask"] = taskDue;
         }
 
         return facts;

@@ -7,7 +7,9 @@ namespace OpsCentre.Grains.KeyPersons;
 /// <summary>
 /// What a key person's grain needs from their record, and nothing personal: grid, home position,
 /// supervision level with its schedule, when supervision began, the last visit that counted, and
-/// their forbidden places as one geometry, and the answer deadline of an open hand-over request (异地协作监管).
+/// their forbidden places as one geometry, and the answer deadline of an open hand-over request (异地协作监管); their
+/// responsible officer (社区矫正), an approved travel leave (外出请假), the open deadline of a release notice (刑满释放人员衔接)
+/// and the earliest open aftercare task (帮教).
 /// </summary>
 public sealed record KeyPersonProfile(
     string Grid,
@@ -20,7 +22,12 @@ public sealed record KeyPersonProfile(
     DateTimeOffset? LastVisit,
     Geometry? Forbidden,
     int ForbiddenPlaces,
-    DateTimeOffset? HandOverRespondBy = null)
+    DateTimeOffset? HandOverRespondBy = null,
+    string? Officer = null,
+    TravelLeaveWindow? Travel = null,
+    DateTimeOffset? ReleaseReceiptBy = null,
+    DateTimeOffset? ReleaseFirstVisitBy = null,
+    DateTimeOffset? AftercareTaskDue = null)
 {
     public static async Task<KeyPersonProfile?> LoadAsync(NpgsqlDataSource db, string id, CancellationToken ct = default)
     {
@@ -36,6 +43,19 @@ public sealed record KeyPersonProfile(
             { Parameters = { new() { Value = id } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             "SELECT respond_by FROM key_person_hand_over WHERE person_id = $1 AND state = 'requested'")
+            { Parameters = { new() { Value = id } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT officer FROM key_person_officer WHERE person_id = $1") { Parameters = { new() { Value = id } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            "SELECT area_code, leave_from, return_by FROM key_person_travel_leave WHERE person_id = $1 AND state = 'approved'")
+            { Parameters = { new() { Value = id } } });
+        // The latest notice only: its receipt while notified, its first visit while confirmed and no visit has found the person since.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            """
+            SELECT r.state, r.confirm_by, r.first_visit_by,
+                   EXISTS (SELECT 1 FROM key_person_visit v WHERE v.person_id = r.person_id AND v.outcome <> 'absent' AND v.visited_at >= r.confirmed_at)
+            FROM release_notice r WHERE r.person_id = $1 ORDER BY r.notified_at DESC, r.id DESC LIMIT 1
+            """) { Parameters = { new() { Value = id } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT min(due_at) FROM aftercare_task WHERE person_id = $1 AND done_at IS NULL")
             { Parameters = { new() { Value = id } } });
         await using var reader = await batch.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct))
@@ -61,6 +81,32 @@ public sealed record KeyPersonProfile(
             profile = profile with { HandOverRespondBy = reader.GetFieldValue<DateTimeOffset>(0) };
         }
 
+        await reader.NextResultAsync(ct);
+        if (await reader.ReadAsync(ct))
+        {
+            profile = profile with { Officer = reader.GetString(0) };
+        }
+
+        await reader.NextResultAsync(ct);
+        if (await reader.ReadAsync(ct))
+        {
+            profile = profile with { Travel = new TravelLeaveWindow(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2)) };
+        }
+
+        await reader.NextResultAsync(ct);
+        if (await reader.ReadAsync(ct))
+        {
+            profile = reader.GetString(0) == "notified"
+                ? profile with { ReleaseReceiptBy = reader.GetFieldValue<DateTimeOffset>(1) }
+                : reader.GetBoolean(3) ? profile : profile with { ReleaseFirstVisitBy = reader.GetFieldValue<DateTimeOffset>(2) };
+        }
+
+        await reader.NextResultAsync(ct);
+        if (await reader.ReadAsync(ct) && !reader.IsDBNull(0))
+        {
+            profile = profile with { AftercareTaskDue = reader.GetFieldValue<DateTimeOffset>(0) };
+        }
+
         return places.Count == 0 ? profile : profile with
         {
             Forbidden = places.Count == 1 ? places[0] : KeyPersonZones.Factory.CreateGeometryCollection([.. places]).Union(),
@@ -68,6 +114,9 @@ public sealed record KeyPersonProfile(
         };
     }
 }
+
+/// <summary>An approved travel leave (外出请假): the unit whose area is allowed besides the district, from when, and the return deadline.</summary>
+public sealed record TravelLeaveWindow(string AreaCode, DateTimeOffset From, DateTimeOffset ReturnBy);
 
 /// <summary>Zones of key persons as geometries (x = longitude, y = latitude, WGS-84).</summary>
 public static class KeyPersonZones

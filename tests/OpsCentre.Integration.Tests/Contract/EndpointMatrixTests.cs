@@ -72,7 +72,13 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
 
         /// <summary>The grid of 金牛区 that hand-over person came from: where the place's own person is asked to go (nobody answers that).</summary>
         public string ForeignGrid { get; set; } = "";
-        public string[] Ids => [DeviceId, AlertId, IncidentId, RuleId, SilenceId, ZoneId, PersonId, WorkerId, ImportId, ResidentId, CollectionId, ClientId, HandOverId];
+        /// <summary>A travel leave (外出请假) of the place's person, requested; a release notice (刑满释放人员衔接) and a 帮教 task of theirs.</summary>
+        public string TravelLeaveId { get; set; } = "";
+        public string ReleaseNoticeId { get; set; } = "";
+        public string AftercareTaskId { get; set; } = "";
+
+        public string[] Ids => [DeviceId, AlertId, IncidentId, RuleId, SilenceId, ZoneId, PersonId, WorkerId, ImportId, ResidentId, CollectionId, ClientId, HandOverId,
+            TravelLeaveId, ReleaseNoticeId, AftercareTaskId];
     }
 
     private HttpClient Http => system.Http;
@@ -270,7 +276,31 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         var (registered, client) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/machine-clients", admin, ClientBody(place));
         Assert.True(registered == HttpStatusCode.Created, $"machine client of {place.Grid}: {(int)registered} {client}");
         place.ClientId = client.GetProperty("client").GetProperty("clientId").GetString()!;
+        place.TravelLeaveId = await CreatedIdAsync($"/api/v1/key-persons/{place.PersonId}/travel-leaves", admin, TravelLeaveBody(place), "travel leave");
+        place.ReleaseNoticeId = await CreatedIdAsync("/api/v1/release-notices", admin, ReleaseNoticeBody(place), "release notice");
+        place.AftercareTaskId = await CreatedIdAsync($"/api/v1/key-persons/{place.PersonId}/aftercare/tasks", admin, AftercareTaskBody(), "aftercare task");
     }
+
+    private async Task<string> CreatedIdAsync(string path, string admin, object body, string what)
+    {
+        var (status, created) = await Api.SendAsync(Http, HttpMethod.Post, path, admin, body);
+        Assert.True(status == HttpStatusCode.Created, $"{what} at {path}: {(int)status} {created}");
+        return created.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>A leave to another district than the place's, from now for a day.</summary>
+    private static object TravelLeaveBody(Place place) => new
+    {
+        opId = Guid.NewGuid().ToString(), areaCode = place.Grid.StartsWith("510105", StringComparison.Ordinal) ? "510104" : "510105", reason = "matrix",
+        leaveFrom = DateTimeOffset.UtcNow, returnBy = DateTimeOffset.UtcNow.AddDays(1),
+    };
+
+    private static object ReleaseNoticeBody(Place place) => new
+    {
+        opId = Guid.NewGuid().ToString(), personId = place.PersonId, communityCode = place.Grid[..12], releasedAt = DateTimeOffset.UtcNow.AddDays(-1), note = "matrix",
+    };
+
+    private static object AftercareTaskBody() => new { opId = Guid.NewGuid().ToString(), title = "matrix", dueAt = DateTimeOffset.UtcNow.AddDays(7) };
 
     /// <summary>A component of the place's grid, as urban management's census left it, and the worker's phone's collection about it.</summary>
     private async Task<string> NewCollectionAsync(Place place, string key, CityGen.GeneratedWorker worker)
@@ -359,6 +389,9 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
             var p when p.StartsWith("/api/v1/incidents/", StringComparison.Ordinal) || p.StartsWith("/api/v1/device/incidents/", StringComparison.Ordinal) => place.IncidentId,
             var p when p.StartsWith("/api/v1/key-persons/", StringComparison.Ordinal) => place.PersonId,
             var p when p.StartsWith("/api/v1/hand-overs/", StringComparison.Ordinal) => place.HandOverId,
+            var p when p.StartsWith("/api/v1/travel-leaves/", StringComparison.Ordinal) => place.TravelLeaveId,
+            var p when p.StartsWith("/api/v1/release-notices/", StringComparison.Ordinal) => place.ReleaseNoticeId,
+            var p when p.StartsWith("/api/v1/aftercare-tasks/", StringComparison.Ordinal) => place.AftercareTaskId,
             var p when p.StartsWith("/api/v1/workers/", StringComparison.Ordinal) => place.WorkerId,
             var p when p.StartsWith("/api/v1/imports/", StringComparison.Ordinal) => place.ImportId,
             var p when p.StartsWith("/api/v1/registry/", StringComparison.Ordinal) => place.ResidentId,
@@ -419,6 +452,17 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         ["POST /api/v1/key-persons/{id}/hand-overs"] = c => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), toGrid = c.Place.ForeignGrid, reason = "matrix" }),
         ["POST /api/v1/hand-overs/{id}/accept"] = _ => Task.FromResult<object>(new { note = "matrix" }),
         ["POST /api/v1/hand-overs/{id}/refuse"] = _ => Task.FromResult<object>(new { note = "matrix" }),
+        ["POST /api/v1/key-persons/{id}/travel-leaves"] = c => Task.FromResult(TravelLeaveBody(c.Place)),
+        ["POST /api/v1/travel-leaves/{id}/approve"] = _ => Task.FromResult<object>(new { note = "matrix" }),
+        ["POST /api/v1/travel-leaves/{id}/refuse"] = _ => Task.FromResult<object>(new { note = "matrix" }),
+        ["PUT /api/v1/key-persons/{id}/officer"] = c => Task.FromResult<object>(new
+        {
+            officer = c.Place.Grid.StartsWith("510105", StringComparison.Ordinal) ? QingyangCorrections.Username : "jinjiang.corrections.officer",
+        }),
+        ["POST /api/v1/release-notices"] = c => Task.FromResult(ReleaseNoticeBody(c.Place)),
+        ["PUT /api/v1/key-persons/{id}/aftercare"] = _ => Task.FromResult<object>(new { needs = new[] { "housing", "employment" }, helper = "matrix", note = "matrix" }),
+        ["POST /api/v1/key-persons/{id}/aftercare/tasks"] = _ => Task.FromResult(AftercareTaskBody()),
+        ["POST /api/v1/aftercare-tasks/{id}/outcome"] = _ => Task.FromResult<object>(new { outcome = "matrix" }),
         ["POST /api/v1/alert-rules/{id}/copies"] = c => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), id = "matrix-" + Guid.NewGuid().ToString("N")[..12], unitScope = c.Place.Grid }),
         ["POST /api/v1/operators"] = c => Task.FromResult(OperatorBody(c.Place)),
         ["PATCH /api/v1/operators/{username}"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), displayName = "matrix " + Guid.NewGuid().ToString("N")[..6] }),
@@ -504,6 +548,11 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
           (SELECT string_agg(t::text, ',' ORDER BY id) FROM key_person_zone t WHERE person_id = @person),
           (SELECT count(*) FROM key_person_visit WHERE person_id = @person),
           (SELECT string_agg(t::text, ',' ORDER BY id) FROM key_person_hand_over t WHERE person_id = @person OR id = @handOver),
+          (SELECT string_agg(t::text, ',' ORDER BY id) FROM key_person_travel_leave t WHERE person_id = @person),
+          (SELECT string_agg(t::text, ',' ORDER BY id) FROM release_notice t WHERE person_id = @person),
+          (SELECT string_agg(t::text, ',' ORDER BY id) FROM aftercare_task t WHERE person_id = @person),
+          (SELECT string_agg(t::text, ',') FROM aftercare_plan t WHERE person_id = @person),
+          (SELECT string_agg(t::text, ',') FROM key_person_officer t WHERE person_id = @person),
           (SELECT count(*) FROM event_log WHERE unit_code = @grid AND type NOT LIKE 'worker.%' AND type NOT LIKE 'device.%'),
           (SELECT count(*) FROM operation_ledger), (SELECT count(*) FROM incident), (SELECT count(*) FROM alert_rule),
           (SELECT count(*) FROM alert_silence), (SELECT count(*) FROM device_credential), (SELECT count(*) FROM event_log WHERE type = 'matrix.probe'),

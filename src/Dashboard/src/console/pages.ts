@@ -9,6 +9,8 @@ import { devicesPage } from './pages/devices';
 import { auditPage } from './pages/audit';
 import { rulesPage } from './pages/rules';
 import { operatorsPage } from './pages/operators';
+import { releasesPage } from './pages/releases';
+import { correctionsPage } from './pages/corrections';
 
 // The console's pages in the nav's order; each lives in pages/<name>.ts. The first the caller may see opens by default.
 export const consolePages: ConsolePage[] = [
@@ -18,3 +20,5 @@ export const consolePages: ConsolePage[] = [
   keyPersonsPage, devicesPage, auditPage,
   rulesPage, operatorsPage,
 ];
+// Issue 29's supervision workflows (docs/supervision.md).
+consolePages.push(correctionsPage, releasesPage);

@@ -1,0 +1,84 @@
+using System.Net;
+using Microsoft.Playwright;
+
+namespace OpsCentre.Integration.Tests.Console;
+
+/// <summary>The console's supervision pages (issue 29) in Chromium against the real gateway and silo: 社区矫正与外出请假, 刑释衔接与帮教.</summary>
+[Collection(nameof(SystemCollection))]
+public sealed class SupervisionConsoleBrowserTests(SystemFixture system, Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
+{
+    private ConsoleBrowser _browser = null!;
+
+    public async Task InitializeAsync() => _browser = await ConsoleBrowser.LaunchAsync(output);
+
+    public async Task DisposeAsync() => await _browser.DisposeAsync();
+
+    [Fact]
+    public async Task AnOperatorNamesAnOfficerAndApprovesATravelLeaveThatIsThenRecordedAsReturned()
+    {
+        var person = system.Fresh.KeyPerson(within: "510104");
+        var page = await _browser.SignInAsync(system.GatewayUrl, "jinjiang.operator");
+        await ConsoleBrowser.OpenAsync(page, $"corrections/{person.Id}");
+
+        // An account that is no officer is refused at the field; the district's officer is named.
+        var assign = page.Locator("form.assign-officer");
+        await assign.Locator("[name=officer]").FillAsync("jinjiang.operator");
+        await assign.Locator("[data-action=assign-officer]").ClickAsync();
+        await Assertions.Expect(assign.Locator("[data-error-for=officer]")).ToBeVisibleAsync();
+        await assign.Locator("[name=officer]").FillAsync("jinjiang.corrections.officer");
+        await assign.Locator("[data-action=assign-officer]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-field=officer]")).ToHaveTextAsync("jinjiang.corrections.officer");
+
+        var request = page.Locator("form.request-leave");
+        await request.Locator("[name=areaCode]").FillAsync("510105");
+        await request.Locator("[name=reason]").FillAsync("探亲");
+        await request.Locator("[name=leaveFrom]").FillAsync(DateTime.Now.ToString("yyyy-MM-ddTHH:mm"));
+        await request.Locator("[name=returnBy]").FillAsync(DateTime.Now.AddDays(2).ToString("yyyy-MM-ddTHH:mm"));
+        await request.Locator("[data-action=request-leave]").ClickAsync();
+        var row = page.Locator(".leaves tbody tr[data-id]").First;
+        await row.Locator("[data-action=approve]").ClickAsync();
+        await page.Locator("dialog.confirm [data-action=confirm]").ClickAsync();
+        await Assertions.Expect(page.Locator(".leaves tbody tr[data-id] [data-action=return]")).ToBeVisibleAsync();
+        await page.Locator(".leaves tbody tr[data-id] [data-action=return]").ClickAsync();
+        await Assertions.Expect(page.Locator(".leaves tbody tr[data-id] [data-field=state]")).ToHaveTextAsync("已返回");
+
+        var token = await Api.TokenAsync(system.Http, "jinjiang.operator");
+        var (status, leaves) = await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/key-persons/{person.Id}/travel-leaves", token);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("returned", leaves[0].GetProperty("state").GetString());
+        Assert.Equal("jinjiang.corrections.officer", (await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/key-persons/{person.Id}/officer", token)).Body.GetProperty("officer").GetString());
+
+        // The caseloads of the district show the officer.
+        await ConsoleBrowser.OpenAsync(page, "corrections");
+        await Assertions.Expect(page.Locator(".caseloads tr[data-id=\"jinjiang.corrections.officer\"]")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task CorrectionsStaffEnterAReleaseNoticeConfirmItAndAddAnAftercareTask()
+    {
+        var person = system.Fresh.KeyPerson(within: "510104");
+        var page = await _browser.SignInAsync(system.GatewayUrl, "jinjiang.corrections.officer");
+        await ConsoleBrowser.OpenAsync(page, "releases");
+        var form = page.Locator("form.release-notify");
+        await form.Locator("[name=personId]").FillAsync(person.Id);
+        await form.Locator("[name=communityCode]").FillAsync(person.Grid[..12]);
+        await form.Locator("[name=releasedAt]").FillAsync(DateTime.Now.AddHours(-1).ToString("yyyy-MM-ddTHH:mm"));
+        await form.Locator("[data-action=notify]").ClickAsync();
+        await Assertions.Expect(page.Locator("dl.record [data-field=stage]")).ToHaveTextAsync("待确认接收");
+        var noticeId = await page.Locator("dl.record").GetAttributeAsync("data-id");
+
+        var task = page.Locator("form.aftercare-task");
+        await task.Locator("[name=title]").FillAsync("联系临时住所");
+        await task.Locator("[name=dueAt]").FillAsync(DateTime.Now.AddDays(3).ToString("yyyy-MM-ddTHH:mm"));
+        await task.Locator("[data-action=add-task]").ClickAsync();
+        await Assertions.Expect(page.Locator(".aftercare-tasks tbody tr[data-id]")).ToHaveCountAsync(1);
+
+        await ConsoleBrowser.OpenAsync(page, "releases");
+        var row = page.Locator($"#console-page tr[data-id=\"{noticeId}\"]");
+        await row.Locator("[data-action=confirm]").ClickAsync();
+        await page.Locator("dialog.confirm [data-action=confirm]").ClickAsync();
+        await Assertions.Expect(row.Locator("[data-field=stage]")).ToHaveTextAsync("待首次走访");
+        var (_, notice) = await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/release-notices/{noticeId}", await Api.TokenAsync(system.Http, "jinjiang.operator"));
+        Assert.Equal("confirmed", notice.GetProperty("state").GetString());
+    }
+}
