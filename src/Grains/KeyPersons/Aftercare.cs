@@ -10,7 +10,7 @@ public sealed record AftercarePlan(string PersonId, IReadOnlyList<string> Needs,
 public sealed record AftercareTask(string Id, string PersonId, string Title, DateTimeOffset DueAt, string CreatedBy, DateTimeOffset CreatedAt, string? Outcome, string? DoneBy, DateTimeOffset? DoneAt);
 
 /// <summary>
-/// 帮教 in PostgreSQL (<c>aftercare_plan</c>, <c>aftercare_task</c>, migration 0032). The caller then tells the person's grain
+/// 帮教 in PostgreSQL (<c>aftercare_plan</c>, <c>aftercare_task</c>, migration 0031). The caller then tells the person's grain
 /// (<see cref="IKeyPersonGrain.Reload"/>), which offers the earliest open task's deadline to the rules as <c>aftercareTask</c>.
 /// </summary>
 public sealed class Aftercare(NpgsqlDataSource db)

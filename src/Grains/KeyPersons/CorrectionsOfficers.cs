@@ -20,7 +20,7 @@ public enum OfficerOutcome
 }
 
 /// <summary>
-/// Responsible officers (<c>key_person_officer</c>, migration 0031): each supervised person's named corrections officer,
+/// Responsible officers (<c>key_person_officer</c>, migration 0030): each supervised person's named corrections officer,
 /// whose scope must hold the person. The caller then tells the person's grain (<see cref="IKeyPersonGrain.Reload"/>), which
 /// puts the officer on every alert it opens from then on (<c>assignee</c>). An accepted hand-over (异地协作监管) ends the
 /// assignment: the receiving district names its own officer.

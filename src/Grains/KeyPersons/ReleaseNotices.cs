@@ -42,7 +42,7 @@ public enum ReleaseNoticeOutcome
 }
 
 /// <summary>
-/// Release notices in PostgreSQL (<c>release_notice</c>, migration 0032). The caller then tells the person's grain
+/// Release notices in PostgreSQL (<c>release_notice</c>, migration 0031). The caller then tells the person's grain
 /// (<see cref="IKeyPersonGrain.Reload"/>), which offers <c>confirmBy</c> as the deadline <c>releaseReceipt</c> while the notice
 /// is unconfirmed, then <c>firstVisitBy</c> as <c>releaseFirstVisit</c> until a visit finds the person.
 /// </summary>

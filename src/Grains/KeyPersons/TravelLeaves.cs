@@ -38,7 +38,7 @@ public enum TravelLeaveOutcome
 }
 
 /// <summary>
-/// Travel leaves in PostgreSQL (<c>key_person_travel_leave</c>, migration 0031). The caller then tells the person's grain
+/// Travel leaves in PostgreSQL (<c>key_person_travel_leave</c>, migration 0030). The caller then tells the person's grain
 /// (<see cref="IKeyPersonGrain.Reload"/>): while a leave is approved and not returned, the grain adds its area to the allowed
 /// one from <c>leaveFrom</c> until <c>returnBy</c> and offers <c>returnBy</c> to the rules as the deadline <c>travelReturn</c>.
 /// </summary>

@@ -1,4 +1,4 @@
--- 0031: corrections officers (社区矫正) and travel leave (外出请假), issue 29.
+-- 0030: corrections officers (社区矫正) and travel leave (外出请假), issue 29.
 --
 -- Each supervised person has a named responsible officer: a corrections account whose scope holds the person. The
 -- person's grain puts the officer on every alert it opens (the payload's "assignee"), and the alert list keeps it, so

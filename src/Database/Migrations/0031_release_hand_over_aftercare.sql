@@ -1,4 +1,4 @@
--- 0032: release hand-over (刑满释放人员衔接) and aftercare (帮教), issue 29.
+-- 0031: release hand-over (刑满释放人员衔接) and aftercare (帮教), issue 29.
 --
 -- A release notice names a key person and the community receiving them. The community confirms receipt by confirm_by;
 -- on confirmation first_visit_by is set, and the first visit that found the person (key_person_visit, not 'absent')
