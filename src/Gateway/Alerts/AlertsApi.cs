@@ -45,7 +45,8 @@ public static class AlertsApi
         var group = app.MapGroup("/api/v1/alerts").WithTags("Alerts");
 
         group.MapGet("/", async Task<Results<Ok<Page<AlertItem>>, ProblemHttpResult>> (
-            string? unit, string? state, string? severity, string? responsible, int? limit, string? after, HttpContext context, AlertQueries alerts, CancellationToken ct) =>
+            string? unit, string? state, string? severity, string? responsible, string? rule, DateTimeOffset? from, DateTimeOffset? to, int? limit, string? after,
+            HttpContext context, AlertQueries alerts, CancellationToken ct) =>
         {
             if (UnitListing.Check(unit, limit, context.User, out var take) is { } problem)
             {
@@ -67,10 +68,16 @@ public static class AlertsApi
                 return Problems.BadRequest("responsible must be a unit code");
             }
 
-            var rows = await alerts.ListAsync(new AlertFilter(unit!, state, severity, cursor, take + 1, AlertAccess.SeesKeyPersonAlerts(context.User), responsible), ct);
+            if (rule is { Length: 0 or > 100 } || (from is not null && to is not null && from > to))
+            {
+                return Problems.BadRequest("rule must be a rule id; from must not be after to");
+            }
+
+            var rows = await alerts.ListAsync(
+                new AlertFilter(unit!, state, severity, cursor, take + 1, AlertAccess.SeesKeyPersonAlerts(context.User), responsible, rule, from, to), ct);
             return TypedResults.Ok(Page<AlertItem>.From(rows, take, a => ListCursor.Format(a.RaisedAt, a.Id)));
         })
-        .WithSummary("Alerts within a unit, newest first, filtered by state, severity and the unit responsible now (where escalation has brought them); each with its escalation level and number of 督办; paged. Alerts about key persons are listed only for roles that watch them (admin, operator, corrections).");
+        .WithSummary("Alerts within a unit, newest first, filtered by state, severity, rule (its id), the period they were raised in (at or after `from`, before `to`) and the unit responsible now (where escalation has brought them); each with its escalation level and number of 督办; paged. Alerts about key persons are listed only for roles that watch them (admin, operator, corrections).");
 
         group.MapGet("/{id}", async Task<Results<Ok<AlertResponse>, ProblemHttpResult>> (
             string id, HttpContext context, IClusterClient cluster, PersonalDataReads reads, CancellationToken ct) =>
