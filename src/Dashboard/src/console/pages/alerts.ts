@@ -120,6 +120,12 @@ async function list(host: HTMLElement, ctx: ConsoleContext, route: Route): Promi
   return () => link.stop();
 }
 
+/**
+ * Cases opened from alerts in this tab, by alert id. The alert's history names its case only when opening it was what
+ * acknowledged it (an alert acknowledged before stays as it was); the case itself always records the alert (`alertId`).
+ */
+const casesOpened = new Map<string, string>();
+
 /** The facts, controls and history of one alert; redrawn after each action and on each of its live events. */
 async function detail(host: HTMLElement, ctx: ConsoleContext, id: string): Promise<(() => void) | void> {
   const load = () => ctx.api.request<AlertDetail>('GET', `api/v1/alerts/${encodeURIComponent(id)}`);
@@ -141,7 +147,7 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
     <section class="alert-records"></section>`;
 
   const draw = () => {
-    const caseId = caseOpenedFrom(alert.history);
+    const caseId = caseOpenedFrom(alert.history) ?? casesOpened.get(alert.id) ?? null;
     const actions = alertActions(alert, ctx.me, rules, caseId);
     const ruleTitle = rules.find((r) => r.id === alert.ruleId)?.title;
     host.querySelector('.alert-summary')!.innerHTML = `
@@ -295,9 +301,10 @@ async function caseForm(host: HTMLElement, ctx: ConsoleContext, alert: AlertDeta
     clearProblems(form);
     const v = formValues(form);
     try {
-      await ctx.api.request('POST', 'api/v1/incidents', {
+      const opened = await ctx.api.request<{ id: string }>('POST', 'api/v1/incidents', {
         opId, category: v.category ?? null, urgency: v.urgency, description: v.description ?? '', gridCode: v.gridCode ?? null, alertId: alert.id,
       });
+      casesOpened.set(alert.id, opened.id);
       host.querySelector<HTMLDetailsElement>('.case-form-box')!.open = false;
       await reload();
     } catch (error) {
