@@ -156,6 +156,40 @@ public sealed class AlertsConsoleBrowserTests(SystemFixture system, Xunit.Abstra
     }
 
     [Fact]
+    public async Task AProtectedAlertIsResolvedAndSilencedFromTheConsoleOnlyByCorrectionsStaff()
+    {
+        // A key person's wristband reports its strap open: a critical alert about a key person, a protected rule's.
+        var person = system.Fresh.KeyPerson(within: DemoUnits.FirstStreet);
+        var (band, key) = await Api.ProvisionDeviceAsync(system.Http, await Api.TokenAsync(system.Http, District), "wristband", person.Id);
+        Assert.Equal(HttpStatusCode.OK, (await Api.PostStatusAsync(system.Http, key, Api.Status(1, person.Lat, person.Lon, batteryPct: 80, onDuty: null, strapIntact: false))).Status);
+        var alert = await Api.AlertOfAsync(system.Http, await Api.TokenAsync(system.Http, District), person.Grid, band);
+        var alertId = alert.GetProperty("id").GetString()!;
+        Assert.Equal("wristband-strap-open", alert.GetProperty("ruleId").GetString());
+
+        // The district's operator acknowledges it, but is offered neither resolving nor silencing it.
+        var district = await _browser.SignInAsync(system.GatewayUrl, District);
+        await ConsoleBrowser.OpenAsync(district, $"alerts/{alertId}");
+        await Assertions.Expect(district.Locator(".protected-note")).ToBeVisibleAsync();
+        await Assertions.Expect(district.Locator(".alert-actions [data-action=acknowledge]")).ToBeVisibleAsync();
+        await Assertions.Expect(district.Locator(".alert-actions [data-action=resolve]")).ToHaveCountAsync(0);
+        await Assertions.Expect(district.Locator(".silence-form-box")).ToBeHiddenAsync();
+        // The person by the masked name only.
+        var shown = await district.Locator(".alert-facts .subject-name").InnerTextAsync();
+        Assert.True(shown.Length > 0 && shown[0] == person.Name[0] && shown != person.Name, $"masked name shown: {shown}");
+
+        // Corrections staff may: the silence form is theirs (the rule named), and they resolve it.
+        var corrections = await _browser.SignInAsync(system.GatewayUrl, "jinjiang.corrections.officer");
+        await ConsoleBrowser.OpenAsync(corrections, $"alerts/{alertId}");
+        await Assertions.Expect(corrections.Locator(".silence-form-box")).ToBeVisibleAsync();
+        await Assertions.Expect(corrections.Locator(".silence-form [name=ruleId] option")).ToHaveCountAsync(1);
+        await corrections.ClickAsync(".alert-actions [data-action=resolve]");
+        await ConfirmAsync(corrections, "已现场核实，腕带重新佩戴");
+        await Assertions.Expect(corrections.Locator(".alert-heading [data-state]")).ToHaveAttributeAsync("data-state", "resolved");
+        var (_, resolved) = await Api.GetAsync(system.Http, District, $"/api/v1/alerts/{alertId}");
+        Assert.Equal("jinjiang.corrections.officer", resolved.GetProperty("resolvedBy").GetString());
+    }
+
+    [Fact]
     public async Task ARoleWithoutTheDutySeesTheAlertButNoActionOnIt()
     {
         var (worker, deviceId, key) = await PhoneAsync(DemoUnits.FourthStreet);
