@@ -30,7 +30,8 @@ export class ScreenLink {
   private unit: string;
   private state: LinkState = 'disconnected';
 
-  constructor(private readonly session: Session, unit: string, private readonly handlers: LinkHandlers) {
+  /** `hubUrl` is relative to the page: the wall screen at the root uses the default, the console (/console/) `../hubs/ops`. */
+  constructor(private readonly session: Session, unit: string, private readonly handlers: LinkHandlers, private readonly hubUrl = 'hubs/ops') {
     this.unit = unit;
   }
 
@@ -63,7 +64,7 @@ export class ScreenLink {
   private async connect(): Promise<void> {
     while (!this.stopped) {
       const connection = new HubConnectionBuilder()
-        .withUrl('hubs/ops', { accessTokenFactory: () => this.session.accessToken(), transport: HttpTransportType.WebSockets, skipNegotiation: true })
+        .withUrl(this.hubUrl, { accessTokenFactory: () => this.session.accessToken(), transport: HttpTransportType.WebSockets, skipNegotiation: true })
         .configureLogging(LogLevel.Warning)
         .build();
       connection.on('Event', (e: Envelope) => {

@@ -46,7 +46,8 @@ public static class AlertsApi
         var group = app.MapGroup("/api/v1/alerts").WithTags("Alerts");
 
         group.MapGet("/", async Task<Results<Ok<Page<AlertItem>>, ProblemHttpResult>> (
-            string? unit, string? state, string? severity, string? responsible, string? assignee, int? limit, string? after, HttpContext context, AlertQueries alerts, CancellationToken ct) =>
+            string? unit, string? state, string? severity, string? responsible, string? assignee, string? rule, DateTimeOffset? from, DateTimeOffset? to, int? limit,
+            string? after, HttpContext context, AlertQueries alerts, CancellationToken ct) =>
         {
             if (UnitListing.Check(unit, limit, context.User, out var take) is { } problem)
             {
@@ -73,12 +74,18 @@ public static class AlertsApi
                 return Problems.BadRequest("assignee must be a username, or me");
             }
 
+            if (rule is { Length: 0 or > 100 } || (from is not null && to is not null && from > to))
+            {
+                return Problems.BadRequest("rule must be a rule id; from must not be after to");
+            }
+
             // me: the caller's own alerts first (a corrections officer's persons).
             var assignedTo = assignee == "me" ? context.User.Username() : assignee;
-            var rows = await alerts.ListAsync(new AlertFilter(unit!, state, severity, cursor, take + 1, AlertAccess.SeesKeyPersonAlerts(context.User), responsible, assignedTo), ct);
+            var rows = await alerts.ListAsync(new AlertFilter(unit!, state, severity, cursor, take + 1, AlertAccess.SeesKeyPersonAlerts(context.User), responsible,
+                assignedTo, rule, from, to), ct);
             return TypedResults.Ok(Page<AlertItem>.From(rows, take, a => ListCursor.Format(a.RaisedAt, a.Id)));
         })
-        .WithSummary("Alerts within a unit, newest first, filtered by state, severity and the unit responsible now (where escalation has brought them); each with its escalation level and number of 督办; paged; assignee=me (or a username): only the alerts that go first to that account (a key person's responsible corrections officer). Alerts about key persons are listed only for roles that watch them (admin, operator, corrections).");
+        .WithSummary("Alerts within a unit, newest first, filtered by state, severity, rule (its id), the period they were raised in (at or after `from`, before `to`) and the unit responsible now (where escalation has brought them); each with its escalation level and number of 督办; paged; assignee=me (or a username): only the alerts that go first to that account (a key person's responsible corrections officer). Alerts about key persons are listed only for roles that watch them (admin, operator, corrections).");
 
         group.MapGet("/{id}", async Task<Results<Ok<AlertResponse>, ProblemHttpResult>> (
             string id, HttpContext context, IClusterClient cluster, PersonalDataReads reads, CancellationToken ct) =>

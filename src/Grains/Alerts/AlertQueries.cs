@@ -8,12 +8,16 @@ public sealed record AlertItem(
     string Id, string RuleId, string Severity, string State, string UnitCode, string ResponsibleUnitCode,
     AlertSubject Subject, DateTimeOffset RaisedAt, DateTimeOffset UpdatedAt, string Title, int EscalationLevel, int SupervisionCount, string? Assignee = null);
 
-/// <summary>Which alerts a list wants: a unit, optionally a state and severity, and the page after a (raisedAt, id) keyset.</summary>
+/// <summary>Which alerts a list wants: a unit, optionally a state, severity, rule and period, and the page after a (raisedAt, id) keyset.</summary>
 /// <param name="KeyPersons">Whether alerts about key persons (<see cref="AlertSubject.KeyPerson"/>) are listed: only for roles that watch them.</param>
 /// <param name="Responsible">Only alerts this unit is responsible for now (an escalated alert: the unit it reached).</param>
 /// <param name="Assignee">Only alerts that go first to this account (a key person's responsible officer, 社区矫正).</param>
-public sealed record AlertFilter(string UnitPrefix, string? State, string? Severity, (DateTimeOffset RaisedAt, string Id)? After, int Take, bool KeyPersons, string? Responsible = null,
-    string? Assignee = null);
+/// <param name="RuleId">Only the alerts of this rule.</param>
+/// <param name="From">Only alerts raised at or after this moment.</param>
+/// <param name="To">Only alerts raised before this moment.</param>
+public sealed record AlertFilter(
+    string UnitPrefix, string? State, string? Severity, (DateTimeOffset RaisedAt, string Id)? After, int Take, bool KeyPersons, string? Responsible = null,
+    string? Assignee = null, string? RuleId = null, DateTimeOffset? From = null, DateTimeOffset? To = null);
 
 /// <summary>Reads of the alert list (<c>alert</c>, projected from the event log in the transaction of each alert event).</summary>
 public sealed class AlertQueries(NpgsqlDataSource db)
@@ -29,6 +33,8 @@ public sealed class AlertQueries(NpgsqlDataSource db)
             WHERE unit_code LIKE @prefix AND (@state::text IS NULL OR state = @state) AND (@severity::text IS NULL OR severity = @severity)
               AND (@responsible::text IS NULL OR responsible_unit_code = @responsible)
               AND (@assignee::text IS NULL OR assignee = @assignee)
+              AND (@rule::text IS NULL OR rule_id = @rule)
+              AND (@from::timestamptz IS NULL OR raised_at >= @from) AND (@to::timestamptz IS NULL OR raised_at < @to)
               AND (@key_persons OR key_person_id IS NULL)
               AND (@after_at::timestamptz IS NULL OR (raised_at, id) < (@after_at, @after_id))
             ORDER BY raised_at DESC, id DESC
@@ -43,6 +49,9 @@ public sealed class AlertQueries(NpgsqlDataSource db)
         command.Parameters.AddWithValue("key_persons", filter.KeyPersons);
         command.Parameters.AddWithValue("responsible", (object?)filter.Responsible ?? DBNull.Value);
         command.Parameters.AddWithValue("assignee", (object?)filter.Assignee ?? DBNull.Value);
+        command.Parameters.AddWithValue("rule", (object?)filter.RuleId ?? DBNull.Value);
+        command.Parameters.Add("from", NpgsqlTypes.NpgsqlDbType.TimestampTz).Value = (object?)filter.From?.ToUniversalTime() ?? DBNull.Value;
+        command.Parameters.Add("to", NpgsqlTypes.NpgsqlDbType.TimestampTz).Value = (object?)filter.To?.ToUniversalTime() ?? DBNull.Value;
         return await command.ReadAllAsync(r => new AlertItem(
             r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
             new AlertSubject(r.GetString(6), r.GetString(7), r.GetString(6) == SubjectKinds.KeyPerson ? null : r.NullableString(11)), r.GetFieldValue<DateTimeOffset>(8), r.GetFieldValue<DateTimeOffset>(9), r.GetString(10),

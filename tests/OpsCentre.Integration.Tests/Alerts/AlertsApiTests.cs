@@ -96,6 +96,28 @@ public sealed class AlertsApiTests(SystemFixture system, Xunit.Abstractions.ITes
     }
 
     [Fact]
+    public async Task TheListFiltersByRuleAndByThePeriodRaisedIn()
+    {
+        var (worker, deviceId, key) = await DeviceInStreetAsync(DemoUnits.FirstStreet);
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        await PostStatusAsync(key, worker, 1, 5);
+        var token = await TokenAsync("jinjiang.operator");
+        var id = (await Api.AlertOfAsync(Http, token, worker.Grid, deviceId)).GetProperty("id").GetString()!;
+        var later = DateTimeOffset.UtcNow.AddMinutes(1);
+        static string At(DateTimeOffset t) => Uri.EscapeDataString(t.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        async Task<bool> ListedAsync(string query) => (await ListAsync(token, $"unit={worker.Grid}&{query}")).Exists(a => a.GetProperty("id").GetString() == id);
+
+        Assert.True(await ListedAsync("rule=device-battery-low"));
+        Assert.False(await ListedAsync("rule=worker-device-silent"));
+        Assert.True(await ListedAsync($"from={At(before)}"));
+        Assert.True(await ListedAsync($"from={At(before)}&to={At(later)}&rule=device-battery-low&state=firing"));
+        Assert.False(await ListedAsync($"from={At(later)}"));
+        Assert.False(await ListedAsync($"to={At(before)}"));
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, $"/api/v1/alerts?unit={worker.Grid}&from={At(later)}&to={At(before)}", token)).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, $"/api/v1/alerts?unit={worker.Grid}&from=yesterday", token)).Status);
+    }
+
+    [Fact]
     public async Task AnOperatorOfAnotherStreetGets404ForTheAlertAndAnAuditorMayNotAcknowledge()
     {
         var (worker, deviceId, key) = await DeviceInStreetAsync(DemoUnits.FirstStreet);

@@ -24,8 +24,14 @@ export interface ListOptions<T> {
   pageSize?: number;
 }
 
+/** A drawn list: rows a live source learns of (a hub event) are put in without reloading it. */
+export interface PagedTable<T> {
+  /** Redraws the item's row when it is listed; otherwise adds it at the top when `prepend`, else leaves it out. */
+  upsert(item: T, prepend: boolean): void;
+}
+
 /** Draws a table into host and loads its first page; "more" loads the next (the server's cursor). */
-export async function pagedTable<T>(host: HTMLElement, ctx: ConsoleContext, options: ListOptions<T>): Promise<void> {
+export async function pagedTable<T>(host: HTMLElement, ctx: ConsoleContext, options: ListOptions<T>): Promise<PagedTable<T>> {
   host.innerHTML = `
     <table class="list">
       <thead><tr>${options.columns.map((c) => `<th scope="col">${escapeHtml(c.title)}</th>`).join('')}</tr></thead>
@@ -39,21 +45,25 @@ export async function pagedTable<T>(host: HTMLElement, ctx: ConsoleContext, opti
   const byId = new Map<string, T>();
   let next: string | null = null;
 
+  const rowOf = (item: T): HTMLTableRowElement => {
+    const id = options.id(item);
+    byId.set(id, item);
+    const row = document.createElement('tr');
+    row.dataset.id = id;
+    if (options.open) {
+      row.tabIndex = 0;
+      row.className = 'openable';
+    }
+    row.innerHTML = options.columns.map((c) => `<td>${c.cell(item)}</td>`).join('');
+    return row;
+  };
+
   const load = async () => {
     more.disabled = true;
     try {
       const page = await ctx.api.request<Page<T>>('GET', options.path + query({ ...options.query, limit: options.pageSize ?? 50, after: next }));
       for (const item of page.items) {
-        const id = options.id(item);
-        byId.set(id, item);
-        const row = document.createElement('tr');
-        row.dataset.id = id;
-        if (options.open) {
-          row.tabIndex = 0;
-          row.className = 'openable';
-        }
-        row.innerHTML = options.columns.map((c) => `<td>${c.cell(item)}</td>`).join('');
-        body.append(row);
+        body.append(rowOf(item));
       }
       next = page.next;
       more.hidden = !next;
@@ -87,6 +97,18 @@ export async function pagedTable<T>(host: HTMLElement, ctx: ConsoleContext, opti
     });
   }
   await load();
+  return {
+    upsert(item: T, prepend: boolean): void {
+      const id = options.id(item);
+      const listed = [...body.rows].find((r) => r.dataset.id === id);
+      if (listed) {
+        listed.replaceWith(rowOf(item));
+      } else if (prepend) {
+        body.prepend(rowOf(item));
+        host.querySelector<HTMLElement>('.list-empty')!.hidden = true;
+      }
+    },
+  };
 }
 
 export interface Filter {

@@ -22,3 +22,8 @@ export const consolePages: ConsolePage[] = [
 ];
 // Issue 29's supervision workflows (docs/supervision.md).
 consolePages.push(correctionsPage, releasesPage);
+
+// 告警 and 静默 (pages/alerts.ts, pages/silences.ts), after 事件 in the nav.
+import { alertsPage } from './pages/alerts';
+import { silencesPage } from './pages/silences';
+consolePages.splice(consolePages.indexOf(casesPage) + 1, 0, alertsPage, silencesPage);
