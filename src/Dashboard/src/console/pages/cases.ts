@@ -117,13 +117,16 @@ function actionName(ctx: ConsoleContext, action: string): string {
   return ctx.t(...(caseActionNames[action] ?? [action, action]));
 }
 
-/** A unit's or a department's name: departments by their list, units by the console's name cache. */
-async function nameOf(ctx: ConsoleContext, code: string | null | undefined, district: string): Promise<string> {
+/**
+ * A unit's or a department's name: departments by the list of the district holding <paramref name="near"/> (a unit
+ * within the caller's scope: the case's, or the caller's own), units by the console's name cache.
+ */
+async function nameOf(ctx: ConsoleContext, code: string | null | undefined, near: string): Promise<string> {
   if (!code) {
     return '—';
   }
   if (code.includes('-')) {
-    return (await departmentList(ctx, district)).find((d) => d.code === code)?.name ?? code;
+    return (await departmentList(ctx, near)).find((d) => d.code === code)?.name ?? code;
   }
   return ctx.unitName(code);
 }
@@ -134,7 +137,7 @@ async function nameUnits(host: HTMLElement, ctx: ConsoleContext): Promise<void> 
   await Promise.all(cells.map(async (cell) => {
     cell.dataset.named = '';
     const code = cell.dataset.unitCode!;
-    cell.textContent = await nameOf(ctx, code, code.slice(0, 6));
+    cell.textContent = await nameOf(ctx, code, ctx.me.unitCode);
   }));
 }
 
@@ -207,8 +210,11 @@ async function list(host: HTMLElement, ctx: ConsoleContext, route: Route): Promi
   });
 }
 
-/** The case's grid among its community's grids, with the case as a point (the map the wall screen draws, one level down). */
-async function caseMap(el: HTMLElement, ctx: ConsoleContext, unitCode: string, unitName: string, lat: number, lon: number): Promise<() => void> {
+/**
+ * The case's grid (highlighted) among its community's grids, with the case as a point when it has coordinates (the map
+ * the wall screen draws, a level further down); a case reported by grid shows its grid only.
+ */
+async function caseMap(el: HTMLElement, ctx: ConsoleContext, unitCode: string, unitName: string, lat: number | null, lon: number | null): Promise<() => void> {
   const area = unitCode.length > 12 ? unitCode.slice(0, 12) : unitCode;
   const map = await ctx.api.unitMap(area).catch(() => null);
   const name = `case-${area}`;
@@ -222,16 +228,18 @@ async function caseMap(el: HTMLElement, ctx: ConsoleContext, unitCode: string, u
       geo: {
         map: name, roam: true, label: { show: true, fontSize: 10, color: '#51627a' },
         itemStyle: { areaColor: '#eef3f8', borderColor: '#7a8ca3' }, emphasis: { disabled: true },
-        regions: [{ name: unitName, itemStyle: { areaColor: '#cfe0f5' } }],
+        regions: [{ name: unitName, itemStyle: { areaColor: '#8fb6e8' } }],
       },
     } : { xAxis: { type: 'value', scale: true }, yAxis: { type: 'value', scale: true } }),
     series: [{
       type: 'scatter', coordinateSystem: geo ? 'geo' : 'cartesian2d', symbolSize: 16, itemStyle: { color: '#e5484d' },
-      data: [{ name: ctx.t('事件位置', 'Case'), value: [lon, lat] }],
+      data: lat != null && lon != null ? [{ name: ctx.t('事件位置', 'Case'), value: [lon, lat] }] : [],
     }],
   });
-  el.dataset.lat = String(lat);
-  el.dataset.lon = String(lon);
+  if (lat != null && lon != null) {
+    el.dataset.lat = String(lat);
+    el.dataset.lon = String(lon);
+  }
   return () => chart.dispose();
 }
 
@@ -244,7 +252,7 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
     return;
   }
   const i = c.incident;
-  const district = i.unitCode.slice(0, 6);
+  const district = i.unitCode;   // departments: those of the district holding the case
   const time = (iso: string | null | undefined) => (iso ? escapeHtml(formatTime(iso, ctx.language)) : '—');
   const [cats, photos, unitName, responsibleName, pendingName, coNames] = await Promise.all([
     categoryList(ctx),
@@ -281,8 +289,8 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
         ${i.alertId ? `<div><dt>${ctx.t('来自告警', 'From alert')}</dt><dd>${escapeHtml(i.alertId)}</dd></div>` : ''}
       </dl>
       <figure class="case-map-box">
-        ${i.lat != null && i.lon != null ? `<div class="case-map" aria-label="${ctx.t('事件位置', 'Position')}"></div>
-        <figcaption>${i.lat.toFixed(5)}, ${i.lon.toFixed(5)}</figcaption>` : `<figcaption>${ctx.t('无坐标（按网格上报）', 'No coordinates (reported by grid)')}</figcaption>`}
+        <div class="case-map" aria-label="${ctx.t('事件位置', 'Position')}"></div>
+        <figcaption>${i.lat != null && i.lon != null ? `${i.lat.toFixed(5)}, ${i.lon.toFixed(5)}` : `${escapeHtml(unitName)} · ${ctx.t('按网格上报，无坐标', 'reported by grid, no coordinates')}`}</figcaption>
       </figure>
     </div>
     <div class="case-actions">${c.actions.map((a) => `<button type="button" data-action="${escapeHtml(a)}">${escapeHtml(actionName(ctx, a))}</button>`).join('')}</div>
@@ -294,7 +302,7 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
     <ol class="case-timeline">${c.timeline.map(timelineLine).join('')}</ol>`;
   void nameUnits(host, ctx);
   const mapEl = host.querySelector<HTMLElement>('.case-map');
-  const disposeMap = mapEl && i.lat != null && i.lon != null ? await caseMap(mapEl, ctx, i.unitCode, unitName, i.lat, i.lon) : undefined;
+  const disposeMap = mapEl ? await caseMap(mapEl, ctx, i.unitCode, unitName, i.lat, i.lon) : undefined;
   const actions = host.querySelector<HTMLElement>('.case-actions')!;
   actions.addEventListener('click', async (e) => {
     const button = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-action]');
@@ -322,7 +330,7 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
 /** What an action asks for beside its note: a target picked from lists, a worker, minutes. */
 async function targetFields(ctx: ConsoleContext, action: string, c: CaseDetail): Promise<string> {
   const i = c.incident;
-  const district = i.unitCode.slice(0, 6);
+  const district = i.unitCode;   // departments: those of the district holding the case
   const option = (code: string, name: string, selected = false) => `<option value="${escapeHtml(code)}"${selected ? ' selected' : ''}>${escapeHtml(name)}</option>`;
   const depts = (await departmentList(ctx, district)).filter((d) => !d.disabled);
   const deptGroup = depts.length ? `<optgroup label="${ctx.t('职能部门', 'Departments')}">${depts.map((d) => option(d.code, d.name)).join('')}</optgroup>` : '';
