@@ -192,6 +192,65 @@ public sealed class CasesConsoleBrowserTests(SystemFixture system, Xunit.Abstrac
     }
 
     [Fact]
+    public async Task AResidentsCaseShowsItsPhotoAndPositionAndItsExtensionAndCoHandlerArePickedAndApprovedInTheConsole()
+    {
+        // A resident's report through Open311, with a photo, where a fresh worker of the second street stands.
+        var worker = system.Fresh.Worker(within: DemoUnits.SecondStreet);
+        using var form = new MultipartFormDataContent();
+        foreach (var (name, value) in new Dictionary<string, string>
+        {
+            ["service_code"] = "sanitation", ["lat"] = worker.Lat.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["long"] = worker.Lon.ToString(System.Globalization.CultureInfo.InvariantCulture), ["description"] = "控制台测试：路边垃圾，有照片",
+        })
+        {
+            form.Add(new StringContent(value), name);
+        }
+
+        var photo = new ByteArrayContent(Citizens.TestPhotos.Png(640, 480));
+        photo.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        photo.Headers.ContentDisposition = new System.Net.Http.Headers.ContentDispositionHeaderValue("form-data") { Name = "\"media\"", FileName = "\"photo.png\"" };
+        form.Add(photo);
+        var answer = await Api.AnswerOfAsync(system.Http, new HttpRequestMessage(HttpMethod.Post, "/open311/v2/requests.json") { Content = form });
+        Assert.True(answer.Status == System.Net.HttpStatusCode.OK, answer.ToString());
+        var id = answer.Body[0].GetProperty("service_request_id").GetString()!;
+
+        var district = await _browser.SignInAsync(system.GatewayUrl, "jinjiang.operator");
+        await ConsoleBrowser.OpenAsync(district, $"cases/{id}");
+        await Assertions.Expect(district.Locator(".case-source")).ToContainTextAsync("市民");
+        var thumbnail = district.Locator(".case-photos img");
+        await Assertions.Expect(thumbnail).ToHaveCountAsync(1);
+        await Assertions.Expect(thumbnail).ToHaveJSPropertyAsync("complete", true);
+        Assert.True(await thumbnail.EvaluateAsync<int>("img => img.naturalWidth") > 0, "the thumbnail loads");
+        await Assertions.Expect(district.Locator(".case-map")).ToHaveAttributeAsync("data-lat", new System.Text.RegularExpressions.Regex("^30\\."));
+        await Assertions.Expect(district.Locator(".case-map canvas")).ToHaveCountAsync(1);
+
+        await TakeAsync(district, "accept", "accepted");
+        await TakeAsync(district, "dispatch", "dispatched");
+
+        // The street asks for 24 hours more; the district, not the asker, approves.
+        var street = await _browser.SignInAsync(system.GatewayUrl, SystemFixture.SecondStreetOperator);
+        await ConsoleBrowser.OpenAsync(street, $"cases/{id}");
+        await street.ClickAsync(".case-actions [data-action='request-extension']");
+        await street.FillAsync("dialog.case-action input[name=extensionHours]", "24");
+        await street.FillAsync("dialog.confirm textarea[name=note]", "需协调清运车辆");
+        await street.ClickAsync("dialog.confirm [data-action=confirm]");
+        await Assertions.Expect(street.Locator(".case-timeline li[data-action-taken='request-extension']")).ToHaveCountAsync(1);
+        await Assertions.Expect(street.Locator(".case-actions [data-action='approve-extension']")).ToHaveCountAsync(0);
+
+        await district.ReloadAsync();   // the same route again would not draw the page anew
+        await Assertions.Expect(district.Locator(".case-title")).ToHaveAttributeAsync("data-id", id);
+        await Assertions.Expect(district.Locator(".case-facts")).ToContainTextAsync("1440");
+        await TakeAsync(district, "approve-extension", "dispatched");
+        await Assertions.Expect(district.Locator(".case-timeline li[data-action-taken='approve-extension']")).ToHaveCountAsync(1);
+
+        // 协办: a department picked from the list, shown by its name.
+        await district.ClickAsync(".case-actions [data-action='add-co-handler']");
+        await district.SelectOptionAsync("dialog.case-action select[name=unitCode]", "510104-CG");
+        await district.ClickAsync("dialog.confirm [data-action=confirm]");
+        await Assertions.Expect(district.Locator(".case-co-handlers")).ToContainTextAsync("城市管理局");
+    }
+
+    [Fact]
     public async Task AStreetOperatorSeesNeitherAnotherStreetsCaseNorAnyActionOnIt()
     {
         var id = await ReportAsync(SystemFixture.SecondStreetOperator, system.Fresh.Grid(within: DemoUnits.SecondStreet));
