@@ -54,6 +54,10 @@ export interface IncidentItem {
 
 export interface Kpis {
   onTimeClosureRate: number | null;
+  /** 结案率, 返工率, 延期率 (docs/incidents.md defines each rate's numerator and denominator). */
+  closureRate?: number | null;
+  reworkRate?: number | null;
+  extensionRate?: number | null;
   /** 满意率: residents' cases closed in the period rated 满意 or 基本满意, over those rated. */
   satisfactionRate: number | null;
   /** 重办率: residents' cases closed in the period that their resident reopened, over those closed. */

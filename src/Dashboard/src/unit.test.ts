@@ -22,7 +22,6 @@ function reads(units: Record<string, UnitView>, maps: Record<string, UnitMap>, r
     unitMap: async (code) => (calls.push(`map ${code}`), maps[code]),
     alerts: async (code, state) => (calls.push(`alerts ${code} ${state}`), { items: [alert(`${state}-1`, state)], next: null }),
     allWorkers: async (code) => (calls.push(`workers ${code}`), [{ id: 'w1', gridCode: `${code}001001`, lat: 30.6, lon: 104.1, online: true, onDuty: true }]),
-    incidents: async (code) => (calls.push(`incidents ${code}`), { items: [{ id: 'i1', stage: 'accepted' }], next: null }),
     kpis: async (code): Promise<Kpis> => (calls.push(`kpis ${code}`), { onTimeClosureRate: rates[code] ?? null, satisfactionRate: null, reopenRate: null, count: 1 }),
   };
 }
@@ -38,7 +37,6 @@ describe('loadUnit', () => {
     expect(alerts).toEqual([[expect.objectContaining({ id: 'firing-1' }), expect.objectContaining({ id: 'acknowledged-1' })]]);
     expect(items[0]).toEqual([expect.objectContaining({ kind: 'worker', id: 'w1' })]);
     expect(items[1]).toEqual([
-      { kind: 'incident', id: 'i1', stage: 'accepted' },
       { kind: 'kpi', id: '510104', onTimeClosureRate: 0.9, satisfactionRate: null, reopenRate: null, count: 1 },
       { kind: 'kpi', id: '510104017', onTimeClosureRate: null, satisfactionRate: null, reopenRate: null, count: 1 },
       { kind: 'kpi', id: '510104018', onTimeClosureRate: 0.5, satisfactionRate: null, reopenRate: null, count: 1 },
@@ -89,13 +87,18 @@ describe('UnitFigures', () => {
     expect(figures.ranking()[0]).toEqual({ code: 'c0', name: 'nc0', rate: 1 });
   });
 
-  it('counts open cases per stage from the latest stage of each, and takes the unit\'s rate from its latest KPI', () => {
+  it('counts open cases per stage from the unit\'s latest counters, and takes the unit\'s rates from its latest KPI', () => {
     const live = new LiveState();
-    const figures = new UnitFigures(district, live);
+    const figures = new UnitFigures({ ...district, counters: { incidentsReported: 4, incidentsHandled: 1 } }, live);
     expect(figures.onTimeClosureRate()).toBeUndefined();
-    live.apply([{ kind: 'incident', id: 'i1', stage: 'reported' }, { kind: 'incident', id: 'i2', stage: 'reported' }, { kind: 'kpi', id: '510104', onTimeClosureRate: 0.8, satisfactionRate: 0.75, reopenRate: 0.1 }]);
-    live.apply([{ kind: 'incident', id: 'i2', stage: 'dispatched' }, { kind: 'incident', id: 'i3', stage: 'closed' }]);
-    expect(figures.stageCounts()).toEqual([1, 0, 1, 0, 0]);
+    expect(figures.stageCounts()).toEqual([4, 0, 0, 0, 1]);
+    // Cases' own items do not count: a sample of cases is not the unit's totals.
+    live.apply([{ kind: 'incident', id: 'i1', stage: 'accepted' }, { kind: 'kpi', id: '510104', onTimeClosureRate: 0.8, closureRate: 0.5, reworkRate: 0.2, extensionRate: 0, satisfactionRate: 0.75, reopenRate: 0.1 }]);
+    live.apply([{ kind: 'unit', id: '510104', counters: { incidentsReported: 1, incidentsDispatched: 2, incidentsInProgress: 3 } }]);
+    expect(figures.stageCounts()).toEqual([1, 0, 2, 3, 0]);
+    expect(figures.rate('closureRate')).toBe(0.5);
+    expect(figures.rate('reworkRate')).toBe(0.2);
+    expect(figures.rate('extensionRate')).toBe(0);
     expect(figures.onTimeClosureRate()).toBe(0.8);
     expect(figures.rate('satisfactionRate')).toBe(0.75);
     expect(figures.rate('reopenRate')).toBe(0.1);

@@ -9,6 +9,14 @@ import type { LiveItem, LiveState } from './live';
 /** The open pipeline, in order (cases by stage). */
 export const openStages = ['reported', 'accepted', 'dispatched', 'in-progress', 'handled'];
 
+/** The unit counter of each open stage (the server's roll-up: every open case counts once, in its stage, where it is). */
+export const stageCounters: Record<string, string> = {
+  reported: 'incidentsReported', accepted: 'incidentsAccepted', dispatched: 'incidentsDispatched', 'in-progress': 'incidentsInProgress', handled: 'incidentsHandled',
+};
+
+/** The month's rates the screen shows: the four of the assessment (考核) and the residents' two. */
+export type RateFigure = 'onTimeClosureRate' | 'closureRate' | 'reworkRate' | 'extensionRate' | 'satisfactionRate' | 'reopenRate';
+
 /** Children whose on-time closure rate is read (one request each) and, of those, how many are shown. */
 const rankedChildren = 30;
 const rankingShown = 12;
@@ -23,22 +31,21 @@ export interface LoadedUnit {
 export interface UnitSink {
   /** The unit's open alerts: firing and acknowledged. */
   alerts(alerts: AlertView[]): void;
-  /** Its workers, its cases' stages, and the KPIs of the unit and of its ranked children, as live items. */
+  /** Its workers, and the KPIs of the unit and of its ranked children, as live items. */
   items(items: LiveItem[]): void;
 }
 
-export type UnitReads = Pick<ApiClient, 'unit' | 'unitMap' | 'alerts' | 'allWorkers' | 'incidents' | 'kpis'>;
+export type UnitReads = Pick<ApiClient, 'unit' | 'unitMap' | 'alerts' | 'allWorkers' | 'kpis'>;
 
-/** Reads a unit: its counters and children, open alerts, map, workers, cases by stage, KPIs and the children's rates. */
+/** Reads a unit: its counters (cases by stage among them) and children, open alerts, map, workers, KPIs and the children's rates. */
 export async function loadUnit(api: UnitReads, code: string, sink: UnitSink): Promise<LoadedUnit> {
   const [unit, firing, acknowledged] = await Promise.all([api.unit(code), api.alerts(code, 'firing'), api.alerts(code, 'acknowledged')]);
   const map = await mapOf(api, unit);
   sink.alerts([...firing.items, ...acknowledged.items]);
   sink.items((await api.allWorkers(code)).map((w) => ({ ...w, kind: 'worker' })));
   const ranked = unit.children.slice(0, rankedChildren);
-  const [incidents, kpis, childKpis] = await Promise.all([api.incidents(code), api.kpis(code), Promise.all(ranked.map((c) => api.kpis(c.code)))]);
+  const [kpis, childKpis] = await Promise.all([api.kpis(code), Promise.all(ranked.map((c) => api.kpis(c.code)))]);
   sink.items([
-    ...incidents.items.map((i) => ({ ...i, kind: 'incident' })),
     { ...kpis, kind: 'kpi', id: code },
     ...ranked.map((c, n) => ({ ...childKpis[n], kind: 'kpi', id: c.code })),
   ]);
@@ -89,8 +96,8 @@ export class UnitFigures {
     return this.rateOf(this.unit.code);
   }
 
-  /** One of this month's rates of the unit: on-time closure, residents' satisfaction (满意率) or reopening (重办率). */
-  rate(figure: 'onTimeClosureRate' | 'satisfactionRate' | 'reopenRate'): number | null | undefined {
+  /** One of this month's rates of the unit: on-time closure, closure, rework, extension, residents' satisfaction (满意率) or reopening (重办率). */
+  rate(figure: RateFigure): number | null | undefined {
     return (this.live.get('kpi', this.unit.code) as Partial<Kpis> | undefined)?.[figure];
   }
 
@@ -102,10 +109,10 @@ export class UnitFigures {
       .slice(0, rankingShown);
   }
 
-  /** Open cases per stage, in the order of openStages. */
+  /** Open cases per stage, in the order of openStages: the unit's live counters (never a sample of its cases). */
   stageCounts(): number[] {
-    const stages = this.live.all('incident').map((i) => i.stage);
-    return openStages.map((s) => stages.filter((v) => v === s).length);
+    const counters = this.counters(this.unit);
+    return openStages.map((s) => counters[stageCounters[s]] ?? 0);
   }
 
   /** Online workers within the unit, where they are. */

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Database.Audit;
@@ -198,30 +197,5 @@ public static class AlertsApi
         }
 
         return (detail, ScopeGuard.Deny(context.User, detail.Alert.UnitCode, permission));
-    }
-
-    /// <summary>Keyset cursor for newest-first lists: the last item's raise time (µs since the epoch) and id.</summary>
-    private static class ListCursor
-    {
-        public static string Format(DateTimeOffset at, string id) =>
-            ((at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10).ToString(CultureInfo.InvariantCulture) + "." + id;
-
-        public static bool TryParse(string? text, out (DateTimeOffset RaisedAt, string Id)? cursor)
-        {
-            cursor = null;
-            if (text is null)
-            {
-                return true;
-            }
-
-            var dot = text.IndexOf('.', StringComparison.Ordinal);
-            if (dot < 1 || !long.TryParse(text[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var micros) || micros > 253_402_300_799_000_000)
-            {
-                return false;
-            }
-
-            cursor = (DateTimeOffset.UnixEpoch.AddTicks(micros * 10), text[(dot + 1)..]);
-            return true;
-        }
     }
 }

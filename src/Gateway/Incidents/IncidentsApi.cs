@@ -49,49 +49,46 @@ public static partial class IncidentsApi
             .WithSummary("Report a case at coordinates (its grid from the map) or in a given grid. The same opId again returns the original answer; with another body, 422.");
 
         group.MapGet("/", async Task<Results<Ok<Page<IncidentItem>>, ProblemHttpResult>> (
-            string? unit, string? stage, string? category, bool? overdue, string? responsible, int? limit, string? after, HttpContext context, IncidentQueries incidents, CancellationToken ct) =>
+            string? unit, string? stage, string? category, bool? overdue, string? responsible, string? source, DateTimeOffset? from, DateTimeOffset? to,
+            int? limit, string? after, HttpContext context, IncidentQueries incidents, CancellationToken ct) =>
         {
             if (UnitListing.Check(unit, limit, context.User, out var take, Permission.ReadCases) is { } problem)
             {
                 return problem;
             }
 
-            if (stage is not null && !IncidentStages.All.Contains(stage))
+            if (CheckFilter(stage, responsible, source, from, to) is { } bad)
             {
-                return Problems.BadRequest($"stage must be one of {string.Join(", ", IncidentStages.All)}");
+                return bad;
             }
 
-            if (responsible is not null && !UnitCode.IsValid(responsible) && !DepartmentCode().IsMatch(responsible))
+            if (!ListCursor.TryParse(after, out var cursor))
             {
-                return Problems.BadRequest("responsible must be a unit or department code");
+                return Problems.BadRequest("after must be a cursor returned as next");
             }
 
-            var rows = await incidents.ListAsync(new IncidentFilter(unit!, stage, category, overdue, context.User.DepartmentOf(), after, take + 1, responsible), ct);
-            return TypedResults.Ok(Page<IncidentItem>.From(rows, take, i => i.Id));
+            var rows = await incidents.ListAsync(new IncidentFilter(unit!, stage, category, overdue, context.User.DepartmentOf(), cursor, take + 1, responsible, source, from, to), ct);
+            return TypedResults.Ok(Page<IncidentItem>.From(rows, take, i => ListCursor.Format(i.ReportedAt, i.Id)));
         })
-        .WithSummary("Cases the unit is involved in — in its area, led by it, being transferred to it, co-handled by it (or a unit below it) — newest first, by stage, category, overdue and the unit or department responsible; each with how far its alerts have escalated (督办); paged.");
+        .WithSummary("Cases the unit is involved in — in its area, led by it, being transferred to it, co-handled by it (or a unit below it) — newest reported first, by stage, category, overdue, the unit or department responsible, source (operator, citizen, worker, device, alert) and the period reported in (from inclusive, to exclusive; ISO 8601); each with its source and how far its alerts have escalated (督办); paged.");
 
         group.MapGet("/export", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (
-            string? unit, string? stage, string? category, bool? overdue, string? responsible, HttpContext context, IncidentQueries incidents, AuditLog audit, CancellationToken ct) =>
+            string? unit, string? stage, string? category, bool? overdue, string? responsible, string? source, DateTimeOffset? from, DateTimeOffset? to,
+            HttpContext context, IncidentQueries incidents, AuditLog audit, CancellationToken ct) =>
         {
             if (UnitListing.Check(unit, null, context.User, out _, Permission.ReadCases) is { } problem)
             {
                 return problem;
             }
 
-            if (stage is not null && !IncidentStages.All.Contains(stage))
+            if (CheckFilter(stage, responsible, source, from, to) is { } bad)
             {
-                return Problems.BadRequest($"stage must be one of {string.Join(", ", IncidentStages.All)}");
+                return bad;
             }
 
-            if (responsible is not null && !UnitCode.IsValid(responsible) && !DepartmentCode().IsMatch(responsible))
-            {
-                return Problems.BadRequest("responsible must be a unit or department code");
-            }
-
-            var rows = await incidents.ListAsync(new IncidentFilter(unit!, stage, category, overdue, context.User.DepartmentOf(), null, CsvExport.MaxRows, responsible), ct);
+            var rows = await incidents.ListAsync(new IncidentFilter(unit!, stage, category, overdue, context.User.DepartmentOf(), null, CsvExport.MaxRows, responsible, source, from, to), ct);
             await KpisApi.RecordExportAsync(audit, context.User, "incidents.export", unit!,
-                $"unit={unit}; stage={stage}; category={category}; overdue={overdue}; responsible={responsible}; rows={rows.Count}", ct);
+                $"unit={unit}; stage={stage}; category={category}; overdue={overdue}; responsible={responsible}; source={source}; from={from:O}; to={to:O}; rows={rows.Count}", ct);
             return CsvExport.File($"incidents-{unit}.csv", CaseColumns, rows);
         })
         .WithSummary("CSV of the case list as GET /api/v1/incidents selects it (at most 10,000 rows, newest first): zh-CN headers with the English codes; each export is written to the audit log.");
@@ -108,6 +105,14 @@ public static partial class IncidentsApi
             .WithSummary("An action of the closed loop; 403 when it is not the caller's duty (docs/incidents.md, separation of duties), 409 when the stage does not allow it, 422 when dispatch names a worker outside the responsible unit; each changes nothing. A retry with the same opId returns the first answer.");
         return group;
     }
+
+    /// <summary>A problem for a list filter the contract does not know, else null.</summary>
+    private static ProblemHttpResult? CheckFilter(string? stage, string? responsible, string? source, DateTimeOffset? from, DateTimeOffset? to) =>
+        stage is not null && !IncidentStages.All.Contains(stage) ? Problems.BadRequest($"stage must be one of {string.Join(", ", IncidentStages.All)}")
+        : responsible is not null && !UnitCode.IsValid(responsible) && !DepartmentCode().IsMatch(responsible) ? Problems.BadRequest("responsible must be a unit or department code")
+        : source is not null && !IncidentSources.All.Contains(source) ? Problems.BadRequest($"source must be one of {string.Join(", ", IncidentSources.All)}")
+        : from is not null && to is not null && to <= from ? Problems.BadRequest("to must be after from")
+        : null;
 
     private static async Task<Results<Ok<IncidentView>, ProblemHttpResult, ValidationProblem>> ActAsync(
         string id, ActionRequest request, HttpContext context, IClusterClient cluster, IncidentCatalog catalog, MapStore map, WorkerRoster roster, CancellationToken ct)
@@ -179,6 +184,7 @@ public static partial class IncidentsApi
         new("待接收单位", "pendingTransferTo", i => i.PendingTransferTo),
         new("协办单位", "coHandlers", i => i.CoHandlers),
         new("指派网格员", "assignedWorker", i => i.AssignedWorker),
+        new("来源", "source", i => i.Source),
         new("超期", "overdue", i => i.Overdue),
         new("督办级别", "escalationLevel", i => i.EscalationLevel),
         new("上报时间", "reportedAt", i => i.ReportedAt),

@@ -338,13 +338,13 @@ public sealed class IncidentGrain(
         await _wakeUp!.ScheduleAsync(due);
     }
 
-    /// <summary>An open case counts in its unit's <c>incidentsOpen</c> (and <c>incidentsOverdue</c>); a closed or cancelled one retires its entry.</summary>
+    /// <summary>An open case counts in its unit's <c>incidentsOpen</c> (and <c>incidentsOverdue</c>, and its stage's count); a closed or cancelled one retires its entry.</summary>
     private Task ReportToUnitAsync()
     {
         var c = _case!;
         var unit = GrainFactory.GetGrain<IUnitGrain>(c.UnitCode);
         return IncidentStages.IsOpen(c.Stage)
-            ? unit.Report("incident:" + _id, ReportVersion, UnitCounters.Zero with { IncidentsOpen = 1, IncidentsOverdue = c.Overdue ? 1 : 0 })
+            ? unit.Report("incident:" + _id, ReportVersion, UnitCounters.OpenCase(c.Stage, c.Overdue))
             : unit.Retire("incident:" + _id);
     }
 

@@ -82,6 +82,81 @@ public sealed class IncidentsApiTests(SystemFixture system)
         Assert.Contains(page.GetProperty("items").EnumerateArray(), i => i.GetProperty("id").GetString() == id);
     }
 
+    private static readonly string[] StageCounters = ["incidentsReported", "incidentsAccepted", "incidentsDispatched", "incidentsInProgress", "incidentsHandled"];
+
+    /// <summary>The open cases by stage of a unit, as its live counters give them (reported … handled).</summary>
+    private async Task<long[]> StageCountersAsync(string unit, string token)
+    {
+        var counters = (await SendAsync(HttpMethod.Get, $"/api/v1/units/{unit}", token)).Body.GetProperty("counters");
+        return [.. StageCounters.Select(name => counters.GetProperty(name).GetInt64())];
+    }
+
+    [Fact]
+    public async Task AUnitCountsItsOpenCasesByStageAndTheListIsNewestReportedFirstFilteredBySourceAndPeriod()
+    {
+        var token = await TokenAsync("jinjiang.operator");
+        var verifier = await TokenAsync("city.admin");
+        var grid = system.Fresh.Grid(within: DemoUnits.ThirdStreet);
+        var community = grid[..12];
+        Assert.Equal(new long[] { 0, 0, 0, 0, 0 }, await StageCountersAsync(grid, token));
+
+        var ids = new List<string>();
+        foreach (var n in Enumerable.Range(0, 3))
+        {
+            var (created, answer) = await SendAsync(HttpMethod.Post, "/api/v1/incidents", token,
+                new { opId = Guid.NewGuid().ToString("N"), category = "sanitation", urgency = "normal", description = $"排序 {n}", gridCode = grid });
+            Assert.Equal(HttpStatusCode.Created, created);
+            ids.Add(answer.GetProperty("id").GetString()!);
+        }
+
+        // Each open case counts once, in its stage, in its grid and every unit above; closing retires it.
+        async Task ExpectAsync(long[] expected)
+        {
+            for (var attempt = 0; attempt < 50 && !(await StageCountersAsync(community, token)).SequenceEqual(expected); attempt++)
+            {
+                await Task.Delay(100);
+            }
+
+            Assert.Equal(expected, await StageCountersAsync(community, token));
+            Assert.Equal(expected, await StageCountersAsync(grid, token));
+        }
+
+        await ExpectAsync([3, 0, 0, 0, 0]);
+        await ActAsync(token, ids[0], "accept");
+        await ActAsync(token, ids[1], "accept");
+        await ActAsync(token, ids[1], "dispatch");
+        await ExpectAsync([1, 1, 1, 0, 0]);
+        foreach (var (action, by) in new[] { ("start", token), ("feedback", token) })
+        {
+            await ActAsync(by, ids[1], action);
+        }
+
+        await ExpectAsync([1, 1, 0, 0, 1]);
+        await ActAsync(verifier, ids[1], "verify-pass");
+        await ActAsync(verifier, ids[2], "cancel");
+        await ExpectAsync([0, 1, 0, 0, 0]);
+
+        // Newest reported first, page by page through the keyset cursor, none twice.
+        var (_, first) = await SendAsync(HttpMethod.Get, $"/api/v1/incidents?unit={grid}&limit=2", token);
+        var next = first.GetProperty("next").GetString();
+        Assert.NotNull(next);
+        var (_, second) = await SendAsync(HttpMethod.Get, $"/api/v1/incidents?unit={grid}&limit=2&after={Uri.EscapeDataString(next)}", token);
+        var listed = first.GetProperty("items").EnumerateArray().Concat(second.GetProperty("items").EnumerateArray()).Select(i => i.GetProperty("id").GetString()).ToList();
+        Assert.Equal([ids[2], ids[1], ids[0]], listed);
+        Assert.All(first.GetProperty("items").EnumerateArray(), i => Assert.Equal("operator", i.GetProperty("source").GetString()));
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, $"/api/v1/incidents?unit={grid}&after={ids[0]}", token)).Status);
+
+        // By source and by the period reported in.
+        Assert.Equal(3, (await SendAsync(HttpMethod.Get, $"/api/v1/incidents?unit={grid}&source=operator", token)).Body.GetProperty("items").GetArrayLength());
+        Assert.Equal(0, (await SendAsync(HttpMethod.Get, $"/api/v1/incidents?unit={grid}&source=citizen", token)).Body.GetProperty("items").GetArrayLength());
+        var hourAgo = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(-1).ToString("O"));
+        var inAnHour = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(1).ToOffset(TimeSpan.FromHours(8)).ToString("O"));
+        Assert.Equal(3, (await SendAsync(HttpMethod.Get, $"/api/v1/incidents?unit={grid}&from={hourAgo}&to={inAnHour}", token)).Body.GetProperty("items").GetArrayLength());
+        Assert.Equal(0, (await SendAsync(HttpMethod.Get, $"/api/v1/incidents?unit={grid}&to={hourAgo}", token)).Body.GetProperty("items").GetArrayLength());
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, $"/api/v1/incidents?unit={grid}&source=fax", token)).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, $"/api/v1/incidents?unit={grid}&from={inAnHour}&to={hourAgo}", token)).Status);
+    }
+
     [Fact]
     public async Task CommunityStaffGet404ForAnotherCommunitysCase()
     {

@@ -21,6 +21,8 @@ export interface ListOptions<T> {
   columns: Column<T>[];
   id(item: T): string;
   open?(item: T): void;
+  /** Called after each page's rows are in the table (to fill in names the rows only carry as codes). */
+  loaded?(items: T[]): void;
   pageSize?: number;
 }
 
@@ -66,6 +68,7 @@ export async function pagedTable<T>(host: HTMLElement, ctx: ConsoleContext, opti
         body.append(rowOf(item));
       }
       next = page.next;
+      options.loaded?.(page.items);
       more.hidden = !next;
       host.querySelector<HTMLElement>('.list-empty')!.hidden = byId.size > 0;
     } catch (error) {

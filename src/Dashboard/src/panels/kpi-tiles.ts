@@ -2,16 +2,22 @@ import { byId } from '../dom';
 import { formatNumber, formatRate, type Strings } from '../i18n';
 import type { Panel, ScreenView } from './view';
 
-type RateKey = 'onTimeClosureRate' | 'satisfactionRate' | 'reopenRate';
+import type { RateFigure } from '../unit';
+
+type RateKey = RateFigure;
 type TileKey = 'workersOnline' | 'workersOnDuty' | 'incidentsOpen' | 'incidentsOverdue' | 'keyPersonsAbnormal' | 'alertsCritical' | 'alertsWarning' | 'alertsInfo' | RateKey
   | 'residentsToReRegister' | 'keyPlacesOverdue';
 
-/** The month's rates, in one row: on-time closure (按期办结率), residents' satisfaction (满意率) and reopening (重办率). */
-const rates: readonly TileKey[] = ['onTimeClosureRate', 'satisfactionRate', 'reopenRate'];
+/**
+ * The month's rates: the four of the assessment — on-time closure (按期办结率), closure (结案率), rework (返工率), extension
+ * (延期率) — and the residents' satisfaction (满意率) and reopening (重办率).
+ */
+const rates: readonly TileKey[] = ['onTimeClosureRate', 'closureRate', 'reworkRate', 'extensionRate', 'satisfactionRate', 'reopenRate'];
 
 /** The tiles in order, and how each is toned. */
 const tiles: [TileKey, '' | 'warn' | 'critical'][] = [
-  ['onTimeClosureRate', ''], ['satisfactionRate', ''], ['reopenRate', 'warn'],
+  ['onTimeClosureRate', ''], ['closureRate', ''], ['reworkRate', 'warn'], ['extensionRate', 'warn'],
+  ['satisfactionRate', ''], ['reopenRate', 'warn'],
   ['workersOnline', ''], ['workersOnDuty', ''], ['keyPersonsAbnormal', 'warn'],
   ['incidentsOpen', ''], ['incidentsOverdue', 'warn'], ['alertsCritical', 'critical'],
   ['alertsWarning', 'warn'], ['alertsInfo', ''],

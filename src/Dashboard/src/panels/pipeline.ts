@@ -4,7 +4,7 @@ import type { Strings } from '../i18n';
 import { openStages } from '../unit';
 import type { Panel, ScreenView } from './view';
 
-/** Cases by stage: the open pipeline, from reported to waiting for verification. */
+/** Cases by stage: the open pipeline, from reported to waiting for verification, from the unit's live counters. */
 export class PipelinePanel implements Panel, ChartPanel {
   private chart!: echarts.ECharts;
 
@@ -21,11 +21,16 @@ export class PipelinePanel implements Panel, ChartPanel {
   }
 
   render({ t, figures }: ScreenView): void {
+    const counts = figures.stageCounts();
+    // The figures as text too, for screen readers and checks (a canvas has none).
+    const el = this.chart.getDom();
+    el.dataset.counts = counts.join(',');
+    el.setAttribute('aria-label', openStages.map((s, i) => `${t.stages[s]} ${counts[i]}`).join(', '));
     this.chart.setOption({
       grid: { left: '3%', right: '4%', top: 10, bottom: 30, containLabel: true },
       xAxis: { type: 'category', data: openStages.map((s) => t.stages[s]), axisLabel: axisLabel(0.9) },
       yAxis: { type: 'value', minInterval: 1, axisLabel: axisLabel(0.8), splitLine: splitLine() },
-      series: [{ type: 'bar', data: figures.stageCounts(), itemStyle: { color: '#4299e1' }, label: barLabel('top', 0.9) }],
+      series: [{ type: 'bar', data: counts, itemStyle: { color: '#4299e1' }, label: barLabel('top', 0.9) }],
     });
   }
 }
