@@ -118,6 +118,12 @@ public enum Permission
     /// (applied to the registry) or reject them — community staff and the supervision centres above them.
     /// </summary>
     ReviewCollections,
+
+    /// <summary>
+    /// Subscribe units within the caller's to notifications sent beyond the screen (webhooks: 督办, critical alerts, task
+    /// assignments), disable and enable them, follow their deliveries and send a dead-lettered one again (docs/notifications.md).
+    /// </summary>
+    ManageNotifications,
 }
 
 /// <summary>The roles of the contract and the functions each has.</summary>
@@ -178,6 +184,8 @@ public static class Roles
         [Permission.ManageMachineClients] = [Admin],
         // The hotline's own duty: a caller's number is read in clear by whoever must call them back, nobody else.
         [Permission.TakeHotlineCalls] = [Hotline],
+        // Where the centre's messages go outside it is set up by its administrators, like its machine clients.
+        [Permission.ManageNotifications] = [Admin],
     };
 
     /// <summary>

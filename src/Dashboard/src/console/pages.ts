@@ -9,6 +9,7 @@ import { devicesPage } from './pages/devices';
 import { auditPage } from './pages/audit';
 import { rulesPage } from './pages/rules';
 import { operatorsPage } from './pages/operators';
+import { notificationsPage } from './pages/notifications';
 
 // The console's pages in the nav's order; each lives in pages/<name>.ts. The first the caller may see opens by default.
 export const consolePages: ConsolePage[] = [
@@ -17,4 +18,5 @@ export const consolePages: ConsolePage[] = [
   registryPage, collectionsPage, importsPage,
   keyPersonsPage, devicesPage, auditPage,
   rulesPage, operatorsPage,
+  notificationsPage,
 ];
