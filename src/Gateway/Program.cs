@@ -15,6 +15,7 @@ using OpsCentre.Gateway.KeyPersons;
 using OpsCentre.Gateway.Limits;
 using OpsCentre.Gateway.Registries;
 using OpsCentre.Gateway.MachineClients;
+using OpsCentre.Gateway.Notifications;
 using OpsCentre.Gateway.Photos;
 using OpsCentre.Gateway.Screens;
 using OpsCentre.Gateway.Telemetry;
@@ -93,6 +94,7 @@ try
     app.MapEventsFeedApi();
     app.MapOperatorsApi();
     app.MapMachineClientsApi();
+    app.MapNotificationsApi();
     app.MapDepartmentsApi();
     app.MapCitySettingsApi();
     app.MapAdminChangesApi();

@@ -69,6 +69,7 @@ public static class GrainServices
         services.TryAddSingleton<Workers.WorkerRoster>();
         services.TryAddSingleton<Units.UnitMembers>();
         services.TryAddSingleton<Imports.ImportJobStore>();
+        services.TryAddSingleton<Database.Notifications.NotificationStore>();
         return services;
     }
 }

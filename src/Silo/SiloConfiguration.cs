@@ -1,7 +1,9 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpsCentre.Grains;
+using OpsCentre.Grains.Notifications;
 using OpsCentre.ServiceDefaults;
 using OpsCentre.Silo.Storage;
 using Orleans.Configuration;
@@ -55,6 +57,10 @@ public static class SiloConfiguration
         silo.Services.AddOptions<Grains.Alerts.AlertOptions>().Bind(configuration.GetSection("Alerts")).ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddOptions<Grains.Map.MapOptions>().Bind(configuration.GetSection(Grains.Map.MapOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddOpsCentreGrainServices(connectionString);
+        silo.Services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        // Every silo sends the outbox; they share it (docs/notifications.md).
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.AddHostedService<NotificationDispatcher>();
         return silo;
     }
 

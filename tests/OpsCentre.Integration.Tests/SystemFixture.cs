@@ -118,6 +118,10 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Screens__RenewSeconds"] = "2",
         // Imports' live pickup: the map's version is checked every 2 s (30 s by default), so renames and moved polygons show quickly.
         ["Map__RefreshInterval"] = "00:00:02",
+        // Webhook retries in fractions of a second, dead-lettered after the 4th attempt (NotificationTests).
+        ["Notifications__RetryBaseDelay"] = "00:00:00.200",
+        ["Notifications__RetryMaxDelay"] = "00:00:02",
+        ["Notifications__MaxAttempts"] = "4",
         // The suite signs in and calls from one address with few tokens, far faster than people do: the
         // limits per address and per token are lifted for it. AbuseLimitTests check the limits on
         // gateways of their own; the sign-in lockout and the device limits keep their defaults here.
@@ -166,6 +170,23 @@ public sealed class SystemFixture : IAsyncLifetime
         await WaitForActiveSilosAsync(Http, 1);
         FirstSilo = replacement;
         return replacement;
+    }
+
+    /// <summary>
+    /// <see cref="FirstSilo"/> stops, <paramref name="whileStopped"/> runs with no silo in the cluster, and a new silo starts and
+    /// becomes <see cref="FirstSilo"/> (a full restart, not a rolling one).
+    /// </summary>
+    public async Task<ChildProcess> RestartFirstSiloAsync(string name, Func<Task>? whileStopped = null)
+    {
+        await FirstSilo.StopAsync(TimeSpan.FromSeconds(30));
+        if (whileStopped is not null)
+        {
+            await whileStopped();
+        }
+
+        FirstSilo = StartSilo(name);
+        await WaitForActiveSilosAsync(Http, 1, timeoutSeconds: 90);
+        return FirstSilo;
     }
 
     /// <summary>Where <paramref name="silo"/>, started by <see cref="StartSilo"/>, answers <c>/health/live</c> and <c>/health/ready</c> (<c>Silo:HealthUrl</c>).</summary>

@@ -34,11 +34,13 @@ public static class AdminEntityKinds
     public const string Collection = "collection";
     /// <summary>A departmental system's machine client (机器客户端): its registration, secret rotations, disabling.</summary>
     public const string MachineClient = "machine-client";
+    /// <summary>A unit's webhook subscription (通知订阅): creation, disabling, enabling, a dead-lettered notification sent again.</summary>
+    public const string NotificationSubscription = "notification-subscription";
 
     /// <summary>Not written here: the alert rules keep their own versions (who, when), which the log reads as they are.</summary>
     public const string AlertRule = "alert-rule";
 
-    public static IReadOnlyList<string> All { get; } = [Operator, IncidentCategory, Department, SupervisionSchedule, Collection, MachineClient, AlertRule];
+    public static IReadOnlyList<string> All { get; } = [Operator, IncidentCategory, Department, SupervisionSchedule, Collection, MachineClient, NotificationSubscription, AlertRule];
 }
 
 /// <summary>How an administrative write came out.</summary>

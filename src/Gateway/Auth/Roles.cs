@@ -145,6 +145,12 @@ public enum Permission
     /// support tasks with their outcomes — community staff, corrections staff and the supervision centres.
     /// </summary>
     HandleReleases,
+
+    /// <summary>
+    /// Subscribe units within the caller's to notifications sent beyond the screen (webhooks: 督办, critical alerts, task
+    /// assignments), disable and enable them, follow their deliveries and send a dead-lettered one again (docs/notifications.md).
+    /// </summary>
+    ManageNotifications,
 }
 
 /// <summary>The roles of the contract and the functions each has.</summary>
@@ -212,6 +218,8 @@ public static class Roles
         [Permission.ViewCaseloads] = [Admin, Operator, Corrections],
         [Permission.NotifyReleases] = [Admin, Operator, Corrections],
         [Permission.HandleReleases] = [Admin, Operator, Staff, Corrections],
+        // Where the centre's messages go outside it is set up by its administrators, like its machine clients.
+        [Permission.ManageNotifications] = [Admin],
     };
 
     /// <summary>

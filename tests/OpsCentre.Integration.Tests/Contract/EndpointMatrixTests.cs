@@ -67,6 +67,10 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         public string CollectionId { get; set; } = "";
         public string ClientId { get; set; } = "";
 
+        /// <summary>A webhook subscription of the place's grid (to a closed port), and a notification of it: the place's dispatched case.</summary>
+        public string SubscriptionId { get; set; } = "";
+        public string NotificationId { get; set; } = "";
+
         /// <summary>A hand-over request (异地协作监管) of a person of 金牛区 to the place's grid, open until a served call answers it.</summary>
         public string HandOverId { get; set; } = "";
 
@@ -78,7 +82,7 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         public string AftercareTaskId { get; set; } = "";
 
         public string[] Ids => [DeviceId, AlertId, IncidentId, RuleId, SilenceId, ZoneId, PersonId, WorkerId, ImportId, ResidentId, CollectionId, ClientId, HandOverId,
-            TravelLeaveId, ReleaseNoticeId, AftercareTaskId];
+            TravelLeaveId, ReleaseNoticeId, AftercareTaskId, SubscriptionId];
     }
 
     private HttpClient Http => system.Http;
@@ -249,16 +253,28 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         place.RuleId = rule.GetProperty("id").GetString()!;
         place.SilenceId = await NewSilenceAsync(place, admin);
 
+        var (subscribed, subscription) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/notification-subscriptions", admin, SubscriptionBody(place));
+        Assert.True(subscribed == HttpStatusCode.Created, $"subscription of {place.Grid}: {(int)subscribed} {subscription}");
+        place.SubscriptionId = subscription.GetProperty("id").GetString()!;
         var (reported, incident) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/incidents", admin, IncidentBody(place));
         Assert.Equal(HttpStatusCode.Created, reported);
         place.IncidentId = incident.GetProperty("id").GetString()!;
-        if (place.Department.Length > 0)
+        // Dispatched to the place's department; where it has none, another case dispatched to its community is the notification's.
+        var dispatched = place.IncidentId;
+        if (place.Department.Length == 0)
         {
-            foreach (var action in new object[] { new { opId = Guid.NewGuid().ToString(), action = "accept" }, new { opId = Guid.NewGuid().ToString(), action = "dispatch", unitCode = place.Department } })
-            {
-                Assert.Equal(HttpStatusCode.OK, (await Api.SendAsync(Http, HttpMethod.Post, $"/api/v1/incidents/{place.IncidentId}/actions", admin, action)).Status);
-            }
+            var (again, other) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/incidents", admin, IncidentBody(place));
+            Assert.Equal(HttpStatusCode.Created, again);
+            dispatched = other.GetProperty("id").GetString()!;
         }
+
+        foreach (var action in new object[] { new { opId = Guid.NewGuid().ToString(), action = "accept" }, new { opId = Guid.NewGuid().ToString(), action = "dispatch", unitCode = place.Department.Length > 0 ? place.Department : null } })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await Api.SendAsync(Http, HttpMethod.Post, $"/api/v1/incidents/{dispatched}/actions", admin, action)).Status);
+        }
+
+        place.NotificationId = (await system.Db.RowsAsync("SELECT id FROM notification WHERE subscription_id = @s", r => r.GetInt64(0), ("s", place.SubscriptionId)))
+            .Single().ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         place.ZoneId = await NewZoneAsync(place, corrections);
 
@@ -316,6 +332,12 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         Assert.True(status == HttpStatusCode.Accepted, $"collection in {place.Grid}: {(int)status} {body}");
         return body.GetProperty("id").GetString()!;
     }
+
+    /// <summary>A webhook subscription of the place's grid to its task assignments, sent to a port nobody listens on (dead-lettered soon).</summary>
+    private static object SubscriptionBody(Place place) => new
+    {
+        opId = Guid.NewGuid().ToString(), name = "矩阵", unitCode = place.Grid, kinds = new[] { "task-assignment" }, url = "http://127.0.0.1:9/matrix", format = "json",
+    };
 
     /// <summary>A departmental system's machine client registered for the place's grid.</summary>
     private static object ClientBody(Place place) => new
@@ -399,7 +421,8 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
             _ => "",
         };
         var path = row.Path.Replace("{username}", place.Operator).Replace("{departmentCode}", place.AdminDepartment)
-            .Replace("{categoryCode}", _category).Replace("{level}", MatrixLevel).Replace("{id}", id).Replace("{code}", place.Grid).Replace("{deviceId}", deviceId).Replace("{zoneId}", zoneId).Replace("{kind}", "workers").Replace("{registry}", "population").Replace("{clientId}", place.ClientId);
+            .Replace("{categoryCode}", _category).Replace("{level}", MatrixLevel).Replace("{id}", id).Replace("{code}", place.Grid).Replace("{deviceId}", deviceId).Replace("{zoneId}", zoneId).Replace("{kind}", "workers").Replace("{registry}", "population").Replace("{clientId}", place.ClientId)
+            .Replace("{subscriptionId}", place.SubscriptionId).Replace("{notificationId}", place.NotificationId);
         var query = operation.Query.Select(name => name switch
         {
             "unit" => $"unit={place.Grid}",
@@ -471,6 +494,10 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         ["POST /api/v1/operators/{username}/password"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), password = MatrixPassword }),
         ["POST /api/v1/departments"] = c => Task.FromResult(DepartmentBody(c.Place)),
         ["POST /api/v1/machine-clients"] = c => Task.FromResult(ClientBody(c.Place)),
+        ["POST /api/v1/notification-subscriptions"] = c => Task.FromResult(SubscriptionBody(c.Place)),
+        ["POST /api/v1/notification-subscriptions/{subscriptionId}/disable"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString() }),
+        ["POST /api/v1/notification-subscriptions/{subscriptionId}/enable"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString() }),
+        ["POST /api/v1/notifications/{notificationId}/retry"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString() }),
         ["POST /api/v1/machine-clients/{clientId}/rotate"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString() }),
         ["POST /api/v1/machine-clients/{clientId}/disable"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString() }),
         ["POST /api/v1/machine-clients/{clientId}/enable"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString() }),

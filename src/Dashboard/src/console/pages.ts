@@ -11,6 +11,7 @@ import { rulesPage } from './pages/rules';
 import { operatorsPage } from './pages/operators';
 import { releasesPage } from './pages/releases';
 import { correctionsPage } from './pages/corrections';
+import { notificationsPage } from './pages/notifications';
 
 // The console's pages in the nav's order; each lives in pages/<name>.ts. The first the caller may see opens by default.
 export const consolePages: ConsolePage[] = [
@@ -19,6 +20,7 @@ export const consolePages: ConsolePage[] = [
   registryPage, collectionsPage, importsPage,
   keyPersonsPage, devicesPage, auditPage,
   rulesPage, operatorsPage,
+  notificationsPage,
 ];
 // Issue 29's supervision workflows (docs/supervision.md).
 consolePages.push(correctionsPage, releasesPage);
