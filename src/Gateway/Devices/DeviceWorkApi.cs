@@ -126,8 +126,8 @@ public static class DeviceWorkApi
             // A worker reports what they find wherever they are in the city; the case goes to the grid of its position.
             return refused ?? await reporting.ReportAsync(request! with { AlertId = null, Source = null }, device.BoundTo, "device", _ => null, _ => false, ct, photos: photos);
         })
-        .Accepts<ReportRequest>("application/json")
-        .Accepts<DeviceReportForm>("multipart/form-data")
+        // One Accepts for both: routing matches a request's content type against the last one declared (415 otherwise).
+        .Accepts<ReportRequest>("application/json", "multipart/form-data")
         .WithSummary("A grid worker reports a case from the phone (上报), at coordinates or in a grid; idempotent by opId like the operators' report. "
             + "As JSON, or as multipart/form-data with the same fields and up to 3 photos in `media` (JPEG, PNG or WebP, at most 5 MB each): each photo is re-encoded before anything is written "
             + "(metadata such as GPS EXIF gone; 413 too large, 415 another type, 422 undecodable) and stored with the case once, however often the same opId is sent.");
@@ -212,9 +212,6 @@ public static class DeviceWorkApi
             ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
             : TypedResults.Ok(tasks);
     }
-
-    /// <summary>The multipart form of a device's report: the JSON body's fields, and photos in <c>media</c> (once per photo).</summary>
-    public sealed record DeviceReportForm(string? OpId, string? Category, string? Urgency, string? Description, double? Lat, double? Lon, string? GridCode, IFormFileCollection? Media);
 
     /// <summary>A report as JSON or as a form with photos (re-encoded here, before anything is written); or the problem to answer.</summary>
     private static async Task<(ReportRequest? Request, IReadOnlyList<EncodedPhoto> Photos, ProblemHttpResult? Refused)> ReadReportAsync(
