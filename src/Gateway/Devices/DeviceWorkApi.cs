@@ -5,6 +5,7 @@ using OpsCentre.Gateway.Hosting;
 using OpsCentre.Gateway.Incidents;
 using OpsCentre.Gateway.KeyPersons;
 using OpsCentre.Gateway.Paging;
+using OpsCentre.Gateway.Photos;
 using OpsCentre.Grains.Devices;
 using OpsCentre.Grains.Incidents;
 using OpsCentre.Grains.KeyPersons;
@@ -45,13 +46,13 @@ public static class DeviceWorkApi
         group.MapGet("/me", (AuthenticatedDevice device) => TypedResults.Ok(new DeviceIdentityResponse(device.DeviceId, device.Kind, device.BoundTo)))
             .WithSummary("The device the X-Device-Key belongs to: lets a device check its key.");
 
-        group.MapGet("/tasks", async Task<Ok<Page<DeviceTask>>> (
-            AuthenticatedDevice device, WorkerRoster roster, IncidentQueries incidents, PersonalDataReads reads, Npgsql.NpgsqlDataSource db, TimeProvider clock,
-            CancellationToken ct) =>
+        group.MapGet("/tasks", async Task<Results<Ok<Page<DeviceTask>>, StatusCodeHttpResult>> (
+            HttpContext context, AuthenticatedDevice device, WorkerRoster roster, IncidentQueries incidents, PersonalDataReads reads, Npgsql.NpgsqlDataSource db,
+            TimeProvider clock, CancellationToken ct) =>
         {
             if (device.Kind != DeviceKinds.WorkerPhone)
             {
-                return TypedResults.Ok(new Page<DeviceTask>([], null));
+                return Validated(context, new Page<DeviceTask>([], null));
             }
 
             var grid = await roster.AssignedGridAsync(device.BoundTo, ct);
@@ -87,7 +88,7 @@ public static class DeviceWorkApi
                 inspections = await RegistryDues.InspectionsAsync(connection, null, grid, today.AddDays(RegistryDues.InspectionShownDays), MaxVisitTasks, ct);
             }
 
-            return TypedResults.Ok(new Page<DeviceTask>(
+            return Validated(context, new Page<DeviceTask>(
                 [.. cases.Select(c => new DeviceTask("incident", c.Id, c.Title, c.DueAt)),
                  .. firstVisits.Select(v => new DeviceTask("first-visit", v.PersonId, "刑满释放首次走访 " + PersonalDataMasking.Name(v.Name), v.Due)),
                  .. visits.Select(v => new DeviceTask("visit", v.PersonId, "回访 " + PersonalDataMasking.Name(v.Name), v.Due)),
@@ -96,7 +97,12 @@ public static class DeviceWorkApi
         })
         .WithSummary("What is assigned to the device's worker: cases dispatched to them (or to their grid, unassigned) and not yet handled, then first visits (`first-visit`, 刑满释放人员衔接) to released persons of their grid whose receipt the community confirmed (names masked, audited; recorded with POST /api/v1/device/visits), then visits (回访) to the key persons of their grid due within 3 days or overdue (names masked), "
             + "then the floating residents (流动人口) of their grid whose residence registration (居住登记) expires within 30 days or has expired (`re-register`, names masked, audited), "
-            + "then the key places (重点场所) of their grid whose inspection falls due within 7 days or is overdue (`inspection`). A task's `due` is the moment it is late.");
+            + "then the key places (重点场所) of their grid whose inspection falls due within 7 days or is overdue (`inspection`). A task's `due` is the moment it is late. "
+            + "The answer carries an ETag; a poll with If-None-Match naming it is answered 304 without a body while the tasks are unchanged.");
+
+        group.MapGet("/incident-categories", async Task<Ok<Page<IncidentsApi.CategoryItem>>> (IncidentCatalog catalog, CancellationToken ct) =>
+            TypedResults.Ok(new Page<IncidentsApi.CategoryItem>([.. (await catalog.CategoriesAsync(ct)).Select(c => new IncidentsApi.CategoryItem(c.Code, c.Name, c.Deadlines))], null)))
+            .WithSummary("The case categories a phone reports under, as GET /api/v1/incident-categories answers them to operators (the worker's app keeps them for offline reports).");
 
         group.MapPost("/visits", async Task<Results<Created<VisitRecorded>, ProblemHttpResult, ValidationProblem>> (
             DeviceVisitRequest request, AuthenticatedDevice device, WorkerRoster roster, VisitRecording visits, CancellationToken ct) =>
@@ -117,12 +123,23 @@ public static class DeviceWorkApi
         })
         .WithSummary("A grid worker records a visit (回访) to a key person of their assigned grid: outcome met | concern | absent, notes; idempotent by opId.");
 
-        group.MapPost("/incidents", (ReportRequest request, AuthenticatedDevice device, IncidentReporting reporting, CancellationToken ct) =>
-            device.Kind != DeviceKinds.WorkerPhone
-                ? Task.FromResult<Results<Created<ReportResponse>, ProblemHttpResult, ValidationProblem>>(Problems.Forbidden("Only a grid worker's phone reports cases"))
-                // A worker reports what they find wherever they are in the city; the case goes to the grid of its position.
-                : reporting.ReportAsync(request with { AlertId = null, Source = null }, device.BoundTo, "device", _ => null, _ => false, ct))
-        .WithSummary("A grid worker reports a case from the phone (上报), at coordinates or in a grid; idempotent by opId like the operators' report.");
+        group.MapPost("/incidents", async Task<Results<Created<ReportResponse>, ProblemHttpResult, ValidationProblem>> (
+            HttpRequest http, AuthenticatedDevice device, IncidentReporting reporting, PhotoUploads uploads, CancellationToken ct) =>
+        {
+            if (device.Kind != DeviceKinds.WorkerPhone)
+            {
+                return Problems.Forbidden("Only a grid worker's phone reports cases");
+            }
+
+            var (request, photos, refused) = await ReadReportAsync(http, uploads, ct);
+            // A worker reports what they find wherever they are in the city; the case goes to the grid of its position.
+            return refused ?? await reporting.ReportAsync(request! with { AlertId = null, Source = null }, device.BoundTo, "device", _ => null, _ => false, ct, photos: photos);
+        })
+        // One Accepts for both: routing matches a request's content type against the last one declared (415 otherwise).
+        .Accepts<ReportRequest>("application/json", "multipart/form-data")
+        .WithSummary("A grid worker reports a case from the phone (上报), at coordinates or in a grid; idempotent by opId like the operators' report. "
+            + "As JSON, or as multipart/form-data with the same fields and up to 3 photos in `media` (JPEG, PNG or WebP, at most 5 MB each): each photo is re-encoded before anything is written "
+            + "(metadata such as GPS EXIF gone; 413 too large, 415 another type, 422 undecodable) and stored with the case once, however often the same opId is sent.");
 
         // Read once, as for statuses: a check-in's time is bounded like a status's.
         var deviceOptions = app.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<DeviceOptions>>().Value;
@@ -188,5 +205,63 @@ public static class DeviceWorkApi
         .WithSummary("The worker starts a task or feeds back from the device (start | feedback); the case must be one of the device's tasks.");
 
         return group;
+    }
+
+    /// <summary>
+    /// The tasks with a strong ETag (SHA-256 of their JSON), or 304 when the phone's <c>If-None-Match</c> names it: a phone
+    /// polling every few seconds gets a body only when its tasks changed (the reads and their audit happen either way).
+    /// </summary>
+    private static Results<Ok<Page<DeviceTask>>, StatusCodeHttpResult> Validated(HttpContext context, Page<DeviceTask> tasks)
+    {
+        var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(tasks, System.Text.Json.JsonSerializerOptions.Web);
+        var tag = "\"" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(json))[..32] + "\"";
+        context.Response.Headers.ETag = tag;
+        context.Response.Headers.CacheControl = "private, no-cache";
+        return context.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == tag || t.Trim() == "W/" + tag))
+            ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
+            : TypedResults.Ok(tasks);
+    }
+
+    /// <summary>A report as JSON or as a form with photos (re-encoded here, before anything is written); or the problem to answer.</summary>
+    private static async Task<(ReportRequest? Request, IReadOnlyList<EncodedPhoto> Photos, ProblemHttpResult? Refused)> ReadReportAsync(
+        HttpRequest http, PhotoUploads uploads, CancellationToken ct)
+    {
+        if (!http.HasFormContentType)
+        {
+            try
+            {
+                return await http.ReadFromJsonAsync<ReportRequest>(ct) is { } json ? (json, [], null) : (null, [], Problems.BadRequest("A JSON body is required"));
+            }
+            catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or BadHttpRequestException)
+            {
+                return (null, [], Problems.BadRequest("The body is not a JSON report", ex.Message));
+            }
+        }
+
+        var (form, unreadable) = await uploads.ReadFormAsync(http, ct);
+        if (form is null)
+        {
+            return (null, [], Problems.WithStatus(unreadable!.Status, unreadable.Reason));
+        }
+
+        if (form.Any(f => f.Value.Any(v => v?.Contains('\0') == true)))
+        {
+            return (null, [], Problems.BadRequest("A field holds characters that cannot be stored (such as NUL)"));
+        }
+
+        var (photos, refused) = await uploads.EncodeAsync(form, ct);
+        if (refused is not null)
+        {
+            return (null, [], Problems.WithStatus(refused.Status, "media: " + refused.Reason));
+        }
+
+        string? Field(string name) => form[name] is [{ Length: > 0 } value] ? value.Trim() : null;
+        double? Number(string name) => double.TryParse(Field(name), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+        if ((Field("lat") is not null && Number("lat") is null) || (Field("lon") is not null && Number("lon") is null))
+        {
+            return (null, [], Problems.InvalidQuery("lat", "WGS-84 latitude and longitude in decimal degrees"));
+        }
+
+        return (new ReportRequest(Field("opId"), Field("category"), Field("urgency"), Field("description"), Number("lat"), Number("lon"), Field("gridCode"), null), photos, null);
     }
 }

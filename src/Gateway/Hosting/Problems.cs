@@ -29,6 +29,9 @@ public static class Problems
 
     public static ProblemHttpResult Unauthorized(string title) => Problem(StatusCodes.Status401Unauthorized, title);
 
+    /// <summary>A problem with a status decided elsewhere (a refused upload's 400, 413, 415 or 422).</summary>
+    public static ProblemHttpResult WithStatus(int status, string title) => Problem(status, title);
+
     /// <summary>429: a limit was reached (requests per client, a locked account); the answer says when to try again.</summary>
     public static RetryLaterProblem TooManyRequests(TimeSpan retryAfter, string title = "Too many requests; try again later") =>
         new(Problem(StatusCodes.Status429TooManyRequests, title), retryAfter);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using OpsCentre.Database.Operations;
 using OpsCentre.Gateway.Hosting;
+using OpsCentre.Gateway.Photos;
 using OpsCentre.Grains;
 using OpsCentre.Grains.Alerts;
 using OpsCentre.Grains.Incidents;
@@ -26,9 +27,10 @@ public sealed class IncidentReporting(IClusterClient cluster, IncidentCatalog ca
     /// <param name="authorize">The problem to answer for a case in the given grid, or null when the caller may report there.</param>
     /// <param name="maySeeAlert">Whether the caller may open a case from the given alert.</param>
     /// <param name="feedbackDue">The deadline promised at intake (the 12345 hotline's 反馈时限), capping every stage's; none for other reports.</param>
+    /// <param name="photos">Photos of the problem, already re-encoded (a grid worker's phone): stored with the case once per opId, however often it is sent.</param>
     public async Task<Results<Created<ReportResponse>, ProblemHttpResult, ValidationProblem>> ReportAsync(
         ReportRequest request, string caller, string source, Func<string, ProblemHttpResult?> authorize, Func<AlertView, bool> maySeeAlert, CancellationToken ct,
-        DateTimeOffset? feedbackDue = null)
+        DateTimeOffset? feedbackDue = null, IReadOnlyList<EncodedPhoto>? photos = null)
     {
         var byPosition = request.Lat is not null || request.Lon is not null;
         var errors = new RequestErrors().OpId(request.OpId)
@@ -73,6 +75,8 @@ public sealed class IncidentReporting(IClusterClient cluster, IncidentCatalog ca
         }
 
         var id = claim.ResultId;
+        // Before the case opens, so a report is never acknowledged without its photos; a retry finds them stored and adds none.
+        await CasePhotoStore.AddOnceAsync(connection, id, photos ?? [], caller, clock.GetUtcNow(), ct);
         var opened = await cluster.GetGrain<IIncidentGrain>(id).Open(new IncidentOpening(
             request.Category!, request.Urgency!, request.Description!, grid, request.Lat, request.Lon, request.AlertId is null ? source : "alert",
             caller, clock.GetUtcNow(), request.AlertId, feedbackDue));

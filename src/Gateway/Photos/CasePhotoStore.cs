@@ -40,6 +40,37 @@ public sealed class CasePhotoStore(NpgsqlDataSource db)
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>
+    /// Adds the photos a report came with unless that reporter's photos of the case are stored already (a report sent again
+    /// under its opId, e.g. a phone's queue replayed after a lost answer): one transaction, serialised per case.
+    /// </summary>
+    public static async Task AddOnceAsync(NpgsqlConnection connection, string caseId, IReadOnlyList<EncodedPhoto> photos, string addedBy, DateTimeOffset at,
+        CancellationToken ct)
+    {
+        if (photos.Count == 0)
+        {
+            return;
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using (var check = new NpgsqlCommand(
+            "SELECT pg_advisory_xact_lock(hashtext('case_photo:' || @case)), EXISTS (SELECT 1 FROM case_photo WHERE case_id = @case AND added_by = @by)",
+            connection, transaction))
+        {
+            check.Parameters.AddWithValue("case", caseId);
+            check.Parameters.AddWithValue("by", addedBy);
+            await using var reader = await check.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            if (reader.GetBoolean(1))
+            {
+                return;
+            }
+        }
+
+        await AddAsync(connection, transaction, caseId, photos, addedBy, at, ct);
+        await transaction.CommitAsync(ct);
+    }
+
     /// <summary>A case's photos in order, without their bytes.</summary>
     public async Task<List<CasePhoto>> ListAsync(string caseId, CancellationToken ct)
     {

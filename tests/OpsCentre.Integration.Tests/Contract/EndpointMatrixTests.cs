@@ -53,6 +53,9 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         public string DeviceId { get; set; } = "";
         public string AlertId { get; set; } = "";
         public string IncidentId { get; set; } = "";
+
+        /// <summary>A photo of that case (as a phone's report stores one), for the case's photo address.</summary>
+        public Guid PhotoId { get; set; } = Guid.NewGuid();
         public string RuleId { get; set; } = "";
         public string SilenceId { get; set; } = "";
         public string ZoneId { get; set; } = "";
@@ -259,6 +262,9 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         var (reported, incident) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/incidents", admin, IncidentBody(place));
         Assert.Equal(HttpStatusCode.Created, reported);
         place.IncidentId = incident.GetProperty("id").GetString()!;
+        await system.Db.ExecuteAsync(
+            "INSERT INTO case_photo (id, case_id, purpose, position, content_type, width, height, content, added_by, added_at) VALUES (@id, @case, 'report', 0, 'image/jpeg', 1, 1, @content, 'matrix', now())",
+            ("id", place.PhotoId), ("case", place.IncidentId), ("content", new byte[] { 0xFF, 0xD8, 0xFF, 0xD9 }));
         // Dispatched to the place's department; where it has none, another case dispatched to its community is the notification's.
         var dispatched = place.IncidentId;
         if (place.Department.Length == 0)
@@ -422,7 +428,8 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         };
         var path = row.Path.Replace("{username}", place.Operator).Replace("{departmentCode}", place.AdminDepartment)
             .Replace("{categoryCode}", _category).Replace("{level}", MatrixLevel).Replace("{id}", id).Replace("{code}", place.Grid).Replace("{deviceId}", deviceId).Replace("{zoneId}", zoneId).Replace("{kind}", "workers").Replace("{registry}", "population").Replace("{clientId}", place.ClientId)
-            .Replace("{subscriptionId}", place.SubscriptionId).Replace("{notificationId}", place.NotificationId);
+            .Replace("{subscriptionId}", place.SubscriptionId).Replace("{notificationId}", place.NotificationId)
+            .Replace("{photoId}", place.PhotoId.ToString());
         var query = operation.Query.Select(name => name switch
         {
             "unit" => $"unit={place.Grid}",

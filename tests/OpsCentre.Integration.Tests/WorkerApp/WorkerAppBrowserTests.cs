@@ -1,0 +1,266 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.Playwright;
+using OpsCentre.Integration.Tests.Citizens;
+using OpsCentre.Testing;
+
+namespace OpsCentre.Integration.Tests.WorkerApp;
+
+/// <summary>
+/// The grid worker's app (<c>/app/</c>) in Chromium with a phone's viewport against the real gateway, silo and PostgreSQL:
+/// it installs (manifest, service worker), signs in with a key provisioned through the API, records a report with a photo,
+/// a visit and three statuses while offline, sends each once and in order when the network is back (one answer lost on
+/// the way), and is signed out by the key's revocation. Beside it, the device report path with a photo straight through
+/// the API (the GPS EXIF gone in what is stored) and the tasks' ETag.
+/// </summary>
+[Collection(nameof(SystemCollection))]
+public sealed class WorkerAppBrowserTests(SystemFixture system, Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: scripts/test.sh installs Debian's chromium and fonts-noto-cjk");
+        Assert.True(File.Exists(Path.Combine(RepositoryPaths.Root, "src/Dashboard/dist/app/index.html")), "the worker app is not built: scripts/test.sh runs the Vite build in src/Dashboard");
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+
+    [Fact]
+    public async Task TheAppInstallsWorksOfflineSendsEachRecordOnceInOrderAndIsSignedOutByRevocation()
+    {
+        // The app's manifest and service worker answer, scoped to /app/; the wall screen and the console are not installable.
+        var manifest = await system.Http.GetAsync("/app/manifest.webmanifest");
+        Assert.Equal(HttpStatusCode.OK, manifest.StatusCode);
+        var manifestJson = JsonDocument.Parse(await manifest.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("/app/", manifestJson.GetProperty("scope").GetString());
+        Assert.Equal("standalone", manifestJson.GetProperty("display").GetString());
+        var worker = await system.Http.GetAsync("/app/sw.js");
+        Assert.Equal(HttpStatusCode.OK, worker.StatusCode);
+        Assert.Contains("javascript", worker.Content.Headers.ContentType?.MediaType);
+        var workerScript = await worker.Content.ReadAsStringAsync();
+        Assert.Contains("app/index.html", workerScript);
+        Assert.DoesNotContain("console/index.html", workerScript);
+        Assert.Contains("rel=\"manifest\"", await system.Http.GetStringAsync("/app/"));
+        Assert.DoesNotContain("rel=\"manifest\"", await system.Http.GetStringAsync("/"));
+        Assert.DoesNotContain("rel=\"manifest\"", await system.Http.GetStringAsync("/console/"));
+
+        // A worker with a key person in their grid; the phone provisioned as the console does it.
+        var person = system.Fresh.KeyPerson(within: "510104", where: p => system.City.Workers.Any(w => w.Grid == p.Grid));
+        var gridWorker = system.City.Workers.First(w => w.Grid == person.Grid);
+        var operatorToken = await Api.TokenAsync(system.Http, "jinjiang.operator");
+        var (deviceId, key) = await Api.ProvisionDeviceAsync(system.Http, operatorToken, "worker-phone", gridWorker.Id);
+
+        var context = await _browser.NewContextAsync(new()
+        {
+            ViewportSize = new() { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true, DeviceScaleFactor = 3, Locale = "zh-CN",
+            Permissions = ["geolocation"], Geolocation = new() { Latitude = (float)gridWorker.Lat, Longitude = (float)gridWorker.Lon, Accuracy = 8 },
+        });
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) => { if (message.Type is "error" or "warning") { output.WriteLine($"[app] {message.Text}"); } };
+        var posts = new List<string>();
+        page.Request += (_, request) =>
+        {
+            if (request.Method == "POST" && request.Url.Contains("/api/v1/device/", StringComparison.Ordinal))
+            {
+                lock (posts)
+                {
+                    posts.Add(new Uri(request.Url).AbsolutePath);
+                }
+            }
+        };
+
+        await page.GotoAsync(new Uri(system.GatewayUrl, "/app/").ToString());
+        var origin = system.GatewayUrl.GetLeftPart(UriPartial.Authority);
+        await page.FillAsync("textarea[name=payload]", JsonSerializer.Serialize(new { v = 1, gateway = origin, deviceId, key }));
+        await page.ClickAsync("[data-action=sign-in]");
+        await Assertions.Expect(page.Locator("[data-screen=app]")).ToHaveAttributeAsync("data-device", deviceId, new() { Timeout = 20_000 });
+
+        // Installed: the service worker controls the page and holds the app's page; the categories are kept for offline use.
+        await page.WaitForFunctionAsync("() => navigator.serviceWorker.controller !== null", null, new() { Timeout = 20_000 });
+        await page.WaitForFunctionAsync("async () => !!(await caches.match('/app/index.html'))", null, new() { Timeout = 20_000 });
+        await page.ClickAsync("[data-tab=report]");
+        await Assertions.Expect(page.Locator("select[name=category] option[value=sanitation]")).ToHaveCountAsync(1);
+
+        // Offline: the app opens from its cache, signed in.
+        await context.SetOfflineAsync(true);
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("[data-screen=app]")).ToHaveAttributeAsync("data-device", deviceId);
+        await Assertions.Expect(page.Locator("[data-field=network]")).ToHaveAttributeAsync("data-state", "offline");
+
+        // The first report's answer is lost on the way back (the server has it): the app sends it again, and it counts once.
+        var lost = 0;
+        await page.RouteAsync("**/api/v1/device/incidents", async route =>
+        {
+            if (Interlocked.Increment(ref lost) == 1)
+            {
+                await route.FetchAsync();
+                await route.AbortAsync("connectionreset");
+            }
+            else
+            {
+                await route.ContinueAsync();
+            }
+        });
+
+        var description = "网格员应用测试：井盖破损 " + Guid.NewGuid().ToString("N")[..8];
+        await page.ClickAsync("[data-tab=report]");
+        await page.SelectOptionAsync("select[name=category]", "sanitation");
+        await page.FillAsync("textarea[name=description]", description);
+        await page.SetInputFilesAsync("input[name=photos]", new FilePayload { Name = "IMG_0001.JPG", MimeType = "image/jpeg", Buffer = TestPhotos.JpegWithGps(2400, 1200) });
+        await page.ClickAsync("[data-action=report]");
+        await Assertions.Expect(page.Locator("[data-field=waiting]")).ToHaveAttributeAsync("data-count", "1");
+
+        await page.ClickAsync("[data-tab=visit]");
+        await page.FillAsync("input[name=keyPersonId]", person.Id);
+        await page.SelectOptionAsync("select[name=outcome]", "met");
+        await page.FillAsync("textarea[name=notes]", "在家，情况正常");
+        await page.ClickAsync("[data-action=visit]");
+        await Assertions.Expect(page.Locator("[data-field=waiting]")).ToHaveAttributeAsync("data-count", "2");
+
+        await page.ClickAsync("[data-tab=tasks]");
+        var positions = new List<(double Lat, double Lon)>();
+        for (var i = 0; i < 3; i++)
+        {
+            var (lat, lon) = (gridWorker.Lat + 0.0002 * i, gridWorker.Lon + 0.0001 * i);
+            positions.Add((lat, lon));
+            await context.SetGeolocationAsync(new() { Latitude = (float)lat, Longitude = (float)lon, Accuracy = 8 });
+            await page.ClickAsync("[data-action=status]");
+            await Assertions.Expect(page.Locator("[data-field=waiting]")).ToHaveAttributeAsync("data-count", (3 + i).ToString());
+        }
+
+        Assert.DoesNotContain(posts, p => !p.EndsWith("/incidents", StringComparison.Ordinal));   // nothing left while offline
+
+        // Online again: everything goes, in the order recorded.
+        lock (posts)
+        {
+            posts.Clear();
+        }
+
+        await context.SetOfflineAsync(false);
+        await Assertions.Expect(page.Locator("[data-field=waiting]")).ToHaveAttributeAsync("data-count", "0", new() { Timeout = 30_000 });
+        List<string> sent;
+        lock (posts)
+        {
+            sent = [.. posts];
+        }
+
+        output.WriteLine("sent: " + string.Join(", ", sent));
+        Assert.Equal(["/api/v1/device/incidents", "/api/v1/device/visits", "/api/v1/device/status/batch"], sent.Distinct().ToList());
+        Assert.Equal(2, sent.Count(p => p.EndsWith("/incidents", StringComparison.Ordinal)));   // the lost answer's retry
+        Assert.True(sent.LastIndexOf("/api/v1/device/incidents") < sent.IndexOf("/api/v1/device/visits"), "the report before the visit");
+        Assert.Single(sent, p => p.EndsWith("/status/batch", StringComparison.Ordinal));
+
+        // Each reached the server once: one case with one photo (re-encoded, no GPS EXIF), one visit, three track points in order.
+        var cases = await system.Db.RowsAsync("SELECT payload ->> 'id' FROM event_log WHERE type = 'incident.reported' AND actor = @worker",
+            r => r.GetString(0), ("worker", gridWorker.Id));
+        var caseId = Assert.Single(cases);
+        Assert.Equal(1L, await system.Db.ScalarAsync<long>("SELECT count(*) FROM case_photo WHERE case_id = @case", ("case", caseId)));
+        var (_, photos) = await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/incidents/{caseId}/photos", operatorToken);
+        var url = photos[0].GetProperty("url").GetString()!;
+        var stored = await system.Http.SendAsync(Api.Authorized(HttpMethod.Get, url, operatorToken));
+        Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
+        Assert.Equal("image/jpeg", stored.Content.Headers.ContentType?.MediaType);
+        var jpeg = await stored.Content.ReadAsByteArrayAsync();
+        Assert.False(TestPhotos.HoldsMetadata(jpeg), "the stored photo still holds EXIF");
+        Assert.True(TestPhotos.SizeOf(jpeg).Width <= 1600);
+        Assert.Equal(1L, await system.Db.ScalarAsync<long>("SELECT count(*) FROM event_log WHERE type = 'keyperson.visited' AND payload ->> 'id' = @id", ("id", person.Id)));
+        var track = await Eventually.HoldsAsync(
+            () => system.Db.RowsAsync("SELECT seq, lat, lon FROM device_track WHERE device_id = @device ORDER BY at, seq", r => (r.GetInt64(0), r.GetDouble(1), r.GetDouble(2)), ("device", deviceId)),
+            rows => rows.Count >= 3, TimeSpan.FromSeconds(15), "three track points");
+        Assert.Equal(3, track.Count);
+        Assert.Equal(track.Select(t => t.Item1).Order(), track.Select(t => t.Item1));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(positions[i].Lat, track[i].Item2, 4);
+            Assert.Equal(positions[i].Lon, track[i].Item3, 4);
+        }
+
+        // Revoked in the console: the app's next call signs it out.
+        Assert.Equal(HttpStatusCode.NoContent, (await Api.SendAsync(system.Http, HttpMethod.Delete, $"/api/v1/devices/{deviceId}", operatorToken)).Status);
+        await page.ClickAsync("[data-action=refresh]");
+        await Assertions.Expect(page.Locator("[data-screen=sign-in] [data-field=signed-out]")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        Assert.False(await page.EvaluateAsync<bool>(
+            "() => new Promise(r => { const o = indexedDB.open('opscentre-app'); o.onsuccess = () => { const g = o.result.transaction('kv').objectStore('kv').get('device'); g.onsuccess = () => r(!!g.result); }; })"));
+        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "worker-app-signed-out.png") });
+        await context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task APhonesReportKeepsItsPhotoOnceWithoutItsGpsAndItsTasksAnswerNotModified()
+    {
+        var gridWorker = system.Fresh.Worker(within: "510104");
+        var operatorToken = await Api.TokenAsync(system.Http, "jinjiang.operator");
+        var (_, key) = await Api.ProvisionDeviceAsync(system.Http, operatorToken, "worker-phone", gridWorker.Id);
+        var upload = TestPhotos.JpegWithGps(2400, 1200);
+        Assert.True(TestPhotos.HoldsMetadata(upload));
+
+        async Task<(HttpStatusCode Status, JsonElement Body)> ReportAsync()
+        {
+            var form = new MultipartFormDataContent
+            {
+                { new StringContent("report-with-photo-1"), "opId" }, { new StringContent("sanitation"), "category" }, { new StringContent("normal"), "urgency" },
+                { new StringContent("手机上报：占道堆放"), "description" },
+                { new StringContent(gridWorker.Lat.ToString(System.Globalization.CultureInfo.InvariantCulture)), "lat" },
+                { new StringContent(gridWorker.Lon.ToString(System.Globalization.CultureInfo.InvariantCulture)), "lon" },
+            };
+            var photo = new ByteArrayContent(upload);
+            photo.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+            form.Add(photo, "media", "IMG_0002.JPG");
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/device/incidents") { Content = form };
+            request.Headers.Add("X-Device-Key", key);
+            var response = await system.Http.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement : default);
+        }
+
+        var (first, created) = await ReportAsync();
+        Assert.True(first == HttpStatusCode.Created, $"{first} {created}");
+        var (again, replayed) = await ReportAsync();
+        Assert.Equal(HttpStatusCode.Created, again);
+        var caseId = created.GetProperty("id").GetString()!;
+        Assert.Equal(caseId, replayed.GetProperty("id").GetString());
+
+        var stored = await system.Db.RowsAsync("SELECT content FROM case_photo WHERE case_id = @case", r => (byte[])r[0], ("case", caseId));
+        var jpeg = Assert.Single(stored);
+        Assert.False(TestPhotos.HoldsMetadata(jpeg), "the stored photo still holds the upload's GPS EXIF");
+        Assert.Equal((1600, 800), TestPhotos.SizeOf(jpeg));
+
+        // A photo that is no photo refuses the report, and nothing is written.
+        var bad = new MultipartFormDataContent { { new StringContent("report-with-photo-2"), "opId" }, { new StringContent("sanitation"), "category" },
+            { new StringContent("normal"), "urgency" }, { new StringContent("坏照片"), "description" }, { new StringContent("30.65"), "lat" }, { new StringContent("104.07"), "lon" },
+            { new ByteArrayContent(TestPhotos.BrokenJpeg()), "media", "x.jpg" } };
+        var badRequest = new HttpRequestMessage(HttpMethod.Post, "/api/v1/device/incidents") { Content = bad };
+        badRequest.Headers.Add("X-Device-Key", key);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await system.Http.SendAsync(badRequest)).StatusCode);
+
+        // The tasks carry an ETag; polling with it is 304 until they change.
+        var tasks = new HttpRequestMessage(HttpMethod.Get, "/api/v1/device/tasks");
+        tasks.Headers.Add("X-Device-Key", key);
+        var answer = await system.Http.SendAsync(tasks);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var etag = answer.Headers.ETag ?? throw new Xunit.Sdk.XunitException("no ETag on the tasks");
+        var poll = new HttpRequestMessage(HttpMethod.Get, "/api/v1/device/tasks");
+        poll.Headers.Add("X-Device-Key", key);
+        poll.Headers.IfNoneMatch.Add(etag);
+        Assert.Equal(HttpStatusCode.NotModified, (await system.Http.SendAsync(poll)).StatusCode);
+        var stale = new HttpRequestMessage(HttpMethod.Get, "/api/v1/device/tasks");
+        stale.Headers.Add("X-Device-Key", key);
+        stale.Headers.IfNoneMatch.Add(new EntityTagHeaderValue("\"not-the-tasks\""));
+        Assert.Equal(HttpStatusCode.OK, (await system.Http.SendAsync(stale)).StatusCode);
+    }
+}
