@@ -9,6 +9,11 @@ import { devicesPage } from './pages/devices';
 import { auditPage } from './pages/audit';
 import { rulesPage } from './pages/rules';
 import { operatorsPage } from './pages/operators';
+import { assessmentPage } from './pages/assessment';
+import { categoriesPage } from './pages/categories';
+import { departmentsPage } from './pages/departments';
+import { schedulesPage } from './pages/schedules';
+import { machineClientsPage } from './pages/machineClients';
 
 // The console's pages in the nav's order; each lives in pages/<name>.ts. The first the caller may see opens by default.
 export const consolePages: ConsolePage[] = [
@@ -17,4 +22,5 @@ export const consolePages: ConsolePage[] = [
   registryPage, collectionsPage, importsPage,
   keyPersonsPage, devicesPage, auditPage,
   rulesPage, operatorsPage,
+  assessmentPage, categoriesPage, departmentsPage, schedulesPage, machineClientsPage,
 ];
