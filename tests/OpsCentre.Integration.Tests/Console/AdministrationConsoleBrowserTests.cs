@@ -48,6 +48,7 @@ public sealed class AdministrationConsoleBrowserTests(SystemFixture system, Xuni
         await Assertions.Expect(page.Locator($"table.categories tr[data-id=\"{code}\"]")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("form.category-form[data-mode=change]")).ToBeVisibleAsync();
         Assert.Contains(await CategoryCodesAsync(admin), c => c == code);
+        await _browser.ScreenshotAsync(page, "console-category.png");
 
         // A case reported in the new category has the category's deadline to be accepted: 7 minutes.
         var operatorToken = await Api.TokenAsync(system.Http, "jinjiang.operator");
@@ -147,6 +148,7 @@ public sealed class AdministrationConsoleBrowserTests(SystemFixture system, Xuni
         await form.Locator("[name=permissions][value=\"cases:read\"]").CheckAsync();
         await form.Locator("[data-action=create]").ClickAsync();
         var secret = await ShownSecretAsync(page, clientId);
+        await _browser.ScreenshotAsync(page, "console-machine-client.png");
         await Assertions.Expect(page.Locator($"#console-page tr[data-id=\"{clientId}\"]")).ToBeVisibleAsync();
 
         var (status, body) = await MachineClientTests.TokenAsync(system.Http, clientId, secret);

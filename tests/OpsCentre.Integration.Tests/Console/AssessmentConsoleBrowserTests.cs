@@ -56,6 +56,7 @@ public sealed class AssessmentConsoleBrowserTests(SystemFixture system, Xunit.Ab
         await Assertions.Expect(busyRow.Locator("[data-field=count]")).ToHaveTextAsync("2");
         await Assertions.Expect(busyRow.Locator("[data-field=rank]")).ToHaveTextAsync("1");
         Assert.Equal("count", new Uri(page.Url).Fragment.Split("figure=")[1].Split('&')[0]);
+        await _browser.ScreenshotAsync(page, "console-assessment.png");
 
         // The CSV the page downloads has the unit and each grid with the figures the page shows.
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-action=export]"), new() { Timeout = 30_000 });

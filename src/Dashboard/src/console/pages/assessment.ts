@@ -47,6 +47,11 @@ export function cityDay(day: string, days = 0): string {
   return d.toISOString();
 }
 
+/** The instant's day in Asia/Shanghai (a period's first and last day, wherever the browser is). */
+function cityDate(instant: string, language: string): string {
+  return new Date(instant).toLocaleDateString(language === 'zh' ? 'zh-CN' : 'en', { timeZone: 'Asia/Shanghai' });
+}
+
 async function mount(host: HTMLElement, ctx: ConsoleContext, route: Route): Promise<void> {
   const unit = route.query.get('unit') ?? ctx.me.unitCode;
   const by = route.query.get('by') ?? 'units';
@@ -93,7 +98,7 @@ async function mount(host: HTMLElement, ctx: ConsoleContext, route: Route): Prom
       ctx.api.request<Figures>('GET', 'api/v1/kpis' + query({ unit, ...period })),
       ctx.api.request<Ranking>('GET', 'api/v1/kpis/ranking' + query({ unit, by, figure, ...period })),
     ]);
-    summary.innerHTML = `<h3>${escapeHtml(await ctx.unitName(unit))} <small>${escapeHtml(new Date(ranking.from).toLocaleDateString(ctx.language))} – ${escapeHtml(new Date(new Date(ranking.to).getTime() - 1).toLocaleDateString(ctx.language))}</small></h3>
+    summary.innerHTML = `<h3>${escapeHtml(await ctx.unitName(unit))} <small>${escapeHtml(cityDate(ranking.from, ctx.language))} – ${escapeHtml(cityDate(new Date(new Date(ranking.to).getTime() - 1).toISOString(), ctx.language))}</small></h3>
       <dl class="kpi-tiles">${figures.map(([key, zh, en, kind]) => `<div data-field="${key}"><dt>${escapeHtml(ctx.t(zh, en))}</dt><dd data-value="${own[key] ?? ''}">${kind === 'rate' ? percent(own[key] as number | null) : escapeHtml(String(own[key]))}</dd></div>`).join('')}</dl>`;
     const cell = (key: string, value: number | null | undefined, kind: 'rate' | 'count' | 'minutes') =>
       `<td data-field="${escapeHtml(key)}" data-value="${value ?? ''}">${kind === 'rate' ? percent(value) : value === null || value === undefined ? '—' : escapeHtml(String(value))}</td>`;

@@ -1,6 +1,6 @@
 import { escapeHtml } from '../../dom';
 import type { ConsoleContext, ConsolePage, Route } from '../context';
-import { confirmAction, formValues, newOpId, showProblem } from '../forms';
+import { clearProblems, confirmAction, formValues, newOpId, showProblem } from '../forms';
 import { filterBar, pagedTable } from '../lists';
 import { showError } from './adminForms';
 import './admin.css';
@@ -56,7 +56,7 @@ async function mount(host: HTMLElement, ctx: ConsoleContext, route: Route): Prom
       });
       opId = newOpId('client');
       form.reset();
-      form.querySelectorAll('.field-error, .form-error').forEach((el) => el.remove());
+      clearProblems(form);
       showSecret(host, ctx, issued);
       await list();
     } catch (error) {

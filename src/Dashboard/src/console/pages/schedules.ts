@@ -1,6 +1,6 @@
 import { escapeHtml } from '../../dom';
 import type { ConsoleContext, ConsolePage } from '../context';
-import { formValues, newOpId, showProblem } from '../forms';
+import { clearProblems, formValues, newOpId, showProblem } from '../forms';
 import './admin.css';
 
 // 监管计划: how often a key person of each supervision level (严管 strict, 普管 ordinary, 宽管 lenient) checks in and is
@@ -39,7 +39,7 @@ async function mount(host: HTMLElement, ctx: ConsoleContext): Promise<void> {
           { opId, checkInEvery: v.checkInEvery ?? '', visitEvery: v.visitEvery ?? '' });
         form.querySelector<HTMLInputElement>('[name=checkInEvery]')!.value = stored.checkInEvery;
         form.querySelector<HTMLInputElement>('[name=visitEvery]')!.value = stored.visitEvery;
-        form.querySelectorAll('.field-error, .form-error').forEach((el) => el.remove());
+        clearProblems(form);
         saved.hidden = false;
         opId = newOpId('schedule');
       } catch (error) {
