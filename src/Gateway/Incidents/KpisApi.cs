@@ -19,7 +19,11 @@ public static class KpisApi
     /// <summary>One child unit's place in a ranking; units whose figure is null (no denominator) come last, unranked.</summary>
     public sealed record RankedUnit(int? Rank, string Code, string Name, double? Value, IncidentKpis.Figures Figures);
 
-    public sealed record Ranking(string Unit, string Figure, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<RankedUnit> Items);
+    /// <summary>A ranking; <c>By</c> says what its items are: <c>units</c> (children), <c>departments</c> (codes) or <c>workers</c> (ids).</summary>
+    public sealed record Ranking(string Unit, string Figure, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<RankedUnit> Items)
+    {
+        public string By { get; init; } = "units";
+    }
 
     /// <summary>A row of the KPI export: the unit itself or one of its children.</summary>
     private sealed record KpiRow(string Code, string Name, IncidentKpis.Figures Figures);
@@ -61,12 +65,13 @@ public static class KpisApi
         .WithSummary("Assessment KPIs of [from, to) (default: this month, Asia/Shanghai) for a unit, a department or a worker: closure figures by the period the cases closed in, intake figures by report date (docs/incidents.md).");
 
         group.MapGet("/ranking", async Task<Results<Ok<Ranking>, ProblemHttpResult>> (
-            string? unit, string? figure, DateTimeOffset? from, DateTimeOffset? to, HttpContext context, IncidentKpis kpis, MapStore map, TimeProvider clock, CancellationToken ct) =>
+            string? unit, string? figure, string? by, DateTimeOffset? from, DateTimeOffset? to, HttpContext context, IncidentKpis kpis, MapStore map,
+            IncidentCatalog catalog, WorkerRoster roster, TimeProvider clock, CancellationToken ct) =>
         {
             figure ??= "onTimeClosureRate";
-            if (!UnitCode.IsValid(unit) || !IncidentKpis.RankableFigures.Contains(figure))
+            if (!UnitCode.IsValid(unit) || !IncidentKpis.RankableFigures.Contains(figure) || Breakdown(by) is not { } breakdown)
             {
-                return Problems.BadRequest($"unit must be a unit code; figure one of {string.Join(", ", IncidentKpis.RankableFigures)}");
+                return Problems.BadRequest($"unit must be a unit code; figure one of {string.Join(", ", IncidentKpis.RankableFigures)}; by one of units, departments, workers");
             }
 
             if (Period(from, to, clock) is not { } period)
@@ -79,17 +84,19 @@ public static class KpisApi
                 return denied;
             }
 
-            var rows = await ChildrenAsync(unit, period, kpis, map, ct);
-            return TypedResults.Ok(new Ranking(unit, figure, period.From, period.To, Rank(rows, figure)));
+            var rows = await BreakdownAsync(breakdown, unit, period, kpis, map, catalog, roster, ct);
+            return TypedResults.Ok(new Ranking(unit, figure, period.From, period.To, Rank(rows, figure)) { By = by ?? "units" });
         })
-        .WithSummary("A unit's children ranked by one KPI figure over [from, to); rates whose denominator is 0 come last, unranked. Rework, extension and reopen rates and cases left open rank lowest first.");
+        .WithSummary("A unit's children (by=units, default), the departments responsible for its cases (by=departments) or the workers assigned within it (by=workers) "
+            + "ranked by one KPI figure over [from, to); rates whose denominator is 0 come last, unranked. Rework, extension and reopen rates and cases left open rank lowest first.");
 
         group.MapGet("/export", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (
-            string? unit, DateTimeOffset? from, DateTimeOffset? to, HttpContext context, IncidentKpis kpis, MapStore map, AuditLog audit, TimeProvider clock, CancellationToken ct) =>
+            string? unit, string? by, DateTimeOffset? from, DateTimeOffset? to, HttpContext context, IncidentKpis kpis, MapStore map, IncidentCatalog catalog,
+            WorkerRoster roster, AuditLog audit, TimeProvider clock, CancellationToken ct) =>
         {
-            if (!UnitCode.IsValid(unit))
+            if (!UnitCode.IsValid(unit) || Breakdown(by) is not { } breakdown)
             {
-                return Problems.BadRequest("unit must be a unit code");
+                return Problems.BadRequest("unit must be a unit code; by one of units, departments, workers");
             }
 
             if (Period(from, to, clock) is not { } period)
@@ -103,11 +110,14 @@ public static class KpisApi
             }
 
             var own = new KpiRow(unit, (await map.FindAsync(unit, ct))?.Name ?? unit, await kpis.ComputeAsync(IncidentKpis.Scope.Unit, unit, period.From, period.To, ct));
-            var rows = (List<KpiRow>)[own, .. await ChildrenAsync(unit, period, kpis, map, ct)];
-            await RecordExportAsync(audit, context.User, "kpis.export", unit, $"unit={unit}; from={period.From:O}; to={period.To:O}; rows={rows.Count}", ct);
-            return CsvExport.File($"kpis-{unit}.csv", KpiColumns, rows);
+            var rows = (List<KpiRow>)[own, .. await BreakdownAsync(breakdown, unit, period, kpis, map, catalog, roster, ct)];
+            var suffix = breakdown == IncidentKpis.Scope.Unit ? "" : "-" + by;
+            var detail = $"unit={unit}; {(suffix.Length > 0 ? $"by={by}; " : "")}from={period.From:O}; to={period.To:O}; rows={rows.Count}";
+            await RecordExportAsync(audit, context.User, "kpis.export", unit, detail, ct);
+            return CsvExport.File($"kpis-{unit}{suffix}.csv", breakdown == IncidentKpis.Scope.Unit ? KpiColumns : [BreakdownCodeColumn, BreakdownNameColumn, .. KpiColumns.Skip(2)], rows);
         })
-        .WithSummary("CSV of the KPIs of a unit and each of its children over [from, to): zh-CN headers with the English codes; each export is written to the audit log.");
+        .WithSummary("CSV of the KPIs of a unit and then each of its children (by=units, default), of the departments responsible for its cases (by=departments) "
+            + "or of the workers assigned within it (by=workers) over [from, to): zh-CN headers with the English codes; each export is written to the audit log.");
         return group;
     }
 
@@ -120,6 +130,35 @@ public static class KpisApi
         var month = IncidentKpis.CurrentMonth(clock.GetUtcNow());
         var (start, end) = (from ?? month.From, to ?? month.To);
         return end <= start || end - start > TimeSpan.FromDays(400) ? null : (start, end);
+    }
+
+    /// <summary>What a ranking or an export breaks a unit down by: <c>units</c> (its children, the default), <c>departments</c>, <c>workers</c>; null for anything else.</summary>
+    private static IncidentKpis.Scope? Breakdown(string? by) => by switch
+    {
+        null or "units" => IncidentKpis.Scope.Unit,
+        "departments" => IncidentKpis.Scope.Department,
+        "workers" => IncidentKpis.Scope.Worker,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The rows of a breakdown: the unit's children; or the departments of its district(s), each with the cases within the unit it is
+    /// responsible for; or the workers assigned within it, each with the cases within the unit assigned to them. Rows without cases
+    /// have empty figures (their rates null: unranked).
+    /// </summary>
+    private static async Task<List<KpiRow>> BreakdownAsync(IncidentKpis.Scope by, string unit, (DateTimeOffset From, DateTimeOffset To) period, IncidentKpis kpis,
+        MapStore map, IncidentCatalog catalog, WorkerRoster roster, CancellationToken ct)
+    {
+        if (by == IncidentKpis.Scope.Unit)
+        {
+            return await ChildrenAsync(unit, period, kpis, map, ct);
+        }
+
+        var keys = by == IncidentKpis.Scope.Department
+            ? [.. (await catalog.DepartmentsAsync(unit, ct)).Select(d => (d.Code, d.Name))]
+            : await roster.AssignedWithinAsync(unit, ct);
+        var figures = await kpis.ComputeWithinAsync(unit, by, [.. keys.Select(k => k.Item1)], period.From, period.To, ct);
+        return [.. keys.Select(k => new KpiRow(k.Item1, k.Item2, figures.GetValueOrDefault(k.Item1) ?? IncidentKpis.Empty))];
     }
 
     private static async Task<List<KpiRow>> ChildrenAsync(string unit, (DateTimeOffset From, DateTimeOffset To) period, IncidentKpis kpis, MapStore map, CancellationToken ct)
@@ -151,6 +190,10 @@ public static class KpisApi
         ranked.AddRange(valued.Where(v => v.Value is null).OrderBy(v => v.Row.Code).Select(v => new RankedUnit(null, v.Row.Code, v.Row.Name, null, v.Row.Figures)));
         return ranked;
     }
+
+    private static readonly CsvExport.Column<KpiRow> BreakdownCodeColumn = new("编码", "code", r => r.Code);
+
+    private static readonly CsvExport.Column<KpiRow> BreakdownNameColumn = new("名称", "name", r => r.Name);
 
     private static readonly IReadOnlyList<CsvExport.Column<KpiRow>> KpiColumns =
     [

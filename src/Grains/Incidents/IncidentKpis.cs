@@ -70,12 +70,27 @@ public sealed class IncidentKpis(NpgsqlDataSource db)
     public Task<Dictionary<string, Figures>> ComputeChildrenAsync(string unit, int childLength, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
         ComputeByAsync(Scope.Unit, unit, childLength, from, to, cancellationToken);
 
+    /// <summary>
+    /// The figures of the cases lying within <paramref name="unit"/>, by the department responsible for them
+    /// (<paramref name="by"/> <see cref="Scope.Department"/>) or the worker assigned them (<see cref="Scope.Worker"/>), for each
+    /// of <paramref name="keys"/> that has cases in the period (the others have <see cref="Empty"/> figures), by department code
+    /// or worker id. A department's or worker's figures within their whole district equal <c>ComputeAsync</c>'s for them.
+    /// </summary>
+    public Task<Dictionary<string, Figures>> ComputeWithinAsync(string unit, Scope by, IReadOnlyCollection<string> keys, DateTimeOffset from, DateTimeOffset to,
+        CancellationToken cancellationToken = default) =>
+        by == Scope.Unit ? throw new ArgumentException("units within a unit are its children (ComputeChildrenAsync)", nameof(by))
+            : ComputeByAsync(by, unit, unit.Length, from, to, cancellationToken, [.. keys]);
+
     /// <summary>Figures of a population without cases.</summary>
     public static Figures Empty { get; } = new(null, null, null, null, new Dictionary<string, double>(), 0);
 
-    private async Task<Dictionary<string, Figures>> ComputeByAsync(Scope scope, string code, int keyLength, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, Figures>> ComputeByAsync(Scope scope, string code, int keyLength, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken,
+        string[]? within = null)
     {
-        var (population, key) = scope switch
+        var (population, key) = within is not null ? (scope == Scope.Department
+                ? ("unit_code LIKE @code || '%' AND responsible_code = ANY(@keys)", "responsible_code")
+                : ("unit_code LIKE @code || '%' AND assigned_worker = ANY(@keys)", "assigned_worker"))
+            : scope switch
         {
             Scope.Unit => ("unit_code LIKE @code || '%'", "left(unit_code, @len)"),
             Scope.Department => ("responsible_code = @code", "@code"),
@@ -105,7 +120,7 @@ public sealed class IncidentKpis(NpgsqlDataSource db)
             WHERE {population} AND reported_at < @to
             GROUP BY 1
             """, connection);
-        Bind(counts, code, keyLength, from, to);
+        Bind(counts, code, keyLength, from, to, within);
         var rows = new Dictionary<string, long[]>();
         await using (var reader = await counts.ExecuteReaderAsync(cancellationToken))
         {
@@ -120,7 +135,7 @@ public sealed class IncidentKpis(NpgsqlDataSource db)
             SELECT {key}::text, s.key, avg(s.value::numeric)::float8 FROM incident, jsonb_each_text(stage_minutes) AS s
             WHERE {population} AND {Reported} GROUP BY 1, 2 ORDER BY 1, 2
             """, connection);
-        Bind(stages, code, keyLength, from, to);
+        Bind(stages, code, keyLength, from, to, within);
         var means = new Dictionary<string, Dictionary<string, double>>();
         await using (var reader = await stages.ExecuteReaderAsync(cancellationToken))
         {
@@ -158,8 +173,13 @@ public sealed class IncidentKpis(NpgsqlDataSource db)
 
     private static double? Rate(long numerator, long denominator) => denominator == 0 ? null : Math.Round((double)numerator / denominator, 4);
 
-    private static void Bind(NpgsqlCommand command, string code, int keyLength, DateTimeOffset from, DateTimeOffset to)
+    private static void Bind(NpgsqlCommand command, string code, int keyLength, DateTimeOffset from, DateTimeOffset to, string[]? within)
     {
+        if (within is not null)
+        {
+            command.Parameters.AddWithValue("keys", within);
+        }
+
         command.Parameters.AddWithValue("code", code);
         command.Parameters.AddWithValue("len", keyLength);
         // Npgsql writes timestamptz only from UTC values; callers may pass any offset.

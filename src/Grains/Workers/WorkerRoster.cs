@@ -38,6 +38,14 @@ public sealed class WorkerRoster(NpgsqlDataSource db)
         return await command.ReadAllAsync(r => (r.GetString(0), r.GetString(1), r.GetString(2)), ct);
     }
 
+    /// <summary>The ids and names of every worker assigned within a unit (ended ones left out), by id: an assessment's rows.</summary>
+    public async Task<List<(string Id, string Name)>> AssignedWithinAsync(string unitPrefix, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("SELECT id, name FROM grid_worker WHERE assigned_grid LIKE @prefix AND ended_at IS NULL ORDER BY id");
+        command.Parameters.AddWithValue("prefix", unitPrefix + "%");
+        return await command.ReadAllAsync(r => (r.GetString(0), r.GetString(1)), ct);
+    }
+
     /// <summary>Workers assigned within a unit (ended ones left out), by id after <paramref name="after"/>.</summary>
     public async Task<List<RosterWorker>> PageAsync(string unitPrefix, string after, int take, CancellationToken ct)
     {

@@ -138,4 +138,45 @@ public sealed class IncidentKpiTests(ClusterFixture fixture)
         Assert.Equal((0.5, 1.0, 2L), (children[north].OnTimeClosureRate, children[north].ClosureRate, children[north].Closed));
         Assert.Equal((0.0, 2L, 1L), (children[south].ClosureRate, children[south].Count, children[south].OpenAtEnd));
     }
+
+    [Fact]
+    public async Task AUnitsFiguresByDepartmentAndByWorkerCountOnlyItsOwnCasesOfEach()
+    {
+        var district = new GrainKit(fixture).Fresh.UnmappedDistrict();
+        var (north, south) = (district + "998", district + "997");
+        var (gridN, gridS) = (north + "001001", south + "001001");
+        var (roads, water, idle) = (district + "-RD", district + "-WT", district + "-ID");
+        var (w1, w2) = ($"w-{district}-1", $"w-{district}-2");
+        HandBuiltCase Dispatched(string grid, string name, string department, string worker) =>
+            new HandBuiltCase(grid, name).Step("incident.reported", 0, c => c)
+                .Step("incident.stage-changed", 30, c => c with { Stage = IncidentStages.Dispatched, ResponsibleCode = department, AssignedWorker = worker, DispatchedAt = T0.AddMinutes(30), DueAt = T0.AddDays(2) });
+        // P (north): roads, w1, closed on time. Q (south): roads, w2, open. R (north): water, w1, open.
+        var p = Dispatched(gridN, "P", roads, w1)
+            .Step("incident.stage-changed", 120, c => c with { Stage = IncidentStages.Closed, ClosedAt = T0.AddMinutes(120), VerifiedCount = 1 });
+        var q = Dispatched(gridS, "Q", roads, w2);
+        var r = Dispatched(gridN, "R", water, w1);
+        var log = fixture.Client.GetGrain<IDistrictEventLogGrain>(district);
+        foreach (var (type, at, state, id) in new[] { p, q, r }.SelectMany(x => x.Events.Select(ev => (ev.Type, ev.At, ev.State, x.Id))).OrderBy(ev => ev.At))
+        {
+            await log.Append("tests", $"{id}/{type}/{at:O}", [new EventDraft(state.UnitCode, type, "tests", at, JsonSerializer.Serialize(state, JsonSerializerOptions.Web))]);
+        }
+
+        var kpis = new IncidentKpis(fixture.Db);
+        var (from, to) = (T0.AddDays(-1), T0.AddDays(1));
+        var northByDepartment = await kpis.ComputeWithinAsync(north, IncidentKpis.Scope.Department, [roads, water, idle], from, to);
+        Assert.Equal([roads, water], northByDepartment.Keys.Order().ToList());                  // idle has no case: left to the caller as empty
+        Assert.Equal((1L, 1L, 1.0), (northByDepartment[roads].Count, northByDepartment[roads].Closed, northByDepartment[roads].OnTimeClosureRate!.Value)); // P only, not Q
+        Assert.Equal((1L, 0L, 1L), (northByDepartment[water].Count, northByDepartment[water].Closed, northByDepartment[water].OpenAtEnd));
+
+        // Over the whole district a department's figures are its own KPIs.
+        var districtRoads = (await kpis.ComputeWithinAsync(district, IncidentKpis.Scope.Department, [roads], from, to))[roads];
+        var ownRoads = await kpis.ComputeAsync(IncidentKpis.Scope.Department, roads, from, to);
+        Assert.Equal((2L, 1L, 1L, 0.5), (districtRoads.Count, districtRoads.Closed, districtRoads.OpenAtEnd, districtRoads.ClosureRate!.Value));
+        Assert.Equal((ownRoads.Count, ownRoads.Closed, ownRoads.OpenAtEnd, ownRoads.ClosureRate), (districtRoads.Count, districtRoads.Closed, districtRoads.OpenAtEnd, districtRoads.ClosureRate));
+
+        var northByWorker = await kpis.ComputeWithinAsync(north, IncidentKpis.Scope.Worker, [w1, w2], from, to);
+        Assert.Equal([w1], northByWorker.Keys.ToList());                                            // w2's case lies in the south
+        Assert.Equal((2L, 1L, 0.5), (northByWorker[w1].Count, northByWorker[w1].Closed, northByWorker[w1].ClosureRate!.Value));
+        await Assert.ThrowsAsync<ArgumentException>(() => kpis.ComputeWithinAsync(north, IncidentKpis.Scope.Unit, [north], from, to));
+    }
 }

@@ -12,6 +12,11 @@ import { operatorsPage } from './pages/operators';
 import { releasesPage } from './pages/releases';
 import { correctionsPage } from './pages/corrections';
 import { notificationsPage } from './pages/notifications';
+import { assessmentPage } from './pages/assessment';
+import { categoriesPage } from './pages/categories';
+import { departmentsPage } from './pages/departments';
+import { schedulesPage } from './pages/schedules';
+import { machineClientsPage } from './pages/machineClients';
 
 // The console's pages in the nav's order; each lives in pages/<name>.ts. The first the caller may see opens by default.
 export const consolePages: ConsolePage[] = [
@@ -21,6 +26,7 @@ export const consolePages: ConsolePage[] = [
   keyPersonsPage, devicesPage, auditPage,
   rulesPage, operatorsPage,
   notificationsPage,
+  assessmentPage, categoriesPage, departmentsPage, schedulesPage, machineClientsPage,
 ];
 // Issue 29's supervision workflows (docs/supervision.md).
 consolePages.push(correctionsPage, releasesPage);
