@@ -5,6 +5,8 @@ using OpsCentre.Database.Operations;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Hosting;
 using OpsCentre.Gateway.Paging;
+using OpsCentre.Gateway.Photos;
+using Npgsql;
 using OpsCentre.Grains;
 using OpsCentre.Grains.Incidents;
 using OpsCentre.Grains.Map;
@@ -102,7 +104,10 @@ public static partial class IncidentsApi
         .WithSummary("One case with its full timeline (every action as committed to the event log), the 督办 of its overdue stages (the unit urged, when, by which rule, reply due, the reply) and actions: the action names the caller may take now, judged by the rules POST /actions applies (stage, role, scope, duty table).");
 
         group.MapPost("/{id}/actions", ActAsync)
-            .WithSummary("An action of the closed loop; 403 when it is not the caller's duty (docs/incidents.md, separation of duties), 409 when the stage does not allow it, 422 when dispatch names a worker outside the responsible unit; each changes nothing. A retry with the same opId returns the first answer.");
+            // One Accepts for both: routing matches a request's content type against the last one declared (415 otherwise).
+            .Accepts<ActionRequest>("application/json", "multipart/form-data")
+            .WithSummary("An action of the closed loop; 403 when it is not the caller's duty (docs/incidents.md, separation of duties), 409 when the stage does not allow it, 422 when dispatch names a worker outside the responsible unit; each changes nothing. A retry with the same opId returns the first answer. "
+                + "As JSON, or as multipart/form-data with the same fields; `feedback` (反馈) may carry up to 3 photos in `media` (JPEG, PNG or WebP, at most 5 MB each, re-encoded without metadata), stored with the case once per opId before the action is taken and removed again if it is refused.");
         return group;
     }
 
@@ -115,9 +120,18 @@ public static partial class IncidentsApi
         : null;
 
     private static async Task<Results<Ok<IncidentView>, ProblemHttpResult, ValidationProblem>> ActAsync(
-        string id, ActionRequest request, HttpContext context, IClusterClient cluster, IncidentCatalog catalog, MapStore map, WorkerRoster roster, CancellationToken ct)
+        string id, HttpContext context, IClusterClient cluster, IncidentCatalog catalog, MapStore map, WorkerRoster roster, PhotoUploads uploads,
+        NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
     {
+        var (read, photos, unreadable) = await ReadActionAsync(context.Request, uploads, ct);
+        if (unreadable is not null)
+        {
+            return unreadable;
+        }
+
+        var request = read!;
         var errors = new RequestErrors().OpId(request.OpId)
+            .Check(photos.Count == 0 || request.Action == "feedback", PhotoUploads.Field, "photos go with feedback (反馈) only")
             .Check(request.Action is not null && IncidentActions.All.Contains(request.Action), "action", "one of " + string.Join(", ", IncidentActions.All))
             .Check(request.Action is not ("transfer" or "add-co-handler" or "remove-co-handler") || request.UnitCode is not null, "unitCode",
                 "the unit or department to transfer to, or to add or remove as co-handler")
@@ -153,11 +167,74 @@ public static partial class IncidentsApi
             return Problems.Unprocessable("workerId", "a grid worker assigned within the unit the case is dispatched to");
         }
 
+        // The photos first, under the action's opId (once however often it is sent), so an acknowledged 反馈 never lacks them.
+        var storedPhotos = false;
+        if (photos.Count > 0)
+        {
+            await using var connection = await db.OpenConnectionAsync(ct);
+            storedPhotos = await CasePhotoStore.AddForActionAsync(connection, id, request.OpId!, photos, context.User.Username(), clock.GetUtcNow(), ct);
+        }
+
         // Who may take which action on this case is the grain's duty table; it answers 403 for what is not the caller's.
         var hash = OperationIds.Hash(request.Action, request.Note, request.UnitCode, request.WorkerId, request.ExtensionMinutes);
-        return IncidentReporting.Answer(await cluster.GetGrain<IIncidentGrain>(id).Act(new IncidentCommand(
+        var result = await cluster.GetGrain<IIncidentGrain>(id).Act(new IncidentCommand(
             request.Action!, context.User.Username(), request.OpId!, request.Note, request.UnitCode, request.WorkerId, request.ExtensionMinutes, hash,
-            context.User.RoleOf() ?? "", context.User.UnitCodeOf(), context.User.DepartmentOf())));
+            context.User.RoleOf() ?? "", context.User.UnitCodeOf(), context.User.DepartmentOf()));
+        if (storedPhotos && result.Outcome is not (IncidentActionOutcome.Done or IncidentActionOutcome.Replayed))
+        {
+            await using var connection = await db.OpenConnectionAsync(CancellationToken.None);
+            await CasePhotoStore.RemoveForActionAsync(connection, id, request.OpId!, CancellationToken.None);
+        }
+
+        return IncidentReporting.Answer(result);
+    }
+
+    /// <summary>An action as JSON or as a form with photos (re-encoded here, before anything is written); or the problem to answer.</summary>
+    private static async Task<(ActionRequest? Request, IReadOnlyList<EncodedPhoto> Photos, ProblemHttpResult? Refused)> ReadActionAsync(
+        HttpRequest http, PhotoUploads uploads, CancellationToken ct)
+    {
+        if (!http.HasFormContentType)
+        {
+            try
+            {
+                return await http.ReadFromJsonAsync<ActionRequest>(ct) is { } json ? (json, [], null) : (null, [], Problems.BadRequest("A JSON body is required"));
+            }
+            catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or BadHttpRequestException)
+            {
+                return (null, [], Problems.BadRequest("The body is not a JSON action", ex.Message));
+            }
+        }
+
+        var (form, unreadable) = await uploads.ReadFormAsync(http, ct);
+        if (form is null)
+        {
+            return (null, [], Problems.WithStatus(unreadable!.Status, unreadable.Reason));
+        }
+
+        if (form.Any(f => f.Value.Any(v => v?.Contains('\0') == true)))
+        {
+            return (null, [], Problems.BadRequest("A field holds characters that cannot be stored (such as NUL)"));
+        }
+
+        var (photos, refused) = await uploads.EncodeAsync(form, ct);
+        if (refused is not null)
+        {
+            return (null, [], Problems.WithStatus(refused.Status, "media: " + refused.Reason));
+        }
+
+        string? Field(string name) => form[name] is [{ Length: > 0 } value] ? value.Trim() : null;
+        int? minutes = null;
+        if (Field("extensionMinutes") is { } text)
+        {
+            if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+            {
+                return (null, [], Problems.InvalidQuery("extensionMinutes", "between 1 and 43200"));
+            }
+
+            minutes = parsed;
+        }
+
+        return (new ActionRequest(Field("opId"), Field("action"), Field("note"), Field("unitCode"), Field("workerId"), minutes), photos, null);
     }
 
     /// <summary>The unit whose scope an action on the case needs: the receiving side's for deciding on a transfer, else the caller's side of the case.</summary>

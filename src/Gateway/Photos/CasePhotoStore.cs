@@ -16,7 +16,7 @@ public sealed class CasePhotoStore(NpgsqlDataSource db)
 {
     /// <summary>Adds photos to a case after the ones it has, in the caller's transaction (which holds the case's report row locked).</summary>
     public static async Task AddAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string caseId, IReadOnlyList<EncodedPhoto> photos,
-        string addedBy, DateTimeOffset at, CancellationToken ct)
+        string addedBy, DateTimeOffset at, CancellationToken ct, string purpose = "report", string? opId = null)
     {
         if (photos.Count == 0)
         {
@@ -25,9 +25,9 @@ public sealed class CasePhotoStore(NpgsqlDataSource db)
 
         await using var command = new NpgsqlCommand(
             """
-            INSERT INTO case_photo (id, case_id, purpose, position, content_type, width, height, content, added_by, added_at)
-            SELECT p.id, @case, 'report', coalesce((SELECT max(position) + 1 FROM case_photo WHERE case_id = @case), 0) + p.n - 1,
-                   'image/jpeg', p.width, p.height, p.content, @by, @at
+            INSERT INTO case_photo (id, case_id, purpose, position, content_type, width, height, content, added_by, added_at, op_id)
+            SELECT p.id, @case, @purpose, coalesce((SELECT max(position) + 1 FROM case_photo WHERE case_id = @case), 0) + p.n - 1,
+                   'image/jpeg', p.width, p.height, p.content, @by, @at, @op
             FROM unnest(@ids, @widths, @heights, @contents) WITH ORDINALITY AS p (id, width, height, content, n)
             """, connection, transaction);
         command.Parameters.AddWithValue("case", caseId);
@@ -37,6 +37,50 @@ public sealed class CasePhotoStore(NpgsqlDataSource db)
         command.Parameters.AddWithValue("contents", photos.Select(p => p.Jpeg).ToArray());
         command.Parameters.AddWithValue("by", addedBy);
         command.Parameters.AddWithValue("at", at);
+        command.Parameters.AddWithValue("purpose", purpose);
+        command.Parameters.AddWithValue("op", (object?)opId ?? DBNull.Value);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Stores the photos an operator's action came with (反馈 with photos, purpose <c>feedback</c>) under the action's opId,
+    /// once: the same opId sent again stores nothing more. Called before the action is taken, so an acknowledged action never
+    /// lacks its photos; true when this call stored them (the caller removes them again if the action is then refused).
+    /// </summary>
+    public static async Task<bool> AddForActionAsync(NpgsqlConnection connection, string caseId, string opId, IReadOnlyList<EncodedPhoto> photos, string addedBy,
+        DateTimeOffset at, CancellationToken ct)
+    {
+        if (photos.Count == 0)
+        {
+            return false;
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using (var check = new NpgsqlCommand(
+            "SELECT pg_advisory_xact_lock(hashtext('case_photo:' || @case)), EXISTS (SELECT 1 FROM case_photo WHERE case_id = @case AND op_id = @op)",
+            connection, transaction))
+        {
+            check.Parameters.AddWithValue("case", caseId);
+            check.Parameters.AddWithValue("op", opId);
+            await using var reader = await check.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            if (reader.GetBoolean(1))
+            {
+                return false;
+            }
+        }
+
+        await AddAsync(connection, transaction, caseId, photos, addedBy, at, ct, purpose: "feedback", opId: opId);
+        await transaction.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>Removes the photos stored for an action that was then refused (its stage or duty did not allow it): nothing of it stays.</summary>
+    public static async Task RemoveForActionAsync(NpgsqlConnection connection, string caseId, string opId, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("DELETE FROM case_photo WHERE case_id = @case AND op_id = @op", connection);
+        command.Parameters.AddWithValue("case", caseId);
+        command.Parameters.AddWithValue("op", opId);
         await command.ExecuteNonQueryAsync(ct);
     }
 

@@ -93,4 +93,60 @@ public sealed class IncidentActionsApiTests(SystemFixture system)
         Assert.Empty(await ActionsAsync(District, id));
         Assert.Empty(await ActionsAsync(SecondStreet, id));
     }
+    /// <summary>反馈 with photos: a form with the photo in <c>media</c>; stored once however often the opId is sent, re-encoded without its GPS; refused actions keep none.</summary>
+    [Fact]
+    public async Task FeedbackCarriesPhotosStoredOnceAndARefusedActionKeepsNone()
+    {
+        var token = await TokenAsync(SecondStreet);
+        var (reported, answer) = await Api.SendAsync(system.Http, HttpMethod.Post, "/api/v1/incidents", token,
+            new { opId = Guid.NewGuid().ToString("N"), category = "sanitation", urgency = "normal", description = "污水外溢", gridCode = system.Fresh.Grid(within: DemoUnits.SecondStreet) });
+        Assert.True(reported == HttpStatusCode.Created, $"report: {reported} {answer}");
+        var id = answer.GetProperty("id").GetString()!;
+
+        async Task<HttpResponseMessage> FormAsync(string action, string opId, byte[]? photo)
+        {
+            using var form = new MultipartFormDataContent
+            {
+                { new StringContent(opId), "opId" }, { new StringContent(action), "action" }, { new StringContent("现场已清理"), "note" },
+            };
+            if (photo is not null)
+            {
+                var file = new ByteArrayContent(photo);
+                file.Headers.ContentType = new("image/jpeg");
+                form.Add(file, "media", "after.jpg");
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/incidents/{id}/actions") { Content = form };
+            request.Headers.Authorization = new("Bearer", token);
+            return await system.Http.SendAsync(request);
+        }
+
+        async Task<long> PhotosAsync() => await system.Db.ScalarAsync<long>("SELECT count(*) FROM case_photo WHERE case_id = @c", ("c", id));
+
+        // Feedback is not allowed while the case is only reported: 409, and its photo is not kept.
+        var early = await FormAsync("feedback", Guid.NewGuid().ToString("N"), Citizens.TestPhotos.JpegWithGps(800, 600));
+        Assert.True(early.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.Forbidden, $"early feedback: {early.StatusCode}");
+        Assert.Equal(0, await PhotosAsync());
+        // Photos go with feedback only.
+        var withPhoto = await FormAsync("accept", Guid.NewGuid().ToString("N"), Citizens.TestPhotos.JpegWithGps(80, 60));
+        Assert.True(withPhoto.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity, $"accept with a photo: {withPhoto.StatusCode}");
+        Assert.Equal(0, await PhotosAsync());
+
+        foreach (var take in new[] { "accept", "dispatch", "start" })
+        {
+            var (status, after) = await TryAsync(SecondStreet, id, take);
+            Assert.True(status == HttpStatusCode.OK, $"{take}: {status} {after}");
+        }
+
+        var opId = Guid.NewGuid().ToString("N");
+        var photo = Citizens.TestPhotos.JpegWithGps(1200, 900);
+        Assert.Equal(HttpStatusCode.OK, (await FormAsync("feedback", opId, photo)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await FormAsync("feedback", opId, photo)).StatusCode);   // the phone's or browser's retry
+        var stored = await system.Db.RowsAsync("SELECT purpose, op_id, content FROM case_photo WHERE case_id = @c", r => (r.GetString(0), r.GetString(1), (byte[])r[2]), ("c", id));
+        var (purpose, storedOp, content) = Assert.Single(stored);
+        Assert.Equal(("feedback", opId), (purpose, storedOp));
+        Assert.False(Citizens.TestPhotos.HoldsMetadata(content), "the stored photo still holds metadata");
+        var (_, detail) = await DetailAsync(SecondStreet, id);
+        Assert.Equal("handled", detail.GetProperty("incident").GetProperty("stage").GetString());
+    }
 }

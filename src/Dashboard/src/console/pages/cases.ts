@@ -316,7 +316,7 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
     }
     button.disabled = true;
     try {
-      await ctx.api.request('POST', `api/v1/incidents/${encodeURIComponent(i.id)}/actions`, { opId: newOpId(action), action, ...values });
+      await ctx.api.request('POST', `api/v1/incidents/${encodeURIComponent(i.id)}/actions`, actionBody({ opId: newOpId(action), action, ...values }));
       disposeMap?.();
       await detail(host, ctx, id);
     } catch (error) {
@@ -325,6 +325,24 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
     }
   });
   return disposeMap;
+}
+
+/** An action's body: JSON, or a form when it carries photos (`media`, 反馈 with photos). */
+function actionBody(values: Record<string, unknown>): Record<string, unknown> | FormData {
+  const media = values.media as File[] | undefined;
+  if (!media || media.length === 0) {
+    return values;
+  }
+  const form = new FormData();
+  for (const [name, value] of Object.entries(values)) {
+    if (name !== 'media' && value !== null && value !== undefined) {
+      form.append(name, String(value));
+    }
+  }
+  for (const file of media) {
+    form.append('media', file, file.name);
+  }
+  return form;
 }
 
 /** What an action asks for beside its note: a target picked from lists, a worker, minutes. */
@@ -365,6 +383,9 @@ async function targetFields(ctx: ConsoleContext, action: string, c: CaseDetail):
       const names = await Promise.all((i.coHandlers ?? []).map(async (code) => [code, await nameOf(ctx, code, district)] as [string, string]));
       return `<label>${ctx.t('协办单位', 'Co-handler')}<select name="unitCode" data-field="unitCode">${names.map(([code, name]) => option(code, name)).join('')}</select></label>`;
     }
+    case 'feedback':
+      // 反馈 with photos (at most 3; the server re-encodes them without their metadata).
+      return `<label>${ctx.t('处置照片（可选，最多 3 张）', 'Photos (optional, up to 3)')}<input name="media" data-field="media" type="file" accept="image/jpeg,image/png,image/webp" multiple /></label>`;
     case 'request-extension':
       return `<label>${ctx.t('延期（小时）', 'Extension (hours)')}<input name="extensionHours" data-field="extensionMinutes" type="number" min="1" max="720" value="24" required /></label>`;
     default:
@@ -434,6 +455,10 @@ async function actionDialog(ctx: ConsoleContext, action: string, c: CaseDetail):
       }
       if (v.extensionHours) {
         body.extensionMinutes = Math.round(Number(v.extensionHours) * 60);
+      }
+      const files = form.querySelector<HTMLInputElement>('input[name=media]')?.files;
+      if (files && files.length > 0) {
+        body.media = Array.from(files).slice(0, 3);
       }
       finish(body);
     });
