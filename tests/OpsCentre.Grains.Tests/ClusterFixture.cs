@@ -62,6 +62,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.Services.AddLogging(logging => logging.AddProvider(warnings));
+            // The registries' key (the notification dispatcher seals subscriptions' secrets with it); the test host's own configuration has none.
+            silo.Services.AddSingleton(OpsCentre.Database.Registries.PersonalDataCipher.FromBase64(OpsCentre.Database.Registries.PersonalDataCipher.NewKey()));
             silo.AddOpsCentreStorage(configuration);
             silo.Services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Grains, GrainClock);
         });

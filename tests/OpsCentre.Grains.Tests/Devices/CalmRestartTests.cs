@@ -101,6 +101,8 @@ public sealed class CalmRestartTests(ClusterFixture fixture)
         builder.Options.ClusterId = "calm-restart";
         builder.ConfigureSilo((_, silo) =>
         {
+            // The registries' key (the notification dispatcher seals subscriptions' secrets with it); the test host's own configuration has none.
+            silo.Services.AddSingleton(OpsCentre.Database.Registries.PersonalDataCipher.FromBase64(OpsCentre.Database.Registries.PersonalDataCipher.NewKey()));
             silo.AddOpsCentreStorage(configuration);
             silo.Services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Grains, clock);
         });
