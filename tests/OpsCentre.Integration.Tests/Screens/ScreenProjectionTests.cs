@@ -71,7 +71,9 @@ public sealed class ScreenProjectionTests(SystemFixture system, Xunit.Abstractio
         await screen.ReceiveMatchingAsync(e => e.Seq == barrier, "the barrier after every case event", timeoutSeconds: 90);
 
         var cases = screen.History.Where(e => e.Type.StartsWith("incident.", StringComparison.Ordinal)).ToList();
-        Assert.All(cases, e => Assert.True(Text(e.Data, "responsibleCode") == OurDepartment || Text(e.Data, "pendingTransferTo") == OurDepartment,
+        // The department's cases: responsible for, offered by transfer, or helping with (协办 — other tests add it as a co-handler).
+        Assert.All(cases, e => Assert.True(Text(e.Data, "responsibleCode") == OurDepartment || Text(e.Data, "pendingTransferTo") == OurDepartment
+            || (e.Data.TryGetProperty("coHandlers", out var co) && co.ValueKind == JsonValueKind.Array && co.EnumerateArray().Any(c => c.GetString() == OurDepartment)),
             $"seq {e.Seq} {e.Type} of {Text(e.Data, "id")} is another department's case"));
         var seen = cases.Select(e => Text(e.Data, "id")).ToHashSet();
         Assert.Contains(ours, seen);
