@@ -86,6 +86,16 @@ public sealed class PersonalDataCipher
     public byte[] Hash(string value) => HMACSHA256.HashData(_hashKey, Encoding.UTF8.GetBytes(Normalise(value)));
 
     /// <summary>An identifier as stored and hashed: trimmed, without inner spaces or dashes, upper case (the ID number's check digit X).</summary>
-    public static string Normalise(string value) =>
-        string.Concat(value.Where(c => !char.IsWhiteSpace(c) && c != '-')).ToUpperInvariant();
+    public static string Normalise(string value)
+    {
+        foreach (var c in value)
+        {
+            if (char.IsWhiteSpace(c) || c == '-' || char.ToUpperInvariant(c) != c)
+            {
+                return string.Concat(value.Where(c => !char.IsWhiteSpace(c) && c != '-')).ToUpperInvariant();
+            }
+        }
+
+        return value; // already in its normal form, as nearly every value of a file is
+    }
 }

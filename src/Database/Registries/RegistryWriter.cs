@@ -531,8 +531,7 @@ public sealed partial class RegistryWriter(PersonalDataCipher cipher, TimeProvid
         var kind = value.GetValueKind();
         if (field.Kind is RegistryFieldKind.Integer or RegistryFieldKind.Number)
         {
-            if (kind != JsonValueKind.Number || !double.TryParse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
-                || !double.IsFinite(number) || number < field.Min || number > field.Max)
+            if (kind != JsonValueKind.Number || !NumberOf(value, out var number) || !double.IsFinite(number) || number < field.Min || number > field.Max)
             {
                 return new(null, $"{field.Name} is a number from {field.Min} to {field.Max}");
             }
@@ -595,6 +594,23 @@ public sealed partial class RegistryWriter(PersonalDataCipher cipher, TimeProvid
             default:
                 return new(new Value(text, text), null);
         }
+    }
+
+    /// <summary>A JSON number's value: read directly when the node holds a .NET number (an import's cells), else from its JSON text.</summary>
+    private static bool NumberOf(JsonValue value, out double number)
+    {
+        if (value.TryGetValue<long>(out var whole))
+        {
+            number = whole;
+            return true;
+        }
+
+        if (value.TryGetValue<double>(out number))
+        {
+            return true;
+        }
+
+        return double.TryParse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out number);
     }
 
     private static bool PhoneIsValid(string phone)

@@ -55,11 +55,14 @@ public sealed class RegistryImporter(string registry, RegistryWriter writer, Per
         }
 
         var columns = RegistryFile.Columns(registry);
+        var read = new Line?[file.Rows.Count];
+        Parallel.For(0, file.Rows.Count, new ParallelOptions { CancellationToken = ct }, i => read[i] = Read(file.Rows[i], columns));
         var lines = new List<Line>(file.Rows.Count);
         var errors = new List<ImportError>();
-        foreach (var row in file.Rows)
+        for (var i = 0; i < file.Rows.Count; i++)
         {
-            if (Read(row, columns) is { } line)
+            var row = file.Rows[i];
+            if (read[i] is { } line)
             {
                 lines.Add(line);
             }
@@ -340,7 +343,8 @@ public sealed class RegistryImporter(string registry, RegistryWriter writer, Per
             return errors;
         }
 
-        var hashes = numbered.Select(x => cipher.Hash(x.Number!)).ToArray();
+        var hashes = new byte[numbered.Count][];
+        Parallel.For(0, numbered.Count, new ParallelOptions { CancellationToken = ct }, i => hashes[i] = cipher.Hash(numbered[i].Number!));
         var holders = new Dictionary<string, string>(StringComparer.Ordinal);
         await using (var command = new NpgsqlCommand(
             "SELECT p.id, p.id_number_hash FROM unnest(@hashes) AS h (hash) JOIN registry_person p ON p.id_number_hash = h.hash WHERE p.removed_at IS NULL",
