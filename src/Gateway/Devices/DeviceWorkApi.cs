@@ -180,9 +180,19 @@ public static class DeviceWorkApi
         .WithSummary("A key person's scheduled self-report (报到) through their phone. With {opId, at} (a check-in queued while the phone had no signal) it counts at its own time, once per opId: the same again answers the same, another time under the same opId is 422; at up to 30 days back. Without a body it counts now.");
 
         group.MapPost("/incidents/{id}/actions", async Task<Results<Ok<IncidentView>, ProblemHttpResult, ValidationProblem>> (
-            string id, DeviceAction request, AuthenticatedDevice device, WorkerRoster roster, IncidentQueries incidents, IClusterClient cluster, CancellationToken ct) =>
+            string id, HttpRequest http, AuthenticatedDevice device, WorkerRoster roster, IncidentQueries incidents, IClusterClient cluster, PhotoUploads uploads,
+            Npgsql.NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
         {
+            // The same reading as the operators' actions (JSON, or a form whose photos are re-encoded before anything is written).
+            var (read, photos, unreadable) = await IncidentsApi.ReadActionAsync(http, uploads, ct);
+            if (unreadable is not null)
+            {
+                return unreadable;
+            }
+
+            var request = read!;
             var errors = new RequestErrors().OpId(request.OpId)
+                .Check(photos.Count == 0 || request.Action == "feedback", PhotoUploads.Field, "photos go with feedback (反馈) only")
                 .Check(request.Action is "start" or "feedback", "action", "start or feedback")
                 .Check(request.Note is not { Length: > 2000 }, "note", "at most 2000 characters");
             if (errors.Any)
@@ -197,12 +207,17 @@ public static class DeviceWorkApi
                 return Problems.NotFound();
             }
 
-            // The phone acts as its grid worker, in their grid, under the same duty table as the console.
+            // The phone acts as its grid worker, in their grid, under the same duty table as the console; its photos are
+            // stored once per opId before the action and removed if it is refused, as for the console's 反馈.
             var hash = Database.Operations.OperationIds.Hash(request.Action, request.Note);
-            return IncidentReporting.Answer(await cluster.GetGrain<IIncidentGrain>(id).Act(
-                new IncidentCommand(request.Action!, device.BoundTo, request.OpId!, request.Note, null, null, null, hash, OperatorRoles.Worker, grid ?? "", null)));
+            return IncidentReporting.Answer(await IncidentsApi.ActWithPhotosAsync(db, clock, id, request.OpId!, device.BoundTo, photos, () => cluster.GetGrain<IIncidentGrain>(id).Act(
+                new IncidentCommand(request.Action!, device.BoundTo, request.OpId!, request.Note, null, null, null, hash, OperatorRoles.Worker, grid ?? "", null)), ct));
         })
-        .WithSummary("The worker starts a task or feeds back from the device (start | feedback); the case must be one of the device's tasks.");
+        // One Accepts for both: routing matches a request's content type against the last one declared (415 otherwise).
+        .Accepts<DeviceAction>("application/json", "multipart/form-data")
+        .WithSummary("The worker starts a task or feeds back from the device (start | feedback); the case must be one of the device's tasks. "
+            + "As JSON, or as multipart/form-data with the same fields; `feedback` (反馈) may carry up to 3 photos in `media` (JPEG, PNG or WebP, at most 5 MB each, re-encoded without metadata; "
+            + "413 too large, 415 another type, 422 undecodable), stored with the case once per opId before the action is taken and removed again if it is refused.");
 
         return group;
     }
