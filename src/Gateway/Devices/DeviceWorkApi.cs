@@ -200,9 +200,11 @@ public static class DeviceWorkApi
                 return errors.Problem();
             }
 
-            // A device acts only on its own worker's tasks; anything else does not exist for it.
+            // A device acts only on its own worker's tasks; anything else does not exist for it. An action it took already (its
+            // answer lost, the case handled by it since) is sent again to be answered as the first time.
             var grid = device.Kind == DeviceKinds.WorkerPhone ? await roster.AssignedGridAsync(device.BoundTo, ct) : null;
-            if (device.Kind != DeviceKinds.WorkerPhone || (await incidents.AssignedToWorkerAsync(device.BoundTo, grid, ct)).All(c => c.Id != id))
+            if (device.Kind != DeviceKinds.WorkerPhone
+                || ((await incidents.AssignedToWorkerAsync(device.BoundTo, grid, ct)).All(c => c.Id != id) && !await incidents.ActedUnderAsync(id, device.BoundTo, request.OpId!, ct)))
             {
                 return Problems.NotFound();
             }
@@ -215,7 +217,8 @@ public static class DeviceWorkApi
         })
         // One Accepts for both: routing matches a request's content type against the last one declared (415 otherwise).
         .Accepts<DeviceAction>("application/json", "multipart/form-data")
-        .WithSummary("The worker starts a task or feeds back from the device (start | feedback); the case must be one of the device's tasks. "
+        .WithSummary("The worker starts a task or feeds back from the device (start | feedback); the case must be one of the device's tasks, "
+            + "or one its worker already acted on under this opId (a retry after a lost answer is answered as the first time). "
             + "As JSON, or as multipart/form-data with the same fields; `feedback` (反馈) may carry up to 3 photos in `media` (JPEG, PNG or WebP, at most 5 MB each, re-encoded without metadata; "
             + "413 too large, 415 another type, 422 undecodable), stored with the case once per opId before the action is taken and removed again if it is refused.");
 

@@ -312,8 +312,12 @@ public sealed class WorkerAppBrowserTests(SystemFixture system, Xunit.Abstractio
         await section.Locator("input[name=feedback-photos]").SetInputFilesAsync(new FilePayload { Name = "IMG_0003.JPG", MimeType = "image/jpeg", Buffer = TestPhotos.JpegWithGps(2400, 1800) });
         await Assertions.Expect(section.Locator("[data-field=feedback-photos]")).ToContainTextAsync("1 张照片");
         await section.Locator("[data-action=feedback]").ClickAsync();
+        await Eventually.HoldsAsync(() => Volatile.Read(ref feedbacks) >= 2, TimeSpan.FromSeconds(30), "the 反馈 sent again after its answer was lost");
         await Assertions.Expect(page.Locator("[data-field=waiting]")).ToHaveAttributeAsync("data-count", "0", new() { Timeout = 30_000 });
-        Assert.Equal(2, feedbacks);   // the lost answer's retry
+        Assert.Equal(2, feedbacks);
+        // The retry was answered as the first time (the case has left the worker's tasks by then), not refused.
+        Assert.Equal(0, await page.EvaluateAsync<int>(
+            "() => new Promise(r => { const o = indexedDB.open('opscentre-app'); o.onsuccess = () => { const g = o.result.transaction('failed').objectStore('failed').count(); g.onsuccess = () => r(g.result); }; })"));
 
         // The case is handled; its one feedback photo is stored once, re-encoded without EXIF, resized on the phone.
         var (_, detail) = await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/incidents/{caseId}", operatorToken);
