@@ -22,8 +22,13 @@ public static class DeviceWorkApi
 {
     public sealed record DeviceIdentityResponse(string DeviceId, string Kind, string BoundTo);
 
-    /// <summary>Something assigned to the device's person: a dispatched case, a visit due.</summary>
-    public sealed record DeviceTask(string Kind, string Id, string Title, DateTimeOffset? Due);
+    /// <summary>
+    /// Something assigned to the device's person: a dispatched case, a visit due. A case says where to go — its unit's name
+    /// (<c>place</c>) and its position (WGS-84) — and what to do (its description: the worker handles the case); other tasks
+    /// leave these null.
+    /// </summary>
+    public sealed record DeviceTask(string Kind, string Id, string Title, DateTimeOffset? Due, string? Description = null, string? Place = null,
+        double? Lat = null, double? Lon = null);
 
     public sealed record DeviceAction(string? OpId, string? Action, string? Note);
 
@@ -48,7 +53,7 @@ public static class DeviceWorkApi
 
         group.MapGet("/tasks", async Task<Results<Ok<Page<DeviceTask>>, StatusCodeHttpResult>> (
             HttpContext context, AuthenticatedDevice device, WorkerRoster roster, IncidentQueries incidents, PersonalDataReads reads, Npgsql.NpgsqlDataSource db,
-            TimeProvider clock, CancellationToken ct) =>
+            IClusterClient cluster, Grains.Map.MapStore map, TimeProvider clock, CancellationToken ct) =>
         {
             if (device.Kind != DeviceKinds.WorkerPhone)
             {
@@ -57,6 +62,13 @@ public static class DeviceWorkApi
 
             var grid = await roster.AssignedGridAsync(device.BoundTo, ct);
             var cases = await incidents.AssignedToWorkerAsync(device.BoundTo, grid, ct);
+            // Each case as its grain holds it (in memory): where it is and what was reported.
+            var caseTasks = await Task.WhenAll(cases.Select(async c =>
+            {
+                var incident = (await cluster.GetGrain<IIncidentGrain>(c.Id).Detail())?.Incident;
+                var place = incident is null ? null : (await map.FindAsync(incident.UnitCode, ct))?.Name;
+                return new DeviceTask("incident", c.Id, c.Title, c.DueAt, incident?.Description, place, incident?.Lat, incident?.Lon);
+            }));
             // Names masked (a grid worker is not cleared); each person listed is audited as a read.
             var access = new AuditedAccess(device.BoundTo, "worker", "key-person.visit-tasks", false, AccessPurposes.Visit, $"device={device.DeviceId}; fields=name(masked),visitDue");
             var visits = grid is null ? [] : await reads.ReadListAsync(access, async (connection, transaction) =>
@@ -89,13 +101,14 @@ public static class DeviceWorkApi
             }
 
             return Validated(context, new Page<DeviceTask>(
-                [.. cases.Select(c => new DeviceTask("incident", c.Id, c.Title, c.DueAt)),
+                [.. caseTasks,
                  .. firstVisits.Select(v => new DeviceTask("first-visit", v.PersonId, "刑满释放首次走访 " + PersonalDataMasking.Name(v.Name), v.Due)),
                  .. visits.Select(v => new DeviceTask("visit", v.PersonId, "回访 " + PersonalDataMasking.Name(v.Name), v.Due)),
                  .. reRegister.Select(r => new DeviceTask("re-register", r.PersonId, "居住登记续办 " + PersonalDataMasking.Name(r.Name), RegistryDues.StartOf(r.Expiry.AddDays(1)))),
                  .. inspections.Select(p => new DeviceTask("inspection", p.PlaceId, "重点场所检查 " + p.Name, RegistryDues.OverdueFrom(p.Due)))], null));
         })
-        .WithSummary("What is assigned to the device's worker: cases dispatched to them (or to their grid, unassigned) and not yet handled, then first visits (`first-visit`, 刑满释放人员衔接) to released persons of their grid whose receipt the community confirmed (names masked, audited; recorded with POST /api/v1/device/visits), then visits (回访) to the key persons of their grid due within 3 days or overdue (names masked), "
+        .WithSummary("What is assigned to the device's worker: cases dispatched to them (or to their grid, unassigned) and not yet handled (each with its `description`, "
+            + "its unit's name as `place` and its position `lat`/`lon` in WGS-84 when it has one), then first visits (`first-visit`, 刑满释放人员衔接) to released persons of their grid whose receipt the community confirmed (names masked, audited; recorded with POST /api/v1/device/visits), then visits (回访) to the key persons of their grid due within 3 days or overdue (names masked), "
             + "then the floating residents (流动人口) of their grid whose residence registration (居住登记) expires within 30 days or has expired (`re-register`, names masked, audited), "
             + "then the key places (重点场所) of their grid whose inspection falls due within 7 days or is overdue (`inspection`). A task's `due` is the moment it is late. "
             + "The answer carries an ETag; a poll with If-None-Match naming it is answered 304 without a body while the tasks are unchanged.");

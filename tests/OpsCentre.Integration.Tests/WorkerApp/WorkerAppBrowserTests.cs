@@ -305,8 +305,16 @@ public sealed class WorkerAppBrowserTests(SystemFixture system, Xunit.Abstractio
 
         var task = page.Locator($".app-list li[data-id='{caseId}'][data-kind=incident]");
         await Assertions.Expect(task).ToHaveCountAsync(1, new() { Timeout = 20_000 });
+        // The task says where to go and what was reported: its unit's name in the list, and opened, the place, position and description.
+        await Assertions.Expect(task.Locator("[data-field=place]")).Not.ToBeEmptyAsync();
         await task.ClickAsync();
         var section = page.Locator($".app-task[data-id='{caseId}']");
+        await Assertions.Expect(section.Locator("[data-field=description]")).ToContainTextAsync("垃圾堆放（反馈照片测试）");
+        var geo = await section.Locator("[data-field=position]").GetAttributeAsync("href");
+        Assert.StartsWith("geo:", geo);
+        var coordinates = geo![4..].Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(gridWorker.Lat, coordinates[0], 5);
+        Assert.Equal(gridWorker.Lon, coordinates[1], 5);
         await section.Locator("[data-action=start]").ClickAsync();
         await section.Locator("textarea[name=note]").FillAsync("已清理完毕，附现场照片");
         await section.Locator("input[name=feedback-photos]").SetInputFilesAsync(new FilePayload { Name = "IMG_0003.JPG", MimeType = "image/jpeg", Buffer = TestPhotos.JpegWithGps(2400, 1800) });
@@ -360,6 +368,14 @@ public sealed class WorkerAppBrowserTests(SystemFixture system, Xunit.Abstractio
         }
 
         Task<long> PhotosAsync() => system.Db.ScalarAsync<long>("SELECT count(*) FROM case_photo WHERE case_id = @c", ("c", caseId));
+
+        // The case is one of the device's tasks, with what the worker needs: its description, its unit's name and its position.
+        var (_, tasks) = await Api.DeviceSendAsync(system.Http, HttpMethod.Get, "/api/v1/device/tasks", key);
+        var listed = tasks.GetProperty("items").EnumerateArray().Single(t => t.GetProperty("id").GetString() == caseId);
+        Assert.Equal("垃圾堆放（反馈照片测试）", listed.GetProperty("description").GetString());
+        Assert.False(string.IsNullOrEmpty(listed.GetProperty("place").GetString()), $"no place: {listed}");
+        Assert.Equal(gridWorker.Lat, listed.GetProperty("lat").GetDouble(), 5);
+        Assert.Equal(gridWorker.Lon, listed.GetProperty("lon").GetDouble(), 5);
 
         // Before it is started the case refuses a 反馈 (409), and its photo is removed again.
         var early = await FormAsync("feedback", "dev-fb-early", TestPhotos.JpegWithGps(800, 600));

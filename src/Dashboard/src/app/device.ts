@@ -24,6 +24,11 @@ export interface DeviceTask {
   id: string;
   title: string;
   due: string | null;
+  /** A case's description, its unit's name and position (WGS-84); null for other tasks. */
+  description?: string | null;
+  place?: string | null;
+  lat?: number | null;
+  lon?: number | null;
 }
 
 /** Reads a pasted or scanned payload; the reason it cannot be used otherwise (zh / en). */

@@ -315,7 +315,8 @@ export class WorkerApp {
       ? '<li class="app-empty">暂无任务 <small>Nothing assigned</small></li>'
       : this.tasks
           .map((t) => `<li data-id="${escapeHtml(t.id)}" data-kind="${t.kind}"><span class="app-kind">${kinds[t.kind] ?? t.kind}</span>
-              <strong>${escapeHtml(t.title)}</strong>${t.due ? `<time>${escapeHtml(new Date(t.due).toLocaleString('zh-CN'))}</time>` : ''}</li>`)
+              <strong>${escapeHtml(t.title)}</strong>${t.place ? `<span class="app-place" data-field="place">${escapeHtml(t.place)}</span>` : ''}${
+                t.due ? `<time>${escapeHtml(new Date(t.due).toLocaleString('zh-CN'))}</time>` : ''}</li>`)
           .join('');
   }
 
@@ -341,7 +342,12 @@ export class WorkerApp {
     section.dataset.id = task.id;
     const due = task.due ? `<p>期限 <small>Due</small>: ${escapeHtml(new Date(task.due).toLocaleString('zh-CN'))}</p>` : '';
     if (task.kind === 'incident') {
-      section.innerHTML = `<h3>${escapeHtml(task.title)}</h3><p>案件 <small>Case</small> <code>${escapeHtml(task.id)}</code></p>${due}
+      const where = task.lat != null && task.lon != null
+        ? ` <a href="geo:${task.lat},${task.lon}" data-field="position">${task.lat.toFixed(5)}, ${task.lon.toFixed(5)} <small>(WGS-84)</small></a>`
+        : '';
+      const place = task.place || where ? `<p data-field="place">地点 <small>Place</small>: ${escapeHtml(task.place ?? '')}${where}</p>` : '';
+      const description = task.description ? `<p data-field="description">描述 <small>Description</small>: ${escapeHtml(task.description)}</p>` : '';
+      section.innerHTML = `<h3>${escapeHtml(task.title)}</h3><p>案件 <small>Case</small> <code>${escapeHtml(task.id)}</code></p>${place}${description}${due}
         <label>说明 <small>Note</small><textarea name="note" rows="3" maxlength="2000"></textarea></label>
         <label class="app-file">反馈照片 <small>Photos with the feedback (up to 3)</small><input type="file" name="feedback-photos" accept="image/*" capture="environment" multiple /></label>
         <p class="app-hint" data-field="feedback-photos"></p>
