@@ -75,6 +75,10 @@ fi
 if [ "${OPSCENTRE_DEMO:-off}" = "on" ]; then
   echo "== demo city and accounts (generated and imported on first start; later starts reuse them and create only missing accounts)"
   dotnet "$(bin tools/CityGen OpsCentre.CityGen)" ensure "${OPSCENTRE_CITY_SIZE:-city}" "$data/city-${OPSCENTRE_CITY_SIZE:-city}"
+  # The demo may send webhooks to a receiver on this machine (docs/notifications.md); a deployment lists only its own hosts.
+  if [ -z "${Notifications__AllowedHosts__0:-}" ]; then
+    export Notifications__AllowedHosts__0=127.0.0.1 Notifications__AllowedHosts__1=localhost
+  fi
 else
   echo "== no demo data (OPSCENTRE_DEMO is not on; it is on by default only for the PostgreSQL this script provisions): no demo city, no demo accounts, no simulator"
 fi

@@ -122,6 +122,9 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Notifications__RetryBaseDelay"] = "00:00:00.200",
         ["Notifications__RetryMaxDelay"] = "00:00:02",
         ["Notifications__MaxAttempts"] = "4",
+        // The tests' webhook receivers listen on 127.0.0.1, which webhooks may not reach unless allowed (NotificationTests also
+        // prove that "localhost", which is not listed, is refused both when subscribing and when sending).
+        ["Notifications__AllowedHosts__0"] = "127.0.0.1",
         // The suite signs in and calls from one address with few tokens, far faster than people do: the
         // limits per address and per token are lifted for it. AbuseLimitTests check the limits on
         // gateways of their own; the sign-in lockout and the device limits keep their defaults here.

@@ -22,8 +22,13 @@ public static class DeviceWorkApi
 {
     public sealed record DeviceIdentityResponse(string DeviceId, string Kind, string BoundTo);
 
-    /// <summary>Something assigned to the device's person: a dispatched case, a visit due.</summary>
-    public sealed record DeviceTask(string Kind, string Id, string Title, DateTimeOffset? Due);
+    /// <summary>
+    /// Something assigned to the device's person: a dispatched case, a visit due. A case says where to go — its unit's name
+    /// (<c>place</c>) and its position (WGS-84) — and what to do (its description: the worker handles the case); other tasks
+    /// leave these null.
+    /// </summary>
+    public sealed record DeviceTask(string Kind, string Id, string Title, DateTimeOffset? Due, string? Description = null, string? Place = null,
+        double? Lat = null, double? Lon = null);
 
     public sealed record DeviceAction(string? OpId, string? Action, string? Note);
 
@@ -48,7 +53,7 @@ public static class DeviceWorkApi
 
         group.MapGet("/tasks", async Task<Results<Ok<Page<DeviceTask>>, StatusCodeHttpResult>> (
             HttpContext context, AuthenticatedDevice device, WorkerRoster roster, IncidentQueries incidents, PersonalDataReads reads, Npgsql.NpgsqlDataSource db,
-            TimeProvider clock, CancellationToken ct) =>
+            IClusterClient cluster, Grains.Map.MapStore map, TimeProvider clock, CancellationToken ct) =>
         {
             if (device.Kind != DeviceKinds.WorkerPhone)
             {
@@ -57,6 +62,13 @@ public static class DeviceWorkApi
 
             var grid = await roster.AssignedGridAsync(device.BoundTo, ct);
             var cases = await incidents.AssignedToWorkerAsync(device.BoundTo, grid, ct);
+            // Each case as its grain holds it (in memory): where it is and what was reported.
+            var caseTasks = await Task.WhenAll(cases.Select(async c =>
+            {
+                var incident = (await cluster.GetGrain<IIncidentGrain>(c.Id).Detail())?.Incident;
+                var place = incident is null ? null : (await map.FindAsync(incident.UnitCode, ct))?.Name;
+                return new DeviceTask("incident", c.Id, c.Title, c.DueAt, incident?.Description, place, incident?.Lat, incident?.Lon);
+            }));
             // Names masked (a grid worker is not cleared); each person listed is audited as a read.
             var access = new AuditedAccess(device.BoundTo, "worker", "key-person.visit-tasks", false, AccessPurposes.Visit, $"device={device.DeviceId}; fields=name(masked),visitDue");
             var visits = grid is null ? [] : await reads.ReadListAsync(access, async (connection, transaction) =>
@@ -89,13 +101,14 @@ public static class DeviceWorkApi
             }
 
             return Validated(context, new Page<DeviceTask>(
-                [.. cases.Select(c => new DeviceTask("incident", c.Id, c.Title, c.DueAt)),
+                [.. caseTasks,
                  .. firstVisits.Select(v => new DeviceTask("first-visit", v.PersonId, "刑满释放首次走访 " + PersonalDataMasking.Name(v.Name), v.Due)),
                  .. visits.Select(v => new DeviceTask("visit", v.PersonId, "回访 " + PersonalDataMasking.Name(v.Name), v.Due)),
                  .. reRegister.Select(r => new DeviceTask("re-register", r.PersonId, "居住登记续办 " + PersonalDataMasking.Name(r.Name), RegistryDues.StartOf(r.Expiry.AddDays(1)))),
                  .. inspections.Select(p => new DeviceTask("inspection", p.PlaceId, "重点场所检查 " + p.Name, RegistryDues.OverdueFrom(p.Due)))], null));
         })
-        .WithSummary("What is assigned to the device's worker: cases dispatched to them (or to their grid, unassigned) and not yet handled, then first visits (`first-visit`, 刑满释放人员衔接) to released persons of their grid whose receipt the community confirmed (names masked, audited; recorded with POST /api/v1/device/visits), then visits (回访) to the key persons of their grid due within 3 days or overdue (names masked), "
+        .WithSummary("What is assigned to the device's worker: cases dispatched to them (or to their grid, unassigned) and not yet handled (each with its `description`, "
+            + "its unit's name as `place` and its position `lat`/`lon` in WGS-84 when it has one), then first visits (`first-visit`, 刑满释放人员衔接) to released persons of their grid whose receipt the community confirmed (names masked, audited; recorded with POST /api/v1/device/visits), then visits (回访) to the key persons of their grid due within 3 days or overdue (names masked), "
             + "then the floating residents (流动人口) of their grid whose residence registration (居住登记) expires within 30 days or has expired (`re-register`, names masked, audited), "
             + "then the key places (重点场所) of their grid whose inspection falls due within 7 days or is overdue (`inspection`). A task's `due` is the moment it is late. "
             + "The answer carries an ETag; a poll with If-None-Match naming it is answered 304 without a body while the tasks are unchanged.");
@@ -180,9 +193,19 @@ public static class DeviceWorkApi
         .WithSummary("A key person's scheduled self-report (报到) through their phone. With {opId, at} (a check-in queued while the phone had no signal) it counts at its own time, once per opId: the same again answers the same, another time under the same opId is 422; at up to 30 days back. Without a body it counts now.");
 
         group.MapPost("/incidents/{id}/actions", async Task<Results<Ok<IncidentView>, ProblemHttpResult, ValidationProblem>> (
-            string id, DeviceAction request, AuthenticatedDevice device, WorkerRoster roster, IncidentQueries incidents, IClusterClient cluster, CancellationToken ct) =>
+            string id, HttpRequest http, AuthenticatedDevice device, WorkerRoster roster, IncidentQueries incidents, IClusterClient cluster, PhotoUploads uploads,
+            Npgsql.NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
         {
+            // The same reading as the operators' actions (JSON, or a form whose photos are re-encoded before anything is written).
+            var (read, photos, unreadable) = await IncidentsApi.ReadActionAsync(http, uploads, ct);
+            if (unreadable is not null)
+            {
+                return unreadable;
+            }
+
+            var request = read!;
             var errors = new RequestErrors().OpId(request.OpId)
+                .Check(photos.Count == 0 || request.Action == "feedback", PhotoUploads.Field, "photos go with feedback (反馈) only")
                 .Check(request.Action is "start" or "feedback", "action", "start or feedback")
                 .Check(request.Note is not { Length: > 2000 }, "note", "at most 2000 characters");
             if (errors.Any)
@@ -190,19 +213,27 @@ public static class DeviceWorkApi
                 return errors.Problem();
             }
 
-            // A device acts only on its own worker's tasks; anything else does not exist for it.
+            // A device acts only on its own worker's tasks; anything else does not exist for it. An action it took already (its
+            // answer lost, the case handled by it since) is sent again to be answered as the first time.
             var grid = device.Kind == DeviceKinds.WorkerPhone ? await roster.AssignedGridAsync(device.BoundTo, ct) : null;
-            if (device.Kind != DeviceKinds.WorkerPhone || (await incidents.AssignedToWorkerAsync(device.BoundTo, grid, ct)).All(c => c.Id != id))
+            if (device.Kind != DeviceKinds.WorkerPhone
+                || ((await incidents.AssignedToWorkerAsync(device.BoundTo, grid, ct)).All(c => c.Id != id) && !await incidents.ActedUnderAsync(id, device.BoundTo, request.OpId!, ct)))
             {
                 return Problems.NotFound();
             }
 
-            // The phone acts as its grid worker, in their grid, under the same duty table as the console.
+            // The phone acts as its grid worker, in their grid, under the same duty table as the console; its photos are
+            // stored once per opId before the action and removed if it is refused, as for the console's 反馈.
             var hash = Database.Operations.OperationIds.Hash(request.Action, request.Note);
-            return IncidentReporting.Answer(await cluster.GetGrain<IIncidentGrain>(id).Act(
-                new IncidentCommand(request.Action!, device.BoundTo, request.OpId!, request.Note, null, null, null, hash, OperatorRoles.Worker, grid ?? "", null)));
+            return IncidentReporting.Answer(await IncidentsApi.ActWithPhotosAsync(db, clock, id, request.OpId!, device.BoundTo, photos, () => cluster.GetGrain<IIncidentGrain>(id).Act(
+                new IncidentCommand(request.Action!, device.BoundTo, request.OpId!, request.Note, null, null, null, hash, OperatorRoles.Worker, grid ?? "", null)), ct));
         })
-        .WithSummary("The worker starts a task or feeds back from the device (start | feedback); the case must be one of the device's tasks.");
+        // One Accepts for both: routing matches a request's content type against the last one declared (415 otherwise).
+        .Accepts<DeviceAction>("application/json", "multipart/form-data")
+        .WithSummary("The worker starts a task or feeds back from the device (start | feedback); the case must be one of the device's tasks, "
+            + "or one its worker already acted on under this opId (a retry after a lost answer is answered as the first time). "
+            + "As JSON, or as multipart/form-data with the same fields; `feedback` (反馈) may carry up to 3 photos in `media` (JPEG, PNG or WebP, at most 5 MB each, re-encoded without metadata; "
+            + "413 too large, 415 another type, 422 undecodable), stored with the case once per opId before the action is taken and removed again if it is refused.");
 
         return group;
     }

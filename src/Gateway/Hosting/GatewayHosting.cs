@@ -46,6 +46,8 @@ public static class GatewayHosting
         // The silo binds them too; a gateway checks a status's time window with the same settings.
         builder.Services.AddOptions<Grains.Devices.DeviceOptions>().BindConfiguration(Grains.Devices.DeviceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<Grains.Map.MapOptions>().BindConfiguration(Grains.Map.MapOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // The gateway reads Notifications:AllowedHosts when a subscription is made (the silos' dispatchers check again when sending).
+        builder.Services.AddOptions<Grains.Notifications.NotificationOptions>().BindConfiguration(Grains.Notifications.NotificationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<KeyPersons.PersonalDataReads>();
         builder.Services.AddSingleton<KeyPersons.VisitRecording>();
         builder.Services.AddSingleton<Incidents.IncidentReporting>();

@@ -167,30 +167,41 @@ public static partial class IncidentsApi
             return Problems.Unprocessable("workerId", "a grid worker assigned within the unit the case is dispatched to");
         }
 
-        // The photos first, under the action's opId (once however often it is sent), so an acknowledged 反馈 never lacks them.
+        // Who may take which action on this case is the grain's duty table; it answers 403 for what is not the caller's.
+        var hash = OperationIds.Hash(request.Action, request.Note, request.UnitCode, request.WorkerId, request.ExtensionMinutes);
+        var result = await ActWithPhotosAsync(db, clock, id, request.OpId!, context.User.Username(), photos, () => cluster.GetGrain<IIncidentGrain>(id).Act(new IncidentCommand(
+            request.Action!, context.User.Username(), request.OpId!, request.Note, request.UnitCode, request.WorkerId, request.ExtensionMinutes, hash,
+            context.User.RoleOf() ?? "", context.User.UnitCodeOf(), context.User.DepartmentOf())), ct);
+        return IncidentReporting.Answer(result);
+    }
+
+    /// <summary>
+    /// Takes an action that may come with photos (反馈 from the console or from a worker's phone): the photos first, under the
+    /// action's opId (once however often it is sent), so an acknowledged 反馈 never lacks them; then the action; and if the
+    /// case refuses it (stage, duty), the photos this call stored are removed again, so a refused action leaves none.
+    /// </summary>
+    internal static async Task<IncidentActionResult> ActWithPhotosAsync(NpgsqlDataSource db, TimeProvider clock, string caseId, string opId, string addedBy,
+        IReadOnlyList<EncodedPhoto> photos, Func<Task<IncidentActionResult>> act, CancellationToken ct)
+    {
         var storedPhotos = false;
         if (photos.Count > 0)
         {
             await using var connection = await db.OpenConnectionAsync(ct);
-            storedPhotos = await CasePhotoStore.AddForActionAsync(connection, id, request.OpId!, photos, context.User.Username(), clock.GetUtcNow(), ct);
+            storedPhotos = await CasePhotoStore.AddForActionAsync(connection, caseId, opId, photos, addedBy, clock.GetUtcNow(), ct);
         }
 
-        // Who may take which action on this case is the grain's duty table; it answers 403 for what is not the caller's.
-        var hash = OperationIds.Hash(request.Action, request.Note, request.UnitCode, request.WorkerId, request.ExtensionMinutes);
-        var result = await cluster.GetGrain<IIncidentGrain>(id).Act(new IncidentCommand(
-            request.Action!, context.User.Username(), request.OpId!, request.Note, request.UnitCode, request.WorkerId, request.ExtensionMinutes, hash,
-            context.User.RoleOf() ?? "", context.User.UnitCodeOf(), context.User.DepartmentOf()));
+        var result = await act();
         if (storedPhotos && result.Outcome is not (IncidentActionOutcome.Done or IncidentActionOutcome.Replayed))
         {
             await using var connection = await db.OpenConnectionAsync(CancellationToken.None);
-            await CasePhotoStore.RemoveForActionAsync(connection, id, request.OpId!, CancellationToken.None);
+            await CasePhotoStore.RemoveForActionAsync(connection, caseId, opId, CancellationToken.None);
         }
 
-        return IncidentReporting.Answer(result);
+        return result;
     }
 
     /// <summary>An action as JSON or as a form with photos (re-encoded here, before anything is written); or the problem to answer.</summary>
-    private static async Task<(ActionRequest? Request, IReadOnlyList<EncodedPhoto> Photos, ProblemHttpResult? Refused)> ReadActionAsync(
+    internal static async Task<(ActionRequest? Request, IReadOnlyList<EncodedPhoto> Photos, ProblemHttpResult? Refused)> ReadActionAsync(
         HttpRequest http, PhotoUploads uploads, CancellationToken ct)
     {
         if (!http.HasFormContentType)

@@ -14,6 +14,7 @@ using OpsCentre.Gateway.Paging;
 using OpsCentre.Grains;
 using OpsCentre.Grains.Alerts;
 using OpsCentre.Grains.Incidents;
+using OpsCentre.Grains.Notifications;
 using OpsCentre.Grains.Units;
 
 namespace OpsCentre.Gateway.Notifications;
@@ -72,6 +73,8 @@ public static class NotificationsApi
             .WithName("CreateNotificationSubscription")
             .WithSummary("Subscribe a unit (and every unit below it) to kinds of notification — escalation (督办), critical-alert, task-assignment — sent to `url` "
                 + "as `format` json, wecom (企业微信 group robot) or dingtalk (钉钉 group robot); with `secret`, each POST is signed (X-OpsCentre-Signature, and 钉钉's own sign). "
+                + "`url` must be http or https to a public receiver: an address that is loopback, link-local, private or metadata, or a local name (localhost, *.local, *.internal), "
+                + "is 400 on `url` unless its host is in the configuration's Notifications:AllowedHosts (the silos check the resolved address again on every delivery). "
                 + "A unit outside the caller's is 422 on `unitCode`. The same opId again answers the same subscription.");
 
         group.MapPost("/{subscriptionId}/disable", (string subscriptionId, OpRequest request, HttpContext context, AdminChanges changes, NotificationStore store, CancellationToken ct) =>
@@ -146,7 +149,8 @@ public static class NotificationsApi
     }
 
     private static async Task<Results<Created<SubscriptionView>, ProblemHttpResult, ValidationProblem>> CreateAsync(
-        CreateRequest request, HttpContext context, AdminChanges changes, NotificationStore store, TimeProvider clock, CancellationToken ct)
+        CreateRequest request, HttpContext context, AdminChanges changes, NotificationStore store, TimeProvider clock,
+        Microsoft.Extensions.Options.IOptions<NotificationOptions> options, CancellationToken ct)
     {
         var user = context.User;
         if (!Roles.Allows(user, Permission.ManageNotifications))
@@ -154,12 +158,15 @@ public static class NotificationsApi
             return Problems.Forbidden();
         }
 
+        // Not loopback, link-local, private or metadata (unless allowed): checked on the URL here, on the resolved address when sent.
+        var refusal = IsWebhookUrl(request.Url) ? WebhookTargets.RefusalOf(new Uri(request.Url!), options.Value.AllowedHosts) : null;
         var errors = new RequestErrors().OpId(request.OpId)
             .Check(request.Name is { Length: > 0 and <= 100 } && !string.IsNullOrWhiteSpace(request.Name), "name", "1 to 100 characters")
             .Check(UnitCode.IsValid(request.UnitCode), "unitCode", "a unit code")
             .Check(request.Kinds is { Count: > 0 } k && k.All(x => x is not null && NotificationKinds.All.Contains(x)) && k.Distinct().Count() == k.Count,
                 "kinds", "one or more of " + string.Join(", ", NotificationKinds.All) + ", each once")
             .Check(IsWebhookUrl(request.Url), "url", "an absolute http or https URL, at most 2000 characters, without user name or password")
+            .Check(refusal is null, "url", "a receiver on the internet: " + refusal)
             .Check(request.Format is null || WebhookFormats.All.Contains(request.Format), "format", "one of " + string.Join(", ", WebhookFormats.All))
             .Check(request.Secret is null || request.Secret.Length is >= 8 and <= 200, "secret", "8 to 200 characters, or none for unsigned");
         if (errors.Any)

@@ -78,6 +78,23 @@ public sealed class IncidentQueries(NpgsqlDataSource db)
             r.GetFieldValue<DateTimeOffset>(8), r.NullableTime(9), r.NullableTime(10), r.GetInt32(11), r.NullableString(12), r.GetFieldValue<string[]>(13), r.NullableTime(14), r.NullableString(15)), ct);
     }
 
+    /// <summary>
+    /// Whether the case's event log holds an action taken by <paramref name="actor"/> under <paramref name="opId"/>: a phone's
+    /// action sent again after its answer was lost, once the case has left the worker's tasks (handled by that very action).
+    /// </summary>
+    public async Task<bool> ActedUnderAsync(string caseId, string actor, string opId, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            """
+            SELECT EXISTS (SELECT 1 FROM incident i JOIN event_log e ON e.district_code = i.district_code AND e.caller = 'operator:' || @actor AND e.op_id = @op
+                           WHERE i.id = @case AND e.payload ->> 'id' = @case)
+            """);
+        command.Parameters.AddWithValue("case", caseId);
+        command.Parameters.AddWithValue("actor", actor);
+        command.Parameters.AddWithValue("op", opId);
+        return (bool)(await command.ExecuteScalarAsync(ct))!;
+    }
+
     /// <summary>Cases dispatched to the worker (or to their grid, unassigned) and not yet handled, soonest due first.</summary>
     public async Task<List<WorkerCase>> AssignedToWorkerAsync(string workerId, string? assignedGrid, CancellationToken ct)
     {

@@ -41,8 +41,15 @@ public sealed partial class NotificationDispatcher : BackgroundService
         _clock = clock;
         _options = options.Value;
         _logger = logger;
-        // Redirects are not followed: a receiver's URL is what an administrator entered, nothing it points elsewhere to.
-        _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
+        // Redirects are not followed: a receiver's URL is what an administrator entered, nothing it points elsewhere to. No
+        // proxy, and every connection made here to an address checked after resolving the name (WebhookTargets): a webhook
+        // never reaches loopback, link-local, private or metadata addresses unless the host is in AllowedHosts.
+        var allowedHosts = _options.AllowedHosts.ToArray();
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2), UseProxy = false,
+            ConnectCallback = (context, ct) => new ValueTask<Stream>(WebhookTargets.ConnectAsync(context.DnsEndPoint.Host, context.DnsEndPoint.Port, allowedHosts, ct)),
+        })
         {
             Timeout = _options.RequestTimeout,
         };
@@ -114,6 +121,7 @@ public sealed partial class NotificationDispatcher : BackgroundService
         int? status = null;
         string? error;
         TimeSpan? retryAfter = null;
+        var refused = false;
         try
         {
             var request = WebhookMessage.Build(notification, unitName, _options.ConsoleUrl, _clock.GetUtcNow());
@@ -128,6 +136,12 @@ public sealed partial class NotificationDispatcher : BackgroundService
             var answer = await ReadAnswerAsync(response, cancellationToken);
             error = response.IsSuccessStatusCode ? RobotError(notification.Format, answer) : $"HTTP {status}";
             retryAfter = RetryAfter(response);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is WebhookTargetRefused target)
+        {
+            // Not a public address and not allowed: nothing was sent, and trying again would not change that (dead at once).
+            error = "refused: " + target.Message;
+            refused = true;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or UriFormatException or JsonException
             && !cancellationToken.IsCancellationRequested)
@@ -144,7 +158,7 @@ public sealed partial class NotificationDispatcher : BackgroundService
         }
 
         var delay = retryAfter is { } asked && asked > TimeSpan.Zero ? (asked < _options.MaxRetryAfter ? asked : _options.MaxRetryAfter) : _options.Backoff(notification.Attempt);
-        var dead = await _outbox.FailedAsync(notification.Id, status, error, at + delay, _options.MaxAttempts, CancellationToken.None);
+        var dead = await _outbox.FailedAsync(notification.Id, status, error, at + delay, refused ? notification.Attempt : _options.MaxAttempts, CancellationToken.None);
         if (dead)
         {
             LogDeadLettered(notification.Id, notification.SubscriptionId, notification.Attempt, error);

@@ -41,6 +41,14 @@ public sealed class NotificationOptions
     [Range(1, 500, ErrorMessage = "Notifications:BatchSize must be between {1} and {2}")]
     public int BatchSize { get; set; } = 16;
 
+    /// <summary>
+    /// Hosts (names or addresses, as written in a subscription's URL) that webhooks may reach although they are not public —
+    /// loopback, link-local, private or metadata addresses are otherwise refused when subscribing and when sending
+    /// (<see cref="WebhookTargets"/>). For a receiver inside the administrator's own network, and for the tests' receivers on
+    /// 127.0.0.1. Default none.
+    /// </summary>
+    public List<string> AllowedHosts { get; set; } = [];
+
     /// <summary>Where the console is, for a link in each message (e.g. <c>https://ops.example.cn/console/</c>); none when unset.</summary>
     public string? ConsoleUrl { get; set; }
 

@@ -226,6 +226,105 @@ public sealed class NotificationTests(SystemFixture system)
         Assert.Equal(HttpStatusCode.BadRequest, (await Api.SendAsync(Http, HttpMethod.Get, "/api/v1/notifications?state=lost", admin)).Status);
     }
 
+    [Fact]
+    public async Task ACriticalAlertReachesTheSubscribedReceiverSigned()
+    {
+        await new IncidentCatalog(system.Db).SaveCategoryAsync(new IncidentCategory("t-notify-critical", "测试：紧急超期",
+            new Dictionary<string, IReadOnlyDictionary<string, string>> { ["normal"] = new Dictionary<string, string> { ["reported"] = "PT2S" } }));
+        var grid = system.Fresh.Grid(within: DemoUnits.FirstStreet);
+        var admin = await Api.TokenAsync(Http, Admin);
+        var operatorToken = await Api.TokenAsync(Http, "jinjiang.operator");
+        await using var receiver = new WebhookReceiver();
+        await using var escalations = new WebhookReceiver();
+        var subscription = await SubscribeAsync(admin, grid, ["critical-alert"], receiver.Url + "hooks/critical", "json", Secret);
+        await SubscribeAsync(admin, grid, ["escalation"], escalations.Url.ToString(), "json", null);
+
+        // A critical rule on the grid's cases: a case left in its stage past its 2 s deadline raises a critical alert (no escalation within the test).
+        var rule = new
+        {
+            opId = "t-notify-critical", id = "t-notify-critical", title = "事件超期（紧急通知测试）", kind = "stage-overdue",
+            target = new { subjectKind = "incident", unitScope = grid }, severity = "critical", parameters = new { deadline = "stage" },
+            escalation = new { timeoutSeconds = 3600, replyWithinSeconds = 600 },
+        };
+        var (ruled, ruleAnswer) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/alert-rules", operatorToken, rule);
+        Assert.True(ruled == HttpStatusCode.Created, $"rule: {ruled} {ruleAnswer}");
+        await SystemFixture.RuleRefreshAsync();
+        var (created, report) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/incidents", operatorToken,
+            new { opId = "notify-critical-case", category = "t-notify-critical", urgency = "normal", description = "测试紧急通知", gridCode = grid });
+        Assert.True(created == HttpStatusCode.Created, $"report: {created} {report}");
+        var caseId = report.GetProperty("id").GetString()!;
+
+        await Eventually.HoldsAsync(() => receiver.Requests.Count >= 1, TimeSpan.FromSeconds(60), "the critical alert at the receiver");
+        await Consistently.HoldsAsync(() => receiver.Requests.Count == 1, TimeSpan.FromSeconds(2), "sent once");
+        var received = receiver.Requests[0];
+        Assert.Equal("/hooks/critical", received.PathAndQuery);
+        var timestamp = received.Header("X-OpsCentre-Timestamp");
+        Assert.Equal("sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), Encoding.UTF8.GetBytes(timestamp + "." + received.Body))),
+            received.Header("X-OpsCentre-Signature"));
+        Assert.Equal("critical-alert", received.Header("X-OpsCentre-Kind"));
+        var root = JsonDocument.Parse(received.Body).RootElement;
+        Assert.Equal(("critical-alert", "alert.raised", grid, subscription), (root.GetProperty("kind").GetString(), root.GetProperty("event").GetProperty("type").GetString(),
+            root.GetProperty("event").GetProperty("unitCode").GetString(), root.GetProperty("subscriptionId").GetString()));
+        var alert = root.GetProperty("alert");
+        Assert.Equal(("critical", "t-notify-critical"), (alert.GetProperty("severity").GetString(), alert.GetProperty("ruleId").GetString()));
+        Assert.Equal(caseId, alert.GetProperty("subject").GetProperty("id").GetString());
+        Assert.DoesNotContain("测试紧急通知", received.Body);   // the case's description is not sent
+        Assert.Empty(escalations.Requests);                      // a subscription gets only its kinds
+
+        var alertId = root.GetProperty("subject").GetProperty("id").GetString()!;
+        var deliveries = await Eventually.HoldsAsync(
+            async () => (await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/alerts/{alertId}/notifications", operatorToken)).Body,
+            b => b.GetProperty("items").EnumerateArray().Any(d => d.GetProperty("subscriptionId").GetString() == subscription && d.GetProperty("state").GetString() == "delivered"),
+            TimeSpan.FromSeconds(15), "delivered on the alert");
+        var mine = deliveries.GetProperty("items").EnumerateArray().Single(d => d.GetProperty("subscriptionId").GetString() == subscription);
+        Assert.Equal(("critical-alert", 1, 200), (mine.GetProperty("kind").GetString(), mine.GetProperty("attempts").GetInt32(), mine.GetProperty("lastStatus").GetInt32()));
+    }
+
+    [Fact]
+    public async Task WebhooksGoOnlyToPublicAddressesUnlessTheHostIsAllowed()
+    {
+        var admin = await Api.TokenAsync(Http, Admin);
+        var grid = system.Fresh.Grid(within: DemoUnits.FirstStreet);
+
+        // When subscribing: an address that is loopback, link-local (metadata), private, shared or unique-local, or a local name, is
+        // a 400 on url; 127.0.0.1 is in this suite's Notifications:AllowedHosts, 127.0.0.2 and localhost are not.
+        foreach (var url in new[] { "http://127.0.0.2:8080/hook", "http://169.254.169.254/latest/meta-data/", "http://10.1.2.3/hook", "https://192.168.1.10/hook",
+                     "http://172.20.0.5/hook", "http://100.100.100.200/", "http://[::1]:8080/hook", "http://[fd00:ec2::254]/", "http://[::ffff:10.0.0.1]/",
+                     "http://0.0.0.0:8080/", "http://localhost:8080/hook", "http://metadata.google.internal/", "http://printer.local/", "file:///etc/passwd" })
+        {
+            var (status, problem) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/notification-subscriptions", admin,
+                new { opId = Guid.NewGuid().ToString("N"), name = "内网地址", unitCode = grid, kinds = new[] { "task-assignment" }, url, format = "json" });
+            Assert.True(status == HttpStatusCode.BadRequest, $"{url}: {status} {problem}");
+            Assert.True(problem.GetProperty("errors").TryGetProperty("url", out _), $"{url}: {problem}");
+        }
+
+        Assert.Equal(0L, await system.Db.ScalarAsync<long>("SELECT count(*) FROM notification_subscription WHERE unit_code = @u", ("u", grid)));
+
+        // When sending: the name is resolved and the address checked again. A subscription whose host later resolves inside (here
+        // its URL turned to localhost beneath the API, as a name that DNS points elsewhere after it was subscribed) is refused
+        // without a connection and dead at once; pointed back at an allowed host and sent again by hand, it is delivered.
+        await using var receiver = new WebhookReceiver();
+        var subscription = await SubscribeAsync(admin, grid, ["task-assignment"], receiver.Url.ToString(), "json", null);
+        Assert.Equal(1, await system.Db.ExecuteAsync("UPDATE notification_subscription SET url = @url WHERE id = @id",
+            ("url", $"http://localhost:{receiver.Url.Port}/"), ("id", subscription)));
+        var caseId = await DispatchedCaseAsync(grid);
+        var dead = await Eventually.HoldsAsync(
+            async () => (await Api.SendAsync(Http, HttpMethod.Get, $"/api/v1/notifications?unit={grid}&subscription={subscription}&state=dead", admin)).Body,
+            b => b.GetProperty("items").GetArrayLength() == 1, TimeSpan.FromSeconds(20), "the refused notification dead-lettered");
+        var item = dead.GetProperty("items")[0];
+        Assert.Equal((1, caseId), (item.GetProperty("attempts").GetInt32(), item.GetProperty("subjectId").GetString()));
+        Assert.True(!item.TryGetProperty("lastStatus", out var lastStatus) || lastStatus.ValueKind == JsonValueKind.Null, $"no answer was had: {item}");
+        var error = item.GetProperty("lastError").GetString()!;
+        Assert.StartsWith("refused: localhost resolves to ", error);
+        Assert.Contains("Notifications:AllowedHosts", error);
+        Assert.Empty(receiver.Requests);
+
+        Assert.Equal(1, await system.Db.ExecuteAsync("UPDATE notification_subscription SET url = @url WHERE id = @id", ("url", receiver.Url.ToString()), ("id", subscription)));
+        var id = item.GetProperty("id").GetInt64();
+        Assert.Equal(HttpStatusCode.OK, (await Api.SendAsync(Http, HttpMethod.Post, $"/api/v1/notifications/{id}/retry", admin, new { opId = "retry-refused-" + id })).Status);
+        await Eventually.HoldsAsync(() => receiver.Requests.Count == 1, TimeSpan.FromSeconds(10), "delivered to the allowed host");
+    }
+
     /// <summary>Subscribes <paramref name="unit"/> through the API (asserting 201); returns the subscription's id.</summary>
     private async Task<string> SubscribeAsync(string admin, string unit, string[] kinds, string url, string format, string? secret)
     {

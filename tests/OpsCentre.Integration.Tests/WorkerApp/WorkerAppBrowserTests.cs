@@ -264,4 +264,161 @@ public sealed class WorkerAppBrowserTests(SystemFixture system, Xunit.Abstractio
         stale.Headers.IfNoneMatch.Add(new EntityTagHeaderValue("\"not-the-tasks\""));
         Assert.Equal(HttpStatusCode.OK, (await system.Http.SendAsync(stale)).StatusCode);
     }
+    /// <summary>
+    /// 反馈 with a photo from the phone: the worker opens a dispatched case in the app, starts it, and feeds back with a photo
+    /// taken there; the first answer to the 反馈 is lost, the app sends it again under its opId, and the case keeps the photo
+    /// once (re-encoded, no GPS EXIF) and shows it to the operator.
+    /// </summary>
+    [Fact]
+    public async Task TheAppFeedsBackWithAPhotoThatTheCaseShowsOnce()
+    {
+        var operatorToken = await Api.TokenAsync(system.Http, "jinjiang.operator");
+        var (caseId, gridWorker) = await DispatchedToAWorkerAsync(operatorToken);
+        var (deviceId, key) = await Api.ProvisionDeviceAsync(system.Http, operatorToken, "worker-phone", gridWorker.Id);
+
+        var context = await _browser.NewContextAsync(new()
+        {
+            ViewportSize = new() { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true, DeviceScaleFactor = 3, Locale = "zh-CN",
+            Permissions = ["geolocation"], Geolocation = new() { Latitude = (float)gridWorker.Lat, Longitude = (float)gridWorker.Lon, Accuracy = 8 },
+        });
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) => { if (message.Type is "error" or "warning") { output.WriteLine($"[app] {message.Text}"); } };
+        // The first 反馈 (the form with the photo) reaches the server, but its answer is lost on the way back.
+        var feedbacks = 0;
+        await page.RouteAsync("**/api/v1/device/incidents/*/actions", async route =>
+        {
+            var multipart = route.Request.Headers.TryGetValue("content-type", out var type) && type.StartsWith("multipart/form-data", StringComparison.Ordinal);
+            if (multipart && Interlocked.Increment(ref feedbacks) == 1)
+            {
+                await route.FetchAsync();
+                await route.AbortAsync("connectionreset");
+            }
+            else
+            {
+                await route.ContinueAsync();
+            }
+        });
+
+        await page.GotoAsync(new Uri(system.GatewayUrl, "/app/").ToString());
+        await page.FillAsync("textarea[name=payload]", JsonSerializer.Serialize(new { v = 1, gateway = system.GatewayUrl.GetLeftPart(UriPartial.Authority), deviceId, key }));
+        await page.ClickAsync("[data-action=sign-in]");
+        await Assertions.Expect(page.Locator("[data-screen=app]")).ToHaveAttributeAsync("data-device", deviceId, new() { Timeout = 20_000 });
+
+        var task = page.Locator($".app-list li[data-id='{caseId}'][data-kind=incident]");
+        await Assertions.Expect(task).ToHaveCountAsync(1, new() { Timeout = 20_000 });
+        // The task says where to go and what was reported: its unit's name in the list, and opened, the place, position and description.
+        await Assertions.Expect(task.Locator("[data-field=place]")).Not.ToBeEmptyAsync();
+        await task.ClickAsync();
+        var section = page.Locator($".app-task[data-id='{caseId}']");
+        await Assertions.Expect(section.Locator("[data-field=description]")).ToContainTextAsync("垃圾堆放（反馈照片测试）");
+        var geo = await section.Locator("[data-field=position]").GetAttributeAsync("href");
+        Assert.StartsWith("geo:", geo);
+        var coordinates = geo![4..].Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(gridWorker.Lat, coordinates[0], 5);
+        Assert.Equal(gridWorker.Lon, coordinates[1], 5);
+        await section.Locator("[data-action=start]").ClickAsync();
+        await section.Locator("textarea[name=note]").FillAsync("已清理完毕，附现场照片");
+        await section.Locator("input[name=feedback-photos]").SetInputFilesAsync(new FilePayload { Name = "IMG_0003.JPG", MimeType = "image/jpeg", Buffer = TestPhotos.JpegWithGps(2400, 1800) });
+        await Assertions.Expect(section.Locator("[data-field=feedback-photos]")).ToContainTextAsync("1 张照片");
+        await section.Locator("[data-action=feedback]").ClickAsync();
+        await Eventually.HoldsAsync(() => Volatile.Read(ref feedbacks) >= 2, TimeSpan.FromSeconds(30), "the 反馈 sent again after its answer was lost");
+        await Assertions.Expect(page.Locator("[data-field=waiting]")).ToHaveAttributeAsync("data-count", "0", new() { Timeout = 30_000 });
+        Assert.Equal(2, feedbacks);
+        // The retry was answered as the first time (the case has left the worker's tasks by then), not refused.
+        Assert.Equal(0, await page.EvaluateAsync<int>(
+            "() => new Promise(r => { const o = indexedDB.open('opscentre-app'); o.onsuccess = () => { const g = o.result.transaction('failed').objectStore('failed').count(); g.onsuccess = () => r(g.result); }; })"));
+
+        // The case is handled; its one feedback photo is stored once, re-encoded without EXIF, resized on the phone.
+        var (_, detail) = await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/incidents/{caseId}", operatorToken);
+        Assert.Equal("handled", detail.GetProperty("incident").GetProperty("stage").GetString());
+        var rows = await system.Db.RowsAsync("SELECT purpose, added_by, content FROM case_photo WHERE case_id = @case", r => (r.GetString(0), r.GetString(1), (byte[])r[2]), ("case", caseId));
+        var (purpose, addedBy, content) = Assert.Single(rows);
+        Assert.Equal(("feedback", gridWorker.Id), (purpose, addedBy));
+        Assert.False(TestPhotos.HoldsMetadata(content), "the stored photo still holds EXIF");
+        Assert.Equal((1600, 1200), TestPhotos.SizeOf(content));
+        var (listed, photos) = await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/incidents/{caseId}/photos", operatorToken);
+        Assert.Equal(HttpStatusCode.OK, listed);
+        var served = await system.Http.SendAsync(Api.Authorized(HttpMethod.Get, Assert.Single(photos.EnumerateArray()).GetProperty("url").GetString()!, operatorToken));
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Equal(content, await served.Content.ReadAsByteArrayAsync());
+        await context.CloseAsync();
+    }
+
+    /// <summary>The device's actions as a form: photos go with feedback only, a refused feedback keeps none, a replay stores nothing more.</summary>
+    [Fact]
+    public async Task ADevicesFeedbackFormKeepsItsPhotosOncePerOpIdAndARefusedOneNone()
+    {
+        var operatorToken = await Api.TokenAsync(system.Http, "jinjiang.operator");
+        var (caseId, gridWorker) = await DispatchedToAWorkerAsync(operatorToken);
+        var (_, key) = await Api.ProvisionDeviceAsync(system.Http, operatorToken, "worker-phone", gridWorker.Id);
+
+        async Task<(HttpStatusCode Status, string Body)> FormAsync(string action, string opId, byte[]? photo)
+        {
+            using var form = new MultipartFormDataContent { { new StringContent(opId), "opId" }, { new StringContent(action), "action" }, { new StringContent("已处理"), "note" } };
+            if (photo is not null)
+            {
+                var file = new ByteArrayContent(photo);
+                file.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+                form.Add(file, "media", "after.jpg");
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/device/incidents/{caseId}/actions") { Content = form };
+            request.Headers.Add("X-Device-Key", key);
+            var response = await system.Http.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        Task<long> PhotosAsync() => system.Db.ScalarAsync<long>("SELECT count(*) FROM case_photo WHERE case_id = @c", ("c", caseId));
+
+        // The case is one of the device's tasks, with what the worker needs: its description, its unit's name and its position.
+        var (_, tasks) = await Api.DeviceSendAsync(system.Http, HttpMethod.Get, "/api/v1/device/tasks", key);
+        var listed = tasks.GetProperty("items").EnumerateArray().Single(t => t.GetProperty("id").GetString() == caseId);
+        Assert.Equal("垃圾堆放（反馈照片测试）", listed.GetProperty("description").GetString());
+        Assert.False(string.IsNullOrEmpty(listed.GetProperty("place").GetString()), $"no place: {listed}");
+        Assert.Equal(gridWorker.Lat, listed.GetProperty("lat").GetDouble(), 5);
+        Assert.Equal(gridWorker.Lon, listed.GetProperty("lon").GetDouble(), 5);
+
+        // Before it is started the case refuses a 反馈 (409), and its photo is removed again.
+        var early = await FormAsync("feedback", "dev-fb-early", TestPhotos.JpegWithGps(800, 600));
+        Assert.True(early.Status == HttpStatusCode.Conflict, $"early: {early}");
+        Assert.Equal(0, await PhotosAsync());
+        // A photo with start: 400 naming media; a photo that is no photo: 422; neither writes anything.
+        var start = await FormAsync("start", "dev-start-photo", TestPhotos.JpegWithGps(80, 60));
+        Assert.True(start.Status == HttpStatusCode.BadRequest && start.Body.Contains("media", StringComparison.Ordinal), $"start with a photo: {start}");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await FormAsync("feedback", "dev-fb-broken", TestPhotos.BrokenJpeg())).Status);
+        Assert.Equal(HttpStatusCode.OK, (await FormAsync("start", "dev-start", null)).Status);
+        Assert.Equal(0, await PhotosAsync());
+
+        var photo = TestPhotos.JpegWithGps(1200, 900);
+        Assert.Equal(HttpStatusCode.OK, (await FormAsync("feedback", "dev-fb", photo)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await FormAsync("feedback", "dev-fb", photo)).Status);   // the queue's replay
+        var stored = await system.Db.RowsAsync("SELECT op_id, content FROM case_photo WHERE case_id = @c", r => (r.GetString(0), (byte[])r[1]), ("c", caseId));
+        var (storedOp, jpeg) = Assert.Single(stored);
+        Assert.Equal("dev-fb", storedOp);
+        Assert.False(TestPhotos.HoldsMetadata(jpeg), "the stored photo still holds EXIF");
+        // The same opId with another body is not the same action: 422, nothing more stored.
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await FormAsync("start", "dev-fb", null)).Status);
+        Assert.Equal(1, await PhotosAsync());
+    }
+
+    /// <summary>A case reported at a fresh worker's position by 锦江区's operator, accepted and dispatched to that worker.</summary>
+    private async Task<(string CaseId, OpsCentre.CityGen.GeneratedWorker Worker)> DispatchedToAWorkerAsync(string operatorToken)
+    {
+        var gridWorker = system.Fresh.Worker(within: "510104");
+        var (created, report) = await Api.SendAsync(system.Http, HttpMethod.Post, "/api/v1/incidents", operatorToken,
+            new { opId = Guid.NewGuid().ToString("N"), category = "sanitation", urgency = "normal", description = "垃圾堆放（反馈照片测试）", lat = gridWorker.Lat, lon = gridWorker.Lon });
+        Assert.True(created == HttpStatusCode.Created, $"report: {created} {report}");
+        var caseId = report.GetProperty("id").GetString()!;
+        foreach (var (action, body) in new (string, object)[]
+                 {
+                     ("accept", new { opId = Guid.NewGuid().ToString("N"), action = "accept" }),
+                     ("dispatch", new { opId = Guid.NewGuid().ToString("N"), action = "dispatch", unitCode = gridWorker.Grid, workerId = gridWorker.Id }),
+                 })
+        {
+            var (status, answer) = await Api.SendAsync(system.Http, HttpMethod.Post, $"/api/v1/incidents/{caseId}/actions", operatorToken, body);
+            Assert.True(status == HttpStatusCode.OK, $"{action}: {status} {answer}");
+        }
+
+        return (caseId, gridWorker);
+    }
 }

@@ -24,6 +24,11 @@ export interface DeviceTask {
   id: string;
   title: string;
   due: string | null;
+  /** A case's description, its unit's name and position (WGS-84); null for other tasks. */
+  description?: string | null;
+  place?: string | null;
+  lat?: number | null;
+  lon?: number | null;
 }
 
 /** Reads a pasted or scanned payload; the reason it cannot be used otherwise (zh / en). */
@@ -148,23 +153,12 @@ export class DeviceSender implements Sender {
 
   private send(item: QueueItem): Promise<Response> {
     switch (item.kind) {
-      case 'incident': {
-        if (!item.photos?.length) {
-          return this.api.fetch('POST', 'api/v1/device/incidents', item.body);
-        }
-        const form = new FormData();
-        for (const [name, value] of Object.entries(item.body)) {
-          if (value !== undefined && value !== null) {
-            form.append(name, String(value));
-          }
-        }
-        item.photos.forEach((photo, k) => form.append('media', photo, `photo-${k + 1}.jpg`));
-        return this.api.fetch('POST', 'api/v1/device/incidents', form);
-      }
+      case 'incident':
+        return this.api.fetch('POST', 'api/v1/device/incidents', withPhotos(item));
       case 'visit':
         return this.api.fetch('POST', 'api/v1/device/visits', item.body);
       case 'feedback':
-        return this.api.fetch('POST', `api/v1/device/incidents/${encodeURIComponent(item.caseId!)}/actions`, item.body);
+        return this.api.fetch('POST', `api/v1/device/incidents/${encodeURIComponent(item.caseId!)}/actions`, withPhotos(item));
       case 'check-in':
         return this.api.fetch('POST', 'api/v1/device/check-ins', item.body);
       case 'collection':
@@ -173,6 +167,21 @@ export class DeviceSender implements Sender {
         return this.api.fetch('POST', 'api/v1/device/status', item.body);
     }
   }
+}
+
+/** An item's body as JSON, or — with photos (a report, a 反馈) — as a form with the same fields and the photos in `media`. */
+function withPhotos(item: QueueItem): unknown {
+  if (!item.photos?.length) {
+    return item.body;
+  }
+  const form = new FormData();
+  for (const [name, value] of Object.entries(item.body)) {
+    if (value !== undefined && value !== null) {
+      form.append(name, String(value));
+    }
+  }
+  item.photos.forEach((photo, k) => form.append('media', photo, `photo-${k + 1}.jpg`));
+  return form;
 }
 
 function offline(e: unknown): Outcome {

@@ -205,13 +205,24 @@ export class WorkerApp {
         await this.kv.set('tasks', answer.items);
         await this.kv.set('tasks-etag', answer.etag ?? undefined);
         if (this.tab === 'tasks') {
-          this.renderTab();
+          this.refreshTaskList();
         }
       }
     } catch (e) {
       if (e instanceof DeviceUnauthorized) {
         this.close(Revoked);
       }
+    }
+  }
+
+  /** New tasks into the list; a task the worker has open (a note or photos being written) stays as it is. */
+  private refreshTaskList(): void {
+    const list = this.root.querySelector<HTMLElement>('.app-main .app-list');
+    const open = this.root.querySelector<HTMLElement>('.app-main .app-task');
+    if (list && open && !open.hidden) {
+      list.innerHTML = this.taskItems();
+    } else {
+      this.renderTab();
     }
   }
 
@@ -298,19 +309,22 @@ export class WorkerApp {
     }
   }
 
-  private renderTasks(main: HTMLElement): void {
+  private taskItems(): string {
     const kinds: Record<DeviceTask['kind'], string> = { incident: '事件 Case', visit: '回访 Visit', 're-register': '续办 Re-register', inspection: '检查 Inspect' };
+    return this.tasks.length === 0
+      ? '<li class="app-empty">暂无任务 <small>Nothing assigned</small></li>'
+      : this.tasks
+          .map((t) => `<li data-id="${escapeHtml(t.id)}" data-kind="${t.kind}"><span class="app-kind">${kinds[t.kind] ?? t.kind}</span>
+              <strong>${escapeHtml(t.title)}</strong>${t.place ? `<span class="app-place" data-field="place">${escapeHtml(t.place)}</span>` : ''}${
+                t.due ? `<time>${escapeHtml(new Date(t.due).toLocaleString('zh-CN'))}</time>` : ''}</li>`)
+          .join('');
+  }
+
+  private renderTasks(main: HTMLElement): void {
     main.innerHTML = `
       <div class="app-row"><h2>我的任务 <small>My tasks</small></h2><button type="button" data-action="refresh">刷新 <small>Refresh</small></button></div>
       <button type="button" class="app-primary" data-action="status">上报当前位置 <small>Send my position</small></button>
-      <ul class="app-list">${
-        this.tasks.length === 0
-          ? '<li class="app-empty">暂无任务 <small>Nothing assigned</small></li>'
-          : this.tasks
-              .map((t) => `<li data-id="${escapeHtml(t.id)}" data-kind="${t.kind}"><span class="app-kind">${kinds[t.kind] ?? t.kind}</span>
-                  <strong>${escapeHtml(t.title)}</strong>${t.due ? `<time>${escapeHtml(new Date(t.due).toLocaleString('zh-CN'))}</time>` : ''}</li>`)
-              .join('')
-      }</ul>
+      <ul class="app-list">${this.taskItems()}</ul>
       <section class="app-task" hidden></section>`;
     main.querySelector('[data-action=refresh]')!.addEventListener('click', () => void this.pollTasks());
     main.querySelector('[data-action=status]')!.addEventListener('click', () => void this.recordStatus('位置 position'));
@@ -328,14 +342,41 @@ export class WorkerApp {
     section.dataset.id = task.id;
     const due = task.due ? `<p>期限 <small>Due</small>: ${escapeHtml(new Date(task.due).toLocaleString('zh-CN'))}</p>` : '';
     if (task.kind === 'incident') {
-      section.innerHTML = `<h3>${escapeHtml(task.title)}</h3><p>案件 <small>Case</small> <code>${escapeHtml(task.id)}</code></p>${due}
-        <label>说明 <small>Note</small><textarea name="note" rows="3"></textarea></label>
+      const where = task.lat != null && task.lon != null
+        ? ` <a href="geo:${task.lat},${task.lon}" data-field="position">${task.lat.toFixed(5)}, ${task.lon.toFixed(5)} <small>(WGS-84)</small></a>`
+        : '';
+      const place = task.place || where ? `<p data-field="place">地点 <small>Place</small>: ${escapeHtml(task.place ?? '')}${where}</p>` : '';
+      const description = task.description ? `<p data-field="description">描述 <small>Description</small>: ${escapeHtml(task.description)}</p>` : '';
+      section.innerHTML = `<h3>${escapeHtml(task.title)}</h3><p>案件 <small>Case</small> <code>${escapeHtml(task.id)}</code></p>${place}${description}${due}
+        <label>说明 <small>Note</small><textarea name="note" rows="3" maxlength="2000"></textarea></label>
+        <label class="app-file">反馈照片 <small>Photos with the feedback (up to 3)</small><input type="file" name="feedback-photos" accept="image/*" capture="environment" multiple /></label>
+        <p class="app-hint" data-field="feedback-photos"></p>
         <div class="app-row"><button type="button" data-action="start">开始处置 <small>Start</small></button>
         <button type="button" class="app-primary" data-action="feedback">处置反馈 <small>Feed back</small></button></div>`;
+      const input = section.querySelector<HTMLInputElement>('[name=feedback-photos]')!;
+      const hint = section.querySelector<HTMLElement>('[data-field=feedback-photos]')!;
+      input.addEventListener('change', () => {
+        hint.textContent = `${Math.min(3, input.files?.length ?? 0)} 张照片 photo(s)`;
+      });
       for (const action of ['start', 'feedback']) {
         section.querySelector(`[data-action=${action}]`)!.addEventListener('click', () => {
-          const note = section.querySelector<HTMLTextAreaElement>('[name=note]')!.value.trim();
-          void this.record('feedback', `${action === 'start' ? '开始' : '反馈'} ${task.id}`, { action, note: note || undefined }, { caseId: task.id });
+          void (async () => {
+            const noteField = section.querySelector<HTMLTextAreaElement>('[name=note]')!;
+            const note = noteField.value.trim();
+            // Photos go with the 反馈 only; resized here like a report's before they wait in the queue.
+            const photos: Blob[] = [];
+            if (action === 'feedback') {
+              for (const file of Array.from(input.files ?? []).slice(0, 3)) {
+                photos.push(await resizePhoto(file));
+              }
+            }
+            await this.record('feedback', `${action === 'start' ? '开始' : '反馈'} ${task.id}`, { action, note: note || undefined }, { caseId: task.id, photos });
+            if (action === 'feedback') {
+              noteField.value = '';
+              input.value = '';
+              hint.textContent = '';
+            }
+          })();
         });
       }
     } else if (task.kind === 'visit') {
