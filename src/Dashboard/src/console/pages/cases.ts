@@ -5,6 +5,7 @@ import { formatTime } from '../../i18n';
 import type { ConsoleContext, ConsolePage, Route } from '../context';
 import { clearProblems, formValues, newOpId, showProblem } from '../forms';
 import { filterBar, pagedTable } from '../lists';
+import { subjectDeliveries } from './notifications';
 import './cases.css';
 
 // 事件: the case list (filtered and paged on the server, counts by stage from the unit's live counters), one case with
@@ -286,7 +287,7 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
         <div><dt>${ctx.t('处置时限', 'Due')}</dt><dd>${time(i.dueAt)}</dd></div>
         ${i.pendingExtensionMinutes ? `<div><dt>${ctx.t('申请延期', 'Extension asked')}</dt><dd>${i.pendingExtensionMinutes} ${ctx.t('分钟', 'min')}</dd></div>` : ''}
         <div><dt>${ctx.t('结案时间', 'Closed')}</dt><dd>${time(i.closedAt)}</dd></div>
-        ${i.alertId ? `<div><dt>${ctx.t('来自告警', 'From alert')}</dt><dd>${escapeHtml(i.alertId)}</dd></div>` : ''}
+        ${i.alertId ? `<div><dt>${ctx.t('来自告警', 'From alert')}</dt><dd><a class="case-alert" data-id="${escapeHtml(i.alertId)}" href="#/alerts/${encodeURIComponent(i.alertId)}">${escapeHtml(i.alertId)}</a></dd></div>` : ''}
       </dl>
       <figure class="case-map-box">
         <div class="case-map" aria-label="${ctx.t('事件位置', 'Position')}"></div>
@@ -299,7 +300,9 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
     <h3>${ctx.t('督办', 'Supervision')}</h3>
     ${c.supervisions.length ? `<ul class="case-supervisions">${c.supervisions.map((s) => `<li>${time(s.at)} <span data-unit-code="${escapeHtml(s.unitCode)}">${escapeHtml(s.unitCode)}</span>${s.replyDue ? ` · ${ctx.t('回复时限', 'reply due')} ${time(s.replyDue)}` : ''}${s.reply ? ` — ${escapeHtml(s.reply)}` : ''}</li>`).join('')}</ul>` : `<p>${ctx.t('无', 'None')}</p>`}
     <h3>${ctx.t('时间线', 'Timeline')}</h3>
-    <ol class="case-timeline">${c.timeline.map(timelineLine).join('')}</ol>`;
+    <ol class="case-timeline">${c.timeline.map(timelineLine).join('')}</ol>
+    <section class="case-deliveries" hidden></section>`;
+  void subjectDeliveries(host.querySelector<HTMLElement>('.case-deliveries')!, ctx, `api/v1/incidents/${encodeURIComponent(id)}/notifications`);
   void nameUnits(host, ctx);
   const mapEl = host.querySelector<HTMLElement>('.case-map');
   const disposeMap = mapEl ? await caseMap(mapEl, ctx, i.unitCode, unitName, i.lat, i.lon) : undefined;
