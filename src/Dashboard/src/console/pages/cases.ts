@@ -244,12 +244,20 @@ async function caseMap(el: HTMLElement, ctx: ConsoleContext, unitCode: string, u
   return () => chart.dispose();
 }
 
-async function detail(host: HTMLElement, ctx: ConsoleContext, id: string): Promise<void | (() => void)> {
+/**
+ * The case page. `taken`: the action just taken on it — after which a 404 means the action took the case out of the
+ * caller's sight (a transfer they rejected, or accepted for a department), which the page says instead of "no such case".
+ */
+async function detail(host: HTMLElement, ctx: ConsoleContext, id: string, taken?: string): Promise<void | (() => void)> {
   let c: CaseDetail;
   try {
     c = await ctx.api.request<CaseDetail>('GET', `api/v1/incidents/${encodeURIComponent(id)}`);
   } catch (error) {
-    host.innerHTML = `<p class="error" role="alert">${escapeHtml(error instanceof ApiError && error.status === 404 ? ctx.t('没有此事件', 'No such case') : String(error))}</p>`;
+    const gone = error instanceof ApiError && error.status === 404;
+    host.innerHTML = gone && taken
+      ? `<p><a href="#/cases">${ctx.t('← 事件列表', '← Cases')}</a></p>
+        <p class="case-gone" role="status" data-action-taken="${escapeHtml(taken)}">${escapeHtml(ctx.t(`已${actionName(ctx, taken)}：此事件已不在本单位范围内。`, `${actionName(ctx, taken)}: done; the case is no longer within your unit.`))}</p>`
+      : `<p class="error" role="alert">${escapeHtml(gone ? ctx.t('没有此事件', 'No such case') : String(error))}</p>`;
     return;
   }
   const i = c.incident;
@@ -321,7 +329,7 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
     try {
       await ctx.api.request('POST', `api/v1/incidents/${encodeURIComponent(i.id)}/actions`, actionBody({ opId: newOpId(action), action, ...values }));
       disposeMap?.();
-      await detail(host, ctx, id);
+      await detail(host, ctx, id, action);
     } catch (error) {
       showProblem(actions, error, ctx);
       button.disabled = false;
