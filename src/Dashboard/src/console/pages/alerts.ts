@@ -73,7 +73,7 @@ async function list(host: HTMLElement, ctx: ConsoleContext, route: Route): Promi
   const q = (name: string) => route.query.get(name) || null;
   const filters: AlertFilters = {
     unit: q('unit') && q('unit')!.startsWith(ctx.me.unitCode) ? q('unit')! : ctx.me.unitCode,
-    state: q('state'), severity: q('severity'), rule: q('rule'), from: q('from'), to: q('to'),
+    state: q('state'), severity: q('severity'), rule: q('rule'), from: q('from'), to: q('to'), responsible: q('responsible'),
   };
   host.innerHTML = `<h2>${ctx.t('告警', 'Alerts')} <small class="live-state" data-state="disconnected"></small></h2>
     <p class="alerts-links">${ctx.t('静默计划见', 'Silences:')} <a href="#/silences">${ctx.t('静默', 'Silences')}</a></p>
@@ -81,7 +81,11 @@ async function list(host: HTMLElement, ctx: ConsoleContext, route: Route): Promi
   const names = new PageNames(ctx, host);
   const rules = await rulesOf(ctx);
   const all: [string, string] = ['', ctx.t('全部', 'All')];
+  // 责任单位: the caller's unit or one of its children, where escalation has brought an alert (GET /api/v1/alerts?responsible=).
+  const mine = await ctx.api.unit(ctx.me.unitCode).catch(() => null);
+  const responsibleUnits: [string, string][] = mine ? [[mine.code, mine.name], ...mine.children.map((c): [string, string] => [c.code, c.name])] : [];
   const bar = filterBar(ctx, route, [
+    { name: 'responsible', label: ctx.t('责任单位', 'Responsible'), options: [all, ...responsibleUnits] },
     { name: 'state', label: ctx.t('状态', 'State'), options: [all, ...alertStates.map(([s, zh, en]): [string, string] => [s, ctx.t(zh, en)])] },
     { name: 'severity', label: ctx.t('级别', 'Severity'), options: [all, ...severities.map(([s, zh, en]): [string, string] => [s, ctx.t(zh, en)])] },
     { name: 'rule', label: ctx.t('规则', 'Rule'), options: [all, ...rules.map((r): [string, string] => [r.id, r.title])] },
