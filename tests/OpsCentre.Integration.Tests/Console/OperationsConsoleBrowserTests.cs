@@ -81,6 +81,8 @@ public sealed class OperationsConsoleBrowserTests(SystemFixture system, Xunit.Ab
     [Fact]
     public async Task AnOperatorCreatesARuleInTheConsoleAndCopiesTheCitysRuleIntoTheDistrict()
     {
+        // Scoped to a grid no other test uses and stored switched off, so that neither rule raises alerts other tests would meet.
+        var grid = system.Fresh.Grid(within: DemoUnits.Jinjiang);
         var id = "console-rule-" + Guid.NewGuid().ToString("N")[..10];
         var page = await _browser.SignInAsync(system.GatewayUrl, District);
         await ConsoleBrowser.OpenAsync(page, "rules");
@@ -90,6 +92,8 @@ public sealed class OperationsConsoleBrowserTests(SystemFixture system, Xunit.Ab
         await form.Locator("[name=title]").FillAsync("控制台新建：电量低于 3%");
         await form.Locator("[name=kind]").SelectOptionAsync("threshold");
         await form.Locator("[name='target.subjectKind']").SelectOptionAsync("device");
+        await form.Locator("[name='target.unitScope']").FillAsync(grid);
+        await form.Locator("[name=enabled]").UncheckAsync();
         // Not JSON: refused at its field, and nothing is stored.
         await form.Locator("[name=parameters]").FillAsync("batteryPct < 3");
         await form.Locator("[data-action=create]").ClickAsync();
@@ -101,7 +105,8 @@ public sealed class OperationsConsoleBrowserTests(SystemFixture system, Xunit.Ab
         await Assertions.Expect(page.Locator(".rule-versions tr[data-id='1']")).ToContainTextAsync(District);
         var (created, rule) = await Api.GetAsync(system.Http, District, $"/api/v1/alert-rules/{id}");
         Assert.Equal(HttpStatusCode.OK, created);
-        Assert.Equal(DemoUnits.Jinjiang, rule.GetProperty("items")[0].GetProperty("target").GetProperty("unitScope").GetString());
+        Assert.Equal(grid, rule.GetProperty("items")[0].GetProperty("target").GetProperty("unitScope").GetString());
+        Assert.False(rule.GetProperty("items")[0].GetProperty("enabled").GetBoolean());
 
         // The city's battery rule is read-only here; copied into the district, the copy is the district's to tune.
         await ConsoleBrowser.OpenAsync(page, "rules/device-battery-low");
@@ -109,11 +114,15 @@ public sealed class OperationsConsoleBrowserTests(SystemFixture system, Xunit.Ab
         var copyId = "console-copy-" + Guid.NewGuid().ToString("N")[..10];
         var copy = page.Locator("form.rule-copy");
         await copy.Locator("[name=id]").FillAsync(copyId);
+        await copy.Locator("[name=unitScope]").FillAsync(grid);
+        // A copy is stored switched off unless asked: beside the original it would alert twice.
+        await Assertions.Expect(copy.Locator("[name=enabled]")).Not.ToBeCheckedAsync();
         await copy.Locator("[data-action=copy]").ClickAsync();
         await Assertions.Expect(page.Locator("form.rule-editor [data-action=save]")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator(".rule-above")).ToHaveCountAsync(0);
         var (copied, copyRule) = await Api.GetAsync(system.Http, District, $"/api/v1/alert-rules/{copyId}");
         Assert.Equal(HttpStatusCode.OK, copied);
-        Assert.Equal(DemoUnits.Jinjiang, copyRule.GetProperty("items")[0].GetProperty("target").GetProperty("unitScope").GetString());
+        Assert.Equal(grid, copyRule.GetProperty("items")[0].GetProperty("target").GetProperty("unitScope").GetString());
+        Assert.False(copyRule.GetProperty("items")[0].GetProperty("enabled").GetBoolean());
     }
 }

@@ -113,6 +113,7 @@ async function editor(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
         <label>${ctx.t('新规则编号', 'New rule id')}<input name="id" data-field="id" value="${escapeHtml(`${rule.id}-${ctx.me.unitCode}`.slice(0, 63))}" /></label>
         <label>${ctx.t('适用范围（单位代码）', 'Scope (unit code)')}<input name="unitScope" data-field="unitScope" value="${escapeHtml(ctx.me.unitCode)}" /></label>
         <label>${ctx.t('名称', 'Title')}<input name="title" data-field="title" value="${escapeHtml(rule.title)}" /></label>
+        <label class="check"><input name="enabled" type="checkbox" /> ${ctx.t('复制后即启用（默认停用：与原规则同时启用会重复告警）', 'Enabled at once (off by default: beside the original it would alert twice)')}</label>
         <button type="submit" data-action="copy">${ctx.t('复制', 'Copy')}</button></form>`}
       <h3>${ctx.t('版本记录', 'Versions')}</h3>
       <table class="list rule-versions"><thead><tr><th>${ctx.t('版本', 'Version')}</th><th>${ctx.t('名称', 'Title')}</th><th>${ctx.t('级别', 'Severity')}</th>
@@ -122,12 +123,13 @@ async function editor(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
           <td>${escapeHtml(v.changedBy)}</td><td>${escapeHtml(new Date(v.changedAt).toLocaleString(ctx.language))}</td></tr>`).join('')}</tbody></table>`;
     const copy = host.querySelector<HTMLFormElement>('.rule-copy');
     if (copy) {
-      const copyOp = newOpId('copy');
+      let copyOp = newOpId('copy');
+      copy.addEventListener('input', () => { copyOp = newOpId('copy'); });
       copy.addEventListener('submit', async (e) => {
         e.preventDefault();
         const v = formValues(copy);
         try {
-          const made = await ctx.api.request<RuleItem>('POST', `api/v1/alert-rules/${encodeURIComponent(rule.id)}/copies`, { opId: copyOp, id: v.id ?? '', unitScope: v.unitScope ?? '', title: v.title ?? null });
+          const made = await ctx.api.request<RuleItem>('POST', `api/v1/alert-rules/${encodeURIComponent(rule.id)}/copies`, { opId: copyOp, id: v.id ?? '', unitScope: v.unitScope ?? '', title: v.title ?? null, enabled: copy.querySelector<HTMLInputElement>('[name=enabled]')!.checked });
           ctx.navigate(`rules/${encodeURIComponent(made.id)}`);
         } catch (error) {
           showProblem(copy, error, ctx);
