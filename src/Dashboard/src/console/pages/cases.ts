@@ -312,8 +312,8 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string, taken?
     <section class="case-deliveries" hidden></section>`;
   void subjectDeliveries(host.querySelector<HTMLElement>('.case-deliveries')!, ctx, `api/v1/incidents/${encodeURIComponent(id)}/notifications`);
   void nameUnits(host, ctx);
-  const mapEl = host.querySelector<HTMLElement>('.case-map');
-  const disposeMap = mapEl ? await caseMap(mapEl, ctx, i.unitCode, unitName, i.lat, i.lon) : undefined;
+  // The controls listen before the map is drawn: a press while the map's data is still loading is not lost.
+  let disposeMap: (() => void) | undefined;
   const actions = host.querySelector<HTMLElement>('.case-actions')!;
   actions.addEventListener('click', async (e) => {
     const button = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-action]');
@@ -335,7 +335,9 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string, taken?
       button.disabled = false;
     }
   });
-  return disposeMap;
+  const mapEl = host.querySelector<HTMLElement>('.case-map');
+  disposeMap = mapEl ? await caseMap(mapEl, ctx, i.unitCode, unitName, i.lat, i.lon) : undefined;
+  return () => disposeMap?.();
 }
 
 /** An action's body: JSON, or a form when it carries photos (`media`, 反馈 with photos). */
