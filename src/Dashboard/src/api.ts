@@ -115,6 +115,11 @@ export class ApiClient {
     return this.send('POST', '/api/v1/auth/refresh', { refreshToken }, false);
   }
 
+  /** Signs out: revokes the refresh token's whole chain (204, for an unknown token too). */
+  revokeTokens(refreshToken: string): Promise<null> {
+    return this.send('POST', '/api/v1/auth/revoke', { refreshToken }, false);
+  }
+
   unit(code: string): Promise<UnitView> {
     return this.send('GET', `api/v1/units/${code}`);
   }

@@ -40,8 +40,13 @@ export class Session implements Credentials {
     this.accept(await this.api.issueTokens(username, password), username);
   }
 
+  /** Ends the session here and on the server: the refresh chain is revoked (POST /api/v1/auth/revoke), so no copy of it refreshes again. */
   signOut(): void {
     clearTimeout(this.refreshTimer);
+    const refreshToken = this.tokens?.refreshToken;
+    if (refreshToken) {
+      void this.api.revokeTokens(refreshToken).catch(() => undefined);
+    }
     this.tokens = null;
     sessionStorage.removeItem(storageKey);
   }

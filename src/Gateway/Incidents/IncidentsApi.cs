@@ -51,7 +51,7 @@ public static partial class IncidentsApi
             .WithSummary("Report a case at coordinates (its grid from the map) or in a given grid. The same opId again returns the original answer; with another body, 422.");
 
         group.MapGet("/", async Task<Results<Ok<Page<IncidentItem>>, ProblemHttpResult>> (
-            string? unit, string? stage, string? category, bool? overdue, string? responsible, string? source, DateTimeOffset? from, DateTimeOffset? to,
+            string? unit, string? stage, string? category, bool? overdue, string? responsible, string? source, DateTimeOffset? from, DateTimeOffset? to, string? alert,
             int? limit, string? after, HttpContext context, IncidentQueries incidents, CancellationToken ct) =>
         {
             if (UnitListing.Check(unit, limit, context.User, out var take, Permission.ReadCases) is { } problem)
@@ -59,7 +59,7 @@ public static partial class IncidentsApi
                 return problem;
             }
 
-            if (CheckFilter(stage, responsible, source, from, to) is { } bad)
+            if (CheckFilter(stage, responsible, source, from, to, alert) is { } bad)
             {
                 return bad;
             }
@@ -69,13 +69,13 @@ public static partial class IncidentsApi
                 return Problems.BadRequest("after must be a cursor returned as next");
             }
 
-            var rows = await incidents.ListAsync(new IncidentFilter(unit!, stage, category, overdue, context.User.DepartmentOf(), cursor, take + 1, responsible, source, from, to), ct);
+            var rows = await incidents.ListAsync(new IncidentFilter(unit!, stage, category, overdue, context.User.DepartmentOf(), cursor, take + 1, responsible, source, from, to, alert), ct);
             return TypedResults.Ok(Page<IncidentItem>.From(rows, take, i => ListCursor.Format(i.ReportedAt, i.Id)));
         })
-        .WithSummary("Cases the unit is involved in — in its area, led by it, being transferred to it, co-handled by it (or a unit below it) — newest reported first, by stage, category, overdue, the unit or department responsible, source (operator, citizen, worker, device, alert) and the period reported in (from inclusive, to exclusive; ISO 8601); each with its source and how far its alerts have escalated (督办); paged.");
+        .WithSummary("Cases the unit is involved in — in its area, led by it, being transferred to it, co-handled by it (or a unit below it) — newest reported first, by stage, category, overdue, the unit or department responsible, source (operator, citizen, worker, device, alert), the alert a case was opened from (alert, an alert id) and the period reported in (from inclusive, to exclusive; ISO 8601); each with its source and how far its alerts have escalated (督办); paged.");
 
         group.MapGet("/export", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (
-            string? unit, string? stage, string? category, bool? overdue, string? responsible, string? source, DateTimeOffset? from, DateTimeOffset? to,
+            string? unit, string? stage, string? category, bool? overdue, string? responsible, string? source, DateTimeOffset? from, DateTimeOffset? to, string? alert,
             HttpContext context, IncidentQueries incidents, AuditLog audit, CancellationToken ct) =>
         {
             if (UnitListing.Check(unit, null, context.User, out _, Permission.ReadCases) is { } problem)
@@ -83,14 +83,14 @@ public static partial class IncidentsApi
                 return problem;
             }
 
-            if (CheckFilter(stage, responsible, source, from, to) is { } bad)
+            if (CheckFilter(stage, responsible, source, from, to, alert) is { } bad)
             {
                 return bad;
             }
 
-            var rows = await incidents.ListAsync(new IncidentFilter(unit!, stage, category, overdue, context.User.DepartmentOf(), null, CsvExport.MaxRows, responsible, source, from, to), ct);
+            var rows = await incidents.ListAsync(new IncidentFilter(unit!, stage, category, overdue, context.User.DepartmentOf(), null, CsvExport.MaxRows, responsible, source, from, to, alert), ct);
             await KpisApi.RecordExportAsync(audit, context.User, "incidents.export", unit!,
-                $"unit={unit}; stage={stage}; category={category}; overdue={overdue}; responsible={responsible}; source={source}; from={from:O}; to={to:O}; rows={rows.Count}", ct);
+                $"unit={unit}; stage={stage}; category={category}; overdue={overdue}; responsible={responsible}; source={source}; alert={alert}; from={from:O}; to={to:O}; rows={rows.Count}", ct);
             return CsvExport.File($"incidents-{unit}.csv", CaseColumns, rows);
         })
         .WithSummary("CSV of the case list as GET /api/v1/incidents selects it (at most 10,000 rows, newest first): zh-CN headers with the English codes; each export is written to the audit log.");
@@ -112,10 +112,11 @@ public static partial class IncidentsApi
     }
 
     /// <summary>A problem for a list filter the contract does not know, else null.</summary>
-    private static ProblemHttpResult? CheckFilter(string? stage, string? responsible, string? source, DateTimeOffset? from, DateTimeOffset? to) =>
+    private static ProblemHttpResult? CheckFilter(string? stage, string? responsible, string? source, DateTimeOffset? from, DateTimeOffset? to, string? alert) =>
         stage is not null && !IncidentStages.All.Contains(stage) ? Problems.BadRequest($"stage must be one of {string.Join(", ", IncidentStages.All)}")
         : responsible is not null && !UnitCode.IsValid(responsible) && !DepartmentCode().IsMatch(responsible) ? Problems.BadRequest("responsible must be a unit or department code")
         : source is not null && !IncidentSources.All.Contains(source) ? Problems.BadRequest($"source must be one of {string.Join(", ", IncidentSources.All)}")
+        : alert is not null && !DistrictIds.IsValid(alert) ? Problems.BadRequest("alert must be an alert id")
         : from is not null && to is not null && to <= from ? Problems.BadRequest("to must be after from")
         : null;
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using OpsCentre.Database.Operations;
 using OpsCentre.Gateway.Auth;
 using OpsCentre.Gateway.Hosting;
+using OpsCentre.Gateway.Paging;
 using OpsCentre.Grains.KeyPersons;
 using Microsoft.Extensions.Options;
 
@@ -83,6 +84,30 @@ public static class HandOversApi
             + "of the person's district; idempotent by opId; 409 while another request is open.");
 
         var group = app.MapGroup("/api/v1/hand-overs").WithTags("Key persons");
+
+        group.MapGet("/", async Task<Results<Ok<Page<HandOver>>, ProblemHttpResult>> (
+            string? unit, string? state, string? person, int? limit, string? after, HttpContext context, HandOvers handOvers, CancellationToken ct) =>
+        {
+            if (UnitListing.Check(unit, limit, context.User, out var take, Permission.HandOverKeyPersons) is { } problem)
+            {
+                return problem;
+            }
+
+            if (state is not null && !HandOvers.States.Contains(state))
+            {
+                return Problems.BadRequest($"state must be one of {string.Join(", ", HandOvers.States)}");
+            }
+
+            if (!ListCursor.TryParse(after, out var cursor))
+            {
+                return Problems.BadRequest("after must be a cursor returned as next");
+            }
+
+            var rows = await handOvers.ListAsync(unit!, state, person, cursor, take + 1, ct);
+            return TypedResults.Ok(Page<HandOver>.From(rows, take, h => ListCursor.Format(h.RequestedAt, h.Id)));
+        })
+        .WithSummary("Hand-over requests either side of which is within the unit (the person's former grid or the receiving one), so the receiving "
+            + "district finds what it is asked to answer: newest first, by state (requested, accepted, refused, withdrawn) and person; paged.");
 
         group.MapGet("/{id}", async Task<Results<Ok<HandOver>, ProblemHttpResult>> (string id, HttpContext context, HandOvers handOvers, CancellationToken ct) =>
             await handOvers.FindAsync(id, ct) is not { } handOver

@@ -23,10 +23,10 @@ public static class IncidentSources
 /// after a (reportedAt, id) keyset;
 /// <c>Responsible</c>: only the cases that unit or department is responsible for (dispatched or transferred to it);
 /// <c>Source</c>: only those reported from there (<see cref="IncidentSources"/>); <c>From</c>/<c>To</c>: reported at or after
-/// <c>From</c> and before <c>To</c>.
+/// <c>From</c> and before <c>To</c>; <c>Alert</c>: only the cases opened from that alert (<c>alertId</c> of the report).
 /// </summary>
 public sealed record IncidentFilter(string UnitPrefix, string? Stage, string? Category, bool? Overdue, string? Department, (DateTimeOffset ReportedAt, string Id)? After, int Take, string? Responsible = null,
-    string? Source = null, DateTimeOffset? From = null, DateTimeOffset? To = null);
+    string? Source = null, DateTimeOffset? From = null, DateTimeOffset? To = null, string? Alert = null);
 
 /// <summary>A case assigned to a grid worker, as their phone lists it.</summary>
 public sealed record WorkerCase(string Id, string Title, DateTimeOffset? DueAt);
@@ -50,11 +50,12 @@ public sealed class IncidentQueries(NpgsqlDataSource db)
                    (SELECT coalesce(max(a.escalation_level), 0) FROM alert a WHERE a.subject_kind = 'incident' AND a.subject_id = incident.id AND a.state <> 'resolved'),
                    pending_transfer_to, co_handlers, closed_at, source
             FROM incident,
-                 LATERAL (SELECT e.payload ->> 'source' AS source FROM event_log e
+                 LATERAL (SELECT e.payload ->> 'source' AS source, e.payload ->> 'alertId' AS alert_id FROM event_log e
                           WHERE e.payload ->> 'id' = incident.id AND e.type = 'incident.reported' ORDER BY e.seq LIMIT 1) reported
             WHERE involved @> ARRAY[@prefix] AND (@stage::text IS NULL OR stage = @stage) AND (@category::text IS NULL OR category = @category)
               AND (@responsible::text IS NULL OR responsible_code = @responsible)
               AND (@source::text IS NULL OR source = @source)
+              AND (@alert::text IS NULL OR alert_id = @alert)
               AND (@from::timestamptz IS NULL OR reported_at >= @from) AND (@to::timestamptz IS NULL OR reported_at < @to)
               AND (@overdue::boolean IS NULL OR overdue = @overdue)
               AND (@after_at::timestamptz IS NULL OR (reported_at, id) < (@after_at, @after_id))
@@ -70,6 +71,7 @@ public sealed class IncidentQueries(NpgsqlDataSource db)
         command.Parameters.AddWithValue("department", (object?)filter.Department ?? DBNull.Value);
         command.Parameters.AddWithValue("responsible", (object?)filter.Responsible ?? DBNull.Value);
         command.Parameters.AddWithValue("source", (object?)filter.Source ?? DBNull.Value);
+        command.Parameters.AddWithValue("alert", (object?)filter.Alert ?? DBNull.Value);
         command.Parameters.AddWithValue("from", (object?)filter.From?.ToUniversalTime() ?? DBNull.Value);   // Npgsql writes timestamptz from UTC only
         command.Parameters.AddWithValue("to", (object?)filter.To?.ToUniversalTime() ?? DBNull.Value);
         command.Parameters.AddWithValue("take", filter.Take);

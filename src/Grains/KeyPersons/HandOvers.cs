@@ -147,6 +147,41 @@ public sealed class HandOvers(NpgsqlDataSource db)
         return (HandOverOutcome.Done, answered);
     }
 
+    /// <summary>The states a request passes through (<c>key_person_hand_over.state</c>).</summary>
+    public static IReadOnlyList<string> States { get; } = ["requested", "accepted", "refused", "withdrawn"];
+
+    /// <summary>
+    /// Requests either side of which lies within <paramref name="unitPrefix"/> (the person's former grid or the receiving one),
+    /// newest first by request time then id, after the (requestedAt, id) keyset; optionally one state, one person.
+    /// </summary>
+    public async Task<List<HandOver>> ListAsync(
+        string unitPrefix, string? state, string? personId, (DateTimeOffset At, string Id)? after, int take, CancellationToken ct = default)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand(
+            $"""
+            SELECT {Columns} FROM key_person_hand_over
+            WHERE (starts_with(from_grid, @unit) OR starts_with(to_grid, @unit))
+              AND (@state::text IS NULL OR state = @state) AND (@person::text IS NULL OR person_id = @person)
+              AND (@after_at::timestamptz IS NULL OR (requested_at, id) < (@after_at, @after_id))
+            ORDER BY requested_at DESC, id DESC LIMIT @take
+            """, connection);
+        command.Parameters.AddWithValue("unit", unitPrefix);
+        command.Parameters.AddWithValue("state", (object?)state ?? DBNull.Value);
+        command.Parameters.AddWithValue("person", (object?)personId ?? DBNull.Value);
+        command.Parameters.AddWithValue("after_at", after is { } a ? a.At.ToUniversalTime() : DBNull.Value);
+        command.Parameters.AddWithValue("after_id", after?.Id ?? "");
+        command.Parameters.AddWithValue("take", take);
+        var found = new List<HandOver>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            found.Add(Read(reader));
+        }
+
+        return found;
+    }
+
     /// <summary>One request; null for an unknown id.</summary>
     public async Task<HandOver?> FindAsync(string id, CancellationToken ct = default)
     {
@@ -169,9 +204,12 @@ public sealed class HandOvers(NpgsqlDataSource db)
             return null;
         }
 
-        return new HandOver(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+        return Read(reader);
+    }
+
+    private static HandOver Read(NpgsqlDataReader reader) =>
+        new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
             reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetString(8),
             reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
             reader.IsDBNull(11) ? null : reader.GetString(11));
-    }
 }

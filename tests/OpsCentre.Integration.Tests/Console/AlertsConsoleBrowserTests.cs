@@ -108,6 +108,37 @@ public sealed class AlertsConsoleBrowserTests(SystemFixture system, Xunit.Abstra
     }
 
     [Fact]
+    public async Task AnAlertAcknowledgedBeforeItsCaseWasOpenedLinksToThatCaseAndOffersNoSecondOne()
+    {
+        var (worker, deviceId, key) = await PhoneAsync(DemoUnits.SecondStreet);
+        await LowBatteryAsync(key, worker);
+        var token = await Api.TokenAsync(system.Http, District);
+        var alertId = (await Api.AlertOfAsync(system.Http, token, worker.Grid, deviceId)).GetProperty("id").GetString()!;
+        // Acknowledged first, the case opened from it afterwards: the alert's history does not name the case.
+        var (acked, _) = await Api.SendAsync(system.Http, HttpMethod.Post, $"/api/v1/alerts/{alertId}/ack", token, new { opId = Guid.NewGuid().ToString("N"), note = "先签收" });
+        Assert.Equal(HttpStatusCode.OK, acked);
+        var (reported, opened) = await Api.SendAsync(system.Http, HttpMethod.Post, "/api/v1/incidents", token,
+            new { opId = Guid.NewGuid().ToString("N"), category = "sanitation", urgency = "normal", description = "签收后转为事件", gridCode = worker.Grid, alertId });
+        Assert.True(reported == HttpStatusCode.Created, $"report: {reported} {opened}");
+        var caseId = opened.GetProperty("id").GetString()!;
+
+        // The case list by the alert finds it (and only it); a malformed alert id is a 400.
+        var (_, byAlert) = await Api.GetAsync(system.Http, District, $"/api/v1/incidents?unit={DemoUnits.Jinjiang}&alert={alertId}");
+        Assert.Equal(new string?[] { caseId }, byAlert.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()).ToArray());
+        Assert.Equal(HttpStatusCode.BadRequest, (await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/incidents?unit={DemoUnits.Jinjiang}&alert=not-an-alert", token)).Status);
+
+        // A console tab that did not open the case finds it through the list, and offers no second case.
+        var page = await _browser.SignInAsync(system.GatewayUrl, District);
+        await ConsoleBrowser.OpenAsync(page, $"alerts/{alertId}");
+        await Assertions.Expect(page.Locator(".alert-heading")).ToHaveAttributeAsync("data-id", alertId);
+        await Assertions.Expect(page.Locator(".alert-case")).ToHaveAttributeAsync("data-id", caseId);
+        await Assertions.Expect(page.Locator(".case-form-box")).ToBeHiddenAsync();
+        await page.ClickAsync(".alert-case");
+        await Assertions.Expect(page.Locator(".case-title")).ToHaveAttributeAsync("data-id", caseId);
+        await Assertions.Expect(page.Locator(".case-alert")).ToHaveAttributeAsync("data-id", alertId);
+    }
+
+    [Fact]
     public async Task ASilenceCreatedInTheConsoleSuppressesAMatchingNewAlertAndIsEndedThere()
     {
         var (worker, deviceId, key) = await PhoneAsync(DemoUnits.ThirdStreet);

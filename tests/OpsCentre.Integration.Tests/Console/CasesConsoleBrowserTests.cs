@@ -251,6 +251,104 @@ public sealed class CasesConsoleBrowserTests(SystemFixture system, Xunit.Abstrac
     }
 
     [Fact]
+    public async Task ACaseTransferredToAnotherStreetInTheConsoleIsAcceptedThereByThatStreetAlone()
+    {
+        var id = await ReportAsync(SystemFixture.SecondStreetOperator, system.Fresh.Grid(within: DemoUnits.SecondStreet));
+        var district = await _browser.SignInAsync(system.GatewayUrl, "jinjiang.operator");
+        await ConsoleBrowser.OpenAsync(district, $"cases/{id}");
+        await TakeAsync(district, "accept", "accepted");
+        await TakeAsync(district, "dispatch", "dispatched");
+
+        // 转办 to the other street, picked from the district's list by its name.
+        await district.ClickAsync(".case-actions [data-action='transfer']");
+        await district.SelectOptionAsync("dialog.case-action select[name=unitCode]", DemoUnits.FirstStreet);
+        await district.FillAsync("dialog.confirm textarea[name=note]", "属锦官驿街道辖区");
+        await district.ClickAsync("dialog.confirm [data-action=confirm]");
+        var firstStreet = system.City.Units.Single(u => u.Code == DemoUnits.FirstStreet).Name;
+        await Assertions.Expect(district.Locator(".case-pending")).ToHaveTextAsync(firstStreet);
+        await Assertions.Expect(district.Locator(".case-timeline li[data-action-taken='transfer']")).ToHaveCountAsync(1);
+        // Only the receiving side decides: the district that asked is offered neither answer.
+        await Assertions.Expect(district.Locator(".case-actions [data-action='accept-transfer'], .case-actions [data-action='reject-transfer']")).ToHaveCountAsync(0);
+
+        // The receiving street lists the case before accepting it, and takes it over from its page.
+        var street = await _browser.SignInAsync(system.GatewayUrl, "jinjiang.street.operator");
+        await ConsoleBrowser.OpenAsync(street, "cases?stage=dispatched");
+        await Assertions.Expect(street.Locator($"tr[data-id='{id}']")).ToBeVisibleAsync();
+        await street.Locator($"tr[data-id='{id}']").ClickAsync();
+        await Assertions.Expect(street.Locator(".case-actions [data-action='reject-transfer']")).ToBeVisibleAsync();
+        await TakeAsync(street, "accept-transfer", "dispatched");
+        await Assertions.Expect(street.Locator(".case-responsible")).ToHaveAttributeAsync("data-unit", DemoUnits.FirstStreet);
+        await Assertions.Expect(street.Locator(".case-unit")).ToHaveAttributeAsync("data-unit", DemoUnits.FirstStreet);
+        await Assertions.Expect(street.Locator(".case-pending")).ToHaveCountAsync(0);
+        await Assertions.Expect(street.Locator(".case-timeline li[data-action-taken='accept-transfer']")).ToHaveCountAsync(1);
+
+        var (_, stored) = await Api.GetAsync(system.Http, "jinjiang.street.operator", $"/api/v1/incidents/{id}");
+        Assert.Equal(DemoUnits.FirstStreet, stored.GetProperty("incident").GetProperty("responsibleCode").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, stored.GetProperty("incident").GetProperty("pendingTransferTo").ValueKind);
+    }
+
+    [Fact]
+    public async Task ATransferRejectedByTheReceivingStreetLeavesTheCaseWhereItWas()
+    {
+        var id = await ReportAsync(SystemFixture.SecondStreetOperator, system.Fresh.Grid(within: DemoUnits.SecondStreet));
+        var district = await _browser.SignInAsync(system.GatewayUrl, "jinjiang.operator");
+        await ConsoleBrowser.OpenAsync(district, $"cases/{id}");
+        await TakeAsync(district, "accept", "accepted");
+        await TakeAsync(district, "dispatch", "dispatched");
+        var responsible = await district.Locator(".case-responsible").GetAttributeAsync("data-unit");
+        // By its code, as for a unit outside the caller's lists (another street's or district's).
+        await district.ClickAsync(".case-actions [data-action='transfer']");
+        await district.FillAsync("dialog.case-action input[name=otherUnitCode]", DemoUnits.FirstStreet);
+        await district.ClickAsync("dialog.confirm [data-action=confirm]");
+        await Assertions.Expect(district.Locator(".case-pending")).ToBeVisibleAsync();
+
+        // 退回: the case is no longer the street's to see, and its page says so rather than "no such case".
+        var street = await _browser.SignInAsync(system.GatewayUrl, "jinjiang.street.operator");
+        await ConsoleBrowser.OpenAsync(street, $"cases/{id}");
+        await street.ClickAsync(".case-actions [data-action='reject-transfer']");
+        await street.FillAsync("dialog.confirm textarea[name=note]", "不属本街道");
+        await street.ClickAsync("dialog.confirm [data-action=confirm]");
+        await Assertions.Expect(street.Locator(".case-gone")).ToHaveAttributeAsync("data-action-taken", "reject-transfer");
+
+        await district.ReloadAsync();
+        await Assertions.Expect(district.Locator(".case-timeline li[data-action-taken='reject-transfer']")).ToHaveCountAsync(1);
+        await Assertions.Expect(district.Locator(".case-stage")).ToHaveAttributeAsync("data-stage", "dispatched");
+        await Assertions.Expect(district.Locator(".case-pending")).ToHaveCountAsync(0);
+        await Assertions.Expect(district.Locator(".case-responsible")).ToHaveAttributeAsync("data-unit", responsible!);
+    }
+
+    [Fact]
+    public async Task ACoHandlerAddedFromTheListIsRemovedAgainInTheConsole()
+    {
+        var id = await ReportAsync(SystemFixture.SecondStreetOperator, system.Fresh.Grid(within: DemoUnits.SecondStreet));
+        var district = await _browser.SignInAsync(system.GatewayUrl, "jinjiang.operator");
+        await ConsoleBrowser.OpenAsync(district, $"cases/{id}");
+        await TakeAsync(district, "accept", "accepted");
+        await TakeAsync(district, "dispatch", "dispatched");
+        await Assertions.Expect(district.Locator(".case-actions [data-action='remove-co-handler']")).ToHaveCountAsync(0);
+
+        await district.ClickAsync(".case-actions [data-action='add-co-handler']");
+        await district.SelectOptionAsync("dialog.case-action select[name=unitCode]", "510104-CG");
+        await district.ClickAsync("dialog.confirm [data-action=confirm]");
+        await Assertions.Expect(district.Locator(".case-co-handlers")).ToContainTextAsync("城市管理局");
+
+        // 移除协办: the dialog offers the case's co-handlers, by name.
+        await district.ClickAsync(".case-actions [data-action='remove-co-handler']");
+        var choice = district.Locator("dialog.case-action select[name=unitCode]");
+        await Assertions.Expect(choice.Locator("option")).ToHaveCountAsync(1);
+        await Assertions.Expect(choice.Locator("option")).ToContainTextAsync("城市管理局");
+        await district.FillAsync("dialog.confirm textarea[name=note]", "无需协办");
+        await district.ClickAsync("dialog.confirm [data-action=confirm]");
+        await Assertions.Expect(district.Locator(".case-timeline li[data-action-taken='remove-co-handler']")).ToHaveCountAsync(1);
+        await Assertions.Expect(district.Locator(".case-co-handlers")).ToHaveCountAsync(0);
+        await Assertions.Expect(district.Locator(".case-actions [data-action='remove-co-handler']")).ToHaveCountAsync(0);
+
+        var (_, stored) = await Api.GetAsync(system.Http, "jinjiang.operator", $"/api/v1/incidents/{id}");
+        var coHandlers = stored.GetProperty("incident").GetProperty("coHandlers");
+        Assert.True(coHandlers.ValueKind == System.Text.Json.JsonValueKind.Null || coHandlers.GetArrayLength() == 0, $"co-handlers left: {coHandlers}");
+    }
+
+    [Fact]
     public async Task AStreetOperatorSeesNeitherAnotherStreetsCaseNorAnyActionOnIt()
     {
         var id = await ReportAsync(SystemFixture.SecondStreetOperator, system.Fresh.Grid(within: DemoUnits.SecondStreet));

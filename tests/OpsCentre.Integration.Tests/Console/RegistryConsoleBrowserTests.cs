@@ -175,4 +175,22 @@ public sealed class RegistryConsoleBrowserTests(SystemFixture system, Xunit.Abst
         Assert.Contains(File.ReadLines(file, Encoding.UTF8).Skip(1), line => line.Contains("青石路", StringComparison.Ordinal));
         File.Delete(file);
     }
+    [Fact]
+    public async Task TheRegistriesChangeFeedListsAFreshResidentsCreationAndOpensItsRecord()
+    {
+        var grid = system.Fresh.Grid(within: DemoUnits.SecondStreet);
+        var (person, _) = await ResidentAsync(grid, "变更" + Rare[..2]);
+        var page = await _browser.SignInAsync(system.GatewayUrl, SystemFixture.SecondStreetOperator);
+        await ConsoleBrowser.OpenAsync(page, "registry");
+        await page.ClickAsync("[data-action=changes]");
+        await Expect(page.Locator("#console-page .registry-changes table.list")).ToBeVisibleAsync();
+
+        // Narrowed to the grid and the population registry by the filters (the server's), the creation is listed with its source.
+        await ConsoleBrowser.OpenAsync(page, $"registry/changes?registry=population&unit={grid}");
+        var row = page.Locator(".registry-changes tbody tr").Filter(new() { HasText = person });
+        await Expect(row).ToHaveCountAsync(1);
+        await Expect(row).ToContainTextAsync("public-security");
+        await row.ClickAsync();
+        await Expect(page.Locator("#console-page")).ToContainTextAsync(person);
+    }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Playwright;
+using OpsCentre.Testing;
 
 namespace OpsCentre.Integration.Tests.Console;
 
@@ -80,5 +81,46 @@ public sealed class SupervisionConsoleBrowserTests(SystemFixture system, Xunit.A
         await Assertions.Expect(row.Locator("[data-field=stage]")).ToHaveTextAsync("待首次走访");
         var (_, notice) = await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/release-notices/{noticeId}", await Api.TokenAsync(system.Http, "jinjiang.operator"));
         Assert.Equal("confirmed", notice.GetProperty("state").GetString());
+    }
+    [Fact]
+    public async Task AHandOverAskedOnAPersonsPageIsListedAndAcceptedByTheReceivingDistrictAlone()
+    {
+        var person = system.Fresh.KeyPerson(within: DemoUnits.Jinjiang);
+        var toGrid = system.Fresh.Grid(within: "510105");
+        var asking = await _browser.SignInAsync(system.GatewayUrl, "jinjiang.operator");
+        await ConsoleBrowser.OpenAsync(asking, $"key-persons/{person.Id}");
+        var form = asking.Locator("form.hand-over-form");
+
+        // A grid of the person's own district is no hand-over: refused at the field.
+        await form.Locator("[name=toGrid]").FillAsync(person.Grid);
+        await form.Locator("[data-action=hand-over]").ClickAsync();
+        await Assertions.Expect(form.Locator("[data-error-for=toGrid]")).ToBeVisibleAsync();
+
+        await form.Locator("[name=toGrid]").FillAsync(toGrid);
+        await form.Locator("[name=reason]").FillAsync("迁居青羊区");
+        await form.Locator("[data-action=hand-over]").ClickAsync();
+        await Assertions.Expect(asking.Locator(".hand-over-state")).ToHaveAttributeAsync("data-state", "requested");
+        var id = (await asking.Locator(".hand-over-title").GetAttributeAsync("data-id"))!;
+        // The asking side does not answer its own request.
+        await Assertions.Expect(asking.Locator(".hand-over-actions [data-action]")).ToHaveCountAsync(0);
+
+        // 青羊区 finds it in its list and accepts it.
+        var receiving = await _browser.SignInAsync(system.GatewayUrl, "qingyang.operator");
+        await ConsoleBrowser.OpenAsync(receiving, "hand-overs?state=requested");
+        var row = receiving.Locator($"tr[data-id='{id}']");
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        await row.ClickAsync();
+        await receiving.ClickAsync(".hand-over-actions [data-action=accept]");
+        await receiving.FillAsync("dialog.confirm textarea[name=note]", "同意接收");
+        await receiving.ClickAsync("dialog.confirm [data-action=confirm]");
+        await Assertions.Expect(receiving.Locator(".hand-over-state")).ToHaveAttributeAsync("data-state", "accepted");
+        await Assertions.Expect(receiving.Locator(".hand-over-actions [data-action]")).ToHaveCountAsync(0);
+
+        var (status, moved) = await Api.GetAsync(system.Http, "qingyang.operator", $"/api/v1/key-persons/{person.Id}");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(toGrid, moved.GetProperty("gridCode").GetString());
+        // The asking district still lists the answered request, as accepted.
+        var (_, listed) = await Api.GetAsync(system.Http, "jinjiang.operator", $"/api/v1/hand-overs?unit={DemoUnits.Jinjiang}&person={person.Id}");
+        Assert.Equal("accepted", Assert.Single(listed.GetProperty("items").EnumerateArray()).GetProperty("state").GetString());
     }
 }

@@ -31,6 +31,12 @@ export const consolePages: ConsolePage[] = [
 // Issue 29's supervision workflows (docs/supervision.md).
 consolePages.push(correctionsPage, releasesPage);
 
+// 异地移交 (hand-overs), 网格员 (workers and their tracks), 系统 (the cluster, the event log): pages/handOvers.ts, workers.ts, system.ts.
+import { handOversPage } from './pages/handOvers';
+import { workersPage } from './pages/workers';
+import { systemPage } from './pages/system';
+consolePages.push(handOversPage, workersPage, systemPage);
+
 // 告警 and 静默 (pages/alerts.ts, pages/silences.ts), after 事件 in the nav.
 import { alertsPage } from './pages/alerts';
 import { silencesPage } from './pages/silences';

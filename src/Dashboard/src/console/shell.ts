@@ -3,6 +3,7 @@ import { escapeHtml } from '../dom';
 import { saveLanguage, savedLanguage, type Language } from '../i18n';
 import type { Session } from '../session';
 import type { ConsoleContext, ConsolePage, Me, Route } from './context';
+import { changeOwnPassword } from './password';
 import { consolePages } from './pages';
 
 // The console's frame (工作台): the nav of the pages the caller's role may use, the signed-in user, the language
@@ -73,6 +74,7 @@ export class ConsoleShell {
         </nav>
         <span class="who" data-role="${escapeHtml(this.me.role)}">${escapeHtml(this.me.username)} · ${escapeHtml(ctx.t(zhRole, enRole))} · <span class="who-unit" data-unit="${escapeHtml(this.me.unitCode)}"></span></span>
         <button type="button" data-action="language">${ctx.t('English', '中文')}</button>
+        <button type="button" data-action="change-password">${ctx.t('修改密码', 'Change password')}</button>
         <button type="button" data-action="sign-out">${ctx.t('退出', 'Sign out')}</button>
       </header>
       <main id="console-page" tabindex="-1"></main>`;
@@ -83,6 +85,7 @@ export class ConsoleShell {
       document.documentElement.lang = this.language === 'zh' ? 'zh-CN' : 'en';
       this.draw();
     });
+    this.root.querySelector('[data-action=change-password]')!.addEventListener('click', () => void changeOwnPassword(ctx));
     this.root.querySelector('[data-action=sign-out]')!.addEventListener('click', () => {
       this.close();
       this.signOut();

@@ -82,7 +82,8 @@ describe('the list\'s filters', () => {
   const filters = { unit: '510104022', state: 'firing', severity: null, rule: 'device-battery-low', from: '2026-12-02T18:00', to: null };
 
   it('sends the period in the city\'s time', () => {
-    expect(alertQuery(filters)).toEqual({ unit: '510104022', state: 'firing', severity: null, rule: 'device-battery-low', from: '2026-12-02T18:00:00+08:00', to: null });
+    expect(alertQuery(filters)).toEqual({ unit: '510104022', state: 'firing', severity: null, rule: 'device-battery-low', from: '2026-12-02T18:00:00+08:00', to: null, responsible: null });
+    expect(alertQuery({ ...filters, responsible: '510104022' }).responsible).toBe('510104022');
     expect(cityTime('')).toBeNull();
   });
 
@@ -91,6 +92,10 @@ describe('the list\'s filters', () => {
     expect(matchesFilters(alert({ raisedAt: '2026-12-02T09:30:00Z' }), filters)).toBe(false);
     expect(matchesFilters(alert({ raisedAt: '2026-12-02T10:30:00Z', state: 'acknowledged' }), filters)).toBe(false);
     expect(matchesFilters(alert({ raisedAt: '2026-12-02T10:30:00Z', unitCode: '510104017001001' }), filters)).toBe(false);
+    // 责任单位: where escalation has brought the alert now.
+    const escalated = alert({ raisedAt: '2026-12-02T10:30:00Z', responsibleUnitCode: '510104022' });
+    expect(matchesFilters(escalated, { ...filters, responsible: '510104022' })).toBe(true);
+    expect(matchesFilters(escalated, { ...filters, responsible: '510104' })).toBe(false);
   });
 });
 

@@ -202,11 +202,13 @@ export interface AlertFilters {
   rule: string | null;
   from: string | null;
   to: string | null;
+  /** Only the alerts this unit is responsible for now (where escalation has brought them). */
+  responsible?: string | null;
 }
 
 /** The query of GET /api/v1/alerts for the filters (the period in the city's time). */
 export function alertQuery(f: AlertFilters): Record<string, string | null> {
-  return { unit: f.unit, state: f.state, severity: f.severity, rule: f.rule, from: cityTime(f.from), to: cityTime(f.to) };
+  return { unit: f.unit, state: f.state, severity: f.severity, rule: f.rule, from: cityTime(f.from), to: cityTime(f.to), responsible: f.responsible ?? null };
 }
 
 /** Whether an alert a live event carries belongs in the list the filters show. */
@@ -215,7 +217,8 @@ export function matchesFilters(a: AlertItem, f: AlertFilters): boolean {
   const to = cityTime(f.to);
   const raised = Date.parse(a.raisedAt);
   return a.unitCode.startsWith(f.unit) && (!f.state || a.state === f.state) && (!f.severity || a.severity === f.severity)
-    && (!f.rule || a.ruleId === f.rule) && (!from || raised >= Date.parse(from)) && (!to || raised < Date.parse(to));
+    && (!f.rule || a.ruleId === f.rule) && (!from || raised >= Date.parse(from)) && (!to || raised < Date.parse(to))
+    && (!f.responsible || a.responsibleUnitCode === f.responsible);
 }
 
 /** An instant in the city's time, date and time (lists span days). */

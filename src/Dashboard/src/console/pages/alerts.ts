@@ -9,6 +9,7 @@ import {
   type AlertDetail, type AlertFilters, type AlertItem, type RuleSummary, alertActions, alertQuery, alertStates, caseOpenedFrom, cityLocal, cityTime, dateTime,
   escalationLevels, isProtectedAlert, matchesFilters, replyTarget, severities, supervisionReasons,
 } from './alerts-model';
+import { subjectDeliveries } from './notifications';
 import { PageNames } from './page-names';
 import { unitPicker } from './unit-picker';
 import './alerts.css';
@@ -72,7 +73,7 @@ async function list(host: HTMLElement, ctx: ConsoleContext, route: Route): Promi
   const q = (name: string) => route.query.get(name) || null;
   const filters: AlertFilters = {
     unit: q('unit') && q('unit')!.startsWith(ctx.me.unitCode) ? q('unit')! : ctx.me.unitCode,
-    state: q('state'), severity: q('severity'), rule: q('rule'), from: q('from'), to: q('to'),
+    state: q('state'), severity: q('severity'), rule: q('rule'), from: q('from'), to: q('to'), responsible: q('responsible'),
   };
   host.innerHTML = `<h2>${ctx.t('告警', 'Alerts')} <small class="live-state" data-state="disconnected"></small></h2>
     <p class="alerts-links">${ctx.t('静默计划见', 'Silences:')} <a href="#/silences">${ctx.t('静默', 'Silences')}</a></p>
@@ -80,7 +81,11 @@ async function list(host: HTMLElement, ctx: ConsoleContext, route: Route): Promi
   const names = new PageNames(ctx, host);
   const rules = await rulesOf(ctx);
   const all: [string, string] = ['', ctx.t('全部', 'All')];
+  // 责任单位: the caller's unit or one of its children, where escalation has brought an alert (GET /api/v1/alerts?responsible=).
+  const mine = await ctx.api.unit(ctx.me.unitCode).catch(() => null);
+  const responsibleUnits: [string, string][] = mine ? [[mine.code, mine.name], ...mine.children.map((c): [string, string] => [c.code, c.name])] : [];
   const bar = filterBar(ctx, route, [
+    { name: 'responsible', label: ctx.t('责任单位', 'Responsible'), options: [all, ...responsibleUnits] },
     { name: 'state', label: ctx.t('状态', 'State'), options: [all, ...alertStates.map(([s, zh, en]): [string, string] => [s, ctx.t(zh, en)])] },
     { name: 'severity', label: ctx.t('级别', 'Severity'), options: [all, ...severities.map(([s, zh, en]): [string, string] => [s, ctx.t(zh, en)])] },
     { name: 'rule', label: ctx.t('规则', 'Rule'), options: [all, ...rules.map((r): [string, string] => [r.id, r.title])] },
@@ -137,6 +142,20 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
       <p class="error" role="alert">${escapeHtml(error instanceof ApiError && error.status === 404 ? ctx.t('没有此告警', 'No such alert') : String(error))}</p>`;
     return;
   }
+  // The case opened from the alert, when neither its history (it was acknowledged before) nor this tab knows it: the case
+  // list filtered by the alert (GET /api/v1/incidents?alert=), within the caller's unit.
+  const findCase = async () => {
+    const known = caseOpenedFrom(alert.history) ?? casesOpened.get(alert.id);
+    if (known || !ctx.can('read-cases')) {
+      return;
+    }
+    const found = await ctx.api.request<{ items: { id: string }[] }>('GET',
+      `api/v1/incidents?unit=${encodeURIComponent(ctx.me.unitCode)}&alert=${encodeURIComponent(alert.id)}&limit=1`).catch(() => null);
+    if (found?.items[0]) {
+      casesOpened.set(alert.id, found.items[0].id);
+    }
+  };
+  await findCase();
   const rules = await rulesOf(ctx);
   const names = new PageNames(ctx, host);
   const time = (iso: string | null | undefined) => escapeHtml(dateTime(iso, ctx.language));
@@ -144,7 +163,8 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
     <section class="alert-summary"></section>
     <details class="alert-form silence-form-box" hidden><summary>${ctx.t('静默此告警的规则', 'Silence this rule')}</summary><form class="console-form silence-form"></form></details>
     <details class="alert-form case-form-box" hidden><summary>${ctx.t('转为事件', 'Open a case from this alert')}</summary><form class="console-form case-form"></form></details>
-    <section class="alert-records"></section>`;
+    <section class="alert-records"></section>
+    <section class="alert-deliveries" hidden></section>`;
 
   const draw = () => {
     const caseId = caseOpenedFrom(alert.history) ?? casesOpened.get(alert.id) ?? null;
@@ -187,9 +207,11 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
   };
   const reload = async () => {
     alert = await load();
+    await findCase();
     draw();
   };
   draw();
+  void subjectDeliveries(host.querySelector<HTMLElement>('.alert-deliveries')!, ctx, `api/v1/alerts/${encodeURIComponent(alert.id)}/notifications`);
 
   // 签收, 解除, 回复督办: each confirmed with a note (the reply's text is the note), one opId per press.
   host.querySelector('.alert-summary')!.addEventListener('click', async (e) => {

@@ -45,15 +45,17 @@ async function mount(host: HTMLElement, ctx: ConsoleContext, route: Route): Prom
     return;
   }
   const unit = route.query.get('unit') ?? ctx.me.unitCode;
+  const purposes = await ctx.api.request<{ items: { code: string; label: string }[] }>('GET', 'api/v1/audit/purposes').catch(() => ({ items: [] }));
   host.append(filterBar(ctx, route, [
     { name: 'actor', label: ctx.t('查阅人', 'Actor'), type: 'search' },
     { name: 'subject', label: ctx.t('人员编号', 'Person'), type: 'search' },
+    { name: 'purpose', label: ctx.t('目的', 'Purpose'), options: [['', ctx.t('全部', 'All')], ...purposes.items.map((p): [string, string] => [p.code, p.label])] },
     { name: 'from', label: ctx.t('自', 'From'), type: 'datetime-local' },
     { name: 'to', label: ctx.t('至', 'To'), type: 'datetime-local' },
   ]), table);
   await pagedTable<AuditEntry>(table, ctx, {
     path: 'api/v1/audit',
-    query: { unit, actor: route.query.get('actor'), subject: route.query.get('subject'), from: instant(route.query.get('from')), to: instant(route.query.get('to')) },
+    query: { unit, actor: route.query.get('actor'), subject: route.query.get('subject'), purpose: route.query.get('purpose') || null, from: instant(route.query.get('from')), to: instant(route.query.get('to')) },
     id: (e) => String(e.id),
     columns: [
       { title: ctx.t('时间', 'At'), cell: (e) => escapeHtml(new Date(e.at).toLocaleString(ctx.language)) },

@@ -5,6 +5,7 @@ import { formatTime } from '../../i18n';
 import type { ConsoleContext, ConsolePage, Route } from '../context';
 import { clearProblems, formValues, newOpId, showProblem } from '../forms';
 import { filterBar, pagedTable } from '../lists';
+import { subjectDeliveries } from './notifications';
 import './cases.css';
 
 // 事件: the case list (filtered and paged on the server, counts by stage from the unit's live counters), one case with
@@ -243,12 +244,20 @@ async function caseMap(el: HTMLElement, ctx: ConsoleContext, unitCode: string, u
   return () => chart.dispose();
 }
 
-async function detail(host: HTMLElement, ctx: ConsoleContext, id: string): Promise<void | (() => void)> {
+/**
+ * The case page. `taken`: the action just taken on it — after which a 404 means the action took the case out of the
+ * caller's sight (a transfer they rejected, or accepted for a department), which the page says instead of "no such case".
+ */
+async function detail(host: HTMLElement, ctx: ConsoleContext, id: string, taken?: string): Promise<void | (() => void)> {
   let c: CaseDetail;
   try {
     c = await ctx.api.request<CaseDetail>('GET', `api/v1/incidents/${encodeURIComponent(id)}`);
   } catch (error) {
-    host.innerHTML = `<p class="error" role="alert">${escapeHtml(error instanceof ApiError && error.status === 404 ? ctx.t('没有此事件', 'No such case') : String(error))}</p>`;
+    const gone = error instanceof ApiError && error.status === 404;
+    host.innerHTML = gone && taken
+      ? `<p><a href="#/cases">${ctx.t('← 事件列表', '← Cases')}</a></p>
+        <p class="case-gone" role="status" data-action-taken="${escapeHtml(taken)}">${escapeHtml(ctx.t(`已${actionName(ctx, taken)}：此事件已不在本单位范围内。`, `${actionName(ctx, taken)}: done; the case is no longer within your unit.`))}</p>`
+      : `<p class="error" role="alert">${escapeHtml(gone ? ctx.t('没有此事件', 'No such case') : String(error))}</p>`;
     return;
   }
   const i = c.incident;
@@ -286,7 +295,7 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
         <div><dt>${ctx.t('处置时限', 'Due')}</dt><dd>${time(i.dueAt)}</dd></div>
         ${i.pendingExtensionMinutes ? `<div><dt>${ctx.t('申请延期', 'Extension asked')}</dt><dd>${i.pendingExtensionMinutes} ${ctx.t('分钟', 'min')}</dd></div>` : ''}
         <div><dt>${ctx.t('结案时间', 'Closed')}</dt><dd>${time(i.closedAt)}</dd></div>
-        ${i.alertId ? `<div><dt>${ctx.t('来自告警', 'From alert')}</dt><dd>${escapeHtml(i.alertId)}</dd></div>` : ''}
+        ${i.alertId ? `<div><dt>${ctx.t('来自告警', 'From alert')}</dt><dd><a class="case-alert" data-id="${escapeHtml(i.alertId)}" href="#/alerts/${encodeURIComponent(i.alertId)}">${escapeHtml(i.alertId)}</a></dd></div>` : ''}
       </dl>
       <figure class="case-map-box">
         <div class="case-map" aria-label="${ctx.t('事件位置', 'Position')}"></div>
@@ -299,10 +308,12 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
     <h3>${ctx.t('督办', 'Supervision')}</h3>
     ${c.supervisions.length ? `<ul class="case-supervisions">${c.supervisions.map((s) => `<li>${time(s.at)} <span data-unit-code="${escapeHtml(s.unitCode)}">${escapeHtml(s.unitCode)}</span>${s.replyDue ? ` · ${ctx.t('回复时限', 'reply due')} ${time(s.replyDue)}` : ''}${s.reply ? ` — ${escapeHtml(s.reply)}` : ''}</li>`).join('')}</ul>` : `<p>${ctx.t('无', 'None')}</p>`}
     <h3>${ctx.t('时间线', 'Timeline')}</h3>
-    <ol class="case-timeline">${c.timeline.map(timelineLine).join('')}</ol>`;
+    <ol class="case-timeline">${c.timeline.map(timelineLine).join('')}</ol>
+    <section class="case-deliveries" hidden></section>`;
+  void subjectDeliveries(host.querySelector<HTMLElement>('.case-deliveries')!, ctx, `api/v1/incidents/${encodeURIComponent(id)}/notifications`);
   void nameUnits(host, ctx);
-  const mapEl = host.querySelector<HTMLElement>('.case-map');
-  const disposeMap = mapEl ? await caseMap(mapEl, ctx, i.unitCode, unitName, i.lat, i.lon) : undefined;
+  // The controls listen before the map is drawn: a press while the map's data is still loading is not lost.
+  let disposeMap: (() => void) | undefined;
   const actions = host.querySelector<HTMLElement>('.case-actions')!;
   actions.addEventListener('click', async (e) => {
     const button = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-action]');
@@ -318,13 +329,15 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string): Promi
     try {
       await ctx.api.request('POST', `api/v1/incidents/${encodeURIComponent(i.id)}/actions`, actionBody({ opId: newOpId(action), action, ...values }));
       disposeMap?.();
-      await detail(host, ctx, id);
+      await detail(host, ctx, id, action);
     } catch (error) {
       showProblem(actions, error, ctx);
       button.disabled = false;
     }
   });
-  return disposeMap;
+  const mapEl = host.querySelector<HTMLElement>('.case-map');
+  disposeMap = mapEl ? await caseMap(mapEl, ctx, i.unitCode, unitName, i.lat, i.lon) : undefined;
+  return () => disposeMap?.();
 }
 
 /** An action's body: JSON, or a form when it carries photos (`media`, 反馈 with photos). */

@@ -4,6 +4,7 @@ import { escapeHtml } from '../../dom';
 import type { ConsoleContext, ConsolePage, Route } from '../context';
 import { confirmAction, formValues, newOpId, showProblem } from '../forms';
 import { filterBar, pagedTable } from '../lists';
+import { personHandOvers } from './handOvers';
 import './people.css';
 
 echarts.use([LinesChart]);
@@ -83,7 +84,8 @@ async function profile(host: HTMLElement, ctx: ConsoleContext, route: Route): Pr
     <section class="zones" hidden></section>
     <section class="check-ins"><h3>${ctx.t('报到', 'Check-ins')}</h3><div></div></section>
     <section class="visits"><h3>${ctx.t('走访', 'Visits')}</h3><div></div></section>
-    <section class="devices"><h3>${ctx.t('设备', 'Devices')}</h3><div></div></section>`;
+    <section class="devices"><h3>${ctx.t('设备', 'Devices')}</h3><div></div></section>
+    <section class="hand-overs" hidden></section>`;
 
   // A cleared role names why before anything is shown in clear; the server audits the read with that purpose.
   if (cleared) {
@@ -111,6 +113,9 @@ async function profile(host: HTMLElement, ctx: ConsoleContext, route: Route): Pr
     columns: [{ title: ctx.t('时间', 'At'), cell: (c) => escapeHtml(new Date(c.at).toLocaleString(ctx.language)) }],
   }).catch(() => undefined);
   await visits(host.querySelector<HTMLElement>('.visits')!, ctx, id);
+  if (ctx.can('hand-over-key-persons')) {
+    await personHandOvers(host.querySelector<HTMLElement>('section.hand-overs')!, ctx, id);
+  }
   if (ctx.can('manage-devices')) {
     await pagedTable<{ id: string; kind: string; boundTo: string; online: boolean; batteryPct: number | null }>(host.querySelector<HTMLElement>('.devices div')!, ctx, {
       path: 'api/v1/devices', query: { unit: person.gridCode }, id: (d) => d.id,

@@ -167,6 +167,45 @@ async function mount(host: HTMLElement, ctx: ConsoleContext, route: Route): Prom
   });
 }
 
+/**
+ * The notifications sent about one alert or case (`api/v1/alerts/{id}/notifications`, `api/v1/incidents/{id}/notifications`:
+ * every role that reads the object), drawn into host as a small table (rows `data-id` = notification id); a dead-lettered
+ * one offers `retry` to administrators who manage notifications. Draws nothing when there are none.
+ */
+export async function subjectDeliveries(host: HTMLElement, ctx: ConsoleContext, path: string): Promise<void> {
+  const list = await ctx.api.request<{ items: DeliveryItem[] }>('GET', path).catch(() => null);
+  if (!list || list.items.length === 0) {
+    host.hidden = true;
+    return;
+  }
+  host.hidden = false;
+  const retry = ctx.can('manage-notifications');
+  host.innerHTML = `<h3>${ctx.t('通知外发', 'Notifications sent')}</h3>
+    <table class="list deliveries"><thead><tr><th>${ctx.t('订阅', 'Subscription')}</th><th>${ctx.t('类型', 'Kind')}</th><th>${ctx.t('状态', 'State')}</th>
+      <th>${ctx.t('尝试次数', 'Attempts')}</th><th>${ctx.t('最近结果', 'Last result')}</th><th></th></tr></thead><tbody>
+    ${list.items.map((d) => `<tr data-id="${d.id}"><td>${escapeHtml(d.subscriptionName)}</td><td>${escapeHtml(label(ctx, kinds, d.kind))}</td>
+      <td><span data-field="state" data-state="${escapeHtml(d.state)}" class="state-${escapeHtml(d.state)}">${escapeHtml(label(ctx, states, d.state))}</span></td>
+      <td data-field="attempts">${d.attempts}</td>
+      <td>${escapeHtml(d.state === 'delivered' ? `${d.lastStatus ?? ''} · ${time(d.deliveredAt)}` : [d.lastStatus ?? '', d.lastError ?? ''].filter(Boolean).join(' · '))}</td>
+      <td>${retry && d.state === 'dead' ? `<button type="button" data-action="retry">${ctx.t('重新发送', 'Send again')}</button>` : ''}</td></tr>`).join('')}
+    </tbody></table>`;
+  host.addEventListener('click', async (e) => {
+    const button = (e.target as HTMLElement).closest<HTMLButtonElement>('[data-action=retry]');
+    const row = button?.closest<HTMLElement>('tr[data-id]');
+    if (!button || !row) {
+      return;
+    }
+    try {
+      const d = await ctx.api.request<DeliveryItem>('POST', `api/v1/notifications/${encodeURIComponent(row.dataset.id!)}/retry`, { opId: newOpId('retry') });
+      row.querySelector('[data-field=state]')!.textContent = label(ctx, states, d.state);
+      row.querySelector('[data-field=attempts]')!.textContent = String(d.attempts);
+      button.remove();
+    } catch (error) {
+      fail(host, error);
+    }
+  });
+}
+
 function fail(host: HTMLElement, error: unknown): void {
   const message = document.createElement('p');
   message.className = 'error';

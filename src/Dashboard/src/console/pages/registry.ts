@@ -38,7 +38,8 @@ async function searchPage(host: HTMLElement, ctx: ConsoleContext, route: Route):
   const q = route.query.get('q') ?? '';
   const unit = route.query.get('unit') ?? '';
   const registry = route.query.get('registry') ?? '';
-  host.innerHTML = `<h2>${ctx.t('综合查询', 'Registry search')}</h2>`;
+  host.innerHTML = `<div class="case-head"><h2>${ctx.t('综合查询', 'Registry search')}</h2>
+    <a class="button" href="#/registry/changes" data-action="changes">${ctx.t('变更记录', 'Changes')}</a></div>`;
   const filters = filterBar(ctx, route, [
     { name: 'q', label: ctx.t('姓名、地址、单位、场所、部件编码或证件号码', 'Name, address, organisation, place, component code or ID number'), type: 'search' },
     { name: 'registry', label: ctx.t('信息库', 'Registry'), options: [['', ctx.t('全部', 'All')], ...registries.map((r): [string, string] => [r, ctx.t(...registryNames[r])])] },
@@ -169,12 +170,50 @@ async function recordPage(host: HTMLElement, ctx: ConsoleContext, slug: string, 
   nameUnits(host, ctx);
 }
 
+interface ChangeRow {
+  position: number; registry: string; id: string; unitCode: string; action: string; version: number; changedFields: string[];
+  source: string; collectedBy: string; at: string;
+}
+
+/** 变更记录: the registries' change feed within the unit (GET /api/v1/registry-changes), oldest first, by the server's position. */
+async function changesPage(host: HTMLElement, ctx: ConsoleContext, route: Route): Promise<void> {
+  const registry = route.query.get('registry') || null;
+  const unit = route.query.get('unit') || null;
+  host.innerHTML = `<p><a href="#/registry">${ctx.t('← 综合查询', '← Registry search')}</a></p><h2>${ctx.t('基础信息变更记录', 'Registry changes')}</h2>`;
+  host.append(filterBar(ctx, route, [
+    { name: 'registry', label: ctx.t('信息库', 'Registry'), options: [['', ctx.t('全部', 'All')], ...registries.map((r): [string, string] => [r, ctx.t(...registryNames[r])])] },
+    { name: 'unit', label: ctx.t('单位编码（默认本单位）', 'Unit code (default: yours)') },
+  ]));
+  const table = document.createElement('div');
+  table.className = 'registry-changes';
+  host.append(table);
+  const actions: Record<string, [string, string]> = { create: ['新增', 'Created'], update: ['修改', 'Updated'], remove: ['注销', 'Removed'] };
+  await pagedTable<ChangeRow>(table, ctx, {
+    path: 'api/v1/registry-changes',
+    query: { registry, unit },
+    id: (c) => String(c.position),
+    open: (c) => ctx.navigate(`registry/${c.registry}/${c.id}`),
+    columns: [
+      { title: ctx.t('序号', 'Position'), cell: (c) => String(c.position) },
+      { title: ctx.t('信息库', 'Registry'), cell: (c) => escapeHtml(registryName(ctx, c.registry)) },
+      { title: ctx.t('记录', 'Record'), cell: (c) => `<a href="${recordLink(c.registry, c.id)}">${escapeHtml(c.id)}</a> v${c.version}` },
+      { title: ctx.t('操作', 'Action'), cell: (c) => escapeHtml(ctx.t(...(actions[c.action] ?? [c.action, c.action]))) },
+      { title: ctx.t('变更字段', 'Fields'), cell: (c) => escapeHtml(c.changedFields.map((f) => { const r = registryOf(c.registry); return r ? fieldLabel(r, f, ctx.language === 'zh') : f; }).join('、')) },
+      { title: ctx.t('来源', 'Source'), cell: (c) => escapeHtml(sourceName(ctx, c.source)) },
+      { title: ctx.t('采集人', 'Collected by'), cell: (c) => escapeHtml(c.collectedBy) },
+      { title: ctx.t('时间', 'At'), cell: (c) => escapeHtml(formatTime(c.at, ctx.language)) },
+    ],
+  });
+}
+
 export const registryPage: ConsolePage = {
   path: 'registry',
   title: { zh: '综合查询', en: 'Registries' },
   permissions: ['read-registries'],
   async mount(host, ctx, route) {
-    if (route.rest.length >= 2) {
+    if (route.rest.length === 1 && route.rest[0] === 'changes') {
+      await changesPage(host, ctx, route);
+    } else if (route.rest.length >= 2) {
       await recordPage(host, ctx, route.rest[0], route.rest.slice(1).join('/'));
     } else {
       await searchPage(host, ctx, route);
