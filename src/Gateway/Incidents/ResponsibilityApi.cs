@@ -33,12 +33,13 @@ public static class ResponsibilityApi
         group.MapGet("/{code}", async Task<Results<Ok<ResponsibilityListVersion>, ProblemHttpResult>> (
             string code, int? version, HttpContext context, ResponsibilityList list, CancellationToken ct) =>
         {
-            if (!UnitCode.IsValid(code) || code.Length != 6)
+            // The district's code, or a unit's within it (a grid, for its worker): the list of the district that holds it.
+            if (!UnitCode.IsValid(code) || code.Length < 6)
             {
                 return Problems.NotFound();
             }
 
-            // Read by whoever acts on the district's cases: its own levels below it as well as the levels above.
+            // Read by whoever acts on the unit's cases: the levels below it as well as the levels above.
             var unit = context.User.UnitCodeOf();
             if (!UnitCode.IsWithin(code, unit) && !UnitCode.IsWithin(unit, code))
             {
@@ -50,13 +51,20 @@ public static class ResponsibilityApi
                 return Problems.Forbidden();
             }
 
-            return await list.FindAsync(code, version, ct) is { } found ? TypedResults.Ok(found) : Problems.NotFound();
+            return await list.FindAsync(code[..6], version, ct) is { } found ? TypedResults.Ok(found) : Problems.NotFound();
         })
-        .WithSummary("A district's responsibility list (权责清单): the current version, or ?version=n; each entry category × place (a unit code within the district) → responsibleCode, auto.");
+        .WithSummary("A district's responsibility list (权责清单), by the district's code or a unit's within it (read by the levels above and below that unit): "
+            + "the current version, or ?version=n; each entry category × place (a unit code within the district) → responsibleCode, auto.");
 
         group.MapPut("/{code}", async Task<Results<Ok<ResponsibilityListVersion>, ProblemHttpResult, ValidationProblem>> (
             string code, PublishRequest request, HttpContext context, ResponsibilityList list, IncidentCatalog catalog, MapStore map, TimeProvider clock, CancellationToken ct) =>
         {
+            // A district-wide setting: a role that never publishes one is refused before the district is looked at (like departments).
+            if (!Roles.Allows(context.User.RoleOf(), Permission.ManageResponsibilityList))
+            {
+                return Problems.Forbidden();
+            }
+
             var entries = request.Entries ?? [];
             var errors = new RequestErrors().OpId(request.OpId)
                 .Check(request.Note is not { Length: > 2000 }, "note", "at most 2000 characters")
