@@ -6,6 +6,7 @@ using OpsCentre.Gateway.Citizens;
 using OpsCentre.Gateway.Collections;
 using OpsCentre.Gateway.ClusterDashboard;
 using OpsCentre.Gateway.Devices;
+using OpsCentre.Gateway.Drills;
 using OpsCentre.Gateway.EventLog;
 using OpsCentre.Gateway.Health;
 using OpsCentre.Gateway.Hosting;
@@ -13,6 +14,7 @@ using OpsCentre.Gateway.Imports;
 using OpsCentre.Gateway.Incidents;
 using OpsCentre.Gateway.KeyPersons;
 using OpsCentre.Gateway.Limits;
+using OpsCentre.Gateway.Mediation;
 using OpsCentre.Gateway.Registries;
 using OpsCentre.Gateway.MachineClients;
 using OpsCentre.Gateway.Notifications;
@@ -43,6 +45,7 @@ try
     builder.AddOpsCentreHandOvers();
     builder.AddOpsCentreReleaseNotices();
     builder.AddOpsCentreCorrections();
+    builder.AddOpsCentreMediation();
     builder.AddOpsCentreScreens();
     builder.AddOpsCentreImports();
     builder.AddOpsCentreRegistryExports();
@@ -76,6 +79,8 @@ try
     app.MapTravelLeavesApi();
     app.MapCorrectionsOfficersApi();
     app.MapReleaseNoticesApi();
+    app.MapMediationApi();
+    app.MapDrillsApi();
     app.MapAuditApi();
     app.MapDeviceStatusApi();
     app.MapDeviceWorkApi();
@@ -86,6 +91,7 @@ try
     app.MapAlertSilencesApi();
     app.MapIncidentsApi();
     app.MapKpisApi();
+    app.MapResponsibilityApi();
     app.MapOpen311Api();
     app.MapResidentFollowUpApi();
     app.MapCasePhotosApi();
@@ -101,7 +107,9 @@ try
     app.MapImportsApi();
     app.MapRegistryApi();
     app.MapCollectionsApi();
+    app.MapPaperApi();
     app.MapRegistryExportApi();
+    app.MapPropertyCompaniesApi();
     app.MapOpsCentreScreens();
     app.MapOrleansDashboardApi();
 

@@ -65,6 +65,10 @@ public static class GrainServices
         services.TryAddSingleton<KeyPersons.CorrectionsOfficers>();
         services.TryAddSingleton<KeyPersons.ReleaseNotices>();
         services.TryAddSingleton<KeyPersons.Aftercare>();
+        services.TryAddSingleton<Mediation.MediationCases>();
+        services.TryAddSingleton<Drills.DrillRuns>();
+        services.TryAddSingleton<Incidents.ResponsibilityList>();
+        services.TryAddSingleton<Registries.PropertyCompanies>();
         services.TryAddSingleton<KeyPersons.SupervisionSchedules>();
         services.TryAddSingleton<Workers.WorkerRoster>();
         services.TryAddSingleton<Units.UnitMembers>();

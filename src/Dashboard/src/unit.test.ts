@@ -104,6 +104,16 @@ describe('UnitFigures', () => {
     expect(figures.rate('reopenRate')).toBe(0.1);
   });
 
+  it('counts a drill\'s cases (演练) apart, among the counters\' open cases', () => {
+    const live = new LiveState();
+    const figures = new UnitFigures({ ...district, counters: { incidentsReported: 2, incidentsDispatched: 1 } }, live);
+    live.apply([{ kind: 'incident', id: 'i1', stage: 'reported' }, { kind: 'incident', id: 'd1', stage: 'reported', drill: true }, { kind: 'incident', id: 'd2', stage: 'dispatched', drill: true }]);
+    expect(figures.stageCounts()).toEqual([2, 0, 1, 0, 0]);
+    expect(figures.drillStageCounts()).toEqual([1, 0, 1, 0, 0]);
+    live.apply([{ kind: 'incident', id: 'd1', stage: 'cancelled', drill: true }]);   // cleared
+    expect(figures.drillStageCounts()).toEqual([0, 0, 1, 0, 0]);
+  });
+
   it('shows online workers within the unit only, and a grid as its own region', () => {
     const live = new LiveState();
     live.apply([

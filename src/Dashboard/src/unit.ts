@@ -115,6 +115,15 @@ export class UnitFigures {
     return openStages.map((s) => counters[stageCounters[s]] ?? 0);
   }
 
+  /**
+   * Of those, a drill's (演练) per stage, which the screen marks apart: the drill's cases it has seen (their live items carry
+   * drill), since the counters count every open case, a drill's too.
+   */
+  drillStageCounts(): number[] {
+    const stages = this.live.all('incident').filter((i) => Boolean(i.drill)).map((i) => i.stage);
+    return openStages.map((s) => stages.filter((v) => v === s).length);
+  }
+
   /** Online workers within the unit, where they are. */
   onlineWorkers(): { lat: number; lon: number }[] {
     return this.live.all('worker')

@@ -33,7 +33,22 @@ public static class CollectionActions
 public sealed record CollectionRecord(
     string Id, string UnitCode, string Registry, string Action, string? RecordId, JsonObject Data, string WorkerId, string DeviceId, string OpId,
     DateTimeOffset CollectedAt, DateTimeOffset ReceivedAt, string State, string? ReviewedBy, DateTimeOffset? ReviewedAt, string? Note, string? Refusal,
-    string? CaseId);
+    string? CaseId, string Channel = CollectionChannels.Device, string? PaperForm = null, string? EnteredBy = null);
+
+/// <summary>How a collection reached the system: from a worker's phone, or typed in afterwards from a paper form (人+纸).</summary>
+public static class CollectionChannels
+{
+    public const string Device = "device";
+    public const string Paper = "paper";
+}
+
+/// <summary>
+/// A paper record typed in afterwards (人+纸): by whom (<c>EnteredBy</c>, community staff), from which form, the date the paper
+/// bears (<c>CollectedAt</c>) and the worker who wrote it (<c>WorkerId</c>), in the worker's grid.
+/// </summary>
+public sealed record PaperSubmission(
+    string OpId, string Registry, string Action, string? RecordId, JsonObject Data, string WorkerId, string UnitCode, DateTimeOffset CollectedAt,
+    string PaperForm, string EnteredBy);
 
 /// <summary>A collection as the phone sent it, with the device's identity and the worker's grid it belongs to.</summary>
 public sealed record CollectionSubmission(
@@ -53,7 +68,11 @@ public readonly record struct CollectionSubmitted(ClaimOutcome Outcome, Collecti
 public sealed class CollectionRecords(NpgsqlDataSource db, RegistryReader registries, PersonalDataCipher cipher, TimeProvider clock)
 {
     private const string Columns =
-        "id, unit_code, registry, action, record_id, data::text, worker_id, device_id, op_id, collected_at, received_at, state, reviewed_by, reviewed_at, note, refusal, case_id, sealed";
+        "id, unit_code, registry, action, record_id, data::text, worker_id, device_id, op_id, collected_at, received_at, state, reviewed_by, reviewed_at, note, refusal, case_id, sealed, "
+        + "channel, paper_form, entered_by";
+
+    /// <summary>The device id of a paper record: none took part.</summary>
+    public const string PaperDevice = "paper";
 
     private readonly SemaphoreSlim _sealing = new(1, 1);
     private volatile bool _sealed;
@@ -95,6 +114,59 @@ public sealed class CollectionRecords(NpgsqlDataSource db, RegistryReader regist
             insert.Parameters.AddWithValue("op", submission.OpId);
             insert.Parameters.AddWithValue("collected", submission.CollectedAt);
             insert.Parameters.AddWithValue("received", now);
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        var record = await ReadAsync(connection, transaction, claim.ResultId, forUpdate: false, ct)
+            ?? throw new InvalidOperationException("a claimed collection has no record");
+        await transaction.CommitAsync(ct);
+        return new(claim.Outcome, record);
+    }
+
+    /// <summary>The ledger's caller for a paper record typed in by an operator: the operator, whose opIds these are.</summary>
+    public static string PaperCaller(string username) => "operator:" + username;
+
+    /// <summary>
+    /// Stores a paper record typed in afterwards (人+纸) as a pending collection — channel <c>paper</c>, the form's number, who
+    /// typed it, the date on the paper as <c>collected_at</c> — under the operator's opId, reviewed like a phone's.
+    /// </summary>
+    public async Task<CollectionSubmitted> SubmitPaperAsync(PaperSubmission paper, CancellationToken ct)
+    {
+        await SealStoredAsync(ct);
+        var now = clock.GetUtcNow();
+        var operation = new Operation(PaperCaller(paper.EnteredBy), paper.OpId, "collection.paper", OperationIds.Hash(
+            paper.Registry, paper.Action, paper.RecordId, OperationIds.Json(paper.Data.ToJsonString()), paper.CollectedAt, paper.WorkerId, paper.UnitCode, paper.PaperForm));
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var claim = await OperationLedger.ClaimAsync(connection, transaction, operation, "col-" + Guid.CreateVersion7(now).ToString("N"), ct);
+        if (claim.Outcome == ClaimOutcome.Reused)
+        {
+            return new(ClaimOutcome.Reused, null);
+        }
+
+        if (claim.Outcome == ClaimOutcome.Fresh)
+        {
+            await using var insert = new NpgsqlCommand(
+                """
+                INSERT INTO collection_record (id, unit_code, registry, action, record_id, data, sealed, worker_id, device_id, op_id, collected_at, received_at,
+                                               channel, paper_form, entered_by)
+                VALUES (@id, @unit, @registry, @action, @record, @data::jsonb, @sealed, @worker, @device, @op, @collected, @received, 'paper', @form, @entered)
+                """, connection, transaction);
+            insert.Parameters.AddWithValue("id", claim.ResultId);
+            insert.Parameters.AddWithValue("unit", paper.UnitCode);
+            insert.Parameters.AddWithValue("registry", paper.Registry);
+            insert.Parameters.AddWithValue("action", paper.Action);
+            insert.Parameters.AddWithValue("record", (object?)paper.RecordId ?? DBNull.Value);
+            var (open, sealedValue) = Seal(paper.Registry, paper.Data);
+            insert.Parameters.AddWithValue("data", open.ToJsonString());
+            insert.Parameters.AddWithValue("sealed", NpgsqlDbType.Bytea, (object?)sealedValue ?? DBNull.Value);
+            insert.Parameters.AddWithValue("worker", paper.WorkerId);
+            insert.Parameters.AddWithValue("device", PaperDevice);
+            insert.Parameters.AddWithValue("op", paper.OpId);
+            insert.Parameters.AddWithValue("collected", paper.CollectedAt.ToUniversalTime());
+            insert.Parameters.AddWithValue("received", now);
+            insert.Parameters.AddWithValue("form", paper.PaperForm);
+            insert.Parameters.AddWithValue("entered", paper.EnteredBy);
             await insert.ExecuteNonQueryAsync(ct);
         }
 
@@ -200,7 +272,8 @@ public sealed class CollectionRecords(NpgsqlDataSource db, RegistryReader regist
         Open(JsonNode.Parse(r.GetString(5))!.AsObject(), r.IsDBNull(17) ? null : r.GetFieldValue<byte[]>(17)), r.GetString(6), r.GetString(7), r.GetString(8),
         r.GetFieldValue<DateTimeOffset>(9), r.GetFieldValue<DateTimeOffset>(10), r.GetString(11),
         r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetFieldValue<DateTimeOffset>(13),
-        r.IsDBNull(14) ? null : r.GetString(14), r.IsDBNull(15) ? null : r.GetString(15), r.IsDBNull(16) ? null : r.GetString(16));
+        r.IsDBNull(14) ? null : r.GetString(14), r.IsDBNull(15) ? null : r.GetString(15), r.IsDBNull(16) ? null : r.GetString(16),
+        r.GetString(18), r.IsDBNull(19) ? null : r.GetString(19), r.IsDBNull(20) ? null : r.GetString(20));
 
     /// <summary>The fields of <paramref name="registry"/> that are kept only encrypted (<see cref="RegistryFieldKind.Sealed"/>: a person's ID number and phone).</summary>
     private static IEnumerable<string> SealedFields(string registry) =>

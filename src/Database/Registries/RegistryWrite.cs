@@ -19,10 +19,11 @@ public static class RegistryActions
 /// city): <paramref name="Data"/> holds the fields by their write names (camelCase, see <see cref="RegistryFields"/>),
 /// only those that change on an update (a JSON null clears an optional field). <paramref name="Id"/> is null on a create
 /// that lets the writer choose it. Idempotent under (<paramref name="Source"/>/<paramref name="CollectedBy"/>,
-/// <paramref name="OpId"/>).
+/// <paramref name="OpId"/>). <paramref name="Channel"/>, when set, is how the datum reached the system besides its source
+/// (<c>paper</c>: typed in afterwards from a paper form, 人+纸), kept in each changed field's provenance.
 /// </summary>
 public sealed record RegistryWrite(string Registry, string? Id, string Action, JsonObject Data, string Source,
-    string CollectedBy, DateTimeOffset CollectedAt, string OpId);
+    string CollectedBy, DateTimeOffset CollectedAt, string OpId, string? Channel = null);
 
 public enum RegistryWriteStatus
 {

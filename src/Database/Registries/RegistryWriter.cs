@@ -235,6 +235,10 @@ public sealed partial class RegistryWriter(PersonalDataCipher cipher, TimeProvid
         foreach (var name in changed)
         {
             provenance[name] = new JsonObject { ["source"] = write.Source, ["collectedBy"] = write.CollectedBy, ["collectedAt"] = write.CollectedAt.ToUniversalTime() };
+            if (write.Channel is { } channel)
+            {
+                provenance[name]!["channel"] = channel;
+            }
         }
 
         int version;

@@ -151,6 +151,20 @@ public enum Permission
     /// assignments), disable and enable them, follow their deliveries and send a dead-lettered one again (docs/notifications.md).
     /// </summary>
     ManageNotifications,
+    /// <summary>Work joint mediations (三所联调 / 大调解): open one, schedule its sessions, close it with its outcome — community staff and the centres above.</summary>
+    Mediate,
+
+    /// <summary>Read the joint mediations within scope and record a participating department's part (department staff: their own department's).</summary>
+    RecordMediationParts,
+
+    /// <summary>Run drills (演练) within scope: start one with its scripted cases, report cases under it, clear it afterwards — the supervision centres.</summary>
+    RunDrills,
+
+    /// <summary>Publish a district's responsibility list (权责清单: category × place → responsible department) — the district's centre and administrators.</summary>
+    ManageResponsibilityList,
+
+    /// <summary>Link property companies to the compounds they manage (物业监督) within scope — community staff and the centres above.</summary>
+    ManagePropertyCompanies,
 }
 
 /// <summary>The roles of the contract and the functions each has.</summary>
@@ -220,6 +234,12 @@ public static class Roles
         [Permission.HandleReleases] = [Admin, Operator, Staff, Corrections],
         // Where the centre's messages go outside it is set up by its administrators, like its machine clients.
         [Permission.ManageNotifications] = [Admin],
+        // Issue 29's second half: mediation, drills, the responsibility list and property companies.
+        [Permission.Mediate] = [Admin, Operator, Staff],
+        [Permission.RecordMediationParts] = [Admin, Operator, Staff, Department],
+        [Permission.RunDrills] = [Admin, Operator],
+        [Permission.ManageResponsibilityList] = [Admin, Operator],
+        [Permission.ManagePropertyCompanies] = [Admin, Operator, Staff],
     };
 
     /// <summary>

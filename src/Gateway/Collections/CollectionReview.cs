@@ -83,7 +83,7 @@ public sealed class CollectionReview(
             await transaction.SaveAsync("registry", token);
             var result = await registries.ApplyAsync(transaction, new RegistryWrite(
                 current.Registry, current.RecordId, current.Action == CollectionActions.End ? RegistryActions.Remove : current.Action, (JsonObject)current.Data.DeepClone(),
-                Source, current.WorkerId, current.CollectedAt, current.Id), token);
+                Source, current.WorkerId, current.CollectedAt, current.Id, current.Channel == CollectionChannels.Paper ? CollectionChannels.Paper : null), token);
             switch (result.Status)
             {
                 case RegistryWriteStatus.Applied:

@@ -8,7 +8,8 @@ namespace OpsCentre.Gateway.Collections;
 /// <summary>A collection record as the API shows it; personal fields of its data (name, ID number, phone) masked by role.</summary>
 public sealed record CollectionView(
     string Id, string UnitCode, string Registry, string Action, string? RecordId, JsonObject Data, string CollectedBy, DateTimeOffset CollectedAt,
-    DateTimeOffset ReceivedAt, string State, string? ReviewedBy, DateTimeOffset? ReviewedAt, string? Note, string? Refusal, string? CaseId)
+    DateTimeOffset ReceivedAt, string State, string? ReviewedBy, DateTimeOffset? ReviewedAt, string? Note, string? Refusal, string? CaseId,
+    string Channel = CollectionChannels.Device, string? PaperForm = null, string? EnteredBy = null)
 {
     private static RegistryField? Personal(string registry, string field) => RegistryFields.Of(registry)?.Field(field) is { Personal: true } personal ? personal : null;
 
@@ -19,7 +20,7 @@ public sealed record CollectionView(
 
     public static CollectionView Of(CollectionRecord r, bool inClear) => new(
         r.Id, r.UnitCode, r.Registry, r.Action, r.RecordId, inClear ? r.Data : Masked(r.Registry, r.Data), r.WorkerId, r.CollectedAt, r.ReceivedAt, r.State,
-        r.ReviewedBy, r.ReviewedAt, r.Note, r.Refusal, r.CaseId);
+        r.ReviewedBy, r.ReviewedAt, r.Note, r.Refusal, r.CaseId, r.Channel, r.PaperForm, r.EnteredBy);
 
     private static JsonObject Masked(string registry, JsonObject data)
     {

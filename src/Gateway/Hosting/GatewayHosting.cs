@@ -55,6 +55,7 @@ public static class GatewayHosting
         builder.Services.AddSingleton<Database.Administration.AdminChanges>();
         builder.Services.AddSingleton<Database.Collections.CollectionRecords>();
         builder.Services.AddSingleton<Collections.CollectionReview>();
+        builder.Services.AddSingleton<Database.Collections.PaperForms>();
         return builder;
     }
 

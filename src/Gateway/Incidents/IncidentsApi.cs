@@ -47,8 +47,11 @@ public static partial class IncidentsApi
             request.Source is not (null or "operator" or "citizen")
                 ? Task.FromResult<Results<Created<ReportResponse>, ProblemHttpResult, ValidationProblem>>(Problems.Invalid("source", "operator or citizen"))
                 : reporting.ReportAsync(request, context.User.Username(), request.Source ?? (context.User.RoleOf() == Roles.Worker ? "worker" : "operator"),
-                    grid => ScopeGuard.Deny(context.User, grid, Permission.ReportIncidents), alert => UnitCode.IsWithin(alert.UnitCode, context.User.UnitCodeOf()), ct))
-            .WithSummary("Report a case at coordinates (its grid from the map) or in a given grid. The same opId again returns the original answer; with another body, 422.");
+                    grid => ScopeGuard.Deny(context.User, grid, Permission.ReportIncidents)
+                        ?? (request.DrillId is null ? null : ScopeGuard.Deny(context.User, grid, Permission.RunDrills)),
+                    alert => UnitCode.IsWithin(alert.UnitCode, context.User.UnitCodeOf()), ct))
+            .WithSummary("Report a case at coordinates (its grid from the map) or in a given grid; with drillId, under a running drill (演练, the centres only): "
+                + "marked drill: true, left out of the KPIs. The same opId again returns the original answer; with another body, 422.");
 
         group.MapGet("/", async Task<Results<Ok<Page<IncidentItem>>, ProblemHttpResult>> (
             string? unit, string? stage, string? category, bool? overdue, string? responsible, string? source, DateTimeOffset? from, DateTimeOffset? to, string? alert,
@@ -280,6 +283,7 @@ public static partial class IncidentsApi
         new("阶段时限", "stageDeadline", i => i.StageDeadline),
         new("处置时限", "dueAt", i => i.DueAt),
         new("结案时间", "closedAt", i => i.ClosedAt),
+        new("演练", "drill", i => i.Drill),
     ];
 
     /// <summary>The case, when it exists and the caller may see it.</summary>

@@ -125,7 +125,8 @@ public static class KpisApi
     public static Task RecordExportAsync(AuditLog audit, ClaimsPrincipal user, string action, string unit, string detail, CancellationToken ct) =>
         audit.RecordAsync(new AuditedAccess(user.Username(), user.RoleOf() ?? "", action, false, null, detail), unit, ct);
 
-    private static (DateTimeOffset From, DateTimeOffset To)? Period(DateTimeOffset? from, DateTimeOffset? to, TimeProvider clock)
+    /// <summary>The period [from, to) of a KPI request: this month (Asia/Shanghai) by default; null when to does not follow from within 400 days.</summary>
+    internal static (DateTimeOffset From, DateTimeOffset To)? Period(DateTimeOffset? from, DateTimeOffset? to, TimeProvider clock)
     {
         var month = IncidentKpis.CurrentMonth(clock.GetUtcNow());
         var (start, end) = (from ?? month.From, to ?? month.To);

@@ -23,6 +23,20 @@ public interface IIncidentGrain : IGrainWithStringKey
     Task<IncidentDetail?> Detail();
 
     /// <summary>
+    /// Clears a drill's case (演练清理): a case opened under a drill (<see cref="IncidentView.DrillId"/>) that is still open is
+    /// cancelled by <paramref name="by"/> (event <c>incident.drill-cleared</c>); any other case, or one already ended, is returned unchanged.
+    /// Null when no such case was opened.
+    /// </summary>
+    Task<IncidentView?> ClearDrill(string by);
+
+    /// <summary>
+    /// Files and dispatches a case just reported by the responsibility list (权责清单) configured to do so (an <c>auto</c> entry):
+    /// the engine accepts it and dispatches it to <paramref name="responsibleCode"/>, each step with <paramref name="note"/>
+    /// (naming the list's version). A case past <c>reported</c> is returned unchanged; null when no such case was opened.
+    /// </summary>
+    Task<IncidentView?> DispatchByList(string responsibleCode, string note);
+
+    /// <summary>
     /// The actions of <see cref="IncidentActions.All"/> the actor may take on the case now: those the duty table gives
     /// them and the stage allows, judged by the same rules <see cref="Act"/> applies (an action naming a unit is judged
     /// as for a unit not yet involved). Empty when no such case was opened.
@@ -103,7 +117,8 @@ public sealed record IncidentOpening(
     [property: Id(7)] string ReportedBy,
     [property: Id(8)] DateTimeOffset At,
     [property: Id(9)] string? AlertId,
-    [property: Id(10)] DateTimeOffset? FeedbackDue = null);
+    [property: Id(10)] DateTimeOffset? FeedbackDue = null,
+    [property: Id(11)] string? DrillId = null);
 
 /// <summary>
 /// An action on a case, by whom, under their operation id; <c>RequestHash</c> identifies the request for retries.
@@ -163,8 +178,12 @@ public sealed record IncidentView(
     [property: Id(25)] IncidentStep? LastStep,
     [property: Id(26)] IReadOnlyList<string>? CoHandlers = null,
     [property: Id(27)] int Version = 0,
-    [property: Id(28)] DateTimeOffset? FeedbackDue = null)
+    [property: Id(28)] DateTimeOffset? FeedbackDue = null,
+    [property: Id(29)] string? DrillId = null)
 {
+    /// <summary>Whether the case belongs to a drill (演练, <see cref="DrillId"/>): marked on every screen, left out of the assessment KPIs.</summary>
+    public bool Drill => DrillId is not null;
+
     /// <summary>
     /// Every unit and department the case involves: where it is, the lead, a unit asked to take it over, the co-handlers.
     /// Its events reach the screens of each, and its list row the lists of each (<c>incident.involved</c>).

@@ -83,7 +83,7 @@ public sealed class IncidentGrain(
         var opened = new IncidentView(
             _id, o.Category, o.Urgency, o.Description, o.UnitCode, null, null, IncidentStages.Reported, o.At,
             Earliest(category.Deadline(o.Urgency, "reported", o.At), o.FeedbackDue), null, false, o.At, o.ReportedBy, o.Source, null, null, 0, 0, 0, null, null,
-            o.Lat, o.Lon, o.AlertId, new IncidentStep("report", o.ReportedBy, null, null, null), FeedbackDue: o.FeedbackDue);
+            o.Lat, o.Lon, o.AlertId, new IncidentStep("report", o.ReportedBy, null, null, null), FeedbackDue: o.FeedbackDue, DrillId: o.DrillId);
         await CommitAsync("incident.reported", o.ReportedBy, opened, o.At, opId: _id + ReportOpId);
         // A case reported is an occurrence in its grid, for the grid's rate rules (more than N of a category within a window).
         await alerts.CountInGridAsync(_case!.UnitCode, _id, o.At, "incident", "incident:" + o.Category);
@@ -146,6 +146,49 @@ public sealed class IncidentGrain(
 
             return IncidentDuties.Refusal(probe, c, requester) is null && Transition(c, probe, category, now).Next is not null;
         })];
+    }
+
+    public async Task<IncidentView?> ClearDrill(string by)
+    {
+        if (_case is not { DrillId: not null } c || !IncidentStages.IsOpen(c.Stage))
+        {
+            return _case;
+        }
+
+        var now = clock.GetUtcNow();
+        await CommitAsync("incident.drill-cleared", by, c with
+        {
+            Stage = IncidentStages.Cancelled, StageEnteredAt = now, StageDeadline = null, Overdue = false, PendingTransferTo = null, PendingExtensionMinutes = null,
+            LastStep = new IncidentStep("clear-drill", by, null, null, null),
+        }, now);
+        return _case;
+    }
+
+    /// <summary>The actor of the steps the responsibility list takes by itself.</summary>
+    public const string ListActor = "responsibility-list";
+
+    public async Task<IncidentView?> DispatchByList(string responsibleCode, string note)
+    {
+        if (_case is not { Stage: IncidentStages.Reported })
+        {
+            return _case;
+        }
+
+        var category = await catalog.CategoryAsync(_case.Category) ?? throw new InvalidOperationException($"category {_case.Category} vanished");
+        foreach (var action in new[] { "accept", "dispatch" })
+        {
+            var now = clock.GetUtcNow();
+            var step = new IncidentCommand(action, ListActor, "", note, action == "dispatch" ? responsibleCode : null, null, null, "", "", "", null);
+            var (next, type) = Transition(_case!, step, category, now);
+            if (next is null)
+            {
+                break;
+            }
+
+            await CommitAsync(type, ListActor, next with { LastStep = new IncidentStep(action, ListActor, note, null, null) }, now);
+        }
+
+        return _case;
     }
 
     public Task<IncidentDetail?> Detail() => Task.FromResult(_case is null ? null : new IncidentDetail(_case, [.. _timeline]));
@@ -355,7 +398,7 @@ public sealed class IncidentGrain(
         var data = JsonSerializer.Serialize(new
         {
             stage = c.Stage, category = c.Category, overdue = c.Overdue, lat = c.Lat, lon = c.Lon, responsibleCode = c.ResponsibleCode,
-            pendingTransferTo = c.PendingTransferTo, coHandlers = c.CoHandlers ?? [],
+            pendingTransferTo = c.PendingTransferTo, coHandlers = c.CoHandlers ?? [], drill = c.Drill,
         });
         var item = LiveItem.Create("incident", _id, c.UnitCode, data);
         foreach (var district in DistrictsOf(before, c))

@@ -21,6 +21,7 @@ namespace OpsCentre.Grains.Incidents;
 /// (<c>reopened</c>) / residents' cases closed in the period (<c>residentClosed</c>). A resident's case is one with a
 /// <c>citizen_report</c> (migration 0020).</item>
 /// </list>
+/// Cases of a drill (演练, <c>drill_id</c>, migration 0034) are left out of every figure.
 /// Computed from the case list that the database keeps from the event log in the same transaction as
 /// each event (<c>incident</c>, migration 0006), so the figures always agree with the log.
 /// </summary>
@@ -96,6 +97,8 @@ public sealed class IncidentKpis(NpgsqlDataSource db)
             Scope.Department => ("responsible_code = @code", "@code"),
             _ => ("assigned_worker = @code", "@code"),
         };
+        // A drill's cases (演练) are exercises, not work: no assessment counts them.
+        population += " AND drill_id IS NULL";
         const string Reported = "reported_at >= @from AND reported_at < @to";
         const string Closed = "stage = 'closed' AND closed_at >= @from AND closed_at < @to";
         const string OpenAtEnd = "NOT (stage = 'closed' AND closed_at < @to) AND NOT (stage = 'cancelled' AND stage_entered_at < @to)";

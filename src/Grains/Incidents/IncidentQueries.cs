@@ -10,7 +10,12 @@ namespace OpsCentre.Grains.Incidents;
 public sealed record IncidentItem(
     string Id, string Category, string Urgency, string Stage, string UnitCode, string? ResponsibleCode, string? AssignedWorker,
     bool Overdue, DateTimeOffset ReportedAt, DateTimeOffset? StageDeadline, DateTimeOffset? DueAt, int EscalationLevel = 0,
-    string? PendingTransferTo = null, IReadOnlyList<string>? CoHandlers = null, DateTimeOffset? ClosedAt = null, string? Source = null);
+    string? PendingTransferTo = null, IReadOnlyList<string>? CoHandlers = null, DateTimeOffset? ClosedAt = null, string? Source = null,
+    string? DrillId = null)
+{
+    /// <summary>Whether the case belongs to a drill (演练): marked in lists, left out of the KPIs.</summary>
+    public bool Drill => DrillId is not null;
+}
 
 /// <summary>Where a case came from, as its report recorded it (<c>source</c> of its <c>incident.reported</c> event).</summary>
 public static class IncidentSources
@@ -48,7 +53,7 @@ public sealed class IncidentQueries(NpgsqlDataSource db)
             """
             SELECT id, category, urgency, stage, unit_code, responsible_code, assigned_worker, overdue, reported_at, stage_deadline, due_at,
                    (SELECT coalesce(max(a.escalation_level), 0) FROM alert a WHERE a.subject_kind = 'incident' AND a.subject_id = incident.id AND a.state <> 'resolved'),
-                   pending_transfer_to, co_handlers, closed_at, source
+                   pending_transfer_to, co_handlers, closed_at, source, drill_id
             FROM incident,
                  LATERAL (SELECT e.payload ->> 'source' AS source, e.payload ->> 'alertId' AS alert_id FROM event_log e
                           WHERE e.payload ->> 'id' = incident.id AND e.type = 'incident.reported' ORDER BY e.seq LIMIT 1) reported
@@ -77,7 +82,8 @@ public sealed class IncidentQueries(NpgsqlDataSource db)
         command.Parameters.AddWithValue("take", filter.Take);
         return await command.ReadAllAsync(r => new IncidentItem(
             r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.NullableString(5), r.NullableString(6), r.GetBoolean(7),
-            r.GetFieldValue<DateTimeOffset>(8), r.NullableTime(9), r.NullableTime(10), r.GetInt32(11), r.NullableString(12), r.GetFieldValue<string[]>(13), r.NullableTime(14), r.NullableString(15)), ct);
+            r.GetFieldValue<DateTimeOffset>(8), r.NullableTime(9), r.NullableTime(10), r.GetInt32(11), r.NullableString(12), r.GetFieldValue<string[]>(13), r.NullableTime(14), r.NullableString(15),
+            r.NullableString(16)), ct);
     }
 
     /// <summary>

@@ -4,7 +4,10 @@ using OpsCentre.Testing;
 
 namespace OpsCentre.Integration.Tests.Console;
 
-/// <summary>The console's supervision pages (issue 29) in Chromium against the real gateway and silo: 社区矫正与外出请假, 刑释衔接与帮教.</summary>
+/// <summary>
+/// The console's supervision pages (issue 29) in Chromium against the real gateway and silo: 社区矫正与外出请假, 刑释衔接与帮教,
+/// joint mediation (三所联调).
+/// </summary>
 [Collection(nameof(SystemCollection))]
 public sealed class SupervisionConsoleBrowserTests(SystemFixture system, Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
@@ -82,6 +85,7 @@ public sealed class SupervisionConsoleBrowserTests(SystemFixture system, Xunit.A
         var (_, notice) = await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/release-notices/{noticeId}", await Api.TokenAsync(system.Http, "jinjiang.operator"));
         Assert.Equal("confirmed", notice.GetProperty("state").GetString());
     }
+
     [Fact]
     public async Task AHandOverAskedOnAPersonsPageIsListedAndAcceptedByTheReceivingDistrictAlone()
     {
@@ -122,5 +126,41 @@ public sealed class SupervisionConsoleBrowserTests(SystemFixture system, Xunit.A
         // The asking district still lists the answered request, as accepted.
         var (_, listed) = await Api.GetAsync(system.Http, "jinjiang.operator", $"/api/v1/hand-overs?unit={DemoUnits.Jinjiang}&person={person.Id}");
         Assert.Equal("accepted", Assert.Single(listed.GetProperty("items").EnumerateArray()).GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task AMediatorSeesTheCloseRefusedUntilEveryDepartmentHasRecordedItsPart()
+    {
+        var grid = system.Fresh.Grid(within: DemoUnits.ThirdStreet);
+        var page = await _browser.SignInAsync(system.GatewayUrl, "jinjiang.operator");
+        await ConsoleBrowser.OpenAsync(page, "mediations");
+        var form = page.Locator("form.open-mediation");
+        await form.Locator("[name=unitCode]").FillAsync(grid);
+        await form.Locator("[name=title]").FillAsync("控制台调解案");
+        await form.Locator("[name=participants]").FillAsync("510104-CG=现场勘查\n510104-GA=治安调解");
+        await form.Locator("[data-action=open]").ClickAsync();
+        var title = page.Locator("#console-page h2[data-id]");
+        await Assertions.Expect(title).ToContainTextAsync("控制台调解案");
+        var id = (await title.GetAttributeAsync("data-id"))!;
+
+        // Closing before the parts are recorded: the server's 409 is shown and the case stays open.
+        await page.Locator("form.close [data-action=close]").ClickAsync();
+        await Assertions.Expect(page.Locator("form.close .form-error")).ToBeVisibleAsync();
+        var token = await Api.TokenAsync(system.Http, "jinjiang.operator");
+        Assert.Equal("open", (await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/mediations/{id}", token)).Body.GetProperty("state").GetString());
+
+        foreach (var department in new[] { "510104-CG", "510104-GA" })
+        {
+            await page.Locator($"#console-page tr[data-id=\"{department}\"] [data-action=record-part]").ClickAsync();
+            await page.Locator("dialog.confirm [name=note]").FillAsync("已完成 " + department);
+            await page.Locator("dialog.confirm [data-action=confirm]").ClickAsync();
+            await Assertions.Expect(page.Locator($"#console-page tr[data-id=\"{department}\"]")).ToContainTextAsync("已完成 " + department);
+        }
+
+        await page.Locator("form.close [data-action=close]").ClickAsync();
+        await Assertions.Expect(page.Locator("#console-page form.close")).ToHaveCountAsync(0);
+        var (status, closed) = await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/mediations/{id}", token);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(("closed", "agreement"), (closed.GetProperty("state").GetString(), closed.GetProperty("outcome").GetString()));
     }
 }

@@ -84,8 +84,20 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         public string ReleaseNoticeId { get; set; } = "";
         public string AftercareTaskId { get; set; } = "";
 
+        /// <summary>
+        /// A joint mediation (三所联调) in the grid with the district's 城市管理局 and 公安分局 taking part, a running drill (演练) of
+        /// the grid with one scripted case, and a property company of the grid with a compound it may be linked to (物业监督).
+        /// </summary>
+        public string MediationId { get; set; } = "";
+        public string DrillId { get; set; } = "";
+        public string CompanyId { get; set; } = "";
+        public string CompoundId { get; set; } = "";
+
+        /// <summary>The department whose part the mediation rows record: the district's 城市管理局 (the department account's own in 锦江区).</summary>
+        public string MediationDepartment => Grid[..6] + "-CG";
+
         public string[] Ids => [DeviceId, AlertId, IncidentId, RuleId, SilenceId, ZoneId, PersonId, WorkerId, ImportId, ResidentId, CollectionId, ClientId, HandOverId,
-            TravelLeaveId, ReleaseNoticeId, AftercareTaskId, SubscriptionId];
+            TravelLeaveId, ReleaseNoticeId, AftercareTaskId, SubscriptionId, MediationId, DrillId, CompanyId, CompoundId];
     }
 
     private HttpClient Http => system.Http;
@@ -301,6 +313,52 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         place.TravelLeaveId = await CreatedIdAsync($"/api/v1/key-persons/{place.PersonId}/travel-leaves", admin, TravelLeaveBody(place), "travel leave");
         place.ReleaseNoticeId = await CreatedIdAsync("/api/v1/release-notices", admin, ReleaseNoticeBody(place), "release notice");
         place.AftercareTaskId = await CreatedIdAsync($"/api/v1/key-persons/{place.PersonId}/aftercare/tasks", admin, AftercareTaskBody(), "aftercare task");
+        place.MediationId = await CreatedIdAsync("/api/v1/mediations", admin, MediationBody(place), "mediation");
+        var (started, drill) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/drills", admin, DrillBody(place));
+        Assert.True(started == HttpStatusCode.Created, $"drill in {place.Grid}: {(int)started} {drill}");
+        place.DrillId = drill.GetProperty("drill").GetProperty("id").GetString()!;
+        (place.CompanyId, place.CompoundId) = await NewCompanyAsync(place, worker);
+        // The district's responsibility list: the matrix's case category dispatched to the district's 城市管理局, by hand only.
+        var (published, list) = await Api.SendAsync(Http, HttpMethod.Put, $"/api/v1/responsibility-list/{place.Grid[..6]}", admin, ResponsibilityBody(place));
+        Assert.True(published == HttpStatusCode.OK, $"responsibility list of {place.Grid[..6]}: {(int)published} {list}");
+    }
+
+    /// <summary>A mediation of the place's grid in which the district's 城市管理局 and 公安分局 take part.</summary>
+    private static object MediationBody(Place place) => new
+    {
+        opId = Guid.NewGuid().ToString(), unitCode = place.Grid, title = "matrix", description = "matrix",
+        participants = new[] { new { department = place.MediationDepartment, part = "现场勘查" }, new { department = place.Grid[..6] + "-GA", part = "治安调解" } },
+    };
+
+    /// <summary>A drill of the place's grid with one scripted case (a served start opens one more, a served clear cancels them).</summary>
+    private static object DrillBody(Place place) => new
+    {
+        opId = Guid.NewGuid().ToString(), unitCode = place.Grid, name = "matrix",
+        cases = new[] { new { category = "sanitation", urgency = "normal", description = "matrix drill", gridCode = place.Grid } },
+    };
+
+    /// <summary>The whole list of the place's district: one entry, by hand (auto off), so no other case is dispatched by it.</summary>
+    private static object ResponsibilityBody(Place place) => new
+    {
+        opId = Guid.NewGuid().ToString(), note = "matrix",
+        entries = new[] { new { category = "sanitation", placeCode = place.Grid[..6], responsibleCode = place.Grid[..6] + "-CG", auto = false } },
+    };
+
+    /// <summary>A property company of the place's grid and a compound there (a key place at the worker's position), as the registries hold them.</summary>
+    private async Task<(string Company, string Compound)> NewCompanyAsync(Place place, CityGen.GeneratedWorker worker)
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..12];
+        var (address, compound, company) = ("addr-matrix-" + suffix, "place-matrix-" + suffix, "org-matrix-" + suffix);
+        await system.Db.ExecuteAsync(
+            """
+            INSERT INTO registry_address (id, unit_code, road, number, lat, lon, source, collected_by, collected_at, version)
+            VALUES (@address, @grid, '矩阵路', '1号', @lat, @lon, 'civil-affairs', 'census', now() - interval '1 year', 1);
+            INSERT INTO registry_key_place (id, unit_code, name, kind, civil_defence, physical_defence, technical_defence, address_id, source, collected_by, collected_at, version)
+            VALUES (@place, @grid, '矩阵小区', 'compound', 'met', 'met', 'met', @address, 'public-security', 'police-station', now() - interval '1 year', 1);
+            INSERT INTO registry_organisation (id, unit_code, name, kind, source, collected_by, collected_at, version)
+            VALUES (@company, @grid, '矩阵物业', 'property-management', 'market-regulator', 'licence', now() - interval '1 year', 1);
+            """, ("address", address), ("place", compound), ("company", company), ("grid", place.Grid), ("lat", worker.Lat), ("lon", worker.Lon));
+        return (company, compound);
     }
 
     private async Task<string> CreatedIdAsync(string path, string admin, object body, string what)
@@ -424,10 +482,16 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
             var p when p.StartsWith("/api/v1/imports/", StringComparison.Ordinal) => place.ImportId,
             var p when p.StartsWith("/api/v1/registry/", StringComparison.Ordinal) => place.ResidentId,
             var p when p.StartsWith("/api/v1/collections/", StringComparison.Ordinal) => place.CollectionId,
+            var p when p.StartsWith("/api/v1/mediations/", StringComparison.Ordinal) => place.MediationId,
+            var p when p.StartsWith("/api/v1/drills/", StringComparison.Ordinal) => place.DrillId,
+            var p when p.StartsWith("/api/v1/property-companies/", StringComparison.Ordinal) => place.CompanyId,
             _ => "",
         };
-        var path = row.Path.Replace("{username}", place.Operator).Replace("{departmentCode}", place.AdminDepartment)
-            .Replace("{categoryCode}", _category).Replace("{level}", MatrixLevel).Replace("{id}", id).Replace("{code}", place.Grid).Replace("{deviceId}", deviceId).Replace("{zoneId}", zoneId).Replace("{kind}", "workers").Replace("{registry}", "population").Replace("{clientId}", place.ClientId)
+        // A mediation's part is a participating department's; a responsibility list is published for a whole district.
+        var departmentCode = row.Path.StartsWith("/api/v1/mediations/", StringComparison.Ordinal) ? place.MediationDepartment : place.AdminDepartment;
+        var code = row.Method == "PUT" && row.Path.StartsWith("/api/v1/responsibility-list/", StringComparison.Ordinal) ? place.Grid[..6] : place.Grid;
+        var path = row.Path.Replace("{username}", place.Operator).Replace("{departmentCode}", departmentCode)
+            .Replace("{categoryCode}", _category).Replace("{level}", MatrixLevel).Replace("{id}", id).Replace("{code}", code).Replace("{deviceId}", deviceId).Replace("{zoneId}", zoneId).Replace("{kind}", "workers").Replace("{registry}", "population").Replace("{clientId}", place.ClientId)
             .Replace("{subscriptionId}", place.SubscriptionId).Replace("{notificationId}", place.NotificationId)
             .Replace("{photoId}", place.PhotoId.ToString());
         var query = operation.Query.Select(name => name switch
@@ -521,6 +585,21 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         ["POST /api/v1/imports/{kind}"] = c => Task.FromResult<object>(RefusedRoster(c.Place)),
         ["POST /api/v1/collections/{id}/approve"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), note = "matrix" }),
         ["POST /api/v1/collections/{id}/reject"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), note = "matrix" }),
+        ["POST /api/v1/collections/paper"] = c => Task.FromResult<object>(new
+        {
+            opId = Guid.NewGuid().ToString(), gridCode = c.Place.Grid, registry = "address", action = "create",
+            data = new { unitCode = c.Place.Grid, road = "矩阵纸质路", number = Random.Shared.Next(1, 9999) + "号" },
+            collectedAt = DateTimeOffset.UtcNow.AddDays(-3), paperForm = $"DJ-{c.Place.Grid}-matrix",
+        }),
+        ["POST /api/v1/mediations"] = c => Task.FromResult(MediationBody(c.Place)),
+        ["POST /api/v1/mediations/{id}/sessions"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), scheduledAt = DateTimeOffset.UtcNow.AddDays(1), place = "矩阵调解室" }),
+        ["POST /api/v1/mediations/{id}/parts/{departmentCode}"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), record = "matrix" }),
+        ["POST /api/v1/mediations/{id}/close"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), outcome = "referred", referredTo = "人民法院", note = "matrix" }),
+        ["POST /api/v1/drills"] = c => Task.FromResult(DrillBody(c.Place)),
+        ["POST /api/v1/drills/{id}/clear"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString() }),
+        ["PUT /api/v1/responsibility-list/{code}"] = c => Task.FromResult(ResponsibilityBody(c.Place)),
+        ["POST /api/v1/incidents/{id}/dispatch-by-list"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), note = "matrix" }),
+        ["POST /api/v1/property-companies/{id}/compounds"] = c => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), placeId = c.Place.CompoundId, radiusM = 200 }),
     };
 
     private const string MatrixPassword = "Matrix-Pass-2026";
@@ -594,11 +673,20 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
           (SELECT string_agg(t::text, ',') FROM department t WHERE code = @department),
           (SELECT count(*) FROM admin_change), (SELECT count(*) FROM operator_account), (SELECT count(*) FROM department),
           (SELECT count(*) FROM incident_category), (SELECT string_agg(t::text, ',' ORDER BY level) FROM supervision_schedule t),
-          (SELECT count(*) FROM import_job), (SELECT string_agg(t::text, ',') FROM collection_record t WHERE id = @collection)))
+          (SELECT count(*) FROM import_job), (SELECT string_agg(t::text, ',') FROM collection_record t WHERE id = @collection),
+          (SELECT count(*) FROM collection_record),
+          (SELECT string_agg(t::text, ',') FROM mediation_case t WHERE id = @mediation),
+          (SELECT string_agg(t::text, ',' ORDER BY department_code) FROM mediation_part t WHERE case_id = @mediation),
+          (SELECT count(*) FROM mediation_session WHERE case_id = @mediation), (SELECT count(*) FROM mediation_case),
+          (SELECT string_agg(t::text, ',') FROM drill t WHERE id = @drill), (SELECT count(*) FROM drill),
+          (SELECT string_agg(t::text, ',' ORDER BY id) FROM incident t WHERE drill_id = @drill),
+          (SELECT string_agg(t::text, ',' ORDER BY linked_at) FROM property_company_compound t WHERE company_id = @company OR place_id = @compound),
+          (SELECT count(*) FROM responsibility_list_version)))
         """,
         ("incident", place.IncidentId), ("alert", place.AlertId), ("rule", place.RuleId), ("silence", place.SilenceId),
         ("worker", place.WorkerId), ("person", place.PersonId), ("grid", place.Grid), ("operator", place.Operator), ("department", place.AdminDepartment),
-        ("collection", place.CollectionId), ("handOver", place.HandOverId)))!;
+        ("collection", place.CollectionId), ("handOver", place.HandOverId), ("mediation", place.MediationId), ("drill", place.DrillId),
+        ("company", place.CompanyId), ("compound", place.CompoundId)))!;
 
     private static bool IsUnitlessList(Row row, Operation operation) => row.Method == "GET" && !row.Path.Contains('{') && !operation.Query.Contains("unit");
 

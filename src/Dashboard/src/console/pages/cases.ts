@@ -22,6 +22,8 @@ interface CaseRow {
   reportedAt: string;
   stageDeadline: string | null;
   source?: string | null;
+  /** A drill's case (演练): marked, left out of the KPIs. */
+  drill?: boolean;
 }
 
 interface CaseDetail {
@@ -74,6 +76,7 @@ export const caseActionNames: Record<string, [string, string]> = {
   'request-extension': ['申请延期', 'Request extension'], 'approve-extension': ['批准延期', 'Approve extension'],
   'reject-extension': ['驳回延期', 'Reject extension'], 'add-co-handler': ['增加协办', 'Add co-handler'],
   'remove-co-handler': ['移除协办', 'Remove co-handler'], assist: ['协办', 'Assist'],
+  'dispatch-by-list': ['按权责清单派遣', 'Dispatch by the list'],
 };
 
 /** The timeline's events in words (the event types of docs/incidents.md). */
@@ -199,7 +202,7 @@ async function list(host: HTMLElement, ctx: ConsoleContext, route: Route): Promi
     open: (c) => ctx.navigate(`cases/${c.id}`),
     loaded: () => void nameUnits(table, ctx),
     columns: [
-      { title: ctx.t('编号', 'Case'), cell: (c) => escapeHtml(c.id) },
+      { title: ctx.t('编号', 'Case'), cell: (c) => escapeHtml(c.id) + (c.drill ? ` <span class="drill-mark">${ctx.t('演练', 'DRILL')}</span>` : '') },
       { title: ctx.t('类别', 'Category'), cell: (c) => `<span data-category="${escapeHtml(c.category)}">${escapeHtml(categoryNames.get(c.category) ?? c.category)}</span>` },
       { title: ctx.t('阶段', 'Stage'), cell: (c) => `<span data-stage="${escapeHtml(c.stage)}">${escapeHtml(stageName(ctx, c.stage))}</span>` },
       { title: ctx.t('所在单元', 'Unit'), cell: (c) => `<span data-unit-code="${escapeHtml(c.unitCode)}">${escapeHtml(c.unitCode)}</span>` },
@@ -278,7 +281,7 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string, taken?
   };
   host.innerHTML = `
     <p><a href="#/cases">${ctx.t('← 事件列表', '← Cases')}</a></p>
-    <h2 class="case-title" data-id="${escapeHtml(i.id)}">${escapeHtml(i.id)} <span class="case-stage" data-stage="${escapeHtml(i.stage)}">${escapeHtml(stageName(ctx, i.stage))}</span></h2>
+    <h2 class="case-title" data-id="${escapeHtml(i.id)}">${escapeHtml(i.id)} <span class="case-stage" data-stage="${escapeHtml(i.stage)}">${escapeHtml(stageName(ctx, i.stage))}</span>${i.drill ? ` <span class="drill-mark">${ctx.t('演练', 'DRILL')}</span>` : ''}</h2>
     <p class="case-description">${escapeHtml(i.description)}</p>
     <div class="case-body">
       <dl class="case-facts">
@@ -302,7 +305,7 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string, taken?
         <figcaption>${i.lat != null && i.lon != null ? `${i.lat.toFixed(5)}, ${i.lon.toFixed(5)}` : `${escapeHtml(unitName)} · ${ctx.t('按网格上报，无坐标', 'reported by grid, no coordinates')}`}</figcaption>
       </figure>
     </div>
-    <div class="case-actions">${c.actions.map((a) => `<button type="button" data-action="${escapeHtml(a)}">${escapeHtml(actionName(ctx, a))}</button>`).join('')}</div>
+    <div class="case-actions">${c.actions.map((a) => `<button type="button" data-action="${escapeHtml(a)}">${escapeHtml(actionName(ctx, a))}</button>`).join('')}${c.actions.includes('dispatch') ? `<button type="button" data-action="dispatch-by-list">${escapeHtml(actionName(ctx, 'dispatch-by-list'))}</button>` : ''}</div>
     <h3>${ctx.t('照片', 'Photos')}</h3>
     ${photos.length ? `<ul class="case-photos">${photos.map((p) => `<li data-id="${escapeHtml(p.id)}"><a href="${escapeHtml(p.url)}" target="_blank" rel="noopener"><img src="${escapeHtml(p.url)}" alt="${ctx.t('事件照片', 'Photo')} ${p.position + 1}" width="${Math.round(160 * p.width / Math.max(p.width, p.height))}" height="${Math.round(160 * p.height / Math.max(p.width, p.height))}" loading="lazy" /></a></li>`).join('')}</ul>` : `<p class="case-no-photos">${ctx.t('无', 'None')}</p>`}
     <h3>${ctx.t('督办', 'Supervision')}</h3>
@@ -326,6 +329,18 @@ async function detail(host: HTMLElement, ctx: ConsoleContext, id: string, taken?
       return;
     }
     button.disabled = true;
+    if (action === 'dispatch-by-list') {
+      // 权责清单: dispatch to the listed department in one step (docs/supervision.md).
+      try {
+        await ctx.api.request('POST', `api/v1/incidents/${encodeURIComponent(i.id)}/dispatch-by-list`, { opId: newOpId(action), note: values.note || null });
+        disposeMap?.();
+        await detail(host, ctx, id);
+      } catch (error) {
+        showProblem(actions, error, ctx);
+        button.disabled = false;
+      }
+      return;
+    }
     try {
       await ctx.api.request('POST', `api/v1/incidents/${encodeURIComponent(i.id)}/actions`, actionBody({ opId: newOpId(action), action, ...values }));
       disposeMap?.();
