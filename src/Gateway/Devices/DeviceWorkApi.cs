@@ -30,6 +30,10 @@ public static class DeviceWorkApi
     public sealed record DeviceTask(string Kind, string Id, string Title, DateTimeOffset? Due, string? Description = null, string? Place = null,
         double? Lat = null, double? Lon = null);
 
+    /// <summary>An urgent alert of the worker's grid, as the phone shows it: title, severity, place (the unit's name) and when it was raised.</summary>
+    public sealed record DeviceAlert(string Id, string RuleId, string Title, string Severity, string State, string UnitCode, string? Place,
+        Grains.Alerts.AlertSubject Subject, DateTimeOffset RaisedAt);
+
     public sealed record DeviceAction(string? OpId, string? Action, string? Note);
 
     public sealed record DeviceVisitRequest(string? OpId, string? KeyPersonId, string? Outcome, string? Notes, DateTimeOffset? VisitedAt);
@@ -43,6 +47,9 @@ public static class DeviceWorkApi
     private static readonly TimeSpan VisitsShownAhead = TimeSpan.FromDays(3);
 
     private const int MaxVisitTasks = 200;
+
+    /// <summary>How many urgent alerts the phone shows at most.</summary>
+    private const int MaxDeviceAlerts = 20;
 
     public static RouteGroupBuilder MapDeviceWorkApi(this IEndpointRouteBuilder app)
     {
@@ -112,6 +119,41 @@ public static class DeviceWorkApi
             + "then the floating residents (流动人口) of their grid whose residence registration (居住登记) expires within 30 days or has expired (`re-register`, names masked, audited), "
             + "then the key places (重点场所) of their grid whose inspection falls due within 7 days or is overdue (`inspection`). A task's `due` is the moment it is late. "
             + "The answer carries an ETag; a poll with If-None-Match naming it is answered 304 without a body while the tasks are unchanged.");
+
+        group.MapGet("/alerts", async Task<Results<Ok<Page<DeviceAlert>>, StatusCodeHttpResult, ProblemHttpResult>> (
+            HttpContext context, AuthenticatedDevice device, WorkerRoster roster, Grains.Alerts.AlertQueries alerts, Grains.Map.MapStore map, CancellationToken ct) =>
+        {
+            if (device.Kind != DeviceKinds.WorkerPhone)
+            {
+                return Problems.Forbidden("Only a grid worker's phone reads its grid's urgent alerts");
+            }
+
+            var grid = await roster.AssignedGridAsync(device.BoundTo, ct);
+            if (grid is null)
+            {
+                return Widen(Validated(context, new Page<DeviceAlert>([], null)));
+            }
+
+            // The alert list as a role that does not watch key persons sees it (their alerts left out), firing and acknowledged ones.
+            var open = new List<Grains.Alerts.AlertItem>();
+            foreach (var state in (string[])[Grains.Alerts.AlertStates.Firing, Grains.Alerts.AlertStates.Acknowledged])
+            {
+                open.AddRange(await alerts.ListAsync(new Grains.Alerts.AlertFilter(grid, state, Grains.Alerts.AlertSeverity.Critical, null, MaxDeviceAlerts, false), ct));
+            }
+
+            var newest = open.OrderByDescending(a => a.RaisedAt).ThenByDescending(a => a.Id, StringComparer.Ordinal).Take(MaxDeviceAlerts).ToList();
+            var places = new Dictionary<string, string?>();
+            foreach (var code in newest.Select(a => a.UnitCode).Distinct())
+            {
+                places[code] = (await map.FindAsync(code, ct))?.Name;
+            }
+
+            return Widen(Validated(context, new Page<DeviceAlert>(
+                [.. newest.Select(a => new DeviceAlert(a.Id, a.RuleId, a.Title, a.Severity, a.State, a.UnitCode, places[a.UnitCode], a.Subject, a.RaisedAt))], null)));
+        })
+        .WithSummary("The urgent alerts a grid worker's phone shows while open: critical alerts of the worker's own grid that are firing or acknowledged (not resolved), "
+            + "newest first, at most 20, each with its title, severity, state, unit and the unit's name as `place`, its subject (as GET /api/v1/alerts lists it; alerts about key persons left out) and when it was raised. "
+            + "Worker phones only (another device kind: 403). The answer carries an ETag; a poll with If-None-Match naming it is answered 304 without a body while the list is unchanged.");
 
         group.MapGet("/incident-categories", async Task<Ok<Page<IncidentsApi.CategoryItem>>> (IncidentCatalog catalog, CancellationToken ct) =>
             TypedResults.Ok(new Page<IncidentsApi.CategoryItem>([.. (await catalog.CategoriesAsync(ct)).Select(c => new IncidentsApi.CategoryItem(c.Code, c.Name, c.Deadlines))], null)))
@@ -242,7 +284,7 @@ public static class DeviceWorkApi
     /// The tasks with a strong ETag (SHA-256 of their JSON), or 304 when the phone's <c>If-None-Match</c> names it: a phone
     /// polling every few seconds gets a body only when its tasks changed (the reads and their audit happen either way).
     /// </summary>
-    private static Results<Ok<Page<DeviceTask>>, StatusCodeHttpResult> Validated(HttpContext context, Page<DeviceTask> tasks)
+    private static Results<Ok<Page<T>>, StatusCodeHttpResult> Validated<T>(HttpContext context, Page<T> tasks)
     {
         var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(tasks, System.Text.Json.JsonSerializerOptions.Web);
         var tag = "\"" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(json))[..32] + "\"";
@@ -252,6 +294,12 @@ public static class DeviceWorkApi
             ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
             : TypedResults.Ok(tasks);
     }
+
+    private static Results<Ok<Page<T>>, StatusCodeHttpResult, ProblemHttpResult> Widen<T>(Results<Ok<Page<T>>, StatusCodeHttpResult> answer) => answer.Result switch
+    {
+        Ok<Page<T>> ok => ok,
+        _ => (StatusCodeHttpResult)answer.Result,
+    };
 
     /// <summary>A report as JSON or as a form with photos (re-encoded here, before anything is written); or the problem to answer.</summary>
     private static async Task<(ReportRequest? Request, IReadOnlyList<EncodedPhoto> Photos, ProblemHttpResult? Refused)> ReadReportAsync(

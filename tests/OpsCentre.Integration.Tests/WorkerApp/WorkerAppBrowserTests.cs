@@ -401,6 +401,142 @@ public sealed class WorkerAppBrowserTests(SystemFixture system, Xunit.Abstractio
         Assert.Equal(1, await PhotosAsync());
     }
 
+    /// <summary>
+    /// 紧急告警 in the open app: a critical alert raised in the worker's grid (their phone's battery below a grid rule's
+    /// threshold) appears, announced, without a reload; one in another grid does not; once resolved (the battery back up)
+    /// it disappears.
+    /// </summary>
+    [Fact]
+    public async Task TheOpenAppShowsItsGridsUrgentAlertsAndDropsThemOnceResolved()
+    {
+        var operatorToken = await Api.TokenAsync(system.Http, "jinjiang.operator");
+        var gridWorker = system.Fresh.Worker(within: DemoUnits.FirstStreet);
+        var otherWorker = system.Fresh.Worker(within: DemoUnits.FirstStreet);
+        Assert.NotEqual(gridWorker.Grid, otherWorker.Grid);
+        var ruleIds = new List<string>();
+        foreach (var grid in new[] { gridWorker.Grid, otherWorker.Grid })
+        {
+            var ruleId = "app-urgent-" + Guid.NewGuid().ToString("N")[..8];
+            var (created, body) = await Api.SendAsync(system.Http, HttpMethod.Post, "/api/v1/alert-rules", operatorToken, new
+            {
+                opId = ruleId, id = ruleId, title = "手机电量告急 Phone battery critical", kind = "threshold",
+                target = new { subjectKind = "device", unitScope = grid }, severity = "critical",
+                parameters = new { metric = "batteryPct", op = "<", value = 5, deviceKinds = new[] { "worker-phone" } }, pendingSeconds = 0, recoverySeconds = 1,
+            });
+            Assert.True(created == HttpStatusCode.Created, $"rule: {created} {body}");
+            ruleIds.Add(ruleId);
+        }
+
+        await SystemFixture.RuleRefreshAsync();
+        var (deviceId, key) = await Api.ProvisionDeviceAsync(system.Http, operatorToken, "worker-phone", gridWorker.Id);
+        var (otherDeviceId, otherKey) = await Api.ProvisionDeviceAsync(system.Http, operatorToken, "worker-phone", otherWorker.Id);
+
+        var context = await _browser.NewContextAsync(new()
+        {
+            ViewportSize = new() { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true, DeviceScaleFactor = 3, Locale = "zh-CN",
+            Permissions = ["geolocation"], Geolocation = new() { Latitude = (float)gridWorker.Lat, Longitude = (float)gridWorker.Lon, Accuracy = 8 },
+        });
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) => { if (message.Type is "error" or "warning") { output.WriteLine($"[app] {message.Text}"); } };
+        await page.GotoAsync(new Uri(system.GatewayUrl, "/app/").ToString());
+        await page.FillAsync("textarea[name=payload]", JsonSerializer.Serialize(new { v = 1, gateway = system.GatewayUrl.GetLeftPart(UriPartial.Authority), deviceId, key }));
+        await page.ClickAsync("[data-action=sign-in]");
+        await Assertions.Expect(page.Locator("[data-screen=app]")).ToHaveAttributeAsync("data-device", deviceId, new() { Timeout = 20_000 });
+        await Assertions.Expect(page.Locator(".app-list")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-field=alerts]")).ToBeHiddenAsync();
+
+        // Both phones' batteries fall below 5 %: a critical alert in each grid, while the app stays open.
+        Assert.Equal(HttpStatusCode.OK, (await Api.PostStatusAsync(system.Http, otherKey, Api.Status(1, otherWorker.Lat, otherWorker.Lon, batteryPct: 3))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await Api.PostStatusAsync(system.Http, key, Api.Status(1, gridWorker.Lat, gridWorker.Lon, batteryPct: 3))).Status);
+        var ours = await OfRuleAsync(operatorToken, gridWorker.Grid, ruleIds[0], deviceId);
+        var theirs = await OfRuleAsync(operatorToken, otherWorker.Grid, ruleIds[1], otherDeviceId);
+
+        var item = page.Locator($"[data-field=alerts] li[data-alert='{ours}']");
+        await Assertions.Expect(item).ToHaveCountAsync(1, new() { Timeout = 40_000 });
+        await Assertions.Expect(page.Locator("[data-field=alerts] h2")).ToContainTextAsync("紧急告警");
+        await Assertions.Expect(item).ToContainTextAsync("手机电量告急");
+        await Assertions.Expect(item).ToContainTextAsync("严重 Critical");
+        await Assertions.Expect(item.Locator("[data-field=place]")).Not.ToBeEmptyAsync();
+        await Assertions.Expect(item.Locator("time")).Not.ToBeEmptyAsync();
+        await Assertions.Expect(page.Locator("[data-field=alert-banner]")).ToContainTextAsync("新的紧急告警");
+        await Assertions.Expect(page.Locator($"[data-alert='{theirs}']")).ToHaveCountAsync(0);
+        Assert.Equal("rgb(198, 40, 40)", await page.Locator("[data-field=alerts]").EvaluateAsync<string>("e => getComputedStyle(e).borderTopColor"));
+
+        // The battery is back: the alert resolves and leaves the open app.
+        Assert.Equal(HttpStatusCode.OK, (await Api.PostStatusAsync(system.Http, key, Api.Status(2, gridWorker.Lat, gridWorker.Lon, batteryPct: 90))).Status);
+        await Eventually.HoldsAsync(async () =>
+            {
+                var (_, alert) = await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/alerts/{ours}", operatorToken);
+                return alert.GetProperty("state").GetString();
+            }, state => state == "resolved", TimeSpan.FromSeconds(30), "the alert resolved once the battery is back");
+        await Assertions.Expect(item).ToHaveCountAsync(0, new() { Timeout = 40_000 });
+        await Assertions.Expect(page.Locator("[data-field=alerts]")).ToBeHiddenAsync();
+        await context.CloseAsync();
+    }
+
+    /// <summary>GET /api/v1/device/alerts: a worker's phone only (a wristband 403), the grid's critical alerts only, and 304 with its ETag.</summary>
+    [Fact]
+    public async Task TheDeviceAlertsAreAWorkersPhonesOnlyAndAnswerNotModified()
+    {
+        var operatorToken = await Api.TokenAsync(system.Http, "jinjiang.operator");
+        var gridWorker = system.Fresh.Worker(within: DemoUnits.FirstStreet);
+        var ruleId = "app-urgent-" + Guid.NewGuid().ToString("N")[..8];
+        var (created, _) = await Api.SendAsync(system.Http, HttpMethod.Post, "/api/v1/alert-rules", operatorToken, new
+        {
+            opId = ruleId, id = ruleId, title = "手机电量告急", kind = "threshold", target = new { subjectKind = "device", unitScope = gridWorker.Grid }, severity = "critical",
+            parameters = new { metric = "batteryPct", op = "<", value = 5, deviceKinds = new[] { "worker-phone" } }, pendingSeconds = 0, recoverySeconds = 60,
+        });
+        Assert.Equal(HttpStatusCode.Created, created);
+        await SystemFixture.RuleRefreshAsync();
+        var (deviceId, key) = await Api.ProvisionDeviceAsync(system.Http, operatorToken, "worker-phone", gridWorker.Id);
+
+        // A key person's wristband has no grid's alerts to read; no key at all is 401.
+        var person = system.Fresh.KeyPerson(within: "510104");
+        var (_, wristbandKey) = await Api.ProvisionDeviceAsync(system.Http, operatorToken, "wristband", person.Id);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Api.DeviceSendAsync(system.Http, HttpMethod.Get, "/api/v1/device/alerts", wristbandKey)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await system.Http.GetAsync("/api/v1/device/alerts")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await Api.PostStatusAsync(system.Http, key, Api.Status(1, gridWorker.Lat, gridWorker.Lon, batteryPct: 3))).Status);
+        var alertId = await OfRuleAsync(operatorToken, gridWorker.Grid, ruleId, deviceId);
+        var answer = await Eventually.HoldsAsync(async () =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/device/alerts");
+                request.Headers.Add("X-Device-Key", key);
+                var response = await system.Http.SendAsync(request);
+                return (response.Headers.ETag, Body: JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement);
+            }, a => a.Body.GetProperty("items").EnumerateArray().Any(i => i.GetProperty("id").GetString() == alertId), TimeSpan.FromSeconds(10), "the alert on the phone");
+        var items = answer.Body.GetProperty("items").EnumerateArray().ToList();
+        Assert.All(items, i => Assert.Equal("critical", i.GetProperty("severity").GetString()));
+        Assert.All(items, i => Assert.StartsWith(gridWorker.Grid, i.GetProperty("unitCode").GetString()));
+        Assert.All(items, i => Assert.NotEqual("key-person", i.GetProperty("subject").GetProperty("kind").GetString()));
+        var mine = items.Single(i => i.GetProperty("id").GetString() == alertId);
+        Assert.Equal(("device", deviceId), (mine.GetProperty("subject").GetProperty("kind").GetString(), mine.GetProperty("subject").GetProperty("id").GetString()));
+        Assert.False(string.IsNullOrEmpty(mine.GetProperty("place").GetString()));
+
+        var etag = answer.ETag ?? throw new Xunit.Sdk.XunitException("no ETag on the alerts");
+        var poll = new HttpRequestMessage(HttpMethod.Get, "/api/v1/device/alerts");
+        poll.Headers.Add("X-Device-Key", key);
+        poll.Headers.IfNoneMatch.Add(etag);
+        Assert.Equal(HttpStatusCode.NotModified, (await system.Http.SendAsync(poll)).StatusCode);
+
+        // Resolved by hand, the list changes: the old ETag no longer matches.
+        Assert.Equal(HttpStatusCode.OK, (await Api.SendAsync(system.Http, HttpMethod.Post, $"/api/v1/alerts/{alertId}/resolve", operatorToken, new { opId = "r-" + alertId, note = "charged" })).Status);
+        var after = new HttpRequestMessage(HttpMethod.Get, "/api/v1/device/alerts");
+        after.Headers.Add("X-Device-Key", key);
+        after.Headers.IfNoneMatch.Add(etag);
+        var changed = await system.Http.SendAsync(after);
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.DoesNotContain(JsonDocument.Parse(await changed.Content.ReadAsStringAsync()).RootElement.GetProperty("items").EnumerateArray(),
+            i => i.GetProperty("id").GetString() == alertId);
+    }
+
+    /// <summary>The id of the alert of <paramref name="ruleId"/> about <paramref name="subjectId"/> in <paramref name="grid"/>'s listing, once listed.</summary>
+    private async Task<string> OfRuleAsync(string token, string grid, string ruleId, string subjectId) =>
+        (await Eventually.HoldsAsync(
+            async () => (await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/alerts?unit={grid}&rule={ruleId}", token)).Body.GetProperty("items").EnumerateArray()
+                .FirstOrDefault(a => a.GetProperty("subject").GetProperty("id").GetString() == subjectId),
+            a => a.ValueKind == JsonValueKind.Object, TimeSpan.FromSeconds(15), $"the alert of {ruleId} about {subjectId}")).GetProperty("id").GetString()!;
+
     /// <summary>A case reported at a fresh worker's position by 锦江区's operator, accepted and dispatched to that worker.</summary>
     private async Task<(string CaseId, OpsCentre.CityGen.GeneratedWorker Worker)> DispatchedToAWorkerAsync(string operatorToken)
     {

@@ -31,6 +31,19 @@ export interface DeviceTask {
   lon?: number | null;
 }
 
+/** An urgent alert of the worker's grid (critical, firing or acknowledged), as GET /api/v1/device/alerts lists it. */
+export interface DeviceAlert {
+  id: string;
+  ruleId: string;
+  title: string;
+  severity: string;
+  state: 'firing' | 'acknowledged';
+  unitCode: string;
+  place: string | null;
+  subject: { kind: string; id: string };
+  raisedAt: string;
+}
+
 /** Reads a pasted or scanned payload; the reason it cannot be used otherwise (zh / en). */
 export function parsePayload(text: string, origin: string): { payload?: SignInPayload; error?: [string, string] } {
   let value: unknown;
@@ -107,6 +120,22 @@ export class DeviceApi {
       throw new Error(`device/tasks ${response.status}`);
     }
     const page = (await response.json()) as { items: DeviceTask[] };
+    return { items: page.items, etag: response.headers.get('ETag') };
+  }
+
+  /** The grid's urgent alerts, or null when they did not change since the ETag given (304). */
+  async alerts(etag: string | undefined): Promise<{ items: DeviceAlert[]; etag: string | null } | null> {
+    const response = await this.fetch('GET', 'api/v1/device/alerts', undefined, etag ? { 'If-None-Match': etag } : {});
+    if (response.status === 304) {
+      return null;
+    }
+    if (response.status === 401) {
+      throw new DeviceUnauthorized('revoked');
+    }
+    if (!response.ok) {
+      throw new Error(`device/alerts ${response.status}`);
+    }
+    const page = (await response.json()) as { items: DeviceAlert[] };
     return { items: page.items, etag: response.headers.get('ETag') };
   }
 

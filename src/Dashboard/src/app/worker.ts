@@ -1,5 +1,5 @@
 import { escapeHtml } from '../dom';
-import { DeviceApi, DeviceSender, DeviceUnauthorized, type DeviceIdentity, type DeviceTask } from './device';
+import { DeviceApi, DeviceSender, DeviceUnauthorized, type DeviceAlert, type DeviceIdentity, type DeviceTask } from './device';
 import { resizePhoto } from './photos';
 import { batteryPct, CoordSystem, currentFix, type Fix } from './position';
 import { newOpId, nextSeq, type ItemKind, type KeyValues, type Queue } from './queue';
@@ -21,6 +21,7 @@ export class WorkerApp {
   private lastSeq = 0;
   private lastFix: Fix | null = null;
   private tasks: DeviceTask[] = [];
+  private alerts: DeviceAlert[] = [];
   private categories: { code: string; name: string }[] = [];
   private positionTimer = 0;
   private flushTimer = 0;
@@ -46,6 +47,7 @@ export class WorkerApp {
     this.lastSeq = (await this.kv.get<number>('seq')) ?? 0;
     this.lastFix = (await this.kv.get<Fix>('fix')) ?? null;
     this.tasks = (await this.kv.get<DeviceTask[]>('tasks')) ?? [];
+    this.alerts = (await this.kv.get<DeviceAlert[]>('alerts')) ?? [];
     this.categories = (await this.kv.get<{ code: string; name: string }[]>('categories')) ?? [];
     this.render();
     this.queue.onChange(() => void this.showWaiting());
@@ -198,6 +200,7 @@ export class WorkerApp {
     if (this.closed || !navigator.onLine || this.device.kind !== 'worker-phone') {
       return;
     }
+    void this.pollAlerts();
     try {
       const answer = await this.api.tasks(await this.kv.get<string>('tasks-etag'));
       if (answer) {
@@ -212,6 +215,61 @@ export class WorkerApp {
       if (e instanceof DeviceUnauthorized) {
         this.close(Revoked);
       }
+    }
+  }
+
+  /** The grid's urgent alerts, polled with the tasks; the last list stays for offline use. A newly arrived one is announced. */
+  private async pollAlerts(): Promise<void> {
+    try {
+      const answer = await this.api.alerts(await this.kv.get<string>('alerts-etag'));
+      if (answer) {
+        const known = new Set(this.alerts.map((a) => a.id));
+        const arrived = answer.items.filter((a) => !known.has(a.id));
+        this.alerts = answer.items;
+        await this.kv.set('alerts', answer.items);
+        await this.kv.set('alerts-etag', answer.etag ?? undefined);
+        this.renderAlerts();
+        if (arrived.length > 0) {
+          this.announce(arrived[0]!, arrived.length);
+        }
+      }
+    } catch (e) {
+      if (e instanceof DeviceUnauthorized) {
+        this.close(Revoked);
+      }
+    }
+  }
+
+  private renderAlerts(): void {
+    const section = this.root.querySelector<HTMLElement>('[data-field=alerts]');
+    if (!section) {
+      return;
+    }
+    section.hidden = this.alerts.length === 0;
+    const states: Record<string, string> = { firing: '告警中 Firing', acknowledged: '已确认 Acknowledged' };
+    const severities: Record<string, string> = { critical: '严重 Critical', warning: '警告 Warning', info: '提示 Info' };
+    section.innerHTML = `<h2>紧急告警 <small>Urgent alerts</small></h2>
+      <ul>${this.alerts
+        .map((a) => `<li data-alert="${escapeHtml(a.id)}" data-state="${escapeHtml(a.state)}">
+            <strong>${escapeHtml(a.title)}</strong>
+            <span class="app-kind">${escapeHtml(severities[a.severity] ?? a.severity)} · ${escapeHtml(states[a.state] ?? a.state)}</span>
+            <span class="app-place" data-field="place">${escapeHtml(a.place ?? a.unitCode)}</span>
+            <time>${escapeHtml(new Date(a.raisedAt).toLocaleString('zh-CN'))}</time></li>`)
+        .join('')}</ul>`;
+  }
+
+  /** A new alert: a banner above everything (tap to dismiss) and a vibration where the phone has one. */
+  private announce(alert: DeviceAlert, count: number): void {
+    const banner = this.root.querySelector<HTMLElement>('[data-field=alert-banner]');
+    if (banner) {
+      banner.hidden = false;
+      banner.dataset.alert = alert.id;
+      banner.textContent = count > 1
+        ? `新的紧急告警 ${count} 条：${alert.title} · New urgent alerts (${count})`
+        : `新的紧急告警：${alert.title}（${alert.place ?? alert.unitCode}）· New urgent alert`;
+    }
+    if (typeof navigator.vibrate === 'function') {
+      navigator.vibrate([300, 150, 300]);
     }
   }
 
@@ -257,6 +315,8 @@ export class WorkerApp {
       <div class="app-shell" data-screen="app" data-device="${escapeHtml(this.device.deviceId)}">
         <header class="app-bar"></header>
         <p class="app-message" data-field="message" hidden></p>
+        <p class="app-alert-banner" data-field="alert-banner" role="alert" hidden></p>
+        <section class="app-alerts" data-field="alerts" hidden></section>
         <main class="app-main"></main>
         <nav class="app-tabs">${tabs.map(([id, zh, en]) => `<button type="button" data-tab="${id}">${zh}<small>${en}</small></button>`).join('')}</nav>
       </div>`;
@@ -267,7 +327,11 @@ export class WorkerApp {
         this.renderTab();
       }
     });
+    this.root.querySelector<HTMLElement>('[data-field=alert-banner]')!.addEventListener('click', (e) => {
+      (e.currentTarget as HTMLElement).hidden = true;
+    });
     this.renderHeader();
+    this.renderAlerts();
     this.renderTab();
   }
 
