@@ -305,33 +305,10 @@ public static class DeviceWorkApi
     private static async Task<(ReportRequest? Request, IReadOnlyList<EncodedPhoto> Photos, ProblemHttpResult? Refused)> ReadReportAsync(
         HttpRequest http, PhotoUploads uploads, CancellationToken ct)
     {
-        if (!http.HasFormContentType)
-        {
-            try
-            {
-                return await http.ReadFromJsonAsync<ReportRequest>(ct) is { } json ? (json, [], null) : (null, [], Problems.BadRequest("A JSON body is required"));
-            }
-            catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or BadHttpRequestException)
-            {
-                return (null, [], Problems.BadRequest("The body is not a JSON report", ex.Message));
-            }
-        }
-
-        var (form, unreadable) = await uploads.ReadFormAsync(http, ct);
+        var (json, form, photos, refused) = await uploads.ReadJsonOrFormAsync<ReportRequest>(http, "report", ct);
         if (form is null)
         {
-            return (null, [], Problems.WithStatus(unreadable!.Status, unreadable.Reason));
-        }
-
-        if (form.Any(f => f.Value.Any(v => v?.Contains('\0') == true)))
-        {
-            return (null, [], Problems.BadRequest("A field holds characters that cannot be stored (such as NUL)"));
-        }
-
-        var (photos, refused) = await uploads.EncodeAsync(form, ct);
-        if (refused is not null)
-        {
-            return (null, [], Problems.WithStatus(refused.Status, "media: " + refused.Reason));
+            return (json, [], refused);
         }
 
         string? Field(string name) => form[name] is [{ Length: > 0 } value] ? value.Trim() : null;

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using OpsCentre.Gateway.Hosting;
 
 namespace OpsCentre.Gateway.Photos;
 
@@ -46,6 +48,41 @@ public sealed class PhotoUploads(PhotoEncoder encoder, IOptions<PhotoOptions> op
         {
             return (null, new(StatusCodes.Status400BadRequest, "the form could not be read: " + ex.Message));
         }
+    }
+
+    /// <summary>
+    /// A body that is either JSON (<typeparamref name="T"/>, no photos) or a form with photos (its fields for the caller to
+    /// read, its photos re-encoded before anything is written); or the problem to answer. <paramref name="what"/> names the
+    /// body in the problem ("report", "action").
+    /// </summary>
+    public async Task<(T? Json, IFormCollection? Form, IReadOnlyList<EncodedPhoto> Photos, ProblemHttpResult? Refused)> ReadJsonOrFormAsync<T>(
+        HttpRequest http, string what, CancellationToken ct) where T : class
+    {
+        if (!http.HasFormContentType)
+        {
+            try
+            {
+                return await http.ReadFromJsonAsync<T>(ct) is { } json ? (json, null, [], null) : (null, null, [], Problems.BadRequest("A JSON body is required"));
+            }
+            catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or BadHttpRequestException)
+            {
+                return (null, null, [], Problems.BadRequest($"The body is not a JSON {what}", ex.Message));
+            }
+        }
+
+        var (form, unreadable) = await ReadFormAsync(http, ct);
+        if (form is null)
+        {
+            return (null, null, [], Problems.WithStatus(unreadable!.Status, unreadable.Reason));
+        }
+
+        if (form.Any(f => f.Value.Any(v => v?.Contains('\0') == true)))
+        {
+            return (null, null, [], Problems.BadRequest("A field holds characters that cannot be stored (such as NUL)"));
+        }
+
+        var (photos, refused) = await EncodeAsync(form, ct);
+        return refused is not null ? (null, null, [], Problems.WithStatus(refused.Status, "media: " + refused.Reason)) : (null, form, photos, null);
     }
 
     /// <summary>The form's photos re-encoded, in the order sent; or the first refusal (too many, too large, wrong type, undecodable).</summary>
