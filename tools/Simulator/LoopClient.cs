@@ -44,6 +44,16 @@ public sealed class LoopClient(HttpClient http, Func<Task<string>> signIn)
     /// <summary>An operator's call (a GET when <paramref name="body"/> is null); signs in again when the access token has expired.</summary>
     public async Task<JsonElement> OperatorAsync(HttpMethod method, string path, object? body, CancellationToken ct)
     {
+        var reply = await SendAsync(method, path, body, ct);
+        return reply.IsSuccess ? reply.Body : throw new HttpRequestException($"{method} {path}: {reply.Problem}", null, reply.Status);
+    }
+
+    /// <summary>
+    /// An operator's call that answers a refusal instead of throwing: the status and the body (an RFC 9457 problem for a 4xx),
+    /// so a flow says what was refused and goes on. Signs in again when the access token has expired.
+    /// </summary>
+    public async Task<Reply> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
+    {
         for (var attempt = 0; ; attempt++)
         {
             using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
@@ -55,8 +65,40 @@ public sealed class LoopClient(HttpClient http, Func<Task<string>> signIn)
                 continue;
             }
 
-            response.EnsureSuccessStatusCode();
-            return await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+            var text = await response.Content.ReadAsStringAsync(ct);
+            var json = text.Length > 0 && response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.Ordinal) == true
+                ? JsonDocument.Parse(text).RootElement.Clone()
+                : JsonSerializer.SerializeToElement(text);
+            return new Reply(response.StatusCode, json);
         }
     }
+}
+
+/// <summary>An answer of the API: its status and body (a problem's title, detail and field errors for a refusal).</summary>
+public sealed record Reply(HttpStatusCode Status, JsonElement Body)
+{
+    public bool IsSuccess => (int)Status is >= 200 and < 300;
+
+    /// <summary>The refusal in a few words: "409 The person already has an open hand-over request", "400 returnBy: required…".</summary>
+    public string Problem
+    {
+        get
+        {
+            if (Body.ValueKind != JsonValueKind.Object)
+            {
+                return $"{(int)Status}";
+            }
+
+            var text = Body.TryGetProperty("detail", out var detail) && detail.ValueKind == JsonValueKind.String ? detail.GetString()
+                : Body.TryGetProperty("title", out var title) && title.ValueKind == JsonValueKind.String ? title.GetString() : "";
+            if (Body.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object)
+            {
+                text += " " + string.Join("; ", errors.EnumerateObject().Select(e => $"{e.Name}: {string.Join(", ", e.Value.EnumerateArray().Select(v => v.GetString()))}"));
+            }
+
+            return $"{(int)Status} {text}".Trim();
+        }
+    }
+
+    public string Id(string property = "id") => Body.GetProperty(property).GetString()!;
 }

@@ -26,6 +26,15 @@ var devices = await DevicesAsync(roster);
 var random = new Random(42);
 var firstSeq = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 var workers = devices.Select(d => new SimulatedWorker(d.WorkerId, d.DeviceId, d.Key, d.Lat, d.Lon, new Random(random.Next()), firstSeq)).ToList();
+
+// The supervision workflows (issue 29), as the demo accounts act in them: at a gentle pace, or once each (--once).
+var supervision = options.SupervisionPace > TimeSpan.Zero || options.Once ? SupervisionFlowsOf() : null;
+if (options.Once)
+{
+    var failed = await supervision!.PassAsync(CancellationToken.None);
+    Say(failed.Count == 0 ? "supervision workflows: each once, all through" : $"supervision workflows: not through: {string.Join(", ", failed)}");
+    return failed.Count == 0 ? 0 : 1;
+}
 Say($"driving {workers.Count} worker devices at {(options.Rate > 0 ? $"{options.Rate} statuses/s" : "full speed")}, {options.BatchSize} per request");
 
 using var stopCases = new CancellationTokenSource();
@@ -56,6 +65,14 @@ if (options.CasesPerMinute > 0)
 var releaseFlow = options.CasesPerMinute > 0
     ? new ReleaseFlow(new LoopClient(http, SignInAsync), Say).RunAsync(stopCases.Token).ContinueWith(_ => { }, TaskScheduler.Default)
     : Task.CompletedTask;
+
+var supervisionFlows = supervision is not null
+    ? supervision.RunAsync(stopCases.Token).ContinueWith(_ => { }, TaskScheduler.Default)
+    : Task.CompletedTask;
+if (supervision is not null)
+{
+    Say($"and the supervision workflows (hand-overs, travel leave, officers, mediation, drills, paper, the responsibility list) in {options.HomePlace}, an action of each about every {options.SupervisionPace.TotalSeconds:N0} s");
+}
 
 var counts = new Dictionary<string, long> { ["applied"] = 0, ["duplicate"] = 0, ["stale"] = 0, ["rejected"] = 0, ["requeued"] = 0, ["unanswered"] = 0, ["error"] = 0 };
 using var gate = new SemaphoreSlim(options.Concurrency);
@@ -125,6 +142,7 @@ await caseFlow;
 await residentFlow;
 await visitFlow;
 await releaseFlow;
+await supervisionFlows;
 await personFlow;
 Say($"done: {sent:N0} statuses in {started.Elapsed.TotalSeconds:F1} s ({sent / started.Elapsed.TotalSeconds:N0}/s): {string.Join(", ", counts.Select(c => $"{c.Key} {c.Value:N0}"))}; unsent {unsent:N0}");
 return 0;
@@ -180,6 +198,18 @@ void Count(string outcome, int n)
     {
         counts[outcome] = counts.GetValueOrDefault(outcome) + n;
     }
+}
+
+SupervisionFlows SupervisionFlowsOf()
+{
+    var accounts = new DemoAccounts(http, options.Password);
+    var context = new SupervisionContext(accounts, new SupervisionPlaces(accounts, options.HomePlace, options.OtherPlace), options.SupervisionPace, Say);
+    var phones = devices.Where(d => gridOf.GetValueOrDefault(d.WorkerId, "").StartsWith(options.HomePlace, StringComparison.Ordinal))
+        .Select(d => (d.WorkerId, d.Key, Grid: gridOf[d.WorkerId], d.Lat, d.Lon)).ToList();
+    return new SupervisionFlows(
+        [new HandOverFlow(context), new TravelLeaveFlow(context), new OfficerFlow(context), new MediationFlow(context), new DrillFlow(context), new PaperFlow(context),
+         new ResponsibilityFlow(context, phones)],
+        options.SupervisionPace, Say);
 }
 
 async Task<string> SignInAsync()

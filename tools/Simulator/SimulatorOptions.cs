@@ -2,14 +2,23 @@ namespace OpsCentre.Simulator;
 
 /// <summary>Command-line settings: <c>--name value</c>.</summary>
 public sealed record SimulatorOptions(
-    Uri Gateway, string Username, string Password, string DataDirectory, double Rate, int Workers, int Concurrency, TimeSpan? Duration, int BatchSize, double CasesPerMinute, int Persons, string? CityDirectory, double ResidentsPerMinute, string Unit)
+    Uri Gateway, string Username, string Password, string DataDirectory, double Rate, int Workers, int Concurrency, TimeSpan? Duration, int BatchSize, double CasesPerMinute, int Persons, string? CityDirectory, double ResidentsPerMinute, string Unit,
+    TimeSpan SupervisionPace, string HomePlace, string OtherPlace, bool Once)
 {
     public static SimulatorOptions Parse(string[] args)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i + 1 < args.Length; i += 2)
+        for (var i = 0; i < args.Length; i++)
         {
-            values[args[i].TrimStart('-')] = args[i + 1];
+            // --name value, or a flag alone (--once)
+            var name = args[i].TrimStart('-');
+            values[name] = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : "true";
+        }
+
+        var places = Get("places", "510104,510105").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (places.Length != 2 || places.Any(p => p.Length < 6) || places[0][..6] == places[1][..6])
+        {
+            throw new ArgumentException("--places takes two units of two districts: home,elsewhere (default 510104,510105)");
         }
 
         string Get(string name, string fallback) => values.GetValueOrDefault(name, fallback);
@@ -27,14 +36,18 @@ public sealed record SimulatorOptions(
             int.Parse(Get("persons", "0")),
             values.GetValueOrDefault("city"),
             double.Parse(Get("residents", "0"), System.Globalization.CultureInfo.InvariantCulture),
-            Get("unit", "5101"));
+            Get("unit", "5101"),
+            TimeSpan.FromSeconds(double.Parse(Get("supervision", "0"), System.Globalization.CultureInfo.InvariantCulture)),
+            places[0],
+            places[1],
+            values.ContainsKey("once"));
     }
 
     public const string Usage = """
         usage: OpsCentre.Simulator [--gateway http://127.0.0.1:5080] [--user city.admin] [--password …]
                                    [--data .data/simulator] [--rate 50] [--workers 0] [--concurrency 32]
                                    [--duration seconds] [--batch 1] [--cases 0] [--persons 0 --city <dir>]
-                                   [--residents 0] [--unit 5101]
+                                   [--residents 0] [--unit 5101] [--supervision 0 [--places 510104,510105]] [--once]
           --rate      statuses per second over all devices (0: as fast as the concurrency allows)
           --workers   how many of the city's workers to drive (0: all)
           --batch     statuses per request (1: /device/status, more: /device/status/batch)
@@ -43,5 +56,9 @@ public sealed record SimulatorOptions(
           --residents residents' reports per minute (by day; a fifth of that by night) through Open311, some duplicates,
                       walked through the loop and rated after closure with their follow-up token
           --unit      the unit whose workers to drive (their places are where residents report)
+          --supervision  seconds between two actions of each supervision workflow (0: off): cross-district hand-overs,
+                      travel leave, corrections officers, joint mediation, drills, paper back-entry, the responsibility list
+          --places    where those act: home (a unit of 锦江区, whose demo accounts act) and elsewhere (another district's unit)
+          --once      take each supervision workflow once through to its end, back to back, then stop (exit 1 if one did not get there)
         """;
 }
