@@ -16,6 +16,21 @@ public sealed class ResponsibilityFlow(SupervisionContext context, IReadOnlyList
 
     public string Name => "responsibility";
 
+    /// <summary>The categories the list's version names by hand (not auto) for a place that holds the grid (the applying entry is the longest such place).</summary>
+    private static List<string> HandEntriesFor(Reply list, string grid)
+    {
+        if (!list.IsSuccess)
+        {
+            return [];
+        }
+
+        var applying = list.Body.GetProperty("entries").EnumerateArray()
+            .Where(e => grid.StartsWith(e.GetProperty("placeCode").GetString()!, StringComparison.Ordinal))
+            .GroupBy(e => e.GetProperty("category").GetString()!)
+            .Select(g => g.MaxBy(e => e.GetProperty("placeCode").GetString()!.Length));
+        return [.. applying.Where(e => !e.GetProperty("auto").GetBoolean()).Select(e => e.GetProperty("category").GetString()!)];
+    }
+
     public async Task<bool> LiveAsync(bool pass, CancellationToken ct)
     {
         if (phones.Count == 0)
@@ -26,27 +41,28 @@ public sealed class ResponsibilityFlow(SupervisionContext context, IReadOnlyList
         var phone = phones[_random.Next(phones.Count)];
         var district = phone.Grid[..6];
         var list = await context.Accounts.As(DemoAccounts.Operator).SendAsync(HttpMethod.Get, $"/api/v1/responsibility-list/{district}", null, ct);
-        if (list.Status == System.Net.HttpStatusCode.NotFound)
-        {
-            list = await context.ActAsync(Name, DemoAccounts.Operator, $"publishes a responsibility list for {district}", HttpMethod.Put, $"/api/v1/responsibility-list/{district}", new
-            {
-                opId = SupervisionContext.OpId(), note = "模拟：演示用权责清单",
-                entries = DemoList.Select(e => new { category = e.Category, placeCode = district, responsibleCode = $"{district}-{e.Kind}", auto = false }),
-            }, ct);
-        }
-
-        if (!list.IsSuccess)
+        if (list.Status != System.Net.HttpStatusCode.NotFound && !list.IsSuccess)
         {
             return false;
         }
 
-        // A category the list names by hand for a place that holds the phone's grid.
-        var entries = list.Body.GetProperty("entries").EnumerateArray()
-            .Where(e => !e.GetProperty("auto").GetBoolean() && phone.Grid.StartsWith(e.GetProperty("placeCode").GetString()!, StringComparison.Ordinal))
-            .Select(e => e.GetProperty("category").GetString()!).Distinct().ToList();
+        var entries = HandEntriesFor(list, phone.Grid);
         if (entries.Count == 0)
         {
-            context.Say($"{Name}: the list of {district} names no category by hand for {phone.Grid}");
+            // No list yet, or none that names a category by hand here: the centre publishes the next version with the demo's
+            // district-wide entries beside those it has (a narrower entry still wins: the longest place code applies).
+            var current = list.IsSuccess ? list.Body.GetProperty("entries").EnumerateArray()
+                .Select(e => new { category = e.GetProperty("category").GetString()!, placeCode = e.GetProperty("placeCode").GetString()!,
+                    responsibleCode = e.GetProperty("responsibleCode").GetString()!, auto = e.GetProperty("auto").GetBoolean() }).ToList() : [];
+            var added = DemoList.Where(d => !current.Any(e => e.category == d.Category && e.placeCode == district))
+                .Select(d => new { category = d.Category, placeCode = district, responsibleCode = $"{district}-{d.Kind}", auto = false });
+            list = await context.ActAsync(Name, DemoAccounts.Operator, $"publishes the responsibility list of {district} with district-wide entries", HttpMethod.Put,
+                $"/api/v1/responsibility-list/{district}", new { opId = SupervisionContext.OpId(), note = "模拟：补充全区默认责任单位", entries = current.Concat(added) }, ct);
+            entries = list.IsSuccess ? HandEntriesFor(list, phone.Grid) : [];
+        }
+
+        if (entries.Count == 0)
+        {
             return false;
         }
 

@@ -1,0 +1,92 @@
+using System.Net;
+using System.Text.Json;
+using OpsCentre.Testing;
+
+namespace OpsCentre.Integration.Tests.Supervision;
+
+/// <summary>
+/// The city simulator's supervision flows (issue 29: "the simulator exercises them on the demo city") against the real
+/// gateway and silo on a real PostgreSQL: one pass (<c>--once</c>) as the demo accounts, each flow's effect then read
+/// through the API.
+/// </summary>
+[Collection(nameof(SystemCollection))]
+public sealed class SimulatorSupervisionFlowsTests(SystemFixture system)
+{
+    private HttpClient Http => system.Http;
+
+    [Fact]
+    public async Task OnePassOfTheSimulatorTakesEverySupervisionWorkflowThroughToItsEnd()
+    {
+        // Home: a grid of 锦江区 with a worker and a community-corrections person; elsewhere: a person's grid of 青羊区. Both the test's own.
+        var home = system.Fresh.KeyPerson(within: DemoUnits.Jinjiang,
+            where: p => p.Category == "community-corrections" && system.City.Workers.Any(w => w.Grid == p.Grid));
+        var away = system.Fresh.KeyPerson(within: DemoUnits.Qingyang);
+        var data = Path.Combine(Path.GetTempPath(), "opscentre-sim-supervision-" + Guid.NewGuid().ToString("N")[..8]);
+        await using var simulator = ChildProcess.Start("simulator-supervision", RepositoryPaths.Output("tools/Simulator", "OpsCentre.Simulator"), new Dictionary<string, string>(),
+            "--gateway", system.GatewayUrl.ToString(), "--user", "city.admin", "--password", SystemFixture.Password, "--data", data,
+            "--unit", home.Grid, "--places", $"{home.Grid},{away.Grid}", "--once");
+        var exit = await simulator.ExitCodeAsync(TimeSpan.FromSeconds(120));
+        string log;
+        await using (var stream = new FileStream(simulator.LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        using (var reader = new StreamReader(stream))
+        {
+            log = await reader.ReadToEndAsync();
+        }
+
+        Assert.True(exit == 0, log);
+        var token = await Api.TokenAsync(Http, "jinjiang.operator");
+        async Task<JsonElement> GetAsync(string path)
+        {
+            var (status, body) = await Api.SendAsync(Http, HttpMethod.Get, path, token);
+            Assert.True(status == HttpStatusCode.OK, $"{path}: {status} {body}");
+            return body;
+        }
+
+        // The other district's person was handed over to the home grid, accepted by 锦江区's operator, and listed on both sides.
+        var handOver = Assert.Single((await GetAsync($"/api/v1/hand-overs?unit={home.Grid}&person={away.Id}")).GetProperty("items").EnumerateArray());
+        Assert.Equal(("accepted", home.Grid, away.Grid), (handOver.GetProperty("state").GetString(), handOver.GetProperty("toGrid").GetString(), handOver.GetProperty("fromGrid").GetString()));
+        Assert.Equal(home.Grid, (await GetAsync($"/api/v1/key-persons?unit={home.Grid}")).GetProperty("items").EnumerateArray()
+            .Single(p => p.GetProperty("id").GetString() == away.Id).GetProperty("gridCode").GetString());
+
+        // A travel leave of one of the home's persons, approved and returned.
+        var leaves = new List<JsonElement>();
+        foreach (var person in new[] { home.Id, away.Id })
+        {
+            leaves.AddRange((await GetAsync($"/api/v1/key-persons/{person}/travel-leaves")).GetProperty("travelLeaves").EnumerateArray());
+        }
+
+        Assert.Contains(leaves, l => l.GetProperty("state").GetString() == "returned" && l.GetProperty("areaCode").GetString() == DemoUnits.Qingyang);
+
+        // The corrections officer named for a person of the home grid.
+        var officers = (await GetAsync($"/api/v1/corrections/officers?unit={home.Grid}")).GetProperty("items").EnumerateArray();
+        Assert.Contains(officers, o => o.GetProperty("username").GetString() == "jinjiang.corrections.officer" && o.GetProperty("caseload").GetInt32() >= 1);
+
+        // A joint mediation closed with an agreement, every part recorded — the demo department's by its own staff.
+        var mediation = Assert.Single((await GetAsync($"/api/v1/mediations?unit={home.Grid}&state=closed")).GetProperty("items").EnumerateArray());
+        Assert.Equal("agreement", mediation.GetProperty("outcome").GetString());
+        Assert.All(mediation.GetProperty("parts").EnumerateArray(), p => Assert.Equal(JsonValueKind.String, p.GetProperty("record").ValueKind));
+        Assert.Contains(mediation.GetProperty("parts").EnumerateArray(), p => p.GetProperty("recordedBy").GetString() == "jinjiang.cg.staff");
+
+        // A drill cleared, its cases cancelled.
+        var drill = Assert.Single((await GetAsync($"/api/v1/drills?unit={home.Grid}")).GetProperty("items").EnumerateArray());
+        var detail = await GetAsync($"/api/v1/drills/{drill.GetProperty("id").GetString()}");
+        Assert.Equal("cleared", detail.GetProperty("drill").GetProperty("state").GetString());
+        Assert.Equal(3, detail.GetProperty("cases").GetArrayLength());
+        Assert.All(detail.GetProperty("cases").EnumerateArray(), c => Assert.Equal("cancelled", c.GetProperty("stage").GetString()));
+
+        // A paper record approved with the date written on the paper, days before it was typed in, and "from paper" provenance.
+        var paper = Assert.Single((await GetAsync($"/api/v1/collections?unit={home.Grid}&state=approved")).GetProperty("items").EnumerateArray(),
+            c => c.GetProperty("channel").GetString() == "paper");
+        Assert.StartsWith($"DJ-{home.Grid}-", paper.GetProperty("paperForm").GetString());
+        Assert.True(paper.GetProperty("collectedAt").GetDateTimeOffset() < paper.GetProperty("receivedAt").GetDateTimeOffset().AddDays(-1), paper.GetRawText());
+        var address = await GetAsync($"/api/v1/registry/address/{paper.GetProperty("recordId").GetString()}");
+        Assert.Contains("\"channel\":\"paper\"", address.GetRawText());
+
+        // A case reported from the home grid's phone, accepted and dispatched in one step by the responsibility list, and closed.
+        var cases = (await GetAsync($"/api/v1/incidents?unit={home.Grid}")).GetProperty("items").EnumerateArray().Where(c => !c.GetProperty("drill").GetBoolean()).ToList();
+        var closed = Assert.Single(cases, c => c.GetProperty("stage").GetString() == "closed");
+        var timeline = (await GetAsync($"/api/v1/incidents/{closed.GetProperty("id").GetString()}")).GetProperty("timeline").EnumerateArray().ToList();
+        Assert.Equal("report,accept,dispatch,start,feedback,verify-pass", string.Join(",", timeline.Select(t => t.GetProperty("action").GetString())));
+        Assert.Equal("jinjiang.operator", timeline[2].GetProperty("actor").GetString());
+    }
+}
