@@ -85,7 +85,7 @@ public sealed class ResponsibilityFlow(SupervisionContext context, IReadOnlyList
         foreach (var action in new[] { "start", "feedback" })
         {
             await context.PauseAsync(pass, _random, ct);
-            var acted = await context.ActAsync(Name, handler, $"{action}s {id}", HttpMethod.Post, $"/api/v1/incidents/{id}/actions",
+            var acted = await context.ActAsync(Name, handler, $"{(action == "start" ? "starts" : "feeds back on")} {id}", HttpMethod.Post, $"/api/v1/incidents/{id}/actions",
                 new { opId = SupervisionContext.OpId(), action, note = action == "start" ? "模拟：已到场" : "模拟：已处理完毕" }, ct);
             if (!acted.IsSuccess)
             {
