@@ -17,6 +17,9 @@
 #   OPSCENTRE_SIMULATOR                off: do not start the city simulator (default on)
 #   OPSCENTRE_SIMULATOR_RATE           statuses per second the simulator sends (default 100)
 #   OPSCENTRE_SIMULATOR_RESIDENTS      residents' Open311 reports per minute by day (default 1)
+#   OPSCENTRE_SIMULATOR_SUPERVISION    seconds between two actions of each supervision workflow the simulator drives
+#                                      (hand-overs, travel leave, officers, mediation, drills, paper, the responsibility list;
+#                                      default 40, 0: off)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -111,9 +114,10 @@ curl -fs "$http_url/health/ready" >/dev/null || { echo "the system did not becom
 
 # The simulator drives the demo city's workers and signs in as its demo accounts.
 if [ "${OPSCENTRE_SIMULATOR:-on}" != "off" ] && [ "${OPSCENTRE_DEMO:-off}" = "on" ]; then
-  echo "== city simulator at ${OPSCENTRE_SIMULATOR_RATE:-100} statuses/s and ${OPSCENTRE_SIMULATOR_CASES:-6} cases/min, ${OPSCENTRE_SIMULATOR_RESIDENTS:-1} residents' reports/min (log: $data/logs/simulator.out; OPSCENTRE_SIMULATOR=off to skip)"
+  echo "== city simulator at ${OPSCENTRE_SIMULATOR_RATE:-100} statuses/s and ${OPSCENTRE_SIMULATOR_CASES:-6} cases/min, ${OPSCENTRE_SIMULATOR_RESIDENTS:-1} residents' reports/min, a supervision action every ${OPSCENTRE_SIMULATOR_SUPERVISION:-40} s per workflow (log: $data/logs/simulator.out; OPSCENTRE_SIMULATOR=off to skip)"
   dotnet "$(bin tools/Simulator OpsCentre.Simulator)" --gateway "$http_url" --data "$data/simulator" \
     --rate "${OPSCENTRE_SIMULATOR_RATE:-100}" --cases "${OPSCENTRE_SIMULATOR_CASES:-6}" --residents "${OPSCENTRE_SIMULATOR_RESIDENTS:-1}" \
+    --supervision "${OPSCENTRE_SIMULATOR_SUPERVISION:-40}" \
     --persons "${OPSCENTRE_SIMULATOR_PERSONS:-300}" --city "$data/city-${OPSCENTRE_CITY_SIZE:-city}" >"$data/logs/simulator.out" 2>&1 & pids+=($!)
 fi
 

@@ -20,7 +20,10 @@ public sealed class HandOverFlow(SupervisionContext context) : ISupervisionFlow
         var (from, to, asker, answerer) = inbound
             ? (places.Elsewhere, places.Home, DemoAccounts.Admin, DemoAccounts.Operator)
             : (places.Home, places.Elsewhere, DemoAccounts.Operator, DemoAccounts.Admin);
-        var persons = await places.PersonsAsync(from, null, ct);
+        // Those already asked for are left alone (one open request per person).
+        var open = await context.Accounts.As(asker).OperatorAsync(HttpMethod.Get, $"/api/v1/hand-overs?unit={from}&state=requested&limit=100", null, ct);
+        var asked = open.GetProperty("items").EnumerateArray().Select(h => h.GetProperty("personId").GetString()).ToHashSet();
+        var persons = (await places.PersonsAsync(from, null, ct)).Where(p => !asked.Contains(p.Id)).ToList();
         var grids = await places.GridsAsync(to, ct);
         if (persons.Count == 0 || grids.Count == 0)
         {
@@ -29,14 +32,14 @@ public sealed class HandOverFlow(SupervisionContext context) : ISupervisionFlow
 
         var person = persons[_random.Next(persons.Count)];
         var toGrid = grids[_random.Next(grids.Count)];
-        var asked = await context.ActAsync(Name, asker, $"asks {toGrid} to take over {person.Id}", HttpMethod.Post, $"/api/v1/key-persons/{person.Id}/hand-overs",
+        var request = await context.ActAsync(Name, asker, $"asks {toGrid} to take over {person.Id}", HttpMethod.Post, $"/api/v1/key-persons/{person.Id}/hand-overs",
             new { opId = SupervisionContext.OpId(), toGrid, reason = inbound ? "模拟：迁入本区居住" : "模拟：迁往外区工作" }, ct);
-        if (!asked.IsSuccess)
+        if (!request.IsSuccess)
         {
             return false;
         }
 
-        var id = asked.Id();
+        var id = request.Id();
         var answer = pass ? 0 : _random.Next(10);
         if (answer >= 8)
         {

@@ -118,7 +118,7 @@ public sealed class SupervisionFlows(IReadOnlyList<ISupervisionFlow> flows, Time
         var failed = new List<string>();
         foreach (var flow in flows)
         {
-            if (!await LiveAsync(flow, pass: true, ct))
+            if (await LiveAsync(flow, pass: true, ct) is not true)
             {
                 failed.Add(flow.Name);
             }
@@ -134,8 +134,9 @@ public sealed class SupervisionFlows(IReadOnlyList<ISupervisionFlow> flows, Time
             await Task.Delay(stagger, ct);
             while (!ct.IsCancellationRequested)
             {
-                await LiveAsync(flow, pass: false, ct);
-                await Task.Delay(Pause(pace, _random), ct);
+                // A flow stopped by an error (an account that cannot sign in, the gateway gone) waits ten paces, so the log stays calm.
+                var stopped = await LiveAsync(flow, pass: false, ct) is null;
+                await Task.Delay(stopped ? pace * 10 : Pause(pace, _random), ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -143,7 +144,8 @@ public sealed class SupervisionFlows(IReadOnlyList<ISupervisionFlow> flows, Time
         }
     }
 
-    private async Task<bool> LiveAsync(ISupervisionFlow flow, bool pass, CancellationToken ct)
+    /// <summary>Whether the life got to its end; null when an error stopped it (said in the log).</summary>
+    private async Task<bool?> LiveAsync(ISupervisionFlow flow, bool pass, CancellationToken ct)
     {
         try
         {
@@ -152,7 +154,7 @@ public sealed class SupervisionFlows(IReadOnlyList<ISupervisionFlow> flows, Time
         catch (Exception ex) when (!ct.IsCancellationRequested && ex is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
             say($"{flow.Name}: stopped ({ex.GetType().Name}: {ex.Message})");
-            return false;
+            return null;
         }
     }
 }

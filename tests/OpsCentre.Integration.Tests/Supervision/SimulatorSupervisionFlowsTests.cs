@@ -10,7 +10,7 @@ namespace OpsCentre.Integration.Tests.Supervision;
 /// through the API.
 /// </summary>
 [Collection(nameof(SystemCollection))]
-public sealed class SimulatorSupervisionFlowsTests(SystemFixture system)
+public sealed partial class SimulatorSupervisionFlowsTests(SystemFixture system)
 {
     private HttpClient Http => system.Http;
 
@@ -26,14 +26,7 @@ public sealed class SimulatorSupervisionFlowsTests(SystemFixture system)
             "--gateway", system.GatewayUrl.ToString(), "--user", "city.admin", "--password", SystemFixture.Password, "--data", data,
             "--unit", home.Grid, "--places", $"{home.Grid},{away.Grid}", "--once");
         var exit = await simulator.ExitCodeAsync(TimeSpan.FromSeconds(120));
-        string log;
-        await using (var stream = new FileStream(simulator.LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-        using (var reader = new StreamReader(stream))
-        {
-            log = await reader.ReadToEndAsync();
-        }
-
-        Assert.True(exit == 0, log);
+        Assert.True(exit == 0, await LogOfAsync(simulator));
         var token = await Api.TokenAsync(Http, "jinjiang.operator");
         async Task<JsonElement> GetAsync(string path)
         {
@@ -94,5 +87,27 @@ public sealed class SimulatorSupervisionFlowsTests(SystemFixture system)
         var timeline = (await GetAsync($"/api/v1/incidents/{closed.GetProperty("id").GetString()}")).GetProperty("timeline").EnumerateArray().ToList();
         Assert.Equal("report,accept,dispatch,start,feedback,verify-pass", string.Join(",", timeline.Select(t => t.GetProperty("action").GetString())));
         Assert.Equal("jinjiang.operator", timeline[2].GetProperty("actor").GetString());
+
+        // At its pace (here a second) the flows also take the other paths — refusals, a late return, a referral, a rejected
+        // paper, requests refused by the API (409 for a person already asked for) — and the simulator says each and goes on.
+        await using var paced = ChildProcess.Start("simulator-supervision-paced", RepositoryPaths.Output("tools/Simulator", "OpsCentre.Simulator"), new Dictionary<string, string>(),
+            "--gateway", system.GatewayUrl.ToString(), "--user", "city.admin", "--password", SystemFixture.Password, "--data", data,
+            "--unit", home.Grid, "--places", $"{home.Grid},{away.Grid}", "--rate", "1", "--supervision", "1", "--duration", "30");
+        Assert.Equal(0, await paced.ExitCodeAsync(TimeSpan.FromSeconds(90)));
+        var lines = (await LogOfAsync(paced)).Split('\n');
+        Assert.All(new[] { "hand-over", "travel-leave", "officer", "mediation", "drill", "paper", "responsibility" },
+            flow => Assert.Contains(lines, l => l.Contains($"] {flow}: ", StringComparison.Ordinal)));
+        Assert.DoesNotContain(lines, l => l.Contains(": stopped (", StringComparison.Ordinal) || ServerError().IsMatch(l));
+    }
+
+    /// <summary>An action answered 5xx in the simulator's log ("→ 500 …"), not a case id ("→ 510104-…").</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"→ 5\d\d\b")]
+    private static partial System.Text.RegularExpressions.Regex ServerError();
+
+    private static async Task<string> LogOfAsync(ChildProcess process)
+    {
+        await using var stream = new FileStream(process.LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync();
     }
 }
