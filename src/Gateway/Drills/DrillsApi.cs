@@ -41,7 +41,8 @@ public static class DrillsApi
             var errors = new RequestErrors().OpId(request.OpId)
                 .Check(UnitCode.IsValid(request.UnitCode) && request.UnitCode!.Length >= 6, "unitCode", "a district, street, community or grid code")
                 .Check(request.Name is { Length: >= 1 and <= 200 }, "name", "required, at most 200 characters")
-                .Check(cases.Count <= MaxScriptedCases, "cases", $"at most {MaxScriptedCases} scripted cases");
+                .Check(cases.Count <= MaxScriptedCases, "cases", $"at most {MaxScriptedCases} scripted cases")
+                .Check(cases.All(c => c is not null), "cases", "each a case as POST /api/v1/incidents takes it");
             if (errors.Any)
             {
                 return errors.Problem();

@@ -65,15 +65,25 @@ public static class ResponsibilityApi
                 return Problems.Forbidden();
             }
 
-            var entries = request.Entries ?? [];
-            var errors = new RequestErrors().OpId(request.OpId)
-                .Check(request.Note is not { Length: > 2000 }, "note", "at most 2000 characters")
-                .Check(entries.Count <= MaxEntries, "entries", $"at most {MaxEntries} entries")
-                .Check(entries.Select(e => (e.Category, e.PlaceCode)).Distinct().Count() == entries.Count, "entries", "each category × place once");
             if (!UnitCode.IsValid(code) || code.Length != 6)
             {
                 return Problems.NotFound();
             }
+
+            // Another district's list is not found, whatever the body: its entries are checked against its categories, map and
+            // departments only for a caller who may publish it.
+            if (ScopeGuard.Deny(context.User, code, Permission.ManageResponsibilityList) is { } denied)
+            {
+                return denied;
+            }
+
+            var entries = request.Entries ?? [];
+            var errors = new RequestErrors().OpId(request.OpId)
+                .Check(request.Note is not { Length: > 2000 }, "note", "at most 2000 characters")
+                .Check(entries.Count <= MaxEntries, "entries", $"at most {MaxEntries} entries")
+                .Check(entries.All(e => e is not null), "entries", "each an entry {category, placeCode, responsibleCode, auto}")
+                .Check(entries.Where(e => e is not null).Select(e => (e.Category, e.PlaceCode)).Distinct().Count() == entries.Count(e => e is not null), "entries",
+                    "each category × place once");
 
             for (var i = 0; i < entries.Count && !errors.Any; i++)
             {
@@ -90,11 +100,6 @@ public static class ResponsibilityApi
             if (errors.Any)
             {
                 return errors.Problem();
-            }
-
-            if (ScopeGuard.Deny(context.User, code, Permission.ManageResponsibilityList) is { } denied)
-            {
-                return denied;
             }
 
             var operation = new Operation(context.User.Username(), request.OpId!, "responsibility-list.publish",

@@ -66,9 +66,9 @@ public static class MediationApi
                 .Check(request.Title is { Length: >= 1 and <= 200 }, "title", "required, at most 200 characters")
                 .Check(request.Description is not { Length: > 4000 }, "description", "at most 4000 characters")
                 .Check(participants.Count is >= 2 and <= 10, "participants", "2 to 10 participating departments")
-                .Check(participants.All(p => p.Department is { Length: >= 1 and <= 20 } && p.Part is { Length: >= 1 and <= 200 }), "participants",
+                .Check(participants.All(p => p?.Department is { Length: >= 1 and <= 20 } && p.Part is { Length: >= 1 and <= 200 }), "participants",
                     "each a department code with its part (at most 200 characters)")
-                .Check(participants.Select(p => p.Department).Distinct().Count() == participants.Count, "participants", "each department once")
+                .Check(participants.Select(p => p?.Department).Distinct().Count() == participants.Count, "participants", "each department once")
                 .Check(request.PartsDueInDays is null or (>= 1 and <= 90), "partsDueInDays", "between 1 and 90");
             if (errors.Any)
             {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using OpsCentre.Integration.Tests.Screens;
 using OpsCentre.Testing;
@@ -261,6 +262,36 @@ public sealed class SupervisionWorkflowTests(SystemFixture system)
         Assert.Equal(version + 1, next.GetProperty("version").GetInt32());
         Assert.Equal(2, (await SendAsync(HttpMethod.Get, $"/api/v1/responsibility-list/510104?version={version}", token)).Body.GetProperty("entries").GetArrayLength());
         Assert.Equal(1, (await SendAsync(HttpMethod.Get, "/api/v1/responsibility-list/510104", token)).Body.GetProperty("entries").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task ANullItemOrAnotherDistrictsListIsTheClientsMistakeNotAServerError()
+    {
+        var token = await TokenAsync("jinjiang.operator");
+        var grid = system.Fresh.Grid(within: DemoUnits.ThirdStreet);
+        async Task<(HttpStatusCode Status, JsonElement Body)> RawAsync(HttpMethod method, string path, string json)
+        {
+            using var request = Api.Authorized(method, path, token);
+            request.Content = Api.Raw(json);
+            using var response = await Http.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
+        }
+
+        // A null where an entry, a participant or a scripted case goes: 400 on the list, nothing written.
+        var (list, listProblem) = await RawAsync(HttpMethod.Put, "/api/v1/responsibility-list/510104", $$"""{"opId":"{{OpId("list")}}","entries":[null]}""");
+        Assert.True(list == HttpStatusCode.BadRequest && listProblem.GetProperty("errors").TryGetProperty("entries", out _), $"{list} {listProblem}");
+        var (mediation, mediationProblem) = await RawAsync(HttpMethod.Post, "/api/v1/mediations",
+            $$"""{"opId":"{{OpId("mediation")}}","unitCode":"{{grid}}","title":"纠纷","participants":[null,null]}""");
+        Assert.True(mediation == HttpStatusCode.BadRequest && mediationProblem.GetProperty("errors").TryGetProperty("participants", out _), $"{mediation} {mediationProblem}");
+        var (drill, drillProblem) = await RawAsync(HttpMethod.Post, "/api/v1/drills", $$"""{"opId":"{{OpId("drill")}}","unitCode":"{{grid}}","name":"演练","cases":[null]}""");
+        Assert.True(drill == HttpStatusCode.BadRequest && drillProblem.GetProperty("errors").TryGetProperty("cases", out _), $"{drill} {drillProblem}");
+        Assert.Equal(0, (await SendAsync(HttpMethod.Get, $"/api/v1/drills?unit={grid}", token)).Body.GetProperty("items").GetArrayLength());
+        Assert.Equal(0, (await SendAsync(HttpMethod.Get, $"/api/v1/mediations?unit={grid}", token)).Body.GetProperty("items").GetArrayLength());
+
+        // Another district's list is not found, whatever its entries say (they are not checked against that district's departments).
+        var (other, otherBody) = await RawAsync(HttpMethod.Put, "/api/v1/responsibility-list/510105",
+            $$"""{"opId":"{{OpId("list")}}","entries":[{"category":"sanitation","placeCode":"510105","responsibleCode":"510105-XX","auto":false}]}""");
+        Assert.True(other == HttpStatusCode.NotFound, $"{other} {otherBody}");
     }
 
     [Fact]
