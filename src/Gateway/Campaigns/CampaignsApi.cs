@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsCentre.Database.Operations;
 using OpsCentre.Gateway.Auth;
@@ -106,9 +105,9 @@ public static class CampaignsApi
             + "A campaign of a wider unit is not listed to a narrower one.");
 
         group.MapGet("/{id}", async Task<Results<Ok<Campaign>, ProblemHttpResult>> (string id, HttpContext context, CampaignStore campaigns, CancellationToken ct) =>
-            await VisibleAsync(id, context.User, campaigns, ct) is { } found
-                ? ScopeGuard.Deny(context.User, found.UnitCode, Permission.ViewUnits) ?? (Results<Ok<Campaign>, ProblemHttpResult>)TypedResults.Ok(found)
-                : Problems.NotFound())
+            !DistrictIds.IsValid(id) || await campaigns.FindAsync(id, ct) is not { } found ? Problems.NotFound()
+            : ScopeGuard.Deny(context.User, found.UnitCode, Permission.ViewUnits) is { } denied ? denied
+            : TypedResults.Ok(found))
         .WithSummary("One campaign with each grid's progress: its visit tasks (total) and those done.");
 
         return group;
@@ -166,10 +165,6 @@ public static class CampaignsApi
     /// <summary>A campaign task's id: the campaign's (a district-scoped id), a dash and its number.</summary>
     public static bool IsTaskId(string? id) =>
         id is { Length: > 40 and <= 50 } && DistrictIds.IsValid(id[..39]) && id[39] == '-' && id[40..].All(char.IsAsciiDigit);
-
-    /// <summary>The campaign when it exists and lies within the caller's scope.</summary>
-    private static async Task<Campaign?> VisibleAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, CancellationToken ct) =>
-        DistrictIds.IsValid(id) && await campaigns.FindAsync(id, ct) is { } found && UnitCode.IsWithin(found.UnitCode, user.UnitCodeOf()) ? found : null;
 
     /// <summary>A campaign visit as the worker's phone lists it: the resident's name masked (the caller audits the read).</summary>
     public static DeviceWorkApi.DeviceTask Task(CampaignVisit visit) =>
