@@ -69,6 +69,6 @@ public sealed class CampaignsConsoleBrowserTests(SystemFixture system, Xunit.Abs
         // The list holds the campaign with its completion.
         await ConsoleBrowser.OpenAsync(page, "campaigns?unit=" + community);
         await Assertions.Expect(page.Locator($".list-host tr[data-id=\"{id}\"]")).ToContainTextAsync("1/3");
-        await _browser.ScreenshotAsync(wall, "campaign-wall");
+        await _browser.ScreenshotAsync(wall, "wall-campaign.png");
     }
 }
