@@ -37,7 +37,7 @@ public sealed class CampaignTests(SystemFixture system)
         var worker = system.Fresh.Worker(within: DemoUnits.ThirdStreet);
         var community = worker.Grid[..12];
         var other = system.Fresh.Grid(within: community, where: g => g != worker.Grid);
-        await SeedFloatingResidentAsync(system, worker.Grid);
+        var resident = await SeedFloatingResidentAsync(system, worker.Grid);
         await SeedFloatingResidentAsync(system, worker.Grid);
         await SeedFloatingResidentAsync(system, other);
         var operatorToken = await Api.TokenAsync(Http, "jinjiang.operator");
@@ -71,6 +71,7 @@ public sealed class CampaignTests(SystemFixture system)
         var visits = tasks.GetProperty("items").EnumerateArray().Where(t => t.GetProperty("kind").GetString() == "campaign-visit").ToList();
         Assert.Equal(2, visits.Count);
         Assert.All(visits, v => Assert.Equal("流动人口专项整治走访 王**", v.GetProperty("title").GetString()));
+        Assert.Equal(worker.Id, Assert.Single(await system.AuditAsync(resident, "resident.campaign-tasks")).Actor);
 
         // Completed from the phone, once even if it sends again; each completion reaches the screen with the grid's counts.
         var complete = new { opId = OpId("visit"), note = "已督促办理居住登记" };
