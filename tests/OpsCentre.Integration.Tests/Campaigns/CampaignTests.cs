@@ -31,12 +31,20 @@ public sealed class CampaignTests(SystemFixture system)
         return id;
     }
 
+    /// <summary>A community no other test holds (all its grids), a worker of one of its grids, and another of its grids.</summary>
+    public static (string Community, CityGen.GeneratedWorker Worker, string Other) CommunityOfItsOwn(SystemFixture system)
+    {
+        var community = system.Fresh.Community(within: DemoUnits.ThirdStreet);
+        var worker = system.Fresh.City.Workers.First(w => w.Grid.StartsWith(community, StringComparison.Ordinal));
+        var other = system.Fresh.City.Units.First(u => u.Code.Length == 15 && u.Code.StartsWith(community, StringComparison.Ordinal) && u.Code != worker.Grid).Code;
+        return (community, worker, other);
+    }
+
     [Fact]
     public async Task ACampaignsCompletionPerGridReachesTheWallScreen()
     {
-        var worker = system.Fresh.Worker(within: DemoUnits.ThirdStreet);
-        var community = worker.Grid[..12];
-        var other = system.Fresh.Grid(within: community, where: g => g != worker.Grid);
+        // A whole community of its own: a campaign of the community selects this test's residents only.
+        var (community, worker, other) = CampaignTests.CommunityOfItsOwn(system);
         var resident = await SeedFloatingResidentAsync(system, worker.Grid);
         await SeedFloatingResidentAsync(system, worker.Grid);
         await SeedFloatingResidentAsync(system, other);

@@ -21,9 +21,8 @@ public sealed class CampaignsConsoleBrowserTests(SystemFixture system, Xunit.Abs
     [Fact]
     public async Task AnOperatorStartsACampaignInTheConsoleAndSeesEachGridsProgress()
     {
-        var worker = system.Fresh.Worker(within: DemoUnits.ThirdStreet);
-        var community = worker.Grid[..12];
-        var other = system.Fresh.Grid(within: community, where: g => g != worker.Grid);
+        // A whole community of its own: a campaign of the community selects this test's residents only.
+        var (community, worker, other) = CampaignTests.CommunityOfItsOwn(system);
         await CampaignTests.SeedFloatingResidentAsync(system, worker.Grid);
         await CampaignTests.SeedFloatingResidentAsync(system, worker.Grid);
         await CampaignTests.SeedFloatingResidentAsync(system, other);
