@@ -22,6 +22,47 @@ public sealed class SupervisionWorkflowTests(SystemFixture system)
     private static string OpId(string what) => $"{what}-{Guid.NewGuid():N}";
 
     [Fact]
+    public async Task TheReceivingDistrictReadsTheHandedOverPersonWhileTheRequestIsOpenAndIsToldOfIt()
+    {
+        var asking = await TokenAsync("jinjiang.operator");
+        var receiving = await TokenAsync("qingyang.operator");
+        var person = system.Fresh.KeyPerson(within: DemoUnits.Jinjiang);
+        var toGrid = system.Fresh.Grid(within: "510105");
+        var read = $"/api/v1/key-persons/{person.Id}?purpose=visit";
+        async Task<long> ReadsVia(string handOver) => await system.Db.ScalarAsync<long>(
+            "SELECT count(*) FROM audit_log WHERE actor = 'qingyang.operator' AND action = 'key-person.read' AND subject = @s AND detail LIKE '%via=hand-over:' || @h || '%'",
+            ("s", person.Id), ("h", handOver));
+
+        // Before any request the other district does not know of the person.
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, read, receiving)).Status);
+
+        var (created, handOver) = await SendAsync(HttpMethod.Post, $"/api/v1/key-persons/{person.Id}/hand-overs", asking,
+            new { opId = OpId("hand-over"), toGrid, reason = "迁居青羊区" });
+        Assert.True(created == HttpStatusCode.Created, $"{created} {handOver}");
+        var id = handOver.GetProperty("id").GetString()!;
+
+        // While it is open the receiving district reads the record, masked by role like any read, audited as via the hand-over.
+        var (status, record) = await SendAsync(HttpMethod.Get, read, receiving);
+        Assert.True(status == HttpStatusCode.OK, $"{status} {record}");
+        Assert.Equal(person.Grid, record.GetProperty("gridCode").GetString());
+        Assert.Contains("*", record.GetProperty("name").GetString());
+        Assert.Equal(1, await ReadsVia(id));
+
+        // … and its own grid is told: the hand-over-received alert, in the receiving grid, about the request (no personal data).
+        var told = await Api.AlertOfAsync(Http, receiving, toGrid, id);
+        Assert.Equal(("hand-over-received", "hand-over"), (told.GetProperty("ruleId").GetString(), told.GetProperty("subject").GetProperty("kind").GetString()));
+        Assert.Equal(toGrid, told.GetProperty("unitCode").GetString());
+
+        // Once answered (refused: the person stays) the record is the requesting district's alone again, and the notice ends.
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Post, $"/api/v1/hand-overs/{id}/refuse", receiving, new { note = "不符合接收条件" })).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, read, receiving)).Status);
+        Assert.Equal(1, await ReadsVia(id));
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, read, asking)).Status);
+        await Eventually.HoldsAsync(async () => (await SendAsync(HttpMethod.Get, $"/api/v1/alerts/{told.GetProperty("id").GetString()}", receiving)).Body
+            .GetProperty("state").GetString() == "resolved", TimeSpan.FromSeconds(10), "the notice resolved once answered");
+    }
+
+    [Fact]
     public async Task AMediationClosesOnlyWhenEveryParticipatingDepartmentHasRecordedItsPart()
     {
         var mediator = await TokenAsync("jinjiang.operator");
