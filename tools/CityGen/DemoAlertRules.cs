@@ -47,6 +47,10 @@ public static class DemoAlertRules
             """{"deadline":"inspection"}""", 0, 0, new EscalationPolicy(86400), true),
         new("campaign-grid-overdue", "专项整治网格未按期完成（四级联控）", "overdue", SubjectKinds.CampaignGrid, CityScope, AlertSeverity.Warning,
             """{"deadline":"campaign"}""", 0, 0, new EscalationPolicy(3600, RepeatSeconds: 3600), true),
+        new("mediation-part-overdue", "三所联调部门意见超期未提交", "overdue", SubjectKinds.Mediation, CityScope, AlertSeverity.Warning,
+            """{"deadline":"mediationPart"}""", 0, 0, new EscalationPolicy(14400), true),
+        new("hand-over-received", "异地协作监管移交请求待接收", "overdue", SubjectKinds.HandOver, CityScope, AlertSeverity.Info,
+            """{"deadline":"handOverReceived"}""", 0, 0, new EscalationPolicy(14400), true),
         new("incident-stage-overdue", "事件办理超期（督办）", "stage-overdue", SubjectKinds.Incident, CityScope, AlertSeverity.Warning,
             """{"deadline":"stage"}""", 0, 0, new EscalationPolicy(3600, RepeatSeconds: 3600, ResolveWithinSeconds: 7200, ReplyWithinSeconds: 7200), true),
     ];

@@ -15,6 +15,9 @@ export interface AlertView {
   /** How far up it has escalated (0 grid … 3 district) and how many times a unit was urged (督办). */
   escalationLevel?: number;
   supervisionCount?: number;
+  /** An alert of a drill's scripted position (演练): marked on the screen, counted nowhere. */
+  drill?: boolean;
+  drillId?: string | null;
 }
 
 /** What the 督办 badge says: the level the alert has reached and how many times a unit was urged; null before any. */

@@ -32,12 +32,17 @@ public static class AlertsApi
         string? ResolvedBy, DateTimeOffset? ResolvedAt, string? Note, DateTimeOffset? BreachedAt, bool DetectedOnReplay, EscalationPolicy? Escalation, int SupervisionCount, string? InhibitedBy,
         string? Assignee,
         [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AlertHistoryEntry>? History,
-        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Supervision>? Supervisions)
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Supervision>? Supervisions,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? DrillId = null)
     {
+        /// <summary>An alert of a drill's scripted position (演练): true, with its <c>drillId</c>; absent otherwise.</summary>
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+        public bool Drill => DrillId is not null;
+
         public static AlertResponse From(AlertView a, AlertDetail? detail = null) => new(
             a.Id, a.RuleId, a.RuleVersion, a.Title, a.Severity, a.State, a.Subject, a.UnitCode, a.ResponsibleUnitCode, a.EscalationLevel,
             a.RaisedAt, a.AcknowledgedBy, a.AcknowledgedAt, a.ResolvedBy, a.ResolvedAt, a.Note, a.BreachedAt, a.DetectedOnReplay, a.Policy(), a.SupervisionCount, a.InhibitedBy, a.Assignee,
-            detail?.History, detail?.Supervisions);
+            detail?.History, detail?.Supervisions, a.DrillId);
     }
 
     public static RouteGroupBuilder MapAlertsApi(this IEndpointRouteBuilder app)

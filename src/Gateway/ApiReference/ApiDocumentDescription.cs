@@ -34,7 +34,7 @@ internal sealed class ApiDocumentDescription : IOpenApiDocumentTransformer
         ["Residents"] = "The public side of a resident's case: follow it by its number, see its photos, rate it, ask to reopen it with the private follow-up token.",
         ["Hotline"] = "The 12345 hotline intake (市民服务热线): hotline operators enter residents' calls as cases with the caller's number kept apart, follow the calls they took (首接负责), under the urgency class's feedback deadline.",
         ["Administration"] = "Administrators' settings: operators, machine clients of departmental systems, departments, incident categories, supervision schedules, the event log and the change log.",
-        ["Supervision"] = "Supervision workflows of several parties (docs/supervision.md): joint mediations (三所联调 / 大调解) with each participating department's part, sessions and outcome; drills (演练), whose cases are marked and left out of the KPIs.",
+        ["Supervision"] = "Supervision workflows of several parties (docs/supervision.md): joint mediations (三所联调 / 大调解) with each participating department's part, sessions and outcome, a part overdue raising mediation-part-overdue; drills (演练), whose cases and scripted key persons' device positions (with the alerts they raise) are marked, left out of the KPIs, counters and webhooks, and cleared afterwards.",
         ["Operations"] = "For the people who run OpsCentre: the Orleans Dashboard's session (silos, grain types, activations and call rates at /orleans-dashboard/).",
     };
 

@@ -74,8 +74,10 @@ public static class HandOversApi
                     return Problems.NotFound();
             }
 
-            // The person's grain offers the answer deadline to the rules (handOver) from now on.
+            // The person's grain offers the answer deadline to the rules (handOver) from now on; the request's own grain tells the
+            // receiving grid it has arrived (hand-over-received).
             await cluster.GetGrain<IKeyPersonGrain>(id).Reload();
+            await cluster.GetGrain<IHandOverGrain>(handOver!.Id).Changed();
             return TypedResults.Created($"/api/v1/hand-overs/{handOver!.Id}", handOver);
         })
         .WithTags("Key persons")
@@ -159,6 +161,7 @@ public static class HandOversApi
 
         var person = cluster.GetGrain<IKeyPersonGrain>(answered!.PersonId);
         await (accept ? person.Reassign(answered.FromGrid) : person.Reload());
+        await cluster.GetGrain<IHandOverGrain>(answered.Id).Changed();
         return TypedResults.Ok(answered);
     }
 

@@ -71,7 +71,7 @@ public static class KeyPersonsApi
             + $"cleared and names a purpose ({AccessPurposes.Described}); category null for roles that do not need it; every read is audited with its purpose.");
 
         group.MapGet("/{id}", (string id, string? purpose, HttpContext context, PersonalDataReads reads, IClusterClient cluster, CancellationToken ct) =>
-            reads.ReadAsync(context.User, id, Permission.ReadKeyPersons, "key-person.read", purpose, async read =>
+            reads.ReadRecordAsync(context.User, id, Permission.ReadKeyPersons, "key-person.read", purpose, async read =>
             {
                 var clear = read.InClear;
                 var p = (await KeyPersonRecords.FindAsync(read.Connection, read.Transaction, id, ct))!;
@@ -88,7 +88,8 @@ public static class KeyPersonsApi
             }, ct))
         .WithSummary("One key person; not for department staff or auditors (403). Name and ID number masked (张*, 5101**************), "
             + "whereabouts and last check-in absent, unless the role is cleared and names a purpose (400 for a purpose not in the list); "
-            + "category null for roles that do not need it; every read (allowed or denied) is audited with its purpose.");
+            + "category null for roles that do not need it; every read (allowed or denied) is audited with its purpose. While a hand-over request (异地协作监管) "
+            + "is open, the receiving side (scope holding its toGrid) reads the person too, masked by role like any read, audited with via=hand-over:<id>.");
 
         return group;
     }

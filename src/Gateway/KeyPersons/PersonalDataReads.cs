@@ -22,6 +22,12 @@ public sealed record Disclosure<T>(T Value, bool Unmasked, string Fields);
 public delegate Task<string?> SubjectGrid(NpgsqlConnection connection, NpgsqlTransaction transaction, string subjectId, CancellationToken ct);
 
 /// <summary>
+/// Another unit through which a caller outside the subject's own grid may read it (the receiving grid of an open hand-over), with
+/// the note its audit row carries (<c>via=hand-over:&lt;id&gt;</c>); null when there is none.
+/// </summary>
+public delegate Task<(string Unit, string Note)?> SubjectAccessVia(NpgsqlConnection connection, NpgsqlTransaction transaction, string subjectId, CancellationToken ct);
+
+/// <summary>
 /// The one audited read of personal data — key persons' profile, zones, check-ins, visits and lists, workers' tracks:
 /// check the purpose named, find the subject's grid, check scope and function, read, write the audit row in the same
 /// transaction — allowed or denied, so probes are on record too — and commit before anything is answered.
@@ -34,6 +40,17 @@ public sealed class PersonalDataReads(NpgsqlDataSource db)
     /// <summary>The query parameter naming why personal data is read.</summary>
     public const string PurposeParameter = "purpose";
 
+    /// <summary>
+    /// Reads one key person's record: to those whose scope holds the person's grid, and — while a hand-over request is open — to those
+    /// whose scope holds its receiving grid (异地协作监管: both sides see the person), the audit row noting <c>via=hand-over:&lt;id&gt;</c>.
+    /// </summary>
+    public Task<Results<Ok<T>, ProblemHttpResult>> ReadRecordAsync<T>(ClaimsPrincipal user, string personId, Permission permission, string action, string? purpose,
+        Func<PersonalDataRead, Task<Disclosure<T>?>> read, CancellationToken ct) =>
+        ReadAsync(user, personId, KeyPersonRecords.GridOfAsync, permission, action, purpose, purposeRequired: false, read, ct, HandOverReceiverAsync);
+
+    private static async Task<(string Unit, string Note)?> HandOverReceiverAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string personId, CancellationToken ct) =>
+        await HandOvers.OpenOfPersonAsync(connection, transaction, personId, ct) is { } open ? (open.ToGrid, "via=hand-over:" + open.Id) : null;
+
     /// <summary>Reads one key person's data; see the general overload.</summary>
     public Task<Results<Ok<T>, ProblemHttpResult>> ReadAsync<T>(ClaimsPrincipal user, string personId, Permission permission, string action, string? purpose,
         Func<PersonalDataRead, Task<Disclosure<T>?>> read, CancellationToken ct) =>
@@ -45,7 +62,7 @@ public sealed class PersonalDataReads(NpgsqlDataSource db)
     /// of scope, 403 when the role lacks <paramref name="permission"/>, 404 when <paramref name="read"/> finds nothing.
     /// </summary>
     public async Task<Results<Ok<T>, ProblemHttpResult>> ReadAsync<T>(ClaimsPrincipal user, string subjectId, SubjectGrid gridOf, Permission permission,
-        string action, string? purpose, bool purposeRequired, Func<PersonalDataRead, Task<Disclosure<T>?>> read, CancellationToken ct)
+        string action, string? purpose, bool purposeRequired, Func<PersonalDataRead, Task<Disclosure<T>?>> read, CancellationToken ct, SubjectAccessVia? via = null)
     {
         if (CheckPurpose(purpose, purposeRequired, out var named) is { } invalid)
         {
@@ -56,10 +73,18 @@ public sealed class PersonalDataReads(NpgsqlDataSource db)
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var grid = await gridOf(connection, transaction, subjectId, ct);
         var decision = grid is null ? ScopeDecision.OutOfScope : ScopeGuard.Check(user, grid, permission);
+        string? note = null;
+        if (grid is not null && decision == ScopeDecision.OutOfScope && via is not null && await via(connection, transaction, subjectId, ct) is { } other)
+        {
+            // Held through another unit (the receiving side of an open hand-over): the same function checked there, the audit row saying so.
+            decision = ScopeGuard.Check(user, other.Unit, permission);
+            note = decision == ScopeDecision.OutOfScope ? null : other.Note;
+        }
+
         var disclosed = decision == ScopeDecision.Allowed
             ? await read(new PersonalDataRead(connection, transaction, subjectId, grid!, named, PersonalDataMasking.MaySeeUnmasked(user, named)))
             : null;
-        await AuditLog.RecordAsync(connection, transaction, OperatorEntry(user, action, disclosed?.Unmasked ?? false, disclosed?.Fields ?? Denied, named),
+        await AuditLog.RecordAsync(connection, transaction, OperatorEntry(user, action, disclosed?.Unmasked ?? false, disclosed?.Fields ?? Denied, named, note),
             [(subjectId, grid ?? user.UnitCodeOf())], ct);
         await transaction.CommitAsync(ct);
         return disclosed is null ? ScopeGuard.Deny(decision) ?? Problems.NotFound() : TypedResults.Ok(disclosed.Value);

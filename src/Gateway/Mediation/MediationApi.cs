@@ -97,6 +97,12 @@ public static class MediationApi
                 OperationIds.Hash(unit, request.IncidentId, request.Title, request.Description ?? "", string.Join(";", participants.Select(p => p.Department + "=" + p.Part)), request.PartsDueInDays));
             var result = await cases.OpenAsync(operation, new MediationOpening(unit!, request.IncidentId, request.Title!, request.Description ?? "",
                 [.. participants.Select(p => (p.Department!, p.Part!))], due), now, ct);
+            if (result.Outcome == MediationOutcome.Done)
+            {
+                // The case's grain watches the parts' deadline (a retried opening tells it again).
+                await cluster.GetGrain<IMediationGrain>(result.Case!.Id).Changed();
+            }
+
             return result.Outcome switch
             {
                 MediationOutcome.Done => TypedResults.Created($"/api/v1/mediations/{result.Case!.Id}", result.Case),
@@ -105,7 +111,8 @@ public static class MediationApi
             };
         })
         .WithSummary("Opens a joint mediation (三所联调): a dispute in a unit, or from a case (incidentId), with 2–10 participating departments of its district "
-            + "each with its part, due within partsDueInDays (default Mediation:PartsDueInDays, 7). Mediators (admin, operator, staff) in scope; idempotent by opId.");
+            + "each with its part, due within partsDueInDays (default Mediation:PartsDueInDays, 7). Mediators (admin, operator, staff) in scope; idempotent by opId. "
+            + "A part still missing at partsDueAt raises mediation-part-overdue (subject kind mediation, deadline mediationPart), which escalates until the last part is recorded or the case is closed.");
 
         group.MapGet("/", async Task<Results<Ok<Page<MediationCase>>, ProblemHttpResult>> (
             string? unit, string? state, string? after, int? limit, HttpContext context, MediationCases cases, CancellationToken ct) =>
@@ -180,7 +187,8 @@ public static class MediationApi
         .WithSummary("Schedules the mediation's next session (调解会): when and where. Mediators in scope; 409 once closed.");
 
         group.MapPost("/{id}/parts/{departmentCode}", async Task<Results<Ok<MediationCase>, ProblemHttpResult, ValidationProblem>> (
-            string id, string departmentCode, PartRecordRequest request, HttpContext context, MediationCases cases, TimeProvider clock, CancellationToken ct) =>
+            string id, string departmentCode, PartRecordRequest request, HttpContext context, MediationCases cases, IClusterClient cluster, TimeProvider clock,
+            CancellationToken ct) =>
         {
             var errors = new RequestErrors().OpId(request.OpId)
                 .Check(request.Record is { Length: >= 1 and <= 4000 }, "record", "required, at most 4000 characters");
@@ -211,12 +219,12 @@ public static class MediationApi
             }
 
             var operation = new Operation(context.User.Username(), request.OpId!, "mediation.part", OperationIds.Hash(id, departmentCode, request.Record));
-            return Answer(await cases.RecordPartAsync(operation, id, departmentCode, request.Record!, clock.GetUtcNow(), ct));
+            return await AnswerAsync(await cases.RecordPartAsync(operation, id, departmentCode, request.Record!, clock.GetUtcNow(), ct), cluster);
         })
         .WithSummary("A participating department records its part (its staff, or a mediator on its behalf); recording again replaces it while the case is open. 409 once closed.");
 
         group.MapPost("/{id}/close", async Task<Results<Ok<MediationCase>, ProblemHttpResult, ValidationProblem>> (
-            string id, CloseRequest request, HttpContext context, MediationCases cases, TimeProvider clock, CancellationToken ct) =>
+            string id, CloseRequest request, HttpContext context, MediationCases cases, IClusterClient cluster, TimeProvider clock, CancellationToken ct) =>
         {
             var errors = new RequestErrors().OpId(request.OpId)
                 .Check(request.Outcome is not null && MediationOutcomes.All.Contains(request.Outcome), "outcome", "agreement or referred")
@@ -239,7 +247,8 @@ public static class MediationApi
             }
 
             var operation = new Operation(context.User.Username(), request.OpId!, "mediation.close", OperationIds.Hash(id, request.Outcome, request.ReferredTo, request.Note));
-            return Answer(await cases.CloseAsync(operation, id, request.Outcome!, request.Outcome == MediationOutcomes.Referred ? request.ReferredTo : null, request.Note, clock.GetUtcNow(), ct));
+            return await AnswerAsync(await cases.CloseAsync(operation, id, request.Outcome!, request.Outcome == MediationOutcomes.Referred ? request.ReferredTo : null,
+                request.Note, clock.GetUtcNow(), ct), cluster);
         })
         .WithSummary("Closes the mediation with its outcome: agreement (调解成功) or referred (调解不成, with referredTo). 409 while a participating department "
             + "has not recorded its part (the detail names them), or once closed.");
@@ -253,6 +262,17 @@ public static class MediationApi
         && (user.DepartmentOf() is not { } department || found.Parts.Any(p => p.DepartmentCode == department))
             ? found
             : null;
+
+    /// <summary>A part recorded or the case closed: its grain looks at the parts' deadline again (the last part, or the close, ends its alert).</summary>
+    private static async Task<Results<Ok<MediationCase>, ProblemHttpResult, ValidationProblem>> AnswerAsync(MediationResult result, IClusterClient cluster)
+    {
+        if (result.Outcome == MediationOutcome.Done)
+        {
+            await cluster.GetGrain<IMediationGrain>(result.Case!.Id).Changed();
+        }
+
+        return Answer(result);
+    }
 
     private static Results<Ok<MediationCase>, ProblemHttpResult, ValidationProblem> Answer(MediationResult result) => result.Outcome switch
     {

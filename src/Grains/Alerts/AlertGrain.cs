@@ -69,7 +69,7 @@ public sealed partial class AlertGrain(
         var alert = new AlertView(
             _id, opening.RuleId, opening.RuleVersion, opening.Title, opening.Severity, AlertStates.Pending, opening.Subject, opening.UnitCode,
             opening.UnitCode, now, opening.Escalation?.TimeoutSeconds, 0, null, null, null, null, null, opening.BreachedAt, opening.DetectedOnReplay, opening.Escalation,
-            Assignee: opening.Assignee);
+            Assignee: opening.Assignee, DrillId: opening.DrillId);
         var (type, opened) = opening.Firing ? await FiringAsync(alert, now) : ("alert.pending", alert);
         return await OpenAsync(type, opened, opening);
     }
@@ -476,7 +476,7 @@ public sealed partial class AlertGrain(
     private async Task CountInGridAsync()
     {
         var alert = _alert!;
-        if (!SubjectKinds.IsUnit(alert.Subject.Kind))
+        if (!SubjectKinds.IsUnit(alert.Subject.Kind) && !alert.Drill)
         {
             await UnitWatch.CountAsync(GrainFactory, await rules.CurrentAsync(), alert.UnitCode, _id, _history[^1].At, "alert", "alert:" + alert.RuleId);
         }
@@ -486,6 +486,11 @@ public sealed partial class AlertGrain(
     private Task ReportToUnitAsync()
     {
         var alert = _alert!;
+        if (alert.Drill)
+        {
+            return Task.CompletedTask; // a drill's alert (演练) counts in no unit's counters
+        }
+
         var unit = GrainFactory.GetGrain<IUnitGrain>(alert.UnitCode);
         var source = "alert:" + _id;
         if (alert.State == AlertStates.Resolved)

@@ -6,7 +6,13 @@ namespace OpsCentre.Grains.Alerts;
 /// <summary>An alert in the alert list (kept by the database from the event log), with its escalation level and its number of 督办.</summary>
 public sealed record AlertItem(
     string Id, string RuleId, string Severity, string State, string UnitCode, string ResponsibleUnitCode,
-    AlertSubject Subject, DateTimeOffset RaisedAt, DateTimeOffset UpdatedAt, string Title, int EscalationLevel, int SupervisionCount, string? Assignee = null);
+    AlertSubject Subject, DateTimeOffset RaisedAt, DateTimeOffset UpdatedAt, string Title, int EscalationLevel, int SupervisionCount, string? Assignee = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? DrillId = null)
+{
+    /// <summary>An alert of a drill's scripted position (演练): true, with its <c>drillId</c>; absent otherwise.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Drill => DrillId is not null;
+}
 
 /// <summary>Which alerts a list wants: a unit, optionally a state, severity, rule and period, and the page after a (raisedAt, id) keyset.</summary>
 /// <param name="KeyPersons">Whether alerts about key persons (<see cref="AlertSubject.KeyPerson"/>) are listed: only for roles that watch them.</param>
@@ -28,7 +34,7 @@ public sealed class AlertQueries(NpgsqlDataSource db)
         await using var command = db.CreateCommand(
             """
             SELECT id, rule_id, severity, state, unit_code, responsible_unit_code, subject_kind, subject_id, raised_at, updated_at, title, key_person_id,
-                   escalation_level, supervision_count, assignee
+                   escalation_level, supervision_count, assignee, drill_id
             FROM alert
             WHERE unit_code LIKE @prefix AND (@state::text IS NULL OR state = @state) AND (@severity::text IS NULL OR severity = @severity)
               AND (@responsible::text IS NULL OR responsible_unit_code = @responsible)
@@ -55,6 +61,6 @@ public sealed class AlertQueries(NpgsqlDataSource db)
         return await command.ReadAllAsync(r => new AlertItem(
             r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
             new AlertSubject(r.GetString(6), r.GetString(7), r.GetString(6) == SubjectKinds.KeyPerson ? null : r.NullableString(11)), r.GetFieldValue<DateTimeOffset>(8), r.GetFieldValue<DateTimeOffset>(9), r.GetString(10),
-            r.GetInt32(12), r.GetInt32(13), r.NullableString(14)), ct);
+            r.GetInt32(12), r.GetInt32(13), r.NullableString(14), r.NullableString(15)), ct);
     }
 }

@@ -28,7 +28,13 @@ public static class SubjectKinds
     /// <summary>A grid's part of a campaign (专项整治), evaluated in its <c>ICampaignGrain</c>: the campaign's deadline while the grid is unfinished (四级联控).</summary>
     public const string CampaignGrid = "campaign-grid";
 
-    public static IReadOnlyList<string> All { get; } = [Device, Worker, KeyPerson, Incident, Grid, Community, KeyPlace, CampaignGrid];
+    /// <summary>A joint mediation (三所联调), evaluated in its <c>IMediationGrain</c>: the parts' deadline while a part is missing.</summary>
+    public const string Mediation = "mediation";
+
+    /// <summary>A hand-over request (异地协作监管) on the receiving side, evaluated in its <c>IHandOverGrain</c>: its arrival while unanswered.</summary>
+    public const string HandOver = "hand-over";
+
+    public static IReadOnlyList<string> All { get; } = [Device, Worker, KeyPerson, Incident, Grid, Community, KeyPlace, CampaignGrid, Mediation, HandOver];
 
     /// <summary>The units that are subjects themselves (a grid, a community), each evaluated in its <c>IUnitWatchGrain</c>.</summary>
     public static bool IsUnit(string kind) => kind is Grid or Community;
@@ -55,6 +61,8 @@ public static class RuleSubjects
         [SubjectKinds.Community] = ["member-share"],
         [SubjectKinds.KeyPlace] = ["overdue"],
         [SubjectKinds.CampaignGrid] = ["overdue"],
+        [SubjectKinds.Mediation] = ["overdue"],
+        [SubjectKinds.HandOver] = ["overdue"],
     };
 
     /// <summary>The rule kinds a subject of this kind evaluates (none for an unknown kind).</summary>

@@ -48,7 +48,11 @@ public sealed class RuleWatch
 /// the opening is stored in the log under the episode's number, and a repeated opening is answered with the first alert.
 /// </param>
 /// <param name="Assignee">Who the subject's alerts go to first (a key person's responsible officer, 社区矫正), or null.</param>
-public sealed record WatchedSubject(AlertSubject Subject, string UnitCode, AlertWatchState State, Func<Task> Persist, string? Assignee = null);
+/// <param name="DrillId">
+/// For the subject as a drill's scripted positions put it (演练): its own watch state, its alerts marked with the drill, reported to
+/// no unit's member rules.
+/// </param>
+public sealed record WatchedSubject(AlertSubject Subject, string UnitCode, AlertWatchState State, Func<Task> Persist, string? Assignee = null, string? DrillId = null);
 
 /// <summary>
 /// Evaluates a subject's rules inside the subject's grain — on each change and on its own wake-ups —
@@ -147,7 +151,7 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
     private async Task ReportToUnitsAsync(RuleSet ruleSet, WatchedSubject subject, string ruleId, RuleWatch watch, DateTimeOffset now)
     {
         var mark = (watch.Holds ? "holds:" : "clear:") + watch.AlertId;
-        if (mark == watch.ReportedToUnits || (watch.ReportedToUnits is null && !watch.Holds) || SubjectKinds.IsUnit(subject.Subject.Kind))
+        if (mark == watch.ReportedToUnits || (watch.ReportedToUnits is null && !watch.Holds) || SubjectKinds.IsUnit(subject.Subject.Kind) || subject.DrillId is not null)
         {
             return; // units count their members, never other units: no cycle between units
         }
@@ -308,7 +312,7 @@ public sealed class AlertWatcher(RuleBook rules, IGrainFactory grains, Microsoft
 
             var opened = await grains.GetGrain<IAlertGrain>(watch.AlertId!).Open(new AlertOpening(
                 rule.Rule.Id, rule.Rule.Version, rule.Rule.Title, rule.Rule.Severity, subject.Subject, subject.UnitCode, rule.Rule.Escalation,
-                firing, now, episodes.GetValueOrDefault(rule.Rule.Id), newId, watch.HoldsSince, replay, subject.Assignee));
+                firing, now, episodes.GetValueOrDefault(rule.Rule.Id), newId, watch.HoldsSince, replay, subject.Assignee, subject.DrillId));
             if (opened.Id != watch.AlertId)
             {
                 watch.AlertId = opened.Id; // opened before a crash: ours; ask it for its current state

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 namespace OpsCentre.Grains.Alerts;
 
 /// <summary>
@@ -81,14 +82,16 @@ public sealed record AlertOpening(
     [property: Id(10)] bool NewId,
     [property: Id(11)] DateTimeOffset? BreachedAt = null,
     [property: Id(12)] bool DetectedOnReplay = false,
-    [property: Id(13)] string? Assignee = null)
+    [property: Id(13)] string? Assignee = null,
+    [property: Id(14)] string? DrillId = null)
 {
     /// <summary>
     /// The opening's operation key in the district's log: the subject, the rule and the subject's episode
     /// number. The log stores it once, so an episode opened before its subject crashed (and forgot the
     /// alert's id) is answered with that alert instead of a second one.
     /// </summary>
-    public (string Caller, string OpId) LogKey => ($"subject:{Subject.Kind}:{Subject.Id}", $"{RuleId}#{Episode}");
+    /// A drill's episode (演练) is the subject's episode within that drill, apart from the subject's real ones.
+    public (string Caller, string OpId) LogKey => ($"subject:{Subject.Kind}:{Subject.Id}" + (DrillId is null ? "" : ":drill:" + DrillId), $"{RuleId}#{Episode}");
 }
 
 /// <summary>The thing an alert is about: a device, a worker, a key person, a case, a grid or a community.</summary>
@@ -146,8 +149,13 @@ public sealed record AlertView(
     [property: Id(19)] EscalationPolicy? Escalation = null,
     [property: Id(20)] int SupervisionCount = 0,
     [property: Id(24)] string? InhibitedBy = null,
-    [property: Id(25)] string? Assignee = null)
+    [property: Id(25)] string? Assignee = null,
+    [property: Id(26), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DrillId = null)
 {
+    /// <summary>An alert raised by a drill's scripted position (演练): marked on the screens, counted nowhere, cleared with the drill.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Drill => DrillId is not null;
+
     /// <summary>The escalation policy the alert follows, or null when it does not escalate.</summary>
     public EscalationPolicy? Policy() => Escalation ?? (EscalationTimeoutSeconds is { } timeout ? new EscalationPolicy(timeout) : null);
 }

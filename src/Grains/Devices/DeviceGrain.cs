@@ -202,6 +202,17 @@ public sealed partial class DeviceGrain(
         }
     }
 
+    public async Task<bool> ReportDrill(string drillId, double lat, double lon)
+    {
+        if (_secretHash is null || _revoked || DeviceKinds.IsWorkerDevice(_kind))
+        {
+            return false;
+        }
+
+        await GrainFactory.GetGrain<KeyPersons.IKeyPersonGrain>(_boundTo).ObserveDrill(drillId, new(_id, _kind, clock.GetUtcNow(), lat, lon));
+        return true;
+    }
+
     private WorkerObservation ToWorker(DeviceStatus s) => new(s.At, s.Lat, s.Lon, s.OnDuty, _id, s.Seq);
 
     private KeyPersons.KeyPersonObservation ToKeyPerson(DeviceStatus s) => new(_id, _kind, s.At, s.Lat, s.Lon);

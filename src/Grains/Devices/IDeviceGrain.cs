@@ -13,6 +13,14 @@ public interface IDeviceGrain : IGrainWithStringKey
     Task<DeviceHealth> Health();
 
     /// <summary>
+    /// A drill's scripted position of the device (演练), handed to the key person it is bound to as the drill's
+    /// (<see cref="KeyPersons.IKeyPersonGrain.ObserveDrill"/>). The device's own state — last status, health, track, online — is
+    /// not touched, so nothing the drill scripts is a real position. False (nothing done) for a revoked or unknown device or a
+    /// worker's phone.
+    /// </summary>
+    Task<bool> ReportDrill(string drillId, double lat, double lon);
+
+    /// <summary>
     /// Checks a presented key's secret (its SHA-256) in constant time against the one this device
     /// was provisioned with. Null for an unknown or revoked device or a wrong secret. The grain keeps
     /// the hash in memory, so authenticating a status costs no database read.

@@ -81,6 +81,35 @@ public sealed class DrillRuns(NpgsqlDataSource db)
         return await command.ReadAllAsync(Read, ct);
     }
 
+    /// <summary>
+    /// The scenario's <paramref name="n"/>th scripted position (演练), of a device bound to <paramref name="personId"/>; stored once
+    /// (a retried start stores nothing new), so clearing the drill finds the persons it concerns.
+    /// </summary>
+    public async Task AddPositionAsync(string drillId, int n, string deviceId, string personId, double lat, double lon, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var command = db.CreateCommand(
+            """
+            INSERT INTO drill_position (drill_id, n, device_id, person_id, lat, lon, at) VALUES (@drill, @n, @device, @person, @lat, @lon, @now)
+            ON CONFLICT (drill_id, n) DO NOTHING
+            """);
+        command.Parameters.AddWithValue("drill", drillId);
+        command.Parameters.AddWithValue("n", n);
+        command.Parameters.AddWithValue("device", deviceId);
+        command.Parameters.AddWithValue("person", personId);
+        command.Parameters.AddWithValue("lat", lat);
+        command.Parameters.AddWithValue("lon", lon);
+        command.Parameters.AddWithValue("now", now.ToUniversalTime());
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The key persons whose devices the drill scripted positions for.</summary>
+    public async Task<List<string>> PersonsAsync(string id, CancellationToken ct = default)
+    {
+        await using var command = db.CreateCommand("SELECT DISTINCT person_id FROM drill_position WHERE drill_id = @id ORDER BY 1");
+        command.Parameters.AddWithValue("id", id);
+        return await command.ReadAllAsync(r => r.GetString(0), ct);
+    }
+
     /// <summary>The cases opened under the drill, oldest first.</summary>
     public async Task<List<DrillCase>> CasesAsync(string id, CancellationToken ct = default)
     {

@@ -182,6 +182,17 @@ public sealed class HandOvers(NpgsqlDataSource db)
         return found;
     }
 
+    /// <summary>
+    /// The person's open request (state <c>requested</c>; at most one), in the transaction of an audited read: while it is open the
+    /// receiving side reads the person's record too. Null when none is open.
+    /// </summary>
+    public static async Task<HandOver?> OpenOfPersonAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string personId, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"SELECT {Columns} FROM key_person_hand_over WHERE person_id = @person AND state = 'requested' LIMIT 1", connection, transaction);
+        command.Parameters.AddWithValue("person", personId);
+        return await ReadOneAsync(command, ct);
+    }
+
     /// <summary>One request; null for an unknown id.</summary>
     public async Task<HandOver?> FindAsync(string id, CancellationToken ct = default)
     {

@@ -45,6 +45,16 @@ public interface IKeyPersonGrain : IGrainWithStringKey
     /// </summary>
     Task Reassign(string formerGrid);
 
+    /// <summary>
+    /// A drill's scripted position of one of the person's devices (演练): judged by the rules that read positions (zones, forbidden
+    /// places, curfew) against the person's zones, in a watch state of that drill's own — its alerts carry the drill's id, count in no
+    /// unit and leave the person's state alone. The person's real positions are untouched. Repeating it changes nothing.
+    /// </summary>
+    Task ObserveDrill(string drillId, KeyPersonObservation observation);
+
+    /// <summary>The drill is cleared: its alerts about the person end and its scripted position is forgotten. Repeating it changes nothing.</summary>
+    Task ClearDrill(string drillId);
+
     /// <summary>The person as the grain sees them; null for an unknown id.</summary>
     Task<KeyPersonSnapshot?> Snapshot();
 }

@@ -22,6 +22,19 @@ public sealed class KeyPersonState
     public AlertWatchState Alerts { get; set; } = new();
 
     public string ReportedState { get; set; } = "normal";
+
+    /// <summary>Per running drill (演练) that scripted a position of the person: that position and its rules' watch state.</summary>
+    public Dictionary<string, DrillPosition> Drills { get; set; } = [];
+}
+
+/// <summary>A drill's scripted position of the person, apart from their real ones.</summary>
+public sealed class DrillPosition
+{
+    public double Lat { get; set; }
+
+    public double Lon { get; set; }
+
+    public AlertWatchState Alerts { get; set; } = new();
 }
 
 public sealed class DevicePosition
@@ -233,6 +246,11 @@ public sealed class KeyPersonGrain(
         var now = clock.GetUtcNow();
         var latest = Latest();
         var next = await alerts.EvaluateAsync(Subject(), await FactsAsync(latest is null ? null : (latest.Lat, latest.Lon), Separation()), now);
+        if (await EvaluateDrillsAsync(now) is { } drillNext)
+        {
+            next = next is null || drillNext < next ? drillNext : next;
+        }
+
         // A travel leave's area is allowed from its start until its return deadline: the zone changes at both moments.
         if (_profile!.Travel is { } travel)
         {
@@ -248,6 +266,61 @@ public sealed class KeyPersonGrain(
         // is still noticed after the silo holding their grain died.
         _wakeUp ??= new DurableWakeUp(this, WakeReminder, options.Value.ReminderPeriod, EvaluateAsync, clock);
         await _wakeUp.ScheduleAsync(next);
+    }
+
+    public async Task ObserveDrill(string drillId, KeyPersonObservation o)
+    {
+        if (_profile is null)
+        {
+            return;
+        }
+
+        var drill = state.State.Drills.TryGetValue(drillId, out var known) ? known : state.State.Drills[drillId] = new DrillPosition();
+        (drill.Lat, drill.Lon) = (o.Lat, o.Lon);
+        await state.WriteStateAsync();
+        await EvaluateAsync();
+    }
+
+    public async Task ClearDrill(string drillId)
+    {
+        if (!state.State.Drills.Remove(drillId, out var drill))
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        foreach (var watch in drill.Alerts.Rules.Values.Where(w => w.AlertId is not null))
+        {
+            await GrainFactory.GetGrain<IAlertGrain>(watch.AlertId!).Clear(now, "the drill was cleared");
+        }
+
+        await state.WriteStateAsync();
+    }
+
+    /// <summary>
+    /// Each running drill's scripted position (演练) judged like a real one by the rules that read positions — only the position and
+    /// the person's zones are offered, no deadline or signal — under the drill's own watch state, so its alerts are the drill's.
+    /// </summary>
+    private async Task<DateTimeOffset?> EvaluateDrillsAsync(DateTimeOffset now)
+    {
+        DateTimeOffset? next = null;
+        foreach (var (drillId, drill) in state.State.Drills)
+        {
+            var real = await FactsAsync((drill.Lat, drill.Lon), null);
+            var facts = new SubjectFacts { Position = (drill.Lat, drill.Lon) };
+            foreach (var (name, zone) in real.Zones)
+            {
+                facts.Zones[name] = zone;
+            }
+
+            var subject = new WatchedSubject(new AlertSubject(SubjectKinds.KeyPerson, Id), Grid, drill.Alerts, state.WriteStateAsync, _profile!.Officer, drillId);
+            if (await alerts.EvaluateAsync(subject, facts, now) is { } at)
+            {
+                next = next is null || at < next ? at : next;
+            }
+        }
+
+        return next;
     }
 
     /// <summary>The person as the rules' subject: their alerts go first to their responsible officer (社区矫正), when they have one.</summary>

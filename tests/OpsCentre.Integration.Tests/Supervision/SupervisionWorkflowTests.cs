@@ -23,6 +23,47 @@ public sealed class SupervisionWorkflowTests(SystemFixture system)
     private static string OpId(string what) => $"{what}-{Guid.NewGuid():N}";
 
     [Fact]
+    public async Task TheReceivingDistrictReadsTheHandedOverPersonWhileTheRequestIsOpenAndIsToldOfIt()
+    {
+        var asking = await TokenAsync("jinjiang.operator");
+        var receiving = await TokenAsync("qingyang.operator");
+        var person = system.Fresh.KeyPerson(within: DemoUnits.Jinjiang);
+        var toGrid = system.Fresh.Grid(within: "510105");
+        var read = $"/api/v1/key-persons/{person.Id}?purpose=visit";
+        async Task<long> ReadsVia(string handOver) => await system.Db.ScalarAsync<long>(
+            "SELECT count(*) FROM audit_log WHERE actor = 'qingyang.operator' AND action = 'key-person.read' AND subject = @s AND detail LIKE '%via=hand-over:' || @h || '%'",
+            ("s", person.Id), ("h", handOver));
+
+        // Before any request the other district does not know of the person.
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, read, receiving)).Status);
+
+        var (created, handOver) = await SendAsync(HttpMethod.Post, $"/api/v1/key-persons/{person.Id}/hand-overs", asking,
+            new { opId = OpId("hand-over"), toGrid, reason = "迁居青羊区" });
+        Assert.True(created == HttpStatusCode.Created, $"{created} {handOver}");
+        var id = handOver.GetProperty("id").GetString()!;
+
+        // While it is open the receiving district reads the record, masked by role like any read, audited as via the hand-over.
+        var (status, record) = await SendAsync(HttpMethod.Get, read, receiving);
+        Assert.True(status == HttpStatusCode.OK, $"{status} {record}");
+        Assert.Equal(person.Grid, record.GetProperty("gridCode").GetString());
+        Assert.Contains("*", record.GetProperty("name").GetString());
+        Assert.Equal(1, await ReadsVia(id));
+
+        // … and its own grid is told: the hand-over-received alert, in the receiving grid, about the request (no personal data).
+        var told = await Api.AlertOfAsync(Http, receiving, toGrid, id);
+        Assert.Equal(("hand-over-received", "hand-over"), (told.GetProperty("ruleId").GetString(), told.GetProperty("subject").GetProperty("kind").GetString()));
+        Assert.Equal(toGrid, told.GetProperty("unitCode").GetString());
+
+        // Once answered (refused: the person stays) the record is the requesting district's alone again, and the notice ends.
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Post, $"/api/v1/hand-overs/{id}/refuse", receiving, new { note = "不符合接收条件" })).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, read, receiving)).Status);
+        Assert.Equal(1, await ReadsVia(id));
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, read, asking)).Status);
+        await Eventually.HoldsAsync(async () => (await SendAsync(HttpMethod.Get, $"/api/v1/alerts/{told.GetProperty("id").GetString()}", receiving)).Body
+            .GetProperty("state").GetString() == "resolved", TimeSpan.FromSeconds(10), "the notice resolved once answered");
+    }
+
+    [Fact]
     public async Task AMediationClosesOnlyWhenEveryParticipatingDepartmentHasRecordedItsPart()
     {
         var mediator = await TokenAsync("jinjiang.operator");
@@ -152,6 +193,70 @@ public sealed class SupervisionWorkflowTests(SystemFixture system)
         // Community staff may not run drills.
         Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Post, "/api/v1/drills", await TokenAsync("jinjiang.community.staff"),
             new { opId = OpId("drill"), unitCode = DemoUnits.FirstCommunity, name = "x" })).Status);
+    }
+
+    [Fact]
+    public async Task ADrillsScriptedPositionInAForbiddenPlaceRaisesADrillMarkedAlertCountedNowhereAndClearedWithTheDrill()
+    {
+        var token = await TokenAsync("jinjiang.operator");
+        var person = system.Fresh.KeyPerson(within: DemoUnits.ThirdStreet);
+        var street = person.Grid[..9];
+        // The person's forbidden place, about 1.1 km north of home; the demo rule key-person-in-forbidden-place judges it (pending 1 min).
+        const string rule = "key-person-in-forbidden-place";
+        var (lat, lon) = (person.Lat + 0.01, person.Lon);
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(HttpMethod.Post, $"/api/v1/key-persons/{person.Id}/zones", await TokenAsync("jinjiang.corrections.officer"),
+            new { opId = OpId("zone"), name = "演练禁入区", lat, lon, radiusM = 200 })).Status);
+        var band = (await Api.ProvisionDeviceAsync(Http, token, "wristband", person.Id)).DeviceId;
+        async Task<(long Firing, long Abnormal)> CountersAsync()
+        {
+            var counters = (await SendAsync(HttpMethod.Get, $"/api/v1/units/{person.Grid}", token)).Body.GetProperty("counters");
+            return (counters.GetProperty("alertsFiring").GetInt64(), counters.GetProperty("keyPersonsAbnormal").GetInt64());
+        }
+
+        var before = await CountersAsync();
+        await using var screen = await ScreenClient.ConnectAsync(system.GatewayUrl, token);
+        await screen.SubscribeAsync(street);
+
+        // Refused: a bad latitude (400 on the field), a device that is not a key person's within the unit (400, the same for an
+        // unknown one), and — before any detail — a drill outside the caller's scope (404).
+        object Start(object position) => new { opId = OpId("drill"), unitCode = street, name = "重点人员越界演练", positions = new[] { position } };
+        var (badLat, badLatBody) = await SendAsync(HttpMethod.Post, "/api/v1/drills", token, Start(new { deviceId = band, lat = 91.0, lon }));
+        Assert.Equal(HttpStatusCode.BadRequest, badLat);
+        Assert.True(badLatBody.GetProperty("errors").TryGetProperty("positions[0].lat", out _), badLatBody.ToString());
+        var (unknown, unknownBody) = await SendAsync(HttpMethod.Post, "/api/v1/drills", token, Start(new { deviceId = "dev-unknown", lat, lon }));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown);
+        Assert.True(unknownBody.GetProperty("errors").TryGetProperty("positions[0].deviceId", out _), unknownBody.ToString());
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Post, "/api/v1/drills", await TokenAsync("qingyang.operator"),
+            Start(new { deviceId = "dev-unknown", lat, lon }))).Status);
+
+        var (started, drill) = await SendAsync(HttpMethod.Post, "/api/v1/drills", token, Start(new { deviceId = band, lat, lon }));
+        Assert.True(started == HttpStatusCode.Created, $"{started} {drill}");
+        var drillId = drill.GetProperty("drill").GetProperty("id").GetString()!;
+
+        // The scripted position is judged by the person's zone rule: pending at once, firing once its minute has passed (the person's
+        // own wake-up judges the drill's position again) — a critical alert, marked as the drill's on the screen, in its detail and the list.
+        bool OfTheDrill(ScreenClient.Envelope e) => e.Data.GetProperty("ruleId").GetString() == rule && e.Data.GetProperty("subject").GetProperty("id").GetString() == person.Id;
+        var pending = await screen.ReceiveMatchingAsync(e => e.Type == "alert.pending" && OfTheDrill(e), "the drill's alert pending on the screen");
+        Assert.True(pending.Data.GetProperty("drill").GetBoolean());
+        var raised = await screen.ReceiveMatchingAsync(e => e.Type == "alert.raised" && OfTheDrill(e), "the drill's alert firing on the screen", timeoutSeconds: 100);
+        Assert.True(raised.Data.GetProperty("drill").GetBoolean());
+        Assert.Equal(drillId, raised.Data.GetProperty("drillId").GetString());
+        var alertId = raised.Data.GetProperty("id").GetString()!;
+        var (_, detail) = await SendAsync(HttpMethod.Get, $"/api/v1/alerts/{alertId}", token);
+        Assert.Equal(("firing", drillId), (detail.GetProperty("state").GetString(), detail.GetProperty("drillId").GetString()));
+        var listed = await Api.AlertOfAsync(Http, token, person.Grid, person.Id);
+        Assert.Equal((alertId, true, drillId), (listed.GetProperty("id").GetString(), listed.GetProperty("drill").GetBoolean(), listed.GetProperty("drillId").GetString()));
+
+        // Counted nowhere: neither the grid's firing alerts nor its abnormal persons move; the device's real position is not the drill's.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(before, await CountersAsync());
+        var (_, health) = await SendAsync(HttpMethod.Get, $"/api/v1/key-persons/{person.Id}?purpose=correction", await TokenAsync("jinjiang.corrections.officer"));
+        Assert.NotEqual(lat, health.TryGetProperty("lat", out var seenLat) && seenLat.ValueKind == JsonValueKind.Number ? seenLat.GetDouble() : (double?)null);
+
+        // Cleared with the drill.
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Post, $"/api/v1/drills/{drillId}/clear", token, new { opId = OpId("clear") })).Status);
+        await screen.ReceiveMatchingAsync(e => e.Type == "alert.resolved" && e.Data.GetProperty("id").GetString() == alertId, "the drill's alert resolved by the clearing");
+        Assert.Equal(before, await CountersAsync());
     }
 
     [Fact]

@@ -65,10 +65,10 @@ export class AlertFeedPanel implements Panel {
     this.list.innerHTML = items.length === 0
       ? `<li class="empty">${t.noAlerts}</li>`
       : items.map((a) => `
-        <li class="alert-item ${a.severity} ${this.flashing.has(a.id) && a.state === 'firing' ? 'flash' : ''}" data-id="${a.id}" data-state="${a.state}" data-subject="${escapeHtml(a.subject.id)}" data-rule="${escapeHtml(a.ruleId)}">
+        <li class="alert-item ${a.severity} ${a.drill ? 'drill' : ''} ${this.flashing.has(a.id) && a.state === 'firing' ? 'flash' : ''}" data-id="${a.id}" data-state="${a.state}" data-subject="${escapeHtml(a.subject.id)}" data-rule="${escapeHtml(a.ruleId)}">
           <span class="severity">${t.severities[a.severity] ?? a.severity}</span>
           <span class="time">${formatTime(a.raisedAt, language)}</span>
-          <span class="what">${escapeHtml(a.title)}${who(subjects.of(a.subject))}</span>
+          <span class="what">${a.drill ? `<span class="drill-mark">${t.drill}</span>` : ''}${escapeHtml(a.title)}${who(subjects.of(a.subject))}</span>
           <span class="where">${escapeHtml(names.place(a.unitCode, unit.code, t))}${badge(a, t, names)}</span>
           ${a.state === 'acknowledged'
             ? `<span class="acked-by">${t.acknowledgedBy} · ${escapeHtml(a.acknowledgedBy ?? '')}</span>`
