@@ -2,6 +2,7 @@ using OpsCentre.Gateway.Administration;
 using OpsCentre.Gateway.Alerts;
 using OpsCentre.Gateway.ApiReference;
 using OpsCentre.Gateway.Auth;
+using OpsCentre.Gateway.Campaigns;
 using OpsCentre.Gateway.Citizens;
 using OpsCentre.Gateway.Collections;
 using OpsCentre.Gateway.ClusterDashboard;
@@ -81,6 +82,7 @@ try
     app.MapReleaseNoticesApi();
     app.MapMediationApi();
     app.MapDrillsApi();
+    app.MapCampaignsApi();
     app.MapAuditApi();
     app.MapDeviceStatusApi();
     app.MapDeviceWorkApi();

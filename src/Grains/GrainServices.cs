@@ -67,6 +67,7 @@ public static class GrainServices
         services.TryAddSingleton<KeyPersons.Aftercare>();
         services.TryAddSingleton<Mediation.MediationCases>();
         services.TryAddSingleton<Drills.DrillRuns>();
+        services.TryAddSingleton<Campaigns.CampaignStore>();
         services.TryAddSingleton<Incidents.ResponsibilityList>();
         services.TryAddSingleton<Registries.PropertyCompanies>();
         services.TryAddSingleton<KeyPersons.SupervisionSchedules>();

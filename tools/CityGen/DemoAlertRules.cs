@@ -45,6 +45,8 @@ public static class DemoAlertRules
             """{"memberRule":"worker-device-silent","share":0.8,"minMembers":3}""", 0, 60, new EscalationPolicy(1800), true),
         new("key-place-inspection-overdue", "重点场所检查逾期", "overdue", SubjectKinds.KeyPlace, CityScope, AlertSeverity.Warning,
             """{"deadline":"inspection"}""", 0, 0, new EscalationPolicy(86400), true),
+        new("campaign-grid-overdue", "专项整治网格未按期完成（四级联控）", "overdue", SubjectKinds.CampaignGrid, CityScope, AlertSeverity.Warning,
+            """{"deadline":"campaign"}""", 0, 0, new EscalationPolicy(3600, RepeatSeconds: 3600), true),
         new("incident-stage-overdue", "事件办理超期（督办）", "stage-overdue", SubjectKinds.Incident, CityScope, AlertSeverity.Warning,
             """{"deadline":"stage"}""", 0, 0, new EscalationPolicy(3600, RepeatSeconds: 3600, ResolveWithinSeconds: 7200, ReplyWithinSeconds: 7200), true),
     ];

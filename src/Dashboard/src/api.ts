@@ -1,4 +1,5 @@
 import type { AlertView } from './alerts';
+import type { Campaign } from './campaigns';
 import type { SubjectName, UnitName } from './names';
 
 // The gateway's HTTP API as the screen uses it: every request goes through ApiClient.send, with the
@@ -167,6 +168,11 @@ export class ApiClient {
 
   incidents(unit: string, limit = 1000): Promise<Page<IncidentItem>> {
     return this.send('GET', `api/v1/incidents${query({ unit, limit })}`);
+  }
+
+  /** The open campaigns (专项整治) within the unit, with each grid's progress. */
+  openCampaigns(unit: string): Promise<Page<Campaign>> {
+    return this.send('GET', `api/v1/campaigns${query({ unit, state: 'open', limit: 20 })}`);
   }
 
   kpis(unit: string): Promise<Kpis> {

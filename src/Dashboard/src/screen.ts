@@ -5,6 +5,7 @@ import { saveLanguage, savedLanguage, texts, type Language } from './i18n';
 import { ScreenLink } from './link';
 import { LiveState, type LiveItem } from './live';
 import { AlertFeedPanel } from './panels/alert-feed';
+import { CampaignsPanel } from './panels/campaigns';
 import { ChildrenList } from './panels/children';
 import { Header } from './panels/header';
 import { KpiTiles } from './panels/kpi-tiles';
@@ -34,6 +35,8 @@ export class WallScreen {
   /** Who the alerts are about (workers, key persons masked, devices' persons), asked in batches. */
   private readonly subjects: SubjectNames;
   private readonly feed: AlertFeedPanel;
+  /** 专项整治: each open campaign's grids, moved by `campaign.progress`. */
+  private readonly campaigns: CampaignsPanel;
   private readonly pipeline = new PipelinePanel();
   private readonly ranking = new RankingPanel();
   private readonly panels: Panel[];
@@ -53,7 +56,8 @@ export class WallScreen {
       signOut: () => this.signOut(),
     });
     this.feed = new AlertFeedPanel(api, session, () => this.scheduleRender());
-    this.panels = [this.header, this.tiles, this.children, this.map, this.feed, this.pipeline, this.ranking];
+    this.campaigns = new CampaignsPanel(api, () => this.scheduleRender());
+    this.panels = [this.header, this.tiles, this.children, this.campaigns, this.map, this.feed, this.pipeline, this.ranking];
   }
 
   async open(): Promise<void> {
@@ -61,7 +65,7 @@ export class WallScreen {
     // The KPI tiles and the list of units below share the left-hand section.
     this.root.innerHTML = `${this.header.html(t)}
       <main>
-        <section class="kpis">${this.tiles.html(t)}${this.children.html(t)}</section>
+        <section class="kpis">${this.tiles.html(t)}${this.children.html(t)}${this.campaigns.html(t)}</section>
         ${this.map.html(t)}${this.feed.html(t)}${this.pipeline.html(t)}${this.ranking.html(t)}
       </main>`;
     this.panels.forEach((p) => p.mount(this.root));
@@ -77,6 +81,7 @@ export class WallScreen {
     this.link = new ScreenLink(this.session, this.figures!.unit.code, {
       event: (e) => {
         this.feed.apply(e);
+        this.campaigns.apply(e);
         this.scheduleRender();
       },
       live: (items) => this.onLive(items),
@@ -121,6 +126,7 @@ export class WallScreen {
     this.names.learnUnits(map.features.flatMap((f) => (f.properties.name ? [{ code: f.properties.code, name: f.properties.name }] : [])));
     this.map.register(code, map);
     this.feed.show();
+    void this.campaigns.show(code);
     // Where the screen is, in the address: a drill-down is a step of the browser's history, so its back button goes up again.
     if (history === 'push' && unitInHash() !== code) {
       location.hash = `#/unit/${code}`;

@@ -165,6 +165,9 @@ public enum Permission
 
     /// <summary>Link property companies to the compounds they manage (物业监督) within scope — community staff and the centres above.</summary>
     ManagePropertyCompanies,
+
+    /// <summary>Start campaigns (专项整治: the floating-population campaign day, 流动人口专项整治日) within scope — the supervision centres.</summary>
+    RunCampaigns,
 }
 
 /// <summary>The roles of the contract and the functions each has.</summary>
@@ -240,6 +243,8 @@ public static class Roles
         [Permission.RunDrills] = [Admin, Operator],
         [Permission.ManageResponsibilityList] = [Admin, Operator],
         [Permission.ManagePropertyCompanies] = [Admin, Operator, Staff],
+        // Issue 29's campaigns: the centres start them; the grid workers' phones complete the visits with their device keys.
+        [Permission.RunCampaigns] = [Admin, Operator],
     };
 
     /// <summary>

@@ -100,6 +100,14 @@ public static class DeviceWorkApi
                 var due = await ReleaseNotices.FirstVisitsDueAsync(connection, transaction, grid, MaxVisitTasks, ct);
                 return (due, (IReadOnlyCollection<(string, string)>)[.. due.Select(v => (v.PersonId, grid!))]);
             }, ct);
+            // The campaign visits (流动人口专项整治) of their grid: names masked, each resident audited as a read.
+            var campaignAccess = new AuditedAccess(device.BoundTo, "worker", "resident.campaign-tasks", false, AccessPurposes.Visit,
+                $"device={device.DeviceId}; fields=name(masked)");
+            var campaignVisits = grid is null ? [] : await reads.ReadListAsync(campaignAccess, async (connection, transaction) =>
+            {
+                var open = await Grains.Campaigns.CampaignStore.OpenVisitsAsync(connection, transaction, grid, MaxVisitTasks, ct);
+                return (open, (IReadOnlyCollection<(string, string)>)[.. open.Select(v => (v.PersonId, grid!))]);
+            }, ct);
             List<InspectionDue> inspections = [];
             if (grid is not null)
             {
@@ -112,11 +120,13 @@ public static class DeviceWorkApi
                  .. firstVisits.Select(v => new DeviceTask("first-visit", v.PersonId, "刑满释放首次走访 " + PersonalDataMasking.Name(v.Name), v.Due)),
                  .. visits.Select(v => new DeviceTask("visit", v.PersonId, "回访 " + PersonalDataMasking.Name(v.Name), v.Due)),
                  .. reRegister.Select(r => new DeviceTask("re-register", r.PersonId, "居住登记续办 " + PersonalDataMasking.Name(r.Name), RegistryDues.StartOf(r.Expiry.AddDays(1)))),
+                 .. campaignVisits.Select(Campaigns.CampaignsApi.Task),
                  .. inspections.Select(p => new DeviceTask("inspection", p.PlaceId, "重点场所检查 " + p.Name, RegistryDues.OverdueFrom(p.Due)))], null));
         })
         .WithSummary("What is assigned to the device's worker: cases dispatched to them (or to their grid, unassigned) and not yet handled (each with its `description`, "
             + "its unit's name as `place` and its position `lat`/`lon` in WGS-84 when it has one), then first visits (`first-visit`, 刑满释放人员衔接) to released persons of their grid whose receipt the community confirmed (names masked, audited; recorded with POST /api/v1/device/visits), then visits (回访) to the key persons of their grid due within 3 days or overdue (names masked), "
             + "then the floating residents (流动人口) of their grid whose residence registration (居住登记) expires within 30 days or has expired (`re-register`, names masked, audited), "
+            + "then the open visits of campaigns (`campaign-visit`, 流动人口专项整治: completed with POST /api/v1/device/campaign-tasks/{taskId}/complete; names masked, audited), "
             + "then the key places (重点场所) of their grid whose inspection falls due within 7 days or is overdue (`inspection`). A task's `due` is the moment it is late. "
             + "The answer carries an ETag; a poll with If-None-Match naming it is answered 304 without a body while the tasks are unchanged.");
 

@@ -14,7 +14,7 @@ namespace OpsCentre.Gateway.EventLog;
 /// </summary>
 public static class EventsAdminApi
 {
-    private static readonly string[] DomainEventFamilies = ["alert.", "incident.", "keyperson."];
+    private static readonly string[] DomainEventFamilies = ["alert.", "incident.", "keyperson.", "campaign."];
 
     public sealed record AppendEventRequest(string? OpId, string? UnitCode, string? Type, JsonElement Data);
 

@@ -25,7 +25,10 @@ public static class SubjectKinds
     /// <summary>A key place (重点场所) of the registries, evaluated in its grid's <c>IRegistryDuesGrain</c>: its inspection's deadline.</summary>
     public const string KeyPlace = "key-place";
 
-    public static IReadOnlyList<string> All { get; } = [Device, Worker, KeyPerson, Incident, Grid, Community, KeyPlace];
+    /// <summary>A grid's part of a campaign (专项整治), evaluated in its <c>ICampaignGrain</c>: the campaign's deadline while the grid is unfinished (四级联控).</summary>
+    public const string CampaignGrid = "campaign-grid";
+
+    public static IReadOnlyList<string> All { get; } = [Device, Worker, KeyPerson, Incident, Grid, Community, KeyPlace, CampaignGrid];
 
     /// <summary>The units that are subjects themselves (a grid, a community), each evaluated in its <c>IUnitWatchGrain</c>.</summary>
     public static bool IsUnit(string kind) => kind is Grid or Community;
@@ -51,6 +54,7 @@ public static class RuleSubjects
         [SubjectKinds.Grid] = ["rate", "member-share"],
         [SubjectKinds.Community] = ["member-share"],
         [SubjectKinds.KeyPlace] = ["overdue"],
+        [SubjectKinds.CampaignGrid] = ["overdue"],
     };
 
     /// <summary>The rule kinds a subject of this kind evaluates (none for an unknown kind).</summary>

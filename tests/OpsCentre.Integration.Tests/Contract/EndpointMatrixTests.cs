@@ -90,6 +90,7 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         /// </summary>
         public string MediationId { get; set; } = "";
         public string DrillId { get; set; } = "";
+        public string CampaignId { get; set; } = "";
         public string CompanyId { get; set; } = "";
         public string CompoundId { get; set; } = "";
 
@@ -97,7 +98,7 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         public string MediationDepartment => Grid[..6] + "-CG";
 
         public string[] Ids => [DeviceId, AlertId, IncidentId, RuleId, SilenceId, ZoneId, PersonId, WorkerId, ImportId, ResidentId, CollectionId, ClientId, HandOverId,
-            TravelLeaveId, ReleaseNoticeId, AftercareTaskId, SubscriptionId, MediationId, DrillId, CompanyId, CompoundId];
+            TravelLeaveId, ReleaseNoticeId, AftercareTaskId, SubscriptionId, MediationId, DrillId, CampaignId, CompanyId, CompoundId];
     }
 
     private HttpClient Http => system.Http;
@@ -317,11 +318,20 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         var (started, drill) = await Api.SendAsync(Http, HttpMethod.Post, "/api/v1/drills", admin, DrillBody(place));
         Assert.True(started == HttpStatusCode.Created, $"drill in {place.Grid}: {(int)started} {drill}");
         place.DrillId = drill.GetProperty("drill").GetProperty("id").GetString()!;
+        await Campaigns.CampaignTests.SeedFloatingResidentAsync(system, place.Grid, "矩阵");
+        place.CampaignId = await CreatedIdAsync("/api/v1/campaigns", admin, CampaignBody(place), "campaign");
         (place.CompanyId, place.CompoundId) = await NewCompanyAsync(place, worker);
         // The district's responsibility list: the matrix's case category dispatched to the district's 城市管理局, by hand only.
         var (published, list) = await Api.SendAsync(Http, HttpMethod.Put, $"/api/v1/responsibility-list/{place.Grid[..6]}", admin, ResponsibilityBody(place));
         Assert.True(published == HttpStatusCode.OK, $"responsibility list of {place.Grid[..6]}: {(int)published} {list}");
     }
+
+    /// <summary>A campaign of the place's grid: its floating residents seeded as long expired (<see cref="Campaigns.CampaignTests.Expiry"/>).</summary>
+    private static object CampaignBody(Place place) => new
+    {
+        opId = Guid.NewGuid().ToString(), unitCode = place.Grid, kind = "floating-registration", title = "matrix",
+        registrationDueBefore = Campaigns.CampaignTests.Expiry.ToString("yyyy-MM-dd"), dueAt = DateTimeOffset.UtcNow.AddDays(7),
+    };
 
     /// <summary>A mediation of the place's grid in which the district's 城市管理局 and 公安分局 take part.</summary>
     private static object MediationBody(Place place) => new
@@ -484,6 +494,7 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
             var p when p.StartsWith("/api/v1/collections/", StringComparison.Ordinal) => place.CollectionId,
             var p when p.StartsWith("/api/v1/mediations/", StringComparison.Ordinal) => place.MediationId,
             var p when p.StartsWith("/api/v1/drills/", StringComparison.Ordinal) => place.DrillId,
+            var p when p.StartsWith("/api/v1/campaigns/", StringComparison.Ordinal) => place.CampaignId,
             var p when p.StartsWith("/api/v1/property-companies/", StringComparison.Ordinal) => place.CompanyId,
             _ => "",
         };
@@ -596,6 +607,7 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
         ["POST /api/v1/mediations/{id}/parts/{departmentCode}"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), record = "matrix" }),
         ["POST /api/v1/mediations/{id}/close"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), outcome = "referred", referredTo = "人民法院", note = "matrix" }),
         ["POST /api/v1/drills"] = c => Task.FromResult(DrillBody(c.Place)),
+        ["POST /api/v1/campaigns"] = c => Task.FromResult(CampaignBody(c.Place)),
         ["POST /api/v1/drills/{id}/clear"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString() }),
         ["PUT /api/v1/responsibility-list/{code}"] = c => Task.FromResult(ResponsibilityBody(c.Place)),
         ["POST /api/v1/incidents/{id}/dispatch-by-list"] = _ => Task.FromResult<object>(new { opId = Guid.NewGuid().ToString(), note = "matrix" }),
@@ -676,6 +688,7 @@ public sealed partial class EndpointMatrixTests(SystemFixture system, Xunit.Abst
           (SELECT count(*) FROM import_job), (SELECT string_agg(t::text, ',') FROM collection_record t WHERE id = @collection),
           (SELECT count(*) FROM collection_record),
           (SELECT string_agg(t::text, ',') FROM mediation_case t WHERE id = @mediation),
+          (SELECT count(*) FROM campaign), (SELECT count(*) FROM campaign_task WHERE state = 'done'),
           (SELECT string_agg(t::text, ',' ORDER BY department_code) FROM mediation_part t WHERE case_id = @mediation),
           (SELECT count(*) FROM mediation_session WHERE case_id = @mediation), (SELECT count(*) FROM mediation_case),
           (SELECT string_agg(t::text, ',') FROM drill t WHERE id = @drill), (SELECT count(*) FROM drill),

@@ -344,6 +344,55 @@ public sealed class WorkerAppBrowserTests(SystemFixture system, Xunit.Abstractio
         await context.CloseAsync();
     }
 
+    [Fact]
+    public async Task ACampaignVisitCompletedOfflineInTheAppIsAppliedOnceWhenTheNetworkReturns()
+    {
+        var operatorToken = await Api.TokenAsync(system.Http, "jinjiang.operator");
+        var gridWorker = system.Fresh.Worker(within: DemoUnits.ThirdStreet);
+        var resident = await Campaigns.CampaignTests.SeedFloatingResidentAsync(system, gridWorker.Grid, "赵流动");
+        var (started, campaign) = await Api.SendAsync(system.Http, HttpMethod.Post, "/api/v1/campaigns", operatorToken, new
+        {
+            opId = "campaign-" + Guid.NewGuid().ToString("N"), unitCode = gridWorker.Grid, title = "流动人口专项整治日",
+            registrationDueBefore = Campaigns.CampaignTests.Expiry.ToString("yyyy-MM-dd"), dueAt = DateTimeOffset.UtcNow.AddDays(1),
+        });
+        Assert.True(started == HttpStatusCode.Created, $"{started} {campaign}");
+        var campaignId = campaign.GetProperty("id").GetString()!;
+        var taskId = await system.Db.ScalarAsync<string>("SELECT id FROM campaign_task WHERE campaign_id = @c AND person_id = @p", ("c", campaignId), ("p", resident));
+        var (deviceId, key) = await Api.ProvisionDeviceAsync(system.Http, operatorToken, "worker-phone", gridWorker.Id);
+
+        var context = await _browser.NewContextAsync(new()
+        {
+            ViewportSize = new() { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true, DeviceScaleFactor = 3, Locale = "zh-CN",
+            Permissions = ["geolocation"], Geolocation = new() { Latitude = (float)gridWorker.Lat, Longitude = (float)gridWorker.Lon, Accuracy = 8 },
+        });
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) => { if (message.Type is "error" or "warning") { output.WriteLine($"[app] {message.Text}"); } };
+        await page.GotoAsync(new Uri(system.GatewayUrl, "/app/").ToString());
+        await page.FillAsync("textarea[name=payload]", JsonSerializer.Serialize(new { v = 1, gateway = system.GatewayUrl.GetLeftPart(UriPartial.Authority), deviceId, key }));
+        await page.ClickAsync("[data-action=sign-in]");
+        await Assertions.Expect(page.Locator("[data-screen=app]")).ToHaveAttributeAsync("data-device", deviceId, new() { Timeout = 20_000 });
+
+        // The campaign's visit is among the tasks, the resident's name masked; done without a network, it waits in the queue.
+        var task = page.Locator($".app-list li[data-id='{taskId}'][data-kind=campaign-visit]");
+        await Assertions.Expect(task).ToContainTextAsync("流动人口专项整治走访 赵**", new() { Timeout = 20_000 });
+        await context.SetOfflineAsync(true);
+        await task.ClickAsync();
+        await page.Locator(".app-task textarea[name=note]").FillAsync("已督促办理居住登记");
+        await page.Locator(".app-task [data-action=complete-visit]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-field=waiting]")).ToHaveAttributeAsync("data-count", "1");
+        await Assertions.Expect(task).ToHaveCountAsync(0);
+        Assert.Equal("open", await system.Db.ScalarAsync<string>("SELECT state FROM campaign_task WHERE id = @t", ("t", taskId)));
+
+        await context.SetOfflineAsync(false);
+        await Assertions.Expect(page.Locator("[data-field=waiting]")).ToHaveAttributeAsync("data-count", "0", new() { Timeout = 30_000 });
+        var (state, doneBy, note) = (await system.Db.RowsAsync("SELECT state, done_by, note FROM campaign_task WHERE id = @t",
+            r => (r.GetString(0), r.GetString(1), r.GetString(2)), ("t", taskId))).Single();
+        Assert.Equal(("done", gridWorker.Id, "已督促办理居住登记"), (state, doneBy, note));
+        var (_, detail) = await Api.SendAsync(system.Http, HttpMethod.Get, $"/api/v1/campaigns/{campaignId}", operatorToken);
+        Assert.Equal(1, detail.GetProperty("done").GetInt32());
+        await context.CloseAsync();
+    }
+
     /// <summary>The device's actions as a form: photos go with feedback only, a refused feedback keeps none, a replay stores nothing more.</summary>
     [Fact]
     public async Task ADevicesFeedbackFormKeepsItsPhotosOncePerOpIdAndARefusedOneNone()

@@ -20,7 +20,7 @@ export interface DeviceIdentity {
 }
 
 export interface DeviceTask {
-  kind: 'incident' | 'visit' | 're-register' | 'inspection';
+  kind: 'incident' | 'visit' | 're-register' | 'inspection' | 'campaign-visit';
   id: string;
   title: string;
   due: string | null;
@@ -194,6 +194,8 @@ export class DeviceSender implements Sender {
         return this.api.fetch('POST', 'api/v1/device/collections', item.body);
       case 'status':
         return this.api.fetch('POST', 'api/v1/device/status', item.body);
+      case 'campaign-visit':
+        return this.api.fetch('POST', `api/v1/device/campaign-tasks/${encodeURIComponent(item.taskId!)}/complete`, item.body);
     }
   }
 }

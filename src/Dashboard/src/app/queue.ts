@@ -5,7 +5,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 // The server applies each opId once, so an item sent again after a lost answer changes nothing there.
 
 /** What an item does; each maps to one device endpoint (src/app/device.ts). */
-export type ItemKind = 'status' | 'incident' | 'visit' | 'feedback' | 'check-in' | 'collection';
+export type ItemKind = 'status' | 'incident' | 'visit' | 'feedback' | 'check-in' | 'collection' | 'campaign-visit';
 
 export interface QueueItem {
   /** The order of recording (IndexedDB's key generator): items are sent in this order. */
@@ -18,6 +18,8 @@ export interface QueueItem {
   body: Record<string, unknown>;
   /** The case an action (feedback, start) is about. */
   caseId?: string;
+  /** The campaign task (专项整治走访) a completion is about. */
+  taskId?: string;
   /** Photos already resized on the phone (JPEG). */
   photos?: Blob[];
   /** A short label for the waiting list. */

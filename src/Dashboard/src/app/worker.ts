@@ -123,7 +123,7 @@ export class WorkerApp {
     }
   }
 
-  private async record(kind: ItemKind, label: string, body: Record<string, unknown>, extra: { caseId?: string; photos?: Blob[] } = {}): Promise<void> {
+  private async record(kind: ItemKind, label: string, body: Record<string, unknown>, extra: { caseId?: string; taskId?: string; photos?: Blob[] } = {}): Promise<void> {
     const opId = newOpId();
     const at = new Date().toISOString();
     await this.queue.add({ kind, label, opId, at, body: { opId, ...body }, ...extra });
@@ -374,7 +374,9 @@ export class WorkerApp {
   }
 
   private taskItems(): string {
-    const kinds: Record<DeviceTask['kind'], string> = { incident: '事件 Case', visit: '回访 Visit', 're-register': '续办 Re-register', inspection: '检查 Inspect' };
+    const kinds: Record<DeviceTask['kind'], string> = {
+      incident: '事件 Case', visit: '回访 Visit', 're-register': '续办 Re-register', inspection: '检查 Inspect', 'campaign-visit': '专项 Campaign',
+    };
     return this.tasks.length === 0
       ? '<li class="app-empty">暂无任务 <small>Nothing assigned</small></li>'
       : this.tasks
@@ -443,6 +445,21 @@ export class WorkerApp {
           })();
         });
       }
+    } else if (task.kind === 'campaign-visit') {
+      // 流动人口专项整治: the visit done, queued with its opId like every action (the server applies it once).
+      section.innerHTML = `<h3>${escapeHtml(task.title)}</h3>${due}
+        <label>说明 <small>Note</small><textarea name="note" rows="2" maxlength="2000"></textarea></label>
+        <button type="button" class="app-primary" data-action="complete-visit">已走访 <small>Visited</small></button>`;
+      section.querySelector('[data-action=complete-visit]')!.addEventListener('click', () => {
+        const note = section.querySelector<HTMLTextAreaElement>('[name=note]')!.value.trim();
+        this.tasks = this.tasks.filter((t) => !(t.kind === 'campaign-visit' && t.id === task.id));
+        void this.record('campaign-visit', `专项走访 ${task.title}`, { note: note || undefined }, { taskId: task.id }).then(() => {
+          const main = this.root.querySelector<HTMLElement>('.app-main');
+          if (main && this.tab === 'tasks') {
+            this.renderTasks(main);
+          }
+        });
+      });
     } else if (task.kind === 'visit') {
       section.innerHTML = `<h3>${escapeHtml(task.title)}</h3>${due}${visitForm(task.id)}`;
       this.bindVisit(section);

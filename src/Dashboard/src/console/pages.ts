@@ -18,6 +18,7 @@ import { departmentsPage } from './pages/departments';
 import { schedulesPage } from './pages/schedules';
 import { machineClientsPage } from './pages/machineClients';
 import { drillsPage, mediationsPage, paperPage, propertyCompaniesPage, responsibilityPage } from './pages/supervision';
+import { campaignsPage } from './pages/campaigns';
 
 // The console's pages in the nav's order; each lives in pages/<name>.ts. The first the caller may see opens by default.
 export const consolePages: ConsolePage[] = [
@@ -28,7 +29,7 @@ export const consolePages: ConsolePage[] = [
   rulesPage, operatorsPage,
   notificationsPage,
   assessmentPage, categoriesPage, departmentsPage, schedulesPage, machineClientsPage,
-  mediationsPage, drillsPage, paperPage, responsibilityPage, propertyCompaniesPage,
+  mediationsPage, drillsPage, campaignsPage, paperPage, responsibilityPage, propertyCompaniesPage,
 ];
 // Issue 29's supervision workflows (docs/supervision.md).
 consolePages.push(correctionsPage, releasesPage);
