@@ -22,6 +22,8 @@ public sealed partial class SimulatorSupervisionFlowsTests(SystemFixture system)
         var home = system.Fresh.KeyPerson(within: DemoUnits.Jinjiang, where: p => p.Category == "community-corrections" && system.City.Workers.Any(w => w.Grid == p.Grid)
             && system.City.KeyPersons.Any(r => r.Grid == p.Grid && r.Category == "released-prisoner"));
         var away = system.Fresh.KeyPerson(within: DemoUnits.Qingyang);
+        // Two floating residents of the home grid whose residence registration has expired: the campaign's visits.
+        var floating = new[] { await Campaigns.CampaignTests.SeedFloatingResidentAsync(system, home.Grid), await Campaigns.CampaignTests.SeedFloatingResidentAsync(system, home.Grid) };
         var data = Path.Combine(Path.GetTempPath(), "opscentre-sim-supervision-" + Guid.NewGuid().ToString("N")[..8]);
         await using var simulator = ChildProcess.Start("simulator-supervision", RepositoryPaths.Output("tools/Simulator", "OpsCentre.Simulator"), new Dictionary<string, string>(),
             "--gateway", system.GatewayUrl.ToString(), "--user", "city.admin", "--password", SystemFixture.Password, "--data", data,
@@ -121,6 +123,12 @@ public sealed partial class SimulatorSupervisionFlowsTests(SystemFixture system)
         var propertyCase = Assert.Single(cases, c => c.GetProperty("stage").GetString() == "closed" && c.GetProperty("responsibleCode").GetString() == home.Grid);
         Assert.Contains(propertyCase.GetProperty("assignedWorker").GetString(), system.City.Workers.Where(w => w.Grid == home.Grid).Select(w => w.Id));
 
+        // A floating-population campaign started in the home grid, its visits completed from the grid worker's phone: the grid's progress done.
+        var campaign = Assert.Single((await GetAsync($"/api/v1/campaigns?unit={home.Grid}")).GetProperty("items").EnumerateArray());
+        var progress = Assert.Single((await GetAsync($"/api/v1/campaigns/{campaign.GetProperty("id").GetString()}")).GetProperty("grids").EnumerateArray());
+        Assert.Equal(home.Grid, progress.GetProperty("gridCode").GetString());
+        Assert.True(progress.GetProperty("total").GetInt32() >= floating.Length && progress.GetProperty("done").GetInt32() == progress.GetProperty("total").GetInt32(), progress.GetRawText());
+
         // At its pace (here a second) the flows also take the other paths — refusals, a late return, a referral, a rejected
         // paper, requests refused by the API (409 for a person already asked for) — and the simulator says each and goes on.
         await using var paced = ChildProcess.Start("simulator-supervision-paced", RepositoryPaths.Output("tools/Simulator", "OpsCentre.Simulator"), new Dictionary<string, string>(),
@@ -128,7 +136,7 @@ public sealed partial class SimulatorSupervisionFlowsTests(SystemFixture system)
             "--unit", home.Grid, "--places", $"{home.Grid},{away.Grid}", "--rate", "1", "--supervision", "1", "--duration", "30");
         Assert.Equal(0, await paced.ExitCodeAsync(TimeSpan.FromSeconds(90)));
         var lines = (await LogOfAsync(paced)).Split('\n');
-        Assert.All(new[] { "hand-over", "travel-leave", "officer", "mediation", "drill", "paper", "responsibility", "aftercare", "property" },
+        Assert.All(new[] { "hand-over", "travel-leave", "officer", "mediation", "drill", "paper", "responsibility", "aftercare", "property", "campaign" },
             flow => Assert.Contains(lines, l => l.Contains($"] {flow}: ", StringComparison.Ordinal)));
         Assert.DoesNotContain(lines, l => l.Contains(": stopped (", StringComparison.Ordinal) || ServerError().IsMatch(l));
     }
