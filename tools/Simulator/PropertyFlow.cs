@@ -7,7 +7,8 @@ namespace OpsCentre.Simulator;
 /// Property companies (物业监督) on the demo city: in a grid of the home place whose compounds no property company manages
 /// yet, the grid worker's phone collects (采集) a compound — its standard address where the worker stands, the key place —
 /// and the property company that runs it, the grid's nearest clerk (community staff, street or district operator) approves
-/// them and links the compound to the company. Then a case is reported from the phone in the compound (mostly property
+/// them and links the compound to the company — one life in four, or when no grid has one; the others go back to a grid with
+/// a managed compound. Then a case is reported from the phone in the compound (mostly property
 /// complaints), taken through the closed loop — the district's centre accepts and dispatches it back to the worker, who starts
 /// and feeds back, the centre verifies; about one in six is left open — and the clerk reads the community's company ranking.
 /// </summary>
@@ -29,7 +30,11 @@ public sealed class PropertyFlow(SupervisionContext context, IReadOnlyList<(stri
             return false;
         }
 
-        var phone = phones[_random.Next(phones.Count)];
+        // Three lives in four go back to a grid whose compound is managed already; the fourth (or the first) takes a grid without one.
+        var managedGrids = await ManagedGridsAsync(ct);
+        var again = phones.Where(p => managedGrids.Contains(p.Grid)).ToList();
+        var fresh = phones.Where(p => !managedGrids.Contains(p.Grid)).ToList();
+        var phone = again.Count > 0 && (fresh.Count == 0 || _random.Next(4) > 0) ? again[_random.Next(again.Count)] : fresh[_random.Next(fresh.Count)];
         var clerk = DemoAccounts.ClerkOf(phone.Grid);
         var managed = await ManagedCompoundAsync(phone, clerk, ct) ?? await RegisterCompoundAsync(phone, clerk, pass, ct);
         if (managed is not var (company, compound, lat, lon))
@@ -99,6 +104,14 @@ public sealed class PropertyFlow(SupervisionContext context, IReadOnlyList<(stri
     private Task<Reply> PhoneStepAsync((string WorkerId, string Key, string Grid, double Lat, double Lon) phone, string what, string id, string action, CancellationToken ct) =>
         context.DeviceActAsync(Name, phone.WorkerId, phone.Key, $"{what} {id}", HttpMethod.Post, $"/api/v1/device/incidents/{id}/actions",
             new { opId = SupervisionContext.OpId(), action, note = action == "start" ? "模拟：已到小区" : "模拟：已督促物业整改完毕" }, ct);
+
+    /// <summary>The grids of the home place with a compound a property company manages.</summary>
+    private async Task<HashSet<string>> ManagedGridsAsync(CancellationToken ct)
+    {
+        var companies = await context.Accounts.As(DemoAccounts.Operator).OperatorAsync(HttpMethod.Get, $"/api/v1/property-companies?unit={context.Places.Home}", null, ct);
+        return [.. companies.EnumerateArray().SelectMany(c => c.GetProperty("compounds").EnumerateArray())
+            .Where(c => c.GetProperty("located").GetBoolean()).Select(c => c.GetProperty("unitCode").GetString()!)];
+    }
 
     /// <summary>A company managing a compound of the phone's grid whose address has a position: the company, the compound and where it is.</summary>
     private async Task<(string Company, string Compound, double Lat, double Lon)?> ManagedCompoundAsync(
