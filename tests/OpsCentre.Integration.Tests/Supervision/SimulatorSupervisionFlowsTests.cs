@@ -86,7 +86,7 @@ public sealed partial class SimulatorSupervisionFlowsTests(SystemFixture system)
 
         // A case reported from the home grid's phone, accepted and dispatched in one step by the responsibility list, and closed.
         var cases = (await GetAsync($"/api/v1/incidents?unit={home.Grid}")).GetProperty("items").EnumerateArray().Where(c => !c.GetProperty("drill").GetBoolean()).ToList();
-        var closed = Assert.Single(cases, c => c.GetProperty("stage").GetString() == "closed" && c.GetProperty("responsibleCode").GetString()!.StartsWith(DemoUnits.Jinjiang + "-", StringComparison.Ordinal));
+        var closed = Assert.Single(cases, c => c.GetProperty("stage").GetString() == "closed" && c.GetProperty("responsibleCode").GetString()?.StartsWith(DemoUnits.Jinjiang + "-", StringComparison.Ordinal) == true);
         var timeline = (await GetAsync($"/api/v1/incidents/{closed.GetProperty("id").GetString()}")).GetProperty("timeline").EnumerateArray().ToList();
         Assert.Equal("report,accept,dispatch,start,feedback,verify-pass", string.Join(",", timeline.Select(t => t.GetProperty("action").GetString())));
         Assert.Equal("jinjiang.operator", timeline[2].GetProperty("actor").GetString());
