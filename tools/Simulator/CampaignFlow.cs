@@ -5,7 +5,7 @@ namespace OpsCentre.Simulator;
 
 /// <summary>
 /// Floating-population campaigns (流动人口专项整治日) on the demo city: the district's centre starts a campaign in a community of
-/// the home place (the home place itself when it is smaller) — a visit to every floating resident whose residence registration
+/// the home place — the demo accounts' community (or the home place itself when it is smaller) — a visit to every floating resident whose residence registration
 /// expires within two months, due in ninety paces (about an hour) — and a few of the community's grid workers' phones a life
 /// find the visits among their tasks and complete one or two. About one grid in four of each campaign leaves its visits alone,
 /// so at the deadline they are overdue and 四级联控 escalates the grid (<c>campaign-grid-overdue</c>); the grid completes them late
@@ -28,7 +28,11 @@ public sealed class CampaignFlow(SupervisionContext context, IReadOnlyList<(stri
         }
 
         var home = context.Places.Home;
-        var unit = home.Length >= 12 ? home : phones[_random.Next(phones.Count)].Grid[..12];
+        // One community at a time, so the demo's alerts stay few: the demo accounts' own when it lies in the home place and has phones.
+        var unit = home.Length >= 12 ? home
+            : DemoAccounts.FirstCommunity.StartsWith(home, StringComparison.Ordinal) && phones.Any(p => p.Grid.StartsWith(DemoAccounts.FirstCommunity, StringComparison.Ordinal))
+                ? DemoAccounts.FirstCommunity
+                : phones[0].Grid[..12];
         var campaign = pass ? null : await CurrentAsync(unit, ct);
         if (campaign is null)
         {
@@ -41,6 +45,8 @@ public sealed class CampaignFlow(SupervisionContext context, IReadOnlyList<(stri
             }, ct);
             if (!started.IsSuccess)
             {
+                // None due in the community (422): no need to ask again at every pace.
+                await context.PauseAsync(pass, 10, ct);
                 return false;
             }
 
