@@ -18,7 +18,8 @@
 #   OPSCENTRE_SIMULATOR_RATE           statuses per second the simulator sends (default 100)
 #   OPSCENTRE_SIMULATOR_RESIDENTS      residents' Open311 reports per minute by day (default 1)
 #   OPSCENTRE_SIMULATOR_SUPERVISION    seconds between two actions of each supervision workflow the simulator drives
-#                                      (hand-overs, travel leave, officers, mediation, drills, paper, the responsibility list;
+#                                      (hand-overs, travel leave, officers, mediation, drills, paper, the responsibility list,
+#                                      帮教, property companies, campaigns;
 #                                      default 40, 0: off)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -34,11 +34,17 @@ public sealed class LoopClient(HttpClient http, Func<Task<string>> signIn)
     /// <summary>A worker phone's call, with its key.</summary>
     public async Task<JsonElement> DeviceAsync(string key, string path, object body, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        var reply = await DeviceSendAsync(key, HttpMethod.Post, path, body, ct);
+        return reply.IsSuccess ? reply.Body : throw new HttpRequestException($"POST {path}: {reply.Problem}", null, reply.Status);
+    }
+
+    /// <summary>A worker phone's call (a GET when <paramref name="body"/> is null), with its key, answering a refusal instead of throwing.</summary>
+    public async Task<Reply> DeviceSendAsync(string key, HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
         request.Headers.Add("X-Device-Key", key);
         using var response = await http.SendAsync(request, ct);
-        response.EnsureSuccessStatusCode();
-        return await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        return await ReplyOfAsync(response, ct);
     }
 
     /// <summary>An operator's call (a GET when <paramref name="body"/> is null); signs in again when the access token has expired.</summary>
@@ -65,12 +71,17 @@ public sealed class LoopClient(HttpClient http, Func<Task<string>> signIn)
                 continue;
             }
 
-            var text = await response.Content.ReadAsStringAsync(ct);
-            var json = text.Length > 0 && response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.Ordinal) == true
-                ? JsonDocument.Parse(text).RootElement.Clone()
-                : JsonSerializer.SerializeToElement(text);
-            return new Reply(response.StatusCode, json);
+            return await ReplyOfAsync(response, ct);
         }
+    }
+
+    private static async Task<Reply> ReplyOfAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var text = await response.Content.ReadAsStringAsync(ct);
+        var json = text.Length > 0 && response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.Ordinal) == true
+            ? JsonDocument.Parse(text).RootElement.Clone()
+            : JsonSerializer.SerializeToElement(text);
+        return new Reply(response.StatusCode, json);
     }
 }
 

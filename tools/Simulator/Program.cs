@@ -71,7 +71,7 @@ var supervisionFlows = supervision is not null
     : Task.CompletedTask;
 if (supervision is not null)
 {
-    Say($"and the supervision workflows (hand-overs, travel leave, officers, mediation, drills, paper, the responsibility list) in {options.HomePlace}, an action of each about every {options.SupervisionPace.TotalSeconds:N0} s");
+    Say($"and the supervision workflows (hand-overs, travel leave, officers, mediation, drills, paper, the responsibility list, 帮教, property companies, campaigns) in {options.HomePlace}, an action of each about every {options.SupervisionPace.TotalSeconds:N0} s");
 }
 
 var counts = new Dictionary<string, long> { ["applied"] = 0, ["duplicate"] = 0, ["stale"] = 0, ["rejected"] = 0, ["requeued"] = 0, ["unanswered"] = 0, ["error"] = 0 };
@@ -208,7 +208,8 @@ SupervisionFlows SupervisionFlowsOf()
         .Select(d => (d.WorkerId, d.Key, Grid: gridOf[d.WorkerId], d.Lat, d.Lon)).ToList();
     return new SupervisionFlows(
         [new HandOverFlow(context), new TravelLeaveFlow(context), new OfficerFlow(context), new MediationFlow(context), new DrillFlow(context), new PaperFlow(context),
-         new ResponsibilityFlow(context, phones)],
+         new ResponsibilityFlow(context, phones), new AftercareFlow(context), new PropertyFlow(context, phones),
+         new CampaignFlow(context, phones)],
         options.SupervisionPace, Say);
 }
 

@@ -57,7 +57,9 @@ public sealed record SimulatorOptions(
                       walked through the loop and rated after closure with their follow-up token
           --unit      the unit whose workers to drive (their places are where residents report)
           --supervision  seconds between two actions of each supervision workflow (0: off): cross-district hand-overs,
-                      travel leave, corrections officers, joint mediation, drills, paper back-entry, the responsibility list
+                      travel leave, corrections officers, joint mediation, drills, paper back-entry, the responsibility list,
+                      帮教 of released persons, property companies (compounds collected and linked, their cases, the ranking),
+                      floating-population campaigns (started, visits completed on the phones, some grids left overdue)
           --places    where those act: home (a unit of 锦江区, whose demo accounts act) and elsewhere (another district's unit)
           --once      take each supervision workflow once through to its end, back to back, then stop (exit 1 if one did not get there)
         """;

@@ -184,10 +184,16 @@ public sealed class SupervisionContext(DemoAccounts accounts, SupervisionPlaces 
     /// One action as <paramref name="username"/>: its log line (<c>flow: who what → 201</c>, or the problem of a refusal),
     /// and its reply.
     /// </summary>
-    public async Task<Reply> ActAsync(string flow, string username, string what, HttpMethod method, string path, object? body, CancellationToken ct)
+    public async Task<Reply> ActAsync(string flow, string username, string what, HttpMethod method, string path, object? body, CancellationToken ct) =>
+        Said(flow, username, what, await accounts.As(username).SendAsync(method, path, body, ct));
+
+    /// <summary>One action of a worker's phone (<paramref name="worker"/> in the log line), with its key: its log line and its reply.</summary>
+    public async Task<Reply> DeviceActAsync(string flow, string worker, string key, string what, HttpMethod method, string path, object? body, CancellationToken ct) =>
+        Said(flow, worker, what, await accounts.As(DemoAccounts.Admin).DeviceSendAsync(key, method, path, body, ct));
+
+    private Reply Said(string flow, string who, string what, Reply reply)
     {
-        var reply = await accounts.As(username).SendAsync(method, path, body, ct);
-        say($"{flow}: {username} {what} → {(reply.IsSuccess ? ((int)reply.Status).ToString(System.Globalization.CultureInfo.InvariantCulture) : reply.Problem)}");
+        say($"{flow}: {who} {what} → {(reply.IsSuccess ? ((int)reply.Status).ToString(System.Globalization.CultureInfo.InvariantCulture) : reply.Problem)}");
         return reply;
     }
 }

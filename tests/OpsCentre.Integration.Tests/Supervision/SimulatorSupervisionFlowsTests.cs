@@ -17,10 +17,13 @@ public sealed partial class SimulatorSupervisionFlowsTests(SystemFixture system)
     [Fact]
     public async Task OnePassOfTheSimulatorTakesEverySupervisionWorkflowThroughToItsEnd()
     {
-        // Home: a grid of 锦江区 with a worker and a community-corrections person; elsewhere: a person's grid of 青羊区. Both the test's own.
-        var home = system.Fresh.KeyPerson(within: DemoUnits.Jinjiang,
-            where: p => p.Category == "community-corrections" && system.City.Workers.Any(w => w.Grid == p.Grid));
+        // Home: a grid of 锦江区 with a worker, a community-corrections person and a released person; elsewhere: a person's grid of
+        // 青羊区. Both the test's own.
+        var home = system.Fresh.KeyPerson(within: DemoUnits.Jinjiang, where: p => p.Category == "community-corrections" && system.City.Workers.Any(w => w.Grid == p.Grid)
+            && system.City.KeyPersons.Any(r => r.Grid == p.Grid && r.Category == "released-prisoner"));
         var away = system.Fresh.KeyPerson(within: DemoUnits.Qingyang);
+        // Two floating residents of the home grid whose residence registration has expired: the campaign's visits.
+        var floating = new[] { await Campaigns.CampaignTests.SeedFloatingResidentAsync(system, home.Grid), await Campaigns.CampaignTests.SeedFloatingResidentAsync(system, home.Grid) };
         var data = Path.Combine(Path.GetTempPath(), "opscentre-sim-supervision-" + Guid.NewGuid().ToString("N")[..8]);
         await using var simulator = ChildProcess.Start("simulator-supervision", RepositoryPaths.Output("tools/Simulator", "OpsCentre.Simulator"), new Dictionary<string, string>(),
             "--gateway", system.GatewayUrl.ToString(), "--user", "city.admin", "--password", SystemFixture.Password, "--data", data,
@@ -83,10 +86,48 @@ public sealed partial class SimulatorSupervisionFlowsTests(SystemFixture system)
 
         // A case reported from the home grid's phone, accepted and dispatched in one step by the responsibility list, and closed.
         var cases = (await GetAsync($"/api/v1/incidents?unit={home.Grid}")).GetProperty("items").EnumerateArray().Where(c => !c.GetProperty("drill").GetBoolean()).ToList();
-        var closed = Assert.Single(cases, c => c.GetProperty("stage").GetString() == "closed");
+        var closed = Assert.Single(cases, c => c.GetProperty("stage").GetString() == "closed" && c.GetProperty("responsibleCode").GetString()?.StartsWith(DemoUnits.Jinjiang + "-", StringComparison.Ordinal) == true);
         var timeline = (await GetAsync($"/api/v1/incidents/{closed.GetProperty("id").GetString()}")).GetProperty("timeline").EnumerateArray().ToList();
         Assert.Equal("report,accept,dispatch,start,feedback,verify-pass", string.Join(",", timeline.Select(t => t.GetProperty("action").GetString())));
         Assert.Equal("jinjiang.operator", timeline[2].GetProperty("actor").GetString());
+
+        // 帮教 for a released person of the home grid: needs and a helper recorded, support tasks with deadlines, each with its outcome.
+        var released = (await GetAsync($"/api/v1/key-persons?unit={home.Grid}&category=released-prisoner")).GetProperty("items").EnumerateArray()
+            .Select(p => p.GetProperty("id").GetString()!).ToList();
+        var plans = new List<JsonElement>();
+        foreach (var person in released)
+        {
+            plans.Add(await GetAsync($"/api/v1/key-persons/{person}/aftercare"));
+        }
+
+        var plan = Assert.Single(plans, p => p.GetProperty("tasks").GetArrayLength() > 0);
+        Assert.Equal(2, plan.GetProperty("needs").GetArrayLength());
+        Assert.NotEqual("", plan.GetProperty("helper").GetString());
+        Assert.All(plan.GetProperty("tasks").EnumerateArray(), t =>
+        {
+            Assert.Equal(JsonValueKind.String, t.GetProperty("outcome").ValueKind);
+            Assert.True(t.GetProperty("dueAt").GetDateTimeOffset() > t.GetProperty("createdAt").GetDateTimeOffset().AddDays(2), t.GetRawText());
+        });
+
+        // A property company collected from the phone and linked to a compound of the home grid; a case reported in the compound went
+        // through the loop, and the community's ranking counts it against the company.
+        var company = Assert.Single((await GetAsync($"/api/v1/property-companies?unit={home.Grid}")).EnumerateArray());
+        var compound = Assert.Single(company.GetProperty("compounds").EnumerateArray());
+        Assert.True(compound.GetProperty("located").GetBoolean(), compound.GetRawText());
+        var ranking = await GetAsync($"/api/v1/property-companies/ranking?unit={home.Grid[..12]}");
+        var figures = Assert.Single(ranking.GetProperty("items").EnumerateArray(), i => i.GetProperty("figures").GetProperty("id").GetString() == company.GetProperty("id").GetString())
+            .GetProperty("figures");
+        // (Other flows' cases reported from the same phone after the link count too: at least the property flow's, closed.)
+        Assert.Equal(1, figures.GetProperty("compounds").GetInt64());
+        Assert.True(figures.GetProperty("cases").GetInt64() >= 1 && figures.GetProperty("closed").GetInt64() >= 1, figures.GetRawText());
+        var propertyCase = Assert.Single(cases, c => c.GetProperty("stage").GetString() == "closed" && c.GetProperty("responsibleCode").GetString() == home.Grid);
+        Assert.Contains(propertyCase.GetProperty("assignedWorker").GetString(), system.City.Workers.Where(w => w.Grid == home.Grid).Select(w => w.Id));
+
+        // A floating-population campaign started in the home grid, its visits completed from the grid worker's phone: the grid's progress done.
+        var campaign = Assert.Single((await GetAsync($"/api/v1/campaigns?unit={home.Grid}")).GetProperty("items").EnumerateArray());
+        var progress = Assert.Single((await GetAsync($"/api/v1/campaigns/{campaign.GetProperty("id").GetString()}")).GetProperty("grids").EnumerateArray());
+        Assert.Equal(home.Grid, progress.GetProperty("gridCode").GetString());
+        Assert.True(progress.GetProperty("total").GetInt32() >= floating.Length && progress.GetProperty("done").GetInt32() == progress.GetProperty("total").GetInt32(), progress.GetRawText());
 
         // At its pace (here a second) the flows also take the other paths — refusals, a late return, a referral, a rejected
         // paper, requests refused by the API (409 for a person already asked for) — and the simulator says each and goes on.
@@ -95,7 +136,7 @@ public sealed partial class SimulatorSupervisionFlowsTests(SystemFixture system)
             "--unit", home.Grid, "--places", $"{home.Grid},{away.Grid}", "--rate", "1", "--supervision", "1", "--duration", "30");
         Assert.Equal(0, await paced.ExitCodeAsync(TimeSpan.FromSeconds(90)));
         var lines = (await LogOfAsync(paced)).Split('\n');
-        Assert.All(new[] { "hand-over", "travel-leave", "officer", "mediation", "drill", "paper", "responsibility" },
+        Assert.All(new[] { "hand-over", "travel-leave", "officer", "mediation", "drill", "paper", "responsibility", "aftercare", "property", "campaign" },
             flow => Assert.Contains(lines, l => l.Contains($"] {flow}: ", StringComparison.Ordinal)));
         Assert.DoesNotContain(lines, l => l.Contains(": stopped (", StringComparison.Ordinal) || ServerError().IsMatch(l));
     }
