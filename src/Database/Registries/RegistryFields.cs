@@ -42,7 +42,10 @@ public sealed record RegistryTable(string Registry, string Table, string IdPrefi
     /// <summary>The fields whose text, joined in this order, makes the row's <c>search</c> column (none: the table has no such column).</summary>
     public IReadOnlyList<string> Searched { get; init; } = [];
 
-    public RegistryField? Field(string name) => Fields.FirstOrDefault(f => f.Name == name);
+    private readonly Dictionary<string, RegistryField> byName = Fields.ToDictionary(f => f.Name, StringComparer.Ordinal);
+
+    /// <summary>The field of this name, or null: looked up by name, since a file's million lines ask for each of their fields.</summary>
+    public RegistryField? Field(string name) => byName.GetValueOrDefault(name);
 }
 
 /// <summary>

@@ -103,6 +103,7 @@ public sealed partial class RegistryWriter
             return;
         }
 
+        var changed = new ChangedFieldSets(table);
         await tx.SaveAsync(BatchSavepoint, ct);
         try
         {
@@ -112,8 +113,8 @@ public sealed partial class RegistryWriter
                 await ClaimManyAsync(connection, pending, ct);
             }
 
-            await InsertManyAsync(connection, tx, table, pending, ct);
-            await AddChangesAsync(connection, table, pending, now, ct);
+            await InsertManyAsync(connection, tx, table, pending, changed, ct);
+            await AddChangesAsync(connection, table, pending, changed, now, ct);
             await tx.ReleaseAsync(BatchSavepoint, ct);
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation)
@@ -125,7 +126,7 @@ public sealed partial class RegistryWriter
 
         foreach (var p in pending)
         {
-            outcomes[p.Index] = RegistryWriteOutcome.Applied(p.Id, 1, Changed(table, p));
+            outcomes[p.Index] = RegistryWriteOutcome.Applied(p.Id, 1, changed.Of(p));
         }
     }
 
@@ -233,12 +234,13 @@ public sealed partial class RegistryWriter
 
         foreach (var p in pending.Where(p => outcomes[p.Index] is null))
         {
-            var after = table.Fields.ToDictionary(f => f.Name, f => p.Parsed.TryGetValue(f.Name, out var v) ? v.Key : null, StringComparer.Ordinal);
-            outcomes[p.Index] = after["unitCode"] is { } grid && !grids.Contains(grid) ? RegistryWriteOutcome.Invalid("unitCode", $"the city has no grid {grid}")
-                : table.Fields.FirstOrDefault(f => f.Required && after[f.Name] is null) is { } missing ? RegistryWriteOutcome.Invalid(missing.Name, $"{missing.Name} is required")
-                : Consistency(table, after) is { } inconsistent ? inconsistent
-                : live.FirstOrDefault(r => after[r.Key] is { } target && !r.Value.Contains(target)) is { Key: { } field }
-                    ? RegistryWriteOutcome.Invalid(field, $"no {(table.Field(field)!.References == RegistryFields.KeyPersonReference ? "key person" : table.Field(field)!.References)} record {after[field]}")
+            // The create's values read in place: a dictionary of them per line would cost a million lines a gigabyte of garbage.
+            string? After(string name) => p.Parsed.TryGetValue(name, out var v) ? v.Key : null;
+            outcomes[p.Index] = After("unitCode") is { } grid && !grids.Contains(grid) ? RegistryWriteOutcome.Invalid("unitCode", $"the city has no grid {grid}")
+                : table.Fields.FirstOrDefault(f => f.Required && After(f.Name) is null) is { } missing ? RegistryWriteOutcome.Invalid(missing.Name, $"{missing.Name} is required")
+                : Consistency(table, After) is { } inconsistent ? inconsistent
+                : live.FirstOrDefault(r => After(r.Key) is { } target && !r.Value.Contains(target)) is { Key: { } field }
+                    ? RegistryWriteOutcome.Invalid(field, $"no {(table.Field(field)!.References == RegistryFields.KeyPersonReference ? "key person" : table.Field(field)!.References)} record {After(field)}")
                 : null;
         }
     }
@@ -263,9 +265,32 @@ public sealed partial class RegistryWriter
         return found;
     }
 
-    /// <summary>A create's fields with a value: what it changes, in the table's order.</summary>
-    private static List<string> Changed(RegistryTable table, PendingCreate p) =>
-        [.. table.Fields.Where(f => p.Parsed.TryGetValue(f.Name, out var v) && v.Key is not null).Select(f => f.Name)];
+    /// <summary>
+    /// The fields each create fills with a value (what it changes, in the table's order), and the provenance of those fields,
+    /// each made once per set of fields and shared by the creates that fill the same ones — a file's lines mostly do, so a
+    /// million lines need a handful of lists and provenances rather than a million of each (~2 KB a provenance).
+    /// </summary>
+    private sealed class ChangedFieldSets(RegistryTable table)
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> sets = new(StringComparer.Ordinal);
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Set, string By), string> provenances = new();
+
+        public string[] Of(PendingCreate p) => sets.GetOrAdd(Signature(p), static (_, state) =>
+            [.. state.table.Fields.Where(f => state.p.Parsed.TryGetValue(f.Name, out var v) && v.Key is not null).Select(f => f.Name)], (table, p));
+
+        /// <summary>The provenance of the fields the create fills, each by <paramref name="by"/> (its source, collector and time as JSON).</summary>
+        public string ProvenanceOf(PendingCreate p, string by) => provenances.GetOrAdd((Signature(p), by), static (_, state) =>
+            "{" + string.Join(",", state.fields.Select(name => $"\"{name}\":{state.by}")) + "}", (fields: Of(p), by));
+
+        /// <summary>Which of the table's fields the create fills, as one character per field.</summary>
+        private string Signature(PendingCreate p) => string.Create(table.Fields.Count, (table, p), static (span, state) =>
+        {
+            for (var f = 0; f < span.Length; f++)
+            {
+                span[f] = state.p.Parsed.TryGetValue(state.table.Fields[f].Name, out var v) && v.Key is not null ? '1' : '0';
+            }
+        });
+    }
 
     private static async Task ClaimManyAsync(NpgsqlConnection connection, List<PendingCreate> pending, CancellationToken ct)
     {
@@ -290,7 +315,8 @@ public sealed partial class RegistryWriter
     /// database per row; their GIN entries wait in the index's pending list (its limit raised for this transaction) and
     /// go into the index in one sorted pass at the end (<c>registry_flush_search</c>, migration 0029).
     /// </summary>
-    private async Task InsertManyAsync(NpgsqlConnection connection, NpgsqlTransaction tx, RegistryTable table, List<PendingCreate> pending, CancellationToken ct)
+    private async Task InsertManyAsync(NpgsqlConnection connection, NpgsqlTransaction tx, RegistryTable table, List<PendingCreate> pending,
+        ChangedFieldSets changed, CancellationToken ct)
     {
         var columns = table.Fields.SelectMany(ColumnsOf).ToList();
         var searched = table.Searched.Count > 0;
@@ -309,7 +335,7 @@ public sealed partial class RegistryWriter
         Task<PreparedRow[]> PrepareChunk(int start) => Task.Run(() =>
         {
             var chunk = new PreparedRow[Math.Min(PreparedChunk, pending.Count - start)];
-            Parallel.For(0, chunk.Length, new ParallelOptions { CancellationToken = ct }, i => chunk[i] = PrepareRow(table, pending[start + i], provenances));
+            Parallel.For(0, chunk.Length, new ParallelOptions { CancellationToken = ct }, i => chunk[i] = PrepareRow(table, pending[start + i], provenances, changed));
             return chunk;
         }, ct);
 
@@ -344,7 +370,7 @@ public sealed partial class RegistryWriter
     /// <summary>A row's values that cost work to make: each sealed field's cipher text and keyed hash, the search tokens, the provenance.</summary>
     private readonly record struct PreparedRow(byte[]?[] Sealed, NpgsqlTsVector? Search, string Provenance);
 
-    private PreparedRow PrepareRow(RegistryTable table, PendingCreate p, Dictionary<(string, string, DateTimeOffset), string> provenances)
+    private PreparedRow PrepareRow(RegistryTable table, PendingCreate p, Dictionary<(string, string, DateTimeOffset), string> provenances, ChangedFieldSets changed)
     {
         var sealedValues = new byte[]?[table.Fields.Count * 2];
         for (var f = 0; f < table.Fields.Count; f++)
@@ -372,8 +398,7 @@ public sealed partial class RegistryWriter
 
         // The provenance of every field the create fills, alike for a file's lines: its JSON made once per source, collector and time.
         var by = provenances[(p.Write.Source, p.Write.CollectedBy, p.Write.CollectedAt)];
-        var provenance = "{" + string.Join(",", Changed(table, p).Select(name => $"\"{name}\":{by}")) + "}";
-        return new PreparedRow(sealedValues, search, provenance);
+        return new PreparedRow(sealedValues, search, changed.ProvenanceOf(p, by));
     }
 
     private static async Task WriteRowAsync(NpgsqlBinaryImporter copy, RegistryTable table, PendingCreate p, PreparedRow row, CancellationToken ct)
@@ -430,7 +455,8 @@ public sealed partial class RegistryWriter
         _ => NpgsqlDbType.Text,
     };
 
-    private static async Task AddChangesAsync(NpgsqlConnection connection, RegistryTable table, List<PendingCreate> pending, DateTimeOffset now, CancellationToken ct)
+    private static async Task AddChangesAsync(NpgsqlConnection connection, RegistryTable table, List<PendingCreate> pending, ChangedFieldSets changed,
+        DateTimeOffset now, CancellationToken ct)
     {
         await using var copy = await connection.BeginBinaryImportAsync(
             "COPY registry_change (registry, id, unit_code, action, version, changed_fields, source, collected_by, op_id, at) FROM STDIN (FORMAT BINARY)", ct);
@@ -443,7 +469,7 @@ public sealed partial class RegistryWriter
             await copy.WriteAsync(p.Parsed["unitCode"].Key!, NpgsqlDbType.Text, ct);
             await copy.WriteAsync(RegistryActions.Create, NpgsqlDbType.Text, ct);
             await copy.WriteAsync(1, NpgsqlDbType.Integer, ct);
-            await copy.WriteAsync(Changed(table, p).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(changed.Of(p), NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
             await copy.WriteAsync(p.Write.Source, NpgsqlDbType.Text, ct);
             await copy.WriteAsync(p.Write.CollectedBy, NpgsqlDbType.Text, ct);
             await copy.WriteAsync(p.Write.OpId, NpgsqlDbType.Text, ct);

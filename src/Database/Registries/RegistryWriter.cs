@@ -203,7 +203,7 @@ public sealed partial class RegistryWriter(PersonalDataCipher cipher, TimeProvid
             return RegistryWriteOutcome.Invalid(missing.Name, $"{missing.Name} is required");
         }
 
-        if (Consistency(table, after) is { } inconsistent)
+        if (Consistency(table, name => after[name]) is { } inconsistent)
         {
             return inconsistent;
         }
@@ -347,24 +347,24 @@ public sealed partial class RegistryWriter(PersonalDataCipher cipher, TimeProvid
         return null;
     }
 
-    /// <summary>Rules between fields of the row as it would be after the write.</summary>
-    private static RegistryWriteOutcome? Consistency(RegistryTable table, Dictionary<string, string?> after)
+    /// <summary>Rules between fields of the row as it would be after the write, each field read by <paramref name="after"/> (its value, or null).</summary>
+    private static RegistryWriteOutcome? Consistency(RegistryTable table, Func<string, string?> after)
     {
         switch (table.Registry)
         {
-            case RegistryNames.Population when after["registrationStart"] is { } start && after["registrationExpiry"] is { } expiry
+            case RegistryNames.Population when after("registrationStart") is { } start && after("registrationExpiry") is { } expiry
                                                && string.CompareOrdinal(start, expiry) > 0:
                 return RegistryWriteOutcome.Invalid("registrationExpiry", "the registration expires before it starts");
-            case RegistryNames.Housing when after["tenantId"] is not null && after["use"] != "rented":
+            case RegistryNames.Housing when after("tenantId") is not null && after("use") != "rented":
                 return RegistryWriteOutcome.Invalid("tenantId", "only a rented dwelling has a tenant");
             case RegistryNames.Components:
-                var code = after["code"]!;
-                if (after["category"] is { } category && category != code.Substring(6, 4))
+                var code = after("code")!;
+                if (after("category") is { } category && category != code.Substring(6, 4))
                 {
                     return RegistryWriteOutcome.Invalid("category", $"the code {code} names category {code.Substring(6, 4)}");
                 }
 
-                if (after["unitCode"] is { } grid && !code.StartsWith(grid[..6], StringComparison.Ordinal))
+                if (after("unitCode") is { } grid && !code.StartsWith(grid[..6], StringComparison.Ordinal))
                 {
                     return RegistryWriteOutcome.Invalid("code", $"a component code begins with its district's code {grid[..6]}");
                 }
