@@ -47,18 +47,13 @@ public sealed class CampaignGrain(
     AlertWatcher alerts,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, ICampaignGrain, IRemindable
 {
-    private static readonly TimeSpan ReminderPeriod = TimeSpan.FromHours(1);
-
-    /// <summary>How soon an evaluation whose alerts could not be written looks again.</summary>
-    private static readonly TimeSpan RetryAfter = TimeSpan.FromMinutes(1);
-
     private string _id = "";
-    private DurableWakeUp? _wakeUp;
+    private DeadlineWatch? _deadline;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = this.GetPrimaryKeyString();
-        _wakeUp = new DurableWakeUp(this, "wake", ReminderPeriod, EvaluateAsync, clock, phaseKey: _id);
+        _deadline = new DeadlineWatch(this, _id, CampaignSubjects.Deadline, EvaluateAsync, state.WriteStateAsync, alerts, clock);
         return Task.CompletedTask;
     }
 
@@ -121,40 +116,13 @@ public sealed class CampaignGrain(
     }
 
     /// <summary>Each grid's deadline while it is unfinished; a finished grid has none, so its episode (if any) ends.</summary>
-    private async Task EvaluateAsync(Campaign campaign)
+    private Task EvaluateAsync(Campaign campaign)
     {
-        var now = clock.GetUtcNow();
-        DateTimeOffset? next = null;
-        void WakeAt(DateTimeOffset? at) => next = at is null ? next : next is null || at < next ? at : next;
         var grids = campaign.Grids.ToDictionary(g => g.GridCode);
-        try
-        {
-            foreach (var grid in grids.Keys.Union(state.State.Grids.Keys).ToList())
-            {
-                // In the state before it is evaluated: an alert opened persists the state that names it.
-                var watch = state.State.Grids.TryGetValue(grid, out var known) ? known : state.State.Grids[grid] = new AlertWatchState();
-                var facts = new SubjectFacts();
-                if (campaign.State == "open" && grids.TryGetValue(grid, out var progress) && !progress.Finished)
-                {
-                    facts.Deadlines[CampaignSubjects.Deadline] = campaign.DueAt;
-                }
-
-                WakeAt(await alerts.EvaluateAsync(new WatchedSubject(CampaignSubjects.Of(campaign.Id, grid), grid, watch, state.WriteStateAsync), facts, now));
-                if (watch.Rules.Count == 0 && state.State.Grids.Remove(grid) && known is not null)
-                {
-                    await state.WriteStateAsync();
-                }
-            }
-        }
-        catch
-        {
-            WakeAt(now + RetryAfter);
-            throw;
-        }
-        finally
-        {
-            await _wakeUp!.ScheduleAsync(next);
-        }
+        return _deadline!.EvaluateAsync(state.State.Grids, grids.Keys, grid => new DeadlineSubject(
+            CampaignSubjects.Of(campaign.Id, grid),
+            grid,
+            campaign.State == "open" && grids.TryGetValue(grid, out var progress) && !progress.Finished ? campaign.DueAt : null));
     }
 
     private static string Hash(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..32];

@@ -43,19 +43,14 @@ public sealed class HandOverGrain(
     AlertWatcher alerts,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, IHandOverGrain, IRemindable
 {
-    private static readonly TimeSpan ReminderPeriod = TimeSpan.FromHours(1);
-
-    /// <summary>How soon an evaluation whose alerts could not be written looks again.</summary>
-    private static readonly TimeSpan RetryAfter = TimeSpan.FromMinutes(1);
-
     private string _id = "";
-    private DurableWakeUp? _wakeUp;
+    private DeadlineWatch? _deadline;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = this.GetPrimaryKeyString();
-        _wakeUp = new DurableWakeUp(this, "wake", ReminderPeriod, EvaluateAsync, clock, phaseKey: _id);
-        _wakeUp.Soon();
+        _deadline = new DeadlineWatch(this, _id, HandOverSubjects.Deadline, EvaluateAsync, state.WriteStateAsync, alerts, clock);
+        _deadline.Soon();
         return Task.CompletedTask;
     }
 
@@ -63,39 +58,11 @@ public sealed class HandOverGrain(
 
     public Task Changed() => EvaluateAsync();
 
-    private async Task EvaluateAsync()
-    {
-        var now = clock.GetUtcNow();
-        DateTimeOffset? next = null;
-        try
-        {
-            if (await handOvers.FindAsync(_id) is not { } found)
-            {
-                return;
-            }
+    private Task EvaluateAsync() => _deadline!.EvaluateAsync(state.State.Watch, ReadAsync);
 
-            var facts = new SubjectFacts();
-            if (found.State == "requested")
-            {
-                facts.Deadlines[HandOverSubjects.Deadline] = found.RequestedAt;
-            }
-
-            var watch = state.State.Watch;
-            var hadRules = watch.Rules.Count > 0;
-            next = await alerts.EvaluateAsync(new WatchedSubject(HandOverSubjects.Of(_id), found.ToGrid, watch, state.WriteStateAsync), facts, now);
-            if (hadRules && watch.Rules.Count == 0)
-            {
-                await state.WriteStateAsync();
-            }
-        }
-        catch
-        {
-            next = now + RetryAfter;
-            throw;
-        }
-        finally
-        {
-            await _wakeUp!.ScheduleAsync(next);
-        }
-    }
+    /// <summary>The request's time while it waits for an answer; none once it is answered, so an episode (if any) ends.</summary>
+    private async Task<DeadlineSubject?> ReadAsync() =>
+        await handOvers.FindAsync(_id) is { } found
+            ? new DeadlineSubject(HandOverSubjects.Of(_id), found.ToGrid, found.State == "requested" ? found.RequestedAt : null)
+            : null;
 }

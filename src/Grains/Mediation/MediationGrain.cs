@@ -43,19 +43,14 @@ public sealed class MediationGrain(
     AlertWatcher alerts,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, IMediationGrain, IRemindable
 {
-    private static readonly TimeSpan ReminderPeriod = TimeSpan.FromHours(1);
-
-    /// <summary>How soon an evaluation whose alerts could not be written looks again.</summary>
-    private static readonly TimeSpan RetryAfter = TimeSpan.FromMinutes(1);
-
     private string _id = "";
-    private DurableWakeUp? _wakeUp;
+    private DeadlineWatch? _deadline;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = this.GetPrimaryKeyString();
-        _wakeUp = new DurableWakeUp(this, "wake", ReminderPeriod, EvaluateAsync, clock, phaseKey: _id);
-        _wakeUp.Soon();
+        _deadline = new DeadlineWatch(this, _id, MediationSubjects.Deadline, EvaluateAsync, state.WriteStateAsync, alerts, clock);
+        _deadline.Soon();
         return Task.CompletedTask;
     }
 
@@ -63,40 +58,11 @@ public sealed class MediationGrain(
 
     public Task Changed() => EvaluateAsync();
 
+    private Task EvaluateAsync() => _deadline!.EvaluateAsync(state.State.Watch, ReadAsync);
+
     /// <summary>The parts' deadline while the case is open with a part missing; otherwise none, so an episode (if any) ends.</summary>
-    private async Task EvaluateAsync()
-    {
-        var now = clock.GetUtcNow();
-        DateTimeOffset? next = null;
-        try
-        {
-            if (await cases.FindAsync(_id) is not { } found)
-            {
-                return;
-            }
-
-            var facts = new SubjectFacts();
-            if (found.State == "open" && found.Missing.Count > 0)
-            {
-                facts.Deadlines[MediationSubjects.Deadline] = found.PartsDueAt;
-            }
-
-            var watch = state.State.Watch;
-            var hadRules = watch.Rules.Count > 0;
-            next = await alerts.EvaluateAsync(new WatchedSubject(MediationSubjects.Of(_id), found.UnitCode, watch, state.WriteStateAsync), facts, now);
-            if (hadRules && watch.Rules.Count == 0)
-            {
-                await state.WriteStateAsync();
-            }
-        }
-        catch
-        {
-            next = now + RetryAfter;
-            throw;
-        }
-        finally
-        {
-            await _wakeUp!.ScheduleAsync(next);
-        }
-    }
+    private async Task<DeadlineSubject?> ReadAsync() =>
+        await cases.FindAsync(_id) is { } found
+            ? new DeadlineSubject(MediationSubjects.Of(_id), found.UnitCode, found.State == "open" && found.Missing.Count > 0 ? found.PartsDueAt : null)
+            : null;
 }

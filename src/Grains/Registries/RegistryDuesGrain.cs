@@ -40,20 +40,14 @@ public sealed class RegistryDuesGrain(
     AlertWatcher alerts,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, IRegistryDuesGrain, IRemindable
 {
-    /// <summary>The reminder's period: a crashed silo's grid counts again within the hour (the timer is exact while active).</summary>
-    private static readonly TimeSpan ReminderPeriod = TimeSpan.FromHours(1);
-
-    /// <summary>How soon a count whose alerts could not be written looks again.</summary>
-    private static readonly TimeSpan RetryAfter = TimeSpan.FromMinutes(1);
-
     private string _grid = "";
-    private DurableWakeUp? _wakeUp;
+    private DeadlineWatch? _deadline;
     private long _version;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _grid = this.GetPrimaryKeyString();
-        _wakeUp = new DurableWakeUp(this, "wake", ReminderPeriod, Refresh, clock, phaseKey: _grid);
+        _deadline = new DeadlineWatch(this, _grid, "inspection", Refresh, state.WriteStateAsync, alerts, clock);
         return Task.CompletedTask;
     }
 
@@ -68,8 +62,6 @@ public sealed class RegistryDuesGrain(
 
         var now = clock.GetUtcNow();
         var dues = await RegistryDues.CountAsync(db, _grid, now, CancellationToken.None);
-        DateTimeOffset? next = dues.NextChange;
-        void WakeAt(DateTimeOffset? at) => next = at is null ? next : next is null || at < next ? at : next;
 
         // The counts first, so a failing alert below cannot keep them from the screens. Absolute totals under a newer
         // version each time: a repeated or reordered report cannot count twice.
@@ -77,37 +69,12 @@ public sealed class RegistryDuesGrain(
         await GrainFactory.GetGrain<IUnitGrain>(_grid).Report("registry-dues", _version,
             UnitCounters.Zero with { ResidentsToReRegister = dues.ToReRegister, KeyPlacesOverdue = dues.PlacesOverdue });
 
-        // Each place due by today, and each place whose episode is still open (it may have been inspected since, or removed).
-        // A place whose alert cannot be written now (the event log or PostgreSQL refusing) is judged again soon: the wake-up is
-        // kept whatever happens below.
+        // Each place due by today, and each place whose episode is still open (it may have been inspected since, or removed); the
+        // grid wakes again when a count changes with time, or sooner when a rule asks.
         var due = dues.Places.ToDictionary(p => p.PlaceId);
-        try
-        {
-            foreach (var placeId in due.Keys.Union(state.State.Places.Keys).ToList())
-            {
-                // In the state before it is evaluated: an alert opened persists the state that names it.
-                var watch = state.State.Places.TryGetValue(placeId, out var known) ? known : state.State.Places[placeId] = new AlertWatchState();
-                var facts = new SubjectFacts();
-                if (due.TryGetValue(placeId, out var place))
-                {
-                    facts.Deadlines["inspection"] = RegistryDues.OverdueFrom(place.Due);
-                }
-
-                WakeAt(await alerts.EvaluateAsync(new WatchedSubject(new AlertSubject(SubjectKinds.KeyPlace, placeId), _grid, watch, state.WriteStateAsync), facts, now));
-                if (watch.Rules.Count == 0 && state.State.Places.Remove(placeId) && known is not null)
-                {
-                    await state.WriteStateAsync();
-                }
-            }
-        }
-        catch
-        {
-            WakeAt(now + RetryAfter);
-            throw;
-        }
-        finally
-        {
-            await _wakeUp!.ScheduleAsync(next);
-        }
+        await _deadline!.EvaluateAsync(state.State.Places, due.Keys, placeId => new DeadlineSubject(
+            new AlertSubject(SubjectKinds.KeyPlace, placeId),
+            _grid,
+            due.TryGetValue(placeId, out var place) ? RegistryDues.OverdueFrom(place.Due) : null), now, dues.NextChange);
     }
 }
