@@ -55,7 +55,7 @@ public sealed class RegistryReader(NpgsqlDataSource db, PersonalDataCipher ciphe
 
         return new RegistryRecord(table.Registry, id, row["unit_code"]!.GetValue<string>(), row["version"]!.GetValue<int>(),
             row["source"]!.GetValue<string>(), row["collected_by"]!.GetValue<string>(), Timestamp(row["collected_at"])!.Value,
-            Timestamp(row["removed_at"]), fields, row["provenance"]!.AsObject().DeepClone().AsObject());
+            Timestamp(row["removed_at"]), fields, RegistryProvenance.PerField(row["provenance"]!.AsObject(), table, fields));
     }
 
     /// <summary>What a resident may say before the standard address: the province, the city, a district (锦江区).</summary>

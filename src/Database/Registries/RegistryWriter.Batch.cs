@@ -121,7 +121,7 @@ public sealed partial class RegistryWriter
             }
 
             var firstLoad = pending.Count >= FirstLoadFrom && await IndexesAsync(connection, tx, "registry_defer_indexes", table, ct) > 0;
-            await InsertManyAsync(connection, tx, table, pending, changed, searchIndexed: !firstLoad, ct);
+            await InsertManyAsync(connection, tx, table, pending, searchIndexed: !firstLoad, ct);
             await AddChangesAsync(connection, table, pending, changed, now, ct);
             if (firstLoad)
             {
@@ -280,21 +280,15 @@ public sealed partial class RegistryWriter
     }
 
     /// <summary>
-    /// The fields each create fills with a value (what it changes, in the table's order), and the provenance of those fields,
-    /// each made once per set of fields and shared by the creates that fill the same ones — a file's lines mostly do, so a
-    /// million lines need a handful of lists and provenances rather than a million of each (~2 KB a provenance).
+    /// The fields each create fills with a value (what it changes, in the table's order), made once per set of fields and
+    /// shared by the creates that fill the same ones: a file's lines mostly do, so a million lines need a handful of lists.
     /// </summary>
     private sealed class ChangedFieldSets(RegistryTable table)
     {
         private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> sets = new(StringComparer.Ordinal);
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Set, string By), string> provenances = new();
 
         public string[] Of(PendingCreate p) => sets.GetOrAdd(Signature(p), static (_, state) =>
             [.. state.table.Fields.Where(f => state.p.Parsed.TryGetValue(f.Name, out var v) && v.Key is not null).Select(f => f.Name)], (table, p));
-
-        /// <summary>The provenance of the fields the create fills, each by <paramref name="by"/> (its source, collector and time as JSON).</summary>
-        public string ProvenanceOf(PendingCreate p, string by) => provenances.GetOrAdd((Signature(p), by), static (_, state) =>
-            "{" + string.Join(",", state.fields.Select(name => $"\"{name}\":{state.by}")) + "}", (fields: Of(p), by));
 
         /// <summary>Which of the table's fields the create fills, as one character per field.</summary>
         private string Signature(PendingCreate p) => string.Create(table.Fields.Count, (table, p), static (span, state) =>
@@ -339,7 +333,7 @@ public sealed partial class RegistryWriter
     /// builds the index after the rows (<paramref name="searchIndexed"/> false).
     /// </summary>
     private async Task InsertManyAsync(NpgsqlConnection connection, NpgsqlTransaction tx, RegistryTable table, List<PendingCreate> pending,
-        ChangedFieldSets changed, bool searchIndexed, CancellationToken ct)
+        bool searchIndexed, CancellationToken ct)
     {
         var columns = table.Fields.SelectMany(ColumnsOf).ToList();
         var searched = table.Searched.Count > 0;
@@ -349,16 +343,19 @@ public sealed partial class RegistryWriter
             await limit.ExecuteNonQueryAsync(ct);
         }
 
-        // What each row costs the writer — its sealed identifiers encrypted, its search tokens, its provenance — made on
+        // What each row costs the writer — its sealed identifiers encrypted, its search tokens — made on
         // both cores a chunk ahead of the COPY, which then only sends: PostgreSQL's one backend is what a large COPY waits
         // for. Chunks, not all rows at once: a million rows' prepared values held together would survive collection after
-        // collection (a provenance alone is ~2 KB), and copying them from generation to generation cost more than making them.
+        // collection, and copying them from generation to generation cost more than making them.
+        // Each create's provenance is one entry for all the fields it fills (RegistryProvenance.Created), alike for a file's
+        // lines: its JSON made once per source, collector and time. Per field it was nine tenths of a resident's row, and
+        // parsing it a third of PostgreSQL's time for the COPY.
         var provenances = pending.Select(p => (p.Write.Source, p.Write.CollectedBy, p.Write.CollectedAt)).Distinct()
-            .ToDictionary(k => k, k => new JsonObject { ["source"] = k.Source, ["collectedBy"] = k.CollectedBy, ["collectedAt"] = k.CollectedAt.ToUniversalTime() }.ToJsonString());
+            .ToDictionary(k => k, k => RegistryProvenance.OfCreate(k.Source, k.CollectedBy, k.CollectedAt).ToJsonString());
         Task<PreparedRow[]> PrepareChunk(int start) => Task.Run(() =>
         {
             var chunk = new PreparedRow[Math.Min(PreparedChunk, pending.Count - start)];
-            Parallel.For(0, chunk.Length, new ParallelOptions { CancellationToken = ct }, i => chunk[i] = PrepareRow(table, pending[start + i], provenances, changed));
+            Parallel.For(0, chunk.Length, new ParallelOptions { CancellationToken = ct }, i => chunk[i] = PrepareRow(table, pending[start + i], provenances));
             return chunk;
         }, ct);
 
@@ -393,7 +390,7 @@ public sealed partial class RegistryWriter
     /// <summary>A row's values that cost work to make: each sealed field's cipher text and keyed hash, the search tokens, the provenance.</summary>
     private readonly record struct PreparedRow(byte[]?[] Sealed, NpgsqlTsVector? Search, string Provenance);
 
-    private PreparedRow PrepareRow(RegistryTable table, PendingCreate p, Dictionary<(string, string, DateTimeOffset), string> provenances, ChangedFieldSets changed)
+    private PreparedRow PrepareRow(RegistryTable table, PendingCreate p, Dictionary<(string, string, DateTimeOffset), string> provenances)
     {
         var sealedValues = new byte[]?[table.Fields.Count * 2];
         for (var f = 0; f < table.Fields.Count; f++)
@@ -419,9 +416,7 @@ public sealed partial class RegistryWriter
             search = RegistryGrams.Vector(text.ToString());
         }
 
-        // The provenance of every field the create fills, alike for a file's lines: its JSON made once per source, collector and time.
-        var by = provenances[(p.Write.Source, p.Write.CollectedBy, p.Write.CollectedAt)];
-        return new PreparedRow(sealedValues, search, changed.ProvenanceOf(p, by));
+        return new PreparedRow(sealedValues, search, provenances[(p.Write.Source, p.Write.CollectedBy, p.Write.CollectedAt)]);
     }
 
     private static async Task WriteRowAsync(NpgsqlBinaryImporter copy, RegistryTable table, PendingCreate p, PreparedRow row, CancellationToken ct)

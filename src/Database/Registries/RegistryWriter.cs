@@ -234,11 +234,7 @@ public sealed partial class RegistryWriter(PersonalDataCipher cipher, TimeProvid
         var provenance = new JsonObject();
         foreach (var name in changed)
         {
-            provenance[name] = new JsonObject { ["source"] = write.Source, ["collectedBy"] = write.CollectedBy, ["collectedAt"] = write.CollectedAt.ToUniversalTime() };
-            if (write.Channel is { } channel)
-            {
-                provenance[name]!["channel"] = channel;
-            }
+            provenance[name] = RegistryProvenance.Entry(write.Source, write.CollectedBy, write.CollectedAt, write.Channel);
         }
 
         int version;

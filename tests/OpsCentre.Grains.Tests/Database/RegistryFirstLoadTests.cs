@@ -83,6 +83,26 @@ public sealed class RegistryFirstLoadTests(ClusterFixture fixture)
 
         Assert.Equal(0L, await ScalarAsync(db, "SELECT count(*) FROM registry_person WHERE search IS DISTINCT FROM registry_grams(name)"));
 
+        // Read per field: the create's one stored entry for what it filled, a later write's own entry for what that changed.
+        var resident = people[3];
+        var id = (string)(await ScalarObjectAsync(db, $"SELECT id FROM registry_person WHERE name = '{resident.Data["name"]}'"))!;
+        await using (var connection = await db.OpenConnectionAsync())
+        await using (var tx = await connection.BeginTransactionAsync())
+        {
+            var update = await writer.ApplyAsync(tx, new RegistryWrite(RegistryNames.Population, id, RegistryActions.Update,
+                new JsonObject { ["phone"] = "13700000003" }, "grid-worker", "worker-7", DateTimeOffset.UtcNow, "first-load-update"), default);
+            Assert.True(update.IsApplied, update.Reason);
+            await tx.CommitAsync();
+        }
+
+        await using (var connection = await db.OpenConnectionAsync())
+        {
+            var record = (await new RegistryReader(db, cipher).FindAsync(connection, null, RegistryFields.Population, id, default))!;
+            Assert.Equal(["unitCode", "name", "idNumber", "phone", "residence"], record.Provenance.Select(p => p.Key));
+            Assert.Equal(("grid-worker", "worker-7"), (record.Provenance["phone"]!["source"]!.GetValue<string>(), record.Provenance["phone"]!["collectedBy"]!.GetValue<string>()));
+            Assert.All(record.Provenance.Where(p => p.Key != "phone"), p => Assert.Equal("first-load-tests", p.Value!["collectedBy"]!.GetValue<string>()));
+        }
+
         // A second large file into the registry that now has rows is written with its indexes in place.
         await using (var connection = await db.OpenConnectionAsync())
         await using (var tx = await connection.BeginTransactionAsync())
@@ -136,9 +156,11 @@ public sealed class RegistryFirstLoadTests(ClusterFixture fixture)
         return list;
     }
 
-    private static async Task<long> ScalarAsync(NpgsqlDataSource db, string sql)
+    private static async Task<long> ScalarAsync(NpgsqlDataSource db, string sql) => (long)(await ScalarObjectAsync(db, sql))!;
+
+    private static async Task<object?> ScalarObjectAsync(NpgsqlDataSource db, string sql)
     {
         await using var command = db.CreateCommand(sql);
-        return (long)(await command.ExecuteScalarAsync())!;
+        return await command.ExecuteScalarAsync();
     }
 }
