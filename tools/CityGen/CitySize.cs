@@ -20,6 +20,12 @@ public sealed record CitySize(string Name, IReadOnlyList<string> Districts, int 
     /// <summary>All of 成都市 with 16 grids per community (~49,000 grids, ~195,000 key persons), for load.</summary>
     public static CitySize Large { get; } = new("large", [], 16, 0, 4, 25);
 
+    /// <summary>
+    /// The large city with twenty key persons a grid (~49,000 grids, ~975,000 key persons): about a million grains of the
+    /// city model, for the memory benchmark's silo holding a million active grains. Synthetic in its numbers only.
+    /// </summary>
+    public static CitySize Million { get; } = new("million", [], 16, 0, 20, 25);
+
     /// <summary>A small city for the grain tests: the five central districts, one grid per community, 锦江区's streets at least 24 (~700 grids).</summary>
     public static CitySize Tiny { get; } = new("tiny", CentralDistricts, 1, 24, 2, 10);
 
@@ -30,7 +36,7 @@ public sealed record CitySize(string Name, IReadOnlyList<string> Districts, int 
     /// </summary>
     public static CitySize Suite { get; } = new("suite", CentralDistricts, 1, 60, 2, 10);
 
-    public static IReadOnlyList<CitySize> All { get; } = [City, Central, Large, Tiny, Suite];
+    public static IReadOnlyList<CitySize> All { get; } = [City, Central, Large, Million, Tiny, Suite];
 
     /// <summary>Whether the size holds the district.</summary>
     public bool Holds(string districtCode) => Districts.Count == 0 || Districts.Contains(districtCode);
