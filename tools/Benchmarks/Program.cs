@@ -8,7 +8,7 @@ using OpsCentre.CityGen;
 //   dotnet run -c Release --project tools/Benchmarks -- latency <gateway> [alerts/s] [seconds] [password]   (run by scripts/bench-latency.sh)
 //   dotnet run -c Release --project tools/Benchmarks -- registry-search <gateway> [requests] [password]   (run by scripts/bench-registries.sh)
 //   dotnet run -c Release --project tools/Benchmarks -- registry-import [rows]   (a population file through the import job; 1,000,000 by default)
-//   dotnet run -c Release --project tools/Benchmarks -- cold-start [city|large|…] [hours]   (the whole city started again after a stop of 3 h by default)
+//   dotnet run -c Release --project tools/Benchmarks -- cold-start [city|large|…] [hours] [silence]   (the whole city started again after a stop of 3 h by default; silence: the devices back report once, then all fall silent)
 switch (args.ElementAtOrDefault(0))
 {
     case "lookup":
@@ -30,8 +30,9 @@ switch (args.ElementAtOrDefault(0))
         return 0;
     case "cold-start":
         return await ColdStartBenchmark.RunAsync(CitySize.Parse(args.ElementAtOrDefault(1) ?? "city"),
-            TimeSpan.FromHours(double.Parse(args.ElementAtOrDefault(2) ?? "3", System.Globalization.CultureInfo.InvariantCulture)));
+            TimeSpan.FromHours(double.Parse(args.ElementAtOrDefault(2) ?? "3", System.Globalization.CultureInfo.InvariantCulture)),
+            citySilence: args.ElementAtOrDefault(3) == "silence");
     default:
-        Console.Error.WriteLine("usage: OpsCentre.Benchmarks lookup [city|central|large|…] [seconds] | memory [city|central|large|…] | bare-endpoint [url] | latency <gateway> [alerts/s] [seconds] [password] | registry-search <gateway> [requests] [password] | registry-import [rows] | cold-start [city|large|…] [hours]");
+        Console.Error.WriteLine("usage: OpsCentre.Benchmarks lookup [city|central|large|…] [seconds] | memory [city|central|large|…] | bare-endpoint [url] | latency <gateway> [alerts/s] [seconds] [password] | registry-search <gateway> [requests] [password] | registry-import [rows] | cold-start [city|large|…] [hours] [silence]");
         return 2;
 }
