@@ -182,6 +182,10 @@ public static class ColdStartBenchmark
         Console.WriteLine($"calls timed out: {timeouts.Count}");
         Console.WriteLine($"alerts firing before the stop: {firingBefore:N0}; opened within the first 2 minutes (the grace): {withinGrace:N0}; "
             + $"opened in all: {opened:N0}, of them {absence:N0} silent phones' (worker-device-silent; {silentPhones:N0} phones stayed silent); most in one second: {maxPerSecond:N0}");
+        // The city's counters once everything has settled: the workers whose phones report now, none counted twice or lost.
+        var onlinePhones = citySilence ? 0 : returning.Count(d => d.Id.StartsWith("cold-phone-", StringComparison.Ordinal));
+        var city5101 = (await factory.GetGrain<IUnitGrain>("5101").Totals()).Counters;
+        Console.WriteLine($"the city counts {city5101.WorkersOnline:N0} workers online; {onlinePhones:N0} phones are reporting");
         await using (var command = db.CreateCommand("SELECT rule_id, count(*), min(raised_at), max(raised_at) FROM alert WHERE raised_at >= @t GROUP BY rule_id ORDER BY 2 DESC"))
         {
             command.Parameters.AddWithValue("t", restartedAt);
@@ -195,7 +199,7 @@ public static class ColdStartBenchmark
 
         await after.StopAsync();
         await postgres.DropDatabaseAsync("cold_start_benchmark");
-        return steady is not null && timeouts.Count == 0 && withinGrace == 0 ? 0 : 1;
+        return steady is not null && timeouts.Count == 0 && withinGrace == 0 && city5101.WorkersOnline == onlinePhones ? 0 : 1;
     }
 
     private static IHost BuildSilo(string connectionString, TimeProvider clock, TimeoutCounter timeouts)

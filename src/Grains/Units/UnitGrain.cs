@@ -24,7 +24,7 @@ public sealed class SourceReport
 
 // Reentrant so that reports arriving while the state is being written (or reported up) queue for
 // the next round (group commit): a burst of N reports costs one write and one report up per level,
-// not N. Only the GroupCommit loop writes the state.
+// not N. Only the GroupCommit loop writes the state; a second one reports up, which no reporter waits for.
 [Orleans.Concurrency.Reentrant]
 public sealed partial class UnitGrain(
     [PersistentState("rollup", LiveState.Storage)] IPersistentState<UnitRollupState> state, MapStore map, GridLocator grids, LiveRelay live, ILogger<UnitGrain> logger)
@@ -39,6 +39,7 @@ public sealed partial class UnitGrain(
     private IGrainTimer? _parentRetry;
     private bool _forceReport;
     private GroupCommit _writes = null!;
+    private GroupCommit _upward = null!;
     private long _mapVersion;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -52,10 +53,18 @@ public sealed partial class UnitGrain(
         await LoadIdentityAsync(cancellationToken);
         _totals = Sum();
         _writes = new GroupCommit(WriteAsync);
+        _upward = new GroupCommit(ReportToParentAsync);
         if (UnitCode.LevelOf(_code) == UnitLevel.Grid)
         {
             // A grid's registry dues count in its totals; a grid coming to life has them counted (one-way: reported back later).
             await GrainFactory.GetGrain<Registries.IRegistryDuesGrain>(_code).Refresh();
+        }
+
+        // What it last wrote, told to its parent again: a report up that a crash lost after the write reaches it now
+        // (the parent takes it only if its version is newer than the one it holds).
+        if (state.State.Version > 0)
+        {
+            ReportUp();
         }
     }
 
@@ -111,7 +120,11 @@ public sealed partial class UnitGrain(
     /// <summary>
     /// Writes the sources as they are now (written through: a unit's sources are the only record of
     /// what its children last said), then — if the totals changed — tells the screens and the parent.
-    /// The reporters of this round wait for both, so a report that returned has reached the city.
+    /// The reporters of this round wait for the write only, so a report that returned is durable in its
+    /// unit; the report up runs after it, in rounds of its own, and is retried until the parent has it.
+    /// Waiting for the whole chain up to the city made every reporter wait for four more writes, and a
+    /// city-wide silence (27,000 devices offline at once) timed out 22,736 calls (docs/benchmarks.md,
+    /// "Cold start of the whole city").
     /// </summary>
     private async Task WriteAsync()
     {
@@ -128,9 +141,12 @@ public sealed partial class UnitGrain(
         if (changed)
         {
             PublishLive();
-            await ReportToParentAsync();
+            ReportUp();
         }
     }
+
+    /// <summary>Asks for a report to the parent, in the next upward round; not awaited: its failures retry on a timer.</summary>
+    private void ReportUp() => _upward.RequestAsync().Ignore();
 
     // Screens see counters change as they happen. The city's own counters are the sum of its
     // districts' and are not published separately.
@@ -158,7 +174,7 @@ public sealed partial class UnitGrain(
             _parentRetry?.Dispose();
             _parentRetry = null;
         }
-        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        catch (Exception ex)
         {
             // The parent will hear the same absolute totals again shortly; versions make that safe.
             LogParentUnreachable(ex, _code, parent);
