@@ -178,7 +178,8 @@ public sealed partial class UnitGrain(
         {
             // The parent will hear the same absolute totals again shortly; versions make that safe.
             LogParentUnreachable(ex, _code, parent);
-            _parentRetry ??= this.RegisterGrainTimer(ReportToParentAsync, new GrainTimerCreationOptions(ParentRetry, ParentRetry) { KeepAlive = true });
+            // Retried as an upward round like any other, so a retry and a new change never report side by side.
+            _parentRetry ??= this.RegisterGrainTimer(_upward.RequestAsync, new GrainTimerCreationOptions(ParentRetry, ParentRetry) { KeepAlive = true });
         }
     }
 

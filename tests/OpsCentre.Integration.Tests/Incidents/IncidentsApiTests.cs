@@ -112,12 +112,8 @@ public sealed class IncidentsApiTests(SystemFixture system)
         // Each open case counts once, in its stage, in its grid and every unit above; closing retires it.
         async Task ExpectAsync(long[] expected)
         {
-            for (var attempt = 0; attempt < 50 && !(await StageCountersAsync(community, token)).SequenceEqual(expected); attempt++)
-            {
-                await Task.Delay(100);
-            }
-
-            Assert.Equal(expected, await StageCountersAsync(community, token));
+            Assert.Equal(expected, await Eventually.HoldsAsync(() => StageCountersAsync(community, token), c => c.SequenceEqual(expected), TimeSpan.FromSeconds(5),
+                "the community counts the open cases by stage"));
             Assert.Equal(expected, await StageCountersAsync(grid, token));
         }
 
