@@ -127,8 +127,9 @@ public sealed class AuthTests(SystemFixture system)
 
         var huge = Api.Authorized(HttpMethod.Post, "/api/v1/admin/events", admin.AccessToken,
             new { opId = "m2", unitCode = "510104", type = "probe", data = new { id = new string('x', 2 * 1024 * 1024) } });
-        using var tooLarge = await Http.SendAsync(huge);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+        var tooLarge = await Api.AnswerOfAsync(Http, huge);
+        Assert.True(tooLarge.Status == HttpStatusCode.RequestEntityTooLarge, tooLarge.ToString());
+        Assert.Equal("application/problem+json", tooLarge.MediaType);
 
         using var invalid = await Http.SendAsync(Api.Authorized(HttpMethod.Post, "/api/v1/admin/events", admin.AccessToken,
             new { opId = "m3", unitCode = "51x", type = "", data = 5 }));
