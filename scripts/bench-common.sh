@@ -32,11 +32,26 @@ bench_system_up() {
 
   echo "== silo, gateway"
   gateway="http://127.0.0.1:$(free_port)"
+  # Each process also answers a local Prometheus scraper (Telemetry:ScrapeUrl), where the benchmarks read its allocations.
+  gateway_scrape="http://127.0.0.1:$(free_port)/"; silo_scrape=""
   if [ "${BENCH_COHOST:-0}" = "1" ]; then
-    env ${BENCH_SYSTEM_ENV:-} dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$gateway" --Gateway:HostSilo=true --Orleans:SiloPort="$(free_port)" --Orleans:GatewayPort="$(free_port)" >"$work/gateway.out" 2>&1 & pids+=($!)
+    env ${BENCH_SYSTEM_ENV:-} dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$gateway" --Gateway:HostSilo=true --Orleans:SiloPort="$(free_port)" --Orleans:GatewayPort="$(free_port)" \
+      --Telemetry:ScrapeUrl="$gateway_scrape" >"$work/gateway.out" 2>&1 & pids+=($!)
   else
-    env ${BENCH_SYSTEM_ENV:-} dotnet "$(bin src/Silo OpsCentre.Silo)" --Orleans:SiloPort="$(free_port)" --Orleans:GatewayPort="$(free_port)" >"$work/silo.out" 2>&1 & pids+=($!)
-    env ${BENCH_SYSTEM_ENV:-} dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$gateway" >"$work/gateway.out" 2>&1 & pids+=($!)
+    silo_scrape="http://127.0.0.1:$(free_port)/"
+    env ${BENCH_SYSTEM_ENV:-} dotnet "$(bin src/Silo OpsCentre.Silo)" --Orleans:SiloPort="$(free_port)" --Orleans:GatewayPort="$(free_port)" \
+      --Telemetry:ScrapeUrl="$silo_scrape" >"$work/silo.out" 2>&1 & pids+=($!)
+    env ${BENCH_SYSTEM_ENV:-} dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$gateway" --Telemetry:ScrapeUrl="$gateway_scrape" >"$work/gateway.out" 2>&1 & pids+=($!)
   fi
   for _ in $(seq 1 90); do curl -fs "$gateway/health/ready" >/dev/null 2>&1 && break; sleep 1; done
 }
+
+# CPU time (user + system, in clock ticks of 1/100 s) used so far by every process whose command line matches (pgrep's arguments).
+cpu_of() { local t=0 p; for p in $(pgrep "$@"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+# PostgreSQL's backends do not name their data folder; they run as the server's own user.
+bench_pg_user() { stat -c %U "$work/pg/data" 2>/dev/null || id -un; }
+# Context switches so far (voluntary and not, every thread) of every process whose command line matches: how often it was
+# woken or taken off a core.
+switches_of() { local t=0 p; for p in $(pgrep "$@"); do t=$((t + $(cat /proc/"$p"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'))); done; echo "$t"; }
+# Bytes the .NET process answering the scraper at $1 has allocated so far (0 without one).
+allocated_of() { [ -n "$1" ] || { echo 0; return; }; curl -fs "${1}metrics" | sed 's/{[^}]*}//' | awk '$1 == "dotnet_gc_heap_total_allocated_bytes_total" {s += $2} END {printf "%.0f\n", s}'; }

@@ -31,16 +31,16 @@ dotnet "$(bin tools/Simulator OpsCentre.Simulator)" --gateway "$gateway" --data 
 # Let the warm-up's roll-ups settle, so they do not take the cores from the first measurement.
 sleep "${SETTLE:-20}"
 
-# CPU seconds (user + system) used so far by a process, or by every process whose command line matches.
-cpu_of() { local t=0 p; for p in $(pgrep "$@"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
-# PostgreSQL's backends do not name their data folder; they run as the server's own user.
-pg_user=$(stat -c %U "$work/pg/data" 2>/dev/null || id -un)
+pg_user=$(bench_pg_user)
 run() { # $1 label, $2 url, $3 batch
   local out before_s before_g before_p before_b
   # A warm-up round first (JIT tiering, pools), not counted; every round sends newer seqs than the last.
   KEYS_FILE="$work/keys.lua" BATCH=$3 THREADS=2 SEQ_BASE=$(date +%s%3N) wrk -t2 -c"$connections" -d"${WARMUP:-5}s" -s tools/Benchmarks/wrk/status.lua "$2" >/dev/null
   before_s=$(cpu_of -f OpsCentre.Silo.dll); before_g=$(cpu_of -f OpsCentre.Gateway.dll); before_p=$(cpu_of -u "$pg_user" postgres)
   before_b=$(cpu_of -f "OpsCentre.Benchmarks.dll bare-endpoint")
+  local before_as before_ag before_ws before_wg before_wp
+  before_as=$(allocated_of "$silo_scrape"); before_ag=$(allocated_of "${4:-}")
+  before_ws=$(switches_of -f OpsCentre.Silo.dll); before_wg=$(switches_of -f "${5:-}"); before_wp=$(switches_of -u "$pg_user" postgres)
   out=$(KEYS_FILE="$work/keys.lua" BATCH=$3 THREADS=2 SEQ_BASE=$(date +%s%3N) wrk -t2 -c"$connections" -d"${duration}s" -s tools/Benchmarks/wrk/status.lua "$2")
   local rps; rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}'); last_rps=$rps
   local errors; errors=$(echo "$out" | awk '/Non-2xx/ {print $4}')
@@ -54,6 +54,13 @@ run() { # $1 label, $2 url, $3 batch
     "$(echo "($(cpu_of -f OpsCentre.Silo.dll) - $before_s) * 10000 / $requests" | bc)" \
     "$(echo "($(cpu_of -f OpsCentre.Gateway.dll) - $before_g) * 10000 / $requests" | bc)" \
     "$(echo "($(cpu_of -u "$pg_user" postgres) - $before_p) * 10000 / $requests" | bc)"
+  if [ -n "${4:-}" ]; then
+    # What else each status costs: bytes allocated (the .NET runtime's own count) and context switches (wake-ups).
+    printf '    per request: allocated silo %s B, gateway %s B; context switches silo %s, gateway %s, PostgreSQL %s\n' \
+      "$(echo "($(allocated_of "$silo_scrape") - $before_as) / $requests" | bc)" "$(echo "($(allocated_of "${4:-}") - $before_ag) / $requests" | bc)" \
+      "$(echo "scale=2; ($(switches_of -f OpsCentre.Silo.dll) - $before_ws) / $requests" | bc)" "$(echo "scale=2; ($(switches_of -f "${5:-}") - $before_wg) / $requests" | bc)" \
+      "$(echo "scale=2; ($(switches_of -u "$pg_user" postgres) - $before_wp) / $requests" | bc)"
+  fi
 }
 command -v bc >/dev/null || { apt-get install -y -qq bc >/dev/null 2>&1 || true; }
 
@@ -79,14 +86,31 @@ if [ "${BENCH_TELEMETRY_AB:-0}" = "1" ]; then
   exit 0
 fi
 
+# BENCH_COMPARE_ENV="Name=value …" adds a second gateway on the same silo with those settings, measured in the same
+# alternating rounds (bare, gateway, second gateway), e.g. BENCH_COMPARE_ENV="Devices__GatherStatuses=false".
+compare=""
+if [ -n "${BENCH_COMPARE_ENV:-}" ]; then
+  compare="http://127.0.0.1:$(free_port)"; compare_scrape="http://127.0.0.1:$(free_port)/"
+  env ${BENCH_SYSTEM_ENV:-} ${BENCH_COMPARE_ENV} dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$compare" --Telemetry:ScrapeUrl="$compare_scrape" >"$work/gateway-compare.out" 2>&1 & pids+=($!)
+  for _ in $(seq 1 90); do curl -fs "$compare/health/ready" >/dev/null 2>&1 && break; sleep 1; done
+fi
+
 echo "== results (wrk, 2 threads, $connections connections, ${duration}s each, $(nproc) cores)"
-bare_rates=(); gateway_rates=()
+bare_rates=(); gateway_rates=(); compare_rates=()
 for round in $(seq 1 "${ROUNDS:-3}"); do
   run "bare endpoint, single status (round $round)" "$bare" 1; bare_rates+=("$last_rps")
-  run "gateway, single status, fully processed ($round)" "$gateway" 1; gateway_rates+=("$last_rps")
+  run "gateway, single status, fully processed ($round)" "$gateway" 1 "$gateway_scrape" "OpsCentre.Gateway.dll --urls $gateway"; gateway_rates+=("$last_rps")
+  if [ -n "$compare" ]; then
+    run "gateway with $BENCH_COMPARE_ENV, single ($round)" "$compare" 1 "$compare_scrape" "OpsCentre.Gateway.dll --urls $compare"; compare_rates+=("$last_rps")
+  fi
 done
 bare_median=$(median "${bare_rates[@]}"); gateway_median=$(median "${gateway_rates[@]}")
-printf '== single statuses, medians of %s alternating rounds: bare %.0f/s, gateway %.0f/s = %.0f %% of bare (target: at least 50 %%)\n' \
-  "${ROUNDS:-3}" "$bare_median" "$gateway_median" "$(echo "$gateway_median * 100 / $bare_median" | bc -l)"
+layout=$([ "${BENCH_COHOST:-0}" = "1" ] && echo "gateway hosting its silo" || echo "silo + client gateway")
+printf '== single statuses (%s), medians of %s alternating rounds: bare %.0f/s, gateway %.0f/s = %.0f %% of bare (target: at least 50 %%)\n' \
+  "$layout" "${ROUNDS:-3}" "$bare_median" "$gateway_median" "$(echo "$gateway_median * 100 / $bare_median" | bc -l)"
+if [ -n "$compare" ]; then
+  compare_median=$(median "${compare_rates[@]}")
+  printf '== the same, gateway with %s: %.0f/s = %.0f %% of bare\n' "$BENCH_COMPARE_ENV" "$compare_median" "$(echo "$compare_median * 100 / $bare_median" | bc -l)"
+fi
 run "bare endpoint, batches of 50" "$bare" 50
-run "gateway, batches of 50 (fully processed)" "$gateway" 50
+run "gateway, batches of 50 (fully processed)" "$gateway" 50 "$gateway_scrape" "OpsCentre.Gateway.dll --urls $gateway"
