@@ -47,13 +47,28 @@ public sealed class RegistryDuesGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _grid = this.GetPrimaryKeyString();
-        _deadline = new DeadlineWatch(this, _grid, "inspection", Refresh, state.WriteStateAsync, alerts, clock);
+        _deadline = new DeadlineWatch(this, _grid, "inspection", WakeAsync, state.WriteStateAsync, alerts, clock);
         return Task.CompletedTask;
     }
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Refresh();
 
-    public async Task Refresh()
+    public Task Refresh() => CountAndEvaluateAsync();
+
+    /// <summary>
+    /// The timer's wake. Most wakes are the rules' own — an overdue place's alert asked every few seconds whether it was
+    /// resolved by hand — and change no count: they evaluate the places as last counted, with no database read. The grid
+    /// counts again when a count changes with time (<see cref="GridDues.NextChange"/>), on its hourly reminder, and on
+    /// every <see cref="Refresh"/> (a write to its registries).
+    /// </summary>
+    private Task WakeAsync() =>
+        _counted is { } counted && (counted.NextChange is not { } change || clock.GetUtcNow() < change)
+            ? EvaluateAsync(counted, clock.GetUtcNow())
+            : CountAndEvaluateAsync();
+
+    private GridDues? _counted;
+
+    private async Task CountAndEvaluateAsync()
     {
         if (!UnitCode.IsValid(_grid) || UnitCode.LevelOf(_grid) != UnitLevel.Grid)
         {
@@ -62,6 +77,7 @@ public sealed class RegistryDuesGrain(
 
         var now = clock.GetUtcNow();
         var dues = await RegistryDues.CountAsync(db, _grid, now, CancellationToken.None);
+        _counted = dues;
 
         // The counts first, so a failing alert below cannot keep them from the screens. Absolute totals under a newer
         // version each time: a repeated or reordered report cannot count twice.
@@ -69,6 +85,11 @@ public sealed class RegistryDuesGrain(
         await GrainFactory.GetGrain<IUnitGrain>(_grid).Report("registry-dues", _version,
             UnitCounters.Zero with { ResidentsToReRegister = dues.ToReRegister, KeyPlacesOverdue = dues.PlacesOverdue });
 
+        await EvaluateAsync(dues, now);
+    }
+
+    private async Task EvaluateAsync(GridDues dues, DateTimeOffset now)
+    {
         // Each place due by today, and each place whose episode is still open (it may have been inspected since, or removed); the
         // grid wakes again when a count changes with time, or sooner when a rule asks.
         var due = dues.Places.ToDictionary(p => p.PlaceId);
