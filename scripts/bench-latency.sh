@@ -38,7 +38,6 @@ snapshot() {
   local entry; for entry in "${processes[@]}"; do cpu_of ${entry#*:}; done
   for entry in "${processes[@]:0:3}"; do switches_of ${entry#*:}; done
   allocated_of "$silo_scrape"; allocated_of "$gateway_scrape"
-  awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat
 }
 dotnet "$(bin tools/Benchmarks OpsCentre.Benchmarks)" latency "$gateway" "$alerts" "$duration" demo-password >"$work/latency.out" 2>&1 & probe_pid=$!
 until grep -q "^measuring" "$work/latency.out" 2>/dev/null || ! kill -0 "$probe_pid" 2>/dev/null; do sleep 0.2; done
@@ -50,8 +49,7 @@ line="cores busy while measured (${elapsed%.*} s):"
 for i in "${!processes[@]}"; do
   line+=$(printf ' %s %.2f,' "${processes[$i]%%:*}" "$(echo "(${after[$i]} - ${before[$i]}) / 100 / $elapsed" | bc -l)")
 done
-# The machine's user + system time (from /proc/stat, all cores), so that the kernel and anything else show as the rest.
-printf '%s all %.2f of %s\n' "$line" "$(echo "(${after[-1]} - ${before[-1]}) / 100 / $elapsed" | bc -l)" "$(nproc)"
+printf '%s of %s cores\n' "${line%,}" "$(nproc)"
 if [ "$background" != "0" ]; then
   printf 'CPU per background status: silo %.0f µs, gateway %.0f µs, PostgreSQL %.0f µs, simulator %.0f µs\n' \
     "$(echo "(${after[0]} - ${before[0]}) * 10000 / $elapsed / $background" | bc -l)" "$(echo "(${after[1]} - ${before[1]}) * 10000 / $elapsed / $background" | bc -l)" \
