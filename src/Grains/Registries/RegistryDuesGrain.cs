@@ -44,6 +44,9 @@ public sealed class RegistryDuesGrain(
     private DeadlineWatch? _deadline;
     private long _version;
 
+    /// <summary>The grid's dues as last counted; null until the first count of this activation.</summary>
+    private GridDues? _counted;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _grid = this.GetPrimaryKeyString();
@@ -61,12 +64,11 @@ public sealed class RegistryDuesGrain(
     /// counts again when a count changes with time (<see cref="GridDues.NextChange"/>), on its hourly reminder, and on
     /// every <see cref="Refresh"/> (a write to its registries).
     /// </summary>
-    private Task WakeAsync() =>
-        _counted is { } counted && (counted.NextChange is not { } change || clock.GetUtcNow() < change)
-            ? EvaluateAsync(counted, clock.GetUtcNow())
-            : CountAndEvaluateAsync();
-
-    private GridDues? _counted;
+    private Task WakeAsync()
+    {
+        var now = clock.GetUtcNow();
+        return _counted is { } counted && (counted.NextChange is not { } change || now < change) ? EvaluateAsync(counted, now) : CountAndEvaluateAsync();
+    }
 
     private async Task CountAndEvaluateAsync()
     {
