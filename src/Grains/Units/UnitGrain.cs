@@ -42,6 +42,11 @@ public sealed partial class UnitGrain(
     private GroupCommit _upward = null!;
     private long _mapVersion;
 
+    // The sources as reports change them. The persisted state is a copy taken at the start of each write: the storage
+    // provider serializes it off the grain's scheduler, and this grain is reentrant, so a report arriving during a write
+    // must not touch the dictionary being serialized ("Collection was modified" in CI, 2026-12-06).
+    private Dictionary<string, SourceReport> _sources = [];
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _code = this.GetPrimaryKeyString();
@@ -51,6 +56,7 @@ public sealed partial class UnitGrain(
         }
 
         await LoadIdentityAsync(cancellationToken);
+        _sources = new Dictionary<string, SourceReport>(state.State.Sources);
         _totals = Sum();
         _writes = new GroupCommit(WriteAsync);
         _upward = new GroupCommit(ReportToParentAsync);
@@ -79,7 +85,7 @@ public sealed partial class UnitGrain(
         return _identity is null
             ? null
             : new UnitSnapshot(_code, _identity.Name, UnitCode.LevelOf(_code), _identity.ParentCode, _totals,
-                [.. _children.Select(c => new UnitChild(c.Code, c.Name, state.State.Sources.TryGetValue(c.Code, out var r) ? r.Counters : UnitCounters.Zero))]);
+                [.. _children.Select(c => new UnitChild(c.Code, c.Name, _sources.TryGetValue(c.Code, out var r) ? r.Counters : UnitCounters.Zero))]);
     }
 
     private async Task LoadIdentityAsync(CancellationToken cancellationToken)
@@ -93,23 +99,23 @@ public sealed partial class UnitGrain(
 
     public Task Report(string source, long version, UnitCounters totals)
     {
-        if (state.State.Sources.TryGetValue(source, out var held) && held.Version >= version)
+        if (_sources.TryGetValue(source, out var held) && held.Version >= version)
         {
             return Task.CompletedTask;
         }
 
-        state.State.Sources[source] = new SourceReport { Version = version, Counters = totals };
+        _sources[source] = new SourceReport { Version = version, Counters = totals };
         return _writes.RequestAsync();
     }
 
-    public Task Retire(string source) => state.State.Sources.Remove(source) ? _writes.RequestAsync() : Task.CompletedTask;
+    public Task Retire(string source) => _sources.Remove(source) ? _writes.RequestAsync() : Task.CompletedTask;
 
     public async Task<UnitCounters> Repair()
     {
         foreach (var child in _children)
         {
             var latest = await GrainFactory.GetGrain<IUnitGrain>(child.Code).Totals();
-            state.State.Sources[child.Code] = new SourceReport { Version = latest.Version, Counters = latest.Counters };
+            _sources[child.Code] = new SourceReport { Version = latest.Version, Counters = latest.Counters };
         }
 
         _forceReport = true;
@@ -131,12 +137,15 @@ public sealed partial class UnitGrain(
         var totals = Sum();
         var changed = totals != _totals || _forceReport;
         _forceReport = false;
+        var version = state.State.Version;
         if (changed)
         {
             _totals = totals;
-            state.State.Version++;
+            version++;
         }
 
+        // Source reports are replaced, never changed in place, so a shallow copy is a stable snapshot.
+        state.State = new UnitRollupState { Sources = new Dictionary<string, SourceReport>(_sources), Version = version };
         await state.WriteStateAsync();
         if (changed)
         {
@@ -186,7 +195,7 @@ public sealed partial class UnitGrain(
     private UnitCounters Sum()
     {
         var sum = UnitCounters.Zero;
-        foreach (var report in state.State.Sources.Values)
+        foreach (var report in _sources.Values)
         {
             sum += report.Counters;
         }

@@ -37,7 +37,8 @@ public sealed class MemberMark
 
 /// <summary>
 /// A grid or community as an alert subject (<see cref="IUnitWatchGrain"/>). Not reentrant: one change at a time, each evaluated
-/// at once; only <see cref="InhibitorOf"/> interleaves (it reads one entry). A rate rule's window that must close is watched by a
+/// at once; only <see cref="Occurred"/> (it notes an occurrence for the next evaluation) and <see cref="InhibitorOf"/> (it reads
+/// one entry) interleave, and neither changes the persisted state. A rate rule's window that must close is watched by a
 /// grain timer and, while one is due, a reminder (durable wake-up), so the alert resolves even after the silo died.
 /// </summary>
 public sealed class UnitWatchGrain(
@@ -54,6 +55,11 @@ public sealed class UnitWatchGrain(
     private static readonly TimeSpan RosterRefresh = TimeSpan.FromMinutes(5);
 
     private readonly Dictionary<string, (int Count, DateTimeOffset ReadAt)> _rosters = [];
+
+    // Occurrences told since the last evaluation. Occurred interleaves with the turn that is writing the state, and the storage
+    // provider may serialize it off the grain's scheduler, so Occurred never changes the persisted state: it only reads it and
+    // adds here; the next evaluation moves these into the state in a turn of its own.
+    private readonly List<(string Name, string Key, DateTimeOffset At)> _arrived = [];
     private string _code = "";
     private string _kind = "";
     private DurableWakeUp? _wakeUp;
@@ -77,10 +83,12 @@ public sealed class UnitWatchGrain(
         var counted = false;
         foreach (var name in names)
         {
-            if (ruleSet.LongestWindow(_code, name) is not null)
+            var known = state.State.Occurrences.TryGetValue(name, out var held) && held.ContainsKey(key)
+                || _arrived.Exists(a => a.Name == name && a.Key == key);
+            if (!known && ruleSet.LongestWindow(_code, name) is not null)
             {
-                var times = state.State.Occurrences.TryGetValue(name, out var held) ? held : state.State.Occurrences[name] = [];
-                counted |= times.TryAdd(key, at);
+                _arrived.Add((name, key, at));
+                counted = true;
             }
         }
 
@@ -124,6 +132,13 @@ public sealed class UnitWatchGrain(
         var now = clock.GetUtcNow();
         var ruleSet = await rules.CurrentAsync();
         var facts = new SubjectFacts();
+        foreach (var (name, key, at) in _arrived)
+        {
+            var times = state.State.Occurrences.TryGetValue(name, out var held) ? held : state.State.Occurrences[name] = [];
+            times.TryAdd(key, at);
+        }
+
+        _arrived.Clear();
         foreach (var (name, times) in state.State.Occurrences.ToList())
         {
             // Only what a rule still counts, for as long as its longest window: the state does not grow with history.

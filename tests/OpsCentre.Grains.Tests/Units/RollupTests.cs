@@ -62,6 +62,27 @@ public sealed class RollupTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ReportsArrivingWhileAUnitIsWritingNeitherFailNorGetLost()
+    {
+        // The storage provider serializes a unit's sources off the grain's scheduler when it has to wait for one of the
+        // few live-state connections, while new sources keep arriving (the unit is reentrant). Many units writing at
+        // once and waves of new sources to each make that overlap near certain.
+        var city = _kit.Fresh.UnmappedCity();
+        var units = Enumerable.Range(1, 24).Select(g => fixture.Client.GetGrain<IUnitGrain>($"{city}01001001{g:000}")).ToList();
+        const int waves = 10, perWave = 60;
+        for (var wave = 0; wave < waves; wave++)
+        {
+            await Task.WhenAll(units.SelectMany(unit => Enumerable.Range(0, perWave)
+                .Select(i => unit.Report($"member:{wave}:{i}", 1, new UnitCounters(0, 1, 0, 0, 0, 0)))));
+        }
+
+        foreach (var unit in units)
+        {
+            Assert.Equal(waves * perWave, (await unit.Totals()).Counters.WorkersOnline);
+        }
+    }
+
+    [Fact]
     public async Task CountersSurviveARestartOfEverySilo()
     {
         var city = _kit.Fresh.UnmappedCity();
