@@ -16,7 +16,7 @@ bench_prepare() {
 # Starts PostgreSQL (fsync on: durable means durable), the schema, the demo city (BENCH_CITY_SIZE, default city) with its accounts, a silo
 # and a gateway (with BENCH_COHOST=1: one gateway hosting its own silo); sets $gateway to the gateway's
 # URL once it is ready. BENCH_SYSTEM_ENV adds environment variables to the silo and gateway only (not
-# the load generators), for diagnosis, e.g. BENCH_SYSTEM_ENV="DOTNET_gcServer=0".
+# the load generators), for diagnosis, e.g. BENCH_SYSTEM_ENV="DOTNET_gcServer=0"; BENCH_SILO_ENV to the silo process only.
 bench_system_up() {
   echo "== PostgreSQL, schema, demo city"
   OPSCENTRE_PG_FAST=${BENCH_PG_FAST:-0} scripts/postgres.sh start "$work/pg" "$(free_port)" >/dev/null
@@ -39,7 +39,7 @@ bench_system_up() {
       --Telemetry:ScrapeUrl="$gateway_scrape" >"$work/gateway.out" 2>&1 & pids+=($!)
   else
     silo_scrape="http://127.0.0.1:$(free_port)/"
-    env ${BENCH_SYSTEM_ENV:-} dotnet "$(bin src/Silo OpsCentre.Silo)" --Orleans:SiloPort="$(free_port)" --Orleans:GatewayPort="$(free_port)" \
+    env ${BENCH_SYSTEM_ENV:-} ${BENCH_SILO_ENV:-} dotnet "$(bin src/Silo OpsCentre.Silo)" --Orleans:SiloPort="$(free_port)" --Orleans:GatewayPort="$(free_port)" \
       --Telemetry:ScrapeUrl="$silo_scrape" >"$work/silo.out" 2>&1 & pids+=($!)
     env ${BENCH_SYSTEM_ENV:-} dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$gateway" --Telemetry:ScrapeUrl="$gateway_scrape" >"$work/gateway.out" 2>&1 & pids+=($!)
   fi
