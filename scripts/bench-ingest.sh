@@ -9,6 +9,8 @@
 # taken from the medians; every round is printed.
 # BENCH_TELEMETRY_AB=1 measures telemetry's cost instead: telemetry on (defaults) vs off, alternating rounds (docs/benchmarks.md).
 # BENCH_COHOST=1 runs the gateway with its own silo (Gateway:HostSilo) instead of a silo process and a client gateway.
+# BENCH_SECOND_SYSTEM="Name=value …" adds a second whole system (its own database on the same PostgreSQL, silo and gateway,
+# its own devices) whose silo has those settings, measured in the same alternating rounds: silo-side ideas compared in one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -24,10 +26,31 @@ bare="http://127.0.0.1:$(free_port)"
 dotnet "$(bin tools/Benchmarks OpsCentre.Benchmarks)" bare-endpoint "$bare" >"$work/bare.out" 2>&1 & pids+=($!)
 for _ in $(seq 1 60); do curl -fs "$bare/health/ready" >/dev/null 2>&1 && break; sleep 1; done
 
-echo "== provisioning and warming $devices devices (simulator)"
-dotnet "$(bin tools/Simulator OpsCentre.Simulator)" --gateway "$gateway" --data "$work/sim" --workers "$devices" --rate 0 --concurrency 32 \
-  --duration 20 | tail -1
-{ echo "return {"; cut -f3 "$work/sim/devices.tsv" | sed 's/.*/  "&",/'; echo "}"; } >"$work/keys.lua"
+provision_devices() { # $1 gateway, $2 folder; writes $2/keys.lua
+  echo "== provisioning and warming $devices devices (simulator) at $1"
+  dotnet "$(bin tools/Simulator OpsCentre.Simulator)" --gateway "$1" --data "$2" --workers "$devices" --rate 0 --concurrency 32 \
+    --duration 20 | tail -1
+  { echo "return {"; cut -f3 "$2/devices.tsv" | sed 's/.*/  "&",/'; echo "}"; } >"$2/keys.lua"
+}
+provision_devices "$gateway" "$work/sim"
+keys_file="$work/sim/keys.lua"; silo_match="--Telemetry:ScrapeUrl=${silo_scrape:-none}"
+[ -n "$silo_scrape" ] || silo_match=OpsCentre.Silo.dll
+
+second=""
+if [ -n "${BENCH_SECOND_SYSTEM:-}" ]; then
+  echo "== a second system: database bench2, silo with $BENCH_SECOND_SYSTEM, gateway"
+  OPSCENTRE_ADMIN_CONNECTION=$(scripts/postgres.sh url "$work/pg") OPSCENTRE_OWNER_PASSWORD=bench-owner OPSCENTRE_APP_PASSWORD=bench-app \
+    dotnet "$(bin tools/Migrator OpsCentre.Migrator)" provision bench2 >/dev/null
+  second_db="Host=127.0.0.1;Port=$(cat "$work/pg/port");Database=bench2;Username=bench2_app;Password=bench-app"
+  ConnectionStrings__OpsCentre="$second_db" OPSCENTRE_DEMO=on dotnet "$(bin tools/CityGen OpsCentre.CityGen)" ensure "${BENCH_CITY_SIZE:-city}" "$work/city" | tail -1
+  second="http://127.0.0.1:$(free_port)"; second_scrape="http://127.0.0.1:$(free_port)/"; second_silo_scrape="http://127.0.0.1:$(free_port)/"
+  env ConnectionStrings__OpsCentre="$second_db" ${BENCH_SYSTEM_ENV:-} ${BENCH_SILO_ENV:-} ${BENCH_SECOND_SYSTEM} dotnet "$(bin src/Silo OpsCentre.Silo)" \
+    --Orleans:SiloPort="$(free_port)" --Orleans:GatewayPort="$(free_port)" --Telemetry:ScrapeUrl="$second_silo_scrape" >"$work/silo2.out" 2>&1 & pids+=($!)
+  env ConnectionStrings__OpsCentre="$second_db" ${BENCH_SYSTEM_ENV:-} dotnet "$(bin src/Gateway OpsCentre.Gateway)" --urls "$second" \
+    --Telemetry:ScrapeUrl="$second_scrape" >"$work/gateway2.out" 2>&1 & pids+=($!)
+  for _ in $(seq 1 90); do curl -fs "$second/health/ready" >/dev/null 2>&1 && break; sleep 1; done
+  provision_devices "$second" "$work/sim2"
+fi
 # Let the warm-up's roll-ups settle, so they do not take the cores from the first measurement.
 sleep "${SETTLE:-20}"
 
@@ -35,13 +58,14 @@ pg_user=$(bench_pg_user)
 run() { # $1 label, $2 url, $3 batch
   local out before_s before_g before_p before_b
   # A warm-up round first (JIT tiering, pools), not counted; every round sends newer seqs than the last.
-  KEYS_FILE="$work/keys.lua" BATCH=$3 THREADS=2 SEQ_BASE=$(date +%s%3N) wrk -t2 -c"$connections" -d"${WARMUP:-5}s" -s tools/Benchmarks/wrk/status.lua "$2" >/dev/null
-  before_s=$(cpu_of -f OpsCentre.Silo.dll); before_g=$(cpu_of -f OpsCentre.Gateway.dll); before_p=$(cpu_of -u "$pg_user" postgres)
+  KEYS_FILE="$keys_file" BATCH=$3 THREADS=2 SEQ_BASE=$(date +%s%3N) wrk -t2 -c"$connections" -d"${WARMUP:-5}s" -s tools/Benchmarks/wrk/status.lua "$2" >/dev/null
+  local gateway_match=${5:-OpsCentre.Gateway.dll}
+  before_s=$(cpu_of -f -- "$silo_match"); before_g=$(cpu_of -f -- "$gateway_match"); before_p=$(cpu_of -u "$pg_user" postgres)
   before_b=$(cpu_of -f "OpsCentre.Benchmarks.dll bare-endpoint")
   local before_as before_ag before_ws before_wg before_wp
   before_as=$(allocated_of "$silo_scrape"); before_ag=$(allocated_of "${4:-}")
-  before_ws=$(switches_of -f OpsCentre.Silo.dll); before_wg=$(switches_of -f "${5:-}"); before_wp=$(switches_of -u "$pg_user" postgres)
-  out=$(KEYS_FILE="$work/keys.lua" BATCH=$3 THREADS=2 SEQ_BASE=$(date +%s%3N) wrk -t2 -c"$connections" -d"${duration}s" -s tools/Benchmarks/wrk/status.lua "$2")
+  before_ws=$(switches_of -f -- "$silo_match"); before_wg=$(switches_of -f "${5:-}"); before_wp=$(switches_of -u "$pg_user" postgres)
+  out=$(KEYS_FILE="$keys_file" BATCH=$3 THREADS=2 SEQ_BASE=$(date +%s%3N) wrk -t2 -c"$connections" -d"${duration}s" -s tools/Benchmarks/wrk/status.lua "$2")
   local rps; rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}'); last_rps=$rps
   local errors; errors=$(echo "$out" | awk '/Non-2xx/ {print $4}')
   local p50; p50=$(echo "$out" | awk '/Latency/ {print $2}')
@@ -51,14 +75,14 @@ run() { # $1 label, $2 url, $3 batch
   local requests; requests=$(echo "$rps * $duration" | bc)
   printf '    CPU per request: bare endpoint %s µs, silo %s µs, gateway %s µs, PostgreSQL %s µs\n' \
     "$(echo "($(cpu_of -f "OpsCentre.Benchmarks.dll bare-endpoint") - $before_b) * 10000 / $requests" | bc)" \
-    "$(echo "($(cpu_of -f OpsCentre.Silo.dll) - $before_s) * 10000 / $requests" | bc)" \
-    "$(echo "($(cpu_of -f OpsCentre.Gateway.dll) - $before_g) * 10000 / $requests" | bc)" \
+    "$(echo "($(cpu_of -f -- "$silo_match") - $before_s) * 10000 / $requests" | bc)" \
+    "$(echo "($(cpu_of -f -- "$gateway_match") - $before_g) * 10000 / $requests" | bc)" \
     "$(echo "($(cpu_of -u "$pg_user" postgres) - $before_p) * 10000 / $requests" | bc)"
   if [ -n "${4:-}" ]; then
     # What else each status costs: bytes allocated (the .NET runtime's own count) and context switches (wake-ups).
     printf '    per request: allocated silo %s B, gateway %s B; context switches silo %s, gateway %s, PostgreSQL %s\n' \
       "$(echo "($(allocated_of "$silo_scrape") - $before_as) / $requests" | bc)" "$(echo "($(allocated_of "${4:-}") - $before_ag) / $requests" | bc)" \
-      "$(echo "scale=2; ($(switches_of -f OpsCentre.Silo.dll) - $before_ws) / $requests" | bc)" "$(echo "scale=2; ($(switches_of -f "${5:-}") - $before_wg) / $requests" | bc)" \
+      "$(echo "scale=2; ($(switches_of -f -- "$silo_match") - $before_ws) / $requests" | bc)" "$(echo "scale=2; ($(switches_of -f "${5:-}") - $before_wg) / $requests" | bc)" \
       "$(echo "scale=2; ($(switches_of -u "$pg_user" postgres) - $before_wp) / $requests" | bc)"
   fi
 }
@@ -96,12 +120,23 @@ if [ -n "${BENCH_COMPARE_ENV:-}" ]; then
 fi
 
 echo "== results (wrk, 2 threads, $connections connections, ${duration}s each, $(nproc) cores)"
-bare_rates=(); gateway_rates=(); compare_rates=()
+bare_rates=(); gateway_rates=(); compare_rates=(); second_rates=()
+# Runs "$@" with the second system's silo, devices and scraper as the ones measured.
+as_second_system() {
+  local keys=$keys_file match=$silo_match scrape=$silo_scrape
+  keys_file="$work/sim2/keys.lua"; silo_match="--Telemetry:ScrapeUrl=$second_silo_scrape"; silo_scrape=$second_silo_scrape
+  "$@"
+  keys_file=$keys; silo_match=$match; silo_scrape=$scrape
+}
 for round in $(seq 1 "${ROUNDS:-3}"); do
   run "bare endpoint, single status (round $round)" "$bare" 1; bare_rates+=("$last_rps")
   run "gateway, single status, fully processed ($round)" "$gateway" 1 "$gateway_scrape" "OpsCentre.Gateway.dll --urls $gateway"; gateway_rates+=("$last_rps")
   if [ -n "$compare" ]; then
     run "gateway with $BENCH_COMPARE_ENV, single ($round)" "$compare" 1 "$compare_scrape" "OpsCentre.Gateway.dll --urls $compare"; compare_rates+=("$last_rps")
+  fi
+  if [ -n "$second" ]; then
+    as_second_system run "second system (silo with $BENCH_SECOND_SYSTEM), single ($round)" "$second" 1 "$second_scrape" "OpsCentre.Gateway.dll --urls $second"
+    second_rates+=("$last_rps")
   fi
 done
 bare_median=$(median "${bare_rates[@]}"); gateway_median=$(median "${gateway_rates[@]}")
@@ -112,5 +147,12 @@ if [ -n "$compare" ]; then
   compare_median=$(median "${compare_rates[@]}")
   printf '== the same, gateway with %s: %.0f/s = %.0f %% of bare\n' "$BENCH_COMPARE_ENV" "$compare_median" "$(echo "$compare_median * 100 / $bare_median" | bc -l)"
 fi
+if [ -n "$second" ]; then
+  second_median=$(median "${second_rates[@]}")
+  printf '== the same, second system (silo with %s): %.0f/s = %.0f %% of bare\n' "$BENCH_SECOND_SYSTEM" "$second_median" "$(echo "$second_median * 100 / $bare_median" | bc -l)"
+fi
 run "bare endpoint, batches of 50" "$bare" 50
 run "gateway, batches of 50 (fully processed)" "$gateway" 50 "$gateway_scrape" "OpsCentre.Gateway.dll --urls $gateway"
+if [ -n "$second" ]; then
+  as_second_system run "second system (silo with $BENCH_SECOND_SYSTEM), batches of 50" "$second" 50 "$second_scrape" "OpsCentre.Gateway.dll --urls $second"
+fi

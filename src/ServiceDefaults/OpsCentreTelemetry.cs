@@ -41,6 +41,13 @@ public sealed class TelemetryOptions
     /// </summary>
     public string? ScrapeUrl { get; set; }
 
+    /// <summary>
+    /// Orleans' instruments that record once per message or grain call (<see cref="OpsCentreTelemetry.PerMessageInstruments"/>:
+    /// message sizes, dispatcher and gateway counts, request latency, directory lookups). Default true; false drops them
+    /// (their measurements are not taken at all), keeping every other Orleans, ASP.NET Core, Npgsql, runtime and OpsCentre metric.
+    /// </summary>
+    public bool PerMessageMetrics { get; set; } = true;
+
     /// <summary>What is wrong with these settings, naming the setting; null when nothing is.</summary>
     public string? Problem() =>
         TraceSampleRatio is not (>= 0 and <= 1) || double.IsNaN(TraceSampleRatio) ? $"{Section}:TraceSampleRatio must be between 0 and 1 (it is {TraceSampleRatio})"
@@ -69,6 +76,12 @@ public static class OpsCentreTelemetry
         "Microsoft.AspNetCore.Routing", "Microsoft.AspNetCore.Diagnostics", "Microsoft.AspNetCore.RateLimiting",
         "Microsoft.AspNetCore.Authentication", "Microsoft.AspNetCore.Authorization", "Microsoft.AspNetCore.SignalR.Server",
         "Microsoft.Orleans", "System.Runtime", OpsCentreMeter,
+    ];
+
+    /// <summary>Orleans' instruments recorded per message or grain call (names with <c>*</c> as a wildcard), dropped unless <see cref="TelemetryOptions.PerMessageMetrics"/>.</summary>
+    public static readonly string[] PerMessageInstruments =
+    [
+        "orleans-messaging-*", "orleans-gateway-received", "orleans-gateway-sent", "orleans-app-requests-latency", "orleans-directory-lookups-*",
     ];
 
     /// <summary>Orleans' activity sources: a grain call's client and server spans (with <c>AddActivityPropagation</c>).</summary>
@@ -104,6 +117,14 @@ public static class OpsCentreTelemetry
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(Meters).AddNpgsqlInstrumentation();
+                if (!options.PerMessageMetrics)
+                {
+                    foreach (var instrument in PerMessageInstruments)
+                    {
+                        metrics.AddView(instrument, MetricStreamConfiguration.Drop);
+                    }
+                }
+
                 if (serveScrapeEndpoint)
                 {
                     metrics.AddPrometheusExporter();
