@@ -57,6 +57,19 @@ for project in tests/*.Tests/*.csproj; do
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + total - p - f))
 done
 
+# The slowest tests of the run (where the suite's time goes), from the assemblies' TRX files.
+node -e '
+  const fs = require("fs"), path = require("path");
+  const rows = [];
+  for (const file of fs.readdirSync(process.argv[1]).filter(f => f.endsWith(".trx"))) {
+    const text = fs.readFileSync(path.join(process.argv[1], file), "utf8");
+    for (const m of text.matchAll(/<UnitTestResult [^>]*?testName="([^"]+)"[^>]*?duration="(\d+):(\d+):([\d.]+)"/g)) {
+      rows.push([(+m[2]) * 3600 + (+m[3]) * 60 + (+m[4]), m[1].replace(/^OpsCentre\./, "").replace(/&quot;/g, "\"")]);
+    }
+  }
+  rows.sort((a, b) => b[0] - a[0]);
+  if (rows.length) console.log("== the 15 slowest tests (s)\n" + rows.slice(0, 15).map(r => r[0].toFixed(1).padStart(7) + "  " + r[1]).join("\n"));
+' "$results" || true
 shots=tests/OpsCentre.Integration.Tests/bin/Release/net10.0/screenshots
 [ -d "$shots" ] && echo "wall-screen screenshots (test artefacts): $shots"
 summary="$passed passed, $failed failed"
