@@ -12,6 +12,11 @@
 # BENCH_SECOND_SYSTEM="Name=value …" adds a second whole system (its own database on the same PostgreSQL, silo and gateway,
 # its own devices) whose silo has those settings, measured in the same alternating rounds: silo-side ideas compared in one run.
 set -euo pipefail
+# The second system is a silo and a client gateway: beside a co-hosted first one it would compare two layouts, and its
+# silo process would be counted as the first system's.
+if [ -n "${BENCH_SECOND_SYSTEM:-}" ] && [ "${BENCH_COHOST:-0}" = "1" ]; then
+  echo "BENCH_SECOND_SYSTEM compares the separate layout only; unset BENCH_COHOST" >&2; exit 2
+fi
 cd "$(dirname "$0")/.."
 root=$(pwd)
 . scripts/common.sh
@@ -33,8 +38,8 @@ provision_devices() { # $1 gateway, $2 folder; writes $2/keys.lua
   { echo "return {"; cut -f3 "$2/devices.tsv" | sed 's/.*/  "&",/'; echo "}"; } >"$2/keys.lua"
 }
 provision_devices "$gateway" "$work/sim"
-keys_file="$work/sim/keys.lua"; silo_match="--Telemetry:ScrapeUrl=${silo_scrape:-none}"
-[ -n "$silo_scrape" ] || silo_match=OpsCentre.Silo.dll
+keys_file="$work/sim/keys.lua"
+if [ -n "$silo_scrape" ]; then silo_match="--Telemetry:ScrapeUrl=$silo_scrape"; else silo_match=OpsCentre.Silo.dll; fi
 
 second=""
 if [ -n "${BENCH_SECOND_SYSTEM:-}" ]; then
