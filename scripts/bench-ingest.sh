@@ -11,6 +11,9 @@
 # BENCH_COHOST=1 runs the gateway with its own silo (Gateway:HostSilo) instead of a silo process and a client gateway.
 # BENCH_SECOND_SYSTEM="Name=value …" adds a second whole system (its own database on the same PostgreSQL, silo and gateway,
 # its own devices) whose silo has those settings, measured in the same alternating rounds: silo-side ideas compared in one run.
+# BENCH_FLOOR=1 adds the layout's floor to the same alternating rounds: the bare endpoint plus one Orleans grain call per
+# status to a grain that only compares the seq (OpsCentre.Benchmarks floor-silo / floor-endpoint; with BENCH_COHOST=1 one
+# process hosting its silo) — the least this stack does for a status in the layout, so what is above it is OpsCentre's.
 set -euo pipefail
 # The second system is a silo and a client gateway: beside a co-hosted first one it would compare two layouts, and its
 # silo process would be counted as the first system's.
@@ -55,6 +58,21 @@ if [ -n "${BENCH_SECOND_SYSTEM:-}" ]; then
     --Telemetry:ScrapeUrl="$second_scrape" >"$work/gateway2.out" 2>&1 & pids+=($!)
   for _ in $(seq 1 90); do curl -fs "$second/health/ready" >/dev/null 2>&1 && break; sleep 1; done
   provision_devices "$second" "$work/sim2"
+fi
+floor=""
+if [ "${BENCH_FLOOR:-0}" = "1" ]; then
+  floor="http://127.0.0.1:$(free_port)"; floor_gateway_port=$(free_port)
+  # Each like the process it stands for: the endpoint with server GC (the gateway is a web project), the silo with the default.
+  if [ "${BENCH_COHOST:-0}" = "1" ]; then
+    echo "== the floor: one process, bare endpoint + its own silo, one grain call per status"
+    DOTNET_gcServer=1 dotnet "$(bin tools/Benchmarks OpsCentre.Benchmarks)" floor-endpoint "$floor" "$floor_gateway_port" cohost >"$work/floor.out" 2>&1 & pids+=($!)
+  else
+    echo "== the floor: a silo process and a client endpoint, one grain call per status"
+    dotnet "$(bin tools/Benchmarks OpsCentre.Benchmarks)" floor-silo "$(free_port)" "$floor_gateway_port" >"$work/floor-silo.out" 2>&1 & pids+=($!)
+    sleep 5
+    DOTNET_gcServer=1 dotnet "$(bin tools/Benchmarks OpsCentre.Benchmarks)" floor-endpoint "$floor" "$floor_gateway_port" >"$work/floor.out" 2>&1 & pids+=($!)
+  fi
+  for _ in $(seq 1 60); do curl -fs "$floor/health/ready" >/dev/null 2>&1 && break; sleep 1; done
 fi
 # Let the warm-up's roll-ups settle, so they do not take the cores from the first measurement.
 sleep "${SETTLE:-20}"
@@ -125,7 +143,7 @@ if [ -n "${BENCH_COMPARE_ENV:-}" ]; then
 fi
 
 echo "== results (wrk, 2 threads, $connections connections, ${duration}s each, $(nproc) cores)"
-bare_rates=(); gateway_rates=(); compare_rates=(); second_rates=()
+bare_rates=(); gateway_rates=(); compare_rates=(); second_rates=(); floor_rates=()
 # Runs "$@" with the second system's silo, devices and scraper as the ones measured.
 as_second_system() {
   local keys=$keys_file match=$silo_match scrape=$silo_scrape
@@ -143,6 +161,12 @@ for round in $(seq 1 "${ROUNDS:-3}"); do
     as_second_system run "second system (silo with $BENCH_SECOND_SYSTEM), single ($round)" "$second" 1 "$second_scrape" "OpsCentre.Gateway.dll --urls $second"
     second_rates+=("$last_rps")
   fi
+  if [ -n "$floor" ]; then
+    # The floor's processes stand in the silo and gateway columns.
+    silo_match_kept=$silo_match; silo_match="OpsCentre.Benchmarks.dll floor-silo"
+    run "floor: one grain call per status ($round)" "$floor" 1 "" "OpsCentre.Benchmarks.dll floor-endpoint"; floor_rates+=("$last_rps")
+    silo_match=$silo_match_kept
+  fi
 done
 bare_median=$(median "${bare_rates[@]}"); gateway_median=$(median "${gateway_rates[@]}")
 layout=$([ "${BENCH_COHOST:-0}" = "1" ] && echo "gateway hosting its silo" || echo "silo + client gateway")
@@ -155,6 +179,11 @@ fi
 if [ -n "$second" ]; then
   second_median=$(median "${second_rates[@]}")
   printf '== the same, second system (silo with %s): %.0f/s = %.0f %% of bare\n' "$BENCH_SECOND_SYSTEM" "$second_median" "$(echo "$second_median * 100 / $bare_median" | bc -l)"
+fi
+if [ -n "$floor" ]; then
+  floor_median=$(median "${floor_rates[@]}")
+  printf '== the floor (%s, one grain call per status, nothing else): %.0f/s = %.0f %% of bare; the gateway reaches %.0f %% of its floor\n' \
+    "$layout" "$floor_median" "$(echo "$floor_median * 100 / $bare_median" | bc -l)" "$(echo "$gateway_median * 100 / $floor_median" | bc -l)"
 fi
 run "bare endpoint, batches of 50" "$bare" 50
 run "gateway, batches of 50 (fully processed)" "$gateway" 50 "$gateway_scrape" "OpsCentre.Gateway.dll --urls $gateway"
