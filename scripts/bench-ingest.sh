@@ -14,6 +14,7 @@
 # BENCH_FLOOR=1 adds the layout's floor to the same alternating rounds: the bare endpoint plus one Orleans grain call per
 # status to a grain that only compares the seq (OpsCentre.Benchmarks floor-silo / floor-endpoint; with BENCH_COHOST=1 one
 # process hosting its silo) — the least this stack does for a status in the layout, so what is above it is OpsCentre's.
+# BENCH_FLOOR=only measures the bare endpoint and the floor alone (no PostgreSQL, no system, synthetic device keys).
 set -euo pipefail
 # The second system is a silo and a client gateway: beside a co-hosted first one it would compare two layouts, and its
 # silo process would be counted as the first system's.
@@ -29,7 +30,8 @@ duration=${DURATION:-10}; connections=${CONNECTIONS:-64}; devices=${DEVICES:-200
 
 . scripts/bench-common.sh
 bench_prepare
-bench_system_up
+floor_only=$([ "${BENCH_FLOOR:-0}" = "only" ] && echo 1 || echo 0)
+if [ "$floor_only" = 1 ]; then gateway=""; silo_scrape=""; gateway_scrape=""; else bench_system_up; fi
 bare="http://127.0.0.1:$(free_port)"
 dotnet "$(bin tools/Benchmarks OpsCentre.Benchmarks)" bare-endpoint "$bare" >"$work/bare.out" 2>&1 & pids+=($!)
 for _ in $(seq 1 60); do curl -fs "$bare/health/ready" >/dev/null 2>&1 && break; sleep 1; done
@@ -40,7 +42,12 @@ provision_devices() { # $1 gateway, $2 folder; writes $2/keys.lua
     --duration 20 | tail -1
   { echo "return {"; cut -f3 "$2/devices.tsv" | sed 's/.*/  "&",/'; echo "}"; } >"$2/keys.lua"
 }
-provision_devices "$gateway" "$work/sim"
+if [ "$floor_only" = 1 ]; then
+  # The floor checks no key: any device id will do.
+  mkdir -p "$work/sim"; { echo "return {"; for i in $(seq 1 "$devices"); do echo "  \"dev-floor$i.unchecked\","; done; echo "}"; } >"$work/sim/keys.lua"
+else
+  provision_devices "$gateway" "$work/sim"
+fi
 keys_file="$work/sim/keys.lua"
 if [ -n "$silo_scrape" ]; then silo_match="--Telemetry:ScrapeUrl=$silo_scrape"; else silo_match=OpsCentre.Silo.dll; fi
 
@@ -60,7 +67,7 @@ if [ -n "${BENCH_SECOND_SYSTEM:-}" ]; then
   provision_devices "$second" "$work/sim2"
 fi
 floor=""
-if [ "${BENCH_FLOOR:-0}" = "1" ]; then
+if [ "${BENCH_FLOOR:-0}" != "0" ]; then
   floor="http://127.0.0.1:$(free_port)"; floor_gateway_port=$(free_port)
   # Each like the process it stands for: the endpoint with server GC (the gateway is a web project), the silo with the default.
   if [ "${BENCH_COHOST:-0}" = "1" ]; then
@@ -75,7 +82,7 @@ if [ "${BENCH_FLOOR:-0}" = "1" ]; then
   for _ in $(seq 1 60); do curl -fs "$floor/health/ready" >/dev/null 2>&1 && break; sleep 1; done
 fi
 # Let the warm-up's roll-ups settle, so they do not take the cores from the first measurement.
-sleep "${SETTLE:-20}"
+[ "$floor_only" = 1 ] || sleep "${SETTLE:-20}"
 
 pg_user=$(bench_pg_user)
 run() { # $1 label, $2 url, $3 batch
@@ -153,7 +160,9 @@ as_second_system() {
 }
 for round in $(seq 1 "${ROUNDS:-3}"); do
   run "bare endpoint, single status (round $round)" "$bare" 1; bare_rates+=("$last_rps")
-  run "gateway, single status, fully processed ($round)" "$gateway" 1 "$gateway_scrape" "OpsCentre.Gateway.dll --urls $gateway"; gateway_rates+=("$last_rps")
+  if [ -n "$gateway" ]; then
+    run "gateway, single status, fully processed ($round)" "$gateway" 1 "$gateway_scrape" "OpsCentre.Gateway.dll --urls $gateway"; gateway_rates+=("$last_rps")
+  fi
   if [ -n "$compare" ]; then
     run "gateway with $BENCH_COMPARE_ENV, single ($round)" "$compare" 1 "$compare_scrape" "OpsCentre.Gateway.dll --urls $compare"; compare_rates+=("$last_rps")
   fi
@@ -168,8 +177,15 @@ for round in $(seq 1 "${ROUNDS:-3}"); do
     silo_match=$silo_match_kept
   fi
 done
-bare_median=$(median "${bare_rates[@]}"); gateway_median=$(median "${gateway_rates[@]}")
+bare_median=$(median "${bare_rates[@]}")
 layout=$([ "${BENCH_COHOST:-0}" = "1" ] && echo "gateway hosting its silo" || echo "silo + client gateway")
+if [ "$floor_only" = 1 ]; then
+  floor_median=$(median "${floor_rates[@]}")
+  printf '== single statuses, medians of %s alternating rounds: bare %.0f/s, the floor (%s, one grain call per status, nothing else) %.0f/s = %.0f %% of bare\n' \
+    "${ROUNDS:-3}" "$bare_median" "$layout" "$floor_median" "$(echo "$floor_median * 100 / $bare_median" | bc -l)"
+  exit 0
+fi
+gateway_median=$(median "${gateway_rates[@]}")
 printf '== single statuses (%s), medians of %s alternating rounds: bare %.0f/s, gateway %.0f/s = %.0f %% of bare (target: at least 50 %%)\n' \
   "$layout" "${ROUNDS:-3}" "$bare_median" "$gateway_median" "$(echo "$gateway_median * 100 / $bare_median" | bc -l)"
 if [ -n "$compare" ]; then
