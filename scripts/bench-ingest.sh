@@ -72,7 +72,7 @@ if [ "${BENCH_FLOOR:-0}" != "0" ]; then
   # Each like the process it stands for: the endpoint with server GC (the gateway is a web project), the silo with the default.
   if [ "${BENCH_COHOST:-0}" = "1" ]; then
     echo "== the floor: one process, bare endpoint + its own silo, one grain call per status"
-    DOTNET_gcServer=1 dotnet "$(bin tools/Benchmarks OpsCentre.Benchmarks)" floor-endpoint "$floor" "$floor_gateway_port" cohost >"$work/floor.out" 2>&1 & pids+=($!)
+    DOTNET_gcServer=1 dotnet "$(bin tools/Benchmarks OpsCentre.Benchmarks)" floor-endpoint "$floor" "$floor_gateway_port" cohost "$(free_port)" >"$work/floor.out" 2>&1 & pids+=($!)
   else
     echo "== the floor: a silo process and a client endpoint, one grain call per status"
     dotnet "$(bin tools/Benchmarks OpsCentre.Benchmarks)" floor-silo "$(free_port)" "$floor_gateway_port" >"$work/floor-silo.out" 2>&1 & pids+=($!)

@@ -29,15 +29,18 @@ public static class OrleansFloor
         await builder.Build().RunAsync();
     }
 
-    /// <summary>The bare endpoint's routes, each status handed to its device's floor grain; an Orleans client of the floor silo at <paramref name="gatewayPort"/>, or with <paramref name="cohost"/> a silo itself.</summary>
-    public static async Task RunEndpointAsync(string url, int gatewayPort, bool cohost)
+    /// <summary>
+    /// The bare endpoint's routes, each status handed to its device's floor grain; an Orleans client of the floor silo at
+    /// <paramref name="gatewayPort"/>, or, given <paramref name="cohostSiloPort"/>, a silo itself (on that port and <paramref name="gatewayPort"/>).
+    /// </summary>
+    public static async Task RunEndpointAsync(string url, int gatewayPort, int? cohostSiloPort)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(url);
-        if (cohost)
+        if (cohostSiloPort is { } siloPort)
         {
-            builder.UseOrleans(silo => silo.UseLocalhostClustering(gatewayPort + 1, gatewayPort));
+            builder.UseOrleans(silo => silo.UseLocalhostClustering(siloPort, gatewayPort));
         }
         else
         {

@@ -6,7 +6,7 @@ using OpsCentre.CityGen;
 //   dotnet run -c Release --project tools/Benchmarks -- memory [city|central|large|…]
 //   dotnet run -c Release --project tools/Benchmarks -- bare-endpoint [url]   (the yardstick of scripts/bench-ingest.sh)
 //   dotnet run -c Release --project tools/Benchmarks -- floor-silo <silo port> <gateway port>   (the separate layout's floor: one grain call per status; scripts/bench-ingest.sh, BENCH_FLOOR=1)
-//   dotnet run -c Release --project tools/Benchmarks -- floor-endpoint <url> <floor silo's gateway port> [cohost]
+//   dotnet run -c Release --project tools/Benchmarks -- floor-endpoint <url> <floor silo's gateway port> [cohost <silo port>]
 //   dotnet run -c Release --project tools/Benchmarks -- latency <gateway> [alerts/s] [seconds] [password]   (run by scripts/bench-latency.sh)
 //   dotnet run -c Release --project tools/Benchmarks -- registry-search <gateway> [requests] [password]   (run by scripts/bench-registries.sh)
 //   dotnet run -c Release --project tools/Benchmarks -- registry-import [rows]   (a population file through the import job; 1,000,000 by default)
@@ -23,7 +23,8 @@ switch (args.ElementAtOrDefault(0))
         await OrleansFloor.RunSiloAsync(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
         return 0;
     case "floor-endpoint" when args.Length >= 3:
-        await OrleansFloor.RunEndpointAsync(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), args.ElementAtOrDefault(3) == "cohost");
+        await OrleansFloor.RunEndpointAsync(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture),
+            args.ElementAtOrDefault(3) == "cohost" && args.Length >= 5 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : null);
         return 0;
     case "memory":
         await GrainMemoryBenchmark.RunAsync(CitySize.Parse(args.ElementAtOrDefault(1) ?? "large"));
@@ -41,6 +42,6 @@ switch (args.ElementAtOrDefault(0))
             TimeSpan.FromHours(double.Parse(args.ElementAtOrDefault(2) ?? "3", System.Globalization.CultureInfo.InvariantCulture)),
             citySilence: args.ElementAtOrDefault(3) == "silence");
     default:
-        Console.Error.WriteLine("usage: OpsCentre.Benchmarks lookup [city|central|large|…] [seconds] | memory [city|central|large|…] | bare-endpoint [url] | floor-silo <silo port> <gateway port> | floor-endpoint <url> <gateway port> [cohost] | latency <gateway> [alerts/s] [seconds] [password] | registry-search <gateway> [requests] [password] | registry-import [rows] | cold-start [city|large|…] [hours] [silence]");
+        Console.Error.WriteLine("usage: OpsCentre.Benchmarks lookup [city|central|large|…] [seconds] | memory [city|central|large|…] | bare-endpoint [url] | floor-silo <silo port> <gateway port> | floor-endpoint <url> <gateway port> [cohost <silo port>] | latency <gateway> [alerts/s] [seconds] [password] | registry-search <gateway> [requests] [password] | registry-import [rows] | cold-start [city|large|…] [hours] [silence]");
         return 2;
 }
