@@ -13,9 +13,16 @@
 # its own devices) whose silo has those settings, measured in the same alternating rounds: silo-side ideas compared in one run.
 # BENCH_FLOOR=1 adds the layout's floor to the same alternating rounds: the bare endpoint plus one Orleans grain call per
 # status to a grain that only compares the seq (OpsCentre.Benchmarks floor-silo / floor-endpoint; with BENCH_COHOST=1 one
-# process hosting its silo) — the least this stack does for a status in the layout, so what is above it is OpsCentre's.
-# BENCH_FLOOR=only measures the bare endpoint and the floor alone (no PostgreSQL, no system, synthetic device keys).
+# process hosting its silo) — the least this design (one request and answer per status) does in the layout, so what is
+# above it is OpsCentre's. BENCH_FLOOR=only measures the bare endpoint and the floor alone (no PostgreSQL, no system,
+# synthetic device keys).
 set -euo pipefail
+if [ "${BENCH_FLOOR:-0}" = "only" ] && [ -n "${BENCH_SECOND_SYSTEM:-}${BENCH_COMPARE_ENV:-}" ]; then
+  echo "BENCH_FLOOR=only starts no system: unset BENCH_SECOND_SYSTEM and BENCH_COMPARE_ENV" >&2; exit 2
+fi
+if [ "${BENCH_FLOOR:-0}" != "0" ] && [ "${BENCH_TELEMETRY_AB:-0}" = "1" ]; then
+  echo "BENCH_TELEMETRY_AB measures telemetry only: unset BENCH_FLOOR" >&2; exit 2
+fi
 # The second system is a silo and a client gateway: beside a co-hosted first one it would compare two layouts, and its
 # silo process would be counted as the first system's.
 if [ -n "${BENCH_SECOND_SYSTEM:-}" ] && [ "${BENCH_COHOST:-0}" = "1" ]; then
@@ -68,23 +75,32 @@ if [ -n "${BENCH_SECOND_SYSTEM:-}" ]; then
 fi
 floor=""
 if [ "${BENCH_FLOOR:-0}" != "0" ]; then
-  floor="http://127.0.0.1:$(free_port)"; floor_gateway_port=$(free_port)
-  # Each like the process it stands for: the endpoint with server GC (the gateway is a web project), the silo with the default.
+  floor="http://127.0.0.1:$(free_port)"; floor_gateway_port=$(free_port); floor_silo_port=$(free_port)
+  # Each like the process it stands for: the endpoint with server GC (the gateway is a web project), the silo with the
+  # default; BENCH_SYSTEM_ENV and BENCH_SILO_ENV reach them as they reach the system's.
   if [ "${BENCH_COHOST:-0}" = "1" ]; then
     echo "== the floor: one process, bare endpoint + its own silo, one grain call per status"
-    DOTNET_gcServer=1 dotnet "$(bin tools/Benchmarks OpsCentre.Benchmarks)" floor-endpoint "$floor" "$floor_gateway_port" cohost "$(free_port)" >"$work/floor.out" 2>&1 & pids+=($!)
+    floor_silo_match="floor-silo none"
+    env DOTNET_gcServer=1 ${BENCH_SYSTEM_ENV:-} dotnet "$(bin tools/Benchmarks OpsCentre.Benchmarks)" floor-endpoint "$floor" "$floor_gateway_port" \
+      cohost "$floor_silo_port" >"$work/floor.out" 2>&1 & pids+=($!)
   else
     echo "== the floor: a silo process and a client endpoint, one grain call per status"
-    dotnet "$(bin tools/Benchmarks OpsCentre.Benchmarks)" floor-silo "$(free_port)" "$floor_gateway_port" >"$work/floor-silo.out" 2>&1 & pids+=($!)
-    sleep 5
-    DOTNET_gcServer=1 dotnet "$(bin tools/Benchmarks OpsCentre.Benchmarks)" floor-endpoint "$floor" "$floor_gateway_port" >"$work/floor.out" 2>&1 & pids+=($!)
+    floor_silo_match="floor-silo $floor_silo_port"
+    env ${BENCH_SYSTEM_ENV:-} ${BENCH_SILO_ENV:-} dotnet "$(bin tools/Benchmarks OpsCentre.Benchmarks)" floor-silo "$floor_silo_port" "$floor_gateway_port" \
+      >"$work/floor-silo.out" 2>&1 & pids+=($!)
+    # The floor's client tries the silo once: start it when the silo's gateway port answers.
+    for _ in $(seq 1 60); do (exec 3<>"/dev/tcp/127.0.0.1/$floor_gateway_port") 2>/dev/null && break; sleep 1; done
+    env DOTNET_gcServer=1 ${BENCH_SYSTEM_ENV:-} dotnet "$(bin tools/Benchmarks OpsCentre.Benchmarks)" floor-endpoint "$floor" "$floor_gateway_port" \
+      >"$work/floor.out" 2>&1 & pids+=($!)
   fi
   for _ in $(seq 1 60); do curl -fs "$floor/health/ready" >/dev/null 2>&1 && break; sleep 1; done
+  curl -fs "$floor/health/ready" >/dev/null 2>&1 || { echo "the floor did not start:" >&2; cat "$work"/floor*.out >&2; exit 1; }
 fi
 # Let the warm-up's roll-ups settle, so they do not take the cores from the first measurement.
 [ "$floor_only" = 1 ] || sleep "${SETTLE:-20}"
 
 pg_user=$(bench_pg_user)
+silo_label=silo; gateway_label=gateway
 run() { # $1 label, $2 url, $3 batch
   local out before_s before_g before_p before_b
   # A warm-up round first (JIT tiering, pools), not counted; every round sends newer seqs than the last.
@@ -103,10 +119,10 @@ run() { # $1 label, $2 url, $3 batch
   printf '%-44s %12.0f requests/s %12.0f statuses/s   latency avg %-8s non-2xx %s, not applied %s\n' "$1" "$rps" "$(echo "$rps * $3" | bc)" "$p50" "${errors:-0}" "${skipped:-?}"
   # Where the two cores went: CPU time per request of each process (clock ticks are 1/100 s).
   local requests; requests=$(echo "$rps * $duration" | bc)
-  printf '    CPU per request: bare endpoint %s µs, silo %s µs, gateway %s µs, PostgreSQL %s µs\n' \
+  printf '    CPU per request: bare endpoint %s µs, %s %s µs, %s %s µs, PostgreSQL %s µs\n' \
     "$(echo "($(cpu_of -f "OpsCentre.Benchmarks.dll bare-endpoint") - $before_b) * 10000 / $requests" | bc)" \
-    "$(echo "($(cpu_of -f -- "$silo_match") - $before_s) * 10000 / $requests" | bc)" \
-    "$(echo "($(cpu_of -f -- "$gateway_match") - $before_g) * 10000 / $requests" | bc)" \
+    "$silo_label" "$(echo "($(cpu_of -f -- "$silo_match") - $before_s) * 10000 / $requests" | bc)" \
+    "$gateway_label" "$(echo "($(cpu_of -f -- "$gateway_match") - $before_g) * 10000 / $requests" | bc)" \
     "$(echo "($(cpu_of -u "$pg_user" postgres) - $before_p) * 10000 / $requests" | bc)"
   if [ -n "${4:-}" ]; then
     # What else each status costs: bytes allocated (the .NET runtime's own count) and context switches (wake-ups).
@@ -171,15 +187,18 @@ for round in $(seq 1 "${ROUNDS:-3}"); do
     second_rates+=("$last_rps")
   fi
   if [ -n "$floor" ]; then
+    # The system's write-behind (Devices:PersistEvery, 10 s) still lands after its round: let it pass first.
+    [ "$floor_only" = 1 ] || sleep "${FLOOR_SETTLE:-12}"
     # The floor's processes stand in the silo and gateway columns.
-    silo_match_kept=$silo_match; silo_match="OpsCentre.Benchmarks.dll floor-silo"
-    run "floor: one grain call per status ($round)" "$floor" 1 "" "OpsCentre.Benchmarks.dll floor-endpoint"; floor_rates+=("$last_rps")
-    silo_match=$silo_match_kept
+    silo_match_kept=$silo_match; silo_match="OpsCentre.Benchmarks.dll $floor_silo_match"; silo_label="floor silo"; gateway_label="floor endpoint"
+    run "floor: one grain call per status ($round)" "$floor" 1 "" "OpsCentre.Benchmarks.dll floor-endpoint $floor"; floor_rates+=("$last_rps")
+    silo_match=$silo_match_kept; silo_label=silo; gateway_label=gateway
   fi
 done
 bare_median=$(median "${bare_rates[@]}")
 layout=$([ "${BENCH_COHOST:-0}" = "1" ] && echo "gateway hosting its silo" || echo "silo + client gateway")
 if [ "$floor_only" = 1 ]; then
+  layout=$([ "${BENCH_COHOST:-0}" = "1" ] && echo "one process hosting its silo" || echo "a silo process and a client endpoint")
   floor_median=$(median "${floor_rates[@]}")
   printf '== single statuses, medians of %s alternating rounds: bare %.0f/s, the floor (%s, one grain call per status, nothing else) %.0f/s = %.0f %% of bare\n' \
     "${ROUNDS:-3}" "$bare_median" "$layout" "$floor_median" "$(echo "$floor_median * 100 / $bare_median" | bc -l)"

@@ -12,8 +12,8 @@ namespace OpsCentre.Benchmarks;
 /// <summary>
 /// The floor of the ingest benchmark's separate layout: the bare endpoint (<see cref="BareStatusEndpoint"/>) plus exactly
 /// one Orleans grain call per status to a grain that only compares the seq — the least a client gateway in front of a
-/// silo can do for one status with this stack (Orleans, Kestrel, the same JSON and the same grain-call types), with no
-/// key check, rule, write-behind, track, telemetry or log. Run as two processes (<c>floor-silo</c>, <c>floor-endpoint</c>),
+/// silo can do for one status with this stack (Orleans, Kestrel, the same JSON and grain-call types) in this design (one
+/// request and answer per status), with no key check, rule, write-behind, track, telemetry or log. Run as two processes (<c>floor-silo</c>, <c>floor-endpoint</c>),
 /// like a silo and a client gateway, or as one (<c>floor-endpoint … cohost</c>), like a gateway hosting its silo.
 /// What the real system costs above this floor is OpsCentre's; what the floor itself costs against the bare endpoint is
 /// the price of the layout.
@@ -56,9 +56,13 @@ public static class OrleansFloor
         });
         app.MapPost("/api/v1/device/status/batch", async (DeviceStatusApi.BatchBody body, HttpContext context) =>
         {
-            var items = body.Items ?? [];
+            if (body.Items is not { } items || items.Any(i => i is null))
+            {
+                return Results.BadRequest();
+            }
+
             var outcomes = await Grain(grains, context).Report([.. items.Select(i => ToStatus(i!))]);
-            return TypedResults.Ok(new DeviceStatusApi.BatchResponse(
+            return Results.Ok(new DeviceStatusApi.BatchResponse(
                 [.. items.Select((item, k) => new DeviceStatusApi.ItemResult(item?.OpId, outcomes[k].ToString().ToLowerInvariant(), null))]));
         });
         app.MapGet("/health/ready", () => "ok");

@@ -22,9 +22,9 @@ switch (args.ElementAtOrDefault(0))
     case "floor-silo" when args.Length >= 3:
         await OrleansFloor.RunSiloAsync(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
         return 0;
-    case "floor-endpoint" when args.Length >= 3:
+    case "floor-endpoint" when args.Length == 3 || (args.Length == 5 && args[3] == "cohost"):
         await OrleansFloor.RunEndpointAsync(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture),
-            args.ElementAtOrDefault(3) == "cohost" && args.Length >= 5 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : null);
+            args.Length == 5 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : null);
         return 0;
     case "memory":
         await GrainMemoryBenchmark.RunAsync(CitySize.Parse(args.ElementAtOrDefault(1) ?? "large"));
